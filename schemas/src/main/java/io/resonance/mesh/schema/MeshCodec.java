@@ -1,0 +1,119 @@
+package io.resonance.mesh.schema;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding for one record type: {@code C3 01}, the 8-byte CRC-64-AVRO
+ * fingerprint of the writer schema, then the binary body. The fingerprint lets every reader find
+ * the writer schema without a schema registry; older writer schemas of the same record are
+ * registered with {@link #withWriterSchema(Schema)} and resolved to the current one.
+ *
+ * <p>Instances are thread-safe (Avro keeps its buffers per thread) and cheap to share.
+ */
+public final class MeshCodec<T extends SpecificRecord> {
+
+  private static final int HEADER_LENGTH = 10;
+
+  private final Class<T> type;
+  private final Schema schema;
+  private final BinaryMessageEncoder<T> encoder;
+  private final BinaryMessageDecoder<T> decoder;
+
+  private MeshCodec(Class<T> type) {
+    this.type = type;
+    SpecificData model = SpecificData.getForClass(type);
+    this.schema = model.getSchema(type);
+    this.encoder = new BinaryMessageEncoder<>(model, schema);
+    this.decoder = new BinaryMessageDecoder<>(model, schema);
+  }
+
+  public static <T extends SpecificRecord> MeshCodec<T> of(Class<T> type) {
+    return new MeshCodec<>(type);
+  }
+
+  /** Accept bytes written with an older (or newer) version of this record's schema. */
+  public MeshCodec<T> withWriterSchema(Schema writerSchema) {
+    decoder.addSchema(writerSchema);
+    return this;
+  }
+
+  public Class<T> type() {
+    return type;
+  }
+
+  public Schema schema() {
+    return schema;
+  }
+
+  public byte[] encode(T record) {
+    try {
+      ByteBuffer buffer = encoder.encode(record);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decodes one value, or throws {@link UndecodableException} whose message says, for a person
+   * reading the dead-letter topic, what is wrong with the bytes.
+   */
+  public T decode(byte[] bytes) throws UndecodableException {
+    if (bytes == null || bytes.length == 0) {
+      throw new UndecodableException("empty value: expected an Avro single-object encoded "
+          + type.getSimpleName());
+    }
+    if (bytes.length < HEADER_LENGTH) {
+      throw new UndecodableException("truncated: " + bytes.length
+          + " bytes, but the single-object header alone is " + HEADER_LENGTH);
+    }
+    if ((bytes[0] & 0xFF) != 0xC3 || (bytes[1] & 0xFF) != 0x01) {
+      throw new UndecodableException("not Avro single-object encoding: starts with 0x"
+          + HexFormat.of().formatHex(bytes, 0, 2) + " instead of 0xc301");
+    }
+    try {
+      return decoder.decode(bytes);
+    } catch (MissingSchemaException e) {
+      throw new UndecodableException("unknown schema fingerprint 0x"
+          + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH) + ": not a known version of "
+          + type.getSimpleName() + " (current fingerprint 0x" + fingerprintHex(schema) + ")");
+    } catch (BadHeaderException e) {
+      throw new UndecodableException("bad single-object header: " + e.getMessage());
+    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+      // A matching fingerprint with a body that does not parse: truncated or corrupted in flight.
+      throw new UndecodableException("body of " + bytes.length + " bytes does not decode as "
+          + type.getSimpleName() + ": " + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : " " + e.getMessage()));
+    }
+  }
+
+  static String fingerprintHex(Schema schema) {
+    long fp = SchemaNormalization.parsingFingerprint64(schema);
+    byte[] le = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      le[i] = (byte) (fp >>> (8 * i));
+    }
+    return HexFormat.of().formatHex(le);
+  }
+
+  /** The bytes are not a usable record; the message is the reason shown in the dead-letter topic. */
+  public static final class UndecodableException extends Exception {
+    public UndecodableException(String reason) {
+      super(reason);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.resonance.mesh.schema;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every Kafka topic of the mesh, in one place: producers and consumers outside this code base read
+ * the same facts in {@code schemas/TOPICS.md}. Topic names are API; do not rename them casually.
+ */
+public final class MeshTopics {
+
+  public static final String HEARTBEATS = "mesh.heartbeats";
+  public static final String IMPEDANCE = "mesh.impedance";
+  public static final String SUMMARIES = "mesh.summaries";
+  public static final String DLQ = "mesh.dlq";
+
+  /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
+  public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
+
+  private static final String SEVEN_DAYS_MS = Long.toString(7L * 24 * 3600 * 1000);
+  private static final String ONE_DAY_MS = Long.toString(24L * 3600 * 1000);
+
+  public static List<TopicSpec> all(int partitions) {
+    return List.of(
+        // High volume, read once by the impedance job; a day is enough to replay after an outage.
+        new TopicSpec(HEARTBEATS, partitions, Map.of("retention.ms", ONE_DAY_MS)),
+        // The registry: only the latest record per agent matters, so compact instead of expire.
+        new TopicSpec(IMPEDANCE, partitions, Map.of(
+            "cleanup.policy", "compact",
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")),
+        new TopicSpec(SUMMARIES, 1, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // Kept a week so that a person has time to look at what was rejected and why.
+        new TopicSpec(DLQ, 1, Map.of("retention.ms", SEVEN_DAYS_MS)));
+  }
+
+  private MeshTopics() {}
+}
