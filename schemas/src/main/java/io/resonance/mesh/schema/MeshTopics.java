@@ -23,7 +23,11 @@ public final class MeshTopics {
   public static List<TopicSpec> all(int partitions) {
     return List.of(
         // High volume, read once by the impedance job; a day is enough to replay after an outage.
-        new TopicSpec(HEARTBEATS, partitions, Map.of("retention.ms", ONE_DAY_MS)),
+        // LogAppendTime: the record timestamp is the arrival on the broker's clock, which the
+        // impedance job compares with the agent's own sent_at to estimate its clock offset.
+        new TopicSpec(HEARTBEATS, partitions, Map.of(
+            "retention.ms", ONE_DAY_MS,
+            "message.timestamp.type", "LogAppendTime")),
         // The registry: only the latest record per agent matters, so compact instead of expire.
         new TopicSpec(IMPEDANCE, partitions, Map.of(
             "cleanup.policy", "compact",
@@ -32,6 +36,14 @@ public final class MeshTopics {
         new TopicSpec(SUMMARIES, 1, Map.of("retention.ms", SEVEN_DAYS_MS)),
         // Kept a week so that a person has time to look at what was rejected and why.
         new TopicSpec(DLQ, 1, Map.of("retention.ms", SEVEN_DAYS_MS)));
+  }
+
+  /** The topics as Kafka admin requests, replication factor 1 (one local broker). */
+  public static List<org.apache.kafka.clients.admin.NewTopic> newTopics(int partitions) {
+    return all(partitions).stream()
+        .map(t -> new org.apache.kafka.clients.admin.NewTopic(t.name(), t.partitions(), (short) 1)
+            .configs(t.configs()))
+        .toList();
   }
 
   private MeshTopics() {}
