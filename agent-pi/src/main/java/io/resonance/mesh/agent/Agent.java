@@ -1,0 +1,145 @@
+package io.resonance.mesh.agent;
+
+import io.resonance.mesh.avro.Heartbeat;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running agent: samples the device every heartbeat interval, turns the sample into a
+ * {@link Heartbeat} with the next sequence number and puts it in the backlog, from which the
+ * {@link HeartbeatLink} sends it. It owns the sampling schedule and the sequence counter.
+ */
+public final class Agent implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final AgentConfig config;
+  private final SystemSensors sensors;
+  private final PendingWork work;
+  private final HeartbeatBacklog backlog;
+  private final HeartbeatLink link;
+  private final String contextHash;
+  private final AtomicLong sequence = new AtomicLong();
+  private final ScheduledExecutorService sampler;
+
+  public Agent(AgentConfig config) {
+    this(config, new SystemSensors(config.procRoot()), new PendingWork(),
+        new HeartbeatBacklog(config.backlogSize()));
+  }
+
+  private Agent(AgentConfig config, SystemSensors sensors, PendingWork work,
+      HeartbeatBacklog backlog) {
+    this.config = config;
+    this.sensors = sensors;
+    this.work = work;
+    this.backlog = backlog;
+    this.link = new HeartbeatLink(config.agentId(), config.bootstrapServers(), config.kafka(),
+        backlog);
+    this.contextHash = contextHash(config, version());
+    this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "agent-sampler");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public void start() {
+    sensors.sample(); // primes the CPU and network deltas, so the first beat reports a real rate
+    link.start();
+    long ms = config.heartbeatInterval().toMillis();
+    sampler.scheduleAtFixedRate(this::beatSafely, ms, ms, TimeUnit.MILLISECONDS);
+    LOG.info("agent {} (class {}, {}) sending heartbeats every {} ms to {}", config.agentId(),
+        config.agentClass(), config.clusterId(), ms, config.bootstrapServers());
+  }
+
+  public PendingWork pendingWork() {
+    return work;
+  }
+
+  public HeartbeatBacklog backlog() {
+    return backlog;
+  }
+
+  public HeartbeatLink link() {
+    return link;
+  }
+
+  /** Beats sampled so far; the next beat carries this number as its sequence. */
+  public long sampled() {
+    return sequence.get();
+  }
+
+  private void beatSafely() {
+    try {
+      beat();
+    } catch (RuntimeException e) {
+      // A throwing task would silently cancel the schedule; a skipped beat shows as a gap instead.
+      LOG.error("sampling failed, heartbeat skipped: {}", e.getMessage());
+    }
+  }
+
+  Heartbeat beat() {
+    SensorReading r = sensors.sample();
+    Heartbeat beat = Heartbeat.newBuilder()
+        .setAgentId(config.agentId())
+        .setAgentClass(config.agentClass())
+        .setSectorId(config.sectorId())
+        .setClusterId(config.clusterId())
+        .setSequence(sequence.getAndIncrement())
+        .setSentAtMs(System.currentTimeMillis()) // restamped by the link when actually sent
+        .setCpuPercent((float) r.cpuPercent())
+        .setMemoryPercent((float) r.memoryPercent())
+        .setNetRxBytesPerS(r.netRxBytesPerS())
+        .setNetTxBytesPerS(r.netTxBytesPerS())
+        .setLoadAverage1m(r.load1m())
+        .setQueueDepth(work.depth())
+        .setTemperatureC(r.temperatureC())
+        .setProcessingMs(work.medianProcessingMs())
+        .setLinkRttMs(link.lastRttMs())
+        .setCapabilities(config.capabilities())
+        .setContextHash(contextHash)
+        .build();
+    if (backlog.add(beat)) {
+      LOG.debug("backlog full ({}); dropped the oldest heartbeat", backlog.capacity());
+    }
+    return beat;
+  }
+
+  /**
+   * Changes when what the agent can do changes (class, capabilities, software version), so the
+   * registry can tell a re-deployed agent from one that merely restarted.
+   */
+  static String contextHash(AgentConfig config, String version) {
+    String text = config.agentClass() + "|" + String.join(",", new TreeSet<>(
+        config.capabilities())) + "|" + version;
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  static String version() {
+    String v = Agent.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  @Override
+  public void close() {
+    sampler.shutdownNow();
+    link.close();
+    LOG.info("agent {} stopped after {} heartbeats ({} delivered)", config.agentId(),
+        sequence.get(), link.delivered());
+  }
+}
