@@ -1,0 +1,71 @@
+package io.resonance.mesh.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.ImpedanceSummary;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code schemas/TOPICS.md} is what producers outside this code base read, so it must say what
+ * the code does: every topic, its settings, and the fingerprint of every value schema.
+ */
+class TopicsDocumentationTest {
+
+  private static final Path DOC = Path.of("TOPICS.md"); // surefire runs in the module directory
+  private static String doc;
+
+  @BeforeAll
+  static void readDoc() throws IOException {
+    doc = Files.readString(DOC);
+  }
+
+  @Test
+  void everyTopicAndEveryConfigOfMeshTopicsIsDocumented() {
+    for (MeshTopics.TopicSpec topic : MeshTopics.all(4)) {
+      assertThat(doc).as("TOPICS.md names topic %s", topic.name())
+          .contains("### `" + topic.name() + "`");
+      topic.configs().forEach((key, value) -> assertThat(doc)
+          .as("TOPICS.md gives %s=%s for %s", key, value, topic.name())
+          .contains(key + "=" + value));
+    }
+  }
+
+  @Test
+  void everyValueSchemaIsListedWithItsCurrentFingerprint() {
+    for (Schema schema : List.of(Heartbeat.getClassSchema(), AgentImpedance.getClassSchema(),
+        ImpedanceSummary.getClassSchema(), DeadLetter.getClassSchema())) {
+      String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
+      assertThat(doc)
+          .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)
+          .contains(row);
+    }
+  }
+
+  @Test
+  void everyLinkedSchemaFileExists() {
+    Matcher links = Pattern.compile("\\]\\((src/main/[^)#]+)\\)").matcher(doc);
+    int found = 0;
+    while (links.find()) {
+      found++;
+      assertThat(Path.of(links.group(1))).as("link target %s", links.group(1)).exists();
+    }
+    assertThat(found).isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  void pythonExampleChecksTheCurrentHeartbeatFingerprint() {
+    assertThat(doc).contains(
+        "assert header.hex() == \"c301" + MeshCodec.fingerprintHex(Heartbeat.getClassSchema()) + "\"");
+  }
+}
