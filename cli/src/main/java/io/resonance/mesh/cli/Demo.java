@@ -1,0 +1,112 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.jobs.ImpedanceJob;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * {@code ./mesh demo}: a real broker, the impedance job on a local Flink with its dashboard, and a
+ * simulated fleet, with a live status box; the last line is a JSON report.
+ */
+final class Demo {
+
+  private final int agents;
+  private final int seconds;
+  private final int port;
+  private final Duration beatInterval;
+  private final PrintStream out;
+
+  Demo(Args args, PrintStream out) {
+    this.agents = args.intValue("agents", 30_000);
+    this.seconds = args.intValue("seconds", 120);
+    this.port = args.intValue("port", 8081);
+    this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 5_000));
+    this.out = out;
+  }
+
+  void run() throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(30, TimeUnit.SECONDS); // let the demo shut down in order on Ctrl-C
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+
+    long t0 = System.nanoTime();
+    out.println("Starting a Kafka broker (KRaft) on localhost ...");
+    try (LocalMesh mesh = LocalMesh.start()) {
+      out.printf("  broker %s, topics created (%.1f s)%n", mesh.bootstrapServers(), since(t0));
+
+      MeshJobOptions options = MeshJobOptions.of(Map.of(
+          MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
+          MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms",
+          MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
+      StreamExecutionEnvironment env = mesh.flink(port, 2);
+      ImpedanceJob.configureEnvironment(env, options);
+      new ImpedanceJob(options).build(env);
+      JobClient job = env.executeAsync(ImpedanceJob.NAME);
+      String dashboard = "http://localhost:" + port;
+      out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
+          since(t0));
+
+      FleetSimulator fleet = FleetSimulator.builder()
+          .bootstrapServers(mesh.bootstrapServers())
+          .agents(agents)
+          .heartbeatInterval(beatInterval)
+          .build();
+      fleet.start();
+      out.printf("Simulating %,d agents, one heartbeat every %d ms each. %s%n", agents,
+          beatInterval.toMillis(),
+          seconds > 0 ? "Stopping after " + seconds + " s (Ctrl-C stops earlier)." : "Ctrl-C stops.");
+
+      FlinkRest rest = new FlinkRest(dashboard, job.getJobID().toString());
+      StatusBox box = new StatusBox(out, agents);
+      try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers())) {
+        long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
+            : Long.MAX_VALUE;
+        while (System.nanoTime() < deadline) {
+          long wait = Math.min(TimeUnit.SECONDS.toNanos(5), deadline - System.nanoTime());
+          if (stop.await(Math.max(wait, 0), TimeUnit.NANOSECONDS)) {
+            out.println("Interrupted: stopping.");
+            break;
+          }
+          box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0));
+        }
+        out.println("Stopping the fleet and the job ...");
+        fleet.close();
+        MeshWatcher.Snapshot last = watcher.snapshot();
+        double processed = rest.sum("heartbeatsAccepted").orElse(last.heartbeatsInRegistry());
+        job.cancel().get(30, TimeUnit.SECONDS);
+        out.println(report(last, processed, dashboard));
+      }
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private String report(MeshWatcher.Snapshot s, double processed, String dashboard) {
+    String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
+    return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
+            + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
+            + "\"registry_records\":%d,\"registry_agents\":%d,\"dlq_records\":%d,"
+            + "\"mean_impedance\":%.1f,\"mode\":\"%s\",\"dashboard_url\":\"%s\"}",
+        agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
+        s.agents(), s.deadLetters(), s.meanImpedance(), mode, dashboard);
+  }
+
+  private static double since(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}

@@ -1,0 +1,63 @@
+package io.resonance.mesh.cli;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.OptionalDouble;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Reads operator metrics from the Flink REST API, the same numbers the dashboard shows, so the
+ * demo reports what Flink counted rather than what the simulator believes it sent.
+ */
+final class FlinkRest {
+
+  private final String baseUrl;
+  private final String jobId;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final ObjectMapper json = new ObjectMapper();
+
+  FlinkRest(String baseUrl, String jobId) {
+    this.baseUrl = baseUrl;
+    this.jobId = jobId;
+  }
+
+  /** Sum over all vertices and subtasks of the operator metric whose name ends with {@code name}. */
+  OptionalDouble sum(String name) {
+    try {
+      double total = 0;
+      boolean found = false;
+      for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+        String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText()
+            + "/subtasks/metrics";
+        for (JsonNode metric : get(path)) {
+          String id = metric.path("id").asText();
+          if (id.endsWith("." + name)) {
+            JsonNode value = get(path + "?agg=sum&get=" + URLEncoder.encode(id,
+                StandardCharsets.UTF_8));
+            if (value.size() > 0) {
+              total += value.get(0).path("sum").asDouble();
+              found = true;
+            }
+          }
+        }
+      }
+      return found ? OptionalDouble.of(total) : OptionalDouble.empty();
+    } catch (Exception e) {
+      return OptionalDouble.empty(); // the dashboard may be starting or already gone
+    }
+  }
+
+  private JsonNode get(String path) throws Exception {
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(3)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return json.readTree(response.body());
+  }
+}

@@ -1,0 +1,48 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.avro.ImpedanceSummary;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/** Prints the live status of the demo; events/s comes from Flink's own counter between prints. */
+final class StatusBox {
+
+  private final PrintStream out;
+  private final int fleetSize;
+  private double lastProcessed = -1;
+  private double lastAt;
+
+  StatusBox(PrintStream out, int fleetSize) {
+    this.out = out;
+    this.fleetSize = fleetSize;
+  }
+
+  void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at) {
+    double rate = 0;
+    if (processed.isPresent()) {
+      if (lastProcessed >= 0 && at > lastAt) {
+        rate = (processed.getAsDouble() - lastProcessed) / (at - lastAt);
+      }
+      lastProcessed = processed.getAsDouble();
+      lastAt = at;
+    }
+    ImpedanceSummary g = s.global();
+    String sectors = g == null ? "-" : g.getSectorsHealthy() + "/" + g.getSectorsTotal();
+    String mode = g == null ? "(first window pending)" : g.getMode().toString();
+    String line = "+" + "-".repeat(66) + "+";
+    out.println(line);
+    row(String.format(Locale.ROOT, "t=%5.0fs  agents active %,d / %,d  (registry %,d, degraded %,d,"
+        + " offline %,d)", at, s.active(), fleetSize, s.agents(), s.degraded(), s.offline()));
+    row(String.format(Locale.ROOT, "sectors healthy %s   mean impedance %.0f   mode %s", sectors,
+        s.meanImpedance(), mode));
+    row(String.format(Locale.ROOT, "heartbeats processed %,.0f   events/s %,.0f   DLQ %,d",
+        processed.orElse(Double.NaN), rate, s.deadLetters()));
+    out.println(line);
+  }
+
+  private void row(String text) {
+    out.println("| " + String.format("%-64s", text.length() > 64 ? text.substring(0, 64) : text)
+        + " |");
+  }
+}

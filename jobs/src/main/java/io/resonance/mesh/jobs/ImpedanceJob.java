@@ -1,0 +1,137 @@
+package io.resonance.mesh.jobs;
+
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.ImpedanceSummary;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.jobs.io.AvroDecoder;
+import io.resonance.mesh.jobs.io.AvroRecordSerializer;
+import io.resonance.mesh.jobs.io.TombstoneSerializer;
+import io.resonance.mesh.operators.impedance.ImpedanceSettings;
+import io.resonance.mesh.operators.impedance.ImpedanceTracker;
+import io.resonance.mesh.operators.summary.SummarySettings;
+import io.resonance.mesh.operators.summary.Summaries;
+import io.resonance.mesh.operators.summary.SummaryStreams;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The impedance registry job: heartbeats in; per-agent impedance (RocksDB, timers for silence)
+ * out to the compacted registry; cluster, sector and global summaries with the operational mode;
+ * everything it cannot use to the dead-letter topic. Wiring only: the logic is in operators/.
+ *
+ * <pre>
+ * flink run -c io.resonance.mesh.jobs.ImpedanceJob mesh-jobs-flink.jar --bootstrap-servers kafka:9092
+ * </pre>
+ */
+public final class ImpedanceJob {
+
+  public static final String NAME = "resonance-mesh-impedance";
+
+  private final MeshJobOptions options;
+  private final MeshKafka kafka;
+
+  public ImpedanceJob(MeshJobOptions options) {
+    this.options = options;
+    this.kafka = new MeshKafka(options);
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println("Resonance Mesh impedance job\n" + MeshJobOptions.usage());
+      if (args.length == 0) {
+        System.exit(2);
+      }
+      return;
+    }
+    MeshJobOptions options = MeshJobOptions.fromArgs(args);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    configureEnvironment(env, options);
+    new ImpedanceJob(options).build(env);
+    env.execute(NAME);
+  }
+
+  /**
+   * Checkpointing on RocksDB unless the cluster's own configuration already says otherwise: a
+   * cluster operator's {@code config.yaml} wins over the job's defaults.
+   */
+  public static void configureEnvironment(StreamExecutionEnvironment env, MeshJobOptions options) {
+    Configuration defaults = new Configuration();
+    if (env.getConfiguration().getOptional(StateBackendOptions.STATE_BACKEND).isEmpty()) {
+      defaults.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+    }
+    if (env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
+        .isEmpty()) {
+      defaults.set(CheckpointingOptions.CHECKPOINTING_INTERVAL,
+          options.get(MeshJobOptions.CHECKPOINT_INTERVAL));
+    }
+    env.configure(defaults);
+    // No operator keeps a reference to its input after processing it, so records can be
+    // handed between chained operators without a defensive copy.
+    env.getConfig().enableObjectReuse();
+  }
+
+  public void build(StreamExecutionEnvironment env) {
+    String heartbeatsTopic = options.get(MeshJobOptions.HEARTBEATS_TOPIC);
+
+    SingleOutputStreamOperator<Heartbeat> heartbeats = env
+        .fromSource(kafka.source(heartbeatsTopic), WatermarkStrategy.noWatermarks(),
+            "heartbeats: " + heartbeatsTopic)
+        .uid("heartbeats-source")
+        .process(new AvroDecoder<>(Heartbeat.class))
+        .uid("decode-heartbeats")
+        .name("decode heartbeats");
+
+    SingleOutputStreamOperator<AgentImpedance> registry = heartbeats
+        .keyBy(Heartbeat::getAgentId)
+        .process(new ImpedanceTracker(impedanceSettings()))
+        .uid("impedance-tracker")
+        .name("impedance tracker");
+
+    registry
+        .sinkTo(kafka.sink(new AvroRecordSerializer<>(options.get(MeshJobOptions.IMPEDANCE_TOPIC),
+            AgentImpedance.class, AgentImpedance::getAgentId)))
+        .uid("registry-sink")
+        .name("registry: " + options.get(MeshJobOptions.IMPEDANCE_TOPIC));
+    registry.getSideOutput(ImpedanceTracker.RETIRED)
+        .sinkTo(kafka.sink(new TombstoneSerializer(options.get(MeshJobOptions.IMPEDANCE_TOPIC))))
+        .uid("registry-tombstone-sink")
+        .name("registry tombstones");
+
+    SummaryStreams summaries = Summaries.of(registry, summarySettings());
+    summaries.all()
+        .sinkTo(kafka.sink(new AvroRecordSerializer<>(options.get(MeshJobOptions.SUMMARIES_TOPIC),
+            ImpedanceSummary.class, s -> s.getScope() + ":" + s.getScopeId())))
+        .uid("summaries-sink")
+        .name("summaries: " + options.get(MeshJobOptions.SUMMARIES_TOPIC));
+
+    DataStream<DeadLetter> deadLetters = heartbeats.getSideOutput(AvroDecoder.DEAD_LETTERS)
+        .union(registry.getSideOutput(ImpedanceTracker.REJECTED));
+    deadLetters.sinkTo(kafka.deadLetterSink())
+        .uid("dlq-sink")
+        .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
+  }
+
+  private ImpedanceSettings impedanceSettings() {
+    return new ImpedanceSettings(
+        options.get(MeshJobOptions.BEAT_INTERVAL),
+        options.get(MeshJobOptions.DEGRADED_AFTER_MISSED_BEATS),
+        options.get(MeshJobOptions.OFFLINE_AFTER),
+        options.get(MeshJobOptions.REFRESH_EVERY),
+        options.get(MeshJobOptions.RETIRE_AFTER));
+  }
+
+  private SummarySettings summarySettings() {
+    return new SummarySettings(
+        options.get(MeshJobOptions.SUMMARY_SLIDE),
+        options.get(MeshJobOptions.REFRESH_EVERY),
+        options.get(MeshJobOptions.OUT_OF_ORDERNESS),
+        options.get(MeshJobOptions.IDLENESS));
+  }
+}

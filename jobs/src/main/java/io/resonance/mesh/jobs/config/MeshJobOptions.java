@@ -1,0 +1,142 @@
+package io.resonance.mesh.jobs.config;
+
+import io.resonance.mesh.schema.MeshTopics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.ParameterTool;
+
+/**
+ * The parameters of the mesh jobs, each declared once with its name, type, default and meaning.
+ * {@code flink run <jar> --help} prints them. Values are given as {@code --name value}; durations
+ * accept Flink's forms ({@code 5 s}, {@code 30s}, {@code 1 min}). Any {@code --kafka.<key> value}
+ * is passed to every Kafka client of the job without the prefix (security settings, for example).
+ */
+public final class MeshJobOptions {
+
+  public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+      ConfigOptions.key("bootstrap-servers").stringType().noDefaultValue()
+          .withDescription("Kafka bootstrap servers, host:port[,host:port]. Required.");
+  public static final ConfigOption<String> GROUP_ID =
+      ConfigOptions.key("group-id").stringType().defaultValue("resonance-mesh-impedance")
+          .withDescription("Consumer group the job commits its offsets under (for monitoring lag).");
+  public static final ConfigOption<String> STARTING_OFFSETS =
+      ConfigOptions.key("starting-offsets").stringType().defaultValue("committed")
+          .withDescription("Where a job without a savepoint starts: committed (falling back to "
+              + "earliest), earliest or latest.");
+  public static final ConfigOption<Boolean> BOUNDED =
+      ConfigOptions.key("bounded").booleanType().defaultValue(false)
+          .withDescription("Read up to the offsets that are current when the job starts, then "
+              + "finish (replays and benchmarks).");
+  public static final ConfigOption<String> HEARTBEATS_TOPIC =
+      ConfigOptions.key("heartbeats-topic").stringType().defaultValue(MeshTopics.HEARTBEATS)
+          .withDescription("Topic the agents write heartbeats to.");
+  public static final ConfigOption<String> IMPEDANCE_TOPIC =
+      ConfigOptions.key("impedance-topic").stringType().defaultValue(MeshTopics.IMPEDANCE)
+          .withDescription("Compacted registry topic, one record per agent.");
+  public static final ConfigOption<String> SUMMARIES_TOPIC =
+      ConfigOptions.key("summaries-topic").stringType().defaultValue(MeshTopics.SUMMARIES)
+          .withDescription("Cluster, sector and global summaries.");
+  public static final ConfigOption<String> DLQ_TOPIC =
+      ConfigOptions.key("dlq-topic").stringType().defaultValue(MeshTopics.DLQ)
+          .withDescription("Dead-letter topic for records the job cannot use.");
+
+  public static final ConfigOption<Duration> BEAT_INTERVAL =
+      ConfigOptions.key("beat-interval").durationType().defaultValue(Duration.ofSeconds(5))
+          .withDescription("Heartbeat interval assumed for an agent until its own is measured.");
+  public static final ConfigOption<Integer> DEGRADED_AFTER_MISSED_BEATS =
+      ConfigOptions.key("degraded-after-missed-beats").intType().defaultValue(3)
+          .withDescription("Silent intervals after which an agent is marked degraded.");
+  public static final ConfigOption<Duration> OFFLINE_AFTER =
+      ConfigOptions.key("offline-after").durationType().defaultValue(Duration.ofSeconds(30))
+          .withDescription("Silence after which an agent is marked offline.");
+  public static final ConfigOption<Duration> REFRESH_EVERY =
+      ConfigOptions.key("refresh-every").durationType().defaultValue(Duration.ofSeconds(30))
+          .withDescription("Longest time between two registry records of one agent.");
+  public static final ConfigOption<Duration> RETIRE_AFTER =
+      ConfigOptions.key("retire-after").durationType().defaultValue(Duration.ofHours(24))
+          .withDescription("Offline time after which an agent's state is dropped and its "
+              + "registry entry tombstoned.");
+  public static final ConfigOption<Duration> SUMMARY_SLIDE =
+      ConfigOptions.key("summary-slide").durationType().defaultValue(Duration.ofSeconds(10))
+          .withDescription("How often summaries are produced.");
+  public static final ConfigOption<Duration> OUT_OF_ORDERNESS =
+      ConfigOptions.key("out-of-orderness").durationType().defaultValue(Duration.ofSeconds(2))
+          .withDescription("How late a registry record may be and still count in its window.");
+  public static final ConfigOption<Duration> IDLENESS =
+      ConfigOptions.key("idleness").durationType().defaultValue(Duration.ofSeconds(15))
+          .withDescription("After this long without records a partition stops holding back "
+              + "the watermark (quiet Pis must not stall every window).");
+  public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+      ConfigOptions.key("checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10))
+          .withDescription("Checkpoint interval used when the cluster configuration sets none.");
+
+  public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, GROUP_ID,
+      STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
+      BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
+      SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
+
+  private static final String KAFKA_PREFIX = "kafka.";
+
+  private final Configuration values;
+
+  private MeshJobOptions(Configuration values) {
+    this.values = values;
+  }
+
+  /** Parses {@code --name value} arguments and checks what is required. */
+  public static MeshJobOptions fromArgs(String... args) {
+    Configuration values = ParameterTool.fromArgs(args).getConfiguration();
+    MeshJobOptions options = new MeshJobOptions(values);
+    if (options.get(BOOTSTRAP_SERVERS) == null) {
+      throw new IllegalArgumentException(
+          "--bootstrap-servers is required (for example --bootstrap-servers kafka:9092)\n"
+              + usage());
+    }
+    String offsets = options.get(STARTING_OFFSETS);
+    if (!List.of("committed", "earliest", "latest").contains(offsets)) {
+      throw new IllegalArgumentException(
+          "--starting-offsets must be committed, earliest or latest, got '" + offsets + "'");
+    }
+    return options;
+  }
+
+  public static MeshJobOptions of(Map<String, String> values) {
+    return fromArgs(values.entrySet().stream()
+        .flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue()))
+        .toArray(String[]::new));
+  }
+
+  public <T> T get(ConfigOption<T> option) {
+    try {
+      return values.get(option);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + option.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Kafka client properties given as {@code --kafka.<key> value}, without the prefix. */
+  public Properties kafkaProperties() {
+    Properties props = new Properties();
+    values.toMap().forEach((k, v) -> {
+      if (k.startsWith(KAFKA_PREFIX)) {
+        props.put(k.substring(KAFKA_PREFIX.length()), v);
+      }
+    });
+    return props;
+  }
+
+  public static String usage() {
+    return "Options:\n" + ALL.stream()
+        .map(o -> String.format("  --%-28s %s%s", o.key(), o.description(),
+            o.hasDefaultValue() ? " (default " + o.defaultValue() + ")" : ""))
+        .collect(Collectors.joining("\n"))
+        + "\n  --kafka.<key> <value>          passed to every Kafka client, e.g. "
+        + "--kafka.security.protocol SASL_SSL";
+  }
+}

@@ -1,0 +1,45 @@
+package io.resonance.mesh.jobs.io;
+
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.ByteBuffer;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Dead letters keep the original record's key, so a person can find the producer's record. */
+public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+
+  private final String topic;
+  private transient MeshCodec<DeadLetter> codec;
+
+  public DeadLetterSerializer() {
+    this(MeshTopics.DLQ);
+  }
+
+  public DeadLetterSerializer(String topic) {
+    this.topic = topic;
+  }
+
+  @Override
+  public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+    codec = MeshCodec.of(DeadLetter.class);
+  }
+
+  @Override
+  public ProducerRecord<byte[], byte[]> serialize(DeadLetter element, KafkaSinkContext context,
+      Long timestamp) {
+    return new ProducerRecord<>(topic, null, timestamp, bytes(element.getKey()),
+        codec.encode(element));
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
+  }
+}
