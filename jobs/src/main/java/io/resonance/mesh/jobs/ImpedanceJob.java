@@ -119,12 +119,16 @@ public final class ImpedanceJob {
   }
 
   private ImpedanceSettings impedanceSettings() {
+    ImpedanceSettings defaults = ImpedanceSettings.defaults();
     return new ImpedanceSettings(
         options.get(MeshJobOptions.BEAT_INTERVAL),
         options.get(MeshJobOptions.DEGRADED_AFTER_MISSED_BEATS),
         options.get(MeshJobOptions.OFFLINE_AFTER),
         options.get(MeshJobOptions.REFRESH_EVERY),
-        options.get(MeshJobOptions.RETIRE_AFTER));
+        defaults.scoreChangePoints(),
+        defaults.scoreChangeRatio(),
+        options.get(MeshJobOptions.RETIRE_AFTER),
+        defaults.ewmaAlpha());
   }
 
   private SummarySettings summarySettings() {
