@@ -1,0 +1,91 @@
+package io.resonance.mesh.agent.sim;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Command-line entry of the fleet simulator: runs a {@link FleetSimulator} until Ctrl-C and logs
+ * progress every 10 s. Exit code 2 means a bad argument; the message says which.
+ */
+public final class SimulatorMain {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatorMain.class);
+
+  static final String USAGE = String.join("\n",
+      "usage: java -cp mesh-agent-pi-all.jar io.resonance.mesh.agent.sim.SimulatorMain"
+          + " --bootstrap-servers H:P [options]",
+      "",
+      "  --bootstrap-servers H:P  Kafka brokers (required)",
+      "  --agents N               virtual agents (default 30000)",
+      "  --interval-ms MS         heartbeat interval per agent (default 5000)",
+      "  --fleet FILE             fleet description overriding fleet-default.properties",
+      "  --seed S                 random seed; same seed, same fleet (default 42)",
+      "  --producers K            shared Kafka producers (default 2)",
+      "  --help                   print this text");
+
+  public static void main(String[] args) throws InterruptedException {
+    FleetSimulator.Builder b = FleetSimulator.builder();
+    try {
+      for (int i = 0; i < args.length; i++) {
+        String flag = args[i];
+        if (flag.equals("--help") || flag.equals("-h")) {
+          System.out.println(USAGE);
+          return;
+        }
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(flag + " needs a value");
+        }
+        String v = args[++i];
+        switch (flag) {
+          case "--bootstrap-servers" -> b.bootstrapServers(v);
+          case "--agents" -> b.agents(Integer.parseInt(v));
+          case "--interval-ms" -> b.heartbeatInterval(Duration.ofMillis(Long.parseLong(v)));
+          case "--fleet" -> {
+            if (!Files.isReadable(Path.of(v))) {
+              throw new IllegalArgumentException("cannot read fleet description " + v);
+            }
+            b.description(FleetDescription.load(Path.of(v)));
+          }
+          case "--seed" -> b.seed(Long.parseLong(v));
+          case "--producers" -> b.producers(Integer.parseInt(v));
+          default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
+        }
+      }
+      run(b.build());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      // NumberFormatException is an IllegalArgumentException; the builder's null check says what.
+      System.err.println("error: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(2);
+    }
+  }
+
+  private static void run(FleetSimulator sim) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      sim.close();
+      stopped.countDown();
+    }, "fleet-sim-shutdown"));
+    sim.start();
+    long lastSent = 0;
+    long lastNanos = System.nanoTime();
+    // The wait on the latch is the 10 s progress tick and ends the loop on Ctrl-C.
+    while (!stopped.await(10, TimeUnit.SECONDS)) {
+      FleetSimulator.Stats s = sim.stats();
+      long now = System.nanoTime();
+      double rate = (s.heartbeatsSent() - lastSent) / ((now - lastNanos) / 1e9);
+      LOG.info("{} heartbeats sent ({}/s), {} send errors, {}/{} agents alive",
+          s.heartbeatsSent(), Math.round(rate), s.sendErrors(), s.agentsAlive(),
+          s.agentsTotal());
+      lastSent = s.heartbeatsSent();
+      lastNanos = now;
+    }
+  }
+
+  private SimulatorMain() {}
+}

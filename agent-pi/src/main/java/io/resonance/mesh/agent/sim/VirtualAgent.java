@@ -1,0 +1,135 @@
+package io.resonance.mesh.agent.sim;
+
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.Heartbeat;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One simulated agent: its identity, its hidden {@link AgentTruth}, and the little state a real
+ * agent process keeps (sequence counter, last measured round trip, its load baselines). It acts
+ * out its truth: the heartbeat carries only what a real agent could know, stamped with the agent's
+ * own (offset, drifting) clock.
+ *
+ * <p>Beats are built on the simulator's single dispatcher thread; the fault switches
+ * ({@link #crash()}, {@link #recover()}, {@link #spike}) may be flipped from any thread.
+ */
+final class VirtualAgent {
+
+  /** A heartbeat and how long the network will (truly) take to deliver it. */
+  record Beat(Heartbeat heartbeat, long oneWayNanos) {}
+
+  private record Spike(double factor, long untilNanos) {}
+
+  private static final Spike NO_SPIKE = new Spike(1.0, Long.MIN_VALUE);
+
+  final FleetLayout.Slot slot;
+  final AgentTruth truth;
+  private final SplittableRandom rng;
+  private final List<String> capabilities;
+  private final String contextHash;
+  private final double cpuBase;
+  private final double memoryBase;
+  private final double netBase;
+  private final boolean hasThermalZone;
+
+  private volatile boolean alive = true;
+  private volatile boolean restarted;
+  private volatile Spike spike = NO_SPIKE;
+  private long sequence;
+  private Double lastOneWayMs;
+  /** Delivery instants never go backwards: one agent's beats share one TCP connection. */
+  long lastDeliveryNanos = Long.MIN_VALUE;
+
+  VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities,
+      SplittableRandom rng) {
+    this.slot = slot;
+    this.truth = truth;
+    this.rng = rng;
+    this.capabilities = capabilities;
+    this.contextHash = Integer.toHexString((slot.agentClass() + "|" + capabilities).hashCode());
+    this.cpuBase = 5 + rng.nextDouble() * 55;
+    this.memoryBase = 20 + rng.nextDouble() * 60;
+    this.netBase = 2_000 * Math.exp(1.5 * AgentTruth.gaussian(rng));
+    // Only the local-hardware class runs on boards with a thermal zone the agent can read.
+    this.hasThermalZone = slot.agentClass() == AgentClass.E;
+  }
+
+  String id() {
+    return slot.agentId();
+  }
+
+  boolean alive() {
+    return alive;
+  }
+
+  void crash() {
+    alive = false;
+  }
+
+  /** A crashed agent comes back as a new process: its sequence starts again at 0. */
+  void recover() {
+    if (!alive) {
+      restarted = true;
+      alive = true;
+    }
+  }
+
+  void spike(double factor, long untilNanos) {
+    spike = new Spike(factor, untilNanos);
+  }
+
+  boolean spiking(long nowNanos) {
+    return spike.untilNanos() > nowNanos;
+  }
+
+  SplittableRandom rng() {
+    return rng;
+  }
+
+  /**
+   * Builds the beat the agent sends at host instant {@code hostEpochMs}, {@code elapsedMs} into
+   * the run. Reports the round trip it measured for its previous send (that send's outbound
+   * delay plus a fresh return delay), never this beat's own delay.
+   */
+  Beat beat(long nowNanos, double hostEpochMs, long elapsedMs, FleetDescription d) {
+    if (restarted) {
+      restarted = false;
+      sequence = 0;
+      lastOneWayMs = null;
+    }
+    Spike s = spike;
+    double factor = s.untilNanos() > nowNanos ? s.factor() : 1.0;
+    double scale = truth.driftFactor(d, elapsedMs) * factor;
+    double oneWayMs = truth.oneWayMs(rng, scale);
+    Double rtt = lastOneWayMs == null ? null : lastOneWayMs + truth.oneWayMs(rng, scale);
+    lastOneWayMs = oneWayMs;
+    double load = Math.min(1.0, factor / 4); // a spike is mostly overload: CPU and queue rise
+    double cpu = clamp(cpuBase + load * (100 - cpuBase) + 5 * AgentTruth.gaussian(rng));
+    Heartbeat hb = Heartbeat.newBuilder()
+        .setAgentId(slot.agentId())
+        .setAgentClass(slot.agentClass())
+        .setSectorId(slot.sectorId())
+        .setClusterId(slot.clusterId())
+        .setSequence(sequence++)
+        .setSentAtMs((long) Math.floor(truth.clockMs(hostEpochMs, elapsedMs)))
+        .setCpuPercent((float) cpu)
+        .setMemoryPercent((float) clamp(memoryBase + 2 * AgentTruth.gaussian(rng)))
+        .setNetRxBytesPerS(netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
+        .setNetTxBytesPerS(0.4 * netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
+        .setLoadAverage1m((float) Math.max(0, cpu / 25 + 0.1 * AgentTruth.gaussian(rng)))
+        .setQueueDepth((int) Math.floor(-Math.log(1 - rng.nextDouble()) * 0.5 * factor))
+        .setTemperatureC(hasThermalZone
+            ? (float) (45 + cpu / 5 + AgentTruth.gaussian(rng)) : null)
+        .setProcessingMs(truth.processingMs(rng, scale))
+        .setLinkRttMs(rtt)
+        .setCapabilities(capabilities)
+        .setContextHash(contextHash)
+        .build();
+    return new Beat(hb, (long) (oneWayMs * 1e6));
+  }
+
+  private static double clamp(double percent) {
+    return Math.max(0, Math.min(100, percent));
+  }
+}
