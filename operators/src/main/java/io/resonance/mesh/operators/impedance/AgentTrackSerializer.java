@@ -1,0 +1,168 @@
+package io.resonance.mesh.operators.impedance;
+
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
+
+/**
+ * Writes an {@link AgentTrack} field by field (about 300 bytes for a full agent) instead of going
+ * through Kryo or the POJO serializer, because on RocksDB every heartbeat pays one deserialize and
+ * one serialize of this object.
+ *
+ * <p>Savepoint safety: every value starts with a format byte. A future layout bumps {@link
+ * #FORMAT} and keeps a reader for the old one here, so savepoints stay readable without a
+ * serializer migration; the {@link Snapshot} only names this class.
+ */
+public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTrack> {
+
+  private static final long serialVersionUID = 1L;
+
+  public static final AgentTrackSerializer INSTANCE = new AgentTrackSerializer();
+
+  static final byte FORMAT = 1;
+
+  @Override
+  public boolean isImmutableType() {
+    return false;
+  }
+
+  @Override
+  public AgentTrack createInstance() {
+    return new AgentTrack();
+  }
+
+  @Override
+  public AgentTrack copy(AgentTrack from) {
+    return from.deepCopy();
+  }
+
+  @Override
+  public AgentTrack copy(AgentTrack from, AgentTrack reuse) {
+    return from.deepCopy();
+  }
+
+  @Override
+  public int getLength() {
+    return -1;
+  }
+
+  @Override
+  public void serialize(AgentTrack t, DataOutputView out) throws IOException {
+    out.writeByte(FORMAT);
+    out.writeByte(t.agentClass);
+    StringValue.writeString(t.sectorId, out);
+    StringValue.writeString(t.clusterId, out);
+    StringValue.writeString(t.contextHash, out);
+    out.writeShort(t.capabilities.length);
+    for (String c : t.capabilities) {
+      StringValue.writeString(c, out);
+    }
+    out.writeByte(t.state);
+    out.writeLong(t.lastSequence);
+    out.writeLong(t.heartbeats);
+    out.writeLong(t.missedBeats);
+    out.writeLong(t.lastArrivalMs);
+    out.writeLong(t.lastSeenProcMs);
+    out.writeDouble(t.intervalMs);
+    out.writeInt(t.queueDepth);
+    out.writeLong(t.lastEmittedProcMs);
+    out.writeInt(t.lastEmittedScore);
+    out.writeLong(t.timerAtMs);
+    out.writeDouble(t.floorCur);
+    out.writeDouble(t.floorPrev);
+    out.writeDouble(t.bestRttCur);
+    out.writeDouble(t.offsetAtBestRttCur);
+    out.writeDouble(t.bestRttPrev);
+    out.writeDouble(t.offsetAtBestRttPrev);
+    out.writeByte(t.clockSamples);
+    writeRing(t.latency, t.latencyPos, t.latencyCount, out);
+    out.writeDouble(t.latencyEwma);
+    writeRing(t.processing, t.processingPos, t.processingCount, out);
+    out.writeDouble(t.processingEwma);
+  }
+
+  private static void writeRing(float[] ring, int pos, int count, DataOutputView out)
+      throws IOException {
+    // Only filled slots are written: a new agent's state is a few dozen bytes, not 2 x 128.
+    out.writeByte(count);
+    out.writeByte(pos);
+    for (int i = 0; i < count; i++) {
+      out.writeFloat(ring[i]);
+    }
+  }
+
+  @Override
+  public AgentTrack deserialize(DataInputView in) throws IOException {
+    byte format = in.readByte();
+    if (format != FORMAT) {
+      throw new IOException("unknown AgentTrack format " + format);
+    }
+    AgentTrack t = new AgentTrack();
+    t.agentClass = in.readByte();
+    t.sectorId = StringValue.readString(in);
+    t.clusterId = StringValue.readString(in);
+    t.contextHash = StringValue.readString(in);
+    int caps = in.readUnsignedShort();
+    t.capabilities = new String[caps];
+    for (int i = 0; i < caps; i++) {
+      t.capabilities[i] = StringValue.readString(in);
+    }
+    t.state = in.readByte();
+    t.lastSequence = in.readLong();
+    t.heartbeats = in.readLong();
+    t.missedBeats = in.readLong();
+    t.lastArrivalMs = in.readLong();
+    t.lastSeenProcMs = in.readLong();
+    t.intervalMs = in.readDouble();
+    t.queueDepth = in.readInt();
+    t.lastEmittedProcMs = in.readLong();
+    t.lastEmittedScore = in.readInt();
+    t.timerAtMs = in.readLong();
+    t.floorCur = in.readDouble();
+    t.floorPrev = in.readDouble();
+    t.bestRttCur = in.readDouble();
+    t.offsetAtBestRttCur = in.readDouble();
+    t.bestRttPrev = in.readDouble();
+    t.offsetAtBestRttPrev = in.readDouble();
+    t.clockSamples = in.readByte();
+    t.latencyCount = in.readByte();
+    t.latencyPos = in.readByte();
+    for (int i = 0; i < t.latencyCount; i++) {
+      t.latency[i] = in.readFloat();
+    }
+    t.latencyEwma = in.readDouble();
+    t.processingCount = in.readByte();
+    t.processingPos = in.readByte();
+    for (int i = 0; i < t.processingCount; i++) {
+      t.processing[i] = in.readFloat();
+    }
+    t.processingEwma = in.readDouble();
+    return t;
+  }
+
+  @Override
+  public AgentTrack deserialize(AgentTrack reuse, DataInputView in) throws IOException {
+    return deserialize(in);
+  }
+
+  @Override
+  public void copy(DataInputView source, DataOutputView target) throws IOException {
+    serialize(deserialize(source), target);
+  }
+
+  @Override
+  public TypeSerializerSnapshot<AgentTrack> snapshotConfiguration() {
+    return new Snapshot();
+  }
+
+  /** Names the serializer in checkpoints and savepoints; must keep a public no-arg constructor. */
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<AgentTrack> {
+    public Snapshot() {
+      super(() -> INSTANCE);
+    }
+  }
+}

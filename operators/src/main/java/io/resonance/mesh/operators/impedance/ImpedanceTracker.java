@@ -1,0 +1,426 @@
+package io.resonance.mesh.operators.impedance;
+
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Owns the impedance registry entry of every agent (seed part 2.3): keyed by agent id, it turns
+ * heartbeats into rolling latency and processing statistics, a clock-offset estimate, a
+ * reliability score, an impedance score and an operational state, and emits an {@link
+ * AgentImpedance} record when that entry changed meaningfully, on every state transition, and at
+ * least every {@link ImpedanceSettings#refreshInterval()}.
+ *
+ * <h2>Clocks</h2>
+ *
+ * The element timestamp is the heartbeat's arrival on the mesh clock (Kafka LogAppendTime);
+ * {@code sent_at_ms} is the agent's clock. Liveness deadlines are measured on the operator's
+ * processing clock, the clock its timers run on, so that "silent for 15 s" means the same thing to
+ * the beat that resets it and to the timer that checks it.
+ *
+ * <h2>Emission</h2>
+ *
+ * A record is written for a new agent, a state transition, a change of class, sector, cluster,
+ * context hash or capabilities, a score move of at least {@code max(scoreChangePoints,
+ * scoreChangeRatio x last emitted score)} (both thresholds must pass: a 10 % move of a score of
+ * 20 is noise, and so is 25 points on a score of 900), or when the refresh interval has passed.
+ * {@code updated_at_ms} is the mesh time of the emission: the arrival time for a beat, the timer
+ * time for a timer.
+ *
+ * <h2>Timers</h2>
+ *
+ * One processing-time timer per agent at most. A beat never deletes it (on RocksDB a delete plus
+ * a register per beat would cost more than the state update itself); it registers one only when
+ * none is pending, or moves it earlier in the rare case the learned interval shrank. When the
+ * timer fires it re-checks the deadlines against the last beat and re-arms itself, so it serves
+ * DEGRADED, OFFLINE, retirement and the refresh emission alike.
+ *
+ * <h2>Side outputs</h2>
+ *
+ * {@link #REJECTED}: heartbeats with impossible values, with the reason; they do not touch state.
+ * {@link #RETIRED}: agent ids whose state was dropped after {@link
+ * ImpedanceSettings#retireAfter()} offline, so the job can write a tombstone to the registry.
+ */
+public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, AgentImpedance> {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Name of the per-agent state; part of the savepoint format, never rename. */
+  public static final String STATE_NAME = "impedance-agent-track";
+
+  public static final String STAGE = "impedance";
+
+  public static final OutputTag<DeadLetter> REJECTED =
+      new OutputTag<>("impedance-rejected", TypeInformation.of(DeadLetter.class));
+
+  public static final OutputTag<String> RETIRED = new OutputTag<>("impedance-retired", Types.STRING);
+
+  private static final OperationalState[] STATES = OperationalState.values();
+  private static final AgentClass[] CLASSES = AgentClass.values();
+  private static final byte ACTIVE = (byte) OperationalState.ACTIVE.ordinal();
+  private static final byte DEGRADED = (byte) OperationalState.DEGRADED.ordinal();
+  private static final byte OFFLINE = (byte) OperationalState.OFFLINE.ordinal();
+  private static final byte QUARANTINED = (byte) OperationalState.QUARANTINED.ordinal();
+
+  private final ImpedanceSettings settings;
+
+  private transient ValueState<AgentTrack> track;
+  private transient MeshCodec<Heartbeat> heartbeatCodec;
+  private transient float[] scratch;
+  private transient Counter heartbeatsAccepted;
+  private transient Counter heartbeatsRejected;
+  private transient Counter registryRecordsEmitted;
+  private transient Counter stateTransitions;
+
+  public ImpedanceTracker(ImpedanceSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    track =
+        getRuntimeContext()
+            .getState(new ValueStateDescriptor<>(STATE_NAME, AgentTrackSerializer.INSTANCE));
+    heartbeatCodec = MeshCodec.of(Heartbeat.class);
+    scratch = new float[AgentTrack.RING];
+    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    heartbeatsAccepted = metrics.counter("heartbeatsAccepted");
+    heartbeatsRejected = metrics.counter("heartbeatsRejected");
+    registryRecordsEmitted = metrics.counter("registryRecordsEmitted");
+    stateTransitions = metrics.counter("stateTransitions");
+  }
+
+  @Override
+  public void processElement(Heartbeat hb, Context ctx, Collector<AgentImpedance> out)
+      throws Exception {
+    long now = ctx.timerService().currentProcessingTime();
+    long arrival = ctx.timestamp() != null ? ctx.timestamp() : now;
+    String problem = HeartbeatValidator.problem(hb);
+    if (problem != null) {
+      heartbeatsRejected.inc();
+      ctx.output(REJECTED, deadLetter(hb, problem, arrival));
+      return;
+    }
+    heartbeatsAccepted.inc();
+
+    AgentTrack t = track.value();
+    boolean fresh = t == null;
+    if (fresh) {
+      t = new AgentTrack();
+      t.intervalMs = settings.expectedBeatInterval().toMillis();
+    }
+    boolean identityChanged = absorbIdentity(t, hb) && !fresh;
+    absorbSequence(t, hb.getSequence(), arrival);
+    absorbTiming(t, hb, arrival);
+    t.queueDepth = hb.getQueueDepth();
+    t.lastArrivalMs = arrival;
+    t.lastSeenProcMs = now;
+
+    byte before = t.state;
+    if (t.state != QUARANTINED) {
+      t.state = ACTIVE;
+    }
+    boolean transition = !fresh && before != t.state;
+    if (transition) {
+      stateTransitions.inc();
+    }
+
+    AgentImpedance record = toRecord(ctx.getCurrentKey(), t, arrival);
+    int score = record.getImpedanceScore();
+    if (fresh
+        || transition
+        || identityChanged
+        || scoreMoved(t.lastEmittedScore, score)
+        || now - t.lastEmittedProcMs >= settings.refreshInterval().toMillis()) {
+      emit(t, record, now, out);
+    }
+    arm(ctx, t);
+    track.update(t);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<AgentImpedance> out)
+      throws Exception {
+    AgentTrack t = track.value();
+    if (t == null) {
+      return;
+    }
+    if (timestamp >= t.timerAtMs) {
+      t.timerAtMs = 0;
+    }
+    long silence = timestamp - t.lastSeenProcMs;
+    long offline = settings.offlineAfter().toMillis();
+    if (silence >= offline + settings.retireAfter().toMillis()) {
+      // The only pending timer is the one firing now, so clearing the value leaves nothing behind.
+      if (t.timerAtMs != 0) {
+        ctx.timerService().deleteProcessingTimeTimer(t.timerAtMs);
+      }
+      track.clear();
+      ctx.output(RETIRED, ctx.getCurrentKey());
+      return;
+    }
+    byte before = t.state;
+    if (t.state != QUARANTINED) {
+      if (silence >= offline) {
+        t.state = OFFLINE;
+      } else if (silence >= degradedAfterMs(t)) {
+        t.state = DEGRADED;
+      }
+    }
+    boolean transition = before != t.state;
+    if (transition) {
+      stateTransitions.inc();
+    }
+    if (transition || timestamp - t.lastEmittedProcMs >= settings.refreshInterval().toMillis()) {
+      emit(t, toRecord(ctx.getCurrentKey(), t, timestamp), timestamp, out);
+    }
+    arm(ctx, t);
+    track.update(t);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private boolean absorbIdentity(AgentTrack t, Heartbeat hb) {
+    boolean changed = false;
+    byte cls = (byte) hb.getAgentClass().ordinal();
+    if (t.agentClass != cls) {
+      t.agentClass = cls;
+      changed = true;
+    }
+    if (!t.sectorId.equals(hb.getSectorId())) {
+      t.sectorId = hb.getSectorId();
+      changed = true;
+    }
+    if (!t.clusterId.equals(hb.getClusterId())) {
+      t.clusterId = hb.getClusterId();
+      changed = true;
+    }
+    String context = hb.getContextHash() == null ? "" : hb.getContextHash();
+    if (!t.contextHash.equals(context)) {
+      t.contextHash = context;
+      changed = true;
+    }
+    List<String> caps = hb.getCapabilities();
+    if (!t.sameCapabilities(caps)) {
+      t.capabilities = caps == null ? new String[0] : caps.toArray(new String[0]);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * Counts sequence gaps as missed beats. A sequence below the last one is a restarted agent
+   * process (the counter starts at 0 with each process), not a gap; if the restart's first beats
+   * were lost, the new sequence number says how many. A repeated number is a producer retry and
+   * counts once.
+   */
+  private void absorbSequence(AgentTrack t, long seq, long arrival) {
+    long last = t.lastSequence;
+    if (last == AgentTrack.NO_SEQUENCE) {
+      t.heartbeats++;
+    } else if (seq == last) {
+      return;
+    } else if (seq == last + 1) {
+      t.heartbeats++;
+      learnInterval(t, arrival - t.lastArrivalMs);
+    } else if (seq > last) {
+      t.heartbeats++;
+      t.missedBeats += seq - last - 1;
+    } else {
+      t.heartbeats++;
+      t.missedBeats += seq;
+    }
+    t.lastSequence = seq;
+  }
+
+  /** Only consecutive beats teach the interval, so a gap is not mistaken for a slower agent. */
+  private void learnInterval(AgentTrack t, long gapMs) {
+    if (gapMs <= 0) {
+      return;
+    }
+    double learned = t.intervalMs + settings.ewmaAlpha() * (gapMs - t.intervalMs);
+    double ceiling = settings.offlineAfter().toMillis();
+    t.intervalMs = Math.max(100, Math.min(ceiling, learned));
+  }
+
+  /**
+   * The one-way latency sample is {@code link_rtt_ms / 2} when the agent reports it: the agent
+   * measured that round trip on its own monotonic clock, so it needs no clock synchronisation and
+   * carries no offset error, at the price of assuming a symmetric path. Without it, the sample is
+   * {@code arrival - sent_at} corrected by the estimated offset, which is only as good as the
+   * offset estimate.
+   *
+   * <p>Offset (agent clock minus mesh clock): {@code arrival - sent_at = latency - offset}. With
+   * rtt, each beat gives {@code offset ~ rtt/2 - (arrival - sent_at)}, and the sample with the
+   * smallest rtt is trusted (NTP's rule: the shortest round trip has the least queueing, so the
+   * least asymmetry). Without rtt only {@code min(arrival - sent_at) = min latency - offset} is
+   * observable, and the offset is reported as {@code -min(arrival - sent_at)}: latency and offset
+   * cannot be separated from one-way samples, so latencies are then latencies above the floor.
+   * Both filters slide over the last 32 to 64 beats so a re-synced clock is followed.
+   */
+  private void absorbTiming(AgentTrack t, Heartbeat hb, long arrival) {
+    double raw = arrival - hb.getSentAtMs();
+    Double rtt = hb.getLinkRttMs();
+    t.addClockSample(raw, rtt == null ? Double.NaN : rtt);
+    double sample = rtt != null ? rtt / 2 : Math.max(0, raw + t.clockOffsetMs());
+    t.addLatency((float) sample, settings.ewmaAlpha());
+    Double processing = hb.getProcessingMs();
+    if (processing != null) {
+      t.addProcessing(processing.floatValue(), settings.ewmaAlpha());
+    }
+  }
+
+  private boolean scoreMoved(int lastScore, int score) {
+    if (lastScore < 0) {
+      return true;
+    }
+    int delta = Math.abs(score - lastScore);
+    return delta >= Math.max(settings.scoreChangePoints(), settings.scoreChangeRatio() * lastScore);
+  }
+
+  private long degradedAfterMs(AgentTrack t) {
+    return Math.round(settings.missedBeatsForDegraded() * t.intervalMs);
+  }
+
+  /** Keeps exactly one timer pending, at the earliest deadline that can change something. */
+  private void arm(Context ctx, AgentTrack t) {
+    long due = t.lastEmittedProcMs + settings.refreshInterval().toMillis();
+    long offline = t.lastSeenProcMs + settings.offlineAfter().toMillis();
+    if (t.state == ACTIVE) {
+      due = Math.min(due, Math.min(t.lastSeenProcMs + degradedAfterMs(t), offline));
+    } else if (t.state == DEGRADED) {
+      due = Math.min(due, offline);
+    } else {
+      due = Math.min(due, offline + settings.retireAfter().toMillis());
+    }
+    if (t.timerAtMs == 0) {
+      ctx.timerService().registerProcessingTimeTimer(due);
+      t.timerAtMs = due;
+    } else if (due < t.timerAtMs) {
+      ctx.timerService().deleteProcessingTimeTimer(t.timerAtMs);
+      ctx.timerService().registerProcessingTimeTimer(due);
+      t.timerAtMs = due;
+    }
+  }
+
+  private void emit(AgentTrack t, AgentImpedance record, long procNow, Collector<AgentImpedance> out) {
+    t.lastEmittedProcMs = procNow;
+    t.lastEmittedScore = record.getImpedanceScore();
+    registryRecordsEmitted.inc();
+    out.collect(record);
+  }
+
+  private AgentImpedance toRecord(String agentId, AgentTrack t, long updatedAt) {
+    int n = t.latencyCount;
+    float[] sorted = sorted(t.latency, n);
+    double p50 = percentile(sorted, n, 0.50);
+    double p90 = percentile(sorted, n, 0.90);
+    double p99 = percentile(sorted, n, 0.99);
+    double drift = coefficientOfVariation(t.latency, n);
+    int pn = t.processingCount;
+    double processingP90 = percentile(sorted(t.processing, pn), pn, 0.90);
+    long expected = t.heartbeats + t.missedBeats;
+    double reliability = expected == 0 ? 1.0 : (double) t.heartbeats / expected;
+    int score = ImpedanceScore.of(p90, processingP90, t.queueDepth, drift, reliability);
+
+    AgentImpedance r = new AgentImpedance();
+    r.setAgentId(agentId);
+    r.setAgentClass(CLASSES[t.agentClass]);
+    r.setSectorId(t.sectorId);
+    r.setClusterId(t.clusterId);
+    r.setLatencyMs(t.latencyEwma);
+    r.setLatencyP50Ms(p50);
+    r.setLatencyP90Ms(p90);
+    r.setLatencyP99Ms(p99);
+    r.setProcessingMs(t.processingEwma);
+    r.setProcessingP90Ms(processingP90);
+    r.setClockOffsetMs(t.clockOffsetMs());
+    r.setQueueDepth(t.queueDepth);
+    r.setLastHeartbeatMs(t.lastArrivalMs);
+    r.setHeartbeats(t.heartbeats);
+    r.setMissedBeats(t.missedBeats);
+    r.setImpedanceScore(score);
+    r.setReliabilityScore(reliability);
+    r.setDriftCoefficient(drift);
+    r.setOperationalState(STATES[t.state]);
+    r.setContextHash(t.contextHash);
+    r.setCapabilities(Arrays.asList(t.capabilities));
+    r.setUpdatedAtMs(updatedAt);
+    return r;
+  }
+
+  private float[] sorted(float[] ring, int n) {
+    // One scratch array per function instance: the ring is copied, sorted, read, and forgotten.
+    System.arraycopy(ring, 0, scratch, 0, n);
+    Arrays.sort(scratch, 0, n);
+    return scratch;
+  }
+
+  /** Nearest-rank percentile over the first {@code n} sorted values; 0 without samples. */
+  static double percentile(float[] sorted, int n, double p) {
+    if (n == 0) {
+      return 0;
+    }
+    int rank = (int) Math.ceil(p * n);
+    return sorted[Math.max(0, Math.min(n - 1, rank - 1))];
+  }
+
+  /** Standard deviation over mean of the ring; 0 with fewer than two samples or a zero mean. */
+  static double coefficientOfVariation(float[] ring, int n) {
+    if (n < 2) {
+      return 0;
+    }
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += ring[i];
+    }
+    double mean = sum / n;
+    if (mean <= 0) {
+      return 0;
+    }
+    double squares = 0;
+    for (int i = 0; i < n; i++) {
+      double d = ring[i] - mean;
+      squares += d * d;
+    }
+    return Math.sqrt(squares / n) / mean;
+  }
+
+  private DeadLetter deadLetter(Heartbeat hb, String reason, long at) {
+    DeadLetter d = new DeadLetter();
+    d.setSourceTopic(MeshTopics.HEARTBEATS);
+    d.setPartition(-1);
+    d.setOffset(-1L);
+    String id = hb.getAgentId();
+    d.setKey(id == null || id.isEmpty() ? null : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
+    try {
+      d.setValue(ByteBuffer.wrap(heartbeatCodec.encode(hb)));
+      d.setReason(reason);
+    } catch (IllegalArgumentException e) {
+      // A heartbeat too broken to re-encode still deserves a readable dead letter.
+      d.setValue(null);
+      d.setReason(reason + "; not re-encodable: " + e.getMessage());
+    }
+    d.setStage(STAGE);
+    d.setRejectedAtMs(at);
+    return d;
+  }
+}

@@ -1,0 +1,45 @@
+package io.resonance.mesh.operators.summary;
+
+import io.resonance.mesh.avro.ImpedanceSummary;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * Passes the global summary through unchanged and shows its latest values as Flink gauges
+ * (agentsActive, agentsTotal, meanImpedance, p95Impedance, mode as the {@code OperationalMode}
+ * ordinal, sectorsHealthy), so the dashboard and any metrics reporter see mesh health without
+ * reading Kafka. Run it with parallelism 1: the global summary is a single stream.
+ */
+public class MeshHealthGauges extends RichMapFunction<ImpedanceSummary, ImpedanceSummary> {
+
+  private static final long serialVersionUID = 1L;
+
+  // Read by the metrics thread, written by the task thread: volatile, one summary per window.
+  private transient volatile ImpedanceSummary latest;
+
+  @Override
+  public void open(OpenContext openContext) {
+    MetricGroup g = getRuntimeContext().getMetricGroup();
+    g.gauge("agentsActive", (Gauge<Integer>) () -> latest == null ? 0 : latest.getAgentsActive());
+    g.gauge("agentsTotal", (Gauge<Integer>) () -> latest == null ? 0 : latest.getAgentsTotal());
+    g.gauge(
+        "meanImpedance", (Gauge<Double>) () -> latest == null ? 0.0 : latest.getMeanImpedance());
+    g.gauge("p95Impedance", (Gauge<Double>) () -> latest == null ? 0.0 : latest.getP95Impedance());
+    g.gauge("mode", (Gauge<Integer>) () -> latest == null ? -1 : latest.getMode().ordinal());
+    g.gauge(
+        "sectorsHealthy", (Gauge<Integer>) () -> latest == null ? 0 : latest.getSectorsHealthy());
+  }
+
+  @Override
+  public ImpedanceSummary map(ImpedanceSummary summary) {
+    latest = summary;
+    return summary;
+  }
+
+  /** The summary the gauges show now; {@code null} before the first one. */
+  public ImpedanceSummary latest() {
+    return latest;
+  }
+}
