@@ -1,0 +1,296 @@
+package io.resonance.mesh.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.kafka.LocalKafkaBroker;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The impedance job end to end: a real KRaft broker, the job on a Flink MiniCluster with RocksDB,
+ * and the fleet simulator producing heartbeats. Intervals are shrunk (1 s beats, offline after
+ * 6 s) so the scenarios of minutes take seconds; the logic is the same.
+ */
+class ImpedanceJobTest {
+
+  private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder()
+          .setNumberTaskManagers(1)
+          .setNumberSlotsPerTaskManager(2)
+          .setConfiguration(flinkConfig())
+          .build());
+
+  private static LocalKafkaBroker kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = LocalKafkaBroker.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @Test
+  void everySimulatedAgentGetsARegistryEntryAndOnlyCrashedAgentsGoOffline() throws Exception {
+    // 1. a fresh set of topics and the job
+    Topics topics = Topics.fresh("fleet");
+    JobClient job = startJob(topics, "committed", null);
+    try (FleetSimulator fleet = fleet(1_000, 7);
+        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+      // 2. the fleet beats; every agent appears in the registry, active, with plausible values
+      fleet.start();
+      Await.until(Duration.ofSeconds(90), "1,000 active agents in the registry",
+          () -> Registry.inState(Registry.latest(registry), OperationalState.ACTIVE).size()
+              == 1_000,
+          () -> Registry.describe(Registry.latest(registry)));
+      Map<String, AgentImpedance> entries = Registry.latest(registry);
+      assertThat(entries.keySet()).containsExactlyInAnyOrderElementsOf(fleet.agentIds());
+      for (AgentImpedance a : entries.values()) {
+        assertThat(a.getImpedanceScore()).as(a.getAgentId()).isBetween(0, 1000);
+        assertThat(a.getLatencyMs()).as(a.getAgentId()).isGreaterThan(0.0);
+        assertThat(a.getReliabilityScore()).as(a.getAgentId()).isBetween(0.0, 1.0);
+        assertThat(a.getSectorId()).isNotEmpty();
+        assertThat(a.getClusterId()).startsWith(a.getSectorId());
+      }
+      // Edge functions answer faster than GPU boxes: the registry must reflect the fleet.
+      assertThat(meanLatency(entries, AgentClass.A)).isLessThan(meanLatency(entries, AgentClass.D));
+
+      // 3. crash 50 agents: exactly those go offline, the rest stay active
+      List<String> crashed = fleet.agentIds().subList(100, 150);
+      fleet.crash(crashed);
+      Await.until(Duration.ofSeconds(60), "the 50 crashed agents offline",
+          () -> Registry.inState(Registry.latest(registry), OperationalState.OFFLINE)
+              .containsAll(crashed),
+          () -> Registry.describe(Registry.latest(registry)));
+      Map<String, AgentImpedance> after = Registry.latest(registry);
+      assertThat(Registry.inState(after, OperationalState.OFFLINE))
+          .containsExactlyInAnyOrderElementsOf(crashed);
+      Set<String> alive = new HashSet<>(fleet.agentIds());
+      crashed.forEach(alive::remove);
+      assertThat(Registry.inState(after, OperationalState.ACTIVE)).isEqualTo(alive);
+    } finally {
+      job.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void badRecordsEndInTheDeadLetterTopicWithAReasonAndTheJobKeepsRunning() throws Exception {
+    Topics topics = Topics.fresh("dlq");
+    JobClient job = startJob(topics, "committed", null);
+    try (KafkaProducer<byte[], byte[]> producer = producer();
+        TopicReader dlq = new TopicReader(kafka.bootstrapServers(), topics.dlq);
+        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+      MeshCodec<Heartbeat> codec = MeshCodec.of(Heartbeat.class);
+      byte[] valid = codec.encode(heartbeat("agent-good", 1, 12.5f));
+      byte[] truncated = java.util.Arrays.copyOf(valid, valid.length / 2);
+      byte[] garbage = "{\"agent\":\"not avro\"}".getBytes(StandardCharsets.UTF_8);
+      byte[] impossible = codec.encode(heartbeat("agent-hot", 1, 140f));
+
+      send(producer, topics.heartbeats, "agent-x", garbage);
+      send(producer, topics.heartbeats, "agent-y", truncated);
+      send(producer, topics.heartbeats, "agent-hot", impossible);
+      send(producer, topics.heartbeats, "agent-good", valid);
+
+      Await.until(Duration.ofSeconds(60), "three dead letters", () -> dlq.records().size() >= 3,
+          () -> dlq.records().size() + " dead letters");
+      Map<String, DeadLetter> byKey = new HashMap<>();
+      MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
+      for (var r : dlq.records()) {
+        DeadLetter d = dlqCodec.decode(r.value());
+        byKey.put(r.key() == null ? "(no key)" : new String(r.key(), StandardCharsets.UTF_8), d);
+      }
+      assertThat(byKey.get("agent-x").getReason()).contains("not Avro single-object encoding");
+      assertThat(byKey.get("agent-x").getSourceTopic()).isEqualTo(topics.heartbeats);
+      assertThat(byKey.get("agent-x").getOffset()).isGreaterThanOrEqualTo(0);
+      assertThat(byKey.get("agent-x").getValue().array()).isEqualTo(garbage);
+      assertThat(byKey.get("agent-y").getReason()).contains("does not decode");
+      assertThat(byKey.get("agent-hot").getReason()).contains("cpu_percent");
+
+      // The job survived all three and still registers valid agents, including after them.
+      send(producer, topics.heartbeats, "agent-late",
+          codec.encode(heartbeat("agent-late", 1, 30f)));
+      Await.until(Duration.ofSeconds(60), "valid agents registered after the bad records",
+          () -> Registry.latest(registry).keySet().containsAll(Set.of("agent-good", "agent-late")),
+          () -> Registry.describe(Registry.latest(registry)));
+      assertThat(Registry.latest(registry)).doesNotContainKeys("agent-hot", "agent-x");
+      assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+    } finally {
+      job.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void stoppingWithASavepointAndRestartingFromItKeepsEveryAgentsState(@TempDir Path savepoints)
+      throws Exception {
+    Topics topics = Topics.fresh("savepoint");
+    JobClient first = startJob(topics, "earliest", null);
+    Map<String, Long> beatsBeforeStop = new HashMap<>();
+    try (FleetSimulator fleet = fleet(200, 11);
+        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+      fleet.start();
+      Await.until(Duration.ofSeconds(90), "200 agents with at least 3 heartbeats each",
+          () -> {
+            Map<String, AgentImpedance> r = Registry.latest(registry);
+            return r.size() == 200 && r.values().stream().allMatch(a -> a.getHeartbeats() >= 3);
+          },
+          () -> Registry.describe(Registry.latest(registry)));
+
+      String savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(),
+          SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+      Registry.latest(registry).forEach((id, a) -> beatsBeforeStop.put(id, a.getHeartbeats()));
+      int recordsAtStop = registry.records().size();
+
+      JobClient second = startJob(topics, "earliest", savepoint);
+      try {
+        // Every agent's next record continues its count: restarted from zero it would be small.
+        Await.until(Duration.ofSeconds(90), "a post-restart registry record for every agent",
+            () -> postRestart(registry, recordsAtStop).size() == 200,
+            () -> postRestart(registry, recordsAtStop).size() + " agents re-emitted");
+        Map<String, AgentImpedance> resumed = postRestart(registry, recordsAtStop);
+        for (var e : beatsBeforeStop.entrySet()) {
+          assertThat(resumed.get(e.getKey()).getHeartbeats()).as(e.getKey())
+              .isGreaterThanOrEqualTo(e.getValue());
+        }
+      } finally {
+        second.cancel().get(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Map<String, AgentImpedance> postRestart(TopicReader registry, int from) {
+    MeshCodec<AgentImpedance> codec = MeshCodec.of(AgentImpedance.class);
+    Map<String, AgentImpedance> out = new HashMap<>();
+    for (var r : registry.records().subList(from, registry.records().size())) {
+      try {
+        if (r.value() != null) {
+          AgentImpedance a = codec.decode(r.value());
+          out.put(a.getAgentId(), a);
+        }
+      } catch (MeshCodec.UndecodableException e) {
+        throw new AssertionError(e);
+      }
+    }
+    return out;
+  }
+
+  // --- fixtures -------------------------------------------------------------------------------
+
+  /** Each test gets its own topics so that tests cannot see each other's records. */
+  private record Topics(String heartbeats, String impedance, String summaries, String dlq) {
+    static Topics fresh(String prefix) {
+      Topics t = new Topics(prefix + ".heartbeats", prefix + ".impedance",
+          prefix + ".summaries", prefix + ".dlq");
+      kafka.createTopics(MeshTopics.newTopics(2).stream()
+          .map(nt -> new org.apache.kafka.clients.admin.NewTopic(
+              prefix + nt.name().substring(nt.name().indexOf('.')), nt.numPartitions(),
+              nt.replicationFactor()).configs(nt.configs()))
+          .toList());
+      return t;
+    }
+  }
+
+  private static JobClient startJob(Topics topics, String startingOffsets, String savepoint)
+      throws Exception {
+    MeshJobOptions options = MeshJobOptions.of(Map.of(
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.GROUP_ID.key(), "test-" + topics.heartbeats,
+        MeshJobOptions.STARTING_OFFSETS.key(), startingOffsets,
+        MeshJobOptions.HEARTBEATS_TOPIC.key(), topics.heartbeats,
+        MeshJobOptions.IMPEDANCE_TOPIC.key(), topics.impedance,
+        MeshJobOptions.SUMMARIES_TOPIC.key(), topics.summaries,
+        MeshJobOptions.DLQ_TOPIC.key(), topics.dlq,
+        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+        MeshJobOptions.OFFLINE_AFTER.key(), "6 s",
+        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    ImpedanceJob.configureEnvironment(env, options);
+    Configuration conf = new Configuration();
+    conf.setString("execution.checkpointing.interval", "2 s");
+    if (savepoint != null) {
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    }
+    env.configure(conf);
+    env.setParallelism(2);
+    new ImpedanceJob(options).build(env);
+    return env.executeAsync(ImpedanceJob.NAME);
+  }
+
+  private static FleetSimulator fleet(int agents, long seed) {
+    return FleetSimulator.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .agents(agents)
+        .heartbeatInterval(Duration.ofSeconds(1))
+        .seed(seed)
+        .build();
+  }
+
+  private static Configuration flinkConfig() {
+    Configuration conf = new Configuration();
+    conf.set(CoreOptions.TMP_DIRS, TMP.toString());
+    return conf;
+  }
+
+  private static double meanLatency(Map<String, AgentImpedance> registry, AgentClass cls) {
+    return registry.values().stream().filter(a -> a.getAgentClass() == cls)
+        .mapToDouble(AgentImpedance::getLatencyMs).average().orElseThrow();
+  }
+
+  private static Heartbeat heartbeat(String agent, long seq, float cpu) {
+    return Heartbeat.newBuilder()
+        .setAgentId(agent).setAgentClass(AgentClass.E).setSectorId("s001")
+        .setClusterId("s001-c01").setSequence(seq).setSentAtMs(System.currentTimeMillis())
+        .setCpuPercent(cpu).setMemoryPercent(40f).setNetRxBytesPerS(100).setNetTxBytesPerS(50)
+        .setQueueDepth(0).setLinkRttMs(8.0).build();
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key,
+      byte[] value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+  }
+}
