@@ -106,7 +106,8 @@ public final class SystemSensors {
       return Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + file + ": " + e.getMessage()
-          + " (the agent needs a Linux /proc; set agent.proc.root if it is mounted elsewhere)", e);
+          + " (the agent needs a Linux /proc; set proc.root or --proc-root if it is mounted"
+          + " elsewhere)", e);
     }
   }
 }
