@@ -132,10 +132,15 @@ public final class ImpedanceJob {
   }
 
   private SummarySettings summarySettings() {
+    // A cluster window must span one refresh interval plus a slide so that every live agent has
+    // at least one registry record in it; window length must be a whole number of slides.
+    long slide = options.get(MeshJobOptions.SUMMARY_SLIDE).toMillis();
+    long needed = options.get(MeshJobOptions.REFRESH_EVERY).toMillis() + slide;
+    long window = ((needed + slide - 1) / slide) * slide;
     return new SummarySettings(
-        options.get(MeshJobOptions.SUMMARY_SLIDE),
-        options.get(MeshJobOptions.REFRESH_EVERY),
         options.get(MeshJobOptions.OUT_OF_ORDERNESS),
-        options.get(MeshJobOptions.IDLENESS));
+        options.get(MeshJobOptions.IDLENESS),
+        java.time.Duration.ofMillis(window),
+        java.time.Duration.ofMillis(slide));
   }
 }

@@ -2,6 +2,7 @@ package io.resonance.mesh.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.resonance.mesh.agent.sim.FleetDescription;
 import io.resonance.mesh.agent.sim.FleetSimulator;
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
@@ -75,13 +76,17 @@ class ImpedanceJobTest {
     // 1. a fresh set of topics and the job
     Topics topics = Topics.fresh("fleet");
     JobClient job = startJob(topics, "committed", null);
-    try (FleetSimulator fleet = fleet(1_000, 7);
+    try (FleetSimulator fleet = fleet(topics, 1_000, 7);
         TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
       // 2. the fleet beats; every agent appears in the registry, active, with plausible values
       fleet.start();
-      Await.until(Duration.ofSeconds(90), "1,000 active agents in the registry",
-          () -> Registry.inState(Registry.latest(registry), OperationalState.ACTIVE).size()
-              == 1_000,
+      // An agent's first beat carries no link round trip yet, so wait for a few of each.
+      Await.until(Duration.ofSeconds(90), "1,000 active agents with 3+ beats in the registry",
+          () -> {
+            Map<String, AgentImpedance> r = Registry.latest(registry);
+            return Registry.inState(r, OperationalState.ACTIVE).size() == 1_000
+                && r.values().stream().allMatch(a -> a.getHeartbeats() >= 3);
+          },
           () -> Registry.describe(Registry.latest(registry)));
       Map<String, AgentImpedance> entries = Registry.latest(registry);
       assertThat(entries.keySet()).containsExactlyInAnyOrderElementsOf(fleet.agentIds());
@@ -107,9 +112,14 @@ class ImpedanceJobTest {
           .containsExactlyInAnyOrderElementsOf(crashed);
       Set<String> alive = new HashSet<>(fleet.agentIds());
       crashed.forEach(alive::remove);
-      assertThat(Registry.inState(after, OperationalState.ACTIVE)).isEqualTo(alive);
+      assertThat(after.keySet()).containsAll(alive);
+      for (String id : alive) {
+        // A live agent may be briefly DEGRADED by a slow beat, but never OFFLINE.
+        assertThat(after.get(id).getOperationalState()).as(id)
+            .isIn(OperationalState.ACTIVE, OperationalState.DEGRADED);
+      }
     } finally {
-      job.cancel().get(30, TimeUnit.SECONDS);
+      stop(job);
     }
   }
 
@@ -155,7 +165,7 @@ class ImpedanceJobTest {
       assertThat(Registry.latest(registry)).doesNotContainKeys("agent-hot", "agent-x");
       assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
     } finally {
-      job.cancel().get(30, TimeUnit.SECONDS);
+      stop(job);
     }
   }
 
@@ -165,7 +175,7 @@ class ImpedanceJobTest {
     Topics topics = Topics.fresh("savepoint");
     JobClient first = startJob(topics, "earliest", null);
     Map<String, Long> beatsBeforeStop = new HashMap<>();
-    try (FleetSimulator fleet = fleet(200, 11);
+    try (FleetSimulator fleet = fleet(topics, 200, 11);
         TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
       fleet.start();
       Await.until(Duration.ofSeconds(90), "200 agents with at least 3 heartbeats each",
@@ -192,7 +202,7 @@ class ImpedanceJobTest {
               .isGreaterThanOrEqualTo(e.getValue());
         }
       } finally {
-        second.cancel().get(30, TimeUnit.SECONDS);
+        stop(second);
       }
     }
   }
@@ -255,9 +265,28 @@ class ImpedanceJobTest {
     return env.executeAsync(ImpedanceJob.NAME);
   }
 
-  private static FleetSimulator fleet(int agents, long seed) {
+  /** Cancels a job and waits until it is gone, so the next test gets the MiniCluster's slots. */
+  private static void stop(JobClient job) throws Exception {
+    job.cancel().get(30, TimeUnit.SECONDS);
+    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
+        () -> job.getJobStatus().join().isGloballyTerminalState(),
+        () -> job.getJobStatus().join().toString());
+  }
+
+  /**
+   * The test compresses time five-fold (1 s beats, offline after 6 s), so it also caps every
+   * class's heartbeat delay at 1 s: a human checkpoint's multi-second delays would otherwise look
+   * like silence at this time scale, as they would not at the real 5 s / 30 s.
+   */
+  private static FleetSimulator fleet(Topics topics, int agents, long seed) {
+    FleetDescription description = FleetDescription.defaults();
+    for (AgentClass c : AgentClass.values()) {
+      description = description.with("class." + c + ".latency.max.ms", "1000");
+    }
     return FleetSimulator.builder()
+        .description(description)
         .bootstrapServers(kafka.bootstrapServers())
+        .topic(topics.heartbeats)
         .agents(agents)
         .heartbeatInterval(Duration.ofSeconds(1))
         .seed(seed)

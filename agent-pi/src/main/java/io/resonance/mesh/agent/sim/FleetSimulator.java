@@ -1,6 +1,7 @@
 package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -60,7 +61,8 @@ public final class FleetSimulator implements AutoCloseable {
           p.capabilities(), own));
     }
     this.ids = List.copyOf(agents.keySet());
-    this.producers = new ProducerPool(b.bootstrapServers, b.producers, b.producerProperties);
+    this.producers = new ProducerPool(b.bootstrapServers, b.topic, b.producers,
+        b.producerProperties);
     this.producerCount = b.producers;
   }
 
@@ -231,8 +233,15 @@ public final class FleetSimulator implements AutoCloseable {
     private long seed = 42;
     private int producers = 2;
     private Map<String, Object> producerProperties = Map.of();
+    private String topic = MeshTopics.HEARTBEATS;
 
     private Builder() {}
+
+    /** Topic the heartbeats go to; {@code mesh.heartbeats} unless a test isolates itself. */
+    public Builder topic(String topic) {
+      this.topic = Objects.requireNonNull(topic, "topic");
+      return this;
+    }
 
     public Builder bootstrapServers(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;

@@ -2,7 +2,6 @@ package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.schema.MeshSerde;
-import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,8 +28,10 @@ final class ProducerPool implements AutoCloseable {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong lastErrorLogMs = new AtomicLong();
+  private final String topic;
 
-  ProducerPool(String bootstrapServers, int count, Map<String, Object> overrides) {
+  ProducerPool(String bootstrapServers, String topic, int count, Map<String, Object> overrides) {
+    this.topic = topic;
     for (int i = 0; i < count; i++) {
       Map<String, Object> c = new HashMap<>();
       c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -47,7 +48,7 @@ final class ProducerPool implements AutoCloseable {
   void send(int agentIndex, Heartbeat beat) {
     KafkaProducer<String, Heartbeat> p = producers.get(agentIndex % producers.size());
     try {
-      p.send(new ProducerRecord<>(MeshTopics.HEARTBEATS, beat.getAgentId(), beat),
+      p.send(new ProducerRecord<>(topic, beat.getAgentId(), beat),
           (meta, error) -> {
             if (error == null) {
               sent.incrementAndGet();

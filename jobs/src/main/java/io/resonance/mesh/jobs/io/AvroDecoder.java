@@ -5,6 +5,8 @@ import io.resonance.mesh.schema.MeshCodec;
 import java.nio.ByteBuffer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -15,7 +17,8 @@ import org.apache.flink.util.OutputTag;
  * unknown schema fingerprint) leave through {@link #DEAD_LETTERS} with their topic, partition,
  * offset, original bytes and the reason, and the stream goes on.
  */
-public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction<KafkaBytes, T> {
+public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction<KafkaBytes, T>
+    implements ResultTypeQueryable<T> {
 
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("dead-letters") {};
@@ -26,6 +29,11 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
 
   public AvroDecoder(Class<T> type) {
     this.type = type;
+  }
+
+  @Override
+  public TypeInformation<T> getProducedType() {
+    return TypeInformation.of(type);
   }
 
   @Override
