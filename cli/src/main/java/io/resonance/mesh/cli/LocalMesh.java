@@ -59,6 +59,9 @@ final class LocalMesh implements AutoCloseable {
     conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
     conf.setString("restart-strategy.type", "fixed-delay");
     conf.setString("restart-strategy.fixed-delay.attempts", "3");
+    // The dashboard and the demo's status box read metrics through the REST API; refresh them
+    // every second instead of every ten.
+    conf.setString("metrics.fetcher.update-interval", "1 s");
     if (dashboardPort > 0) {
       conf.set(RestOptions.PORT, dashboardPort);
       conf.set(RestOptions.BIND_ADDRESS, "0.0.0.0");

@@ -32,10 +32,12 @@ final class StatusBox {
     String mode = g == null ? "(first window pending)" : g.getMode().toString();
     String line = "+" + "-".repeat(66) + "+";
     out.println(line);
-    row(String.format(Locale.ROOT, "t=%5.0fs  agents active %,d / %,d  (registry %,d, degraded %,d,"
-        + " offline %,d)", at, s.active(), fleetSize, s.agents(), s.degraded(), s.offline()));
-    row(String.format(Locale.ROOT, "sectors healthy %s   mean impedance %.0f   mode %s", sectors,
-        s.meanImpedance(), mode));
+    row(String.format(Locale.ROOT, "t=%4.0fs   agents active %,d / %,d   mode %s", at, s.active(),
+        fleetSize, mode));
+    row(String.format(Locale.ROOT, "registry %,d agents: %,d degraded, %,d offline", s.agents(),
+        s.degraded(), s.offline()));
+    row(String.format(Locale.ROOT, "sectors healthy %s   mean impedance %.0f", sectors,
+        s.meanImpedance()));
     row(String.format(Locale.ROOT, "heartbeats processed %,.0f   events/s %,.0f   DLQ %,d",
         processed.orElse(Double.NaN), rate, s.deadLetters()));
     out.println(line);
