@@ -61,8 +61,11 @@ final class HeartbeatBench {
   private final int events;
   private final int latencySeconds;
   private final PrintStream out;
+  private final java.util.Set<String> phases;
 
   HeartbeatBench(Args args, PrintStream out) {
+    this.phases = java.util.Set.of(args.value("phases", "passthrough,impedance,latency")
+        .split(","));
     this.agents = args.intValue("agents", 30_000);
     this.events = args.intValue("events", 4_000_000);
     this.latencySeconds = args.intValue("seconds", 60);
@@ -79,13 +82,14 @@ final class HeartbeatBench {
       fill(mesh.bootstrapServers());
       out.printf("  filled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-      double passthrough = passthrough(mesh);
+      double passthrough = phases.contains("passthrough") ? passthrough(mesh) : Double.NaN;
       out.printf("pass-through job: %,.0f events/s%n", passthrough);
-      double impedance = impedanceThroughput(mesh);
+      double impedance = phases.contains("impedance") ? impedanceThroughput(mesh) : Double.NaN;
       out.printf("impedance job:    %,.0f events/s (ratio %.2f)%n", impedance,
           impedance / passthrough);
 
-      Latency latency = latency(mesh);
+      Latency latency = phases.contains("latency") ? latency(mesh)
+          : new Latency(Double.NaN, Double.NaN, 0, Double.NaN);
       out.printf("latency at %,d agents x 1 beat/s: p50 %.1f ms, p99 %.1f ms over %,d registry "
           + "records; job processed %,.0f events/s%n", agents, latency.p50, latency.p99,
           latency.samples, latency.eventsPerSecond);

@@ -9,8 +9,10 @@ public final class MeshCli {
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081]
             Real Kafka broker + the impedance job on a local Flink (dashboard on :8081)
             + a simulated fleet (default 30,000 agents); S=0 runs until Ctrl-C.
-        bench heartbeats [--agents 30000] [--events N] [--seconds S]
-            Sustained events/s and end-to-end latency of Kafka -> impedance -> Kafka.
+        bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60]
+                         [--phases passthrough,impedance,latency]
+            Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a
+            pass-through job, and end-to-end latency with the fleet beating once a second.
       """;
 
   public static void main(String[] argv) throws Exception {

@@ -14,10 +14,12 @@ import io.resonance.mesh.operators.summary.SummarySettings;
 import io.resonance.mesh.operators.summary.Summaries;
 import io.resonance.mesh.operators.summary.SummaryStreams;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -80,16 +82,21 @@ public final class ImpedanceJob {
   public void build(StreamExecutionEnvironment env) {
     String heartbeatsTopic = options.get(MeshJobOptions.HEARTBEATS_TOPIC);
 
+    // Records are partitioned by their Kafka key (the agent id) while still bytes, and decoded
+    // after the shuffle: moving bytes between tasks is far cheaper than moving Avro objects. The
+    // decoder sends a heartbeat whose key is not its agent id to the dead letters, so the decoded
+    // stream is keyed by agent id exactly as the partitioning says.
     SingleOutputStreamOperator<Heartbeat> heartbeats = env
         .fromSource(kafka.source(heartbeatsTopic), WatermarkStrategy.noWatermarks(),
             "heartbeats: " + heartbeatsTopic)
         .uid("heartbeats-source")
-        .process(new AvroDecoder<>(Heartbeat.class))
+        .keyBy(AvroDecoder::recordKey)
+        .process(new AvroDecoder<>(Heartbeat.class, Heartbeat::getAgentId))
         .uid("decode-heartbeats")
         .name("decode heartbeats");
 
-    SingleOutputStreamOperator<AgentImpedance> registry = heartbeats
-        .keyBy(Heartbeat::getAgentId)
+    SingleOutputStreamOperator<AgentImpedance> registry = DataStreamUtils
+        .reinterpretAsKeyedStream(heartbeats, Heartbeat::getAgentId, Types.STRING)
         .process(new ImpedanceTracker(impedanceSettings()))
         .uid("impedance-tracker")
         .name("impedance tracker");

@@ -3,6 +3,7 @@ package io.resonance.mesh.jobs.io;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.schema.MeshCodec;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -11,6 +12,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.apache.flink.util.function.SerializableFunction;
 
 /**
  * Decodes single-object-encoded Avro values. Bytes that do not decode (garbage, truncated, an
@@ -24,11 +26,27 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
       new OutputTag<>("dead-letters") {};
 
   private final Class<T> type;
+  private final SerializableFunction<T, String> keyOf;
   private transient MeshCodec<T> codec;
   private transient Counter deadLetters;
 
   public AvroDecoder(Class<T> type) {
+    this(type, null);
+  }
+
+  /**
+   * A decoder that also requires the Kafka record key to equal {@code keyOf(value)}. Streams
+   * partitioned by the record key before decoding rely on it: the decoded stream can then be
+   * used as keyed by {@code keyOf} without a second shuffle.
+   */
+  public AvroDecoder(Class<T> type, SerializableFunction<T, String> keyOf) {
     this.type = type;
+    this.keyOf = keyOf;
+  }
+
+  /** The partitioning key of an undecoded record: its Kafka key, or "" when it has none. */
+  public static String recordKey(KafkaBytes record) {
+    return record.key == null ? "" : new String(record.key, StandardCharsets.UTF_8);
   }
 
   @Override
@@ -44,20 +62,32 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
 
   @Override
   public void processElement(KafkaBytes in, Context ctx, Collector<T> out) {
+    T value;
     try {
-      out.collect(codec.decode(in.value));
+      value = codec.decode(in.value);
     } catch (MeshCodec.UndecodableException e) {
-      deadLetters.inc();
-      ctx.output(DEAD_LETTERS, DeadLetter.newBuilder()
+      reject(in, e.getMessage(), ctx);
+      return;
+    }
+    if (keyOf != null && !keyOf.apply(value).equals(recordKey(in))) {
+      reject(in, "record key '" + recordKey(in) + "' is not the " + type.getSimpleName()
+          + "'s own id '" + keyOf.apply(value) + "': produce it keyed by that id", ctx);
+      return;
+    }
+    out.collect(value);
+  }
+
+  private void reject(KafkaBytes in, String reason, Context ctx) {
+    deadLetters.inc();
+    ctx.output(DEAD_LETTERS, DeadLetter.newBuilder()
           .setSourceTopic(in.topic)
           .setPartition(in.partition)
           .setOffset(in.offset)
           .setKey(in.key == null ? null : ByteBuffer.wrap(in.key))
           .setValue(in.value == null ? null : ByteBuffer.wrap(in.value))
-          .setReason(e.getMessage())
+          .setReason(reason)
           .setStage("decode " + type.getSimpleName())
           .setRejectedAtMs(ctx.timerService().currentProcessingTime())
           .build());
-    }
   }
 }
