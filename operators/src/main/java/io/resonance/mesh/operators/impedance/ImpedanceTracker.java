@@ -84,7 +84,18 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
 
   private transient ValueState<AgentTrack> track;
   private transient MeshCodec<Heartbeat> heartbeatCodec;
-  private transient float[] scratch;
+  // Scratch space of this function instance, reused on every beat (see score and toRecord).
+  private transient float[] sortScratch;
+  private transient float[] selectScratch;
+  private transient double latencyP90;
+  private transient double processingP90;
+  private transient double drift;
+  private transient double reliability;
+  // The settings in milliseconds, so the per-beat path does no Duration arithmetic.
+  private transient long expectedBeatMs;
+  private transient long offlineMs;
+  private transient long refreshMs;
+  private transient long retireMs;
   private transient Counter heartbeatsAccepted;
   private transient Counter heartbeatsRejected;
   private transient Counter registryRecordsEmitted;
@@ -100,7 +111,12 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
         getRuntimeContext()
             .getState(new ValueStateDescriptor<>(STATE_NAME, AgentTrackSerializer.INSTANCE));
     heartbeatCodec = MeshCodec.of(Heartbeat.class);
-    scratch = new float[AgentTrack.RING];
+    sortScratch = new float[AgentTrack.RING];
+    selectScratch = new float[AgentTrack.RING];
+    expectedBeatMs = settings.expectedBeatInterval().toMillis();
+    offlineMs = settings.offlineAfter().toMillis();
+    refreshMs = settings.refreshInterval().toMillis();
+    retireMs = settings.retireAfter().toMillis();
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     heartbeatsAccepted = metrics.counter("heartbeatsAccepted");
     heartbeatsRejected = metrics.counter("heartbeatsRejected");
@@ -112,7 +128,8 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
   public void processElement(Heartbeat hb, Context ctx, Collector<AgentImpedance> out)
       throws Exception {
     long now = ctx.timerService().currentProcessingTime();
-    long arrival = ctx.timestamp() != null ? ctx.timestamp() : now;
+    Long timestamp = ctx.timestamp();
+    long arrival = timestamp != null ? timestamp : now;
     String problem = HeartbeatValidator.problem(hb);
     if (problem != null) {
       heartbeatsRejected.inc();
@@ -125,7 +142,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     boolean fresh = t == null;
     if (fresh) {
       t = new AgentTrack();
-      t.intervalMs = settings.expectedBeatInterval().toMillis();
+      t.intervalMs = expectedBeatMs;
     }
     boolean identityChanged = absorbIdentity(t, hb) && !fresh;
     absorbSequence(t, hb.getSequence(), arrival);
@@ -143,14 +160,15 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       stateTransitions.inc();
     }
 
-    AgentImpedance record = toRecord(ctx.getCurrentKey(), t, arrival);
-    int score = record.getImpedanceScore();
+    // The score decides whether anything is written; most beats write nothing, so the record
+    // (strings, lists, three more percentiles) is only built for the beats that are emitted.
+    int score = score(t);
     if (fresh
         || transition
         || identityChanged
         || scoreMoved(t.lastEmittedScore, score)
-        || now - t.lastEmittedProcMs >= settings.refreshInterval().toMillis()) {
-      emit(t, record, now, out);
+        || now - t.lastEmittedProcMs >= refreshMs) {
+      emit(t, toRecord(ctx.getCurrentKey(), t, arrival, score), now, out);
     }
     arm(ctx, t);
     track.update(t);
@@ -167,8 +185,8 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       t.timerAtMs = 0;
     }
     long silence = timestamp - t.lastSeenProcMs;
-    long offline = settings.offlineAfter().toMillis();
-    if (silence >= offline + settings.retireAfter().toMillis()) {
+    long offline = offlineMs;
+    if (silence >= offline + retireMs) {
       // The only pending timer is the one firing now, so clearing the value leaves nothing behind.
       if (t.timerAtMs != 0) {
         ctx.timerService().deleteProcessingTimeTimer(t.timerAtMs);
@@ -189,8 +207,8 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     if (transition) {
       stateTransitions.inc();
     }
-    if (transition || timestamp - t.lastEmittedProcMs >= settings.refreshInterval().toMillis()) {
-      emit(t, toRecord(ctx.getCurrentKey(), t, timestamp), timestamp, out);
+    if (transition || timestamp - t.lastEmittedProcMs >= refreshMs) {
+      emit(t, toRecord(ctx.getCurrentKey(), t, timestamp, score(t)), timestamp, out);
     }
     arm(ctx, t);
     track.update(t);
@@ -257,7 +275,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       return;
     }
     double learned = t.intervalMs + settings.ewmaAlpha() * (gapMs - t.intervalMs);
-    double ceiling = settings.offlineAfter().toMillis();
+    double ceiling = offlineMs;
     t.intervalMs = Math.max(100, Math.min(ceiling, learned));
   }
 
@@ -302,14 +320,14 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
 
   /** Keeps exactly one timer pending, at the earliest deadline that can change something. */
   private void arm(Context ctx, AgentTrack t) {
-    long due = t.lastEmittedProcMs + settings.refreshInterval().toMillis();
-    long offline = t.lastSeenProcMs + settings.offlineAfter().toMillis();
+    long due = t.lastEmittedProcMs + refreshMs;
+    long offline = t.lastSeenProcMs + offlineMs;
     if (t.state == ACTIVE) {
       due = Math.min(due, Math.min(t.lastSeenProcMs + degradedAfterMs(t), offline));
     } else if (t.state == DEGRADED) {
       due = Math.min(due, offline);
     } else {
-      due = Math.min(due, offline + settings.retireAfter().toMillis());
+      due = Math.min(due, offline + retireMs);
     }
     if (t.timerAtMs == 0) {
       ctx.timerService().registerProcessingTimeTimer(due);
@@ -328,18 +346,27 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     out.collect(record);
   }
 
-  private AgentImpedance toRecord(String agentId, AgentTrack t, long updatedAt) {
+  /**
+   * The impedance score of the track as it is now, without allocating: the two p90s are picked
+   * from the rings by selection (no sort), and the inputs are kept in fields for {@link
+   * #toRecord}, which is only called when the record is emitted.
+   */
+  private int score(AgentTrack t) {
     int n = t.latencyCount;
-    float[] sorted = sorted(t.latency, n);
-    double p50 = percentile(sorted, n, 0.50);
-    double p90 = percentile(sorted, n, 0.90);
-    double p99 = percentile(sorted, n, 0.99);
-    double drift = coefficientOfVariation(t.latency, n);
-    int pn = t.processingCount;
-    double processingP90 = percentile(sorted(t.processing, pn), pn, 0.90);
+    latencyP90 = percentileOfRing(t.latency, n, 0.90, selectScratch);
+    drift = coefficientOfVariation(t.latency, n);
+    processingP90 = percentileOfRing(t.processing, t.processingCount, 0.90, selectScratch);
     long expected = t.heartbeats + t.missedBeats;
-    double reliability = expected == 0 ? 1.0 : (double) t.heartbeats / expected;
-    int score = ImpedanceScore.of(p90, processingP90, t.queueDepth, drift, reliability);
+    reliability = expected == 0 ? 1.0 : (double) t.heartbeats / expected;
+    return ImpedanceScore.of(latencyP90, processingP90, t.queueDepth, drift, reliability);
+  }
+
+  /** The full registry record; {@code score} must come from {@link #score} on the same track. */
+  private AgentImpedance toRecord(String agentId, AgentTrack t, long updatedAt, int score) {
+    int n = t.latencyCount;
+    // One scratch array per function instance: the ring is copied, sorted, read, and forgotten.
+    System.arraycopy(t.latency, 0, sortScratch, 0, n);
+    Arrays.sort(sortScratch, 0, n);
 
     AgentImpedance r = new AgentImpedance();
     r.setAgentId(agentId);
@@ -347,9 +374,9 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     r.setSectorId(t.sectorId);
     r.setClusterId(t.clusterId);
     r.setLatencyMs(t.latencyEwma);
-    r.setLatencyP50Ms(p50);
-    r.setLatencyP90Ms(p90);
-    r.setLatencyP99Ms(p99);
+    r.setLatencyP50Ms(percentile(sortScratch, n, 0.50));
+    r.setLatencyP90Ms(latencyP90);
+    r.setLatencyP99Ms(percentile(sortScratch, n, 0.99));
     r.setProcessingMs(t.processingEwma);
     r.setProcessingP90Ms(processingP90);
     r.setClockOffsetMs(t.clockOffsetMs());
@@ -367,11 +394,41 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     return r;
   }
 
-  private float[] sorted(float[] ring, int n) {
-    // One scratch array per function instance: the ring is copied, sorted, read, and forgotten.
-    System.arraycopy(ring, 0, scratch, 0, n);
-    Arrays.sort(scratch, 0, n);
-    return scratch;
+  /**
+   * What {@link #percentile} returns for the sorted first {@code n} values of {@code ring}, found
+   * without sorting: the nearest-rank value is the m-th largest, {@code m = n - rank + 1}, and for
+   * a p90 over at most 32 samples m is at most 4, so one pass that keeps the m largest values
+   * (ascending, in {@code buffer}) costs about n comparisons instead of a sort. Values are
+   * ordered by {@link Float#compare}, the order {@link Arrays#sort(float[])} uses, so the result
+   * is the same value, bit for bit, as the one the sorted array would give.
+   */
+  static double percentileOfRing(float[] ring, int n, double p, float[] buffer) {
+    if (n == 0) {
+      return 0;
+    }
+    int rank = (int) Math.ceil(p * n);
+    int m = n - Math.max(0, Math.min(n - 1, rank - 1));
+    int size = 0;
+    for (int i = 0; i < n; i++) {
+      float x = ring[i];
+      if (size < m) {
+        int j = size++;
+        while (j > 0 && Float.compare(buffer[j - 1], x) > 0) {
+          buffer[j] = buffer[j - 1];
+          j--;
+        }
+        buffer[j] = x;
+      } else if (Float.compare(x, buffer[0]) > 0) {
+        // x displaces the smallest of the m largest; slide it up to its place.
+        int j = 0;
+        while (j + 1 < m && Float.compare(buffer[j + 1], x) < 0) {
+          buffer[j] = buffer[j + 1];
+          j++;
+        }
+        buffer[j] = x;
+      }
+    }
+    return buffer[0];
   }
 
   /** Nearest-rank percentile over the first {@code n} sorted values; 0 without samples. */

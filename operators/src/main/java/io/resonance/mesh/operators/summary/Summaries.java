@@ -35,10 +35,16 @@ import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindo
  * The records that leave the tracker from its timers carry no Flink timestamp, so {@link #of}
  * assigns timestamps and watermarks itself from {@code updated_at_ms}; the registry may also be
  * read back from the compacted topic by another job.
+ *
+ * <p>Right after that, each record is cut down to an {@link AgentHealth} (id, sector, cluster,
+ * state, score, time). Both operators chain to the tracker, so the full Avro record is never
+ * serialized for the summaries: the shuffle to the cluster windows and their state carry only
+ * the small record.
  */
 public final class Summaries {
 
   public static final String UID_WATERMARKS = "summaries-watermarks";
+  public static final String UID_HEALTH = "summaries-agent-health";
   public static final String UID_CLUSTERS = "summaries-cluster-window";
   public static final String UID_CLUSTER_RECORDS = "summaries-cluster-records";
   public static final String UID_SECTORS = "summaries-sector-window";
@@ -56,11 +62,14 @@ public final class Summaries {
   }
 
   public static SummaryStreams of(DataStream<AgentImpedance> registry, SummarySettings s) {
-    DataStream<AgentImpedance> timed =
+    DataStream<AgentHealth> timed =
         registry
             .assignTimestampsAndWatermarks(watermarks(s))
             .uid(UID_WATERMARKS)
-            .name("registry event time");
+            .name("registry event time")
+            .map(AgentHealth::of, AgentHealth.TYPE)
+            .uid(UID_HEALTH)
+            .name("agent health");
     SingleOutputStreamOperator<HealthRollup> clusters = clusterRollups(timed, s);
     SingleOutputStreamOperator<HealthRollup> sectors = sectorRollups(clusters, s);
     SingleOutputStreamOperator<ImpedanceSummary> global = globalSummaries(sectors, s);
@@ -77,18 +86,18 @@ public final class Summaries {
             .name("mesh health gauges"));
   }
 
-  /** Registry records (with timestamps) to one rollup per cluster and slide. */
+  /**
+   * Registry records (as {@link AgentHealth}, with timestamps) to one rollup per cluster and
+   * slide. The window keeps its records in list state and folds them when it fires (see {@link
+   * ClusterWindow} for why), and fires on its own cleanup timer (see {@link WindowEndTrigger}).
+   */
   public static SingleOutputStreamOperator<HealthRollup> clusterRollups(
-      DataStream<AgentImpedance> timedRegistry, SummarySettings s) {
-    return timedRegistry
-        .keyBy(AgentImpedance::getClusterId, Types.STRING)
+      DataStream<AgentHealth> timedHealth, SummarySettings s) {
+    return timedHealth
+        .keyBy(AgentHealth::clusterId, Types.STRING)
         .window(SlidingEventTimeWindows.of(s.windowSize(), s.slide()))
-        .aggregate(
-            new ClusterAggregate(),
-            new ClusterWindow(),
-            TypeInformation.of(ClusterAccumulator.class),
-            TypeInformation.of(ClusterAccumulator.class),
-            TypeInformation.of(HealthRollup.class))
+        .trigger(WindowEndTrigger.INSTANCE)
+        .process(new ClusterWindow(), TypeInformation.of(HealthRollup.class))
         .uid(UID_CLUSTERS)
         .name("cluster summary window");
   }

@@ -43,23 +43,28 @@ class ClusterWindowTest {
       new SummarySettings(
           Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofSeconds(40), Duration.ofSeconds(10));
 
-  private KeyedOneInputStreamOperatorTestHarness<String, AgentImpedance, HealthRollup> harness;
+  private KeyedOneInputStreamOperatorTestHarness<String, AgentHealth, HealthRollup> harness;
   private WatermarkGenerator<AgentImpedance> watermarks;
   private long lastWatermark = Long.MIN_VALUE;
 
-  @BeforeEach
+  /** The cluster window operator exactly as {@link Summaries#clusterRollups} builds it. */
   @SuppressWarnings("unchecked")
-  void open() throws Exception {
+  static KeyedOneInputStreamOperatorTestHarness<String, AgentHealth, HealthRollup> clusterWindow(
+      SummarySettings settings) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    DataStream<AgentImpedance> registry =
-        env.fromData(record("x", "c", B, 0, OperationalState.ACTIVE));
+    DataStream<AgentHealth> registry =
+        env.fromData(AgentHealth.of(record("x", "c", B, 0, OperationalState.ACTIVE)));
     var transformation =
-        (OneInputTransformation<AgentImpedance, HealthRollup>)
-            Summaries.clusterRollups(registry, SETTINGS).getTransformation();
+        (OneInputTransformation<AgentHealth, HealthRollup>)
+            Summaries.clusterRollups(registry, settings).getTransformation();
     StreamOperatorFactory<HealthRollup> factory = transformation.getOperatorFactory();
-    harness =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            factory, AgentImpedance::getClusterId, Types.STRING);
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        factory, AgentHealth::clusterId, Types.STRING);
+  }
+
+  @BeforeEach
+  void open() throws Exception {
+    harness = clusterWindow(SETTINGS);
     harness.open();
     watermarks =
         Summaries.watermarks(SETTINGS)
@@ -84,7 +89,7 @@ class ClusterWindowTest {
 
   /** Sends a record as the source would: event, then the periodic watermark. */
   private void send(AgentImpedance r) throws Exception {
-    harness.processElement(r, r.getUpdatedAtMs());
+    harness.processElement(AgentHealth.of(r), r.getUpdatedAtMs());
     WatermarkOutput out =
         new WatermarkOutput() {
           @Override
