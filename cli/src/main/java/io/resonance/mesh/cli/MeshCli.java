@@ -9,6 +9,8 @@ public final class MeshCli {
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081]
             Real Kafka broker + the impedance job on a local Flink (dashboard on :8081)
             + a simulated fleet (default 30,000 agents); S=0 runs until Ctrl-C.
+        topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
+            Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md).
         bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60]
                          [--phases passthrough,impedance,latency]
             Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a
@@ -24,6 +26,7 @@ public final class MeshCli {
       switch (argv[0]) {
         case "demo" -> new Demo(new Args(argv, 1), System.out).run();
         case "bench" -> Bench.run(new Args(argv, 1), System.out);
+        case "topics" -> CreateTopics.run(new Args(argv, 1), System.out);
         default -> {
           System.err.println("unknown command '" + argv[0] + "'\n" + USAGE);
           System.exit(2);
