@@ -226,6 +226,41 @@ class ImpedanceTrackerTest {
     assertThat(jittery.getImpedanceScore()).isGreaterThan(steady.getImpedanceScore());
   }
 
+  @Test
+  void everyEmittedScoreIsTheScoreOfTheRecordsOwnNumbers() throws Exception {
+    // The emission decision is made from a score computed without building the record; the
+    // record must carry that same score and the inputs that explain it, beat after beat.
+    harness = open(EVERY_BEAT, null);
+    java.util.Random random = new java.util.Random(3);
+    long seq = 0;
+    for (int i = 0; i < 80; i++) {
+      long at = T0 + i * 5 * S;
+      seq += random.nextInt(10) == 0 ? 2 : 1;
+      Heartbeat hb = beat("agent-1", seq, at, random.nextInt(400));
+      hb.setProcessingMs(random.nextInt(3) == 0 ? null : (double) random.nextInt(5_000));
+      hb.setQueueDepth(random.nextInt(50));
+      send(hb, at);
+    }
+    assertThat(emitted()).hasSize(80);
+    assertThat(emitted())
+        .allSatisfy(
+            r ->
+                assertThat(r.getImpedanceScore())
+                    .isEqualTo(
+                        ImpedanceScore.of(
+                            r.getLatencyP90Ms(),
+                            r.getProcessingP90Ms(),
+                            r.getQueueDepth(),
+                            r.getDriftCoefficient(),
+                            r.getReliabilityScore())));
+    assertThat(emitted())
+        .allSatisfy(
+            r -> {
+              assertThat(r.getLatencyP50Ms()).isLessThanOrEqualTo(r.getLatencyP90Ms());
+              assertThat(r.getLatencyP90Ms()).isLessThanOrEqualTo(r.getLatencyP99Ms());
+            });
+  }
+
   private AgentImpedance lastOf(String agent) {
     return emitted().stream()
         .filter(r -> r.getAgentId().equals(agent))
