@@ -12,7 +12,7 @@ import java.util.Arrays;
  */
 public final class AgentTrack {
 
-  /** Samples per ring: enough for a p99 to mean something, small enough to sort on each beat. */
+  /** Samples per ring: enough for a p99 to mean something, small enough to scan on each beat. */
   public static final int RING = 32;
 
   /** Samples per clock-filter bucket; the filter looks at the last one to two buckets. */
