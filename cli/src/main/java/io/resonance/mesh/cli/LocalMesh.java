@@ -56,6 +56,13 @@ final class LocalMesh implements AutoCloseable {
     conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
     conf.set(CoreOptions.TMP_DIRS, workDir.resolve("tmp").toString());
     conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    // RocksDB's write buffers come out of managed memory. With the local default (128 MB) the
+    // memtables flush constantly and compaction takes a core; a few hundred MB per slot keep the
+    // whole fleet's hot state in memory, as a real TaskManager would.
+    conf.setString("taskmanager.memory.managed.size", "1g");
+    // Timers in the JVM heap instead of in RocksDB: one per agent is a few MB, and every beat
+    // would otherwise touch RocksDB's timer column family too.
+    conf.setString("state.backend.rocksdb.timer-service.factory", "HEAP");
     conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
     conf.setString("restart-strategy.type", "fixed-delay");
     conf.setString("restart-strategy.fixed-delay.attempts", "3");
