@@ -113,7 +113,10 @@ final class HeartbeatBench {
       keys[a] = agentId(a).getBytes(StandardCharsets.UTF_8);
     }
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(bootstrap))) {
-      long now = System.currentTimeMillis();
+      // The records stand for the last events/agents seconds of a fleet beating once a second:
+      // each agent's send times are a second apart on its own clock, phase-spread over agents.
+      long beatsPerAgent = (events + agents - 1) / agents;
+      long firstSecond = System.currentTimeMillis() - beatsPerAgent * 1000;
       for (int i = 0; i < events; i++) {
         int a = i % agents;
         int sector = a / 300;
@@ -124,7 +127,7 @@ final class HeartbeatBench {
             .setSectorId(String.format("s%03d", sector))
             .setClusterId(String.format("s%03d-c%02d", sector, cluster))
             .setSequence(i / agents)
-            .setSentAtMs(now + i / 1000)
+            .setSentAtMs(firstSecond + (i / agents) * 1000L + (a * 1000L) / agents)
             .setCpuPercent((float) (20 + 60 * random.nextDouble()))
             .setMemoryPercent((float) (30 + 40 * random.nextDouble()))
             .setNetRxBytesPerS(1e4 * random.nextDouble())

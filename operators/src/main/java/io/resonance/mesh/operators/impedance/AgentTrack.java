@@ -33,8 +33,9 @@ public final class AgentTrack {
   long heartbeats;
   long missedBeats;
   long lastArrivalMs; // mesh clock (Kafka append time)
+  long lastSentAtMs; // the agent's own clock, sent_at_ms of the last beat
   long lastSeenProcMs; // operator processing clock, the clock timers run on
-  double intervalMs; // learned beat interval, mesh clock
+  double intervalMs; // learned beat interval, from the agent's own send times
   int queueDepth;
 
   // Emission bookkeeping.
@@ -141,6 +142,7 @@ public final class AgentTrack {
     c.heartbeats = heartbeats;
     c.missedBeats = missedBeats;
     c.lastArrivalMs = lastArrivalMs;
+    c.lastSentAtMs = lastSentAtMs;
     c.lastSeenProcMs = lastSeenProcMs;
     c.intervalMs = intervalMs;
     c.queueDepth = queueDepth;

@@ -66,6 +66,7 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
     out.writeLong(t.heartbeats);
     out.writeLong(t.missedBeats);
     out.writeLong(t.lastArrivalMs);
+    out.writeLong(t.lastSentAtMs);
     out.writeLong(t.lastSeenProcMs);
     out.writeDouble(t.intervalMs);
     out.writeInt(t.queueDepth);
@@ -116,6 +117,7 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
     t.heartbeats = in.readLong();
     t.missedBeats = in.readLong();
     t.lastArrivalMs = in.readLong();
+    t.lastSentAtMs = in.readLong();
     t.lastSeenProcMs = in.readLong();
     t.intervalMs = in.readDouble();
     t.queueDepth = in.readInt();

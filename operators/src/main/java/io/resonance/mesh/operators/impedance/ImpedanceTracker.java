@@ -145,7 +145,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       t.intervalMs = expectedBeatMs;
     }
     boolean identityChanged = absorbIdentity(t, hb) && !fresh;
-    absorbSequence(t, hb.getSequence(), arrival);
+    absorbSequence(t, hb.getSequence(), hb.getSentAtMs());
     absorbTiming(t, hb, arrival);
     t.queueDepth = hb.getQueueDepth();
     t.lastArrivalMs = arrival;
@@ -250,7 +250,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
    * were lost, the new sequence number says how many. A repeated number is a producer retry and
    * counts once.
    */
-  private void absorbSequence(AgentTrack t, long seq, long arrival) {
+  private void absorbSequence(AgentTrack t, long seq, long sentAtMs) {
     long last = t.lastSequence;
     if (last == AgentTrack.NO_SEQUENCE) {
       t.heartbeats++;
@@ -258,7 +258,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       return;
     } else if (seq == last + 1) {
       t.heartbeats++;
-      learnInterval(t, arrival - t.lastArrivalMs);
+      learnInterval(t, sentAtMs - t.lastSentAtMs);
     } else if (seq > last) {
       t.heartbeats++;
       t.missedBeats += seq - last - 1;
@@ -267,9 +267,15 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       t.missedBeats += seq;
     }
     t.lastSequence = seq;
+    t.lastSentAtMs = sentAtMs;
   }
 
-  /** Only consecutive beats teach the interval, so a gap is not mistaken for a slower agent. */
+  /**
+   * Only consecutive beats teach the interval, so a gap is not mistaken for a slower agent. The
+   * gap is taken between the agent's own send times, not between arrivals: arrivals bunch up when
+   * a backlog is replayed (after the job or the broker was down), and an interval learned from
+   * them would make every agent look silent, and flap to DEGRADED, while the job catches up.
+   */
   private void learnInterval(AgentTrack t, long gapMs) {
     if (gapMs <= 0) {
       return;

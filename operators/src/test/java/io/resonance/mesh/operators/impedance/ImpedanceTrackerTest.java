@@ -174,6 +174,22 @@ class ImpedanceTrackerTest {
   }
 
   @Test
+  void aReplayedBacklogDoesNotMakeAgentsFlapToDegraded() throws Exception {
+    // The agent beat every 5 s on its own clock, but the job was down: the backlog arrived in a
+    // burst 10 ms apart and is now processed 12 s apart (the job is behind). Silence is judged
+    // against the interval learned from the agent's send times, so no beat looks late.
+    harness = open(ImpedanceSettings.defaults(), null);
+    for (int i = 0; i < 10; i++) {
+      Heartbeat hb = beat("agent-1", i, T0 + i * 10L);
+      hb.setSentAtMs(T0 - 60 * S + i * 5 * S);
+      harness.setProcessingTime(T0 + i * 12 * S);
+      harness.processElement(hb, T0 + i * 10L);
+    }
+    assertThat(emitted()).extracting(AgentImpedance::getOperationalState)
+        .containsOnly(OperationalState.ACTIVE);
+  }
+
+  @Test
   void anUnchangedAgentIsReEmittedEveryRefreshInterval() throws Exception {
     harness = open(ImpedanceSettings.defaults(), null);
     for (int i = 0; i <= 12; i++) {
