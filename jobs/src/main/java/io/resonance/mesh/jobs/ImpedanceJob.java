@@ -18,6 +18,8 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -67,6 +69,11 @@ public final class ImpedanceJob {
     Configuration defaults = new Configuration();
     if (env.getConfiguration().getOptional(StateBackendOptions.STATE_BACKEND).isEmpty()) {
       defaults.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+    }
+    if (env.getConfiguration().getOptional(RocksDBOptions.TIMER_SERVICE_FACTORY).isEmpty()) {
+      // One timer per agent fits the heap easily; in RocksDB every re-arm would be a write.
+      defaults.set(RocksDBOptions.TIMER_SERVICE_FACTORY,
+          EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
     }
     if (env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
         .isEmpty()) {

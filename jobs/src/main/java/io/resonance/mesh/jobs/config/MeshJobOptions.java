@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.description.HtmlFormatter;
 import org.apache.flink.util.ParameterTool;
 
 /**
@@ -82,6 +83,7 @@ public final class MeshJobOptions {
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
 
   private static final String KAFKA_PREFIX = "kafka.";
+  private static final HtmlFormatter TEXT = new HtmlFormatter();
 
   private final Configuration values;
 
@@ -133,7 +135,7 @@ public final class MeshJobOptions {
 
   public static String usage() {
     return "Options:\n" + ALL.stream()
-        .map(o -> String.format("  --%-28s %s%s", o.key(), o.description(),
+        .map(o -> String.format("  --%-28s %s%s", o.key(), TEXT.format(o.description()),
             o.hasDefaultValue() ? " (default " + o.defaultValue() + ")" : ""))
         .collect(Collectors.joining("\n"))
         + "\n  --kafka.<key> <value>          passed to every Kafka client, e.g. "
