@@ -3,14 +3,17 @@ package io.resonance.mesh.schema;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -27,15 +30,23 @@ public final class MeshCodec<T extends SpecificRecord> {
 
   private final Class<T> type;
   private final Schema schema;
+  private final SpecificData model;
   private final BinaryMessageEncoder<T> encoder;
-  private final BinaryMessageDecoder<T> decoder;
+  /** A reader per known writer fingerprint, each resolving that writer to the current schema. */
+  private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
+  /**
+   * Avro's own message decoder reads through an InputStream one byte at a time; decoding the
+   * body from the array with a reused buffered decoder is several times faster, which matters at
+   * hundreds of thousands of heartbeats a second.
+   */
+  private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
   private MeshCodec(Class<T> type) {
     this.type = type;
-    SpecificData model = SpecificData.getForClass(type);
+    this.model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
-    this.decoder = new BinaryMessageDecoder<>(model, schema);
+    withWriterSchema(schema);
   }
 
   public static <T extends SpecificRecord> MeshCodec<T> of(Class<T> type) {
@@ -44,7 +55,8 @@ public final class MeshCodec<T extends SpecificRecord> {
 
   /** Accept bytes written with an older (or newer) version of this record's schema. */
   public MeshCodec<T> withWriterSchema(Schema writerSchema) {
-    decoder.addSchema(writerSchema);
+    readers.put(SchemaNormalization.parsingFingerprint64(writerSchema),
+        new SpecificDatumReader<>(writerSchema, schema, model));
     return this;
   }
 
@@ -85,20 +97,42 @@ public final class MeshCodec<T extends SpecificRecord> {
       throw new UndecodableException("not Avro single-object encoding: starts with 0x"
           + HexFormat.of().formatHex(bytes, 0, 2) + " instead of 0xc301");
     }
-    try {
-      return decoder.decode(bytes);
-    } catch (MissingSchemaException e) {
+    DatumReader<T> reader = readers.get(fingerprintAt(bytes));
+    if (reader == null) {
       throw new UndecodableException("unknown schema fingerprint 0x"
           + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH) + ": not a known version of "
           + type.getSimpleName() + " (current fingerprint 0x" + fingerprintHex(schema) + ")");
-    } catch (BadHeaderException e) {
-      throw new UndecodableException("bad single-object header: " + e.getMessage());
+    }
+    try {
+      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
+          bytes.length - HEADER_LENGTH, decoders.get());
+      decoders.set(decoder);
+      return reader.read(null, decoder);
     } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
       // A matching fingerprint with a body that does not parse: truncated or corrupted in flight.
       throw new UndecodableException("body of " + bytes.length + " bytes does not decode as "
-          + type.getSimpleName() + ": " + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : " " + e.getMessage()));
+          + type.getSimpleName() + ": " + describe(e));
     }
+  }
+
+  /** Avro wraps the telling cause (an EOF, say) in a generic "Decoding datum failed". */
+  private static String describe(Exception e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    String what = cause instanceof java.io.EOFException ? "ended early" : cause.getClass()
+        .getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+    return cause == e ? what : e.getClass().getSimpleName() + " (" + what + ")";
+  }
+
+  /** The writer fingerprint: 8 bytes after the magic, little-endian. */
+  private static long fingerprintAt(byte[] bytes) {
+    long fp = 0;
+    for (int i = 0; i < 8; i++) {
+      fp |= (bytes[2 + i] & 0xFFL) << (8 * i);
+    }
+    return fp;
   }
 
   static String fingerprintHex(Schema schema) {
