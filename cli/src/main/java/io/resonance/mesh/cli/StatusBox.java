@@ -12,6 +12,7 @@ final class StatusBox {
   private final int fleetSize;
   private double lastProcessed = -1;
   private double lastAt;
+  private double rate;
 
   StatusBox(PrintStream out, int fleetSize) {
     this.out = out;
@@ -19,8 +20,9 @@ final class StatusBox {
   }
 
   void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at) {
-    double rate = 0;
-    if (processed.isPresent()) {
+    // Flink's REST API refreshes a counter every few seconds, so the rate is taken between two
+    // different readings, not between two prints (which could see the same reading twice).
+    if (processed.isPresent() && processed.getAsDouble() != lastProcessed) {
       if (lastProcessed >= 0 && at > lastAt) {
         rate = (processed.getAsDouble() - lastProcessed) / (at - lastAt);
       }
