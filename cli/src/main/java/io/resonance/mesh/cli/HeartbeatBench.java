@@ -87,8 +87,8 @@ final class HeartbeatBench {
       double passthrough = phases.contains("passthrough") ? passthrough(mesh) : Double.NaN;
       out.printf("pass-through job: %,.0f events/s%n", passthrough);
       double impedance = phases.contains("impedance") ? impedanceThroughput(mesh) : Double.NaN;
-      out.printf("impedance job:    %,.0f events/s (ratio %.2f)%n", impedance,
-          impedance / passthrough);
+      out.printf("impedance job:    %,.0f events/s (ratio %.2f), %,d registry records written%n",
+          impedance, impedance / passthrough, endOffsets(mesh, MeshTopics.IMPEDANCE));
 
       Latency latency = phases.contains("latency") ? latency(mesh)
           : new Latency(Double.NaN, Double.NaN, 0, Double.NaN);
@@ -239,6 +239,21 @@ final class HeartbeatBench {
       Arrays.sort(sorted);
       return new Latency(quantile(sorted, 0.50), quantile(sorted, 0.99), n,
           processed / (double) latencySeconds);
+    }
+  }
+
+  private static long endOffsets(LocalMesh mesh, String topic) {
+    try (var admin = mesh.broker.admin()) {
+      var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
+          .partitions().stream()
+          .collect(java.util.stream.Collectors.toMap(
+              p -> new TopicPartition(topic, p.partition()),
+              p -> org.apache.kafka.clients.admin.OffsetSpec.latest()));
+      return admin.listOffsets(partitions).all().get().values().stream()
+          .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset)
+          .sum();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the end offsets of " + topic, e);
     }
   }
 

@@ -36,7 +36,7 @@ public final class AgentTrack {
   long lastSentAtMs; // the agent's own clock, sent_at_ms of the last beat
   long lastSeenProcMs; // operator processing clock, the clock timers run on
   double intervalMs; // learned beat interval, from the agent's own send times
-  int queueDepth;
+  double queueDepthEwma; // smoothed reported queue depth
 
   // Emission bookkeeping.
   long lastEmittedProcMs;
@@ -145,7 +145,7 @@ public final class AgentTrack {
     c.lastSentAtMs = lastSentAtMs;
     c.lastSeenProcMs = lastSeenProcMs;
     c.intervalMs = intervalMs;
-    c.queueDepth = queueDepth;
+    c.queueDepthEwma = queueDepthEwma;
     c.lastEmittedProcMs = lastEmittedProcMs;
     c.lastEmittedScore = lastEmittedScore;
     c.timerAtMs = timerAtMs;

@@ -69,7 +69,7 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
     out.writeLong(t.lastSentAtMs);
     out.writeLong(t.lastSeenProcMs);
     out.writeDouble(t.intervalMs);
-    out.writeInt(t.queueDepth);
+    out.writeDouble(t.queueDepthEwma);
     out.writeLong(t.lastEmittedProcMs);
     out.writeInt(t.lastEmittedScore);
     out.writeLong(t.timerAtMs);
@@ -120,7 +120,7 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
     t.lastSentAtMs = in.readLong();
     t.lastSeenProcMs = in.readLong();
     t.intervalMs = in.readDouble();
-    t.queueDepth = in.readInt();
+    t.queueDepthEwma = in.readDouble();
     t.lastEmittedProcMs = in.readLong();
     t.lastEmittedScore = in.readInt();
     t.timerAtMs = in.readLong();

@@ -147,7 +147,11 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     boolean identityChanged = absorbIdentity(t, hb) && !fresh;
     absorbSequence(t, hb.getSequence(), hb.getSentAtMs());
     absorbTiming(t, hb, arrival);
-    t.queueDepth = hb.getQueueDepth();
+    // The queue depth is a sample of a quantity that moves every few milliseconds; the score
+    // should rank sustained load, so it sees the smoothed depth, and a one-beat spike neither
+    // re-routes work nor writes a registry record.
+    t.queueDepthEwma = fresh ? hb.getQueueDepth()
+        : t.queueDepthEwma + settings.ewmaAlpha() * (hb.getQueueDepth() - t.queueDepthEwma);
     t.lastArrivalMs = arrival;
     t.lastSeenProcMs = now;
 
@@ -312,6 +316,10 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     }
   }
 
+  private static int queueDepth(AgentTrack t) {
+    return (int) Math.round(t.queueDepthEwma);
+  }
+
   private boolean scoreMoved(int lastScore, int score) {
     if (lastScore < 0) {
       return true;
@@ -364,7 +372,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     processingP90 = percentileOfRing(t.processing, t.processingCount, 0.90, selectScratch);
     long expected = t.heartbeats + t.missedBeats;
     reliability = expected == 0 ? 1.0 : (double) t.heartbeats / expected;
-    return ImpedanceScore.of(latencyP90, processingP90, t.queueDepth, drift, reliability);
+    return ImpedanceScore.of(latencyP90, processingP90, queueDepth(t), drift, reliability);
   }
 
   /** The full registry record; {@code score} must come from {@link #score} on the same track. */
@@ -386,7 +394,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     r.setProcessingMs(t.processingEwma);
     r.setProcessingP90Ms(processingP90);
     r.setClockOffsetMs(t.clockOffsetMs());
-    r.setQueueDepth(t.queueDepth);
+    r.setQueueDepth(queueDepth(t));
     r.setLastHeartbeatMs(t.lastArrivalMs);
     r.setHeartbeats(t.heartbeats);
     r.setMissedBeats(t.missedBeats);

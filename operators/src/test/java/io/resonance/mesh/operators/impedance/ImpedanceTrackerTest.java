@@ -190,6 +190,27 @@ class ImpedanceTrackerTest {
   }
 
   @Test
+  void aOneBeatQueueSpikeIsNoiseButASustainedQueueIsEmitted() throws Exception {
+    harness = open(ImpedanceSettings.defaults(), null);
+    for (int i = 0; i < 5; i++) {
+      send(queued(beat("agent-1", i, T0 + i * 5 * S), 2), T0 + i * 5 * S);
+    }
+    send(queued(beat("agent-1", 5, T0 + 25 * S), 8), T0 + 25 * S);
+    assertThat(emitted()).hasSize(1);
+
+    for (int i = 6; i < 12; i++) {
+      send(queued(beat("agent-1", i, T0 + i * 5 * S), 30), T0 + i * 5 * S);
+    }
+    assertThat(emitted()).hasSizeGreaterThan(1);
+    assertThat(last().getQueueDepth()).isBetween(10, 30);
+  }
+
+  private static Heartbeat queued(Heartbeat hb, int depth) {
+    hb.setQueueDepth(depth);
+    return hb;
+  }
+
+  @Test
   void anUnchangedAgentIsReEmittedEveryRefreshInterval() throws Exception {
     harness = open(ImpedanceSettings.defaults(), null);
     for (int i = 0; i <= 12; i++) {
