@@ -203,7 +203,7 @@ final class HeartbeatBench {
       // the job starts behind and catches up. Only the steady state after that is measured.
       long warmup = start + warmupSeconds * 1000L;
       long end = warmup + latencySeconds * 1000L;
-      long sentAtWarmup = -1;
+      boolean warmedUp = false;
       double[] samples = new double[1 << 16];
       int n = 0;
       Map<String, Long> beatsAtWarmup = new HashMap<>();
@@ -224,8 +224,8 @@ final class HeartbeatBench {
             samples[n++] = received - a.getLastHeartbeatMs();
           }
         }
-        if (sentAtWarmup < 0 && System.currentTimeMillis() >= warmup) {
-          sentAtWarmup = 0;
+        if (!warmedUp && System.currentTimeMillis() >= warmup) {
+          warmedUp = true;
           beatsAtWarmup.putAll(beatsNow);
         }
       }

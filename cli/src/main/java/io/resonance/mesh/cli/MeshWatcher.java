@@ -1,6 +1,7 @@
 package io.resonance.mesh.cli;
 
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.SummaryScope;
@@ -31,6 +32,7 @@ final class MeshWatcher implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final MeshCodec<AgentImpedance> registryCodec = MeshCodec.of(AgentImpedance.class);
   private final MeshCodec<ImpedanceSummary> summaryCodec = MeshCodec.of(ImpedanceSummary.class);
+  private final MeshCodec<DeadLetter> deadLetterCodec = MeshCodec.of(DeadLetter.class);
 
   private final Map<String, AgentImpedance> registry = new HashMap<>();
   private ImpedanceSummary global;
@@ -94,8 +96,7 @@ final class MeshWatcher implements AutoCloseable {
         }
         case MeshTopics.DLQ -> {
           deadLetters++;
-          lastDeadLetterReason = MeshCodec.of(io.resonance.mesh.avro.DeadLetter.class)
-              .decode(r.value()).getReason();
+          lastDeadLetterReason = deadLetterCodec.decode(r.value()).getReason();
         }
         default -> { }
       }

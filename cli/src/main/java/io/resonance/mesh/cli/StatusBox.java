@@ -42,6 +42,9 @@ final class StatusBox {
         s.meanImpedance()));
     row(String.format(Locale.ROOT, "heartbeats processed %,.0f   events/s %,.0f   DLQ %,d",
         processed.orElse(Double.NaN), rate, s.deadLetters()));
+    if (s.lastDeadLetter() != null) {
+      row("last dead letter: " + s.lastDeadLetter());
+    }
     out.println(line);
   }
 
