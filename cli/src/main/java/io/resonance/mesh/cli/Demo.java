@@ -21,6 +21,7 @@ final class Demo {
   private final int agents;
   private final int seconds;
   private final int port;
+  private final int kafkaPort;
   private final Duration beatInterval;
   private final PrintStream out;
 
@@ -28,6 +29,7 @@ final class Demo {
     this.agents = args.intValue("agents", 30_000);
     this.seconds = args.intValue("seconds", 120);
     this.port = args.intValue("port", 8081);
+    this.kafkaPort = args.intValue("kafka-port", 9092);
     this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 5_000));
     this.out = out;
   }
@@ -44,10 +46,14 @@ final class Demo {
       }
     }));
 
+    requireFree(kafkaPort, "--kafka-port");
+    requireFree(port, "--port");
     long t0 = System.nanoTime();
     out.println("Starting a Kafka broker (KRaft) on localhost ...");
-    try (LocalMesh mesh = LocalMesh.start()) {
-      out.printf("  broker %s, topics created (%.1f s)%n", mesh.bootstrapServers(), since(t0));
+    try (LocalMesh mesh = LocalMesh.start(kafkaPort)) {
+      out.printf("  broker %s, topics created (%.1f s); a real agent can join with "
+          + "--bootstrap-servers %s%n", mesh.bootstrapServers(), since(t0),
+          mesh.bootstrapServers());
 
       MeshJobOptions options = MeshJobOptions.of(Map.of(
           MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
@@ -104,6 +110,18 @@ final class Demo {
             + "\"mean_impedance\":%.1f,\"mode\":\"%s\",\"dashboard_url\":\"%s\"}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
         s.agents(), s.deadLetters(), s.meanImpedance(), mode, dashboard);
+  }
+
+  private static void requireFree(int port, String flag) {
+    if (port == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("port " + port + " is already in use (another Kafka, "
+          + "Flink or demo?): stop it, or pass " + flag + " with a free port (0 picks one)");
+    }
   }
 
   private static double since(long t0) {

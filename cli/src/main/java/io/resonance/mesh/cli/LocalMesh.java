@@ -31,10 +31,15 @@ final class LocalMesh implements AutoCloseable {
   }
 
   static LocalMesh start() {
+    return start(0);
+  }
+
+  /** {@code kafkaPort} 0 picks a free port. */
+  static LocalMesh start(int kafkaPort) {
     try {
       // Short paths: RocksDB warns about long ones and the demo's temp dir may be deep.
       Path workDir = Files.createTempDirectory("mesh-");
-      LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0, false);
+      LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), kafkaPort, false);
       broker.createTopics(MeshTopics.newTopics(PARTITIONS));
       return new LocalMesh(workDir, broker);
     } catch (IOException e) {

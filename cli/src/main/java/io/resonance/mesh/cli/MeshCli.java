@@ -6,7 +6,7 @@ public final class MeshCli {
   private static final String USAGE = """
       usage: ./mesh <command> [options]
 
-        demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081]
+        demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
             Real Kafka broker + the impedance job on a local Flink (dashboard on :8081)
             + a simulated fleet (default 30,000 agents); S=0 runs until Ctrl-C.
         topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
