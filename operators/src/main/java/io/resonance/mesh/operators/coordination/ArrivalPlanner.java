@@ -189,7 +189,10 @@ public final class ArrivalPlanner {
     if (q <= 0.9) {
       return p50 + (p90 - p50) * (q - 0.5) / 0.4;
     }
-    return p90 + (p99 - p90) * (Math.min(q, 0.99) - 0.9) / 0.09;
+    if (q >= 0.99) {
+      return p99;
+    }
+    return p90 + (p99 - p90) * (q - 0.9) / 0.09;
   }
 
   /** The inverse of {@link #delayAt}: the highest quantile whose delay is at most {@code delay}. */
