@@ -5,6 +5,7 @@ import io.resonance.mesh.avro.ScheduleStatus;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.avro.SkipReason;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 
 /**
  * One target's schedule as {@link ArrivalPlanner} computed it: when to send and why, or why not.
@@ -77,8 +78,9 @@ public record ArrivalPlan(
         .setHistorySamples(historySamples)
         .setPriorWeight(priorWeight)
         .setVerb(request.getVerb())
-        // A skipped agent gets no command, so its record does not carry the payload.
-        .setPayload(scheduled() ? request.getPayload() : java.nio.ByteBuffer.allocate(0))
+        // A skipped agent gets no command, so its record does not carry the payload. Each command
+        // gets its own view of the bytes: one request's buffer is shared by all its targets.
+        .setPayload(scheduled() ? request.getPayload().duplicate() : ByteBuffer.allocate(0))
         .setPayloadHash(request.getPayloadHash())
         .setPayloadWeight(request.getPayloadWeight())
         .setPriority(request.getPriority())
