@@ -13,6 +13,11 @@ public final class MeshTopics {
   public static final String IMPEDANCE = "mesh.impedance";
   public static final String SUMMARIES = "mesh.summaries";
   public static final String DLQ = "mesh.dlq";
+  public static final String REQUESTS = "mesh.requests";
+  public static final String SCHEDULES = "mesh.schedules";
+  public static final String RESPONSES = "mesh.responses";
+  public static final String GATHER = "mesh.gather";
+  public static final String CONFLICTS = "mesh.conflicts";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -35,7 +40,20 @@ public final class MeshTopics {
             "segment.ms", "600000")),
         new TopicSpec(SUMMARIES, 1, Map.of("retention.ms", SEVEN_DAYS_MS)),
         // Kept a week so that a person has time to look at what was rejected and why.
-        new TopicSpec(DLQ, 1, Map.of("retention.ms", SEVEN_DAYS_MS)));
+        new TopicSpec(DLQ, 1, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // Requests are few and worth auditing for a week; keyed by request id.
+        new TopicSpec(REQUESTS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // Commands are void after their TTL, so a day is plenty. Keyed by agent id and partitioned
+        // by MeshPartitions, so an agent reads only its own partition.
+        new TopicSpec(SCHEDULES, partitions, Map.of("retention.ms", ONE_DAY_MS)),
+        // Kept a week: responses are the raw material for the processing-time fit and for audits.
+        new TopicSpec(RESPONSES, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        new TopicSpec(GATHER, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // The conflict log of seed part 5.1: append-only and never expired or compacted, because a
+        // conflict is evidence that later resolution and forensics must be able to replay.
+        new TopicSpec(CONFLICTS, partitions, Map.of(
+            "retention.ms", "-1",
+            "cleanup.policy", "delete")));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */

@@ -3,9 +3,13 @@ package io.resonance.mesh.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.ImpedanceSummary;
+import io.resonance.mesh.avro.ScheduledCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +48,9 @@ class TopicsDocumentationTest {
   @Test
   void everyValueSchemaIsListedWithItsCurrentFingerprint() {
     for (Schema schema : List.of(Heartbeat.getClassSchema(), AgentImpedance.getClassSchema(),
-        ImpedanceSummary.getClassSchema(), DeadLetter.getClassSchema())) {
+        ImpedanceSummary.getClassSchema(), DeadLetter.getClassSchema(),
+        CoordinationRequest.getClassSchema(), ScheduledCommand.getClassSchema(),
+        AgentResponse.getClassSchema(), GatherResult.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)

@@ -1,0 +1,75 @@
+package io.resonance.mesh.operators.coordination;
+
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.OperationalState;
+import java.time.Instant;
+import java.util.Set;
+
+/** Agents and requests with fixed numbers and instants, so every planning test reads the same. */
+final class PlanningFixtures {
+
+  static final Instant NOW = Instant.parse("2026-11-02T09:15:00Z");
+  static final long NOW_MS = NOW.toEpochMilli();
+  /** The target instant: two seconds ahead, plenty of lead for a Pi. */
+  static final long T = NOW_MS + 2_000;
+  static final long EXPIRES = NOW_MS + 30_000;
+
+  /**
+   * A class E Pi with a full ring of its own samples: one-way 30/40/60 ms, processing 20 ms mean
+   * and 26 ms p90, steady (drift 0.1), reliable, nothing queued, clock 4 ms ahead of the mesh.
+   */
+  static DelayModel steadyPi() {
+    return new DelayModel(AgentClass.E, OperationalState.ACTIVE, 32, 30, 40, 60, 32, 20, 26,
+        ProcessingFit.EMPTY, 0, 0.1, 1.0, 4.0, Set.of("gpio"));
+  }
+
+  static DelayModel piWithDrift(double drift) {
+    DelayModel p = steadyPi();
+    return new DelayModel(p.agentClass(), p.state(), p.latencySamples(), p.latencyP50Ms(),
+        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
+        p.processingP90Ms(), p.processingFit(), p.queueDepth(), drift, p.reliability(),
+        p.clockOffsetMs(), p.capabilities());
+  }
+
+  static DelayModel piWithSamples(int samples) {
+    DelayModel p = steadyPi();
+    return new DelayModel(p.agentClass(), p.state(), samples, p.latencyP50Ms(), p.latencyP90Ms(),
+        p.latencyP99Ms(), samples, p.processingMeanMs(), p.processingP90Ms(), p.processingFit(),
+        p.queueDepth(), p.drift(), p.reliability(), p.clockOffsetMs(), p.capabilities());
+  }
+
+  static DelayModel piIn(OperationalState state) {
+    DelayModel p = steadyPi();
+    return new DelayModel(p.agentClass(), state, p.latencySamples(), p.latencyP50Ms(),
+        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
+        p.processingP90Ms(), p.processingFit(), p.queueDepth(), p.drift(), p.reliability(),
+        p.clockOffsetMs(), p.capabilities());
+  }
+
+  static DelayModel piWithQueue(int depth) {
+    DelayModel p = steadyPi();
+    return new DelayModel(p.agentClass(), p.state(), p.latencySamples(), p.latencyP50Ms(),
+        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
+        p.processingP90Ms(), p.processingFit(), depth, p.drift(), p.reliability(),
+        p.clockOffsetMs(), p.capabilities());
+  }
+
+  static DelayModel piWithFit(ProcessingFit fit) {
+    DelayModel p = steadyPi();
+    return new DelayModel(p.agentClass(), p.state(), p.latencySamples(), p.latencyP50Ms(),
+        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
+        p.processingP90Ms(), fit, p.queueDepth(), p.drift(), p.reliability(), p.clockOffsetMs(),
+        p.capabilities());
+  }
+
+  /** Point target T, 95 % required, standard payload. */
+  static ArrivalDemand atT() {
+    return ArrivalDemand.at(T, 0.95, 0, EXPIRES);
+  }
+
+  static ArrivalDemand window(long startMs, long endMs, double minRate) {
+    return new ArrivalDemand(startMs, endMs, minRate, 0, java.util.List.of(), EXPIRES);
+  }
+
+  private PlanningFixtures() {}
+}
