@@ -61,6 +61,7 @@ final class HeartbeatBench {
   private final int events;
   private final int latencySeconds;
   private final int warmupSeconds;
+  private final String checkpointInterval;
   private final PrintStream out;
   private final java.util.Set<String> phases;
 
@@ -71,6 +72,7 @@ final class HeartbeatBench {
     this.events = args.intValue("events", 4_000_000);
     this.latencySeconds = args.intValue("seconds", 60);
     this.warmupSeconds = args.intValue("warmup", 30);
+    this.checkpointInterval = args.value("checkpoint-interval", "10 s");
     this.out = out;
   }
 
@@ -174,7 +176,8 @@ final class HeartbeatBench {
         MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
         MeshJobOptions.GROUP_ID.key(), "bench-latency",
         MeshJobOptions.STARTING_OFFSETS.key(), "latest",
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s"));
+        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+        MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval));
     StreamExecutionEnvironment env = mesh.flink(0, 2);
     ImpedanceJob.configureEnvironment(env, options);
     new ImpedanceJob(options).build(env);
