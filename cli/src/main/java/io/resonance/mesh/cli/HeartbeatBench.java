@@ -71,7 +71,7 @@ final class HeartbeatBench {
     this.agents = args.intValue("agents", 30_000);
     this.events = args.intValue("events", 4_000_000);
     this.latencySeconds = args.intValue("seconds", 60);
-    this.warmupSeconds = args.intValue("warmup", 30);
+    this.warmupSeconds = args.intValue("warmup", 60);
     this.checkpointInterval = args.value("checkpoint-interval", "10 s");
     this.out = out;
   }

@@ -11,7 +11,7 @@ public final class MeshCli {
             + a simulated fleet (default 30,000 agents); S=0 runs until Ctrl-C.
         topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
             Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md).
-        bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60] [--warmup 30]
+        bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60] [--warmup 60]
                          [--phases passthrough,impedance,latency] [--checkpoint-interval '10 s']
             Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a
             pass-through job, and end-to-end latency with the fleet beating once a second.
