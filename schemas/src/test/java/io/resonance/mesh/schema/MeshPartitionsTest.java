@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * An agent computes its partition of {@code mesh.schedules} from its own id; that only works if
  * the number is the one Kafka's producer picks for the same key. {@code KafkaProducer} with no
  * partitioner configured sends a keyed record to {@link BuiltInPartitioner#partitionForKey}
- * ({@code MockProducer} is no witness: without a partitioner it always picks partition 0).
+ * (a stand-in producer without a partitioner would be no witness: it always picks partition 0).
  */
 class MeshPartitionsTest {
 
