@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -55,11 +56,18 @@ class TargetPlannerTest {
   }
 
   private void open(TargetPlanner planner) throws Exception {
+    open(planner, null);
+  }
+
+  private void open(TargetPlanner planner, OperatorSubtaskState restoreFrom) throws Exception {
     operator = new CoBroadcastWithKeyedOperator<>(planner, List.of());
     harness = new KeyedBroadcastOperatorTestHarness<>(
         operator, AgentImpedance::getAgentId, Types.STRING, 128, 1, 0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
+    if (restoreFrom != null) {
+      harness.initializeState(restoreFrom);
+    }
     harness.open();
   }
 
@@ -361,5 +369,22 @@ class TargetPlannerTest {
 
     assertThat(agentsInState()).isEqualTo(1);
     assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void theRegistryAndAPendingOfflineEndSurviveARestore() throws Exception {
+    open(new TargetPlanner(RETENTION));
+    register(agent("a1").build());
+    register(agent("gone").setOperationalState(OperationalState.OFFLINE).build());
+    OperatorSubtaskState snapshot = harness.snapshot(1, NOW_MS);
+    harness.close();
+
+    open(new TargetPlanner(RETENTION), snapshot);
+    assertThat(agentsInState()).isEqualTo(2);
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+    assertThat(agents(plan(request("req-1", T, SelectorKind.IDS, "a1")))).containsExactly("a1");
+
+    harness.setProcessingTime(NOW_MS + RETENTION.toMillis());
+    assertThat(agentsInState()).isEqualTo(1);
   }
 }
