@@ -1,0 +1,390 @@
+package io.resonance.mesh.operators.coordination;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
+
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.CoordinationRequest;
+import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.avro.ScheduleStatus;
+import io.resonance.mesh.avro.ScheduledCommand;
+import io.resonance.mesh.avro.SelectorKind;
+import io.resonance.mesh.avro.SkipReason;
+import io.resonance.mesh.avro.TargetSelector;
+import io.resonance.mesh.avro.Verb;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** TargetPlanner on the RocksDB backend, driven through Flink's keyed broadcast harness. */
+class TargetPlannerTest {
+
+  private static final long NOW_MS = Instant.parse("2026-11-02T09:15:00Z").toEpochMilli();
+  /** Two seconds ahead: plenty of lead for every agent here. */
+  private static final long T = NOW_MS + 2_000;
+
+  private static final Duration RETENTION = Duration.ofMinutes(10);
+
+  private CoBroadcastWithKeyedOperator<String, AgentImpedance, CoordinationRequest,
+      ScheduledCommand> operator;
+  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance, CoordinationRequest,
+      ScheduledCommand> harness;
+
+  @AfterEach
+  void close() throws Exception {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private void open(TargetPlanner planner) throws Exception {
+    open(planner, null);
+  }
+
+  private void open(TargetPlanner planner, OperatorSubtaskState restoreFrom) throws Exception {
+    operator = new CoBroadcastWithKeyedOperator<>(planner, List.of());
+    harness = new KeyedBroadcastOperatorTestHarness<>(
+        operator, AgentImpedance::getAgentId, Types.STRING, 128, 1, 0);
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    harness.setProcessingTime(NOW_MS);
+    if (restoreFrom != null) {
+      harness.initializeState(restoreFrom);
+    }
+    harness.open();
+  }
+
+  // 1. Fixtures: agents with a full history of their own, requests with fixed instants.
+
+  /** A class E Pi in sector s1, cluster c1, ACTIVE, with one-way 30/40/60 ms and 20 ms work. */
+  private static AgentImpedance.Builder agent(String id) {
+    return AgentImpedance.newBuilder()
+        .setAgentId(id)
+        .setAgentClass(AgentClass.E)
+        .setSectorId("s1")
+        .setClusterId("c1")
+        .setLatencyMs(32)
+        .setLatencyP50Ms(30)
+        .setLatencyP90Ms(40)
+        .setLatencyP99Ms(60)
+        .setProcessingMs(20)
+        .setProcessingP90Ms(26)
+        .setClockOffsetMs(4)
+        .setQueueDepth(0)
+        .setLastHeartbeatMs(NOW_MS - 1_000)
+        .setHeartbeats(100)
+        .setMissedBeats(0)
+        .setImpedanceScore(120)
+        .setReliabilityScore(1.0)
+        .setDriftCoefficient(0.1)
+        .setOperationalState(OperationalState.ACTIVE)
+        .setCapabilities(List.of("gpio"))
+        .setUpdatedAtMs(NOW_MS - 1_000);
+  }
+
+  private static CoordinationRequest request(String id, long targetMs, SelectorKind kind,
+      String... values) {
+    return CoordinationRequest.newBuilder()
+        .setMessageId(id)
+        .setCreatedAtMs(NOW_MS)
+        .setVerb(Verb.ACT)
+        .setPayload(ByteBuffer.wrap("go".getBytes(StandardCharsets.UTF_8)))
+        .setPayloadHash("00")
+        .setTtlMs(30_000)
+        .setTargetArrivalMs(targetMs)
+        .setTargets(TargetSelector.newBuilder().setKind(kind).setValues(List.of(values)).build())
+        .build();
+  }
+
+  private void register(AgentImpedance entry) throws Exception {
+    harness.processElement(entry, harness.getProcessingTime());
+  }
+
+  private List<ScheduledCommand> plan(CoordinationRequest request) throws Exception {
+    int before = harness.extractOutputValues().size();
+    harness.processBroadcastElement(request, harness.getProcessingTime());
+    List<ScheduledCommand> all = harness.extractOutputValues();
+    return all.subList(before, all.size());
+  }
+
+  private static List<String> agents(List<ScheduledCommand> commands) {
+    return commands.stream().map(ScheduledCommand::getAgentId).toList();
+  }
+
+  /** Agents with registry state; the harness's numKeyedStateEntries() only counts heap state. */
+  private long agentsInState() throws Exception {
+    KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
+    try (Stream<String> keys =
+        backend.getKeys(TargetPlanner.REGISTRY_STATE.getName(), VoidNamespace.INSTANCE)) {
+      return keys.count();
+    }
+  }
+
+  // 2. Selection and planning.
+
+  @Test
+  void aRequestForAllPlansEveryRegisteredAgentOnceWithSendAtTargetMinusLead() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    register(agent("a2").setAgentClass(AgentClass.A).setLatencyP90Ms(55).build());
+    register(agent("a3").setQueueDepth(4).build());
+    CoordinationRequest all = request("req-all", T, SelectorKind.ALL);
+
+    List<ScheduledCommand> out = plan(all);
+
+    assertThat(agents(out)).containsExactlyInAnyOrder("a1", "a2", "a3");
+    for (ScheduledCommand c : out) {
+      assertThat(c.getStatus()).isEqualTo(ScheduleStatus.SCHEDULED);
+      assertThat(c.getRequestId()).isEqualTo("req-all");
+      assertThat(c.getMessageId()).isEqualTo("req-all/" + c.getAgentId());
+      assertThat(c.getPlannedAtMs()).isEqualTo(NOW_MS);
+      assertThat(c.getTargetArrivalMs()).isEqualTo(T);
+      assertThat(c.getSendAtMs()).isEqualTo((long) Math.floor(T - c.getLeadMs()));
+      assertThat(c.getSendAtMs()).isGreaterThan(NOW_MS);
+    }
+    // The planner saw exactly the registry entry: same command as planning it by hand.
+    AgentImpedance a3 = agent("a3").setQueueDepth(4).build();
+    ScheduledCommand expected =
+        ArrivalPlanner.plan(DelayModel.fromRegistry(a3, ProcessingFit.EMPTY),
+            ArrivalDemand.of(all), NOW_MS).toCommand(all, "a3", NOW_MS);
+    assertThat(out).contains(expected);
+  }
+
+  static Stream<Arguments> selectors() {
+    return Stream.of(
+        Arguments.of(SelectorKind.CLASS, List.of("A", "F"), List.of("class-a", "class-f")),
+        Arguments.of(SelectorKind.SECTOR, List.of("s2"), List.of("sector-2")),
+        Arguments.of(SelectorKind.CLUSTER, List.of("c2", "c3"), List.of("cluster-2", "cluster-3")),
+        Arguments.of(SelectorKind.CAPABILITY, List.of("camera", "lidar"),
+            List.of("has-camera", "has-lidar")),
+        Arguments.of(SelectorKind.IDS, List.of("plain", "class-a"), List.of("plain", "class-a")));
+  }
+
+  @ParameterizedTest(name = "{0} {1} picks {2}")
+  @MethodSource("selectors")
+  void eachSelectorPicksExactlyTheMatchingAgents(SelectorKind kind, List<String> values,
+      List<String> expected) throws Exception {
+    open(new TargetPlanner());
+    register(agent("plain").build());
+    register(agent("class-a").setAgentClass(AgentClass.A).build());
+    register(agent("class-f").setAgentClass(AgentClass.F).build());
+    register(agent("sector-2").setSectorId("s2").build());
+    register(agent("cluster-2").setClusterId("c2").build());
+    register(agent("cluster-3").setClusterId("c3").build());
+    register(agent("has-camera").setCapabilities(List.of("gpio", "camera")).build());
+    register(agent("has-lidar").setCapabilities(List.of("lidar")).build());
+
+    List<ScheduledCommand> out =
+        plan(request("req-" + kind, T, kind, values.toArray(String[]::new)));
+
+    assertThat(agents(out)).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(out).extracting(ScheduledCommand::getStatus)
+        .containsOnly(ScheduleStatus.SCHEDULED);
+  }
+
+  @Test
+  void anIdWithNoRegistryStateOnThisInstanceGetsNoRecordHere() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+
+    List<ScheduledCommand> out = plan(request("req-ids", T, SelectorKind.IDS, "a1", "ghost"));
+
+    assertThat(agents(out)).containsExactly("a1");
+  }
+
+  @Test
+  void aSampleTakesExactlyItsSizeDeterministicallyPerRequest() throws Exception {
+    open(new TargetPlanner());
+    for (int i = 0; i < 20; i++) {
+      register(agent("a" + i).build());
+    }
+
+    // sample_size 0 (the default) selects nobody.
+    assertThat(plan(request("req-s1", T, SelectorKind.SAMPLE))).isEmpty();
+
+    CoordinationRequest sample = request("req-s2", T, SelectorKind.SAMPLE);
+    sample.getTargets().setSampleSize(5);
+    List<String> drawn = agents(plan(sample));
+    List<String> redrawn = agents(plan(sample));
+
+    assertThat(drawn).hasSize(5).doesNotHaveDuplicates().isEqualTo(redrawn);
+  }
+
+  @Test
+  void aSampleDrawsOnlyFromAgentsMatchingItsValues() throws Exception {
+    open(new TargetPlanner());
+    for (int i = 0; i < 10; i++) {
+      register(agent("s1-" + i).build());
+      register(agent("s2-" + i).setSectorId("s2").build());
+    }
+    CoordinationRequest sample = request("req-s", T, SelectorKind.SAMPLE, "s2");
+    sample.getTargets().setSampleSize(4);
+
+    assertThat(agents(plan(sample))).hasSize(4).allMatch(id -> id.startsWith("s2-"));
+  }
+
+  @Test
+  void aSampleIsSplitEvenlyOverParallelInstancesWithTheRemainderFirst() {
+    assertThat(TargetPlanner.sampleShare(10, 4, 0)).isEqualTo(3);
+    assertThat(TargetPlanner.sampleShare(10, 4, 1)).isEqualTo(3);
+    assertThat(TargetPlanner.sampleShare(10, 4, 2)).isEqualTo(2);
+    assertThat(TargetPlanner.sampleShare(10, 4, 3)).isEqualTo(2);
+    assertThat(TargetPlanner.sampleShare(0, 4, 0)).isZero();
+  }
+
+  // 3. Skips.
+
+  @Test
+  void anOfflineAgentIsSkippedWithItsReasonAndCarriesNoPayload() throws Exception {
+    open(new TargetPlanner());
+    register(agent("up").build());
+    register(agent("down").setOperationalState(OperationalState.OFFLINE).build());
+    register(agent("held").setOperationalState(OperationalState.QUARANTINED).build());
+
+    List<ScheduledCommand> out = plan(request("req-1", T, SelectorKind.ALL));
+
+    assertThat(out).extracting(ScheduledCommand::getAgentId, ScheduledCommand::getStatus,
+            ScheduledCommand::getSkipReason)
+        .containsExactlyInAnyOrder(
+            tuple("up", ScheduleStatus.SCHEDULED, null),
+            tuple("down", ScheduleStatus.SKIP, SkipReason.OFFLINE),
+            tuple("held", ScheduleStatus.SKIP,
+                SkipReason.QUARANTINED));
+    ScheduledCommand down =
+        out.stream().filter(c -> c.getAgentId().equals("down")).findFirst().orElseThrow();
+    assertThat(down.getSkipDetail()).isEqualTo("agent is OFFLINE");
+    assertThat(down.getPayload().remaining()).isZero();
+  }
+
+  @Test
+  void aTargetTimeAlreadyTooCloseYieldsTooLateSkipsForEveryTarget() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    register(agent("a2").build());
+
+    // 20 ms ahead: a Pi needs about 80 ms to be READY.
+    List<ScheduledCommand> out = plan(request("req-late", NOW_MS + 20, SelectorKind.ALL));
+
+    assertThat(out).hasSize(2);
+    assertThat(out).extracting(ScheduledCommand::getSkipReason).containsOnly(SkipReason.TOO_LATE);
+    assertThat(out).allSatisfy(c -> assertThat(c.getSkipDetail()).contains("only 20 ms left"));
+  }
+
+  @Test
+  void aRequestWithoutTargetTimeGoesToTheRejectedOutputInsteadOfFailingTheJob()
+      throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    CoordinationRequest noTime = request("req-x", T, SelectorKind.ALL);
+    noTime.setTargetArrivalMs(null);
+
+    assertThat(plan(noTime)).isEmpty();
+    assertThat(harness.getSideOutput(TargetPlanner.REJECTED_REQUESTS))
+        .extracting(StreamRecord::getValue)
+        .singleElement(STRING)
+        .startsWith("req-x: ");
+  }
+
+  // 4. Registry updates and the end of state.
+
+  @Test
+  void anAgentsLaterRegistryRecordIsWhatTheNextRequestUses() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    ScheduledCommand before = plan(request("req-1", T, SelectorKind.ALL)).get(0);
+
+    register(agent("a1").setLatencyP50Ms(300).setLatencyP90Ms(400).setLatencyP99Ms(600)
+        .setSectorId("s9").build());
+    List<ScheduledCommand> after = plan(request("req-2", T, SelectorKind.SECTOR, "s9"));
+
+    assertThat(agents(after)).containsExactly("a1");
+    assertThat(after.get(0).getNetworkMs()).isGreaterThan(before.getNetworkMs() * 5);
+    assertThat(after.get(0).getSendAtMs()).isLessThan(before.getSendAtMs());
+    assertThat(plan(request("req-3", T, SelectorKind.SECTOR, "s1"))).isEmpty();
+  }
+
+  @Test
+  void anAgentOfflineLongerThanTheRetentionLeavesTheRegistry() throws Exception {
+    open(new TargetPlanner(RETENTION));
+    register(agent("a1").build());
+    register(agent("gone").setOperationalState(OperationalState.OFFLINE).build());
+    harness.setProcessingTime(NOW_MS + 60_000);
+    // A later OFFLINE entry does not restart the spell.
+    register(agent("gone").setOperationalState(OperationalState.OFFLINE).build());
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+    harness.setProcessingTime(NOW_MS + RETENTION.toMillis() - 1);
+    assertThat(agentsInState()).isEqualTo(2);
+    harness.setProcessingTime(NOW_MS + RETENTION.toMillis());
+
+    assertThat(agentsInState()).isEqualTo(1);
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+    long later = NOW_MS + RETENTION.toMillis();
+    CoordinationRequest after = request("req-after", later + 2_000, SelectorKind.ALL);
+    after.setCreatedAtMs(later);
+    assertThat(plan(after)).extracting(ScheduledCommand::getAgentId, ScheduledCommand::getStatus)
+        .containsExactly(tuple("a1", ScheduleStatus.SCHEDULED));
+  }
+
+  @Test
+  void anAgentBackOnlineBeforeTheRetentionKeepsItsEntryAndItsTimerIsGone() throws Exception {
+    open(new TargetPlanner(RETENTION));
+    register(agent("flaky").setOperationalState(OperationalState.OFFLINE).build());
+    harness.setProcessingTime(NOW_MS + 60_000);
+    register(agent("flaky").build());
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+
+    harness.setProcessingTime(NOW_MS + 2 * RETENTION.toMillis());
+
+    assertThat(agentsInState()).isEqualTo(1);
+    long now = harness.getProcessingTime();
+    CoordinationRequest back = request("req-back", now + 2_000, SelectorKind.ALL);
+    back.setCreatedAtMs(now); // created now, so not expired
+    assertThat(plan(back))
+        .extracting(ScheduledCommand::getStatus).containsExactly(ScheduleStatus.SCHEDULED);
+  }
+
+  @Test
+  void aRequestLeavesNoStateBehind() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    plan(request("req-1", T, SelectorKind.ALL));
+
+    assertThat(agentsInState()).isEqualTo(1);
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void theRegistryAndAPendingOfflineEndSurviveARestore() throws Exception {
+    open(new TargetPlanner(RETENTION));
+    register(agent("a1").build());
+    register(agent("gone").setOperationalState(OperationalState.OFFLINE).build());
+    OperatorSubtaskState snapshot = harness.snapshot(1, NOW_MS);
+    harness.close();
+
+    open(new TargetPlanner(RETENTION), snapshot);
+    assertThat(agentsInState()).isEqualTo(2);
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+    assertThat(agents(plan(request("req-1", T, SelectorKind.IDS, "a1")))).containsExactly("a1");
+
+    harness.setProcessingTime(NOW_MS + RETENTION.toMillis());
+    assertThat(agentsInState()).isEqualTo(1);
+  }
+}
