@@ -45,8 +45,11 @@ import org.apache.flink.util.Collector;
  * <h2>Late commands become SKIP</h2>
  *
  * At release a SCHEDULED command is checked against the clock: past {@code expires_at_ms} it
- * becomes SKIP EXPIRED; if {@code now + lead_ms > arrival_window_end_ms} (sent now, it is
- * predicted READY after the window has closed) it becomes SKIP TOO_LATE. Either way the payload
+ * becomes SKIP EXPIRED; if {@code now + lead_ms > arrival_window_end_ms + tolerance} (sent now, it
+ * is predicted READY after the window has closed) it becomes SKIP TOO_LATE. The tolerance (50 ms
+ * by default, the seed's budget for a prediction error) keeps a command whose timer fired a
+ * millisecond after its send time from being refused: with a point target the window end is the
+ * target itself, and the strict check would refuse every command released at all late. Either way the payload
  * is dropped and {@code skip_detail} gives the numbers. The planner judged lateness with the
  * quantile needed for the window end, which the record does not carry; {@code lead_ms} aims at
  * the window start and is never longer, so this check is at most as strict as the planner's.
@@ -71,9 +74,11 @@ public class ScheduleReleaser
 
   public static final long DEFAULT_BUCKET_MS = 10;
   public static final int DEFAULT_SHARDS = 4;
+  public static final long DEFAULT_LATE_TOLERANCE_MS = 50;
 
   private final long bucketMs;
   private final int shards;
+  private final long lateToleranceMs;
 
   private transient ListState<ScheduledCommand> bucket;
   // Keys whose timer this instance has registered and not yet seen fire. Only a cache to spare
@@ -89,6 +94,14 @@ public class ScheduleReleaser
   }
 
   public ScheduleReleaser(long bucketMs, int shards) {
+    this(bucketMs, shards, DEFAULT_LATE_TOLERANCE_MS);
+  }
+
+  public ScheduleReleaser(long bucketMs, int shards, long lateToleranceMs) {
+    if (lateToleranceMs < 0) {
+      throw new IllegalArgumentException("lateToleranceMs must not be negative");
+    }
+    this.lateToleranceMs = lateToleranceMs;
     if (bucketMs <= 0) {
       throw new IllegalArgumentException("bucketMs must be positive, got " + bucketMs);
     }
@@ -178,7 +191,7 @@ public class ScheduleReleaser
           command.getExpiresAtMs()));
     }
     double readyAt = now + command.getLeadMs();
-    if (readyAt > command.getArrivalWindowEndMs()) {
+    if (readyAt > command.getArrivalWindowEndMs() + lateToleranceMs) {
       return late(command, SkipReason.TOO_LATE, String.format(Locale.ROOT,
           "due at %d, released at %d: needs %.0f ms of lead to be READY by %d, only %d ms left",
           command.getSendAtMs(), now, command.getLeadMs(), command.getArrivalWindowEndMs(),
