@@ -23,6 +23,11 @@ public final class MeshKafka {
   }
 
   public KafkaSource<KafkaBytes> source(String topic) {
+    return source(topic, options.get(MeshJobOptions.GROUP_ID), startingOffsets());
+  }
+
+  /** A source with its own consumer group and its own start for a job without a savepoint. */
+  public KafkaSource<KafkaBytes> source(String topic, String groupId, OffsetsInitializer start) {
     Properties props = options.kafkaProperties();
     // Offsets are committed on checkpoints so consumer-lag tools see the job's progress;
     // the checkpoint, not the commit, is what a restart resumes from.
@@ -30,8 +35,8 @@ public final class MeshKafka {
     var builder = KafkaSource.<KafkaBytes>builder()
         .setBootstrapServers(options.get(MeshJobOptions.BOOTSTRAP_SERVERS))
         .setTopics(topic)
-        .setGroupId(options.get(MeshJobOptions.GROUP_ID))
-        .setStartingOffsets(startingOffsets())
+        .setGroupId(groupId)
+        .setStartingOffsets(start)
         .setDeserializer(new KafkaBytesDeserializer())
         .setProperties(props);
     if (options.get(MeshJobOptions.BOUNDED)) {

@@ -43,6 +43,16 @@ public final class MeshJobOptions {
   public static final ConfigOption<String> SUMMARIES_TOPIC =
       ConfigOptions.key("summaries-topic").stringType().defaultValue(MeshTopics.SUMMARIES)
           .withDescription("Cluster, sector and global summaries.");
+  public static final ConfigOption<String> REQUESTS_TOPIC =
+      ConfigOptions.key("requests-topic").stringType().defaultValue(MeshTopics.REQUESTS)
+          .withDescription("Coordination requests (coordination job).");
+  public static final ConfigOption<String> SCHEDULES_TOPIC =
+      ConfigOptions.key("schedules-topic").stringType().defaultValue(MeshTopics.SCHEDULES)
+          .withDescription("Timed commands released to the agents (coordination job).");
+  public static final ConfigOption<String> COORDINATION_GROUP_ID =
+      ConfigOptions.key("coordination-group-id").stringType()
+          .defaultValue("resonance-mesh-coordination")
+          .withDescription("Consumer group of the coordination job.");
   public static final ConfigOption<String> DLQ_TOPIC =
       ConfigOptions.key("dlq-topic").stringType().defaultValue(MeshTopics.DLQ)
           .withDescription("Dead-letter topic for records the job cannot use.");
@@ -79,6 +89,7 @@ public final class MeshJobOptions {
 
   public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, GROUP_ID,
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
+      REQUESTS_TOPIC, SCHEDULES_TOPIC, COORDINATION_GROUP_ID,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
 

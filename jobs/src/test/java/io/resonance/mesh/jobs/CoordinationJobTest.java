@@ -1,0 +1,202 @@
+package io.resonance.mesh.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.agent.sim.FleetDescription;
+import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.CoordinationRequest;
+import io.resonance.mesh.avro.ScheduleStatus;
+import io.resonance.mesh.avro.ScheduledCommand;
+import io.resonance.mesh.avro.SelectorKind;
+import io.resonance.mesh.avro.SkipReason;
+import io.resonance.mesh.avro.TargetSelector;
+import io.resonance.mesh.avro.Verb;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.kafka.LocalKafkaBroker;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshPartitions;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The impedance job and the coordination job together on a real broker and a MiniCluster: a
+ * simulated fleet builds the registry, a request for all agents is planned from it, and every
+ * command reaches {@code mesh.schedules} at its send time, on the partition its agent computes.
+ */
+class CoordinationJobTest {
+
+  private static final int AGENTS = 120;
+  private static final int PARTITIONS = 2;
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder()
+          .setNumberTaskManagers(1)
+          .setNumberSlotsPerTaskManager(2)
+          .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
+              System.getProperty("java.io.tmpdir")))
+          .build());
+
+  private static LocalKafkaBroker kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = LocalKafkaBroker.start();
+    kafka.createTopics(MeshTopics.newTopics(PARTITIONS));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @Test
+  void aRequestForAllAgentsIsReleasedToEachAgentsPartitionAtItsSendTime() throws Exception {
+    // 1. both jobs, one slot each, and a fleet that fills the registry
+    MeshJobOptions options = MeshJobOptions.of(Map.of(
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    JobClient impedance = submit(options, env -> new ImpedanceJob(options).build(env),
+        ImpedanceJob.NAME);
+    JobClient coordination = submit(options, env -> new CoordinationJob(options).build(env),
+        CoordinationJob.NAME);
+    FleetDescription fleetDescription = FleetDescription.defaults();
+    for (AgentClass c : AgentClass.values()) {
+      fleetDescription = fleetDescription.with("class." + c + ".latency.max.ms", "1000");
+    }
+    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(kafka.bootstrapServers())
+            .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1))
+            .description(fleetDescription).seed(3).build();
+        TopicReader registry = new TopicReader(kafka.bootstrapServers(), MeshTopics.IMPEDANCE);
+        TopicReader schedules = new TopicReader(kafka.bootstrapServers(), MeshTopics.SCHEDULES)) {
+      fleet.start();
+      Await.until(Duration.ofSeconds(90), "every agent registered with a few beats",
+          () -> {
+            Map<String, AgentImpedance> r = Registry.latest(registry);
+            return r.size() == AGENTS && r.values().stream().allMatch(a -> a.getHeartbeats() >= 3);
+          },
+          () -> Registry.describe(Registry.latest(registry)));
+
+      // 2. a request: all agents READY 8 s from now
+      long target = System.currentTimeMillis() + 8_000;
+      send(request("req-1", target));
+
+      // 3. one command per agent, released not before its send time, on the agent's partition
+      Await.until(Duration.ofSeconds(60), "a command for every agent",
+          () -> commands(schedules).size() == AGENTS,
+          () -> commands(schedules).size() + " commands");
+      Map<String, ConsumerRecord<byte[], byte[]>> byAgent = commands(schedules);
+      int scheduled = 0;
+      for (var e : byAgent.entrySet()) {
+        ScheduledCommand c = MeshCodec.of(ScheduledCommand.class).decode(e.getValue().value());
+        assertThat(e.getValue().partition()).as(e.getKey())
+            .isEqualTo(MeshPartitions.partitionFor(e.getKey(), PARTITIONS));
+        assertThat(c.getRequestId()).isEqualTo("req-1");
+        if (c.getStatus() == ScheduleStatus.SCHEDULED) {
+          scheduled++;
+          assertThat(c.getSendAtMs()).isLessThan(target);
+          assertThat(c.getLeadMs()).isPositive();
+          // Released by its 10 ms bucket: never before the bucket began, and (with slack for a
+          // busy CI machine) not long after the send time.
+          long appended = e.getValue().timestamp();
+          assertThat(appended).as(e.getKey()).isGreaterThanOrEqualTo(c.getSendAtMs() - 10);
+          assertThat(appended).as(e.getKey()).isLessThan(c.getSendAtMs() + 2_000);
+        } else {
+          // An 8 s horizon is too short for agents whose measured processing takes longer
+          // (persistent workers, human checkpoints): they are told so, not sent a late command.
+          assertThat(c.getSkipReason()).as(e.getKey()).isEqualTo(SkipReason.TOO_LATE);
+          assertThat(c.getLeadMs()).as(e.getKey() + ": " + c.getSkipDetail())
+              .isGreaterThan(c.getTargetArrivalMs() - c.getPlannedAtMs());
+        }
+      }
+      assertThat(scheduled).isGreaterThanOrEqualTo(AGENTS / 2);
+    } finally {
+      stop(coordination);
+      stop(impedance);
+    }
+  }
+
+  private static Map<String, ConsumerRecord<byte[], byte[]>> commands(TopicReader schedules) {
+    Map<String, ConsumerRecord<byte[], byte[]>> byAgent = new HashMap<>();
+    for (var r : schedules.records()) {
+      byAgent.put(new String(r.key(), StandardCharsets.UTF_8), r);
+    }
+    return byAgent;
+  }
+
+  private static CoordinationRequest request(String id, long target) throws Exception {
+    byte[] payload = "{\"read\":\"temperature\"}".getBytes(StandardCharsets.UTF_8);
+    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
+    return CoordinationRequest.newBuilder()
+        .setMessageId(id)
+        .setCreatedAtMs(System.currentTimeMillis())
+        .setVerb(Verb.OBSERVE)
+        .setPayload(ByteBuffer.wrap(payload))
+        .setPayloadHash(hash)
+        .setTtlMs(60_000)
+        .setTargetArrivalMs(target)
+        .setTargets(TargetSelector.newBuilder().setKind(SelectorKind.ALL).setValues(List.of())
+            .build())
+        .build();
+  }
+
+  private static void send(CoordinationRequest request) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(MeshTopics.REQUESTS,
+          request.getMessageId().getBytes(StandardCharsets.UTF_8),
+          MeshCodec.of(CoordinationRequest.class).encode(request))).get();
+    }
+  }
+
+  private interface Wiring {
+    void build(StreamExecutionEnvironment env);
+  }
+
+  private static JobClient submit(MeshJobOptions options, Wiring wiring, String name)
+      throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    ImpedanceJob.configureEnvironment(env, options);
+    env.setParallelism(1);
+    wiring.build(env);
+    return env.executeAsync(name);
+  }
+
+  private static void stop(JobClient job) throws Exception {
+    job.cancel().get(30, TimeUnit.SECONDS);
+    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
+        () -> job.getJobStatus().join().isGloballyTerminalState(),
+        () -> job.getJobStatus().join().toString());
+  }
+}
