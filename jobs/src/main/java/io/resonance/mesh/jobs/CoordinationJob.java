@@ -105,7 +105,7 @@ public final class CoordinationJob {
         // Keyed by agent id with Kafka's default partitioner: MeshPartitions.partitionFor gives
         // every agent the one partition it has to read.
         .sinkTo(kafka.sink(new AvroRecordSerializer<>(options.get(MeshJobOptions.SCHEDULES_TOPIC),
-            ScheduledCommand.class, ScheduledCommand::getAgentId)))
+            ScheduledCommand.class, ScheduledCommand::getAgentId, true)))
         .uid("schedules-sink")
         .name("schedules: " + options.get(MeshJobOptions.SCHEDULES_TOPIC));
 

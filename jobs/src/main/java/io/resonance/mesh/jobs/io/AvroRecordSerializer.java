@@ -18,12 +18,24 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
   private final String topic;
   private final Class<T> type;
   private final SerializableFunction<T, String> keyOf;
+  private final boolean stampWhenSent;
   private transient MeshCodec<T> codec;
 
   public AvroRecordSerializer(String topic, Class<T> type, SerializableFunction<T, String> keyOf) {
+    this(topic, type, keyOf, false);
+  }
+
+  /**
+   * With {@code stampWhenSent}, the record timestamp is left to the producer (the moment it is
+   * sent) instead of the element's event time: for released commands, the release is the event
+   * a reader of the topic wants to see.
+   */
+  public AvroRecordSerializer(String topic, Class<T> type, SerializableFunction<T, String> keyOf,
+      boolean stampWhenSent) {
     this.topic = topic;
     this.type = type;
     this.keyOf = keyOf;
+    this.stampWhenSent = stampWhenSent;
   }
 
   @Override
@@ -35,7 +47,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
   public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context,
       Long timestamp) {
     String key = keyOf.apply(element);
-    return new ProducerRecord<>(topic, null, timestamp,
+    return new ProducerRecord<>(topic, null, stampWhenSent ? null : timestamp,
         key == null ? null : key.getBytes(StandardCharsets.UTF_8), codec.encode(element));
   }
 }
