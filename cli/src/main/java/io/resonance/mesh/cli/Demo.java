@@ -2,6 +2,7 @@ package io.resonance.mesh.cli;
 
 import io.resonance.mesh.agent.sim.FleetSimulator;
 import io.resonance.mesh.jobs.ImpedanceJob;
+import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -60,7 +61,7 @@ final class Demo {
           MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms",
           MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
       StreamExecutionEnvironment env = mesh.flink(port, 2);
-      ImpedanceJob.configureEnvironment(env, options);
+      MeshEnvironment.configure(env, options);
       new ImpedanceJob(options).build(env);
       JobClient job = env.executeAsync(ImpedanceJob.NAME);
       String dashboard = "http://localhost:" + port;

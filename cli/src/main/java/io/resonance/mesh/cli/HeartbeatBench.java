@@ -5,6 +5,7 @@ import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.jobs.ImpedanceJob;
+import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.MeshKafka;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.jobs.io.KafkaBytes;
@@ -153,7 +154,7 @@ final class HeartbeatBench {
   private double passthrough(LocalMesh mesh) throws Exception {
     MeshJobOptions options = options(mesh, "bench-passthrough");
     StreamExecutionEnvironment env = mesh.flink(0, 2);
-    ImpedanceJob.configureEnvironment(env, options);
+    MeshEnvironment.configure(env, options);
     MeshKafka kafka = new MeshKafka(options);
     env.fromSource(kafka.source(MeshTopics.HEARTBEATS), WatermarkStrategy.noWatermarks(),
             "heartbeats")
@@ -166,7 +167,7 @@ final class HeartbeatBench {
   private double impedanceThroughput(LocalMesh mesh) throws Exception {
     MeshJobOptions options = options(mesh, "bench-impedance");
     StreamExecutionEnvironment env = mesh.flink(0, 2);
-    ImpedanceJob.configureEnvironment(env, options);
+    MeshEnvironment.configure(env, options);
     new ImpedanceJob(options).build(env);
     return events / seconds(env.execute("bench impedance"));
   }
@@ -179,7 +180,7 @@ final class HeartbeatBench {
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
         MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval));
     StreamExecutionEnvironment env = mesh.flink(0, 2);
-    ImpedanceJob.configureEnvironment(env, options);
+    MeshEnvironment.configure(env, options);
     new ImpedanceJob(options).build(env);
     JobClient job = env.executeAsync("bench latency");
 

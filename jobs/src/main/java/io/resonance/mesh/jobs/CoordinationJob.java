@@ -43,19 +43,10 @@ public final class CoordinationJob {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || java.util.Arrays.asList(args).contains("--help")) {
-      System.out.println("Resonance Mesh coordination job\n" + MeshJobOptions.usage());
-      if (args.length == 0) {
-        System.exit(2);
-      }
-      return;
-    }
-    MeshJobOptions options = MeshJobOptions.fromArgs(args);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    ImpedanceJob.configureEnvironment(env, options);
-    new CoordinationJob(options).build(env);
-    env.execute(NAME);
+    MeshEnvironment.launch("Resonance Mesh coordination job", NAME, args,
+        (options, env) -> new CoordinationJob(options).build(env));
   }
+
 
   public void build(StreamExecutionEnvironment env) {
     String group = options.get(MeshJobOptions.COORDINATION_GROUP_ID);

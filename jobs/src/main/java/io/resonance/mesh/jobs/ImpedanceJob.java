@@ -15,11 +15,6 @@ import io.resonance.mesh.operators.summary.Summaries;
 import io.resonance.mesh.operators.summary.SummaryStreams;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -47,44 +42,10 @@ public final class ImpedanceJob {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 0 || java.util.Arrays.asList(args).contains("--help")) {
-      System.out.println("Resonance Mesh impedance job\n" + MeshJobOptions.usage());
-      if (args.length == 0) {
-        System.exit(2);
-      }
-      return;
-    }
-    MeshJobOptions options = MeshJobOptions.fromArgs(args);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    configureEnvironment(env, options);
-    new ImpedanceJob(options).build(env);
-    env.execute(NAME);
+    MeshEnvironment.launch("Resonance Mesh impedance job", NAME, args,
+        (options, env) -> new ImpedanceJob(options).build(env));
   }
 
-  /**
-   * Checkpointing on RocksDB unless the cluster's own configuration already says otherwise: a
-   * cluster operator's {@code config.yaml} wins over the job's defaults.
-   */
-  public static void configureEnvironment(StreamExecutionEnvironment env, MeshJobOptions options) {
-    Configuration defaults = new Configuration();
-    if (env.getConfiguration().getOptional(StateBackendOptions.STATE_BACKEND).isEmpty()) {
-      defaults.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-    }
-    if (env.getConfiguration().getOptional(RocksDBOptions.TIMER_SERVICE_FACTORY).isEmpty()) {
-      // One timer per agent fits the heap easily; in RocksDB every re-arm would be a write.
-      defaults.set(RocksDBOptions.TIMER_SERVICE_FACTORY,
-          EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
-    }
-    if (env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
-        .isEmpty()) {
-      defaults.set(CheckpointingOptions.CHECKPOINTING_INTERVAL,
-          options.get(MeshJobOptions.CHECKPOINT_INTERVAL));
-    }
-    env.configure(defaults);
-    // No operator keeps a reference to its input after processing it, so records can be
-    // handed between chained operators without a defensive copy.
-    env.getConfig().enableObjectReuse();
-  }
 
   public void build(StreamExecutionEnvironment env) {
     String heartbeatsTopic = options.get(MeshJobOptions.HEARTBEATS_TOPIC);

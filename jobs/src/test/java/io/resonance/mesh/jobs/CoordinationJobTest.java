@@ -187,7 +187,7 @@ class CoordinationJobTest {
   private static JobClient submit(MeshJobOptions options, Wiring wiring, String name)
       throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    ImpedanceJob.configureEnvironment(env, options);
+    MeshEnvironment.configure(env, options);
     env.setParallelism(1);
     wiring.build(env);
     return env.executeAsync(name);

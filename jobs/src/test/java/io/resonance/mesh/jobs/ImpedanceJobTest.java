@@ -253,7 +253,7 @@ class ImpedanceJobTest {
         MeshJobOptions.OFFLINE_AFTER.key(), "6 s",
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    ImpedanceJob.configureEnvironment(env, options);
+    MeshEnvironment.configure(env, options);
     Configuration conf = new Configuration();
     conf.setString("execution.checkpointing.interval", "2 s");
     if (savepoint != null) {
