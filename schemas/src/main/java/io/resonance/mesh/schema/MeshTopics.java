@@ -18,6 +18,7 @@ public final class MeshTopics {
   public static final String RESPONSES = "mesh.responses";
   public static final String GATHER = "mesh.gather";
   public static final String CONFLICTS = "mesh.conflicts";
+  public static final String BREAKERS = "mesh.breakers";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -53,7 +54,12 @@ public final class MeshTopics {
         // conflict is evidence that later resolution and forensics must be able to replay.
         new TopicSpec(CONFLICTS, partitions, Map.of(
             "retention.ms", "-1",
-            "cleanup.policy", "delete")));
+            "cleanup.policy", "delete")),
+        // Breaker states: only the latest per scope matters to routing, so compact.
+        new TopicSpec(BREAKERS, 1, Map.of(
+            "cleanup.policy", "compact",
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */

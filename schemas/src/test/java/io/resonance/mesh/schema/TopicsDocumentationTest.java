@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.ConflictRecord;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
@@ -52,7 +53,7 @@ class TopicsDocumentationTest {
         ImpedanceSummary.getClassSchema(), DeadLetter.getClassSchema(),
         CoordinationRequest.getClassSchema(), ScheduledCommand.getClassSchema(),
         AgentResponse.getClassSchema(), GatherResult.getClassSchema(),
-        ConflictRecord.getClassSchema())) {
+        ConflictRecord.getClassSchema(), BreakerState.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)
