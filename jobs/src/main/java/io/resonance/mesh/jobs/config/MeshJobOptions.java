@@ -49,6 +49,19 @@ public final class MeshJobOptions {
   public static final ConfigOption<String> SCHEDULES_TOPIC =
       ConfigOptions.key("schedules-topic").stringType().defaultValue(MeshTopics.SCHEDULES)
           .withDescription("Timed commands released to the agents (coordination job).");
+  public static final ConfigOption<String> RESPONSES_TOPIC =
+      ConfigOptions.key("responses-topic").stringType().defaultValue(MeshTopics.RESPONSES)
+          .withDescription("Agents' answers to commands (impedance job learns from them, "
+              + "coordination job gathers them).");
+  public static final ConfigOption<String> GATHER_TOPIC =
+      ConfigOptions.key("gather-topic").stringType().defaultValue(MeshTopics.GATHER)
+          .withDescription("Quorum outcome of each request (coordination job).");
+  public static final ConfigOption<String> CONFLICTS_TOPIC =
+      ConfigOptions.key("conflicts-topic").stringType().defaultValue(MeshTopics.CONFLICTS)
+          .withDescription("Append-only conflict log (coordination job).");
+  public static final ConfigOption<String> BREAKERS_TOPIC =
+      ConfigOptions.key("breakers-topic").stringType().defaultValue(MeshTopics.BREAKERS)
+          .withDescription("Circuit breaker states (coordination job writes and routes by them).");
   public static final ConfigOption<String> COORDINATION_GROUP_ID =
       ConfigOptions.key("coordination-group-id").stringType()
           .defaultValue("resonance-mesh-coordination")

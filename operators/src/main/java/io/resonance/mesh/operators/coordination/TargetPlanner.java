@@ -194,7 +194,10 @@ public class TargetPlanner
     ArrivalPlan plan =
         ArrivalPlanner.plan(DelayModel.fromRegistry(entry, ProcessingFit.EMPTY), demand, now);
     (plan.scheduled() ? targetsPlanned : targetsSkipped).inc();
-    out.collect(plan.toCommand(request, agentId, now));
+    ScheduledCommand command = plan.toCommand(request, agentId, now);
+    command.setSectorId(entry.getSectorId());
+    command.setClusterId(entry.getClusterId());
+    out.collect(command);
   }
 
   /** Whether a non-SAMPLE selector picks the agent; see the class comment. */
