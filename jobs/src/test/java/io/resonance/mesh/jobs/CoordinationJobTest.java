@@ -133,9 +133,13 @@ class CoordinationJobTest {
         } else {
           // An 8 s horizon is too short for agents whose measured processing takes longer
           // (persistent workers, human checkpoints): they are told so, not sent a late command.
+          // A command the releaser got to late on a busy machine is refused there, with the
+          // release time in its detail; otherwise the planner already saw the lead was missing.
           assertThat(c.getSkipReason()).as(e.getKey()).isEqualTo(SkipReason.TOO_LATE);
-          assertThat(c.getLeadMs()).as(e.getKey() + ": " + c.getSkipDetail())
-              .isGreaterThan(c.getTargetArrivalMs() - c.getPlannedAtMs());
+          if (!c.getSkipDetail().contains("released at")) {
+            assertThat(c.getLeadMs()).as(e.getKey() + ": " + c.getSkipDetail())
+                .isGreaterThan(c.getTargetArrivalMs() - c.getPlannedAtMs());
+          }
         }
       }
       assertThat(scheduled).isGreaterThanOrEqualTo(AGENTS / 2);

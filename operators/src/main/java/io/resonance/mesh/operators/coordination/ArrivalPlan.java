@@ -14,11 +14,12 @@ import java.nio.ByteBuffer;
  * @param skipReason null when {@code status} is SCHEDULED
  * @param skipDetail the numbers behind a skip, for a person; empty when scheduled
  * @param sendAtMs when to release the command
- * @param targetArrivalMs when the agent should be READY (the window start)
- * @param windowEndMs the latest READY that still counts
+ * @param targetArrivalMs T: when the agent should act (stand READY)
+ * @param windowStartMs the earliest READY that counts as on time
+ * @param windowEndMs the latest READY that counts as on time
  * @param targetArrivalAgentMs the target on the agent's own clock
  * @param leadMs predicted delay from send to READY: network + processing + queue + buffer
- * @param quantile the latency quantile aimed at the window start
+ * @param quantile the latency quantile aimed at T
  * @param confidence 0..1
  * @param historySamples own latency samples behind the prediction
  * @param priorWeight share of the latency prediction taken from the class prior
@@ -29,6 +30,7 @@ public record ArrivalPlan(
     String skipDetail,
     long sendAtMs,
     long targetArrivalMs,
+    long windowStartMs,
     long windowEndMs,
     long targetArrivalAgentMs,
     double leadMs,
@@ -48,8 +50,8 @@ public record ArrivalPlan(
 
   /** A skip decided before any timing was computed (offline, quarantined, capability, ...). */
   static ArrivalPlan skip(SkipReason reason, String detail, ArrivalDemand demand) {
-    return new ArrivalPlan(ScheduleStatus.SKIP, reason, detail, 0, demand.windowStartMs(),
-        demand.windowEndMs(), demand.windowStartMs(), 0, 0, 0, 0, 0, 0, 0, 0, 1);
+    return new ArrivalPlan(ScheduleStatus.SKIP, reason, detail, 0, demand.actAtMs(),
+        demand.windowStartMs(), demand.windowEndMs(), demand.actAtMs(), 0, 0, 0, 0, 0, 0, 0, 0, 1);
   }
 
   /** The record the release operator writes to {@code mesh.schedules} for this plan. */
@@ -65,6 +67,7 @@ public record ArrivalPlan(
         .setPlannedAtMs(plannedAtMs)
         .setSendAtMs(sendAtMs)
         .setTargetArrivalMs(targetArrivalMs)
+        .setArrivalWindowStartMs(windowStartMs)
         .setArrivalWindowEndMs(windowEndMs)
         .setTargetArrivalAgentMs(targetArrivalAgentMs)
         .setExpiresAtMs(request.getCreatedAtMs() + request.getTtlMs())

@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * The quarterback calculation of seed part 3.1: when to send one agent its copy of a command so
- * that it is READY at the start of the request's arrival window. Pure arithmetic over a {@link
+ * that it is prepared by the request's target time T, where it holds the command and acts (see
+ * {@link ArrivalDemand}). Pure arithmetic over a {@link
  * DelayModel} (the agent's own history) and an {@link ArrivalDemand} (the request); the Flink
  * operators call it per target and release the command at {@code sendAtMs}.
  *
@@ -26,11 +27,12 @@ import java.util.Locale;
  * One-way delay is predicted by a quantile of the agent's own samples, not their mean (Nezha
  * uses p90). The quantile follows the request: an agent must be READY by the window end with
  * probability at least {@code q = clamp(min_response_rate, 0.5, 0.99)}, because if each target
- * is on time with probability q the expected on-time share is q. A window of width {@code W} is
- * slack: aiming {@code D(q) - W} at the window start puts the q-quantile at the window end, so
- * {@code network = max(D(0.5), D(q) - W)}. The floor at the median keeps at least half of the
- * agents READY by the start, which is what the start means. For a single instant ({@code W = 0})
- * the quantile is q itself. {@code D} is piecewise linear through the agent's p50, p90 and p99,
+ * is on time with probability q the expected on-time share is q. The window after T, of width
+ * {@code W = end - T}, is slack: aiming {@code D(q) - W} at T puts the q-quantile at the window
+ * end, so {@code network = max(D(0.5), D(q) - W)}. The floor at the median keeps at least half
+ * of the agents prepared by T, where their answers are precise (they wait for T on their own
+ * clock); a late agent answers when it is ready, with its lateness as error. For a window that
+ * closes at T the quantile is q itself. {@code D} is piecewise linear through the agent's p50, p90 and p99,
  * and the reported quantile is where the chosen delay falls on it.
  *
  * <h2>Processing and queue</h2>
@@ -51,7 +53,7 @@ import java.util.Locale;
  *
  * <h2>Send time and skips</h2>
  *
- * {@code lead = network + processing + queue + buffer} and {@code send_at = start - lead}. If that
+ * {@code lead = network + processing + queue + buffer} and {@code send_at = T - lead}. If that
  * has passed but the q-quantile can still make the window end, the command goes now; if not, the
  * target is skipped TOO_LATE with the lead it needed and the time left. Expired requests,
  * OFFLINE and QUARANTINED agents and agents lacking a required capability are skipped first.
@@ -90,9 +92,9 @@ public final class ArrivalPlanner {
 
   /** The schedule of one target; {@code model} is null for an agent the registry does not know. */
   public static ArrivalPlan plan(DelayModel model, ArrivalDemand demand, long nowMs) {
-    if (nowMs >= demand.expiresAtMs() || demand.windowStartMs() > demand.expiresAtMs()) {
+    if (nowMs >= demand.expiresAtMs() || demand.actAtMs() > demand.expiresAtMs()) {
       return ArrivalPlan.skip(SkipReason.EXPIRED, "request expires at " + demand.expiresAtMs()
-          + ", window starts at " + demand.windowStartMs() + ", now " + nowMs, demand);
+          + ", target time is " + demand.actAtMs() + ", now " + nowMs, demand);
     }
     if (model == null) {
       return ArrivalPlan.skip(SkipReason.UNKNOWN_AGENT, "not in the impedance registry", demand);
@@ -126,7 +128,7 @@ public final class ArrivalPlanner {
 
     double required = Math.max(MIN_QUANTILE, Math.min(MAX_QUANTILE, d.minResponseRate()));
     double requiredDelay = delayAt(required, p50, p90, p99);
-    long width = d.windowEndMs() - d.windowStartMs();
+    long width = d.windowEndMs() - d.actAtMs();
     double network = Math.max(p50, requiredDelay - width);
     double quantile = width == 0 ? required : quantileOf(network, p50, p90, p99);
 
@@ -147,7 +149,7 @@ public final class ArrivalPlanner {
     double buffer = drift * network + processingSpread;
     double lead = network + processing + queue + buffer;
 
-    long sendAt = (long) Math.floor(d.windowStartMs() - lead);
+    long sendAt = (long) Math.floor(d.actAtMs() - lead);
     if (sendAt < nowMs) {
       // The q-quantile at the window end is the requirement; aiming at the start was a choice.
       double neededForEnd = requiredDelay + processing + queue + buffer;
@@ -156,14 +158,14 @@ public final class ArrivalPlanner {
             String.format(Locale.ROOT, "needs %.0f ms of lead to be READY by %d at p%.0f,"
                 + " only %d ms left", neededForEnd, d.windowEndMs(), required * 100,
                 d.windowEndMs() - nowMs),
-            sendAt, d.windowStartMs(), d.windowEndMs(), agentClock(d.windowStartMs(), m), lead,
+            sendAt, d.actAtMs(), d.windowStartMs(), d.windowEndMs(), agentClock(d.actAtMs(), m), lead,
             network, processing, queue, buffer, quantile, confidence(m, drift), m.latencySamples(),
             1 - own);
       }
       sendAt = nowMs;
     }
-    return new ArrivalPlan(ScheduleStatus.SCHEDULED, null, "", sendAt, d.windowStartMs(),
-        d.windowEndMs(), agentClock(d.windowStartMs(), m), lead, network, processing, queue,
+    return new ArrivalPlan(ScheduleStatus.SCHEDULED, null, "", sendAt, d.actAtMs(),
+        d.windowStartMs(), d.windowEndMs(), agentClock(d.actAtMs(), m), lead, network, processing, queue,
         buffer, quantile, confidence(m, drift), m.latencySamples(), 1 - own);
   }
 

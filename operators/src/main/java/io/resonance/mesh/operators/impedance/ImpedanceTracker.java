@@ -403,6 +403,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     r.setDriftCoefficient(drift);
     r.setOperationalState(STATES[t.state]);
     r.setContextHash(t.contextHash);
+    r.setQuarantineReason("");
     r.setCapabilities(Arrays.asList(t.capabilities));
     r.setUpdatedAtMs(updatedAt);
     return r;

@@ -282,6 +282,6 @@ class ArrivalPlannerTest {
   }
 
   private static ArrivalDemand weighing(double weight) {
-    return ArrivalDemand.at(T, 0.95, weight, EXPIRES);
+    return new ArrivalDemand(T, T, T, 0.95, weight, java.util.List.of(), EXPIRES);
   }
 }

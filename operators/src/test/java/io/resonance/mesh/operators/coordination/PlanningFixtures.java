@@ -62,13 +62,14 @@ final class PlanningFixtures {
         p.capabilities());
   }
 
-  /** Point target T, 95 % required, standard payload. */
+  /** Act at T with no slack after it, 95 % required, standard payload. */
   static ArrivalDemand atT() {
-    return ArrivalDemand.at(T, 0.95, 0, EXPIRES);
+    return window(T, T, 0.95);
   }
 
+  /** Act at the window start, on time until its end. */
   static ArrivalDemand window(long startMs, long endMs, double minRate) {
-    return new ArrivalDemand(startMs, endMs, minRate, 0, java.util.List.of(), EXPIRES);
+    return new ArrivalDemand(startMs, startMs, endMs, minRate, 0, java.util.List.of(), EXPIRES);
   }
 
   private PlanningFixtures() {}

@@ -33,22 +33,45 @@ class RequestToScheduleTest {
   }
 
   @Test
-  void theWindowWinsOverTheTargetInstantWhenARequestHasBoth() {
+  void withBothTheTargetIsWhereAgentsActAndTheWindowIsWhatCountsAsOnTime() {
     ArrivalDemand demand = ArrivalDemand.of(request()
-        .setTargetArrivalMs(T).setArrivalWindowStartMs(T + 100).setArrivalWindowEndMs(T + 300)
-        .build());
+        .setTargetArrivalMs(T + 150).setArrivalWindowStartMs(T + 100)
+        .setArrivalWindowEndMs(T + 300).build());
 
+    assertThat(demand.actAtMs()).isEqualTo(T + 150);
     assertThat(demand.windowStartMs()).isEqualTo(T + 100);
     assertThat(demand.windowEndMs()).isEqualTo(T + 300);
     assertThat(demand.expiresAtMs()).isEqualTo(NOW_MS + 30_000);
   }
 
   @Test
-  void aTargetInstantIsAWindowOfZeroWidth() {
+  void aTargetOutsideItsOwnWindowIsRefused() {
+    assertThatThrownBy(() -> ArrivalDemand.of(request()
+        .setTargetArrivalMs(T).setArrivalWindowStartMs(T + 100).setArrivalWindowEndMs(T + 300)
+        .build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("lies outside the arrival window");
+  }
+
+  @Test
+  void aTargetInstantAloneIsMetWithinThePointTolerance() {
     ArrivalDemand demand = ArrivalDemand.of(request().setTargetArrivalMs(T).build());
 
-    assertThat(demand.windowStartMs()).isEqualTo(T).isEqualTo(demand.windowEndMs());
+    assertThat(demand.actAtMs()).isEqualTo(T);
+    assertThat(demand.windowStartMs()).isEqualTo(T - ArrivalDemand.POINT_TOLERANCE_MS);
+    assertThat(demand.windowEndMs()).isEqualTo(T + ArrivalDemand.POINT_TOLERANCE_MS);
     assertThat(demand.minResponseRate()).isEqualTo(0.95);
+  }
+
+  @Test
+  void aWindowAloneActsJustAfterItsStart() {
+    ArrivalDemand wide = ArrivalDemand.of(request()
+        .setArrivalWindowStartMs(T).setArrivalWindowEndMs(T + 500).build());
+    ArrivalDemand narrow = ArrivalDemand.of(request()
+        .setArrivalWindowStartMs(T).setArrivalWindowEndMs(T + 6).build());
+
+    assertThat(wide.actAtMs()).isEqualTo(T + ArrivalDemand.POINT_TOLERANCE_MS);
+    assertThat(narrow.actAtMs()).isEqualTo(T + 3);
   }
 
   @Test
