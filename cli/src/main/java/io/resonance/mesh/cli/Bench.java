@@ -9,8 +9,9 @@ final class Bench {
     String name = args.words().isEmpty() ? "" : args.words().get(0);
     switch (name) {
       case "heartbeats" -> new HeartbeatBench(args, out).run();
+      case "arrival" -> new ArrivalBench(args, out).run();
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "'; available: heartbeats");
+          "unknown benchmark '" + name + "'; available: heartbeats, arrival");
     }
   }
 

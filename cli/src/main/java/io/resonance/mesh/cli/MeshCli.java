@@ -9,6 +9,17 @@ public final class MeshCli {
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
             Real Kafka broker + the impedance job on a local Flink (dashboard on :8081)
             + a simulated fleet (default 30,000 agents); S=0 runs until Ctrl-C.
+        ask [--select SEL] [--in-ms 5000] [--verb OBSERVE] [--payload JSON] [--min-rate 0.95]
+            Scatter-gather a question; prints the quorum decision and arrival errors.
+        broadcast [--select SEL] [--in-ms 5000] [--verb ACT] [--payload JSON]
+            Every selected agent READY at one instant, in-ms from now.
+        delegate --capability NAME [--count 1] [--in-ms 5000] [--payload JSON]
+            Hand work to COUNT agents drawn from those with the capability.
+        cascade [--strategy wave|parallel|priority_first] [--select SEL] [--in-ms 5000]
+            A cascade over the hierarchy, with per-level results.
+            SEL: all | class:A,B | sector:s001 | cluster:s001-c03 | capability:camera
+                 | ids:agent-00001,... | sample:N[:value,...]
+            These talk to a running mesh: --bootstrap-servers (default 127.0.0.1:9092, the demo).
         topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
             Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md).
         bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60] [--warmup 60]
@@ -27,6 +38,8 @@ public final class MeshCli {
         case "demo" -> new Demo(new Args(argv, 1), System.out).run();
         case "bench" -> Bench.run(new Args(argv, 1), System.out);
         case "topics" -> CreateTopics.run(new Args(argv, 1), System.out);
+        case "ask", "broadcast", "delegate", "cascade" ->
+            new Coordinate(argv[0], new Args(argv, 1), System.out).run();
         default -> {
           System.err.println("unknown command '" + argv[0] + "'\n" + USAGE);
           System.exit(2);

@@ -1,0 +1,453 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.CoordinationRequest;
+import io.resonance.mesh.avro.GatherResult;
+import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.avro.QuorumDecision;
+import io.resonance.mesh.avro.ScheduleStatus;
+import io.resonance.mesh.avro.ScheduledCommand;
+import io.resonance.mesh.avro.SelectorKind;
+import io.resonance.mesh.avro.Strategy;
+import io.resonance.mesh.avro.Verb;
+import io.resonance.mesh.jobs.CoordinationJob;
+import io.resonance.mesh.jobs.ImpedanceJob;
+import io.resonance.mesh.jobs.MeshEnvironment;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.operators.coordination.ArrivalDemand;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * {@code ./mesh bench arrival}: three dispatch policies side by side on one simulated fleet, in
+ * one process, through one broker and the real jobs.
+ *
+ * <h2>How</h2>
+ *
+ * A broker, the impedance job and the coordination job on a local Flink, and the fleet simulator
+ * (default 30,000 agents, the seed's six classes, per-agent jitter, drift and clock error). After
+ * a warm-up that fills the registry, each round takes the agents that can act within seconds
+ * (classes A, B, D and E: C's batch work and F's humans take tens of seconds to minutes, which no
+ * arrival window of a few seconds can serve), shuffles them, and gives each policy a third, in
+ * groups of {@code --group}; the thirds rotate, so over three rounds every policy meets every
+ * agent. All three policies aim at the same T, {@code --horizon-ms} ahead:
+ *
+ * <ul>
+ *   <li><b>ours</b>: a coordination request per group to {@code mesh.requests}; the coordination
+ *       job plans from each agent's measured history and releases at each send time;
+ *   <li><b>seed</b> and <b>naive</b>: {@link BaselineDispatch}, released by this benchmark to
+ *       the same topic.
+ * </ul>
+ *
+ * <h2>Scoring</h2>
+ *
+ * From the simulator's ground truth, never from what the mesh believes: the host instant each
+ * agent truly stood READY, against T. Hit: within the point tolerance ({@value
+ * ArrivalDemand#POINT_TOLERANCE_MS} ms either side). Success of a group: at least 95 % of its
+ * targets hit (the request's min_response_rate). Targets a policy skipped count as misses.
+ * Errors are percentiles of |ready - T| over the targets that became READY.
+ *
+ * <p>Then one request for every agent (all six classes) measures the release: for each of the
+ * 30,000 targets, how late its command left against its send time (or the planning time, for a
+ * "send now"), and how long planning took.
+ */
+final class ArrivalBench {
+
+  private static final double HIT_RATE_QUORUM = 0.95;
+
+  private enum Policy { OURS, SEED, NAIVE }
+
+  private final int agents;
+  private final int rounds;
+  private final int group;
+  private final long horizonMs;
+  private final Duration beatInterval;
+  private final int warmupBeats;
+  private final PrintStream out;
+
+  ArrivalBench(Args args, PrintStream out) {
+    this.agents = args.intValue("agents", 30_000);
+    this.rounds = args.intValue("rounds", 6);
+    this.group = args.intValue("group", 1_000);
+    this.horizonMs = args.intValue("horizon-ms", 10_000);
+    this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 2_000));
+    this.warmupBeats = args.intValue("warmup-beats", 16);
+    this.out = out;
+  }
+
+  /** Per policy: every scored target and every group's success. */
+  private static final class Score {
+    final List<Double> absErrors = new ArrayList<>();
+    long targets;
+    long hits;
+    long skipped;
+    long neverReady;
+    int groups;
+    int groupsSucceeded;
+    final List<Double> roundHitRates = new ArrayList<>();
+  }
+
+  private record Group(String requestId, long targetMs, List<String> agentIds) {}
+
+  void run() throws Exception {
+    long t0 = System.nanoTime();
+    out.printf("arrival bench: %,d agents, %d rounds, groups of %,d, T = now + %,d ms%n", agents,
+        rounds, group, horizonMs);
+    try (LocalMesh mesh = LocalMesh.start()) {
+      MeshJobOptions options = MeshJobOptions.of(Map.of(
+          MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
+          MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms",
+          MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
+      StreamExecutionEnvironment env = mesh.flink(0, 2);
+      MeshEnvironment.configure(env, options);
+      new ImpedanceJob(options).build(env);
+      new CoordinationJob(options).build(env);
+      JobClient job = env.executeAsync("resonance-mesh-arrival-bench");
+
+      int truthCapacity = agents * (rounds + 2);
+      try (FleetSimulator fleet = FleetSimulator.builder()
+              .bootstrapServers(mesh.bootstrapServers())
+              .agents(agents)
+              .heartbeatInterval(beatInterval)
+              .commandTruthCapacity(truthCapacity)
+              .seed(7)
+              .build();
+          RegistryView registry = new RegistryView(mesh.bootstrapServers());
+          KafkaProducer<String, byte[]> producer = Requests.producer(mesh.bootstrapServers());
+          Requests.GatherFollower gather = new Requests.GatherFollower(mesh.bootstrapServers())) {
+        fleet.start();
+        warmUp(registry, t0);
+
+        EnumMap<Policy, Score> scores = new EnumMap<>(Policy.class);
+        for (Policy p : Policy.values()) {
+          scores.put(p, new Score());
+        }
+        Map<String, QuorumDecision> oursDecisions = new HashMap<>();
+        AtomicLong baselineWorstLate = new AtomicLong();
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int round = 0; round < rounds; round++) {
+          Map<String, AgentImpedance> now = registry.refresh();
+          List<AgentImpedance> machines = new ArrayList<>();
+          for (AgentImpedance a : now.values()) {
+            if (a.getAgentClass() != AgentClass.C && a.getAgentClass() != AgentClass.F
+                && a.getOperationalState() == OperationalState.ACTIVE) {
+              machines.add(a);
+            }
+          }
+          machines.sort((x, y) -> x.getAgentId().compareTo(y.getAgentId()));
+          shuffle(machines, rng);
+          long target = System.currentTimeMillis() + horizonMs;
+          EnumMap<Policy, List<Group>> groups = new EnumMap<>(Policy.class);
+          List<Thread> releases = new ArrayList<>();
+          for (Policy p : Policy.values()) {
+            int third = (p.ordinal() + round) % 3;
+            List<AgentImpedance> mine = machines.subList(third * machines.size() / 3,
+                (third + 1) * machines.size() / 3);
+            List<Group> gs = new ArrayList<>();
+            for (int from = 0; from < mine.size(); from += group) {
+              List<AgentImpedance> g = mine.subList(from, Math.min(mine.size(), from + group));
+              String id = "r" + round + "-" + p.name().toLowerCase(Locale.ROOT) + "-" + gs.size();
+              gs.add(new Group(id, target, g.stream().map(AgentImpedance::getAgentId).toList()));
+              if (p == Policy.OURS) {
+                Requests.send(producer, Requests.at(id,
+                    Requests.selector(SelectorKind.IDS, gs.get(gs.size() - 1).agentIds(), 0),
+                    target, Verb.ACT, "{\"act\":\"sync\"}", Strategy.SCATTER_GATHER).build());
+              } else {
+                List<ScheduledCommand> plan = BaselineDispatch.plan(
+                    p == Policy.SEED ? BaselineDispatch.Policy.SEED : BaselineDispatch.Policy.NAIVE,
+                    id, g, target, System.currentTimeMillis(), horizonMs + 60_000);
+                scores.get(p).skipped +=
+                    plan.stream().filter(c -> c.getStatus() == ScheduleStatus.SKIP).count();
+                releases.add(BaselineDispatch.release(Requests.producer(mesh.bootstrapServers()),
+                    MeshTopics.SCHEDULES, plan, baselineWorstLate));
+              }
+            }
+            groups.put(p, gs);
+          }
+          // Everyone prepared in time acts at T; give the late ones the horizon again.
+          awaitUntil(target + horizonMs, gather, oursDecisions, "round " + (round + 1));
+          for (Thread t : releases) {
+            t.join(10_000);
+          }
+          for (Policy p : Policy.values()) {
+            scoreRound(fleet, groups.get(p), scores.get(p));
+          }
+          out.printf(Locale.ROOT, "  round %d/%d (%.0f s): hit rate ours %.3f, seed %.3f,"
+                  + " naive %.3f%n", round + 1, rounds, since(t0),
+              last(scores.get(Policy.OURS).roundHitRates),
+              last(scores.get(Policy.SEED).roundHitRates),
+              last(scores.get(Policy.NAIVE).roundHitRates));
+        }
+
+        Release release = measureRelease(mesh.bootstrapServers(), producer, registry);
+        job.cancel().get(60, TimeUnit.SECONDS);
+        report(scores, oursDecisions, release, baselineWorstLate.get());
+      }
+    }
+  }
+
+  private void warmUp(RegistryView registry, long t0) throws InterruptedException {
+    out.printf("warming up: waiting for %,d agents with %d heartbeats each in the registry%n",
+        agents, warmupBeats);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(
+        30 + warmupBeats * beatInterval.toSeconds() * 3);
+    long lastPrint = 0;
+    while (true) {
+      Map<String, AgentImpedance> r = registry.refresh();
+      long ready = r.values().stream().filter(a -> a.getHeartbeats() >= warmupBeats).count();
+      if (ready >= agents * 0.99) {
+        out.printf("  registry warm: %,d of %,d agents (%.0f s)%n", ready, agents, since(t0));
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the registry did not warm up: " + ready + " of "
+            + agents + " agents with " + warmupBeats + " beats; the machine may be too busy,"
+            + " try fewer --agents or a longer --interval-ms");
+      }
+      if (System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(10)) {
+        out.printf("  %,d of %,d agents warm (%.0f s)%n", ready, agents, since(t0));
+        lastPrint = System.nanoTime();
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  private static void awaitUntil(long epochMs, Requests.GatherFollower gather,
+      Map<String, QuorumDecision> decisions, String what) {
+    while (System.currentTimeMillis() < epochMs) {
+      for (GatherResult g : gather.poll(Duration.ofMillis(200)).values()) {
+        if (Requests.GatherFollower.isFinal(g)) {
+          decisions.put(g.getRequestId(), g.getDecision());
+        }
+      }
+    }
+  }
+
+  private static void scoreRound(FleetSimulator fleet, List<Group> groups, Score s) {
+    long roundTargets = 0;
+    long roundHits = 0;
+    for (Group g : groups) {
+      int hits = 0;
+      for (String agentId : g.agentIds()) {
+        FleetSimulator.CommandTruth truth = fleet.groundTruth().command(g.requestId(), agentId);
+        double ready = truth == null ? Double.NaN : truth.readyHostMs();
+        if (Double.isNaN(ready)) {
+          s.neverReady++;
+          continue;
+        }
+        double error = Math.abs(ready - g.targetMs());
+        s.absErrors.add(error);
+        if (error <= ArrivalDemand.POINT_TOLERANCE_MS) {
+          hits++;
+        }
+      }
+      s.targets += g.agentIds().size();
+      s.hits += hits;
+      s.groups++;
+      if (hits >= HIT_RATE_QUORUM * g.agentIds().size()) {
+        s.groupsSucceeded++;
+      }
+      roundTargets += g.agentIds().size();
+      roundHits += hits;
+    }
+    s.roundHitRates.add(roundTargets == 0 ? 0 : (double) roundHits / roundTargets);
+  }
+
+  private record Release(int targets, int scheduled, long planMs, double lateP99Ms,
+      double lateMaxMs) {}
+
+  /** One request for every agent: how late each command left, and how long planning took. */
+  private Release measureRelease(String bootstrap, KafkaProducer<String, byte[]> producer,
+      RegistryView registry) throws Exception {
+    int known = registry.refresh().size();
+    out.printf("release: one request for all %,d agents%n", known);
+    String id = Requests.newId("all");
+    long sentAt = System.currentTimeMillis();
+    long target = sentAt + horizonMs;
+    CoordinationRequest request = Requests.at(id, Requests.selector(SelectorKind.ALL, List.of(),
+        0), target, Verb.SYNC, "{\"sync\":\"clock\"}", Strategy.BROADCAST).build();
+    try (KafkaConsumer<String, byte[]> schedules = consumer(bootstrap, MeshTopics.SCHEDULES)) {
+      Requests.send(producer, request);
+      MeshCodec<ScheduledCommand> codec = MeshCodec.of(ScheduledCommand.class);
+      List<Double> late = new ArrayList<>();
+      int seen = 0;
+      int scheduled = 0;
+      long lastPlanned = sentAt;
+      long deadline = target + 15_000;
+      while (seen < known && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : schedules.poll(Duration.ofMillis(200))) {
+          ScheduledCommand c = codec.decode(r.value());
+          if (!c.getRequestId().equals(id)) {
+            continue;
+          }
+          seen++;
+          lastPlanned = Math.max(lastPlanned, c.getPlannedAtMs());
+          if (c.getStatus() == ScheduleStatus.SCHEDULED) {
+            scheduled++;
+            long due = Math.max(c.getSendAtMs(), c.getPlannedAtMs());
+            late.add((double) (r.timestamp() - due));
+          }
+        }
+      }
+      double[] l = late.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      return new Release(seen, scheduled, lastPlanned - sentAt, percentile(l, 0.99),
+          l.length == 0 ? Double.NaN : l[l.length - 1]);
+    }
+  }
+
+  private void report(EnumMap<Policy, Score> scores, Map<String, QuorumDecision> oursDecisions,
+      Release release, long baselineWorstLate) {
+    out.println();
+    out.println("policy  targets  hit rate  |err| p50   p90    p99 ms  never READY  skipped"
+        + "  groups ok");
+    Map<Policy, double[]> pct = new EnumMap<>(Policy.class);
+    for (Policy p : Policy.values()) {
+      Score s = scores.get(p);
+      double[] e = s.absErrors.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double[] q = {percentile(e, 0.5), percentile(e, 0.9), percentile(e, 0.99)};
+      pct.put(p, q);
+      out.printf(Locale.ROOT, "%-6s  %7d  %8.4f  %9.1f %6.1f %9.1f  %11d  %7d  %4d/%d%n",
+          p.name().toLowerCase(Locale.ROOT), s.targets, rate(s.hits, s.targets), q[0], q[1], q[2],
+          s.neverReady, s.skipped, s.groupsSucceeded, s.groups);
+    }
+    long proceed = oursDecisions.values().stream().filter(d -> d == QuorumDecision.PROCEED).count();
+    out.printf(Locale.ROOT, "ours, by the mesh's own gather: %d of %d groups PROCEED%n", proceed,
+        oursDecisions.size());
+    out.printf(Locale.ROOT, "per round hit rate, ours: %s%n", scores.get(Policy.OURS)
+        .roundHitRates.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList());
+    out.printf(Locale.ROOT, "release of one request for %,d agents: %,d planned in %d ms,"
+            + " %,d scheduled; released late by p99 %.0f ms, max %.0f ms (baselines' own"
+            + " release thread: max %d ms)%n", release.targets(), release.targets(),
+        release.planMs(), release.scheduled(), release.lateP99Ms(), release.lateMaxMs(),
+        baselineWorstLate);
+    out.println("cascade: not measured (wave cascades are not implemented yet)");
+    Score ours = scores.get(Policy.OURS);
+    Score seed = scores.get(Policy.SEED);
+    Score naive = scores.get(Policy.NAIVE);
+    out.println(String.format(Locale.ROOT, "{\"hit_rate\":%.4f,\"p90_abs_error_ms\":%.1f,"
+            + "\"p50_abs_error_ms\":%.1f,\"p99_abs_error_ms\":%.1f,"
+            + "\"seed_hit_rate\":%.4f,\"seed_p90_abs_error_ms\":%.1f,"
+            + "\"naive_hit_rate\":%.4f,\"naive_p90_abs_error_ms\":%.1f,"
+            + "\"success_rate\":%.4f,\"seed_success_rate\":%.4f,\"naive_success_rate\":%.4f,"
+            + "\"release_30k_ms\":%.0f,\"release_targets\":%d,\"plan_ms\":%d,"
+            + "\"cascade_p95_ms\":null,\"agents\":%d,\"rounds\":%d}",
+        rate(ours.hits, ours.targets), pct.get(Policy.OURS)[1], pct.get(Policy.OURS)[0],
+        pct.get(Policy.OURS)[2], rate(seed.hits, seed.targets), pct.get(Policy.SEED)[1],
+        rate(naive.hits, naive.targets), pct.get(Policy.NAIVE)[1],
+        rate(ours.groupsSucceeded, ours.groups), rate(seed.groupsSucceeded, seed.groups),
+        rate(naive.groupsSucceeded, naive.groups), release.lateMaxMs(), release.targets(),
+        release.planMs(), agents, rounds));
+  }
+
+  private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+    KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> parts = c.partitionsFor(topic).stream()
+        .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    c.assign(parts);
+    c.seekToEnd(parts);
+    parts.forEach(c::position);
+    return c;
+  }
+
+  private static <T> void shuffle(List<T> list, SplittableRandom rng) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      T t = list.get(i);
+      list.set(i, list.get(j));
+      list.set(j, t);
+    }
+  }
+
+  static double percentile(double[] sorted, double q) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  private static double rate(long part, long whole) {
+    return whole == 0 ? 0 : (double) part / whole;
+  }
+
+  private static double last(List<Double> xs) {
+    return xs.isEmpty() ? Double.NaN : xs.get(xs.size() - 1);
+  }
+
+  private static double since(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** The registry as a client sees it: {@code mesh.impedance} from the beginning, latest per id. */
+  static final class RegistryView implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final MeshCodec<AgentImpedance> codec = MeshCodec.of(AgentImpedance.class);
+    private final Map<String, AgentImpedance> latest = new HashMap<>();
+
+    RegistryView(String bootstrap) {
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+      List<TopicPartition> parts = consumer.partitionsFor(MeshTopics.IMPEDANCE).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+    }
+
+    /** Reads what arrived since the last call. */
+    Map<String, AgentImpedance> refresh() {
+      int empty = 0;
+      while (empty < 2) {
+        var records = consumer.poll(Duration.ofMillis(100));
+        empty = records.isEmpty() ? empty + 1 : 0;
+        for (ConsumerRecord<String, byte[]> r : records) {
+          if (r.value() == null) {
+            latest.remove(r.key());
+            continue;
+          }
+          try {
+            latest.put(r.key(), codec.decode(r.value()));
+          } catch (MeshCodec.UndecodableException e) {
+            // a foreign record on the registry topic; the jobs dead-letter those
+          }
+        }
+      }
+      return latest;
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+}
