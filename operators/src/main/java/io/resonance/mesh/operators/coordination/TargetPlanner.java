@@ -16,6 +16,7 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
@@ -78,6 +79,13 @@ public class TargetPlanner
   /** Requests that cannot be planned (no target time), with the reason, instead of a failure. */
   public static final OutputTag<String> REJECTED_REQUESTS =
       new OutputTag<>("target-planner-rejected", Types.STRING);
+
+  /**
+   * One {@link PlanTally} per request from every subtask, also from a subtask that planned nothing,
+   * so the gather can tell when all have reported and how many command records to expect.
+   */
+  public static final OutputTag<PlanTally> PLAN_TALLIES =
+      new OutputTag<>("target-planner-tallies", TypeInformation.of(PlanTally.class));
 
   /** Operator uid in the job graph; part of the savepoint format, never change. */
   public static final String UID = "target-planner";
@@ -151,6 +159,10 @@ public class TargetPlanner
       return;
     }
     long now = ctx.currentProcessingTime();
+    PlanTally tally = PlanTally.of(request, demand,
+        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+        getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
+    Collector<ScheduledCommand> counted = tally.counting(out);
     TargetSelector selector = request.getTargets();
     Set<String> values = Set.copyOf(selector.getValues());
 
@@ -159,6 +171,7 @@ public class TargetPlanner
           getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
           getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
       if (share == 0) {
+        ctx.output(PLAN_TALLIES, tally);
         return;
       }
       // Max-heap on the hash: holds the `share` smallest hashes seen so far.
@@ -176,17 +189,19 @@ public class TargetPlanner
       List<Drawn> targets = new ArrayList<>(kept);
       targets.sort(Comparator.comparingLong(Drawn::hash));
       for (Drawn d : targets) {
-        emit(request, demand, d.agentId(), d.entry(), now, out);
+        emit(request, demand, d.agentId(), d.entry(), now, counted);
       }
+      ctx.output(PLAN_TALLIES, tally);
       return;
     }
 
     ctx.applyToKeyedState(REGISTRY_STATE, (agentId, state) -> {
       AgentImpedance entry = state.value();
       if (entry != null && selects(selector.getKind(), values, agentId, entry)) {
-        emit(request, demand, agentId, entry, now, out);
+        emit(request, demand, agentId, entry, now, counted);
       }
     });
+    ctx.output(PLAN_TALLIES, tally);
   }
 
   private void emit(CoordinationRequest request, ArrivalDemand demand, String agentId,
