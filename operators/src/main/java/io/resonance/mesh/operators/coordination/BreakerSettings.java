@@ -25,6 +25,12 @@ import java.time.Duration;
  * failure share reaches it. {@code halfOpenPeriod} bounds how long probe evidence is collected
  * for one verdict.
  *
+ * <p>A breaker is judged on a processing-time timer at the next multiple of {@code settle} after an
+ * outcome, not on the outcome itself: a gather that closes emits all its targets' outcomes at
+ * once, in no particular order, and judging each one would trip a sector on the first 51 silent
+ * agents of a burst whose other 250 answered (or close a half-open scope on its first three
+ * probes when the next three failed). One timer per scope per {@code settle} at most.
+ *
  * <p>The GLOBAL breaker is OPEN while more than {@code globalOpenSectors} sector breakers are
  * OPEN.
  */
@@ -38,12 +44,13 @@ public record BreakerSettings(
     double probeShare,
     int probeVerdict,
     Duration halfOpenPeriod,
-    int globalOpenSectors)
+    int globalOpenSectors,
+    Duration settle)
     implements Serializable {
 
   /** The seed's numbers; the share, the cap and the probe verdict are this project's. */
   public static final BreakerSettings DEFAULTS = new BreakerSettings(Duration.ofSeconds(60), 5,
-      50, 0.5, Duration.ofSeconds(30), Duration.ofMinutes(8), 0.2, 3, Duration.ofSeconds(60), 10);
+      50, 0.5, Duration.ofSeconds(30), Duration.ofMinutes(8), 0.2, 3, Duration.ofSeconds(60), 10, Duration.ofSeconds(1));
 
   /** Buckets of the rolling period: the count covers between 5/6 and all of the period. */
   public static final int PERIOD_BUCKETS = 6;
@@ -52,6 +59,7 @@ public record BreakerSettings(
     requirePositive(period, "period");
     requirePositive(openWait, "openWait");
     requirePositive(halfOpenPeriod, "halfOpenPeriod");
+    requirePositive(settle, "settle");
     if (maxOpenWait.compareTo(openWait) < 0) {
       throw new IllegalArgumentException("maxOpenWait must be at least openWait");
     }
@@ -96,6 +104,12 @@ public record BreakerSettings(
       wait *= 2;
     }
     return Math.min(wait, cap);
+  }
+
+  /** The judging instant for an outcome counted at {@code nowMs}: the next multiple of settle. */
+  public long settledAtMs(long nowMs) {
+    long step = settle.toMillis();
+    return Math.floorDiv(nowMs, step) * step + step;
   }
 
   public long bucketMs() {

@@ -22,11 +22,14 @@ import org.apache.flink.util.Collector;
  * <h2>Transitions</h2>
  *
  * CLOSED counts outcomes and failures ({@link TargetOutcome#failed()}) over the rolling period and
- * trips to OPEN by {@link BreakerSettings}' count-and-share rule. OPEN ignores outcomes: they come
+ * trips to OPEN by {@link BreakerSettings}' count-and-share rule, judged on a timer just after
+ * the outcomes arrive (the settle, see {@link BreakerSettings}) so that one gather's burst is
+ * judged whole. OPEN ignores outcomes: they come
  * from targets planned before the trip, and judging them would reopen or close the breaker on
  * old news; a processing-time timer at the end of the wait (doubling per consecutive trip, capped)
- * moves it to HALF_OPEN. HALF_OPEN counts only what the probes answer and decides as soon as the
- * verdict is clear: CLOSED (trips reset) or OPEN again with the longer wait.
+ * moves it to HALF_OPEN. HALF_OPEN counts only what the probes answer and decides, at the next
+ * settle, as soon as the verdict is clear: CLOSED (trips reset) or OPEN again with the longer
+ * wait. Each transition's time is the timer's, so {@code changed_at_ms} is a processing time.
  *
  * <h2>A quiet HALF_OPEN stays HALF_OPEN</h2>
  *
@@ -90,12 +93,10 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
   public void processElement(ScopedOutcome scoped, Context ctx, Collector<BreakerState> out)
       throws Exception {
     long now = ctx.timerService().currentProcessingTime();
-    String key = ctx.getCurrentKey();
-    BreakerScope scope = ScopeKey.scopeOf(key);
-    int threshold = scope == null ? -1 : settings.failureThreshold(scope);
+    BreakerScope scope = ScopeKey.scopeOf(ctx.getCurrentKey());
     TargetOutcome outcome = scoped.outcome;
-    if (threshold < 0 || outcome == null || outcome.kind == null
-        || outcome.atMs < now - settings.period().toMillis()) {
+    if (scope == null || settings.failureThreshold(scope) < 0 || outcome == null
+        || outcome.kind == null || outcome.atMs < now - settings.period().toMillis()) {
       outcomesIgnored.inc();
       return;
     }
@@ -103,26 +104,20 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
     if (track == null) {
       track = new BreakerTrack();
     }
-    boolean failed = outcome.failed();
     switch (track.state) {
       case CLOSED -> {
         long bucketMs = settings.bucketMs();
-        track.count(failed, now, bucketMs);
-        int failures = track.failures(now, bucketMs);
-        int outcomes = track.outcomes(now, bucketMs);
-        if (failures > threshold && failures >= settings.minFailureShare() * outcomes) {
-          trip(track, key, now, failures, String.format(Locale.ROOT,
-              "%d of %d outcomes failed in the last %d s (trips above %d failures with at least"
-                  + " %.0f %% failed)", failures, outcomes, settings.period().toSeconds(),
-              threshold, 100 * settings.minFailureShare()), ctx, out);
-        } else {
-          ctx.timerService().registerProcessingTimeTimer(track.countsExpireAtMs(bucketMs));
-        }
-        tracks.update(track);
+        track.count(outcome.failed(), now, bucketMs);
+        ctx.timerService().registerProcessingTimeTimer(settings.settledAtMs(now));
+        // Ends the track once the period holds nothing; one timer per bucket at most.
+        ctx.timerService().registerProcessingTimeTimer(track.countsExpireAtMs(bucketMs));
       }
-      case OPEN -> outcomesIgnored.inc();
+      case OPEN -> {
+        outcomesIgnored.inc();
+        return;
+      }
       case HALF_OPEN -> {
-        if (failed) {
+        if (outcome.failed()) {
           track.probeFailures++;
         } else {
           track.probeSuccesses++;
@@ -132,20 +127,85 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
           track.nextCheckAtMs = now + settings.halfOpenPeriod().toMillis();
           ctx.timerService().registerProcessingTimeTimer(track.nextCheckAtMs);
         }
-        judgeProbes(track, key, now, ctx, out);
-        if (track.state == CircuitState.CLOSED) {
-          // A recovered scope has nothing to remember; its pending timer finds no track.
+        ctx.timerService().registerProcessingTimeTimer(settings.settledAtMs(now));
+      }
+    }
+    tracks.update(track);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<BreakerState> out)
+      throws Exception {
+    BreakerTrack track = tracks.value();
+    if (track == null) {
+      return;
+    }
+    String key = ctx.getCurrentKey();
+    switch (track.state) {
+      case CLOSED -> {
+        judgeClosed(track, key, timestamp, ctx, out);
+        if (track.state == CircuitState.CLOSED
+            && track.countsExpireAtMs(settings.bucketMs()) <= timestamp) {
           tracks.clear();
-        } else {
-          tracks.update(track);
+          return;
+        }
+      }
+      case OPEN -> {
+        if (timestamp != track.nextCheckAtMs) {
+          return; // a judging or bucket timer from before the trip
+        }
+        track.state = CircuitState.HALF_OPEN;
+        track.changedAtMs = timestamp;
+        track.nextCheckAtMs = timestamp + settings.halfOpenPeriod().toMillis();
+        ctx.timerService().registerProcessingTimeTimer(track.nextCheckAtMs);
+        emit(track, key, 0, String.format(Locale.ROOT,
+            "wait over: %.0f %% of the scope's agents take traffic as probes; %d probe"
+                + " successes close it", 100 * settings.probeShare(), settings.probeVerdict()),
+            out);
+      }
+      case HALF_OPEN -> {
+        judgeProbes(track, key, timestamp, ctx, out);
+        if (track.state == CircuitState.CLOSED) {
+          // A recovered scope has nothing to remember; its pending timers find no track.
+          tracks.clear();
+          return;
+        }
+        if (track.state == CircuitState.HALF_OPEN && timestamp == track.nextCheckAtMs) {
+          int n = track.probeSuccesses + track.probeFailures;
+          int failures = track.probeFailures;
+          track.nextCheckAtMs = 0;
+          track.probeSuccesses = 0;
+          track.probeFailures = 0;
+          emit(track, key, failures, String.format(Locale.ROOT,
+              "no verdict in %d s (%d probe outcomes, %d needed): stays half-open until probes"
+                  + " answer", settings.halfOpenPeriod().toSeconds(), n,
+              settings.probeVerdict()), out);
         }
       }
     }
+    tracks.update(track);
   }
 
-  private void judgeProbes(BreakerTrack track, String key, long now, Context ctx,
+  private void judgeClosed(BreakerTrack track, String key, long now, OnTimerContext ctx,
+      Collector<BreakerState> out) {
+    long bucketMs = settings.bucketMs();
+    int threshold = settings.failureThreshold(ScopeKey.scopeOf(key));
+    int failures = track.failures(now, bucketMs);
+    int outcomes = track.outcomes(now, bucketMs);
+    if (failures > threshold && failures >= settings.minFailureShare() * outcomes) {
+      trip(track, key, now, failures, String.format(Locale.ROOT,
+          "%d of %d outcomes failed in the last %d s (trips above %d failures with at least"
+              + " %.0f %% failed)", failures, outcomes, settings.period().toSeconds(),
+          threshold, 100 * settings.minFailureShare()), ctx, out);
+    }
+  }
+
+  private void judgeProbes(BreakerTrack track, String key, long now, OnTimerContext ctx,
       Collector<BreakerState> out) {
     int n = track.probeSuccesses + track.probeFailures;
+    if (n == 0) {
+      return;
+    }
     boolean failing = track.probeFailures >= settings.minFailureShare() * n;
     String tally = String.format(Locale.ROOT, "%d of %d probe outcomes failed",
         track.probeFailures, n);
@@ -165,7 +225,7 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
   }
 
   private void trip(BreakerTrack track, String key, long now, int failures, String why,
-      Context ctx, Collector<BreakerState> out) {
+      OnTimerContext ctx, Collector<BreakerState> out) {
     track.trips++;
     long wait = settings.openWaitMs(track.trips);
     track.state = CircuitState.OPEN;
@@ -177,47 +237,6 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
     ctx.timerService().registerProcessingTimeTimer(track.nextCheckAtMs);
     emit(track, key, failures, String.format(Locale.ROOT,
         "%s; isolated for %d s (trip %d in a row)", why, wait / 1000, track.trips), out);
-  }
-
-  @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<BreakerState> out)
-      throws Exception {
-    BreakerTrack track = tracks.value();
-    if (track == null) {
-      return;
-    }
-    String key = ctx.getCurrentKey();
-    if (track.state == CircuitState.CLOSED) {
-      // A bucket left the period; the track ends once none is left.
-      if (track.countsExpireAtMs(settings.bucketMs()) <= timestamp) {
-        tracks.clear();
-      }
-      return;
-    }
-    if (timestamp != track.nextCheckAtMs) {
-      // A timer of an earlier state (a CLOSED bucket, a judging period already decided).
-      return;
-    }
-    if (track.state == CircuitState.OPEN) {
-      track.state = CircuitState.HALF_OPEN;
-      track.changedAtMs = timestamp;
-      track.nextCheckAtMs = timestamp + settings.halfOpenPeriod().toMillis();
-      ctx.timerService().registerProcessingTimeTimer(track.nextCheckAtMs);
-      emit(track, key, 0, String.format(Locale.ROOT,
-          "wait over: %.0f %% of the scope's agents take traffic as probes; %d probe successes"
-              + " close it", 100 * settings.probeShare(), settings.probeVerdict()), out);
-    } else {
-      int n = track.probeSuccesses + track.probeFailures;
-      int failures = track.probeFailures;
-      track.nextCheckAtMs = 0;
-      track.probeSuccesses = 0;
-      track.probeFailures = 0;
-      emit(track, key, failures, String.format(Locale.ROOT,
-          "no verdict in %d s (%d probe outcomes, %d needed): stays half-open until probes"
-              + " answer", settings.halfOpenPeriod().toSeconds(), n, settings.probeVerdict()),
-          out);
-    }
-    tracks.update(track);
   }
 
   private void emit(BreakerTrack track, String key, int failures, String reason,
