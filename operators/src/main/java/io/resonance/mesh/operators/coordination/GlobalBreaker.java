@@ -26,7 +26,8 @@ import org.apache.flink.util.Collector;
  * <p>Only OPEN sectors count: a HALF_OPEN sector is already taking probe traffic, so the mesh is
  * recovering there, and holding the whole mesh shut for it would starve the probes that decide.
  * The GLOBAL breaker has no half-open of its own for the same reason: the sector breakers probe.
- * The set ends with its sectors (a CLOSED or HALF_OPEN state removes the entry), and the GLOBAL
+ * The GLOBAL record's {@code failures} is the number of OPEN sectors at the transition. The set
+ * ends with its sectors (a CLOSED or HALF_OPEN state removes the entry), and the GLOBAL
  * state ends when it closes.
  */
 public class GlobalBreaker extends KeyedProcessFunction<String, BreakerState, BreakerState> {
