@@ -50,8 +50,8 @@ public class PlanTally {
     t.correlationId = request.getCorrelationId();
     t.createdAtMs = request.getCreatedAtMs();
     t.priority = request.getPriority();
-    // The planner puts T at the window start (ArrivalPlan.targetArrivalMs).
-    t.targetArrivalMs = demand.windowStartMs();
+    // T, where agents act; the commands carry it as target_arrival_ms.
+    t.targetArrivalMs = demand.actAtMs();
     t.windowStartMs = demand.windowStartMs();
     t.windowEndMs = demand.windowEndMs();
     t.expiresAtMs = demand.expiresAtMs();

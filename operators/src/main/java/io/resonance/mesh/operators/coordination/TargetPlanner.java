@@ -1,10 +1,13 @@
 package io.resonance.mesh.operators.coordination;
 
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.BreakerState;
+import io.resonance.mesh.avro.CircuitState;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.avro.SelectorKind;
+import io.resonance.mesh.avro.SkipReason;
 import io.resonance.mesh.avro.TargetSelector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,21 +17,25 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
  * Turns each coordination request into one {@link ScheduledCommand} per target agent. Owns the
- * latest impedance registry entry of each agent (keyed side, keyed by agent id) and nothing else:
- * requests (broadcast side) are planned the moment they arrive and are not kept, so the operator
- * declares no broadcast state.
+ * latest impedance registry entry of each agent (keyed side, keyed by agent id) and the circuit
+ * breakers that are not CLOSED (broadcast state): requests (broadcast side, next to the breaker
+ * states) are planned the moment they arrive and are not kept.
  *
  * <h2>Planning</h2>
  *
@@ -54,6 +61,20 @@ import org.apache.flink.util.OutputTag;
  * when every instance has at least its share of matching agents, and smaller otherwise; it is
  * deterministic for a request and unbiased, because agents are spread over instances by hash.
  *
+ * <h2>Circuit breakers</h2>
+ *
+ * The broadcast input is {@code Either<CoordinationRequest, BreakerState>} ({@link
+ * #BROADCAST_TYPE}, {@link #request}, {@link #breaker}): the requests and the compacted {@code
+ * mesh.breakers} topic arrive on one broadcast stream, so a breaker state and a request are
+ * handled in the order they arrive, and Flink's own Either serializer carries the two Avro
+ * types with no envelope class to keep compatible. Breaker states live in the broadcast state
+ * {@link #BREAKER_STATE}, keyed by {@link ScopeKey}, so that a job restored from a savepoint
+ * routes around open scopes before the topic is read again; a CLOSED state removes its entry,
+ * and a state older than the one held (by {@code changed_at_ms}) is ignored. A target selected
+ * and plannable but in an OPEN scope, or not a probe of a HALF_OPEN one, is skipped with
+ * CIRCUIT_OPEN ({@link OpenScopes} has the rules and writes the detail); a target already
+ * skipped as OFFLINE, QUARANTINED or MISSING_CAPABILITY keeps that reason, which says more.
+ *
  * <h2>State ends</h2>
  *
  * The registry is a compacted topic with no tombstones here, so an entry ends when its agent has
@@ -63,8 +84,8 @@ import org.apache.flink.util.OutputTag;
  * impedance job's duty to turn OFFLINE after missed beats.
  */
 public class TargetPlanner
-    extends KeyedBroadcastProcessFunction<String, AgentImpedance, CoordinationRequest,
-        ScheduledCommand> {
+    extends KeyedBroadcastProcessFunction<String, AgentImpedance,
+        Either<CoordinationRequest, BreakerState>, ScheduledCommand> {
 
   private static final long serialVersionUID = 1L;
 
@@ -75,6 +96,19 @@ public class TargetPlanner
   /** Processing time at which the agent's current OFFLINE spell began; savepoint format. */
   public static final ValueStateDescriptor<Long> OFFLINE_SINCE_STATE =
       new ValueStateDescriptor<>("target-planner-offline-since", Types.LONG);
+
+  /**
+   * Breaker states that are not CLOSED, by scope key; the descriptor the job passes to {@code
+   * broadcast(...)}. Part of the savepoint format, never rename.
+   */
+  public static final MapStateDescriptor<String, BreakerState> BREAKER_STATE =
+      new MapStateDescriptor<>("target-planner-breakers", Types.STRING,
+          new AvroTypeInfo<>(BreakerState.class));
+
+  /** The type of the broadcast input: requests on the left, breaker states on the right. */
+  public static final TypeInformation<Either<CoordinationRequest, BreakerState>> BROADCAST_TYPE =
+      new EitherTypeInfo<>(new AvroTypeInfo<>(CoordinationRequest.class),
+          new AvroTypeInfo<>(BreakerState.class));
 
   /** Requests that cannot be planned (no target time), with the reason, instead of a failure. */
   public static final OutputTag<String> REJECTED_REQUESTS =
@@ -148,9 +182,25 @@ public class TargetPlanner
     offlineSince.clear();
   }
 
+  /** A request on the broadcast input. */
+  public static Either<CoordinationRequest, BreakerState> request(CoordinationRequest request) {
+    return Either.Left(request);
+  }
+
+  /** A breaker state on the broadcast input. */
+  public static Either<CoordinationRequest, BreakerState> breaker(BreakerState state) {
+    return Either.Right(state);
+  }
+
   @Override
-  public void processBroadcastElement(CoordinationRequest request, Context ctx,
-      Collector<ScheduledCommand> out) throws Exception {
+  public void processBroadcastElement(Either<CoordinationRequest, BreakerState> element,
+      Context ctx, Collector<ScheduledCommand> out) throws Exception {
+    if (element.isRight()) {
+      holdBreaker(element.right(), ctx.getBroadcastState(BREAKER_STATE));
+      return;
+    }
+    CoordinationRequest request = element.left();
+    OpenScopes routes = OpenScopes.of(ctx.getBroadcastState(BREAKER_STATE).immutableEntries());
     ArrivalDemand demand;
     try {
       demand = ArrivalDemand.of(request);
@@ -189,7 +239,7 @@ public class TargetPlanner
       List<Drawn> targets = new ArrayList<>(kept);
       targets.sort(Comparator.comparingLong(Drawn::hash));
       for (Drawn d : targets) {
-        emit(request, demand, d.agentId(), d.entry(), now, counted);
+        emit(request, demand, d.agentId(), d.entry(), now, routes, counted);
       }
       ctx.output(PLAN_TALLIES, tally);
       return;
@@ -198,16 +248,42 @@ public class TargetPlanner
     ctx.applyToKeyedState(REGISTRY_STATE, (agentId, state) -> {
       AgentImpedance entry = state.value();
       if (entry != null && selects(selector.getKind(), values, agentId, entry)) {
-        emit(request, demand, agentId, entry, now, counted);
+        emit(request, demand, agentId, entry, now, routes, counted);
       }
     });
     ctx.output(PLAN_TALLIES, tally);
   }
 
+  /** Keeps a breaker state unless it is older than the one held; bad records are dropped. */
+  static void holdBreaker(BreakerState state, BroadcastState<String, BreakerState> breakers)
+      throws Exception {
+    if (state == null || state.getScope() == null || state.getScopeId() == null
+        || state.getState() == null) {
+      return;
+    }
+    String key = ScopeKey.of(state);
+    BreakerState held = breakers.get(key);
+    if (held != null && held.getChangedAtMs() > state.getChangedAtMs()) {
+      return;
+    }
+    if (state.getState() == CircuitState.CLOSED) {
+      breakers.remove(key);
+    } else {
+      breakers.put(key, state);
+    }
+  }
+
   private void emit(CoordinationRequest request, ArrivalDemand demand, String agentId,
-      AgentImpedance entry, long now, Collector<ScheduledCommand> out) {
+      AgentImpedance entry, long now, OpenScopes routes, Collector<ScheduledCommand> out) {
     ArrivalPlan plan =
         ArrivalPlanner.plan(DelayModel.fromRegistry(entry, ProcessingFit.EMPTY), demand, now);
+    if (plan.scheduled() || plan.skipReason() == SkipReason.TOO_LATE) {
+      String blocked = routes.blocked(agentId, entry.getSectorId(), entry.getClusterId(),
+          request.getPriority());
+      if (blocked != null) {
+        plan = ArrivalPlan.skip(SkipReason.CIRCUIT_OPEN, blocked, demand);
+      }
+    }
     (plan.scheduled() ? targetsPlanned : targetsSkipped).inc();
     ScheduledCommand command = plan.toCommand(request, agentId, now);
     command.setSectorId(entry.getSectorId());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.ScheduleStatus;
@@ -19,6 +20,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +30,8 @@ class PlanTallyTest {
   private static final long NOW_MS = Instant.parse("2026-11-02T09:15:00Z").toEpochMilli();
   private static final long T = NOW_MS + 2_000;
 
-  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance, CoordinationRequest,
-      ScheduledCommand> harness;
+  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance,
+      Either<CoordinationRequest, BreakerState>, ScheduledCommand> harness;
 
   @AfterEach
   void close() throws Exception {
@@ -40,7 +42,8 @@ class PlanTallyTest {
 
   private void open(int subtasks, int subtask) throws Exception {
     harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new TargetPlanner(), List.of()),
+        new CoBroadcastWithKeyedOperator<>(new TargetPlanner(),
+            List.of(TargetPlanner.BREAKER_STATE)),
         AgentImpedance::getAgentId, Types.STRING, 128, subtasks, subtask);
     harness.setProcessingTime(NOW_MS);
     harness.open();
@@ -113,7 +116,8 @@ class PlanTallyTest {
     harness.processElement(agent("pi-3", OperationalState.OFFLINE, "gpio"), NOW_MS);
     harness.processElement(agent("pi-4", OperationalState.ACTIVE, "camera"), NOW_MS);
 
-    harness.processBroadcastElement(request("req-1", T, SelectorKind.ALL, 0), NOW_MS);
+    harness.processBroadcastElement(
+        TargetPlanner.request(request("req-1", T, SelectorKind.ALL, 0)), NOW_MS);
 
     assertThat(tallies()).singleElement().satisfies(t -> {
       assertThat(t.requestId).isEqualTo("req-1");
@@ -147,7 +151,8 @@ class PlanTallyTest {
     open(1, 0);
     harness.processElement(agent("pi-1", OperationalState.ACTIVE, "gpio"), NOW_MS);
 
-    harness.processBroadcastElement(request("req-2", NOW_MS + 1, 0, SelectorKind.ALL, 0), NOW_MS);
+    harness.processBroadcastElement(
+        TargetPlanner.request(request("req-2", NOW_MS + 1, 0, SelectorKind.ALL, 0)), NOW_MS);
 
     assertThat(tallies()).singleElement().satisfies(t -> {
       assertThat(t.targets).isOne();
@@ -161,7 +166,8 @@ class PlanTallyTest {
     // A sample of 1 over 2 subtasks: subtask 1's share is 0 and it returns before any agent.
     open(2, 1);
 
-    harness.processBroadcastElement(request("req-s", T, SelectorKind.SAMPLE, 1), NOW_MS);
+    harness.processBroadcastElement(
+        TargetPlanner.request(request("req-s", T, SelectorKind.SAMPLE, 1)), NOW_MS);
 
     assertThat(harness.extractOutputValues()).isEmpty();
     assertThat(tallies()).singleElement().satisfies(t -> {
@@ -179,7 +185,7 @@ class PlanTallyTest {
     noTime.setArrivalWindowStartMs(null);
     noTime.setArrivalWindowEndMs(null);
 
-    harness.processBroadcastElement(noTime, NOW_MS);
+    harness.processBroadcastElement(TargetPlanner.request(noTime), NOW_MS);
 
     assertThat(tallies()).isEmpty();
   }

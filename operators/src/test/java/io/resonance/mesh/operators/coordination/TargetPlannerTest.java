@@ -6,6 +6,9 @@ import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.BreakerScope;
+import io.resonance.mesh.avro.BreakerState;
+import io.resonance.mesh.avro.CircuitState;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.ScheduleStatus;
@@ -28,6 +31,7 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,10 +47,10 @@ class TargetPlannerTest {
 
   private static final Duration RETENTION = Duration.ofMinutes(10);
 
-  private CoBroadcastWithKeyedOperator<String, AgentImpedance, CoordinationRequest,
-      ScheduledCommand> operator;
-  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance, CoordinationRequest,
-      ScheduledCommand> harness;
+  private CoBroadcastWithKeyedOperator<String, AgentImpedance,
+      Either<CoordinationRequest, BreakerState>, ScheduledCommand> operator;
+  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance,
+      Either<CoordinationRequest, BreakerState>, ScheduledCommand> harness;
 
   @AfterEach
   void close() throws Exception {
@@ -60,7 +64,7 @@ class TargetPlannerTest {
   }
 
   private void open(TargetPlanner planner, OperatorSubtaskState restoreFrom) throws Exception {
-    operator = new CoBroadcastWithKeyedOperator<>(planner, List.of());
+    operator = new CoBroadcastWithKeyedOperator<>(planner, List.of(TargetPlanner.BREAKER_STATE));
     harness = new KeyedBroadcastOperatorTestHarness<>(
         operator, AgentImpedance::getAgentId, Types.STRING, 128, 1, 0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -119,7 +123,7 @@ class TargetPlannerTest {
 
   private List<ScheduledCommand> plan(CoordinationRequest request) throws Exception {
     int before = harness.extractOutputValues().size();
-    harness.processBroadcastElement(request, harness.getProcessingTime());
+    harness.processBroadcastElement(TargetPlanner.request(request), harness.getProcessingTime());
     List<ScheduledCommand> all = harness.extractOutputValues();
     return all.subList(before, all.size());
   }
@@ -164,6 +168,7 @@ class TargetPlannerTest {
     ScheduledCommand expected =
         ArrivalPlanner.plan(DelayModel.fromRegistry(a3, ProcessingFit.EMPTY),
             ArrivalDemand.of(all), NOW_MS).toCommand(all, "a3", NOW_MS);
+    // The planner names the agent's sector and cluster from the same entry.
     expected.setSectorId(a3.getSectorId());
     expected.setClusterId(a3.getClusterId());
     assertThat(out).contains(expected);
@@ -388,5 +393,129 @@ class TargetPlannerTest {
 
     harness.setProcessingTime(NOW_MS + RETENTION.toMillis());
     assertThat(agentsInState()).isEqualTo(1);
+  }
+
+  // 5. Circuit breakers from the broadcast input.
+
+  private void breaker(BreakerScope scope, String id, CircuitState state, double probeShare)
+      throws Exception {
+    BreakerState s = BreakerState.newBuilder()
+        .setScope(scope)
+        .setScopeId(id)
+        .setState(state)
+        .setChangedAtMs(harness.getProcessingTime())
+        .setNextCheckAtMs(state == CircuitState.CLOSED ? null
+            : harness.getProcessingTime() + 30_000)
+        .setProbeShare(probeShare)
+        .setReason("test")
+        .build();
+    harness.processBroadcastElement(TargetPlanner.breaker(s), harness.getProcessingTime());
+  }
+
+  private static List<String> withStatus(List<ScheduledCommand> out, ScheduleStatus status) {
+    return out.stream().filter(c -> c.getStatus() == status).map(ScheduledCommand::getAgentId)
+        .toList();
+  }
+
+  @Test
+  void anOpenClusterIsSkippedWithCircuitOpenAndClosingItRoutesAgain() throws Exception {
+    open(new TargetPlanner());
+    register(agent("healthy").build());
+    register(agent("isolated").setClusterId("c9").build());
+    register(agent("isolated-offline").setClusterId("c9")
+        .setOperationalState(OperationalState.OFFLINE).build());
+
+    breaker(BreakerScope.CLUSTER, "c9", CircuitState.OPEN, 0);
+    List<ScheduledCommand> out = plan(request("req-1", T, SelectorKind.ALL));
+
+    assertThat(out).extracting(ScheduledCommand::getAgentId, ScheduledCommand::getSkipReason)
+        .containsExactlyInAnyOrder(
+            tuple("healthy", null),
+            tuple("isolated", SkipReason.CIRCUIT_OPEN),
+            // OFFLINE says more than CIRCUIT_OPEN, and keeps the agent out of the eligible.
+            tuple("isolated-offline", SkipReason.OFFLINE));
+    ScheduledCommand skipped =
+        out.stream().filter(c -> c.getAgentId().equals("isolated")).findFirst().orElseThrow();
+    assertThat(skipped.getSkipDetail())
+        .contains("cluster c9 circuit OPEN since " + Instant.ofEpochMilli(NOW_MS))
+        .contains("until at least " + Instant.ofEpochMilli(NOW_MS + 30_000));
+    assertThat(skipped.getPayload().remaining()).isZero();
+
+    breaker(BreakerScope.CLUSTER, "c9", CircuitState.CLOSED, 0);
+    assertThat(withStatus(plan(request("req-2", T, SelectorKind.ALL)), ScheduleStatus.SCHEDULED))
+        .containsExactlyInAnyOrder("healthy", "isolated");
+  }
+
+  @Test
+  void aHalfOpenSectorTakesOnlyItsProbesAndTheSameOnesForEveryRequest() throws Exception {
+    open(new TargetPlanner());
+    for (int i = 0; i < 100; i++) {
+      register(agent("p" + i).setSectorId("s5").build());
+    }
+    register(agent("elsewhere").build());
+
+    breaker(BreakerScope.SECTOR, "s5", CircuitState.HALF_OPEN, 0.2);
+    List<ScheduledCommand> first = plan(request("req-1", T, SelectorKind.ALL));
+    List<ScheduledCommand> second = plan(request("req-2", T, SelectorKind.ALL));
+
+    List<String> probes = withStatus(first, ScheduleStatus.SCHEDULED).stream()
+        .filter(id -> !id.equals("elsewhere")).toList();
+    // 20 % of 100 by a hash: not exactly 20, but nowhere near 0 or 100.
+    assertThat(probes).hasSizeBetween(10, 30)
+        .allMatch(id -> OpenScopes.probePoint(id) < 0.2);
+    assertThat(withStatus(first, ScheduleStatus.SCHEDULED)).contains("elsewhere");
+    assertThat(withStatus(second, ScheduleStatus.SCHEDULED))
+        .containsExactlyInAnyOrderElementsOf(withStatus(first, ScheduleStatus.SCHEDULED));
+    assertThat(first).filteredOn(c -> c.getStatus() == ScheduleStatus.SKIP)
+        .hasSize(100 - probes.size())
+        .allSatisfy(c -> {
+          assertThat(c.getSkipReason()).isEqualTo(SkipReason.CIRCUIT_OPEN);
+          assertThat(c.getSkipDetail()).contains("half-open, not a probe");
+        });
+  }
+
+  @Test
+  void aGlobalOpenBreakerStopsAllButCriticalRequests() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    register(agent("a2").setSectorId("s2").build());
+    breaker(BreakerScope.GLOBAL, "mesh", CircuitState.OPEN, 0);
+
+    assertThat(plan(request("req-normal", T, SelectorKind.ALL)))
+        .extracting(ScheduledCommand::getSkipReason).containsOnly(SkipReason.CIRCUIT_OPEN);
+
+    CoordinationRequest critical = request("req-critical", T, SelectorKind.ALL);
+    critical.setPriority(3);
+    assertThat(plan(critical)).extracting(ScheduledCommand::getStatus)
+        .containsOnly(ScheduleStatus.SCHEDULED).hasSize(2);
+  }
+
+  @Test
+  void anOlderBreakerStateDoesNotReplaceANewerOne() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    breaker(BreakerScope.CLUSTER, "c1", CircuitState.OPEN, 0);
+    BreakerState stale = BreakerState.newBuilder().setScope(BreakerScope.CLUSTER)
+        .setScopeId("c1").setState(CircuitState.CLOSED).setChangedAtMs(NOW_MS - 1).build();
+    harness.processBroadcastElement(TargetPlanner.breaker(stale), NOW_MS);
+
+    assertThat(plan(request("req-1", T, SelectorKind.ALL)))
+        .extracting(ScheduledCommand::getSkipReason).containsExactly(SkipReason.CIRCUIT_OPEN);
+  }
+
+  @Test
+  void aRestoredPlannerStillRoutesAroundAnOpenScope() throws Exception {
+    open(new TargetPlanner());
+    register(agent("a1").build());
+    register(agent("a2").setSectorId("s2").build());
+    breaker(BreakerScope.SECTOR, "s2", CircuitState.OPEN, 0);
+    OperatorSubtaskState snapshot = harness.snapshot(1, NOW_MS);
+    harness.close();
+
+    open(new TargetPlanner(), snapshot);
+
+    assertThat(plan(request("req-1", T, SelectorKind.ALL)))
+        .extracting(ScheduledCommand::getAgentId, ScheduledCommand::getSkipReason)
+        .containsExactlyInAnyOrder(tuple("a1", null), tuple("a2", SkipReason.CIRCUIT_OPEN));
   }
 }
