@@ -1,16 +1,28 @@
 package io.resonance.mesh.jobs;
 
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.BreakerScope;
+import io.resonance.mesh.avro.BreakerState;
+import io.resonance.mesh.avro.ConflictRecord;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.GatherResult;
+import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.AvroRecordSerializer;
+import io.resonance.mesh.operators.coordination.ArrivalGather;
+import io.resonance.mesh.operators.coordination.CascadeCoordinator;
+import io.resonance.mesh.operators.coordination.CircuitBreaker;
+import io.resonance.mesh.operators.coordination.GlobalBreaker;
+import io.resonance.mesh.operators.coordination.ModeGate;
 import io.resonance.mesh.operators.coordination.ScheduleReleaser;
+import io.resonance.mesh.operators.coordination.ScopeKey;
+import io.resonance.mesh.operators.coordination.ScopedOutcome;
 import io.resonance.mesh.operators.coordination.TargetPlanner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -20,11 +32,19 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The first half of predictive arrival coordination: the impedance registry (keyed by agent) meets
- * each coordination request (broadcast); every parallel instance plans its own agents' send times
- * from their measured history, and the planned commands are released to {@code mesh.schedules} at
- * their send times, keyed by agent id so that each agent reads only its own partition. Wiring
- * only: the planning and the release are {@link TargetPlanner} and {@link ScheduleReleaser}.
+ * Predictive arrival coordination, wiring only. Requests are admitted under the operational mode
+ * ({@link ModeGate}), cascades are split into levels ({@link CascadeCoordinator}), and each
+ * request meets the impedance registry (keyed by agent) in {@link TargetPlanner}, which plans
+ * every target's send time from its measured history and routes around open circuit breakers.
+ * {@link ScheduleReleaser} releases each command to {@code mesh.schedules} at its send time,
+ * keyed by agent id so that each agent reads only its own partition. {@link ArrivalGather}
+ * gathers the answers from {@code mesh.responses} per request and writes the trinary quorum to
+ * {@code mesh.gather} and every conflict to {@code mesh.conflicts}; its verdict on each target
+ * feeds the {@link CircuitBreaker}s, whose transitions go to {@code mesh.breakers}.
+ *
+ * <p>Two loops close through Kafka, because a job graph has no cycles: breaker states come back
+ * from {@code mesh.breakers} to the planner, and gather results come back from {@code
+ * mesh.gather} to the cascade coordinator.
  *
  * <pre>
  * flink run -c io.resonance.mesh.jobs.CoordinationJob mesh-jobs-flink.jar --bootstrap-servers kafka:9092
@@ -47,19 +67,21 @@ public final class CoordinationJob {
         (options, env) -> new CoordinationJob(options).build(env));
   }
 
-
   public void build(StreamExecutionEnvironment env) {
     String group = options.get(MeshJobOptions.COORDINATION_GROUP_ID);
-    String registryTopic = options.get(MeshJobOptions.IMPEDANCE_TOPIC);
     String requestsTopic = options.get(MeshJobOptions.REQUESTS_TOPIC);
+    OffsetsInitializer fromStart =
+        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    // A job started without a savepoint serves requests and answers from now on: an old request
+    // replayed would only produce expired schedules.
+    OffsetsInitializer fromNow = OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
 
     // The compacted registry read from its beginning is the whole fleet as last measured.
     // Tombstones (retired agents) carry nothing to plan with; the planner forgets agents that
     // stay offline by itself.
     SingleOutputStreamOperator<AgentImpedance> registry = env
-        .fromSource(kafka.source(registryTopic, group,
-                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)),
-            WatermarkStrategy.noWatermarks(), "registry: " + registryTopic)
+        .fromSource(kafka.source(options.get(MeshJobOptions.IMPEDANCE_TOPIC), group, fromStart),
+            WatermarkStrategy.noWatermarks(), "registry")
         .uid("registry-source")
         .filter(record -> record.value != null)
         .uid("registry-without-tombstones")
@@ -69,36 +91,109 @@ public final class CoordinationJob {
         .uid("decode-registry")
         .name("decode registry");
 
-    // A job started without a savepoint serves requests from now on: an old request replayed
-    // would only produce expired schedules.
-    SingleOutputStreamOperator<CoordinationRequest> requests = env
-        .fromSource(kafka.source(requestsTopic, group,
-                OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST)),
-            WatermarkStrategy.noWatermarks(), "requests: " + requestsTopic)
-        .uid("requests-source")
-        .process(new AvroDecoder<>(CoordinationRequest.class))
-        .uid("decode-requests")
-        .name("decode requests");
+    SingleOutputStreamOperator<CoordinationRequest> requests = decoded(env,
+        requestsTopic, group, fromNow, CoordinationRequest.class, "requests");
+    SingleOutputStreamOperator<ImpedanceSummary> summaries = decoded(env,
+        options.get(MeshJobOptions.SUMMARIES_TOPIC), group, fromNow, ImpedanceSummary.class,
+        "summaries");
+    // Read from the start: a restarted job must route around what is open right now.
+    SingleOutputStreamOperator<BreakerState> breakerStates = decoded(env,
+        options.get(MeshJobOptions.BREAKERS_TOPIC), group, fromStart, BreakerState.class,
+        "breakers");
+    SingleOutputStreamOperator<AgentResponse> responses = decoded(env,
+        options.get(MeshJobOptions.RESPONSES_TOPIC), group, fromNow, AgentResponse.class,
+        "responses");
+    SingleOutputStreamOperator<GatherResult> gathered = decoded(env,
+        options.get(MeshJobOptions.GATHER_TOPIC), group, fromNow, GatherResult.class,
+        "gather results");
 
+    // 1. admit, then split cascades into levels
+    SingleOutputStreamOperator<CoordinationRequest> admitted = requests
+        .connect(summaries.broadcast(ModeGate.SUMMARY_STATE))
+        .process(new ModeGate())
+        .uid(ModeGate.UID)
+        .name(ModeGate.NAME);
+    SingleOutputStreamOperator<CoordinationRequest> levels = admitted
+        .keyBy(CoordinationRequest::getMessageId)
+        .connect(gathered.keyBy(GatherResult::getCorrelationId))
+        .process(new CascadeCoordinator())
+        .uid(CascadeCoordinator.UID)
+        .name(CascadeCoordinator.NAME);
+
+    // 2. plan every target, around open breakers
+    DataStream<org.apache.flink.types.Either<CoordinationRequest, BreakerState>> control = levels
+        .map(TargetPlanner::request).returns(TargetPlanner.BROADCAST_TYPE)
+        .uid("requests-to-planner").name("requests")
+        .union(breakerStates.map(TargetPlanner::breaker).returns(TargetPlanner.BROADCAST_TYPE)
+            .uid("breakers-to-planner").name("breaker states"));
     SingleOutputStreamOperator<ScheduledCommand> planned = DataStreamUtils
         .reinterpretAsKeyedStream(registry, AgentImpedance::getAgentId, Types.STRING)
-        .connect(requests.broadcast(new MapStateDescriptor<?, ?>[0]))
+        .connect(control.broadcast(TargetPlanner.BREAKER_STATE))
         .process(new TargetPlanner())
         .uid(TargetPlanner.UID)
         .name(TargetPlanner.NAME);
 
+    // 3. release at each send time, each agent on its own partition
     ScheduleReleaser releaser = new ScheduleReleaser();
-    planned
+    SingleOutputStreamOperator<ScheduledCommand> released = planned
         .keyBy(releaser.keySelector())
         .process(releaser)
         .uid(ScheduleReleaser.UID)
-        .name(ScheduleReleaser.NAME)
-        // Keyed by agent id with Kafka's default partitioner: MeshPartitions.partitionFor gives
-        // every agent the one partition it has to read.
-        .sinkTo(kafka.sink(new AvroRecordSerializer<>(options.get(MeshJobOptions.SCHEDULES_TOPIC),
-            ScheduledCommand.class, ScheduledCommand::getAgentId, true)))
+        .name(ScheduleReleaser.NAME);
+    // Keyed by agent id with Kafka's default partitioner: MeshPartitions.partitionFor gives
+    // every agent the one partition it has to read.
+    released.sinkTo(kafka.sink(new AvroRecordSerializer<>(
+            options.get(MeshJobOptions.SCHEDULES_TOPIC), ScheduledCommand.class,
+            ScheduledCommand::getAgentId, true)))
         .uid("schedules-sink")
         .name("schedules: " + options.get(MeshJobOptions.SCHEDULES_TOPIC));
+
+    // 4. gather per request: quorum, conflicts, and each target's outcome for the breakers
+    SingleOutputStreamOperator<GatherResult> results = ArrivalGather
+        .plans(planned.getSideOutput(TargetPlanner.PLAN_TALLIES), released)
+        .keyBy(ArrivalGather.planKey())
+        .connect(responses.keyBy(ArrivalGather.responseKey()))
+        .process(new ArrivalGather())
+        .uid(ArrivalGather.UID)
+        .name(ArrivalGather.NAME);
+    String gatherTopic = options.get(MeshJobOptions.GATHER_TOPIC);
+    results
+        .union(admitted.getSideOutput(ModeGate.REFUSED),
+            levels.getSideOutput(CascadeCoordinator.CASCADE_RESULTS))
+        .sinkTo(kafka.sink(new AvroRecordSerializer<>(gatherTopic, GatherResult.class,
+            GatherResult::getRequestId)))
+        .uid("gather-sink")
+        .name("gather: " + gatherTopic);
+    results.getSideOutput(ArrivalGather.CONFLICTS)
+        .sinkTo(kafka.sink(new AvroRecordSerializer<>(
+            options.get(MeshJobOptions.CONFLICTS_TOPIC), ConflictRecord.class,
+            ConflictRecord::getAgentId)))
+        .uid("conflicts-sink")
+        .name("conflicts: " + options.get(MeshJobOptions.CONFLICTS_TOPIC));
+
+    // 5. breakers per cluster and sector, and the mesh-wide one over the sectors
+    SingleOutputStreamOperator<BreakerState> transitions = results
+        .getSideOutput(ArrivalGather.TARGET_OUTCOMES)
+        .flatMap(ScopedOutcome.FAN_OUT)
+        .uid("outcomes-per-scope")
+        .name("outcomes per cluster and sector")
+        .keyBy(CircuitBreaker.KEY)
+        .process(new CircuitBreaker())
+        .uid(CircuitBreaker.UID)
+        .name(CircuitBreaker.NAME);
+    DataStream<BreakerState> global = transitions
+        .filter(s -> s.getScope() == BreakerScope.SECTOR)
+        .uid("sector-transitions")
+        .name("sector transitions")
+        .keyBy(GlobalBreaker.KEY)
+        .process(new GlobalBreaker())
+        .uid(GlobalBreaker.UID)
+        .name(GlobalBreaker.NAME);
+    transitions.union(global)
+        .sinkTo(kafka.sink(new AvroRecordSerializer<>(options.get(MeshJobOptions.BREAKERS_TOPIC),
+            BreakerState.class, ScopeKey::of)))
+        .uid("breakers-sink")
+        .name("breakers: " + options.get(MeshJobOptions.BREAKERS_TOPIC));
 
     DataStream<DeadLetter> refused = planned.getSideOutput(TargetPlanner.REJECTED_REQUESTS)
         .map(reason -> DeadLetter.newBuilder()
@@ -108,10 +203,28 @@ public final class CoordinationJob {
         .returns(DeadLetter.class)
         .uid("refused-requests")
         .name("refused requests");
-    DataStream<DeadLetter> deadLetters = registry.getSideOutput(AvroDecoder.DEAD_LETTERS)
-        .union(requests.getSideOutput(AvroDecoder.DEAD_LETTERS), refused);
-    deadLetters.sinkTo(kafka.deadLetterSink())
+    registry.getSideOutput(AvroDecoder.DEAD_LETTERS)
+        .union(requests.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            summaries.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            breakerStates.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            responses.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            gathered.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            refused)
+        .sinkTo(kafka.deadLetterSink())
         .uid("coordination-dlq-sink")
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
+  }
+
+  /** A topic decoded as {@code type}; undecodable records go to the dead-letter side output. */
+  private <T extends org.apache.avro.specific.SpecificRecord> SingleOutputStreamOperator<T>
+      decoded(StreamExecutionEnvironment env, String topic, String group,
+          OffsetsInitializer start, Class<T> type, String what) {
+    return env
+        .fromSource(kafka.source(topic, group, start), WatermarkStrategy.noWatermarks(),
+            what + ": " + topic)
+        .uid(what.replace(' ', '-') + "-source")
+        .process(new AvroDecoder<>(type))
+        .uid("decode-" + what.replace(' ', '-'))
+        .name("decode " + what);
   }
 }
