@@ -124,14 +124,20 @@ final class VirtualAgent {
    * @return the host instant, nanos, its preparation starts
    */
   long claimWorker(long nowNanos, long processingNanos) {
-    int best = 0;
-    for (int w = 1; w < workerFreeNanos.length; w++) {
-      if (workerFreeNanos[w] - workerFreeNanos[best] < 0) {
+    int best = -1;
+    for (int w = 0; w < workerFreeNanos.length; w++) {
+      long free = workerFreeNanos[w];
+      if (free == Long.MIN_VALUE || free - nowNanos <= 0) {
+        best = w; // idle now
+        break;
+      }
+      // nanoTime values compare only as differences
+      if (best < 0 || free - workerFreeNanos[best] < 0) {
         best = w;
       }
     }
-    long start = workerFreeNanos[best] == Long.MIN_VALUE || workerFreeNanos[best] - nowNanos < 0
-        ? nowNanos : workerFreeNanos[best];
+    long free = workerFreeNanos[best];
+    long start = free == Long.MIN_VALUE || free - nowNanos <= 0 ? nowNanos : free;
     workerFreeNanos[best] = start + processingNanos;
     if (preparing == null) {
       preparing = new java.util.ArrayDeque<>();
