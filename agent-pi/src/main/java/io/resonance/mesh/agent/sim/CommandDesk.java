@@ -60,6 +60,7 @@ final class CommandDesk implements AutoCloseable {
   private final ProducerPool<AgentResponse> responses;
   private final String bootstrapServers;
   private final String schedulesTopic;
+  private final String responsesTopic;
   private final int consumerCount;
   private final TruthLog truthLog;
   private final SplittableRandom conflictRng;
@@ -74,13 +75,14 @@ final class CommandDesk implements AutoCloseable {
 
   CommandDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
       ProducerPool<AgentResponse> responses, String bootstrapServers, String schedulesTopic,
-      int consumerCount, int truthCapacity, SplittableRandom rng) {
+      String responsesTopic, int consumerCount, int truthCapacity, SplittableRandom rng) {
     this.agents = agents;
     this.description = description;
     this.loop = loop;
     this.responses = responses;
     this.bootstrapServers = bootstrapServers;
     this.schedulesTopic = schedulesTopic;
+    this.responsesTopic = responsesTopic;
     this.consumerCount = consumerCount;
     this.truthLog = new TruthLog(truthCapacity);
     this.conflictRng = rng;
@@ -93,15 +95,16 @@ final class CommandDesk implements AutoCloseable {
 
   /**
    * Assigns the consumers and resolves their positions at the end of the partitions before
-   * returning, so no command released after this call is missed. If the topic does not exist yet,
-   * a background thread keeps looking for it and starts reading (from its end) once it appears.
+   * returning, so no command released after this call is missed. If the schedules or the
+   * responses topic does not exist yet, a background thread keeps looking and starts reading
+   * (from the end) once both exist.
    */
   void start(HostTime time) {
     this.time = time;
     KafkaConsumer<byte[], byte[]> probe = consumer(0);
     if (!tryAssign(probe)) {
-      LOG.warn("topic {} not found; simulated agents will read commands once it exists",
-          schedulesTopic);
+      LOG.warn("topic {} or {} not found; simulated agents will read commands once both exist",
+          schedulesTopic, responsesTopic);
       // The waiter owns the probe from here on (a consumer is single-threaded) and closes it.
       waiter = new Thread(() -> {
         try {
@@ -122,6 +125,12 @@ final class CommandDesk implements AutoCloseable {
     List<PartitionInfo> infos;
     try {
       infos = probe.partitionsFor(schedulesTopic, Duration.ofSeconds(10));
+      // Answering to a missing topic would block the dispatcher in send() waiting for metadata,
+      // stalling every heartbeat: read no command until there is somewhere to answer.
+      List<PartitionInfo> answers = probe.partitionsFor(responsesTopic, Duration.ofSeconds(10));
+      if (answers == null || answers.isEmpty()) {
+        infos = List.of();
+      }
     } catch (org.apache.kafka.common.errors.InterruptException e) {
       throw e;
     } catch (RuntimeException e) {

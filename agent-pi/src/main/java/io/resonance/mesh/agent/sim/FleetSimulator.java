@@ -119,7 +119,7 @@ public final class FleetSimulator implements AutoCloseable {
     this.responses = new ProducerPool<>(b.bootstrapServers, b.responsesTopic, b.producers,
         b.producerProperties, AgentResponse.class, AgentResponse::getAgentId);
     this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
-        responses, b.bootstrapServers, b.schedulesTopic, b.commandConsumers,
+        responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
         b.commandTruthCapacity, rng.split());
     this.producerCount = b.producers;
   }
