@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running agent: samples the device every heartbeat interval, turns the sample into a
  * {@link Heartbeat} with the next sequence number and puts it in the backlog, from which the
- * {@link HeartbeatLink} sends it. It owns the sampling schedule and the sequence counter.
+ * {@link HeartbeatLink} sends it; its {@link CommandLink} answers the commands the mesh sends it.
+ * It owns the sampling schedule and the sequence counter.
  */
 public final class Agent implements AutoCloseable {
 
@@ -27,6 +28,7 @@ public final class Agent implements AutoCloseable {
   private final PendingWork work;
   private final HeartbeatBacklog backlog;
   private final HeartbeatLink link;
+  private final CommandLink commands;
   private final String contextHash;
   private final AtomicLong sequence = new AtomicLong();
   private final ScheduledExecutorService sampler;
@@ -45,6 +47,9 @@ public final class Agent implements AutoCloseable {
     this.link = new HeartbeatLink(config.agentId(), config.bootstrapServers(), config.kafka(),
         backlog);
     this.contextHash = contextHash(config, version());
+    // Its own sensor deltas: a command's reading must not shorten the next beat's CPU window.
+    this.commands = new CommandLink(config, work, new SystemSensors(config.procRoot()),
+        contextHash);
     this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "agent-sampler");
       t.setDaemon(true);
@@ -55,6 +60,7 @@ public final class Agent implements AutoCloseable {
   public void start() {
     sensors.sample(); // primes the CPU and network deltas, so the first beat reports a real rate
     link.start();
+    commands.start();
     long ms = config.heartbeatInterval().toMillis();
     sampler.scheduleAtFixedRate(this::beatSafely, ms, ms, TimeUnit.MILLISECONDS);
     LOG.info("agent {} (class {}, {}) sending heartbeats every {} ms to {}", config.agentId(),
@@ -71,6 +77,10 @@ public final class Agent implements AutoCloseable {
 
   public HeartbeatLink link() {
     return link;
+  }
+
+  public CommandLink commandLink() {
+    return commands;
   }
 
   /** Beats sampled so far; the next beat carries this number as its sequence. */
@@ -138,6 +148,7 @@ public final class Agent implements AutoCloseable {
   @Override
   public void close() {
     sampler.shutdownNow();
+    commands.close();
     link.close();
     LOG.info("agent {} stopped after {} heartbeats ({} delivered)", config.agentId(),
         sequence.get(), link.delivered());

@@ -1,6 +1,7 @@
 package io.resonance.mesh.agent;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.schema.MeshTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +11,10 @@ import java.util.Map;
  * Everything one agent process is configured with, already validated. Built by
  * {@link AgentConfigParser} from a properties file and command-line flags.
  *
- * @param kafka producer settings passed through unchanged (the {@code kafka.} prefix removed)
+ * @param kafka Kafka client settings passed through unchanged (the {@code kafka.} prefix
+ *     removed): all of them to the producers, those a consumer knows to the command consumer
+ * @param schedulesTopic where the agent reads its commands (one partition of it)
+ * @param responsesTopic where it answers them
  */
 public record AgentConfig(
     String agentId,
@@ -22,10 +26,21 @@ public record AgentConfig(
     Duration heartbeatInterval,
     int backlogSize,
     Path procRoot,
-    Map<String, String> kafka) {
+    Map<String, String> kafka,
+    String schedulesTopic,
+    String responsesTopic) {
 
   public AgentConfig {
     capabilities = List.copyOf(capabilities);
     kafka = Map.copyOf(kafka);
+  }
+
+  /** With the mesh's own command topics. */
+  public AgentConfig(String agentId, AgentClass agentClass, String sectorId, String clusterId,
+      List<String> capabilities, String bootstrapServers, Duration heartbeatInterval,
+      int backlogSize, Path procRoot, Map<String, String> kafka) {
+    this(agentId, agentClass, sectorId, clusterId, capabilities, bootstrapServers,
+        heartbeatInterval, backlogSize, procRoot, kafka, MeshTopics.SCHEDULES,
+        MeshTopics.RESPONSES);
   }
 }

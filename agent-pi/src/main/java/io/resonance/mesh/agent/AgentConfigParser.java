@@ -1,6 +1,7 @@
 package io.resonance.mesh.agent;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.schema.MeshTopics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,8 @@ public final class AgentConfigParser {
   static final String INTERVAL_MS = "heartbeat.interval.ms";
   static final String BACKLOG = "backlog.size";
   static final String PROC_ROOT = "proc.root";
+  static final String SCHEDULES_TOPIC = "schedules.topic";
+  static final String RESPONSES_TOPIC = "responses.topic";
   static final String KAFKA_PREFIX = "kafka.";
 
   /** Flag name to property key; declared once so usage, parsing and errors agree. */
@@ -50,6 +53,8 @@ public final class AgentConfigParser {
     flags.put("--interval-ms", INTERVAL_MS);
     flags.put("--backlog", BACKLOG);
     flags.put("--proc-root", PROC_ROOT);
+    flags.put("--schedules-topic", SCHEDULES_TOPIC);
+    flags.put("--responses-topic", RESPONSES_TOPIC);
     return java.util.Collections.unmodifiableMap(flags);
   }
 
@@ -71,7 +76,8 @@ public final class AgentConfigParser {
         "usage: java -jar mesh-agent-pi-all.jar [--config FILE] [flags]",
         "",
         "Sends a heartbeat with this device's CPU, memory, network, load and temperature to the",
-        "Kafka topic mesh.heartbeats. Flags override the file (default " + DEFAULT_CONFIG + ").",
+        "Kafka topic mesh.heartbeats, and answers the commands the mesh sends it on its own",
+        "partition of mesh.schedules. Flags override the file (default " + DEFAULT_CONFIG + ").",
         "",
         "  --config FILE               properties file with the keys below",
         "  --agent-id ID               agent.id             unique id, e.g. agent-00042"
@@ -88,7 +94,11 @@ public final class AgentConfigParser {
         "  --backlog N                 backlog.size         heartbeats kept while the broker is"
             + " unreachable, oldest dropped first (default 720 = 1 h at 5 s)",
         "  --proc-root DIR             proc.root            where /proc and /sys are (default /)",
-        "  --kafka.KEY VALUE           kafka.KEY            any Kafka producer setting, e.g.",
+        "  --schedules-topic T         schedules.topic      commands (default "
+            + MeshTopics.SCHEDULES + ")",
+        "  --responses-topic T         responses.topic      answers (default "
+            + MeshTopics.RESPONSES + ")",
+        "  --kafka.KEY VALUE           kafka.KEY            any Kafka client setting, e.g.",
         "                                                   kafka.security.protocol=SASL_SSL",
         "  --help                      print this text");
   }
@@ -224,8 +234,23 @@ public final class AgentConfigParser {
       throw new AgentConfigException("set the brokers with " + BOOTSTRAP + " (or"
           + " --bootstrap-servers), not kafka.bootstrap.servers");
     }
+    String schedules = topic(p, SCHEDULES_TOPIC, MeshTopics.SCHEDULES);
+    String responses = topic(p, RESPONSES_TOPIC, MeshTopics.RESPONSES);
     return new AgentConfig(agentId, agentClass, sector, cluster, capabilities, bootstrap,
-        Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka);
+        Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka, schedules, responses);
+  }
+
+  private static String topic(Map<String, String> p, String key, String def)
+      throws AgentConfigException {
+    String v = blankToNull(p.get(key));
+    if (v == null) {
+      return def;
+    }
+    if (!v.matches("[A-Za-z0-9._-]{1,249}")) {
+      throw new AgentConfigException(key + " must be a Kafka topic name (letters, digits, '.',"
+          + " '_', '-'), got '" + v + "'");
+    }
+    return v;
   }
 
   private static AgentClass parseClass(String raw) throws AgentConfigException {

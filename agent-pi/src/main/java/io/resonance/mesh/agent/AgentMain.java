@@ -30,8 +30,8 @@ public final class AgentMain {
     try {
       agent = new Agent(config);
     } catch (KafkaException e) {
-      // The producer rejects bad kafka.* settings at construction; say which, then stop.
-      exitWithConfigError(System.err, "the Kafka producer rejected the configuration: "
+      // The clients reject bad kafka.* settings at construction; say which, then stop.
+      exitWithConfigError(System.err, "the Kafka client rejected the configuration: "
           + rootMessage(e) + " (check the kafka.* keys)");
       return;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.schema.MeshTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +73,29 @@ class AgentConfigParserTest {
     assertThat(c.agentClass()).isEqualTo(AgentClass.E);
     assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.backlogSize()).isEqualTo(720);
+  }
+
+  @Test
+  void commandTopicsDefaultToTheMeshsAndCanBeChanged() throws Exception {
+    AgentConfig defaults = parser().parse(minimal());
+    assertThat(defaults.schedulesTopic()).isEqualTo(MeshTopics.SCHEDULES);
+    assertThat(defaults.responsesTopic()).isEqualTo(MeshTopics.RESPONSES);
+
+    AgentConfig changed = parser().parse(minimal("--schedules-topic", "lab.schedules",
+        "--responses-topic=lab.responses"));
+    assertThat(changed.schedulesTopic()).isEqualTo("lab.schedules");
+    assertThat(changed.responsesTopic()).isEqualTo("lab.responses");
+
+    assertThatThrownBy(() -> parser().parse(minimal("--schedules-topic", "no spaces")))
+        .isInstanceOf(AgentConfigException.class).hasMessageContaining("schedules.topic");
+  }
+
+  @Test
+  void theCommandConsumerTakesOnlyTheKafkaSettingsAConsumerKnows() {
+    var c = CommandLink.consumerConfig("a", "b:1", java.util.Map.of(
+        "security.protocol", "SASL_SSL", "acks", "all"));
+    assertThat(c).containsEntry("security.protocol", "SASL_SSL").doesNotContainKey("acks")
+        .doesNotContainKey("group.id");
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
  * the product runs may, because a real fleet never tells.
  *
  * @param driftPhase where on the slow drift sine this agent starts, in radians
+ * @param processingWeightSlope k: a command of payload weight w takes processing * (1 + k * w)
  */
 record AgentTruth(
     double latencyMedianMs,
@@ -17,7 +18,8 @@ record AgentTruth(
     double processingJitter,
     double clockOffsetMs,
     double clockDriftPpm,
-    double driftPhase) {
+    double driftPhase,
+    double processingWeightSlope) {
 
   static AgentTruth draw(FleetDescription.ClassProfile p, FleetDescription d,
       SplittableRandom rng) {
@@ -29,7 +31,8 @@ record AgentTruth(
         p.processingJitter(),
         gaussian(rng) * p.clockOffsetSigmaMs(),
         (rng.nextDouble() * 2 - 1) * d.clockDriftPpm(),
-        rng.nextDouble() * 2 * Math.PI);
+        rng.nextDouble() * 2 * Math.PI,
+        p.processingWeightSlope().drawLogUniform(rng));
   }
 
   /** Median scale at {@code elapsedMs} into the run: the slow wander of the fleet description. */
@@ -51,6 +54,20 @@ record AgentTruth(
   /** The agent's clock at a host instant: host time plus offset plus accumulated drift. */
   double clockMs(double hostEpochMs, long elapsedMs) {
     return hostEpochMs + clockOffsetMs + clockDriftPpm * 1e-6 * elapsedMs;
+  }
+
+  /** One draw of the time a command of {@code payloadWeight} takes to prepare, ms. */
+  double commandProcessingMs(SplittableRandom rng, double scale, double payloadWeight) {
+    return processingMs(rng, scale) * (1 + processingWeightSlope * Math.max(0, payloadWeight));
+  }
+
+  /**
+   * The host instant (epoch ms) at which the agent's clock reads {@code agentClockMs}: the inverse
+   * of {@link #clockMs}, for a run whose host clock started at {@code baseEpochMs}.
+   */
+  double hostMsAt(double agentClockMs, long baseEpochMs) {
+    double rate = clockDriftPpm * 1e-6;
+    return (agentClockMs - clockOffsetMs + rate * baseEpochMs) / (1 + rate);
   }
 
   static double gaussian(SplittableRandom rng) {

@@ -57,7 +57,9 @@ public final class FleetDescription {
       Range processingMedianMs,
       double processingJitter,
       double clockOffsetSigmaMs,
-      List<String> capabilities) {}
+      List<String> capabilities,
+      Range processingWeightSlope,
+      int commandWorkers) {}
 
   private final Properties props;
   private final Map<AgentClass, ClassProfile> classes;
@@ -71,6 +73,7 @@ public final class FleetDescription {
   private final double spikePerAgentHour;
   private final double spikeFactor;
   private final double spikeDurationS;
+  private final double conflictProbability;
 
   private FleetDescription(Properties props) {
     this.props = props;
@@ -86,7 +89,9 @@ public final class FleetDescription {
           nonNegative(p + "processing.jitter"),
           nonNegative(p + "clock.offset.ms"),
           Arrays.stream(props.getProperty(p + "capabilities", "").split(","))
-              .map(String::trim).filter(s -> !s.isEmpty()).toList()));
+              .map(String::trim).filter(s -> !s.isEmpty()).toList(),
+          Range.parse(p + "processing.weight.slope", required(p + "processing.weight.slope")),
+          workers(p + "command.workers")));
     }
     if (classes.values().stream().mapToDouble(ClassProfile::share).sum() <= 0) {
       throw new IllegalArgumentException("at least one class.X.share must be above 0");
@@ -105,6 +110,11 @@ public final class FleetDescription {
     this.spikePerAgentHour = nonNegative("faults.spike.per.agent.hour");
     this.spikeFactor = positive("faults.spike.factor");
     this.spikeDurationS = positive("faults.spike.duration.s");
+    this.conflictProbability = nonNegative("commands.conflict.probability");
+    if (conflictProbability > 1) {
+      throw new IllegalArgumentException("commands.conflict.probability is a probability (0..1),"
+          + " got " + conflictProbability);
+    }
   }
 
   /** The description in {@code fleet-default.properties}: seed part 2.2's fleet of 30,000. */
@@ -189,6 +199,11 @@ public final class FleetDescription {
     return spikeDurationS;
   }
 
+  /** Chance that a command, on any agent, is answered CONFLICT (context or data). */
+  public double conflictProbability() {
+    return conflictProbability;
+  }
+
   private static Properties defaultProperties() {
     Properties p = new Properties();
     try (InputStream in = FleetDescription.class.getResourceAsStream(DEFAULT_RESOURCE)) {
@@ -215,6 +230,14 @@ public final class FleetDescription {
       throw new IllegalArgumentException(key + " is missing from the fleet description");
     }
     return v.trim();
+  }
+
+  private int workers(String key) {
+    double v = positive(key);
+    if (v != Math.rint(v) || v > 1024) {
+      throw new IllegalArgumentException(key + " must be a whole number from 1 to 1024, got " + v);
+    }
+    return (int) v;
   }
 
   private double nonNegative(String key) {

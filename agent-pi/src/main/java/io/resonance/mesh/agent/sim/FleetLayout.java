@@ -19,6 +19,9 @@ final class FleetLayout {
   record Slot(int index, String agentId, AgentClass agentClass, String sectorId,
       String clusterId) {}
 
+  static final String LEAD_CLUSTER = "lead:cluster";
+  static final String LEAD_SECTOR = "lead:sector";
+
   private FleetLayout() {}
 
   static List<Slot> plan(int agents, FleetDescription d, long seed) {
@@ -43,6 +46,24 @@ final class FleetLayout {
       }
     }
     return slots;
+  }
+
+  /**
+   * The class's capabilities plus the leads' marks: the first agent of each cluster is
+   * {@code lead:cluster}, the first of each sector also {@code lead:sector}, so a wave cascade can
+   * pick leads with a CAPABILITY selector.
+   */
+  static List<String> capabilities(Slot slot, List<String> classCapabilities, FleetDescription d) {
+    int perCluster = d.agentsPerCluster();
+    int perSector = perCluster * d.clustersPerSector();
+    List<String> caps = new ArrayList<>(classCapabilities);
+    if (slot.index() % perCluster == 0) {
+      caps.add(LEAD_CLUSTER);
+    }
+    if (slot.index() % perSector == 0) {
+      caps.add(LEAD_SECTOR);
+    }
+    return List.copyOf(caps);
   }
 
   static List<AgentClass> dealClasses(int agents, Map<AgentClass, Double> shares) {

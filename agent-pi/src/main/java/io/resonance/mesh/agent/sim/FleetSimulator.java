@@ -1,6 +1,9 @@
 package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,27 +28,77 @@ import org.slf4j.LoggerFactory;
  * passed on the host clock, so a consumer sees {@code arrival - sent_at} = delay - offset, as with
  * real devices. The hidden parameters are reachable only through {@link #groundTruth()}, which
  * exists for benchmarks to score against.
+ *
+ * <p>Commands: the simulated agents read {@code mesh.schedules} and answer on
+ * {@code mesh.responses} as real agents do (see {@link CommandDesk}): the command arrives after a
+ * true one-way delay, waits for the agent's earlier commands, takes a processing time that grows
+ * with its payload weight by a slope each agent hides, is held until the agent's own clock reads
+ * {@code target_arrival_agent_ms}, and the answer travels back with another true delay.
+ *
+ * <p>Leads: the first agent of each cluster also reports the capability
+ * {@value #LEAD_CLUSTER}, the first of each sector also {@value #LEAD_SECTOR}, so cascades can
+ * select leads with a CAPABILITY selector.
  */
 public final class FleetSimulator implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FleetSimulator.class);
   private static final double MS_PER_HOUR = 3_600_000.0;
 
-  /** What the fleet has done so far. */
-  public record Stats(long heartbeatsSent, long sendErrors, int agentsAlive, int agentsTotal) {}
+  /** Capability of each cluster's first agent. */
+  public static final String LEAD_CLUSTER = FleetLayout.LEAD_CLUSTER;
+  /** Capability of each sector's first agent (which also leads its first cluster). */
+  public static final String LEAD_SECTOR = FleetLayout.LEAD_SECTOR;
+
+  /**
+   * What the fleet has done so far.
+   *
+   * @param sendErrors heartbeats and responses the producers failed to deliver
+   * @param commandsReceived commands that reached a living simulated agent
+   * @param responsesSent answers the broker acknowledged
+   */
+  public record Stats(long heartbeatsSent, long sendErrors, int agentsAlive, int agentsTotal,
+      long commandsReceived, long responsesSent) {}
+
+  /**
+   * The truth about one command at one agent, host clock (epoch ms, fractional), for benchmarks.
+   * Fields not reached yet are NaN; {@code answer} is the latest answer sent, null before any.
+   *
+   * @param receivedHostMs when the command reached the agent
+   * @param preparedHostMs when its preparation (queue wait plus processing) finished
+   * @param transitHostMs when it answered TRANSIT
+   * @param readyHostMs when it stood READY (and answered so)
+   * @param answeredHostMs when it sent its latest answer
+   */
+  public record CommandTruth(String requestId, String agentId, double receivedHostMs,
+      double preparedHostMs, double transitHostMs, double readyHostMs, double answeredHostMs,
+      TrinaryState answer) {
+
+    static CommandTruth received(String requestId, String agentId, double hostMs) {
+      return new CommandTruth(requestId, agentId, hostMs, Double.NaN, Double.NaN, Double.NaN,
+          Double.NaN, null);
+    }
+
+    CommandTruth answered(TrinaryState state, double hostMs, double preparedMs) {
+      return new CommandTruth(requestId, agentId, receivedHostMs,
+          Double.isNaN(preparedMs) ? preparedHostMs : preparedMs,
+          state == TrinaryState.TRANSIT ? hostMs : transitHostMs,
+          state == TrinaryState.READY ? hostMs : readyHostMs, hostMs, state);
+    }
+  }
 
   private final FleetDescription description;
   private final Duration interval;
   private final Map<String, VirtualAgent> agents;
   private final List<String> ids;
-  private final ProducerPool producers;
+  private final ProducerPool<Heartbeat> producers;
+  private final ProducerPool<AgentResponse> responses;
+  private final CommandDesk commands;
   private final int producerCount;
   private final EventLoop loop = new EventLoop("fleet-sim-dispatcher");
   private final SplittableRandom faultRng;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private long baseNanos;
-  private long baseEpochMs;
+  private volatile HostTime time;
 
   private FleetSimulator(Builder b) {
     this.description = b.description;
@@ -58,11 +110,17 @@ public final class FleetSimulator implements AutoCloseable {
       FleetDescription.ClassProfile p = description.profile(slot.agentClass());
       SplittableRandom own = rng.split();
       agents.put(slot.agentId(), new VirtualAgent(slot, AgentTruth.draw(p, description, own),
-          p.capabilities(), own));
+          FleetLayout.capabilities(slot, p.capabilities(), description), p.commandWorkers(),
+          own));
     }
     this.ids = List.copyOf(agents.keySet());
-    this.producers = new ProducerPool(b.bootstrapServers, b.topic, b.producers,
-        b.producerProperties);
+    this.producers = new ProducerPool<>(b.bootstrapServers, b.topic, b.producers,
+        b.producerProperties, Heartbeat.class, Heartbeat::getAgentId);
+    this.responses = new ProducerPool<>(b.bootstrapServers, b.responsesTopic, b.producers,
+        b.producerProperties, AgentResponse.class, AgentResponse::getAgentId);
+    this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
+        responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
+        b.commandTruthCapacity, rng.split());
     this.producerCount = b.producers;
   }
 
@@ -70,16 +128,22 @@ public final class FleetSimulator implements AutoCloseable {
     return new Builder();
   }
 
-  /** Starts beating; each agent's first beat falls at a random phase within one interval. */
+  /**
+   * Starts beating; each agent's first beat falls at a random phase within one interval. When it
+   * returns, the agents read the schedules topic from its current end: every command released
+   * from now on reaches them (if the topic does not exist yet, from when it appears).
+   */
   public void start() {
     if (!started.compareAndSet(false, true)) {
       return;
     }
-    baseNanos = System.nanoTime();
-    baseEpochMs = System.currentTimeMillis();
+    time = HostTime.now();
     long intervalNanos = interval.toNanos();
+    if (commands != null) {
+      commands.start(time);
+    }
     for (VirtualAgent a : agents.values()) {
-      long first = baseNanos + (long) (a.rng().nextDouble() * intervalNanos);
+      long first = time.baseNanos() + (long) (a.rng().nextDouble() * intervalNanos);
       loop.schedule(first, () -> beatDue(a, first));
     }
     loop.start();
@@ -100,6 +164,24 @@ public final class FleetSimulator implements AutoCloseable {
     forEach(agentIds, VirtualAgent::recover);
   }
 
+  /** While on, the agents answer every command CONFLICT (CONTEXT_DIVERGENCE). */
+  public void conflicting(Collection<String> agentIds, boolean on) {
+    forEach(agentIds, a -> a.conflicting(on));
+  }
+
+  /**
+   * While on, the payload bytes the agents receive are damaged on the way; they check them
+   * against the command's {@code payload_hash} and answer CONFLICT (HASH_MISMATCH).
+   */
+  public void corruptPayloads(Collection<String> agentIds, boolean on) {
+    forEach(agentIds, a -> a.corruptPayloads(on));
+  }
+
+  /** The schedules partitions the simulator's consumers read; empty before start. */
+  public List<org.apache.kafka.common.TopicPartition> commandAssignment() {
+    return commands == null ? List.of() : commands.assignment();
+  }
+
   /** Multiplies the agents' latency and processing by {@code factor} for {@code duration}. */
   public void spike(Collection<String> agentIds, double factor, Duration duration) {
     if (factor <= 0) {
@@ -114,7 +196,8 @@ public final class FleetSimulator implements AutoCloseable {
     for (VirtualAgent a : agents.values()) {
       alive += a.alive() ? 1 : 0;
     }
-    return new Stats(producers.sent(), producers.errors(), alive, agents.size());
+    return new Stats(producers.sent(), producers.errors() + responses.errors(), alive,
+        agents.size(), commands == null ? 0 : commands.commandsReceived(), responses.sent());
   }
 
   public GroundTruth groundTruth() {
@@ -139,10 +222,10 @@ public final class FleetSimulator implements AutoCloseable {
 
   private void beatDue(VirtualAgent a, long due) {
     long now = System.nanoTime();
-    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(now - baseNanos);
+    long elapsedMs = time.elapsedMs(now);
     randomFaults(a, now);
     if (a.alive()) {
-      VirtualAgent.Beat beat = a.beat(now, hostEpochMs(now), elapsedMs, description);
+      VirtualAgent.Beat beat = a.beat(now, time.epochMs(now), elapsedMs, description);
       // One agent's beats travel one connection: a later beat never overtakes an earlier one.
       long deliverAt = Math.max(now + beat.oneWayNanos(), a.lastDeliveryNanos + 1_000);
       a.lastDeliveryNanos = deliverAt;
@@ -167,21 +250,21 @@ public final class FleetSimulator implements AutoCloseable {
     }
   }
 
-  private double hostEpochMs(long nanos) {
-    return baseEpochMs + (nanos - baseNanos) / 1e6;
-  }
-
   /** Stops beating, flushes what the producers hold and closes them. Safe to call twice. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    if (commands != null) {
+      commands.close();
+    }
     loop.close();
     producers.close();
+    responses.close();
     Stats s = stats();
-    LOG.info("fleet stopped: {} heartbeats sent, {} send errors", s.heartbeatsSent(),
-        s.sendErrors());
+    LOG.info("fleet stopped: {} heartbeats sent, {} commands received, {} responses sent, {} send"
+        + " errors", s.heartbeatsSent(), s.commandsReceived(), s.responsesSent(), s.sendErrors());
   }
 
   /**
@@ -197,9 +280,38 @@ public final class FleetSimulator implements AutoCloseable {
     }
 
     /** Agent clock minus host clock at host instant {@code hostEpochMs}, in ms. */
-    public double clockOffsetMs(String agentId, long hostEpochMs) {
+    public double clockOffsetMs(String agentId, double hostEpochMs) {
       AgentTruth t = agent(agentId).truth;
-      return t.clockMs(hostEpochMs, hostEpochMs - baseEpochMs) - hostEpochMs;
+      HostTime h = time;
+      long base = h == null ? (long) hostEpochMs : h.baseEpochMs();
+      return t.clockMs(hostEpochMs, (long) (hostEpochMs - base)) - hostEpochMs;
+    }
+
+    /** The host instant at which the agent's own clock reads {@code agentClockMs}. */
+    public double hostMsAtAgentClock(String agentId, double agentClockMs) {
+      HostTime h = time;
+      if (h == null) {
+        throw new IllegalStateException("the fleet has not started");
+      }
+      return agent(agentId).truth.hostMsAt(agentClockMs, h.baseEpochMs());
+    }
+
+    /** The hidden slope k: processing grows by the factor (1 + k * payload_weight). */
+    public double processingWeightSlope(String agentId) {
+      return agent(agentId).truth.processingWeightSlope();
+    }
+
+    /**
+     * The truth about the command of {@code requestId} at {@code agentId}, or null if it never
+     * reached the agent (or has aged out of the bounded log).
+     */
+    public CommandTruth command(String requestId, String agentId) {
+      return commands == null ? null : commands.truthLog().get(requestId, agentId);
+    }
+
+    /** The truth about every agent the request's commands reached, still in the bounded log. */
+    public List<CommandTruth> commands(String requestId) {
+      return commands == null ? List.of() : commands.truthLog().ofRequest(requestId);
     }
 
     /** The agent's median one-way delay before drift and spikes, in ms. */
@@ -234,8 +346,42 @@ public final class FleetSimulator implements AutoCloseable {
     private int producers = 2;
     private Map<String, Object> producerProperties = Map.of();
     private String topic = MeshTopics.HEARTBEATS;
+    private String schedulesTopic = MeshTopics.SCHEDULES;
+    private String responsesTopic = MeshTopics.RESPONSES;
+    private int commandConsumers = 1;
+    private int commandTruthCapacity = 100_000;
 
     private Builder() {}
+
+    /** Topic the agents read their commands from; {@code mesh.schedules} by default. */
+    public Builder schedulesTopic(String schedulesTopic) {
+      this.schedulesTopic = Objects.requireNonNull(schedulesTopic, "schedulesTopic");
+      return this;
+    }
+
+    /** Topic the agents answer on; {@code mesh.responses} by default. */
+    public Builder responsesTopic(String responsesTopic) {
+      this.responsesTopic = Objects.requireNonNull(responsesTopic, "responsesTopic");
+      return this;
+    }
+
+    /**
+     * Kafka consumers reading commands for the whole fleet (default 1; 0 turns the command path
+     * off, for heartbeat-only runs).
+     */
+    public Builder commandConsumers(int commandConsumers) {
+      this.commandConsumers = commandConsumers;
+      return this;
+    }
+
+    /**
+     * How many (request, agent) entries of command truth {@link GroundTruth#command} keeps, the
+     * oldest dropped first (default 100,000).
+     */
+    public Builder commandTruthCapacity(int commandTruthCapacity) {
+      this.commandTruthCapacity = commandTruthCapacity;
+      return this;
+    }
 
     /** Topic the heartbeats go to; {@code mesh.heartbeats} unless a test isolates itself. */
     public Builder topic(String topic) {
@@ -293,6 +439,14 @@ public final class FleetSimulator implements AutoCloseable {
       if (producers < 1 || producers > 64) {
         throw new IllegalArgumentException("producers must be between 1 and 64, got "
             + producers);
+      }
+      if (commandConsumers < 0 || commandConsumers > 16) {
+        throw new IllegalArgumentException("commandConsumers must be between 0 and 16, got "
+            + commandConsumers);
+      }
+      if (commandTruthCapacity < 1) {
+        throw new IllegalArgumentException("commandTruthCapacity must be at least 1, got "
+            + commandTruthCapacity);
       }
       if (description == null) {
         description = FleetDescription.defaults();

@@ -1,6 +1,5 @@
 package io.resonance.mesh.agent.sim;
 
-import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.schema.MeshSerde;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -16,39 +17,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The few Kafka producers a whole simulated fleet shares, and the count of what they delivered.
- * An agent always uses the same producer, so its beats stay in order.
+ * The few Kafka producers a whole simulated fleet shares for one topic, and the count of what they
+ * delivered. An agent always uses the same producer, so its records stay in order.
  */
-final class ProducerPool implements AutoCloseable {
+final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProducerPool.class);
   private static final long ERROR_LOG_EVERY_MS = 10_000;
 
-  private final List<KafkaProducer<String, Heartbeat>> producers = new ArrayList<>();
+  private final List<KafkaProducer<String, V>> producers = new ArrayList<>();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong lastErrorLogMs = new AtomicLong();
   private final String topic;
+  private final Function<V, String> key;
+  private final String what;
 
-  ProducerPool(String bootstrapServers, String topic, int count, Map<String, Object> overrides) {
+  ProducerPool(String bootstrapServers, String topic, int count, Map<String, Object> overrides,
+      Class<V> type, Function<V, String> key) {
     this.topic = topic;
+    this.key = key;
+    this.what = type.getSimpleName();
     for (int i = 0; i < count; i++) {
       Map<String, Object> c = new HashMap<>();
       c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      c.put(ProducerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-" + i);
+      c.put(ProducerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-" + what.toLowerCase(
+          java.util.Locale.ROOT) + "-" + i);
       c.put(ProducerConfig.LINGER_MS_CONFIG, "5");
       c.put(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
       c.put(ProducerConfig.ACKS_CONFIG, "all");
       c.putAll(overrides);
       producers.add(new KafkaProducer<>(c, new StringSerializer(),
-          MeshSerde.of(Heartbeat.class)));
+          MeshSerde.of(type)));
     }
   }
 
-  void send(int agentIndex, Heartbeat beat) {
-    KafkaProducer<String, Heartbeat> p = producers.get(agentIndex % producers.size());
+  void send(int agentIndex, V record) {
+    KafkaProducer<String, V> p = producers.get(agentIndex % producers.size());
     try {
-      p.send(new ProducerRecord<>(topic, beat.getAgentId(), beat),
+      p.send(new ProducerRecord<>(topic, key.apply(record), record),
           (meta, error) -> {
             if (error == null) {
               sent.incrementAndGet();
@@ -66,7 +73,8 @@ final class ProducerPool implements AutoCloseable {
     long now = System.currentTimeMillis();
     long last = lastErrorLogMs.get();
     if (now - last >= ERROR_LOG_EVERY_MS && lastErrorLogMs.compareAndSet(last, now)) {
-      LOG.warn("heartbeat send failed ({} so far): {}", errors.get(), error.toString());
+      LOG.warn("{} send to {} failed ({} so far): {}", what, topic, errors.get(),
+          error.toString());
     }
   }
 
@@ -80,7 +88,7 @@ final class ProducerPool implements AutoCloseable {
 
   @Override
   public void close() {
-    for (KafkaProducer<String, Heartbeat> p : producers) {
+    for (KafkaProducer<String, V> p : producers) {
       p.close(Duration.ofSeconds(10)); // close flushes what is still batched
     }
   }

@@ -34,6 +34,18 @@ final class VirtualAgent {
   private final boolean hasThermalZone;
 
   private volatile boolean alive = true;
+  /** Bumped by every crash: work a crashed process had accepted dies with it. */
+  private volatile int incarnation;
+  private volatile boolean conflicting;
+  private volatile boolean corruptPayloads;
+  /** When each of the agent's command workers is next free, host nanos; dispatcher thread. */
+  private final long[] workerFreeNanos;
+  /** Prepared-at instants of accepted commands, to count those still ahead; dispatcher thread. */
+  private java.util.ArrayDeque<Long> preparing;
+  /** Commands reach an agent in order over one connection; owned by its consumer thread. */
+  long lastCommandDeliveryNanos = Long.MIN_VALUE;
+  /** The incarnation whose queue {@link #workerFreeNanos} describes; dispatcher thread. */
+  int workIncarnation;
   private volatile boolean restarted;
   private volatile Spike spike = NO_SPIKE;
   private long sequence;
@@ -43,7 +55,14 @@ final class VirtualAgent {
 
   VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities,
       SplittableRandom rng) {
+    this(slot, truth, capabilities, 1, rng);
+  }
+
+  VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities, int workers,
+      SplittableRandom rng) {
     this.slot = slot;
+    this.workerFreeNanos = new long[workers];
+    java.util.Arrays.fill(workerFreeNanos, Long.MIN_VALUE);
     this.truth = truth;
     this.rng = rng;
     this.capabilities = capabilities;
@@ -65,6 +84,85 @@ final class VirtualAgent {
 
   void crash() {
     alive = false;
+    incarnation++;
+  }
+
+  int incarnation() {
+    return incarnation;
+  }
+
+  boolean conflicting() {
+    return conflicting;
+  }
+
+  void conflicting(boolean on) {
+    conflicting = on;
+  }
+
+  boolean corruptPayloads() {
+    return corruptPayloads;
+  }
+
+  void corruptPayloads(boolean on) {
+    corruptPayloads = on;
+  }
+
+  String contextHash() {
+    return contextHash;
+  }
+
+  /** Latency and processing scale at this instant: slow drift times any spike. */
+  double scale(long nowNanos, long elapsedMs, FleetDescription d) {
+    Spike s = spike;
+    return truth.driftFactor(d, elapsedMs) * (s.untilNanos() > nowNanos ? s.factor() : 1.0);
+  }
+
+  /**
+   * Accepts a command at {@code nowNanos} that takes {@code processingNanos} once a worker is
+   * free: first come, first served over the agent's workers.
+   *
+   * @return the host instant, nanos, its preparation starts
+   */
+  long claimWorker(long nowNanos, long processingNanos) {
+    int best = -1;
+    for (int w = 0; w < workerFreeNanos.length; w++) {
+      long free = workerFreeNanos[w];
+      if (free == Long.MIN_VALUE || free - nowNanos <= 0) {
+        best = w; // idle now
+        break;
+      }
+      // nanoTime values compare only as differences
+      if (best < 0 || free - workerFreeNanos[best] < 0) {
+        best = w;
+      }
+    }
+    long free = workerFreeNanos[best];
+    long start = free == Long.MIN_VALUE || free - nowNanos <= 0 ? nowNanos : free;
+    workerFreeNanos[best] = start + processingNanos;
+    if (preparing == null) {
+      preparing = new java.util.ArrayDeque<>();
+    }
+    preparing.addLast(start + processingNanos);
+    return start;
+  }
+
+  /** Commands accepted and not yet prepared at {@code nowNanos}: the queue a new one joins. */
+  int commandsAhead(long nowNanos) {
+    if (preparing == null) {
+      return 0;
+    }
+    preparing.removeIf(done -> done - nowNanos <= 0);
+    return preparing.size();
+  }
+
+  /** A crashed process loses its queue; called on the dispatcher thread. */
+  void forgetWorkOfEarlierIncarnations() {
+    if (workIncarnation == incarnation) {
+      return;
+    }
+    workIncarnation = incarnation;
+    java.util.Arrays.fill(workerFreeNanos, Long.MIN_VALUE);
+    preparing = null;
   }
 
   /** A crashed agent comes back as a new process: its sequence starts again at 0. */

@@ -1,0 +1,404 @@
+package io.resonance.mesh.agent;
+
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.ConflictDetail;
+import io.resonance.mesh.avro.ConflictType;
+import io.resonance.mesh.avro.ScheduleStatus;
+import io.resonance.mesh.avro.ScheduledCommand;
+import io.resonance.mesh.avro.TrinaryState;
+import io.resonance.mesh.avro.Verb;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshPartitions;
+import io.resonance.mesh.schema.MeshSerde;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's command path: reads this agent's own partition of {@code mesh.schedules} (the one
+ * {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group), keeps
+ * the SCHEDULED records addressed to it, checks each payload's SHA-256, prepares the command on
+ * one worker (OBSERVE reads the sensors; other verbs are acknowledged), holds it until the agent's
+ * own clock reads {@code target_arrival_agent_ms} and answers on {@code mesh.responses}.
+ *
+ * <p>Answers follow the command semantics: READY at the later of prepared and the target; TRANSIT
+ * at the window end (on the agent's clock, shifted by the same offset as the target) if still
+ * preparing, then READY; CONFLICT HASH_MISMATCH when the payload's hash is not the command's;
+ * nothing for a command past its expiry. A record that cannot be decoded is logged and skipped;
+ * an unreachable broker is retried forever.
+ */
+public final class CommandLink implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CommandLink.class);
+  private static final MeshCodec<ScheduledCommand> COMMANDS = MeshCodec.of(ScheduledCommand.class);
+  private static final long LOG_EVERY_MS = 30_000;
+  private static final long MAX_BACKOFF_MS = 5_000;
+
+  /** What preparing a command does; OBSERVE reads the sensors, the rest only acknowledge. */
+  @FunctionalInterface
+  public interface Preparation {
+    void prepare(ScheduledCommand command);
+  }
+
+  private final String agentId;
+  private final String schedulesTopic;
+  private final String responsesTopic;
+  private final String contextHash;
+  private final Consumer<byte[], byte[]> consumer;
+  private final Producer<String, AgentResponse> producer;
+  private final PendingWork work;
+  private final Preparation preparation;
+  private final Thread thread;
+  private final ExecutorService worker;
+  private final ScheduledExecutorService holds;
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final AtomicInteger preparing = new AtomicInteger();
+  private final AtomicLong answered = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong lastWarnMs = new AtomicLong();
+  private volatile TopicPartition assigned;
+
+  public CommandLink(AgentConfig config, PendingWork work, SystemSensors sensors,
+      String contextHash) {
+    this(config.agentId(), config.schedulesTopic(), config.responsesTopic(), contextHash,
+        new KafkaConsumer<>(consumerConfig(config.agentId(), config.bootstrapServers(),
+            config.kafka()), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-responses",
+            config.bootstrapServers(), config.kafka()), new StringSerializer(),
+            MeshSerde.of(AgentResponse.class)),
+        work, observing(sensors));
+  }
+
+  CommandLink(String agentId, String schedulesTopic, String responsesTopic, String contextHash,
+      Consumer<byte[], byte[]> consumer, Producer<String, AgentResponse> producer,
+      PendingWork work, Preparation preparation) {
+    this.agentId = agentId;
+    this.schedulesTopic = schedulesTopic;
+    this.responsesTopic = responsesTopic;
+    this.contextHash = contextHash;
+    this.consumer = consumer;
+    this.producer = producer;
+    this.work = work;
+    this.preparation = preparation;
+    this.thread = new Thread(this::run, "command-link");
+    this.thread.setDaemon(true);
+    this.worker = Executors.newSingleThreadExecutor(daemon("command-worker"));
+    this.holds = Executors.newSingleThreadScheduledExecutor(daemon("command-hold"));
+  }
+
+  /** OBSERVE is this agent's real work: one read of its sensors, on its own delta state. */
+  static Preparation observing(SystemSensors sensors) {
+    return c -> {
+      if (c.getVerb() == Verb.OBSERVE) {
+        synchronized (sensors) {
+          sensors.sample();
+        }
+      }
+    };
+  }
+
+  /**
+   * The consumer reads one assigned partition, no group; the {@code kafka.*} settings that a
+   * consumer knows (security, timeouts) apply to it as to the producer.
+   */
+  static Map<String, Object> consumerConfig(String agentId, String bootstrapServers,
+      Map<String, String> overrides) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-agent-" + agentId + "-commands");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    // Commands are timed in milliseconds: the broker must answer a fetch as soon as one arrives.
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
+    c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+    c.put(ConsumerConfig.RECONNECT_BACKOFF_MS_CONFIG, "200");
+    c.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "2000");
+    overrides.forEach((k, v) -> {
+      if (ConsumerConfig.configNames().contains(k)) {
+        c.put(k, v);
+      }
+    });
+    return c;
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /**
+   * The partition read, once its position is resolved at the end of the topic (commands released
+   * from then on are seen); null before.
+   */
+  public TopicPartition assignment() {
+    return assigned;
+  }
+
+  /** Answers handed to the producer. */
+  public long answered() {
+    return answered.get();
+  }
+
+  private void run() {
+    long backoffMs = 200;
+    while (stop.getCount() > 0) {
+      try {
+        if (assigned == null && !assign()) {
+          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
+            return;
+          }
+          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+          continue;
+        }
+        backoffMs = 200;
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          take(r);
+        }
+      } catch (WakeupException e) {
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        warn("command consumer failed ({}); retrying", e.toString());
+        try {
+          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
+            return;
+          }
+        } catch (InterruptedException ie) {
+          return;
+        }
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private boolean assign() {
+    List<PartitionInfo> infos = consumer.partitionsFor(schedulesTopic);
+    if (infos == null || infos.isEmpty()) {
+      warn("topic {} not found; waiting for it", schedulesTopic);
+      return false;
+    }
+    TopicPartition tp = new TopicPartition(schedulesTopic,
+        MeshPartitions.partitionFor(agentId, infos.size()));
+    consumer.assign(List.of(tp));
+    consumer.seekToEnd(List.of(tp));
+    long position = consumer.position(tp); // resolves the lazy seek now
+    assigned = tp;
+    LOG.info("agent {} reading its commands from {} (from offset {})", agentId, tp, position);
+    return true;
+  }
+
+  private void take(ConsumerRecord<byte[], byte[]> r) {
+    ScheduledCommand c;
+    try {
+      c = COMMANDS.decode(r.value());
+    } catch (MeshCodec.UndecodableException | RuntimeException e) {
+      skipped.incrementAndGet();
+      LOG.warn("skipped an undecodable record at {}-{}@{}: {}", r.topic(), r.partition(),
+          r.offset(), e.getMessage());
+      return;
+    }
+    if (!agentId.equals(c.getAgentId()) || c.getStatus() != ScheduleStatus.SCHEDULED) {
+      return; // another agent's command on the shared partition, or a SKIP
+    }
+    receive(c, r.timestamp());
+  }
+
+  /** One command from arrival to its last answer. */
+  private final class Held {
+    final ScheduledCommand command;
+    final long releasedAtMs;
+    final long receivedAtMs;
+    final int queueDepth;
+    final String hashSeen;
+    final long offsetMs;
+    final AtomicBoolean prepared = new AtomicBoolean();
+    volatile long startNanos;
+    volatile double processingMs;
+    volatile long preparedAtMs;
+    volatile ScheduledFuture<?> transit;
+
+    Held(ScheduledCommand command, long releasedAtMs, long receivedAtMs, int queueDepth,
+        String hashSeen) {
+      this.command = command;
+      this.releasedAtMs = releasedAtMs;
+      this.receivedAtMs = receivedAtMs;
+      this.queueDepth = queueDepth;
+      this.hashSeen = hashSeen;
+      this.offsetMs = command.getTargetArrivalAgentMs() - command.getTargetArrivalMs();
+    }
+
+    boolean expired(long agentNowMs) {
+      return agentNowMs > command.getExpiresAtMs() + offsetMs;
+    }
+  }
+
+  void receive(ScheduledCommand c, long releasedAtMs) {
+    long now = System.currentTimeMillis();
+    String seen = sha256(bytes(c.getPayload()));
+    Held h = new Held(c, releasedAtMs, now, preparing.get(), seen);
+    if (h.expired(now)) {
+      LOG.debug("dropped expired command {}", c.getMessageId());
+      return;
+    }
+    if (!c.getPayloadHash().isEmpty() && !c.getPayloadHash().equalsIgnoreCase(seen)) {
+      h.preparedAtMs = now;
+      answer(h, TrinaryState.CONFLICT, new ConflictDetail(ConflictType.HASH_MISMATCH,
+          c.getPayloadHash(), seen, "payload hash differs from the command's payload_hash"));
+      return;
+    }
+    preparing.incrementAndGet();
+    work.accept(c.getMessageId(), System.nanoTime());
+    long windowEndAgentMs = c.getArrivalWindowEndMs() + h.offsetMs;
+    h.transit = holds.schedule(() -> {
+      if (!h.prepared.get()) {
+        answer(h, TrinaryState.TRANSIT, null);
+      }
+    }, Math.max(0, windowEndAgentMs - now), TimeUnit.MILLISECONDS);
+    worker.execute(() -> prepare(h));
+  }
+
+  private void prepare(Held h) {
+    work.next();
+    h.startNanos = System.nanoTime();
+    try {
+      preparation.prepare(h.command);
+    } catch (RuntimeException e) {
+      LOG.warn("preparing {} failed: {}", h.command.getMessageId(), e.toString());
+    }
+    long took = System.nanoTime() - h.startNanos;
+    h.processingMs = took / 1e6;
+    h.preparedAtMs = System.currentTimeMillis();
+    h.prepared.set(true);
+    preparing.decrementAndGet();
+    work.completed(Duration.ofNanos(took));
+    h.transit.cancel(false);
+    long holdMs = h.command.getTargetArrivalAgentMs() - System.currentTimeMillis();
+    if (holdMs > 0) {
+      holds.schedule(() -> answer(h, TrinaryState.READY, null), holdMs, TimeUnit.MILLISECONDS);
+    } else {
+      answer(h, TrinaryState.READY, null);
+    }
+  }
+
+  private void answer(Held h, TrinaryState state, ConflictDetail conflict) {
+    long now = System.currentTimeMillis();
+    if (h.expired(now)) {
+      return;
+    }
+    ScheduledCommand c = h.command;
+    boolean prepared = state != TrinaryState.TRANSIT;
+    AgentResponse r = AgentResponse.newBuilder()
+        .setRequestId(c.getRequestId())
+        .setMessageId(c.getMessageId())
+        .setAgentId(agentId)
+        .setState(state)
+        .setReceivedAtMs(h.receivedAtMs)
+        .setReadyAtMs(now)
+        .setProcessingMs(prepared ? h.processingMs
+            : h.startNanos == 0 ? 0 : (System.nanoTime() - h.startNanos) / 1e6)
+        .setPreparedAtMs(prepared ? h.preparedAtMs : 0)
+        .setCommandSentAtMs(h.releasedAtMs)
+        .setRespondedAtMs(now)
+        .setTargetArrivalAgentMs(c.getTargetArrivalAgentMs())
+        .setPayloadWeight(c.getPayloadWeight())
+        .setQueueDepth(h.queueDepth)
+        .setPayloadHashSeen(h.hashSeen)
+        .setContextHash(contextHash)
+        .setConflict(conflict)
+        .build();
+    try {
+      producer.send(new ProducerRecord<>(responsesTopic, agentId, r), (meta, error) -> {
+        if (error != null) {
+          warn("answer to {} not delivered: {}", c.getMessageId(), error.toString());
+        }
+      });
+      answered.incrementAndGet();
+    } catch (RuntimeException e) {
+      warn("answer to {} not sent: {}", c.getMessageId(), e.toString());
+    }
+  }
+
+  private void warn(String format, Object a, Object b) {
+    long now = System.currentTimeMillis();
+    long last = lastWarnMs.get();
+    if (now - last >= LOG_EVERY_MS && lastWarnMs.compareAndSet(last, now)) {
+      LOG.warn(format, a, b);
+    }
+  }
+
+  private void warn(String format, Object a) {
+    warn(format, a, null);
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return new byte[0];
+    }
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Stops reading; answers already due are not waited for. */
+  @Override
+  public void close() {
+    stop.countDown();
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!thread.isAlive()) {
+      consumer.close(Duration.ofSeconds(2));
+    }
+    worker.shutdownNow();
+    holds.shutdownNow();
+    producer.close(Duration.ofSeconds(5));
+  }
+}
