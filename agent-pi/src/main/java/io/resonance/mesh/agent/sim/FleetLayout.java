@@ -49,20 +49,35 @@ final class FleetLayout {
   }
 
   /**
-   * The class's capabilities plus the leads' marks: the first agent of each cluster is
-   * {@code lead:cluster}, the first of each sector also {@code lead:sector}, so a wave cascade can
-   * pick leads with a CAPABILITY selector.
+   * Which agents lead: in each cluster the first agent that can act within seconds (classes A,
+   * B, D and E) leads the cluster, and in each sector the first cluster lead also leads the
+   * sector. A cluster of batch workers (C) or human checkpoints (F) has no lead: a coordinator
+   * that takes minutes to prepare would stall every wave through it, and a real fleet would not
+   * make one a coordinator. Returns the marks per slot index; slots without a mark are absent.
    */
-  static List<String> capabilities(Slot slot, List<String> classCapabilities, FleetDescription d) {
-    int perCluster = d.agentsPerCluster();
-    int perSector = perCluster * d.clustersPerSector();
+  static Map<Integer, List<String>> leads(List<Slot> slots) {
+    Map<Integer, List<String>> marks = new java.util.HashMap<>();
+    java.util.Set<String> ledClusters = new java.util.HashSet<>();
+    java.util.Set<String> ledSectors = new java.util.HashSet<>();
+    for (Slot s : slots) {
+      if (s.agentClass() == AgentClass.C || s.agentClass() == AgentClass.F
+          || !ledClusters.add(s.clusterId())) {
+        continue;
+      }
+      List<String> m = new ArrayList<>();
+      m.add(LEAD_CLUSTER);
+      if (ledSectors.add(s.sectorId())) {
+        m.add(LEAD_SECTOR);
+      }
+      marks.put(s.index(), List.copyOf(m));
+    }
+    return marks;
+  }
+
+  /** The class's capabilities plus the slot's lead marks ({@link #leads}). */
+  static List<String> capabilities(List<String> classCapabilities, List<String> marks) {
     List<String> caps = new ArrayList<>(classCapabilities);
-    if (slot.index() % perCluster == 0) {
-      caps.add(LEAD_CLUSTER);
-    }
-    if (slot.index() % perSector == 0) {
-      caps.add(LEAD_SECTOR);
-    }
+    caps.addAll(marks);
     return List.copyOf(caps);
   }
 

@@ -35,18 +35,19 @@ import org.slf4j.LoggerFactory;
  * with its payload weight by a slope each agent hides, is held until the agent's own clock reads
  * {@code target_arrival_agent_ms}, and the answer travels back with another true delay.
  *
- * <p>Leads: the first agent of each cluster also reports the capability
- * {@value #LEAD_CLUSTER}, the first of each sector also {@value #LEAD_SECTOR}, so cascades can
- * select leads with a CAPABILITY selector.
+ * <p>Leads: the first agent of each cluster that can act within seconds also reports the
+ * capability {@value #LEAD_CLUSTER}, the first of those in each sector also {@value
+ * #LEAD_SECTOR}, so cascades can select leads with a CAPABILITY selector (see {@link
+ * FleetLayout#leads}).
  */
 public final class FleetSimulator implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FleetSimulator.class);
   private static final double MS_PER_HOUR = 3_600_000.0;
 
-  /** Capability of each cluster's first agent. */
+  /** Capability of each cluster's lead. */
   public static final String LEAD_CLUSTER = FleetLayout.LEAD_CLUSTER;
-  /** Capability of each sector's first agent (which also leads its first cluster). */
+  /** Capability of each sector's lead (which also leads its own cluster). */
   public static final String LEAD_SECTOR = FleetLayout.LEAD_SECTOR;
 
   /**
@@ -106,11 +107,14 @@ public final class FleetSimulator implements AutoCloseable {
     SplittableRandom rng = new SplittableRandom(b.seed);
     this.faultRng = rng.split();
     this.agents = new LinkedHashMap<>();
-    for (FleetLayout.Slot slot : FleetLayout.plan(b.agents, description, b.seed)) {
+    List<FleetLayout.Slot> slots = FleetLayout.plan(b.agents, description, b.seed);
+    Map<Integer, List<String>> leads = FleetLayout.leads(slots);
+    for (FleetLayout.Slot slot : slots) {
       FleetDescription.ClassProfile p = description.profile(slot.agentClass());
       SplittableRandom own = rng.split();
       agents.put(slot.agentId(), new VirtualAgent(slot, AgentTruth.draw(p, description, own),
-          FleetLayout.capabilities(slot, p.capabilities(), description), p.commandWorkers(),
+          FleetLayout.capabilities(p.capabilities(), leads.getOrDefault(slot.index(), List.of())),
+          p.commandWorkers(),
           own));
     }
     this.ids = List.copyOf(agents.keySet());

@@ -15,6 +15,7 @@ import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshPartitions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -287,22 +288,32 @@ class FleetCommandsTest {
   }
 
   @Test
-  void leadsOfClustersAndSectorsCarryTheLeadCapabilities() {
+  void everyClusterThatCanActWithinSecondsHasOneLeadAndEverySectorItsFirstClusterLead() {
     FleetDescription d = FleetDescription.defaults();
-    List<FleetLayout.Slot> slots = FleetLayout.plan(650, d, 1);
-    List<String> sectorLeads = slots.stream()
-        .filter(s -> FleetLayout.capabilities(s, List.of("x"), d)
-            .contains(FleetSimulator.LEAD_SECTOR))
-        .map(FleetLayout.Slot::agentId).toList();
-    List<String> clusterLeads = slots.stream()
-        .filter(s -> FleetLayout.capabilities(s, List.of("x"), d)
+    List<FleetLayout.Slot> slots = FleetLayout.plan(3_000, d, 1);
+    Map<Integer, List<String>> leads = FleetLayout.leads(slots);
+
+    List<FleetLayout.Slot> clusterLeads = slots.stream()
+        .filter(s -> leads.getOrDefault(s.index(), List.of())
             .contains(FleetSimulator.LEAD_CLUSTER))
-        .map(FleetLayout.Slot::clusterId).toList();
-    assertThat(sectorLeads).containsExactly("agent-00001", "agent-00301", "agent-00601");
-    assertThat(clusterLeads).doesNotHaveDuplicates()
-        .hasSize(22) // 650 agents in clusters of 30
-        .containsExactlyElementsOf(slots.stream().map(FleetLayout.Slot::clusterId).distinct()
-            .toList());
-    assertThat(FleetLayout.capabilities(slots.get(1), List.of("x"), d)).containsExactly("x");
+        .toList();
+    List<String> machineClusters = slots.stream()
+        .filter(s -> s.agentClass() != AgentClass.C && s.agentClass() != AgentClass.F)
+        .map(FleetLayout.Slot::clusterId).distinct().toList();
+    assertThat(clusterLeads).extracting(FleetLayout.Slot::clusterId)
+        .containsExactlyInAnyOrderElementsOf(machineClusters);
+    assertThat(clusterLeads).extracting(FleetLayout.Slot::agentClass)
+        .doesNotContain(AgentClass.C, AgentClass.F);
+
+    List<FleetLayout.Slot> sectorLeads = slots.stream()
+        .filter(s -> leads.getOrDefault(s.index(), List.of())
+            .contains(FleetSimulator.LEAD_SECTOR))
+        .toList();
+    assertThat(sectorLeads).extracting(FleetLayout.Slot::sectorId).doesNotHaveDuplicates()
+        .hasSize(10); // 3,000 agents, 300 per sector, each sector has machine clusters
+    assertThat(clusterLeads).containsAll(sectorLeads);
+    assertThat(FleetLayout.capabilities(List.of("x"), leads.getOrDefault(
+        sectorLeads.get(0).index(), List.of()))).containsExactly("x", FleetSimulator.LEAD_CLUSTER,
+        FleetSimulator.LEAD_SECTOR);
   }
 }
