@@ -80,8 +80,9 @@ import org.apache.flink.util.OutputTag;
  * scoreChangeRatio x last emitted score)} (both thresholds must pass: a 10 % move of a score of
  * 20 is noise, and so is 25 points on a score of 900), or when the refresh interval has passed.
  * {@code updated_at_ms} is the mesh time of the emission: the arrival time for a beat, the timer
- * time for a timer. A response emits on a state change (quarantine), on its first answer, when
- * the delivery ring first holds enough samples for planning, when the processing line first
+ * time for a timer. A response emits on a state change (quarantine), on any CONFLICT answer
+ * (recent_conflicts is what routing can see before a quarantine), on the agent's first answer,
+ * when the delivery ring first holds enough samples for planning, when the processing line first
  * becomes learned, when it moves the clock offset by {@value #OFFSET_CHANGE_MS} ms or more, and
  * otherwise under the same score and refresh rules as a beat.
  *
@@ -279,6 +280,7 @@ public class ImpedanceTracker
     int score = score(t);
     if (transition
         || first
+        || r.getState() == TrinaryState.CONFLICT
         || (!latencyUsableBefore
             && t.deliveryCount >= DelayModel.MIN_COMMAND_LATENCY_SAMPLES)
         || (!fitLearnedBefore && t.fit.isLearned())
@@ -507,9 +509,10 @@ public class ImpedanceTracker
 
   private String quarantineReason(AgentTrack t) {
     return String.format(java.util.Locale.ROOT,
-        "%d conflicts (%d HASH_MISMATCH) since %s: recent conflicts %.1f reached %.1f"
+        "%d CONFLICT %s (%d HASH_MISMATCH) since %s: recent conflicts %.1f reached %.1f"
             + " (half-life %s)",
-        t.episodeConflicts, t.episodeHashMismatches, Instant.ofEpochMilli(t.episodeStartMs),
+        t.episodeConflicts, t.episodeConflicts == 1 ? "answer" : "answers",
+        t.episodeHashMismatches, Instant.ofEpochMilli(t.episodeStartMs),
         t.recentConflicts, settings.quarantineThreshold(),
         humanDuration(settings.conflictHalfLife().toMillis()));
   }
