@@ -1,6 +1,7 @@
 package io.resonance.mesh.jobs;
 
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.ImpedanceSummary;
@@ -21,8 +22,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The impedance registry job: heartbeats in; per-agent impedance (RocksDB, timers for silence)
- * out to the compacted registry; cluster, sector and global summaries with the operational mode;
+ * The impedance registry job: heartbeats and the agents' answers to commands in; per-agent
+ * impedance (RocksDB, timers for silence and quarantine) out to the compacted registry; cluster, sector and global summaries with the operational mode;
  * everything it cannot use to the dead-letter topic. Wiring only: the logic is in operators/.
  *
  * <pre>
@@ -49,6 +50,7 @@ public final class ImpedanceJob {
 
   public void build(StreamExecutionEnvironment env) {
     String heartbeatsTopic = options.get(MeshJobOptions.HEARTBEATS_TOPIC);
+    String responsesTopic = options.get(MeshJobOptions.RESPONSES_TOPIC);
 
     // Records are partitioned by their Kafka key (the agent id) while still bytes, and decoded
     // after the shuffle: moving bytes between tasks is far cheaper than moving Avro objects. The
@@ -63,8 +65,22 @@ public final class ImpedanceJob {
         .uid("decode-heartbeats")
         .name("decode heartbeats");
 
+    // Answers travel the same way, so both inputs of the tracker are partitioned by agent id
+    // alike and meet in the same task without another shuffle. The element timestamp is the
+    // Kafka record timestamp: the answer's arrival on the mesh clock, the t4 of its exchange.
+    SingleOutputStreamOperator<AgentResponse> responses = env
+        .fromSource(kafka.source(responsesTopic), WatermarkStrategy.noWatermarks(),
+            "responses: " + responsesTopic)
+        .uid("responses-source")
+        .keyBy(AvroDecoder::recordKey)
+        .process(new AvroDecoder<>(AgentResponse.class, AgentResponse::getAgentId))
+        .uid("decode-responses")
+        .name("decode responses");
+
     SingleOutputStreamOperator<AgentImpedance> registry = DataStreamUtils
         .reinterpretAsKeyedStream(heartbeats, Heartbeat::getAgentId, Types.STRING)
+        .connect(DataStreamUtils
+            .reinterpretAsKeyedStream(responses, AgentResponse::getAgentId, Types.STRING))
         .process(new ImpedanceTracker(impedanceSettings()))
         .uid("impedance-tracker")
         .name("impedance tracker");
@@ -87,7 +103,8 @@ public final class ImpedanceJob {
         .name("summaries: " + options.get(MeshJobOptions.SUMMARIES_TOPIC));
 
     DataStream<DeadLetter> deadLetters = heartbeats.getSideOutput(AvroDecoder.DEAD_LETTERS)
-        .union(registry.getSideOutput(ImpedanceTracker.REJECTED));
+        .union(responses.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            registry.getSideOutput(ImpedanceTracker.REJECTED));
     deadLetters.sinkTo(kafka.deadLetterSink())
         .uid("dlq-sink")
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
@@ -103,7 +120,10 @@ public final class ImpedanceJob {
         defaults.scoreChangePoints(),
         defaults.scoreChangeRatio(),
         options.get(MeshJobOptions.RETIRE_AFTER),
-        defaults.ewmaAlpha());
+        defaults.ewmaAlpha(),
+        defaults.conflictHalfLife(),
+        defaults.quarantineThreshold(),
+        defaults.quarantinePeriod());
   }
 
   private SummarySettings summarySettings() {

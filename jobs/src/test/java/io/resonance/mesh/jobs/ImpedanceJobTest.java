@@ -6,9 +6,13 @@ import io.resonance.mesh.agent.sim.FleetDescription;
 import io.resonance.mesh.agent.sim.FleetSimulator;
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.ConflictDetail;
+import io.resonance.mesh.avro.ConflictType;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
@@ -207,6 +211,103 @@ class ImpedanceJobTest {
     }
   }
 
+  @Test
+  void answersToCommandsReachTheRegistryAndRepeatedConflictsQuarantineTheAgent()
+      throws Exception {
+    Topics topics = Topics.fresh("answers");
+    JobClient job = startJob(topics, "committed", null);
+    try (KafkaProducer<byte[], byte[]> producer = producer();
+        TopicReader dlq = new TopicReader(kafka.bootstrapServers(), topics.dlq);
+        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+      MeshCodec<Heartbeat> beats = MeshCodec.of(Heartbeat.class);
+      MeshCodec<AgentResponse> answers = MeshCodec.of(AgentResponse.class);
+      for (int seq = 0; seq < 3; seq++) {
+        send(producer, topics.heartbeats, "agent-r", beats.encode(heartbeat("agent-r", seq, 20f)));
+      }
+      Await.until(Duration.ofSeconds(60), "agent-r registered",
+          () -> Registry.latest(registry).containsKey("agent-r"),
+          () -> Registry.describe(Registry.latest(registry)));
+
+      // Ten commands answered READY, heavier ones taking longer; then answers it cannot use.
+      for (int i = 0; i < 10; i++) {
+        send(producer, topics.responses, "agent-r",
+            answers.encode(answer("agent-r", TrinaryState.READY, i % 5, null)));
+      }
+      byte[] garbage = "not an answer".getBytes(StandardCharsets.UTF_8);
+      send(producer, topics.responses, "agent-q", garbage);
+      AgentResponse unechoed = answer("agent-r", TrinaryState.READY, 1, null);
+      unechoed.setCommandSentAtMs(0);
+      send(producer, topics.responses, "agent-r", answers.encode(unechoed));
+
+      Await.until(Duration.ofSeconds(60), "agent-r's entry carrying what ten answers taught",
+          () -> {
+            AgentImpedance a = Registry.latest(registry).get("agent-r");
+            return a != null && a.getCommandLatency() != null
+                && a.getCommandLatency().getSamples() >= 8 && a.getProcessingFit() != null
+                && a.getProcessingFit().getN() >= 8;
+          },
+          () -> String.valueOf(Registry.latest(registry).get("agent-r")));
+      AgentImpedance learned = Registry.latest(registry).get("agent-r");
+      // Released 40 ms before the agent's receipt on the same host clock: the delivery the
+      // registry reports is that, less the few milliseconds of offset the heartbeats estimated.
+      assertThat(learned.getCommandLatency().getP50Ms()).isBetween(20.0, 150.0);
+      assertThat(learned.getProcessingFit().getSxy()).isPositive();
+
+      Await.until(Duration.ofSeconds(60), "two dead letters for the answers",
+          () -> dlq.records().size() >= 2, () -> dlq.records().size() + " dead letters");
+      MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
+      List<String> reasons = dlq.records().stream()
+          .map(r -> {
+            try {
+              return dlqCodec.decode(r.value()).getReason();
+            } catch (MeshCodec.UndecodableException e) {
+              throw new AssertionError(e);
+            }
+          })
+          .toList();
+      assertThat(reasons).anySatisfy(r -> assertThat(r).contains("not Avro single-object"));
+      assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("command_sent_at_ms 0"));
+
+      // Four conflicts in quick succession reach the threshold of 3: quarantined at once.
+      for (int i = 0; i < 4; i++) {
+        send(producer, topics.responses, "agent-r", answers.encode(
+            answer("agent-r", TrinaryState.CONFLICT, 1, ConflictType.DATA_CONTRADICTION)));
+      }
+      Await.until(Duration.ofSeconds(60), "agent-r quarantined",
+          () -> Registry.inState(Registry.latest(registry), OperationalState.QUARANTINED)
+              .contains("agent-r"),
+          () -> String.valueOf(Registry.latest(registry).get("agent-r")));
+      AgentImpedance quarantined = Registry.latest(registry).get("agent-r");
+      assertThat(quarantined.getQuarantineReason()).startsWith("4 CONFLICT answers");
+      assertThat(quarantined.getRecentConflicts()).isGreaterThanOrEqualTo(3.0);
+      assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+    } finally {
+      stop(job);
+    }
+  }
+
+  /**
+   * An answer to a command released 100 ms ago on this host's clock, which the test's agent
+   * shares: received 40 ms after release, answered 20 ms later.
+   */
+  private static AgentResponse answer(String agent, TrinaryState state, double weight,
+      ConflictType conflict) {
+    long sent = System.currentTimeMillis() - 100;
+    long received = sent + 40;
+    boolean prepared = state == TrinaryState.READY;
+    long processing = 5 + Math.round(10 * weight);
+    return AgentResponse.newBuilder()
+        .setRequestId("req").setMessageId("req/" + agent).setAgentId(agent).setState(state)
+        .setReceivedAtMs(received).setReadyAtMs(received + 20)
+        .setProcessingMs(prepared ? processing : 0)
+        .setPreparedAtMs(prepared ? received + processing : 0)
+        .setCommandSentAtMs(sent).setRespondedAtMs(received + 20)
+        .setTargetArrivalAgentMs(received + 30).setPayloadWeight(weight)
+        .setConflict(conflict == null ? null
+            : ConflictDetail.newBuilder().setType(conflict).setDetail("test").build())
+        .build();
+  }
+
   private static Map<String, AgentImpedance> postRestart(TopicReader registry, int from) {
     MeshCodec<AgentImpedance> codec = MeshCodec.of(AgentImpedance.class);
     Map<String, AgentImpedance> out = new HashMap<>();
@@ -226,10 +327,11 @@ class ImpedanceJobTest {
   // --- fixtures -------------------------------------------------------------------------------
 
   /** Each test gets its own topics so that tests cannot see each other's records. */
-  private record Topics(String heartbeats, String impedance, String summaries, String dlq) {
+  private record Topics(String heartbeats, String impedance, String summaries, String dlq,
+      String responses) {
     static Topics fresh(String prefix) {
       Topics t = new Topics(prefix + ".heartbeats", prefix + ".impedance",
-          prefix + ".summaries", prefix + ".dlq");
+          prefix + ".summaries", prefix + ".dlq", prefix + ".responses");
       kafka.createTopics(MeshTopics.newTopics(2).stream()
           .map(nt -> new org.apache.kafka.clients.admin.NewTopic(
               prefix + nt.name().substring(nt.name().indexOf('.')), nt.numPartitions(),
@@ -241,17 +343,18 @@ class ImpedanceJobTest {
 
   private static JobClient startJob(Topics topics, String startingOffsets, String savepoint)
       throws Exception {
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
-        MeshJobOptions.GROUP_ID.key(), "test-" + topics.heartbeats,
-        MeshJobOptions.STARTING_OFFSETS.key(), startingOffsets,
-        MeshJobOptions.HEARTBEATS_TOPIC.key(), topics.heartbeats,
-        MeshJobOptions.IMPEDANCE_TOPIC.key(), topics.impedance,
-        MeshJobOptions.SUMMARIES_TOPIC.key(), topics.summaries,
-        MeshJobOptions.DLQ_TOPIC.key(), topics.dlq,
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
-        MeshJobOptions.OFFLINE_AFTER.key(), "6 s",
-        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    MeshJobOptions options = MeshJobOptions.of(Map.ofEntries(
+        Map.entry(MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers()),
+        Map.entry(MeshJobOptions.GROUP_ID.key(), "test-" + topics.heartbeats),
+        Map.entry(MeshJobOptions.STARTING_OFFSETS.key(), startingOffsets),
+        Map.entry(MeshJobOptions.HEARTBEATS_TOPIC.key(), topics.heartbeats),
+        Map.entry(MeshJobOptions.IMPEDANCE_TOPIC.key(), topics.impedance),
+        Map.entry(MeshJobOptions.SUMMARIES_TOPIC.key(), topics.summaries),
+        Map.entry(MeshJobOptions.DLQ_TOPIC.key(), topics.dlq),
+        Map.entry(MeshJobOptions.RESPONSES_TOPIC.key(), topics.responses),
+        Map.entry(MeshJobOptions.BEAT_INTERVAL.key(), "1 s"),
+        Map.entry(MeshJobOptions.OFFLINE_AFTER.key(), "6 s"),
+        Map.entry(MeshJobOptions.REFRESH_EVERY.key(), "5 s")));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     MeshEnvironment.configure(env, options);
     Configuration conf = new Configuration();

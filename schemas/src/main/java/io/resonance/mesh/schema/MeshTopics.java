@@ -48,7 +48,11 @@ public final class MeshTopics {
         // by MeshPartitions, so an agent reads only its own partition.
         new TopicSpec(SCHEDULES, partitions, Map.of("retention.ms", ONE_DAY_MS)),
         // Kept a week: responses are the raw material for the processing-time fit and for audits.
-        new TopicSpec(RESPONSES, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // LogAppendTime: the record timestamp is the answer's arrival on the mesh clock, the t4
+        // of the NTP exchange the impedance job computes; an agent's CreateTime would be t3.
+        new TopicSpec(RESPONSES, partitions, Map.of(
+            "retention.ms", SEVEN_DAYS_MS,
+            "message.timestamp.type", "LogAppendTime")),
         new TopicSpec(GATHER, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
         // The conflict log of seed part 5.1: append-only and never expired or compacted, because a
         // conflict is evidence that later resolution and forensics must be able to replay.

@@ -2,7 +2,9 @@ package io.resonance.mesh.operators.coordination;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.CommandLatency;
 import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.avro.ProcessingLine;
 import java.io.Serializable;
 import java.util.Objects;
 import java.util.Set;
@@ -49,6 +51,12 @@ public record DelayModel(
   /** Samples in the impedance tracker's rolling rings (AgentTrack.RING). */
   static final int TRACKER_RING = 32;
 
+  /**
+   * Command deliveries behind a registry entry's {@code command_latency} before its quantiles
+   * replace the heartbeat ones: fewer, and its p90 is one or two samples' worth of luck.
+   */
+  public static final int MIN_COMMAND_LATENCY_SAMPLES = 8;
+
   public DelayModel {
     Objects.requireNonNull(agentClass, "agentClass");
     Objects.requireNonNull(state, "state");
@@ -62,26 +70,56 @@ public record DelayModel(
         Set.of());
   }
 
+  /** The model of a registry entry with the processing line the entry carries, if any. */
+  public static DelayModel fromRegistry(AgentImpedance entry) {
+    return fromRegistry(entry, ProcessingFit.EMPTY);
+  }
+
   /**
-   * The model of a registry entry ({@code mesh.impedance}). The entry does not say how many
-   * samples are in its rings: latency samples are its heartbeats, capped at the tracker's ring;
-   * processing samples are taken to be as many when the agent reported any processing time (a
-   * p90 above 0) and none otherwise.
+   * The model of a registry entry ({@code mesh.impedance}).
+   *
+   * <p>Latency: a command travels the downlink, from its release to the agent, and that is the
+   * delay a send time must cover; the entry's {@code command_latency} measured exactly that from
+   * the agent's answers, so with at least {@link #MIN_COMMAND_LATENCY_SAMPLES} deliveries its
+   * quantiles are used, with its sample count. Otherwise the heartbeat quantiles (the uplink,
+   * the best stand-in there is): the entry does not say how many samples are in that ring, so
+   * they are taken to be its heartbeats, capped at the tracker's ring.
+   *
+   * <p>Processing samples are taken to be as many as the heartbeat latency samples when the
+   * agent reported any processing time (a p90 above 0) and none otherwise. The processing line
+   * is {@code fit} when it holds any point, else the one the entry carries.
    */
   public static DelayModel fromRegistry(AgentImpedance entry, ProcessingFit fit) {
-    int latencySamples = (int) Math.min(entry.getHeartbeats(), TRACKER_RING);
-    int processingSamples = entry.getProcessingP90Ms() > 0 ? latencySamples : 0;
+    int heartbeatSamples = (int) Math.min(entry.getHeartbeats(), TRACKER_RING);
+    int processingSamples = entry.getProcessingP90Ms() > 0 ? heartbeatSamples : 0;
+    int latencySamples = heartbeatSamples;
+    double p50 = entry.getLatencyP50Ms();
+    double p90 = entry.getLatencyP90Ms();
+    double p99 = entry.getLatencyP99Ms();
+    CommandLatency commands = entry.getCommandLatency();
+    if (commands != null && commands.getSamples() >= MIN_COMMAND_LATENCY_SAMPLES) {
+      latencySamples = commands.getSamples();
+      p50 = commands.getP50Ms();
+      p90 = commands.getP90Ms();
+      p99 = commands.getP99Ms();
+    }
+    ProcessingFit processingFit = fit;
+    ProcessingLine line = entry.getProcessingFit();
+    if ((fit == null || fit.n() == 0) && line != null) {
+      processingFit = new ProcessingFit(line.getN(), line.getMeanWeight(), line.getMeanMs(),
+          line.getSxx(), line.getSxy());
+    }
     return new DelayModel(
         entry.getAgentClass(),
         entry.getOperationalState(),
         latencySamples,
-        entry.getLatencyP50Ms(),
-        entry.getLatencyP90Ms(),
-        entry.getLatencyP99Ms(),
+        p50,
+        p90,
+        p99,
         processingSamples,
         entry.getProcessingMs(),
         entry.getProcessingP90Ms(),
-        fit,
+        processingFit,
         entry.getQueueDepth(),
         entry.getDriftCoefficient(),
         entry.getReliabilityScore(),

@@ -1,5 +1,6 @@
 package io.resonance.mesh.operators.impedance;
 
+import io.resonance.mesh.operators.coordination.ProcessingFit;
 import java.util.Arrays;
 
 /**
@@ -19,6 +20,13 @@ public final class AgentTrack {
   static final int CLOCK_BUCKET = 32;
 
   static final long NO_SEQUENCE = -1L;
+
+  /**
+   * A response's clock sample is trusted for one to two buckets of this much mesh time, as a
+   * heartbeat's is for 32 to 64 beats: long enough to keep a good sample between sparse commands,
+   * short enough to follow a re-synced clock.
+   */
+  static final long RESPONSE_CLOCK_BUCKET_MS = 5 * 60_000L;
 
   // Identity, as last reported; needed to write a full registry record from a timer.
   byte agentClass;
@@ -62,6 +70,31 @@ public final class AgentTrack {
   int processingCount;
   double processingEwma;
 
+  // What the agent's answers to commands taught (all zero until its first accepted response).
+  long responses;
+  long lastResponseMs; // mesh clock, arrival of the last accepted response
+  // Clock filter of response (NTP) samples: two time buckets, least round trip wins.
+  double respRoundTripCur = Double.POSITIVE_INFINITY;
+  double respOffsetCur;
+  long respBucketStartCur;
+  double respRoundTripPrev = Double.POSITIVE_INFINITY;
+  double respOffsetPrev;
+  long respBucketStartPrev;
+  float[] delivery = new float[RING]; // command release -> agent, offset-corrected
+  int deliveryPos;
+  int deliveryCount;
+  int lateSamples;
+  double lateRate;
+  ProcessingFit fit = ProcessingFit.EMPTY;
+  // Conflicts: a decayed count, and the answers behind it since it last started from ~0.
+  double recentConflicts;
+  long conflictsAtMs; // mesh time recentConflicts was last decayed to
+  int episodeConflicts;
+  int episodeHashMismatches;
+  long episodeStartMs;
+  long quarantineUntilMs; // processing clock; 0 when not quarantined
+  String quarantineReason = "";
+
   public AgentTrack() {}
 
   void addLatency(float sample, double alpha) {
@@ -102,14 +135,72 @@ public final class AgentTrack {
     }
   }
 
+  void addDelivery(float sample) {
+    delivery[deliveryPos] = sample;
+    deliveryPos = (deliveryPos + 1) % RING;
+    if (deliveryCount < RING) {
+      deliveryCount++;
+    }
+  }
+
+  /** Feeds one NTP sample of a response that arrived at {@code atMs} (mesh clock). */
+  void addResponseClockSample(double offset, double roundTrip, long atMs) {
+    if (respRoundTripCur == Double.POSITIVE_INFINITY
+        || atMs >= respBucketStartCur + RESPONSE_CLOCK_BUCKET_MS) {
+      boolean adjacent = respRoundTripCur != Double.POSITIVE_INFINITY
+          && atMs < respBucketStartCur + 2 * RESPONSE_CLOCK_BUCKET_MS;
+      respRoundTripPrev = adjacent ? respRoundTripCur : Double.POSITIVE_INFINITY;
+      respOffsetPrev = adjacent ? respOffsetCur : 0;
+      respBucketStartPrev = adjacent ? respBucketStartCur : 0;
+      respRoundTripCur = Double.POSITIVE_INFINITY;
+      respBucketStartCur = atMs;
+    }
+    if (roundTrip < respRoundTripCur) {
+      respRoundTripCur = roundTrip;
+      respOffsetCur = offset;
+    }
+  }
+
   boolean hasRttOffset() {
     return bestRttCur != Double.POSITIVE_INFINITY || bestRttPrev != Double.POSITIVE_INFINITY;
   }
 
-  /** Estimated agent clock minus mesh clock, in milliseconds; 0 before any sample. */
+  /**
+   * Estimated agent clock minus mesh clock, in milliseconds; 0 before any sample.
+   *
+   * <p>Candidates are the heartbeat sample with the least reported rtt and the response (NTP)
+   * sample with the least round trip; the smaller round trip wins, as NTP's clock filter picks
+   * among its samples. Either sample's error is at most half its round trip when the path's
+   * queueing was all inside that round trip; the shortest round trip had the least room for
+   * asymmetric queueing. A response sample is an exact four-timestamp exchange of the command
+   * itself, so it bounds its own error; the heartbeat sample borrows the agent's last link rtt,
+   * so it is only preferred when that rtt is shorter. The floor estimate of heartbeats without
+   * rtt cannot tell latency from offset at all, so any response sample beats it. Response samples
+   * older than two buckets (relative to the newest mesh time the track has seen) are forgotten.
+   */
   double clockOffsetMs() {
+    long meshNow = Math.max(lastArrivalMs, lastResponseMs);
+    double respRt = Double.POSITIVE_INFINITY;
+    double respOffset = 0;
+    if (respRoundTripCur != Double.POSITIVE_INFINITY
+        && meshNow < respBucketStartCur + 2 * RESPONSE_CLOCK_BUCKET_MS) {
+      respRt = respRoundTripCur;
+      respOffset = respOffsetCur;
+    }
+    if (respRoundTripPrev < respRt
+        && meshNow < respBucketStartPrev + 2 * RESPONSE_CLOCK_BUCKET_MS) {
+      respRt = respRoundTripPrev;
+      respOffset = respOffsetPrev;
+    }
     if (hasRttOffset()) {
+      double hbRt = Math.min(bestRttCur, bestRttPrev);
+      if (respRt < hbRt) {
+        return respOffset;
+      }
       return bestRttCur <= bestRttPrev ? offsetAtBestRttCur : offsetAtBestRttPrev;
+    }
+    if (respRt != Double.POSITIVE_INFINITY) {
+      return respOffset;
     }
     double floor = Math.min(floorCur, floorPrev);
     return floor == Double.POSITIVE_INFINITY ? 0 : -floor;
@@ -164,12 +255,34 @@ public final class AgentTrack {
     c.processingPos = processingPos;
     c.processingCount = processingCount;
     c.processingEwma = processingEwma;
+    c.responses = responses;
+    c.lastResponseMs = lastResponseMs;
+    c.respRoundTripCur = respRoundTripCur;
+    c.respOffsetCur = respOffsetCur;
+    c.respBucketStartCur = respBucketStartCur;
+    c.respRoundTripPrev = respRoundTripPrev;
+    c.respOffsetPrev = respOffsetPrev;
+    c.respBucketStartPrev = respBucketStartPrev;
+    c.delivery = delivery.clone();
+    c.deliveryPos = deliveryPos;
+    c.deliveryCount = deliveryCount;
+    c.lateSamples = lateSamples;
+    c.lateRate = lateRate;
+    c.fit = fit;
+    c.recentConflicts = recentConflicts;
+    c.conflictsAtMs = conflictsAtMs;
+    c.episodeConflicts = episodeConflicts;
+    c.episodeHashMismatches = episodeHashMismatches;
+    c.episodeStartMs = episodeStartMs;
+    c.quarantineUntilMs = quarantineUntilMs;
+    c.quarantineReason = quarantineReason;
     return c;
   }
 
   @Override
   public String toString() {
     return "AgentTrack{state=" + state + ", heartbeats=" + heartbeats + ", missed=" + missedBeats
-        + ", latency=" + Arrays.toString(Arrays.copyOf(latency, latencyCount)) + "}";
+        + ", latency=" + Arrays.toString(Arrays.copyOf(latency, latencyCount))
+        + ", responses=" + responses + ", recentConflicts=" + recentConflicts + "}";
   }
 }

@@ -1,5 +1,6 @@
 package io.resonance.mesh.operators.impedance;
 
+import io.resonance.mesh.operators.coordination.ProcessingFit;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -16,6 +17,10 @@ import org.apache.flink.types.StringValue;
  * <p>Savepoint safety: every value starts with a format byte. A future layout bumps {@link
  * #FORMAT} and keeps a reader for the old one here, so savepoints stay readable without a
  * serializer migration; the {@link Snapshot} only names this class.
+ *
+ * <p>Format 1: heartbeat statistics only. Format 2 appends what responses taught, behind one
+ * presence byte, so an agent that has never answered a command (most beats of most agents) pays
+ * one byte for it. A format-1 value reads as a track without responses.
  */
 public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTrack> {
 
@@ -23,7 +28,9 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
 
   public static final AgentTrackSerializer INSTANCE = new AgentTrackSerializer();
 
-  static final byte FORMAT = 1;
+  static final byte FORMAT = 2;
+
+  static final byte FORMAT_1 = 1;
 
   @Override
   public boolean isImmutableType() {
@@ -84,6 +91,35 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
     out.writeDouble(t.latencyEwma);
     writeRing(t.processing, t.processingPos, t.processingCount, out);
     out.writeDouble(t.processingEwma);
+    // Everything below is only ever set by an accepted response.
+    if (t.responses == 0) {
+      out.writeByte(0);
+      return;
+    }
+    out.writeByte(1);
+    out.writeLong(t.responses);
+    out.writeLong(t.lastResponseMs);
+    out.writeDouble(t.respRoundTripCur);
+    out.writeDouble(t.respOffsetCur);
+    out.writeLong(t.respBucketStartCur);
+    out.writeDouble(t.respRoundTripPrev);
+    out.writeDouble(t.respOffsetPrev);
+    out.writeLong(t.respBucketStartPrev);
+    writeRing(t.delivery, t.deliveryPos, t.deliveryCount, out);
+    out.writeInt(t.lateSamples);
+    out.writeDouble(t.lateRate);
+    out.writeLong(t.fit.n());
+    out.writeDouble(t.fit.meanWeight());
+    out.writeDouble(t.fit.meanMs());
+    out.writeDouble(t.fit.sxx());
+    out.writeDouble(t.fit.sxy());
+    out.writeDouble(t.recentConflicts);
+    out.writeLong(t.conflictsAtMs);
+    out.writeInt(t.episodeConflicts);
+    out.writeInt(t.episodeHashMismatches);
+    out.writeLong(t.episodeStartMs);
+    out.writeLong(t.quarantineUntilMs);
+    StringValue.writeString(t.quarantineReason, out);
   }
 
   private static void writeRing(float[] ring, int pos, int count, DataOutputView out)
@@ -99,7 +135,7 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
   @Override
   public AgentTrack deserialize(DataInputView in) throws IOException {
     byte format = in.readByte();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != FORMAT_1) {
       throw new IOException("unknown AgentTrack format " + format);
     }
     AgentTrack t = new AgentTrack();
@@ -143,6 +179,33 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
       t.processing[i] = in.readFloat();
     }
     t.processingEwma = in.readDouble();
+    if (format == FORMAT_1 || in.readByte() == 0) {
+      return t;
+    }
+    t.responses = in.readLong();
+    t.lastResponseMs = in.readLong();
+    t.respRoundTripCur = in.readDouble();
+    t.respOffsetCur = in.readDouble();
+    t.respBucketStartCur = in.readLong();
+    t.respRoundTripPrev = in.readDouble();
+    t.respOffsetPrev = in.readDouble();
+    t.respBucketStartPrev = in.readLong();
+    t.deliveryCount = in.readByte();
+    t.deliveryPos = in.readByte();
+    for (int i = 0; i < t.deliveryCount; i++) {
+      t.delivery[i] = in.readFloat();
+    }
+    t.lateSamples = in.readInt();
+    t.lateRate = in.readDouble();
+    t.fit = new ProcessingFit(in.readLong(), in.readDouble(), in.readDouble(), in.readDouble(),
+        in.readDouble());
+    t.recentConflicts = in.readDouble();
+    t.conflictsAtMs = in.readLong();
+    t.episodeConflicts = in.readInt();
+    t.episodeHashMismatches = in.readInt();
+    t.episodeStartMs = in.readLong();
+    t.quarantineUntilMs = in.readLong();
+    t.quarantineReason = StringValue.readString(in);
     return t;
   }
 

@@ -18,6 +18,11 @@ import java.util.Objects;
  *     meaningful; a move must pass both thresholds (see {@link ImpedanceTracker})
  * @param retireAfter an OFFLINE agent's state is dropped after this much further silence
  * @param ewmaAlpha weight of the newest sample in the smoothed means
+ * @param conflictHalfLife the recent-conflicts count halves in this much mesh time
+ * @param quarantineThreshold an agent whose recent-conflicts count reaches this is QUARANTINED
+ *     (a CONFLICT answer counts 1, a HASH_MISMATCH 3)
+ * @param quarantinePeriod how long (processing time) a quarantine lasts before the agent returns
+ *     to the state its heartbeats say
  */
 public record ImpedanceSettings(
     Duration expectedBeatInterval,
@@ -27,8 +32,30 @@ public record ImpedanceSettings(
     int scoreChangePoints,
     double scoreChangeRatio,
     Duration retireAfter,
-    double ewmaAlpha)
+    double ewmaAlpha,
+    Duration conflictHalfLife,
+    double quarantineThreshold,
+    Duration quarantinePeriod)
     implements Serializable {
+
+  public static final Duration DEFAULT_CONFLICT_HALF_LIFE = Duration.ofMinutes(10);
+  public static final double DEFAULT_QUARANTINE_THRESHOLD = 3.0;
+  public static final Duration DEFAULT_QUARANTINE_PERIOD = Duration.ofMinutes(10);
+
+  /** The heartbeat settings with the default conflict and quarantine rules. */
+  public ImpedanceSettings(
+      Duration expectedBeatInterval,
+      int missedBeatsForDegraded,
+      Duration offlineAfter,
+      Duration refreshInterval,
+      int scoreChangePoints,
+      double scoreChangeRatio,
+      Duration retireAfter,
+      double ewmaAlpha) {
+    this(expectedBeatInterval, missedBeatsForDegraded, offlineAfter, refreshInterval,
+        scoreChangePoints, scoreChangeRatio, retireAfter, ewmaAlpha, DEFAULT_CONFLICT_HALF_LIFE,
+        DEFAULT_QUARANTINE_THRESHOLD, DEFAULT_QUARANTINE_PERIOD);
+  }
 
   public ImpedanceSettings {
     Objects.requireNonNull(expectedBeatInterval, "expectedBeatInterval");
@@ -50,9 +77,20 @@ public record ImpedanceSettings(
     if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
       throw new IllegalArgumentException("ewmaAlpha must be in (0, 1]");
     }
+    Objects.requireNonNull(conflictHalfLife, "conflictHalfLife");
+    Objects.requireNonNull(quarantinePeriod, "quarantinePeriod");
+    if (conflictHalfLife.toMillis() <= 0 || quarantinePeriod.toMillis() <= 0) {
+      throw new IllegalArgumentException("conflict half-life and quarantine period must be positive");
+    }
+    if (!(quarantineThreshold > 0) || Double.isInfinite(quarantineThreshold)) {
+      throw new IllegalArgumentException("quarantineThreshold must be a positive number");
+    }
   }
 
-  /** The seed's numbers: 5 s beats, DEGRADED after 3 missed, OFFLINE after 30 s, refresh 30 s. */
+  /**
+   * The seed's numbers: 5 s beats, DEGRADED after 3 missed, OFFLINE after 30 s, refresh 30 s;
+   * quarantine at 3 recent conflicts (half-life 10 min) for 10 min.
+   */
   public static ImpedanceSettings defaults() {
     return new ImpedanceSettings(
         Duration.ofSeconds(5),
@@ -74,6 +112,25 @@ public record ImpedanceSettings(
         scoreChangePoints,
         scoreChangeRatio,
         retire,
-        ewmaAlpha);
+        ewmaAlpha,
+        conflictHalfLife,
+        quarantineThreshold,
+        quarantinePeriod);
+  }
+
+  public ImpedanceSettings withQuarantine(
+      Duration halfLife, double threshold, Duration period) {
+    return new ImpedanceSettings(
+        expectedBeatInterval,
+        missedBeatsForDegraded,
+        offlineAfter,
+        refreshInterval,
+        scoreChangePoints,
+        scoreChangeRatio,
+        retireAfter,
+        ewmaAlpha,
+        halfLife,
+        threshold,
+        period);
   }
 }

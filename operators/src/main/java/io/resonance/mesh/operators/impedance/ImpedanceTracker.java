@@ -2,13 +2,21 @@ package io.resonance.mesh.operators.impedance;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.CommandLatency;
+import io.resonance.mesh.avro.ConflictType;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
+import io.resonance.mesh.avro.ProcessingLine;
+import io.resonance.mesh.avro.TrinaryState;
+import io.resonance.mesh.operators.coordination.DelayModel;
+import io.resonance.mesh.operators.coordination.ProcessingFit;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -18,14 +26,15 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
  * Owns the impedance registry entry of every agent (seed part 2.3): keyed by agent id, it turns
- * heartbeats into rolling latency and processing statistics, a clock-offset estimate, a
- * reliability score, an impedance score and an operational state, and emits an {@link
+ * heartbeats (first input) into rolling latency and processing statistics, a clock-offset
+ * estimate, a reliability score, an impedance score and an operational state, learns from the
+ * agent's answers to commands (second input, {@code mesh.responses}), and emits an {@link
  * AgentImpedance} record when that entry changed meaningfully, on every state transition, and at
  * least every {@link ImpedanceSettings#refreshInterval()}.
  *
@@ -36,6 +45,34 @@ import org.apache.flink.util.OutputTag;
  * processing clock, the clock its timers run on, so that "silent for 15 s" means the same thing to
  * the beat that resets it and to the timer that checks it.
  *
+ * <h2>Responses</h2>
+ *
+ * A response is an NTP exchange: {@code t1 = command_sent_at_ms} (mesh clock, the release),
+ * {@code t2 = received_at_ms} and {@code t3 = responded_at_ms} (agent clock), {@code t4} = the
+ * response's element timestamp (mesh clock, its Kafka record timestamp). It gives an offset sample
+ * {@code ((t2 - t1) + (t3 - t4)) / 2} with round trip {@code (t4 - t1) - (t3 - t2)}, which joins
+ * the heartbeat samples in the clock filter (least round trip wins, see {@link
+ * AgentTrack#clockOffsetMs()}), and a delivery delay {@code t2 - t1 - offset}, the one-way time of
+ * a command from release to agent, kept in a ring whose quantiles are the registry's {@code
+ * command_latency} (what a send time needs: commands travel the downlink, heartbeats the uplink).
+ * A TRANSIT answer adds no delivery sample, since the READY that follows repeats its t1 and t2.
+ * Answers that say the command was prepared teach the processing line (processing_ms on
+ * payload_weight) and the late rate (prepared after the agent-clock target). Impossible answers go
+ * to {@link #REJECTED} and touch nothing; answers from an agent without state (never beat, or
+ * retired) are dropped, as there is no registry entry to attach them to.
+ *
+ * <h2>Quarantine</h2>
+ *
+ * Each CONFLICT answer adds 1 to a conflict count that halves every {@link
+ * ImpedanceSettings#conflictHalfLife()} of mesh time; a HASH_MISMATCH adds 3, since a payload
+ * altered on the way is a worse sign than a disagreement. When the count reaches {@link
+ * ImpedanceSettings#quarantineThreshold()} the agent is QUARANTINED at once (a record is emitted
+ * with the reason) for {@link ImpedanceSettings#quarantinePeriod()} of processing time, so routing
+ * sends it nothing new. Heartbeats do not end a quarantine, nor does silence; the single timer
+ * does, at the end of the period: the agent returns to the state its heartbeats say (ACTIVE,
+ * DEGRADED or OFFLINE), with the reason cleared and the conflict count reset to zero, so it is
+ * judged afresh. Conflicts answered during a quarantine do not extend it.
+ *
  * <h2>Emission</h2>
  *
  * A record is written for a new agent, a state transition, a change of class, sector, cluster,
@@ -43,7 +80,11 @@ import org.apache.flink.util.OutputTag;
  * scoreChangeRatio x last emitted score)} (both thresholds must pass: a 10 % move of a score of
  * 20 is noise, and so is 25 points on a score of 900), or when the refresh interval has passed.
  * {@code updated_at_ms} is the mesh time of the emission: the arrival time for a beat, the timer
- * time for a timer.
+ * time for a timer. A response emits on a state change (quarantine), on any CONFLICT answer
+ * (recent_conflicts is what routing can see before a quarantine), on the agent's first answer,
+ * when the delivery ring first holds enough samples for planning, when the processing line first
+ * becomes learned, when it moves the clock offset by {@value #OFFSET_CHANGE_MS} ms or more, and
+ * otherwise under the same score and refresh rules as a beat.
  *
  * <h2>Timers</h2>
  *
@@ -55,11 +96,13 @@ import org.apache.flink.util.OutputTag;
  *
  * <h2>Side outputs</h2>
  *
- * {@link #REJECTED}: heartbeats with impossible values, with the reason; they do not touch state.
+ * {@link #REJECTED}: heartbeats and responses with impossible values, with the reason; they do
+ * not touch state.
  * {@link #RETIRED}: agent ids whose state was dropped after {@link
  * ImpedanceSettings#retireAfter()} offline, so the job can write a tombstone to the registry.
  */
-public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, AgentImpedance> {
+public class ImpedanceTracker
+    extends KeyedCoProcessFunction<String, Heartbeat, AgentResponse, AgentImpedance> {
 
   private static final long serialVersionUID = 1L;
 
@@ -73,6 +116,14 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
 
   public static final OutputTag<String> RETIRED = new OutputTag<>("impedance-retired", Types.STRING);
 
+  /** A correction of the clock offset by this much changes every target sent to the agent. */
+  static final double OFFSET_CHANGE_MS = 5;
+
+  /** A conflict count below this has decayed away: the next conflict starts a new episode. */
+  private static final double EPISODE_FLOOR = 0.5;
+
+  private static final double HASH_MISMATCH_WEIGHT = 3;
+
   private static final OperationalState[] STATES = OperationalState.values();
   private static final AgentClass[] CLASSES = AgentClass.values();
   private static final byte ACTIVE = (byte) OperationalState.ACTIVE.ordinal();
@@ -84,6 +135,7 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
 
   private transient ValueState<AgentTrack> track;
   private transient MeshCodec<Heartbeat> heartbeatCodec;
+  private transient MeshCodec<AgentResponse> responseCodec;
   // Scratch space of this function instance, reused on every beat (see score and toRecord).
   private transient float[] sortScratch;
   private transient float[] selectScratch;
@@ -96,10 +148,16 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
   private transient long offlineMs;
   private transient long refreshMs;
   private transient long retireMs;
+  private transient double halfLifeMs;
+  private transient long quarantineMs;
   private transient Counter heartbeatsAccepted;
   private transient Counter heartbeatsRejected;
   private transient Counter registryRecordsEmitted;
   private transient Counter stateTransitions;
+  private transient Counter responsesAccepted;
+  private transient Counter responsesRejected;
+  private transient Counter responsesOfUnknownAgents;
+  private transient Counter quarantines;
 
   public ImpedanceTracker(ImpedanceSettings settings) {
     this.settings = settings;
@@ -111,21 +169,28 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
         getRuntimeContext()
             .getState(new ValueStateDescriptor<>(STATE_NAME, AgentTrackSerializer.INSTANCE));
     heartbeatCodec = MeshCodec.of(Heartbeat.class);
+    responseCodec = MeshCodec.of(AgentResponse.class);
     sortScratch = new float[AgentTrack.RING];
     selectScratch = new float[AgentTrack.RING];
     expectedBeatMs = settings.expectedBeatInterval().toMillis();
     offlineMs = settings.offlineAfter().toMillis();
     refreshMs = settings.refreshInterval().toMillis();
     retireMs = settings.retireAfter().toMillis();
+    halfLifeMs = settings.conflictHalfLife().toMillis();
+    quarantineMs = settings.quarantinePeriod().toMillis();
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     heartbeatsAccepted = metrics.counter("heartbeatsAccepted");
     heartbeatsRejected = metrics.counter("heartbeatsRejected");
     registryRecordsEmitted = metrics.counter("registryRecordsEmitted");
     stateTransitions = metrics.counter("stateTransitions");
+    responsesAccepted = metrics.counter("responsesAccepted");
+    responsesRejected = metrics.counter("responsesRejected");
+    responsesOfUnknownAgents = metrics.counter("responsesOfUnknownAgents");
+    quarantines = metrics.counter("quarantines");
   }
 
   @Override
-  public void processElement(Heartbeat hb, Context ctx, Collector<AgentImpedance> out)
+  public void processElement1(Heartbeat hb, Context ctx, Collector<AgentImpedance> out)
       throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     Long timestamp = ctx.timestamp();
@@ -179,6 +244,56 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
   }
 
   @Override
+  public void processElement2(AgentResponse r, Context ctx, Collector<AgentImpedance> out)
+      throws Exception {
+    long now = ctx.timerService().currentProcessingTime();
+    Long timestamp = ctx.timestamp();
+    long arrival = timestamp != null ? timestamp : now;
+    String problem = ResponseValidator.problem(r, arrival);
+    if (problem != null) {
+      responsesRejected.inc();
+      ctx.output(REJECTED, deadLetter(r, problem, arrival));
+      return;
+    }
+    AgentTrack t = track.value();
+    if (t == null) {
+      responsesOfUnknownAgents.inc();
+      return;
+    }
+    responsesAccepted.inc();
+
+    boolean first = t.responses == 0;
+    double offsetBefore = t.clockOffsetMs();
+    boolean latencyUsableBefore = t.deliveryCount >= DelayModel.MIN_COMMAND_LATENCY_SAMPLES;
+    boolean fitLearnedBefore = t.fit.isLearned();
+    t.responses++;
+    t.lastResponseMs = Math.max(t.lastResponseMs, arrival);
+    absorbExchange(t, r, arrival);
+    absorbPreparation(t, r);
+    byte before = t.state;
+    absorbConflict(t, r, arrival, now);
+    boolean transition = before != t.state;
+    if (transition) {
+      stateTransitions.inc();
+    }
+
+    int score = score(t);
+    if (transition
+        || first
+        || r.getState() == TrinaryState.CONFLICT
+        || (!latencyUsableBefore
+            && t.deliveryCount >= DelayModel.MIN_COMMAND_LATENCY_SAMPLES)
+        || (!fitLearnedBefore && t.fit.isLearned())
+        || Math.abs(t.clockOffsetMs() - offsetBefore) >= OFFSET_CHANGE_MS
+        || scoreMoved(t.lastEmittedScore, score)
+        || now - t.lastEmittedProcMs >= refreshMs) {
+      emit(t, toRecord(ctx.getCurrentKey(), t, arrival, score), now, out);
+    }
+    arm(ctx, t);
+    track.update(t);
+  }
+
+  @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<AgentImpedance> out)
       throws Exception {
     AgentTrack t = track.value();
@@ -200,6 +315,9 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       return;
     }
     byte before = t.state;
+    if (t.state == QUARANTINED && timestamp >= t.quarantineUntilMs) {
+      liftQuarantine(t);
+    }
     if (t.state != QUARANTINED) {
       if (silence >= offline) {
         t.state = OFFLINE;
@@ -316,6 +434,106 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     }
   }
 
+  /**
+   * The NTP sample of one exchange (see the class comment). The delivery delay is taken against
+   * the filtered offset, not this exchange's own: the exchange's offset assumes a symmetric path
+   * and would report every delivery as exactly half its round trip, hiding the asymmetry that
+   * the filtered offset, chosen from the least-queued exchange, can still show.
+   */
+  private void absorbExchange(AgentTrack t, AgentResponse r, long arrival) {
+    long t1 = r.getCommandSentAtMs();
+    long t2 = r.getReceivedAtMs();
+    long t3 = r.getRespondedAtMs();
+    double offset = ((t2 - t1) + (t3 - arrival)) / 2.0;
+    // Within the validator's tolerance a round trip may come out slightly negative: it is as good
+    // as a round trip can be.
+    double roundTrip = Math.max(0, (arrival - t1) - (t3 - t2));
+    t.addResponseClockSample(offset, roundTrip, arrival);
+    if (r.getState() != TrinaryState.TRANSIT) {
+      double delivery = t2 - t1 - t.clockOffsetMs();
+      t.addDelivery((float) Math.max(0, delivery));
+    }
+  }
+
+  /** Only an answer from a prepared command says how long preparing took, and whether in time. */
+  private void absorbPreparation(AgentTrack t, AgentResponse r) {
+    long prepared = r.getPreparedAtMs();
+    if (prepared <= 0) {
+      return;
+    }
+    t.fit = t.fit.add(r.getPayloadWeight(), r.getProcessingMs());
+    long target = r.getTargetArrivalAgentMs();
+    if (target > 0) {
+      double late = prepared > target ? 1 : 0;
+      t.lateRate = t.lateSamples == 0 ? late
+          : t.lateRate + settings.ewmaAlpha() * (late - t.lateRate);
+      if (t.lateSamples < Integer.MAX_VALUE) {
+        t.lateSamples++;
+      }
+    }
+  }
+
+  private void absorbConflict(AgentTrack t, AgentResponse r, long arrival, long now) {
+    if (r.getState() != TrinaryState.CONFLICT) {
+      return;
+    }
+    t.recentConflicts = decayedConflicts(t, arrival);
+    t.conflictsAtMs = Math.max(t.conflictsAtMs, arrival);
+    if (t.recentConflicts < EPISODE_FLOOR) {
+      t.episodeConflicts = 0;
+      t.episodeHashMismatches = 0;
+      t.episodeStartMs = arrival;
+    }
+    boolean hashMismatch =
+        r.getConflict() != null && r.getConflict().getType() == ConflictType.HASH_MISMATCH;
+    t.recentConflicts += hashMismatch ? HASH_MISMATCH_WEIGHT : 1;
+    t.episodeConflicts++;
+    if (hashMismatch) {
+      t.episodeHashMismatches++;
+    }
+    if (t.state != QUARANTINED && t.recentConflicts >= settings.quarantineThreshold()) {
+      t.state = QUARANTINED;
+      t.quarantineUntilMs = now + quarantineMs;
+      t.quarantineReason = quarantineReason(t);
+      quarantines.inc();
+    }
+  }
+
+  /** The conflict count as it stands at mesh time {@code atMs}; it never grows backwards. */
+  private double decayedConflicts(AgentTrack t, long atMs) {
+    if (t.recentConflicts == 0 || atMs <= t.conflictsAtMs) {
+      return t.recentConflicts;
+    }
+    return t.recentConflicts * Math.pow(0.5, (atMs - t.conflictsAtMs) / halfLifeMs);
+  }
+
+  private String quarantineReason(AgentTrack t) {
+    return String.format(java.util.Locale.ROOT,
+        "%d CONFLICT %s (%d HASH_MISMATCH) since %s: recent conflicts %.1f reached %.1f"
+            + " (half-life %s)",
+        t.episodeConflicts, t.episodeConflicts == 1 ? "answer" : "answers",
+        t.episodeHashMismatches, Instant.ofEpochMilli(t.episodeStartMs),
+        t.recentConflicts, settings.quarantineThreshold(),
+        humanDuration(settings.conflictHalfLife().toMillis()));
+  }
+
+  private static String humanDuration(long ms) {
+    if (ms % 60_000 == 0) {
+      return ms / 60_000 + " min";
+    }
+    return ms % 1_000 == 0 ? ms / 1_000 + " s" : ms + " ms";
+  }
+
+  /** The agent is judged afresh: its state comes from its heartbeats again (see onTimer). */
+  private static void liftQuarantine(AgentTrack t) {
+    t.state = ACTIVE;
+    t.quarantineUntilMs = 0;
+    t.quarantineReason = "";
+    t.recentConflicts = 0;
+    t.episodeConflicts = 0;
+    t.episodeHashMismatches = 0;
+  }
+
   private static int queueDepth(AgentTrack t) {
     return (int) Math.round(t.queueDepthEwma);
   }
@@ -340,6 +558,8 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       due = Math.min(due, Math.min(t.lastSeenProcMs + degradedAfterMs(t), offline));
     } else if (t.state == DEGRADED) {
       due = Math.min(due, offline);
+    } else if (t.state == QUARANTINED) {
+      due = Math.min(due, Math.min(t.quarantineUntilMs, offline + retireMs));
     } else {
       due = Math.min(due, offline + retireMs);
     }
@@ -405,6 +625,20 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
     r.setContextHash(t.contextHash);
     r.setQuarantineReason("");
     r.setCapabilities(Arrays.asList(t.capabilities));
+    if (t.responses > 0) {
+      int d = t.deliveryCount;
+      System.arraycopy(t.delivery, 0, sortScratch, 0, d);
+      Arrays.sort(sortScratch, 0, d);
+      r.setCommandLatency(new CommandLatency(d, percentile(sortScratch, d, 0.50),
+          percentile(sortScratch, d, 0.90), percentile(sortScratch, d, 0.99), t.lateRate));
+    }
+    ProcessingFit fit = t.fit;
+    if (fit.n() > 0) {
+      r.setProcessingFit(
+          new ProcessingLine(fit.n(), fit.meanWeight(), fit.meanMs(), fit.sxx(), fit.sxy()));
+    }
+    r.setRecentConflicts(decayedConflicts(t, updatedAt));
+    r.setQuarantineReason(t.quarantineReason);
     r.setUpdatedAtMs(updatedAt);
     return r;
   }
@@ -474,6 +708,26 @@ public class ImpedanceTracker extends KeyedProcessFunction<String, Heartbeat, Ag
       squares += d * d;
     }
     return Math.sqrt(squares / n) / mean;
+  }
+
+  private DeadLetter deadLetter(AgentResponse response, String reason, long at) {
+    DeadLetter d = new DeadLetter();
+    d.setSourceTopic(MeshTopics.RESPONSES);
+    d.setPartition(-1);
+    d.setOffset(-1L);
+    String id = response.getAgentId();
+    d.setKey(id == null || id.isEmpty() ? null
+        : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
+    try {
+      d.setValue(ByteBuffer.wrap(responseCodec.encode(response)));
+      d.setReason(reason);
+    } catch (IllegalArgumentException e) {
+      d.setValue(null);
+      d.setReason(reason + "; not re-encodable: " + e.getMessage());
+    }
+    d.setStage(STAGE);
+    d.setRejectedAtMs(at);
+    return d;
   }
 
   private DeadLetter deadLetter(Heartbeat hb, String reason, long at) {

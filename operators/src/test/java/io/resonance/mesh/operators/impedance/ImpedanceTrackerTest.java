@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
@@ -22,9 +23,9 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +43,8 @@ class ImpedanceTrackerTest {
           Duration.ofSeconds(5), 3, Duration.ofSeconds(30), Duration.ofSeconds(30), 0, 0,
           Duration.ofHours(24), 0.2);
 
-  private KeyedOneInputStreamOperatorTestHarness<String, Heartbeat, AgentImpedance> harness;
+  private KeyedTwoInputStreamOperatorTestHarness<String, Heartbeat, AgentResponse, AgentImpedance>
+      harness;
 
   @AfterEach
   void close() throws Exception {
@@ -51,12 +53,13 @@ class ImpedanceTrackerTest {
     }
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Heartbeat, AgentImpedance> open(
-      ImpedanceSettings settings, OperatorSubtaskState restoreFrom) throws Exception {
+  static KeyedTwoInputStreamOperatorTestHarness<String, Heartbeat, AgentResponse, AgentImpedance>
+      open(ImpedanceSettings settings, OperatorSubtaskState restoreFrom) throws Exception {
     var h =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new ImpedanceTracker(settings)),
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new ImpedanceTracker(settings)),
             Heartbeat::getAgentId,
+            AgentResponse::getAgentId,
             Types.STRING);
     h.setStateBackend(new EmbeddedRocksDBStateBackend());
     if (restoreFrom != null) {
@@ -69,7 +72,7 @@ class ImpedanceTrackerTest {
   /** The beat arrives on the mesh clock and is processed at the same instant. */
   private void send(Heartbeat hb, long arrivalMs) throws Exception {
     harness.setProcessingTime(arrivalMs);
-    harness.processElement(hb, arrivalMs);
+    harness.processElement1(hb, arrivalMs);
   }
 
   /** Keys with tracker state; the harness's numKeyedStateEntries() only counts heap state. */
@@ -183,7 +186,7 @@ class ImpedanceTrackerTest {
       Heartbeat hb = beat("agent-1", i, T0 + i * 10L);
       hb.setSentAtMs(T0 - 60 * S + i * 5 * S);
       harness.setProcessingTime(T0 + i * 12 * S);
-      harness.processElement(hb, T0 + i * 10L);
+      harness.processElement1(hb, T0 + i * 10L);
     }
     assertThat(emitted()).extracting(AgentImpedance::getOperationalState)
         .containsOnly(OperationalState.ACTIVE);
@@ -253,8 +256,8 @@ class ImpedanceTrackerTest {
     for (int i = 0; i < 20; i++) {
       long at = T0 + i * 5 * S;
       harness.setProcessingTime(at);
-      harness.processElement(beat("steady", i, at, 50), at);
-      harness.processElement(beat("jittery", i, at, i % 2 == 0 ? 10 : 90), at);
+      harness.processElement1(beat("steady", i, at, 50), at);
+      harness.processElement1(beat("jittery", i, at, i % 2 == 0 ? 10 : 90), at);
     }
     AgentImpedance steady = lastOf("steady");
     AgentImpedance jittery = lastOf("jittery");
