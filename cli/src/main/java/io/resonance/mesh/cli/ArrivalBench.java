@@ -124,8 +124,9 @@ final class ArrivalBench {
       StreamExecutionEnvironment env = mesh.flink(0, 2);
       MeshEnvironment.configure(env, options);
       new ImpedanceJob(options).build(env);
+      JobClient impedance = env.executeAsync(ImpedanceJob.NAME);
       new CoordinationJob(options).build(env);
-      JobClient job = env.executeAsync("resonance-mesh-arrival-bench");
+      JobClient coordination = env.executeAsync(CoordinationJob.NAME);
 
       int truthCapacity = agents * (rounds + 2);
       try (FleetSimulator fleet = FleetSimulator.builder()
@@ -203,7 +204,8 @@ final class ArrivalBench {
         }
 
         Release release = measureRelease(mesh.bootstrapServers(), producer, registry);
-        job.cancel().get(60, TimeUnit.SECONDS);
+        coordination.cancel().get(60, TimeUnit.SECONDS);
+        impedance.cancel().get(60, TimeUnit.SECONDS);
         report(scores, oursDecisions, release, baselineWorstLate.get());
       }
     }
@@ -424,13 +426,11 @@ final class ArrivalBench {
       consumer.seekToBeginning(parts);
     }
 
-    /** Reads what arrived since the last call. */
+    /** Reads up to the end offsets as of this call (the registry never stops growing). */
     Map<String, AgentImpedance> refresh() {
-      int empty = 0;
-      while (empty < 2) {
-        var records = consumer.poll(Duration.ofMillis(100));
-        empty = records.isEmpty() ? empty + 1 : 0;
-        for (ConsumerRecord<String, byte[]> r : records) {
+      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           if (r.value() == null) {
             latest.remove(r.key());
             continue;

@@ -33,8 +33,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *       receipt.
  * </ul>
  *
- * An agent acts on receipt when {@code target_arrival_agent_ms} is 0: the simulator's hold ends at
- * once.
+ * Both commands carry the planning time as {@code target_arrival_agent_ms}: a hold that is over
+ * before the command lands, so the agent acts as soon as it is prepared.
  */
 final class BaselineDispatch {
 
@@ -86,7 +86,7 @@ final class BaselineDispatch {
           .setTargetArrivalMs(targetMs)
           .setArrivalWindowStartMs(targetMs - 10)
           .setArrivalWindowEndMs(targetMs + 10)
-          .setTargetArrivalAgentMs(0)
+          .setTargetArrivalAgentMs(nowMs)
           .setExpiresAtMs(nowMs + ttlMs)
           .setLeadMs(lead)
           .setNetworkMs(a.getLatencyMs())

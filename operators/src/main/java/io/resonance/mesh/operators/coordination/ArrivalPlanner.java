@@ -219,7 +219,25 @@ public final class ArrivalPlanner {
     return ownShare * own + (1 - ownShare) * prior;
   }
 
-  private static long agentClock(long meshMs, DelayModel m) {
-    return meshMs + Math.round(m.clockOffsetMs());
+  /**
+   * T on the agent's clock, corrected by the estimated offset only when the estimate stands out
+   * from its own uncertainty. An offset is measured from one-way exchanges, and the exchange with
+   * the least round trip still carries half the asymmetry of its two legs; with a latency median
+   * {@code p50} and coefficient of variation {@code drift}, that is about {@code p50 x drift / 2}.
+   * Most fleets discipline their clocks (NTP, chrony) to within a few ms, far better than that on
+   * a slow or jittery link, so an estimate within two of those uncertainties of zero says "no
+   * measurable offset" and the agent's own clock is trusted; a larger one is a real offset and is
+   * corrected. An agent without samples is not corrected at all.
+   */
+  static long agentClock(long meshMs, DelayModel m) {
+    return meshMs + Math.round(correctedOffsetMs(m));
+  }
+
+  static double correctedOffsetMs(DelayModel m) {
+    if (m.latencySamples() == 0) {
+      return 0;
+    }
+    double uncertainty = m.latencyP50Ms() * Math.max(0, m.drift()) / 2;
+    return Math.abs(m.clockOffsetMs()) > 2 * uncertainty ? m.clockOffsetMs() : 0;
   }
 }

@@ -39,7 +39,8 @@ public record ImpedanceSettings(
     implements Serializable {
 
   public static final Duration DEFAULT_CONFLICT_HALF_LIFE = Duration.ofMinutes(10);
-  public static final double DEFAULT_QUARANTINE_THRESHOLD = 3.0;
+  /** Three conflicts within about five minutes (each decays with the half-life). */
+  public static final double DEFAULT_QUARANTINE_THRESHOLD = 2.5;
   public static final Duration DEFAULT_QUARANTINE_PERIOD = Duration.ofMinutes(10);
 
   /** The heartbeat settings with the default conflict and quarantine rules. */

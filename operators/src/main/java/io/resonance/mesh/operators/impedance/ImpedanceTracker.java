@@ -623,7 +623,6 @@ public class ImpedanceTracker
     r.setDriftCoefficient(drift);
     r.setOperationalState(STATES[t.state]);
     r.setContextHash(t.contextHash);
-    r.setQuarantineReason("");
     r.setCapabilities(Arrays.asList(t.capabilities));
     if (t.responses > 0) {
       int d = t.deliveryCount;

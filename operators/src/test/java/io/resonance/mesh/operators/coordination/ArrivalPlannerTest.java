@@ -281,6 +281,23 @@ class ArrivalPlannerTest {
     assertThat(ArrivalPlanner.quantileOf(10, 30, 40, 60)).isEqualTo(0.5);
   }
 
+  @Test
+  void anOffsetWithinItsMeasurementUncertaintyIsNotCorrectedALargerOneIs() {
+    // p50 40 ms with a CV of 0.3: one exchange's asymmetry is about 6 ms, so 12 ms is the bar.
+    DelayModel small = withOffset(8);
+    DelayModel large = withOffset(-45);
+
+    assertThat(ArrivalPlanner.correctedOffsetMs(small)).isZero();
+    assertThat(ArrivalPlanner.plan(small, atT(), NOW_MS).targetArrivalAgentMs()).isEqualTo(T);
+    assertThat(ArrivalPlanner.correctedOffsetMs(large)).isEqualTo(-45.0);
+    assertThat(ArrivalPlanner.plan(large, atT(), NOW_MS).targetArrivalAgentMs()).isEqualTo(T - 45);
+  }
+
+  private static DelayModel withOffset(double offsetMs) {
+    return new DelayModel(AgentClass.E, OperationalState.ACTIVE, 32, 40, 60, 80, 32, 20, 26,
+        ProcessingFit.EMPTY, 0, 0.3, 1, offsetMs, java.util.Set.of());
+  }
+
   private static ArrivalDemand weighing(double weight) {
     return new ArrivalDemand(T, T, T, 0.95, weight, java.util.List.of(), EXPIRES);
   }

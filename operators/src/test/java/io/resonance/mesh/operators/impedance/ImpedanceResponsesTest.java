@@ -199,23 +199,23 @@ class ImpedanceResponsesTest {
   void repeatedConflictsQuarantineAtOnceAndTheTimerLiftsItAfterThePeriod() throws Exception {
     harness = open(ImpedanceSettings.defaults());
     send(beat("agent-1", 0, T0), T0);
-    ResponseFixtures fourth = null;
-    for (int k = 1; k <= 4; k++) {
-      fourth = exchange(T0 + k * S).path(10, 0, 10).conflict(ConflictType.DATA_CONTRADICTION);
-      answer(fourth);
-      if (k == 3) {
-        // 1 + 1 + 1, each decayed a little for the second or two since: just under 3.
+    ResponseFixtures third = null;
+    for (int k = 1; k <= 3; k++) {
+      third = exchange(T0 + k * S).path(10, 0, 10).conflict(ConflictType.DATA_CONTRADICTION);
+      answer(third);
+      if (k == 2) {
+        // 1 + 1, the first decayed a little: under 2.5.
         assertThat(last().getOperationalState()).isEqualTo(OperationalState.ACTIVE);
       }
     }
-    long quarantinedAt = fourth.arrivalMs();
+    long quarantinedAt = third.arrivalMs();
     AgentImpedance q = last();
     assertThat(q.getOperationalState()).isEqualTo(OperationalState.QUARANTINED);
     assertThat(q.getUpdatedAtMs()).isEqualTo(quarantinedAt);
-    assertThat(q.getRecentConflicts()).isCloseTo(4.0, within(0.01));
+    assertThat(q.getRecentConflicts()).isCloseTo(3.0, within(0.01));
     assertThat(q.getQuarantineReason())
-        .isEqualTo("4 CONFLICT answers (0 HASH_MISMATCH) since 2026-11-02T09:00:01.020Z:"
-            + " recent conflicts 4.0 reached 3.0 (half-life 10 min)");
+        .isEqualTo("3 CONFLICT answers (0 HASH_MISMATCH) since 2026-11-02T09:00:01.020Z:"
+            + " recent conflicts 3.0 reached 2.5 (half-life 10 min)");
     assertThat(DelayModel.fromRegistry(q).state()).isEqualTo(OperationalState.QUARANTINED);
 
     // The agent keeps beating: beats do not end the quarantine.
