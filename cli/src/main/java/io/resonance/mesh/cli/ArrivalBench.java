@@ -108,6 +108,9 @@ final class ArrivalBench {
     int groups;
     int groupsSucceeded;
     final List<Double> roundHitRates = new ArrayList<>();
+    /** Per class: targets, hits, prepared after T, and the signed errors. */
+    final Map<AgentClass, long[]> byClass = new EnumMap<>(AgentClass.class);
+    final Map<AgentClass, List<Double>> signedByClass = new EnumMap<>(AgentClass.class);
   }
 
   private record Group(String requestId, long targetMs, List<String> agentIds) {}
@@ -194,7 +197,7 @@ final class ArrivalBench {
             t.join(10_000);
           }
           for (Policy p : Policy.values()) {
-            scoreRound(fleet, groups.get(p), scores.get(p));
+            scoreRound(fleet, groups.get(p), scores.get(p), now);
           }
           out.printf(Locale.ROOT, "  round %d/%d (%.0f s): hit rate ours %.3f, seed %.3f,"
                   + " naive %.3f%n", round + 1, rounds, since(t0),
@@ -248,7 +251,8 @@ final class ArrivalBench {
     }
   }
 
-  private static void scoreRound(FleetSimulator fleet, List<Group> groups, Score s) {
+  private static void scoreRound(FleetSimulator fleet, List<Group> groups, Score s,
+      Map<String, AgentImpedance> registry) {
     long roundTargets = 0;
     long roundHits = 0;
     for (Group g : groups) {
@@ -262,8 +266,16 @@ final class ArrivalBench {
         }
         double error = Math.abs(ready - g.targetMs());
         s.absErrors.add(error);
+        AgentClass c = registry.get(agentId).getAgentClass();
+        long[] k = s.byClass.computeIfAbsent(c, x -> new long[3]);
+        k[0]++;
+        if (truth.preparedHostMs() > g.targetMs()) {
+          k[2]++;
+        }
+        s.signedByClass.computeIfAbsent(c, x -> new ArrayList<>()).add(ready - g.targetMs());
         if (error <= ArrivalDemand.POINT_TOLERANCE_MS) {
           hits++;
+          k[1]++;
         }
       }
       s.targets += g.agentIds().size();
@@ -334,6 +346,21 @@ final class ArrivalBench {
       out.printf(Locale.ROOT, "%-6s  %7d  %8.4f  %9.1f %6.1f %9.1f  %11d  %7d  %4d/%d%n",
           p.name().toLowerCase(Locale.ROOT), s.targets, rate(s.hits, s.targets), q[0], q[1], q[2],
           s.neverReady, s.skipped, s.groupsSucceeded, s.groups);
+    }
+    out.println("by class (hit rate, signed error p10/p50/p90 ms, prepared after T):");
+    for (Policy p : Policy.values()) {
+      Score sc = scores.get(p);
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-6s",
+          p.name().toLowerCase(Locale.ROOT)));
+      for (var e : sc.byClass.entrySet()) {
+        long[] k = e.getValue();
+        double[] signed = sc.signedByClass.get(e.getKey()).stream()
+            .mapToDouble(Double::doubleValue).sorted().toArray();
+        line.append(String.format(Locale.ROOT, "  %s %.2f %+.0f/%+.0f/%+.0f late %.2f",
+            e.getKey(), rate(k[1], k[0]), percentile(signed, 0.1), percentile(signed, 0.5),
+            percentile(signed, 0.9), rate(k[2], k[0])));
+      }
+      out.println(line);
     }
     long proceed = oursDecisions.values().stream().filter(d -> d == QuorumDecision.PROCEED).count();
     out.printf(Locale.ROOT, "ours, by the mesh's own gather: %d of %d groups PROCEED%n", proceed,

@@ -139,10 +139,12 @@ public final class CoordinationJob {
         .keyBy(releaser.keySelector())
         .process(releaser)
         .uid(ScheduleReleaser.UID)
-        .name(ScheduleReleaser.NAME);
+        .name(ScheduleReleaser.NAME)
+        // A released command must leave now, not when a network buffer fills (100 ms by default).
+        .setBufferTimeout(0);
     // Keyed by agent id with Kafka's default partitioner: MeshPartitions.partitionFor gives
     // every agent the one partition it has to read.
-    released.sinkTo(kafka.sink(new AvroRecordSerializer<>(
+    released.sinkTo(kafka.promptSink(new AvroRecordSerializer<>(
             options.get(MeshJobOptions.SCHEDULES_TOPIC), ScheduledCommand.class,
             ScheduledCommand::getAgentId, true)))
         .uid("schedules-sink")

@@ -56,6 +56,21 @@ public final class MeshKafka {
         .build();
   }
 
+  /**
+   * A sink for records whose timing is the point (released commands): the producer sends at
+   * once instead of lingering to fill batches.
+   */
+  public <T> KafkaSink<T> promptSink(KafkaRecordSerializationSchema<T> serializer) {
+    Properties props = producerProperties();
+    props.setProperty("linger.ms", "0");
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(options.get(MeshJobOptions.BOOTSTRAP_SERVERS))
+        .setKafkaProducerConfig(props)
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+
   public KafkaSink<DeadLetter> deadLetterSink() {
     return sink(new DeadLetterSerializer(options.get(MeshJobOptions.DLQ_TOPIC)));
   }

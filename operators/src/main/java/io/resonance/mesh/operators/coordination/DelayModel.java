@@ -81,8 +81,8 @@ public record DelayModel(
    * <p>Latency: a command travels the downlink, from its release to the agent, and that is the
    * delay a send time must cover; the entry's {@code command_latency} measured exactly that from
    * the agent's answers, so with at least {@link #MIN_COMMAND_LATENCY_SAMPLES} deliveries its
-   * quantiles are used, with its sample count. Otherwise the heartbeat quantiles (the uplink,
-   * the best stand-in there is): the entry does not say how many samples are in that ring, so
+   * quantiles are used, with its sample count; fewer are blended in by their share of that.
+   * Otherwise the heartbeat quantiles (the uplink, the best stand-in there is): the entry does not say how many samples are in that ring, so
    * they are taken to be its heartbeats, capped at the tracker's ring.
    *
    * <p>Processing samples are taken to be as many as the heartbeat latency samples when the
@@ -97,11 +97,17 @@ public record DelayModel(
     double p90 = entry.getLatencyP90Ms();
     double p99 = entry.getLatencyP99Ms();
     CommandLatency commands = entry.getCommandLatency();
-    if (commands != null && commands.getSamples() >= MIN_COMMAND_LATENCY_SAMPLES) {
-      latencySamples = commands.getSamples();
-      p50 = commands.getP50Ms();
-      p90 = commands.getP90Ms();
-      p99 = commands.getP99Ms();
+    if (commands != null && commands.getSamples() > 0) {
+      // Heartbeats never cross the release path (Flink buffers, the producer, the agent's fetch),
+      // so their quantiles are short of a command's by a steady amount; each delivery moves the
+      // prediction an eighth of the way, and eight replace the heartbeats outright.
+      double w = Math.min(1.0, commands.getSamples() / (double) MIN_COMMAND_LATENCY_SAMPLES);
+      p50 = w * commands.getP50Ms() + (1 - w) * p50;
+      p90 = w * commands.getP90Ms() + (1 - w) * p90;
+      p99 = w * commands.getP99Ms() + (1 - w) * p99;
+      if (commands.getSamples() >= MIN_COMMAND_LATENCY_SAMPLES) {
+        latencySamples = commands.getSamples();
+      }
     }
     ProcessingFit processingFit = fit;
     ProcessingLine line = entry.getProcessingFit();

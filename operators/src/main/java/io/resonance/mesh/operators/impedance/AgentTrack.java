@@ -117,7 +117,12 @@ public final class AgentTrack {
   }
 
   /** Feeds one (arrival - sent_at) sample and, when present, the agent's rtt into the filter. */
-  void addClockSample(double rawOneWay, double rttOrNaN) {
+  /**
+   * @param rawOneWay this beat's {@code arrival - sent_at}, for the floor
+   * @param rttOrNaN the round trip the beat reports, which is its predecessor's
+   * @param rttTripOneWay the predecessor's {@code arrival - sent_at}, NaN when it was not seen
+   */
+  void addClockSample(double rawOneWay, double rttOrNaN, double rttTripOneWay) {
     if (clockSamples >= CLOCK_BUCKET) {
       floorPrev = floorCur;
       bestRttPrev = bestRttCur;
@@ -128,10 +133,10 @@ public final class AgentTrack {
     }
     clockSamples++;
     floorCur = Math.min(floorCur, rawOneWay);
-    if (!Double.isNaN(rttOrNaN) && rttOrNaN < bestRttCur) {
+    if (!Double.isNaN(rttOrNaN) && !Double.isNaN(rttTripOneWay) && rttOrNaN < bestRttCur) {
       bestRttCur = rttOrNaN;
       // agent clock - mesh clock = one-way latency - (arrival - sent_at); latency ~ rtt / 2.
-      offsetAtBestRttCur = rttOrNaN / 2 - rawOneWay;
+      offsetAtBestRttCur = rttOrNaN / 2 - rttTripOneWay;
     }
   }
 

@@ -210,8 +210,11 @@ public class ImpedanceTracker
       t.intervalMs = expectedBeatMs;
     }
     boolean identityChanged = absorbIdentity(t, hb) && !fresh;
+    // The rtt a beat reports is its predecessor's: pair it with that beat's one-way stamps.
+    double previousOneWay = !fresh && t.lastSequence == hb.getSequence() - 1
+        ? t.lastArrivalMs - t.lastSentAtMs : Double.NaN;
     absorbSequence(t, hb.getSequence(), hb.getSentAtMs());
-    absorbTiming(t, hb, arrival);
+    absorbTiming(t, hb, arrival, previousOneWay);
     // The queue depth is a sample of a quantity that moves every few milliseconds; the score
     // should rank sustained load, so it sees the smoothed depth, and a one-beat spike neither
     // re-routes work nor writes a registry record.
@@ -414,18 +417,20 @@ public class ImpedanceTracker
    * {@code arrival - sent_at} corrected by the estimated offset, which is only as good as the
    * offset estimate.
    *
-   * <p>Offset (agent clock minus mesh clock): {@code arrival - sent_at = latency - offset}. With
-   * rtt, each beat gives {@code offset ~ rtt/2 - (arrival - sent_at)}, and the sample with the
-   * smallest rtt is trusted (NTP's rule: the shortest round trip has the least queueing, so the
+   * <p>Offset (agent clock minus mesh clock): {@code arrival - sent_at = latency - offset}. The rtt
+   * a beat carries is that of the agent's previous send, so it is paired with the previous beat's
+   * stamps: {@code offset ~ rtt/2 - (previous arrival - previous sent_at)} (pairing it with the
+   * current beat's would mix two different trips and bias the offset low by about half the
+   * latency), and the sample with the smallest rtt is trusted (NTP's rule: the shortest round trip has the least queueing, so the
    * least asymmetry). Without rtt only {@code min(arrival - sent_at) = min latency - offset} is
    * observable, and the offset is reported as {@code -min(arrival - sent_at)}: latency and offset
    * cannot be separated from one-way samples, so latencies are then latencies above the floor.
    * Both filters slide over the last 32 to 64 beats so a re-synced clock is followed.
    */
-  private void absorbTiming(AgentTrack t, Heartbeat hb, long arrival) {
+  private void absorbTiming(AgentTrack t, Heartbeat hb, long arrival, double previousOneWay) {
     double raw = arrival - hb.getSentAtMs();
     Double rtt = hb.getLinkRttMs();
-    t.addClockSample(raw, rtt == null ? Double.NaN : rtt);
+    t.addClockSample(raw, rtt == null ? Double.NaN : rtt, previousOneWay);
     double sample = rtt != null ? rtt / 2 : Math.max(0, raw + t.clockOffsetMs());
     t.addLatency((float) sample, settings.ewmaAlpha());
     Double processing = hb.getProcessingMs();

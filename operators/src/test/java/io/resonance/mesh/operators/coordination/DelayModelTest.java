@@ -65,10 +65,11 @@ class DelayModelTest {
   }
 
   @Test
-  void fewerThanEightDeliveriesAreNotEnoughToReplaceTheHeartbeatQuantiles() {
-    DelayModel m = DelayModel.fromRegistry(entry().setCommandLatency(commands(7)).build());
+  void fewerThanEightDeliveriesMoveTheHeartbeatQuantilesByTheirShare() {
+    DelayModel m = DelayModel.fromRegistry(entry().setCommandLatency(commands(2)).build());
     assertThat(m.latencySamples()).isEqualTo(32);
-    assertThat(m.latencyP90Ms()).isEqualTo(20);
+    assertThat(m.latencyP50Ms()).isEqualTo(0.75 * 10 + 0.25 * 110);
+    assertThat(m.latencyP90Ms()).isEqualTo(0.75 * 20 + 0.25 * 190);
   }
 
   @Test

@@ -31,8 +31,8 @@ class AgentTrackSerializerTest {
     t.lastEmittedProcMs = 1_699_999_990_000L;
     t.lastEmittedScore = 212;
     t.timerAtMs = 1_700_000_015_000L;
-    t.addClockSample(-970, 40);
-    t.addClockSample(-980, Double.NaN);
+    t.addClockSample(-970, 40, -970);
+    t.addClockSample(-980, Double.NaN, -970);
     t.addLatency(20f, 0.2);
     t.addLatency(30f, 0.2);
     t.addProcessing(12f, 0.2);

@@ -111,13 +111,16 @@ class ImpedanceResponsesTest {
   @Test
   void theLeastRoundTripWinsBetweenHeartbeatAndResponseSamples() throws Exception {
     harness = open(EVERY_EVENT);
-    // agent-1 reports an rtt of 40 ms, but this beat took 60 ms one way: offset reads 960.
-    Heartbeat skewed = beat("agent-1", 0, T0, 60);
+    // agent-1's first beat took 60 ms one way; the next reports that trip's rtt as 40 ms, so the
+    // pair reads an offset of 960.
+    send(beat("agent-1", 0, T0 - 5 * S, 60), T0 - 5 * S);
+    Heartbeat skewed = beat("agent-1", 1, T0, 60);
     skewed.setLinkRttMs(40.0);
     send(skewed, T0);
     assertThat(lastOf("agent-1").getClockOffsetMs()).isEqualTo(960.0);
     // agent-2's beats are exact (rtt 40, 20 ms each way): offset 1,000.
-    send(beat("agent-2", 0, T0), T0);
+    send(beat("agent-2", 0, T0 - 5 * S), T0 - 5 * S);
+    send(beat("agent-2", 1, T0), T0);
 
     // A 20 ms round trip beats agent-1's 40 ms rtt and corrects it.
     answer(exchange(T0 + S).path(10, 50, 10));

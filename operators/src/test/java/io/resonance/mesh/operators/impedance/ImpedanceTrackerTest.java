@@ -116,7 +116,11 @@ class ImpedanceTrackerTest {
     assertThat(r.getHeartbeats()).isEqualTo(10);
     assertThat(r.getMissedBeats()).isEqualTo(1);
     assertThat(r.getReliabilityScore()).isCloseTo(10.0 / 11, within(1e-9));
-    assertThat(r.getClockOffsetMs()).isEqualTo(1_000.0);
+    // The fixture reports each beat's own latency as its rtt while the tracker pairs a beat's
+    // rtt with the previous beat's trip (as agents report it): with latency rising 10 ms a beat,
+    // the best pair (rtt 40, previous trip 10) reads 10 ms high. That is the asymmetry a moving
+    // latency leaves in one exchange; the exact case is in the restore and response tests.
+    assertThat(r.getClockOffsetMs()).isEqualTo(1_010.0);
     assertThat(r.getImpedanceScore()).isBetween(1, 1000);
     assertThat(r.getOperationalState()).isEqualTo(OperationalState.ACTIVE);
     assertThat(r.getLastHeartbeatMs()).isEqualTo(T0 + 45 * S);
@@ -391,7 +395,9 @@ class ImpedanceTrackerTest {
   void stateAndTimerSurviveASnapshotAndRestore() throws Exception {
     harness = open(EVERY_BEAT, null);
     for (int i = 0; i < 4; i++) {
-      send(beat("agent-1", i, T0 + i * 5 * S, 10 * (i + 1)), T0 + i * 5 * S);
+      Heartbeat hb = beat("agent-1", i, T0 + i * 5 * S, 10 * (i + 1));
+      hb.setLinkRttMs(2.0 * 10 * i); // the previous beat's trip, as an agent reports it
+      send(hb, T0 + i * 5 * S);
     }
     OperatorSubtaskState snapshot = harness.snapshot(1L, T0 + 16 * S);
     harness.close();
@@ -399,12 +405,15 @@ class ImpedanceTrackerTest {
     harness = open(EVERY_BEAT, snapshot);
     assertThat(agentsInState()).isEqualTo(1);
     assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
-    send(beat("agent-1", 4, T0 + 20 * S, 50), T0 + 20 * S);
+    Heartbeat fifth = beat("agent-1", 4, T0 + 20 * S, 50);
+    fifth.setLinkRttMs(80.0);
+    send(fifth, T0 + 20 * S);
 
     AgentImpedance r = last();
     assertThat(r.getHeartbeats()).isEqualTo(5);
-    assertThat(r.getLatencyP50Ms()).isEqualTo(30.0);
-    assertThat(r.getLatencyP99Ms()).isEqualTo(50.0);
+    // rtt/2 of the trips before each beat: 0 (no trip before the first), 10, 20, 30, 40.
+    assertThat(r.getLatencyP50Ms()).isEqualTo(20.0);
+    assertThat(r.getLatencyP99Ms()).isEqualTo(40.0);
     assertThat(r.getClockOffsetMs()).isEqualTo(1_000.0);
     assertThat(r.getCapabilities()).containsExactly("sense", "relay");
   }
