@@ -1,6 +1,7 @@
 package io.resonance.mesh.cli;
 
 import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.jobs.CoordinationJob;
 import io.resonance.mesh.jobs.ImpedanceJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
@@ -14,8 +15,10 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * {@code ./mesh demo}: a real broker, the impedance job on a local Flink with its dashboard, and a
- * simulated fleet, with a live status box; the last line is a JSON report.
+ * {@code ./mesh demo}: a real broker, the impedance and coordination jobs on a local Flink with
+ * its dashboard, and a simulated fleet that answers commands; scatter-gathers and wave cascades
+ * run periodically ({@link DemoCoordinator}), with a live status box; the last line is a JSON
+ * report.
  */
 final class Demo {
 
@@ -64,6 +67,8 @@ final class Demo {
       MeshEnvironment.configure(env, options);
       new ImpedanceJob(options).build(env);
       JobClient job = env.executeAsync(ImpedanceJob.NAME);
+      new CoordinationJob(options).build(env);
+      JobClient coordination = env.executeAsync(CoordinationJob.NAME);
       String dashboard = "http://localhost:" + port;
       out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
           since(t0));
@@ -80,37 +85,64 @@ final class Demo {
 
       FlinkRest rest = new FlinkRest(dashboard, job.getJobID().toString());
       StatusBox box = new StatusBox(out, agents);
-      try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers())) {
+      out.printf("Coordination: a scatter-gather over %,d agents every 20 s, every third one a"
+          + " wave cascade; try ./mesh ask or ./mesh cascade yourself.%n", sample());
+      try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers());
+          DemoCoordinator coordinator = new DemoCoordinator(mesh.bootstrapServers(),
+              Duration.ofSeconds(20), Duration.ofSeconds(30), sample())) {
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
             : Long.MAX_VALUE;
-        while (System.nanoTime() < deadline) {
-          long wait = Math.min(TimeUnit.SECONDS.toNanos(5), deadline - System.nanoTime());
-          if (stop.await(Math.max(wait, 0), TimeUnit.NANOSECONDS)) {
-            out.println("Interrupted: stopping.");
-            break;
+        boolean interrupted = false;
+        while (!interrupted && System.nanoTime() < deadline) {
+          long printAt = Math.min(System.nanoTime() + TimeUnit.SECONDS.toNanos(5), deadline);
+          while (System.nanoTime() < printAt) {
+            coordinator.tick();
+            if (stop.await(100, TimeUnit.MILLISECONDS)) {
+              out.println("Interrupted: stopping.");
+              interrupted = true;
+              break;
+            }
           }
-          box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0));
+          box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0),
+              coordinator.kpis());
         }
-        out.println("Stopping the fleet and the job ...");
+        out.println("Stopping the fleet and the jobs ...");
         fleet.close();
         MeshWatcher.Snapshot last = watcher.snapshot();
         double processed = rest.sum("heartbeatsAccepted").orElse(last.heartbeatsInRegistry());
+        coordination.cancel().get(30, TimeUnit.SECONDS);
         job.cancel().get(30, TimeUnit.SECONDS);
-        out.println(report(last, processed, dashboard));
+        out.println(report(last, processed, dashboard, coordinator.kpis()));
       }
     } finally {
       stopped.countDown();
     }
   }
 
-  private String report(MeshWatcher.Snapshot s, double processed, String dashboard) {
+  private int sample() {
+    return Math.max(1, Math.min(1_000, agents / 10));
+  }
+
+  private String report(MeshWatcher.Snapshot s, double processed, String dashboard,
+      DemoCoordinator.Kpis k) {
     String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
     return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
             + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
             + "\"registry_records\":%d,\"registry_agents\":%d,\"dlq_records\":%d,"
-            + "\"mean_impedance\":%.1f,\"mode\":\"%s\",\"dashboard_url\":\"%s\"}",
+            + "\"mean_impedance\":%.1f,\"mode\":\"%s\","
+            + "\"coordinations_sent\":%d,\"coordinations_decided\":%d,"
+            + "\"coordination_success_rate\":%s,\"arrival_within_window_share\":%s,"
+            + "\"arrival_error_p90_ms\":%s,\"cascades\":%d,\"cascades_proceeded\":%d,"
+            + "\"cascade_last_ms\":%s,\"dashboard_url\":\"%s\"}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
-        s.agents(), s.deadLetters(), s.meanImpedance(), mode, dashboard);
+        s.agents(), s.deadLetters(), s.meanImpedance(), mode, k.sent(), k.decided(),
+        json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
+        k.cascades(), k.cascadesProceeded(),
+        k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), dashboard);
+  }
+
+  private static String json(double v) {
+    return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v);
   }
 
   private static void requireFree(int port, String flag) {

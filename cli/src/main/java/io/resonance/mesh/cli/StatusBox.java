@@ -19,7 +19,8 @@ final class StatusBox {
     this.fleetSize = fleetSize;
   }
 
-  void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at) {
+  void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at,
+      DemoCoordinator.Kpis k) {
     // Flink's REST API refreshes a counter every few seconds, so the rate is taken between two
     // different readings, not between two prints (which could see the same reading twice).
     if (processed.isPresent() && processed.getAsDouble() != lastProcessed) {
@@ -42,6 +43,14 @@ final class StatusBox {
         s.meanImpedance()));
     row(String.format(Locale.ROOT, "heartbeats processed %,.0f   events/s %,.0f   DLQ %,d",
         processed.orElse(Double.NaN), rate, s.deadLetters()));
+    row(String.format(Locale.ROOT, "coordinations %d sent, %d decided, %d PROCEED; on time %s",
+        k.sent(), k.decided(), k.proceeded(), Double.isNaN(k.meanWithinWindow()) ? "-"
+            : String.format(Locale.ROOT, "%.1f %%", 100 * k.meanWithinWindow())));
+    row(String.format(Locale.ROOT, "arrival error p90 %s ms   waves %d (%d PROCEED), last %s",
+        Double.isNaN(k.lastErrorP90Ms()) ? "-" : String.format(Locale.ROOT, "%.0f",
+            k.lastErrorP90Ms()), k.cascades(), k.cascadesProceeded(), k.lastCascadeMs() < 0
+            ? "-" : k.lastCascadeMs() + " ms"));
+    row("last: " + k.last());
     if (s.lastDeadLetter() != null) {
       row("last dead letter: " + s.lastDeadLetter());
     }

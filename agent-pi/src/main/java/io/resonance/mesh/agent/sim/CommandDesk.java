@@ -257,7 +257,7 @@ final class CommandDesk implements AutoCloseable {
       long arrive = Math.max(now + (long) (downMs * 1e6), a.lastCommandDeliveryNanos + 1_000);
       a.lastCommandDeliveryNanos = arrive;
       long releasedAtMs = r.timestamp();
-      loop.schedule(arrive, () -> receive(a, c, releasedAtMs));
+      loop.schedule(arrive, () -> receive(a, c, releasedAtMs, arrive));
     }
   }
 
@@ -297,12 +297,18 @@ final class CommandDesk implements AutoCloseable {
     }
   }
 
-  private void receive(VirtualAgent a, ScheduledCommand c, long releasedAtMs) {
+  /**
+   * The command reaches the agent at {@code dueNanos}. Every instant the agent acts at is the one
+   * its truth says, not the moment the shared dispatcher thread got to it: a burst of a thousand
+   * agents acting at one T is a thousand devices acting at once, and the dispatcher's queue is
+   * the simulator's overhead, not theirs.
+   */
+  private void receive(VirtualAgent a, ScheduledCommand c, long releasedAtMs, long dueNanos) {
     if (!a.alive()) {
       return; // a crashed process reads nothing
     }
     a.forgetWorkOfEarlierIncarnations();
-    long now = System.nanoTime();
+    long now = dueNanos;
     HostTime t = time;
     received.incrementAndGet();
     long offset = c.getTargetArrivalAgentMs() - c.getTargetArrivalMs();
@@ -320,7 +326,7 @@ final class CommandDesk implements AutoCloseable {
       h.startNanos = now; // found on arrival, before any work
       h.preparedNanos = now;
       answer(a, h, TrinaryState.CONFLICT, new ConflictDetail(ConflictType.HASH_MISMATCH,
-          c.getPayloadHash(), seen, "payload hash differs from the command's payload_hash"));
+          c.getPayloadHash(), seen, "payload hash differs from the command's payload_hash"), now);
       return;
     }
     double processingMs = a.truth.commandProcessingMs(a.rng(),
@@ -334,20 +340,22 @@ final class CommandDesk implements AutoCloseable {
         : null;
     long windowEnd = t.nanosWhenAgentClockReads(a.truth, c.getArrivalWindowEndMs() + offset);
     if (h.preparedNanos - windowEnd > 0) {
-      loop.schedule(Math.max(now, windowEnd), () -> {
+      long transitAt = Math.max(now, windowEnd);
+      loop.schedule(transitAt, () -> {
         if (!h.transitSent) {
           h.transitSent = true;
-          answer(a, h, TrinaryState.TRANSIT, null);
+          answer(a, h, TrinaryState.TRANSIT, null, transitAt);
         }
       });
     }
     if (conflict != null) {
       // Nothing to hold for: the agent says it cannot integrate the command once it has tried.
-      loop.schedule(h.preparedNanos, () -> answer(a, h, TrinaryState.CONFLICT, conflict));
+      loop.schedule(h.preparedNanos,
+          () -> answer(a, h, TrinaryState.CONFLICT, conflict, h.preparedNanos));
     } else {
       long target = t.nanosWhenAgentClockReads(a.truth, c.getTargetArrivalAgentMs());
       long readyAt = h.preparedNanos - target > 0 ? h.preparedNanos : target;
-      loop.schedule(readyAt, () -> answer(a, h, TrinaryState.READY, null));
+      loop.schedule(readyAt, () -> answer(a, h, TrinaryState.READY, null, readyAt));
     }
   }
 
@@ -367,11 +375,13 @@ final class CommandDesk implements AutoCloseable {
         "the agent's local ordering disagrees with the command's");
   }
 
-  private void answer(VirtualAgent a, Held h, TrinaryState state, ConflictDetail conflict) {
+  /** The agent answers at {@code dueNanos}, its own instant (see {@link #receive}). */
+  private void answer(VirtualAgent a, Held h, TrinaryState state, ConflictDetail conflict,
+      long dueNanos) {
     if (!a.alive() || a.incarnation() != h.incarnation) {
       return; // the process that held the command is gone
     }
-    long now = System.nanoTime();
+    long now = dueNanos;
     HostTime t = time;
     ScheduledCommand c = h.command;
     double agentNow = t.agentClockMs(a.truth, now);
