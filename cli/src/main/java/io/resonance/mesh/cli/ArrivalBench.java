@@ -86,6 +86,7 @@ final class ArrivalBench {
   private final long horizonMs;
   private final Duration beatInterval;
   private final int warmupBeats;
+  private final int cascades;
   private final PrintStream out;
 
   ArrivalBench(Args args, PrintStream out) {
@@ -95,6 +96,7 @@ final class ArrivalBench {
     this.horizonMs = args.intValue("horizon-ms", 10_000);
     this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 2_000));
     this.warmupBeats = args.intValue("warmup-beats", 16);
+    this.cascades = args.intValue("cascades", 5);
     this.out = out;
   }
 
@@ -206,12 +208,13 @@ final class ArrivalBench {
               last(scores.get(Policy.NAIVE).roundHitRates));
         }
 
+        double[] cascadeMs = measureCascades(producer, gather);
         Release release = measureRelease(mesh.bootstrapServers(), producer, registry);
         coordination.cancel().get(60, TimeUnit.SECONDS);
         impedance.cancel().get(60, TimeUnit.SECONDS);
         scores.get(Policy.OURS).skipped = oursResults.values().stream()
             .mapToLong(g -> g.getSkippedTooLate() + g.getSkippedIneligible()).sum();
-        report(scores, oursResults, release, baselineWorstLate.get());
+        report(scores, oursResults, release, baselineWorstLate.get(), cascadeMs);
       }
     }
   }
@@ -292,6 +295,39 @@ final class ArrivalBench {
     s.roundHitRates.add(roundTargets == 0 ? 0 : (double) roundHits / roundTargets);
   }
 
+  /**
+   * Wave cascades one after another over the machine classes, every level as soon as it can
+   * (a window from now): the time from the request to the cascade's final result, per cascade.
+   */
+  private double[] measureCascades(KafkaProducer<String, byte[]> producer,
+      Requests.GatherFollower gather) throws Exception {
+    List<Double> elapsed = new ArrayList<>();
+    for (int i = 0; i < cascades; i++) {
+      String id = Requests.newId("wave");
+      long now = System.currentTimeMillis();
+      CoordinationRequest wave = Requests.at(id, Requests.selector(SelectorKind.CLASS,
+              List.of("A", "B", "D", "E"), 0), now, Verb.SYNC, "{\"sync\":\"config\"}",
+              Strategy.WAVE)
+          .setTargetArrivalMs(null)
+          .setArrivalWindowStartMs(now)
+          .setArrivalWindowEndMs(now + horizonMs)
+          .setTtlMs(horizonMs + 60_000)
+          .build();
+      Requests.send(producer, wave);
+      GatherResult g = gather.awaitFinal(id, Duration.ofMillis(4 * horizonMs + 30_000));
+      if (g == null || g.getLevels().isEmpty()) {
+        out.printf("  cascade %d: no result%n", i + 1);
+        continue;
+      }
+      elapsed.add((double) g.getElapsedMs());
+      out.printf(Locale.ROOT, "  cascade %d: %s in %d ms, levels %s%n", i + 1, g.getDecision(),
+          g.getElapsedMs(), g.getLevels().stream().map(l -> l.getLevel() + " "
+              + l.getDecision() + " " + l.getReady() + "/" + l.getEligible() + " @"
+              + l.getElapsedMs() + "ms").toList());
+    }
+    return elapsed.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+  }
+
   private record Release(int targets, int scheduled, long planMs, double lateP99Ms,
       double lateMaxMs) {}
 
@@ -335,7 +371,7 @@ final class ArrivalBench {
   }
 
   private void report(EnumMap<Policy, Score> scores, Map<String, GatherResult> oursResults,
-      Release release, long baselineWorstLate) {
+      Release release, long baselineWorstLate, double[] cascadeMs) {
     out.println();
     out.println("policy  targets  hit rate  |err| p50   p90    p99 ms  never READY  skipped"
         + "  groups ok");
@@ -376,7 +412,9 @@ final class ArrivalBench {
             + " release thread: max %d ms)%n", release.targets(), release.targets(),
         release.planMs(), release.scheduled(), release.lateP99Ms(), release.lateMaxMs(),
         baselineWorstLate);
-    out.println("cascade: not measured (wave cascades are not implemented yet)");
+    double cascadeP95 = percentile(cascadeMs, 0.95);
+    out.printf(Locale.ROOT, "wave cascades: %d measured, p50 %.0f ms, p95 %.0f ms%n",
+        cascadeMs.length, percentile(cascadeMs, 0.5), cascadeP95);
     Score ours = scores.get(Policy.OURS);
     Score seed = scores.get(Policy.SEED);
     Score naive = scores.get(Policy.NAIVE);
@@ -386,13 +424,14 @@ final class ArrivalBench {
             + "\"naive_hit_rate\":%.4f,\"naive_p90_abs_error_ms\":%.1f,"
             + "\"success_rate\":%.4f,\"seed_success_rate\":%.4f,\"naive_success_rate\":%.4f,"
             + "\"release_30k_ms\":%.0f,\"release_targets\":%d,\"plan_ms\":%d,"
-            + "\"cascade_p95_ms\":null,\"agents\":%d,\"rounds\":%d}",
+            + "\"cascade_p95_ms\":%s,\"agents\":%d,\"rounds\":%d}",
         rate(ours.hits, ours.targets), pct.get(Policy.OURS)[1], pct.get(Policy.OURS)[0],
         pct.get(Policy.OURS)[2], rate(seed.hits, seed.targets), pct.get(Policy.SEED)[1],
         rate(naive.hits, naive.targets), pct.get(Policy.NAIVE)[1],
         rate(ours.groupsSucceeded, ours.groups), rate(seed.groupsSucceeded, seed.groups),
         rate(naive.groupsSucceeded, naive.groups), release.lateMaxMs(), release.targets(),
-        release.planMs(), agents, rounds));
+        release.planMs(), Double.isNaN(cascadeP95) ? "null" : String.format(Locale.ROOT,
+            "%.0f", cascadeP95), agents, rounds));
   }
 
   private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {

@@ -1,0 +1,298 @@
+package io.resonance.mesh.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.agent.sim.FleetDescription;
+import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.BreakerState;
+import io.resonance.mesh.avro.CircuitState;
+import io.resonance.mesh.avro.ConflictRecord;
+import io.resonance.mesh.avro.ConflictType;
+import io.resonance.mesh.avro.CoordinationRequest;
+import io.resonance.mesh.avro.GatherResult;
+import io.resonance.mesh.avro.QuorumDecision;
+import io.resonance.mesh.avro.ScheduleStatus;
+import io.resonance.mesh.avro.ScheduledCommand;
+import io.resonance.mesh.avro.SelectorKind;
+import io.resonance.mesh.avro.SkipReason;
+import io.resonance.mesh.avro.TargetSelector;
+import io.resonance.mesh.avro.Verb;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.kafka.LocalKafkaBroker;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole coordination loop on a real broker and a MiniCluster, with simulated agents that
+ * read their commands and answer: a scatter-gather reaches quorum with its answers inside the
+ * window, every conflict lands in {@code mesh.conflicts} exactly once, and a cluster whose agents
+ * fall silent trips its breaker so that the next request routes around it.
+ */
+class ScatterGatherEndToEndTest {
+
+  private static final int AGENTS = 150;
+  private static final int PARTITIONS = 2;
+  private static final List<String> MACHINES = List.of("A", "B", "D", "E");
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder()
+          .setNumberTaskManagers(1)
+          .setNumberSlotsPerTaskManager(2)
+          .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
+              System.getProperty("java.io.tmpdir")))
+          .build());
+
+  private static LocalKafkaBroker kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = LocalKafkaBroker.start();
+    kafka.createTopics(MeshTopics.newTopics(PARTITIONS));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @Test
+  void quorumConflictsAndABreakerThatRoutesAroundAFailingCluster() throws Exception {
+    MeshJobOptions options = MeshJobOptions.of(Map.of(
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    JobClient impedance = submit(options, env -> new ImpedanceJob(options).build(env),
+        ImpedanceJob.NAME);
+    JobClient coordination = submit(options, env -> new CoordinationJob(options).build(env),
+        CoordinationJob.NAME);
+    // No random conflicts: the ones this test counts are the ones it switches on.
+    FleetDescription description = FleetDescription.defaults()
+        .with("commands.conflict.probability", "0");
+    for (AgentClass c : AgentClass.values()) {
+      description = description.with("class." + c + ".latency.max.ms", "1000");
+    }
+    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(kafka.bootstrapServers())
+            .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1))
+            .description(description).seed(5).build();
+        TopicReader registry = new TopicReader(kafka.bootstrapServers(), MeshTopics.IMPEDANCE);
+        TopicReader gather = new TopicReader(kafka.bootstrapServers(), MeshTopics.GATHER);
+        TopicReader conflicts = new TopicReader(kafka.bootstrapServers(), MeshTopics.CONFLICTS);
+        TopicReader breakers = new TopicReader(kafka.bootstrapServers(), MeshTopics.BREAKERS);
+        TopicReader schedules = new TopicReader(kafka.bootstrapServers(), MeshTopics.SCHEDULES)) {
+      fleet.start();
+      Await.until(Duration.ofSeconds(90), "every agent registered with a few beats",
+          () -> {
+            Map<String, AgentImpedance> r = Registry.latest(registry);
+            return r.size() == AGENTS && r.values().stream().allMatch(a -> a.getHeartbeats() >= 3);
+          },
+          () -> Registry.describe(Registry.latest(registry)));
+      Map<String, AgentImpedance> fleetNow = Registry.latest(registry);
+      List<String> machines = fleetNow.values().stream()
+          .filter(a -> MACHINES.contains(a.getAgentClass().name()))
+          .map(AgentImpedance::getAgentId).sorted().toList();
+
+      // 1. a scatter-gather over the machine classes, three of them answering CONFLICT
+      Set<String> conflicting = Set.copyOf(machines.subList(0, 3));
+      fleet.conflicting(conflicting, true);
+      send(request("sg-1", System.currentTimeMillis() + 8_000, 0.8));
+      GatherResult first = awaitFinal(gather, "sg-1", Duration.ofSeconds(40));
+      assertThat(first.getDecision()).as(first.getReason()).isEqualTo(QuorumDecision.PROCEED);
+      assertThat(first.getTargets()).isEqualTo(machines.size());
+      assertThat(first.getConflict()).isEqualTo(3);
+      // Held until T on their own clocks: the READY answers sit on T, inside the +-10 ms window.
+      assertThat(first.getWithinWindowShare()).as(first.toString()).isGreaterThanOrEqualTo(0.8);
+      assertThat(first.getArrivalErrorP50Ms()).isBetween(-10.0, 10.0);
+
+      // 2. every conflict is in mesh.conflicts, once, classified
+      Await.until(Duration.ofSeconds(20), "the three conflicts of sg-1",
+          () -> conflictsOf(conflicts, "sg-1").size() == 3,
+          () -> conflictsOf(conflicts, "sg-1").toString());
+      List<ConflictRecord> logged = conflictsOf(conflicts, "sg-1");
+      assertThat(logged).extracting(ConflictRecord::getAgentId)
+          .containsExactlyInAnyOrderElementsOf(conflicting);
+      assertThat(logged).allSatisfy(c -> {
+        assertThat(c.getType()).isEqualTo(ConflictType.CONTEXT_DIVERGENCE);
+        assertThat(c.getPriority()).isEqualTo(2);
+        assertThat(c.getQuarantined()).isTrue();
+      });
+      fleet.conflicting(conflicting, false);
+
+      // 3. one machine cluster falls silent: its breaker opens after the next gather ...
+      String failing = fleetNow.values().stream()
+          .filter(a -> MACHINES.contains(a.getAgentClass().name())
+              && !conflicting.contains(a.getAgentId()))
+          .map(AgentImpedance::getClusterId).sorted().findFirst().orElseThrow();
+      List<String> failingAgents = fleetNow.values().stream()
+          .filter(a -> a.getClusterId().equals(failing)).map(AgentImpedance::getAgentId).toList();
+      fleet.crash(failingAgents);
+      send(request("sg-2", System.currentTimeMillis() + 4_000, 0.5));
+      awaitFinal(gather, "sg-2", Duration.ofSeconds(30));
+      Await.until(Duration.ofSeconds(30), "the breaker of " + failing + " to open",
+          () -> openBreakers(breakers).contains("CLUSTER:" + failing),
+          () -> openBreakers(breakers).toString());
+
+      // ... and the next request routes around it while everyone else is scheduled
+      send(request("sg-3", System.currentTimeMillis() + 6_000, 0.5));
+      Await.until(Duration.ofSeconds(30), "every target of sg-3 planned",
+          () -> commandsOf(schedules, "sg-3").size() == machines.size(),
+          () -> commandsOf(schedules, "sg-3").size() + " of " + machines.size());
+      Map<String, ScheduledCommand> third = commandsOf(schedules, "sg-3");
+      for (String id : failingAgents) {
+        if (third.containsKey(id)) {
+          assertThat(third.get(id).getSkipReason()).as(id).isEqualTo(SkipReason.CIRCUIT_OPEN);
+          assertThat(third.get(id).getSkipDetail()).contains(failing);
+        }
+      }
+      long routed = third.values().stream()
+          .filter(c -> !c.getClusterId().equals(failing))
+          .filter(c -> c.getStatus() == ScheduleStatus.SCHEDULED).count();
+      assertThat(routed).isPositive();
+      assertThat(third.values().stream()
+          .filter(c -> c.getSkipReason() == SkipReason.CIRCUIT_OPEN)
+          .map(ScheduledCommand::getClusterId).distinct()).containsExactly(failing);
+    } finally {
+      stop(coordination);
+      stop(impedance);
+    }
+  }
+
+  private static GatherResult awaitFinal(TopicReader gather, String requestId, Duration timeout) {
+    Await.until(timeout, "the final gather result of " + requestId,
+        () -> finalResult(gather, requestId) != null,
+        () -> String.valueOf(latestResult(gather, requestId)));
+    return finalResult(gather, requestId);
+  }
+
+  private static GatherResult finalResult(TopicReader gather, String requestId) {
+    GatherResult g = latestResult(gather, requestId);
+    return g != null && (g.getWindowClosed() || g.getDecision() == QuorumDecision.PROCEED
+        || g.getDecision() == QuorumDecision.RESOLVE_CONFLICTS) ? g : null;
+  }
+
+  private static GatherResult latestResult(TopicReader gather, String requestId) {
+    GatherResult latest = null;
+    for (var r : gather.records()) {
+      GatherResult g = decode(GatherResult.class, r.value());
+      if (g.getRequestId().equals(requestId)) {
+        latest = g;
+      }
+    }
+    return latest;
+  }
+
+  private static List<ConflictRecord> conflictsOf(TopicReader conflicts, String requestId) {
+    return conflicts.records().stream()
+        .map(r -> decode(ConflictRecord.class, r.value()))
+        .filter(c -> c.getRequestId().equals(requestId)).toList();
+  }
+
+  private static Set<String> openBreakers(TopicReader breakers) {
+    Map<String, BreakerState> latest = new HashMap<>();
+    for (var r : breakers.records()) {
+      BreakerState s = decode(BreakerState.class, r.value());
+      latest.put(s.getScope() + ":" + s.getScopeId(), s);
+    }
+    return latest.entrySet().stream().filter(e -> e.getValue().getState() == CircuitState.OPEN)
+        .map(Map.Entry::getKey).collect(Collectors.toSet());
+  }
+
+  private static Map<String, ScheduledCommand> commandsOf(TopicReader schedules,
+      String requestId) {
+    Map<String, ScheduledCommand> byAgent = new HashMap<>();
+    for (var r : schedules.records()) {
+      ScheduledCommand c = decode(ScheduledCommand.class, r.value());
+      if (c.getRequestId().equals(requestId)) {
+        byAgent.put(c.getAgentId(), c);
+      }
+    }
+    return byAgent;
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecord> T decode(Class<T> type,
+      byte[] bytes) {
+    try {
+      return MeshCodec.of(type).decode(bytes);
+    } catch (MeshCodec.UndecodableException e) {
+      throw new AssertionError("undecodable " + type.getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static CoordinationRequest request(String id, long target, double minRate)
+      throws Exception {
+    byte[] payload = "{\"act\":\"sync\"}".getBytes(StandardCharsets.UTF_8);
+    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
+    return CoordinationRequest.newBuilder()
+        .setMessageId(id)
+        .setCorrelationId(id)
+        .setCreatedAtMs(System.currentTimeMillis())
+        .setVerb(Verb.ACT)
+        .setPayload(ByteBuffer.wrap(payload))
+        .setPayloadHash(hash)
+        .setTtlMs(60_000)
+        .setTargetArrivalMs(target)
+        .setMinResponseRate(minRate)
+        .setTargets(new TargetSelector(SelectorKind.CLASS, MACHINES, 0))
+        .build();
+  }
+
+  private static void send(CoordinationRequest request) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(MeshTopics.REQUESTS,
+          request.getMessageId().getBytes(StandardCharsets.UTF_8),
+          MeshCodec.of(CoordinationRequest.class).encode(request))).get();
+    }
+  }
+
+  private interface Wiring {
+    void build(StreamExecutionEnvironment env);
+  }
+
+  private static JobClient submit(MeshJobOptions options, Wiring wiring, String name)
+      throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    MeshEnvironment.configure(env, options);
+    env.setParallelism(1);
+    wiring.build(env);
+    return env.executeAsync(name);
+  }
+
+  private static void stop(JobClient job) throws Exception {
+    job.cancel().get(30, TimeUnit.SECONDS);
+    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
+        () -> job.getJobStatus().join().isGloballyTerminalState(),
+        () -> job.getJobStatus().join().toString());
+  }
+}
