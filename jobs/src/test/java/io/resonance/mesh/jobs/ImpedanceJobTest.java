@@ -268,8 +268,8 @@ class ImpedanceJobTest {
       assertThat(reasons).anySatisfy(r -> assertThat(r).contains("not Avro single-object"));
       assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("command_sent_at_ms 0"));
 
-      // Four conflicts in quick succession reach the threshold of 3: quarantined at once.
-      for (int i = 0; i < 4; i++) {
+      // Three conflicts in quick succession reach the threshold of 2.5: quarantined at once.
+      for (int i = 0; i < 3; i++) {
         send(producer, topics.responses, "agent-r", answers.encode(
             answer("agent-r", TrinaryState.CONFLICT, 1, ConflictType.DATA_CONTRADICTION)));
       }
@@ -278,8 +278,8 @@ class ImpedanceJobTest {
               .contains("agent-r"),
           () -> String.valueOf(Registry.latest(registry).get("agent-r")));
       AgentImpedance quarantined = Registry.latest(registry).get("agent-r");
-      assertThat(quarantined.getQuarantineReason()).startsWith("4 CONFLICT answers");
-      assertThat(quarantined.getRecentConflicts()).isGreaterThanOrEqualTo(3.0);
+      assertThat(quarantined.getQuarantineReason()).startsWith("3 CONFLICT answers");
+      assertThat(quarantined.getRecentConflicts()).isGreaterThanOrEqualTo(2.5);
       assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
     } finally {
       stop(job);
