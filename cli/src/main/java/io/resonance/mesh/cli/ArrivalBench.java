@@ -70,9 +70,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * targets hit (the request's min_response_rate). Targets a policy skipped count as misses.
  * Errors are percentiles of |ready - T| over the targets that became READY.
  *
- * <p>Then one request for every agent (all six classes) measures the release: for each of the
- * 30,000 targets, how late its command left against its send time (or the planning time, for a
- * "send now"), and how long planning took.
+ * <p>Then {@code --cascades} wave cascades (sector leads, cluster leads, then the machine
+ * classes), one after another, each level as soon as it can: the time from the request to the
+ * cascade's final result. Last, one request for every agent (all six classes) measures the
+ * release: for each of the 30,000 targets, how late its command left against its send time (or
+ * the planning time, for a "send now"), and how long planning took.
  */
 final class ArrivalBench {
 

@@ -163,7 +163,7 @@ class ScatterGatherEndToEndTest {
       fleet.crash(failingAgents);
       send(request("sg-2", System.currentTimeMillis() + 4_000, 0.5));
       awaitFinal(gather, "sg-2", Duration.ofSeconds(30));
-      Await.until(Duration.ofSeconds(30), "the breaker of " + failing + " to open",
+      Await.until(Duration.ofSeconds(60), "the breaker of " + failing + " to open",
           () -> openBreakers(breakers).contains("CLUSTER:" + failing),
           () -> openBreakers(breakers).toString());
 

@@ -65,8 +65,15 @@ import org.apache.flink.util.OutputTag;
  * (PROCEED or RESOLVE_CONFLICTS) goes out at once with {@code window_closed=false}. At the window
  * end (or the expiry, if earlier) plus the answer grace, which leaves time for the uplink of the
  * last answers, a processing-time timer emits the final result with {@code window_closed=true},
- * whatever has or has not arrived: an offline or skipped agent never holds a request open. Only
- * then does one {@link TargetOutcome} per scheduled target go to {@link #TARGET_OUTCOMES}.
+ * whatever has or has not arrived: an offline or skipped agent never holds a request open.
+ *
+ * <h2>Outcomes for the breakers</h2>
+ *
+ * One {@link TargetOutcome} per scheduled target goes to {@link #TARGET_OUTCOMES}, not at the
+ * close but {@code verdictDelay} later: an answer that missed the close was late, not absent, and
+ * a loaded mesh (or a slow uplink) delays many answers at once. Judged at the close, those would
+ * all count as SILENT failures and open breakers over healthy clusters; until the verdict, late
+ * answers still update their targets, so only the truly silent count against their scopes.
  *
  * <p>Without any tally (the tallies were lost), the window and expiry come from a command record,
  * the created time from its {@code planned_at_ms} and the rates are the seed's defaults. Answers
@@ -149,8 +156,12 @@ public class ArrivalGather
   /** At most this many straggler ids in a result; straggler_count has the total. */
   public static final int MAX_STRAGGLERS = 100;
 
+  /** How long after the close the breakers' verdict on each target waits for late answers. */
+  public static final Duration DEFAULT_VERDICT_DELAY = Duration.ofSeconds(15);
+
   private final long graceMs;
   private final long orphanHoldMs;
+  private final long verdictDelayMs;
 
   private transient ValueState<GatherProgress> progress;
   private transient MapState<String, GatherTarget> targets;
@@ -171,6 +182,15 @@ public class ArrivalGather
   }
 
   public ArrivalGather(Duration answerGrace, Duration orphanHold) {
+    this(answerGrace, orphanHold, DEFAULT_VERDICT_DELAY);
+  }
+
+  public ArrivalGather(Duration answerGrace, Duration orphanHold, Duration verdictDelay) {
+    if (verdictDelay.isNegative()) {
+      throw new IllegalArgumentException("verdictDelay must not be negative, got "
+          + verdictDelay);
+    }
+    this.verdictDelayMs = verdictDelay.toMillis();
     if (answerGrace.isNegative()) {
       throw new IllegalArgumentException("answerGrace must not be negative, got " + answerGrace);
     }
@@ -315,6 +335,12 @@ public class ArrivalGather
     }
     if (p.closed) {
       answersAfterClose.inc();
+      // Until the verdict, a late answer still tells the breakers the agent is alive.
+      GatherTarget late = p.judged ? null : targets.get(response.getAgentId());
+      if (late != null) {
+        answer(late, response);
+        targets.put(response.getAgentId(), late);
+      }
       progress.update(p);
       return;
     }
@@ -394,7 +420,7 @@ public class ArrivalGather
       return;
     }
     p.earlyDecided = true;
-    out.collect(summarize(p, outcome, false, ctx.timerService().currentProcessingTime(), null));
+    out.collect(summarize(p, outcome, false, ctx.timerService().currentProcessingTime()));
   }
 
   @Override
@@ -405,6 +431,14 @@ public class ArrivalGather
       return;
     }
     p.timerAtMs = 0;
+    if (p.closed && !p.judged) {
+      judge(p, ctx, timestamp);
+      p.judged = true;
+      targets.clear();
+      arm(ctx, p, Math.max(p.expiresAtMs, timestamp) + graceMs);
+      progress.update(p);
+      return;
+    }
     if (p.closed) {
       clearAll();
       return;
@@ -415,7 +449,7 @@ public class ArrivalGather
       return;
     }
     TrinaryQuorum.Outcome outcome = TrinaryQuorum.decide(p.tally(), p.rule(), true);
-    GatherResult result = summarize(p, outcome, true, timestamp, ctx);
+    GatherResult result = summarize(p, outcome, true, timestamp);
     out.collect(result);
     gathersClosed.inc();
     Counter kind = decisions.get(result.getDecision());
@@ -426,9 +460,26 @@ public class ArrivalGather
       lastArrivalErrorP90 = result.getArrivalErrorP90Ms();
     }
     p.closed = true;
-    targets.clear();
-    arm(ctx, p, Math.max(p.expiresAtMs, timestamp) + graceMs);
+    arm(ctx, p, timestamp + verdictDelayMs);
     progress.update(p);
+  }
+
+  /** One outcome per scheduled target, as the answers stand now (see the class comment). */
+  private void judge(GatherProgress p, Context ctx, long now) throws Exception {
+    for (Map.Entry<String, GatherTarget> e : targets.entries()) {
+      GatherTarget t = e.getValue();
+      if (t.ineligible() || !t.scheduled()) {
+        continue;
+      }
+      Long error = t.arrivalErrorMs();
+      boolean inWindow = false;
+      if (error != null) {
+        long readyMesh = p.targetArrivalMs + error;
+        inWindow = readyMesh >= p.windowStartMs && readyMesh <= p.windowEndMs;
+      }
+      ctx.output(TARGET_OUTCOMES, new TargetOutcome(p.requestId, e.getKey(), t.sectorId,
+          t.clusterId, kindOf(t, inWindow), now));
+    }
   }
 
   private void clearAll() {
@@ -451,10 +502,10 @@ public class ArrivalGather
 
   /**
    * The result for the current counts, with one pass over the targets for stragglers, arrival
-   * errors and (when {@code outcomes} is given) the per-target outcomes.
+   * errors.
    */
   private GatherResult summarize(GatherProgress p, TrinaryQuorum.Outcome outcome, boolean closed,
-      long now, Context outcomes) throws Exception {
+      long now) throws Exception {
     TrinaryQuorum.Tally tally = p.tally();
     List<String> stragglers = new ArrayList<>();
     double[] errors = new double[Math.max(0, p.ready)];
@@ -479,10 +530,6 @@ public class ArrivalGather
         if (inWindow) {
           onTime++;
         }
-      }
-      if (outcomes != null && t.scheduled()) {
-        outcomes.output(TARGET_OUTCOMES, new TargetOutcome(p.requestId, e.getKey(), t.sectorId,
-            t.clusterId, kindOf(t, inWindow), now));
       }
     }
     Collections.sort(stragglers);

@@ -52,6 +52,8 @@ public class GatherProgress {
   public int dataContradictions;
   public boolean earlyDecided;
   public boolean closed;
+  /** Whether the per-target outcomes went to the breakers (after the verdict delay). */
+  public boolean judged;
   /** The one processing-time timer pending for this request, 0 when none. */
   public long timerAtMs;
 

@@ -47,6 +47,8 @@ class ArrivalGatherTest {
   private static final long EXPIRES = NOW_MS + 30_000;
   private static final long GRACE_MS = 2_000;
   private static final long CLOSE_AT = WINDOW_END + GRACE_MS;
+  private static final long VERDICT_AT =
+      CLOSE_AT + ArrivalGather.DEFAULT_VERDICT_DELAY.toMillis();
   /** Every agent here runs 4 ms ahead of the mesh clock. */
   private static final long OFFSET = 4;
   private static final long T_AGENT = T + OFFSET;
@@ -380,6 +382,7 @@ class ArrivalGatherTest {
     assertThat(r.getReadyRate()).isEqualTo(0.75);
     assertThat(r.getDecision()).isEqualTo(QuorumDecision.RETRY);
     assertThat(r.getStragglers()).containsExactly(agent(6), agent(7));
+    harness.setProcessingTime(VERDICT_AT);
     assertThat(outcomes()).as("only sent commands have outcomes").hasSize(6);
   }
 
@@ -486,7 +489,8 @@ class ArrivalGatherTest {
   }
 
   @Test
-  void emitsOneOutcomePerScheduledTargetWhenTheWindowCloses() throws Exception {
+  void emitsOneOutcomePerScheduledTargetAtTheVerdictCountingAnswersThatMissedTheClose()
+      throws Exception {
     plan(tally(REQ, 0, 1, 5, 1, 1));
     for (int i = 0; i < 5; i++) {
       plan(command(REQ, agent(i), null));
@@ -500,15 +504,21 @@ class ArrivalGatherTest {
     assertThat(outcomes()).as("nothing before the close").isEmpty();
 
     closeWindow();
+    assertThat(outcomes()).as("late answers may still come").isEmpty();
+    // agent(5) was skipped and agent(6) never came: a late answer from agent(4) is not silence.
+    harness.setProcessingTime(CLOSE_AT + 3_000);
+    respond(ready(agent(4), 3_900));
+
+    harness.setProcessingTime(VERDICT_AT);
 
     assertThat(outcomes())
         .extracting(o -> o.agentId, o -> o.kind, o -> o.clusterId, o -> o.atMs)
         .containsExactlyInAnyOrder(
-            tuple(agent(0), TargetOutcome.Kind.ON_TIME, "c1", CLOSE_AT),
-            tuple(agent(1), TargetOutcome.Kind.LATE, "c1", CLOSE_AT),
-            tuple(agent(2), TargetOutcome.Kind.TRANSIT, "c1", CLOSE_AT),
-            tuple(agent(3), TargetOutcome.Kind.CONFLICT, "c1", CLOSE_AT),
-            tuple(agent(4), TargetOutcome.Kind.SILENT, "c1", CLOSE_AT));
+            tuple(agent(0), TargetOutcome.Kind.ON_TIME, "c1", VERDICT_AT),
+            tuple(agent(1), TargetOutcome.Kind.LATE, "c1", VERDICT_AT),
+            tuple(agent(2), TargetOutcome.Kind.TRANSIT, "c1", VERDICT_AT),
+            tuple(agent(3), TargetOutcome.Kind.CONFLICT, "c1", VERDICT_AT),
+            tuple(agent(4), TargetOutcome.Kind.LATE, "c1", VERDICT_AT));
   }
 
   @Test
@@ -618,7 +628,10 @@ class ArrivalGatherTest {
     scheduleAll(3);
     respond(conflict(REQ, agent(2), ConflictType.OTHER));
     closeWindow();
-    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).as("cleared at the close")
+    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).as("kept for the verdict")
+        .isOne();
+    harness.setProcessingTime(VERDICT_AT);
+    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).as("cleared at the verdict")
         .isZero();
     assertThat(keysWith(ArrivalGather.PROGRESS_STATE.getName())).as("the marker").isOne();
 
