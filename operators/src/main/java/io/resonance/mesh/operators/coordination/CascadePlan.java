@@ -25,8 +25,8 @@ import java.util.List;
  * </ul>
  *
  * Every level but the last asks its agents to be READY as soon as they can (a window from now to
- * the root's target), so a level confirms at the speed of its slowest quorum member; the last
- * acts at the root's target time, or as soon as it can when that has passed.
+ * the end of the root's window), so a level confirms at the speed of its slowest quorum member;
+ * the last acts at the root's target time, or as soon as it can when that has passed.
  */
 public final class CascadePlan {
 
@@ -78,7 +78,8 @@ public final class CascadePlan {
       int index, long nowMs, String causationId) {
     Level level = levels.get(index);
     boolean last = index == levels.size() - 1;
-    long rootTarget = ArrivalDemand.of(root).actAtMs();
+    ArrivalDemand rootDemand = ArrivalDemand.of(root);
+    long rootTarget = rootDemand.actAtMs();
     CoordinationRequest.Builder b = CoordinationRequest.newBuilder(root)
         .setMessageId(root.getMessageId() + "/" + (index + 1) + "-" + level.name().replace(' ',
             '-'))
@@ -92,8 +93,9 @@ public final class CascadePlan {
     if (last && rootTarget > nowMs) {
       b.setTargetArrivalMs(rootTarget).setArrivalWindowStartMs(null).setArrivalWindowEndMs(null);
     } else {
-      // As soon as possible: the window runs from now to the root's target (at least a second).
-      long end = Math.max(rootTarget, nowMs + 1_000);
+      // As soon as possible: the window runs from now to the end of the root's window (at least
+      // a second), so a level of slow preparers is late only when the whole cascade would be.
+      long end = Math.max(rootDemand.windowEndMs(), nowMs + 1_000);
       b.setTargetArrivalMs(null).setArrivalWindowStartMs(nowMs).setArrivalWindowEndMs(end);
     }
     return b.build();

@@ -26,6 +26,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
@@ -51,10 +52,10 @@ import org.apache.flink.util.OutputTag;
  * ALL: every agent. CLASS, SECTOR, CLUSTER: the agent's class name, sector id or cluster id is one
  * of {@code values}. CAPABILITY: the agent has at least one of {@code values} (a request's {@code
  * required_capabilities} are separate: a target lacking them is planned as a MISSING_CAPABILITY
- * skip). IDS: the agent's id is one of {@code values}; an id with no registry entry has no state on
- * any instance and so gets no record here: reporting it as UNKNOWN_AGENT needs a view of the
- * whole registry and is left to the job (follow-up). SAMPLE: among the agents matching {@code
- * values} (any agent when empty; an agent matches when a value equals its id, class, sector,
+ * skip). IDS: the agent's id is one of {@code values}; an id with no registry entry is reported
+ * as a SKIP UNKNOWN_AGENT by the one instance that would own its key. SAMPLE: among the agents
+ * matching {@code values} (any agent when empty; an agent matches when a value equals its id,
+ * class, sector,
  * cluster or one of its capabilities), each instance takes the agents with the smallest stable
  * hash of (request id, agent id), {@code sample_size / parallelism} of them (the remainder spread
  * over the first instances). The request carries no population count, so the sample is exact
@@ -245,13 +246,37 @@ public class TargetPlanner
       return;
     }
 
+    Set<String> found = new java.util.HashSet<>();
     ctx.applyToKeyedState(REGISTRY_STATE, (agentId, state) -> {
       AgentImpedance entry = state.value();
       if (entry != null && selects(selector.getKind(), values, agentId, entry)) {
+        found.add(agentId);
         emit(request, demand, agentId, entry, now, routes, counted);
       }
     });
+    if (selector.getKind() == SelectorKind.IDS) {
+      reportUnknown(request, demand, values, found, now, counted);
+    }
     ctx.output(PLAN_TALLIES, tally);
+  }
+
+  /**
+   * An explicit id the registry does not know has no state on any instance, so no instance visits
+   * it. The instance that would own its key (Flink's own key-group assignment) reports it as
+   * UNKNOWN_AGENT, so every id asked for is answered exactly once across the instances.
+   */
+  private void reportUnknown(CoordinationRequest request, ArrivalDemand demand,
+      Set<String> asked, Set<String> found, long now, Collector<ScheduledCommand> out) {
+    int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+    int self = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    for (String id : asked) {
+      if (!found.contains(id) && KeyGroupRangeAssignment.assignKeyToParallelOperator(id,
+          maxParallelism, parallelism) == self) {
+        targetsSkipped.inc();
+        out.collect(ArrivalPlanner.plan(null, demand, now).toCommand(request, id, now));
+      }
+    }
   }
 
   /** Keeps a breaker state unless it is older than the one held; bad records are dropped. */

@@ -116,10 +116,10 @@ class CascadeCoordinatorTest {
     harness.processElement1(new StreamRecord<>(root("w3", Strategy.WAVE)));
     onlyRequest();
 
-    // The first level's window ends at the root's target (NOW + 5 s); grace is 1 s.
-    harness.setProcessingTime(NOW + 5_999);
+    // The first level's window ends where the root's does (T + 10 ms); grace is 1 s.
+    harness.setProcessingTime(NOW + 6_009);
     assertThat(harness.getSideOutput(CascadeCoordinator.CASCADE_RESULTS)).isNull();
-    harness.setProcessingTime(NOW + 6_000);
+    harness.setProcessingTime(NOW + 6_010);
 
     GatherResult cascade = onlyCascadeResult();
     assertThat(cascade.getLevels().get(0).getDecision()).isEqualTo(QuorumDecision.RETRY);

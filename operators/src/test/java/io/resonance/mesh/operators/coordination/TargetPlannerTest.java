@@ -207,13 +207,18 @@ class TargetPlannerTest {
   }
 
   @Test
-  void anIdWithNoRegistryStateOnThisInstanceGetsNoRecordHere() throws Exception {
+  void anIdTheRegistryDoesNotKnowIsReportedAsUnknownAgent() throws Exception {
     open(new TargetPlanner());
     register(agent("a1").build());
 
     List<ScheduledCommand> out = plan(request("req-ids", T, SelectorKind.IDS, "a1", "ghost"));
 
-    assertThat(agents(out)).containsExactly("a1");
+    assertThat(agents(out)).containsExactlyInAnyOrder("a1", "ghost");
+    ScheduledCommand ghost = out.stream().filter(c -> c.getAgentId().equals("ghost"))
+        .findFirst().orElseThrow();
+    assertThat(ghost.getStatus()).isEqualTo(ScheduleStatus.SKIP);
+    assertThat(ghost.getSkipReason()).isEqualTo(SkipReason.UNKNOWN_AGENT);
+    assertThat(ghost.getPayload().remaining()).isZero();
   }
 
   @Test
