@@ -89,6 +89,7 @@ final class ArrivalBench {
   private final Duration beatInterval;
   private final int warmupBeats;
   private final int cascades;
+  private double simLagMaxMs;
   private final PrintStream out;
 
   ArrivalBench(Args args, PrintStream out) {
@@ -131,9 +132,8 @@ final class ArrivalBench {
       StreamExecutionEnvironment env = mesh.flink(0, 2);
       MeshEnvironment.configure(env, options);
       new ImpedanceJob(options).build(env);
-      JobClient impedance = env.executeAsync(ImpedanceJob.NAME);
       new CoordinationJob(options).build(env);
-      JobClient coordination = env.executeAsync(CoordinationJob.NAME);
+      JobClient job = env.executeAsync("resonance-mesh-arrival-bench");
 
       int truthCapacity = agents * (rounds + 2);
       try (FleetSimulator fleet = FleetSimulator.builder()
@@ -156,6 +156,7 @@ final class ArrivalBench {
         Map<String, GatherResult> oursResults = new HashMap<>();
         AtomicLong baselineWorstLate = new AtomicLong();
         SplittableRandom rng = new SplittableRandom(11);
+        fleet.stats(); // starts the simulator's lag period at the first round
         for (int round = 0; round < rounds; round++) {
           Map<String, AgentImpedance> now = registry.refresh();
           List<AgentImpedance> machines = new ArrayList<>();
@@ -203,17 +204,20 @@ final class ArrivalBench {
           for (Policy p : Policy.values()) {
             scoreRound(fleet, groups.get(p), scores.get(p), now);
           }
+          FleetSimulator.Stats sim = fleet.stats();
+          simLagMaxMs = Math.max(simLagMaxMs, sim.dispatchLateMaxMs());
           out.printf(Locale.ROOT, "  round %d/%d (%.0f s): hit rate ours %.3f, seed %.3f,"
-                  + " naive %.3f%n", round + 1, rounds, since(t0),
+                  + " naive %.3f; simulator ran %.1f %% of its actions > 5 ms late, at worst"
+                  + " %.0f ms%n", round + 1, rounds, since(t0),
               last(scores.get(Policy.OURS).roundHitRates),
               last(scores.get(Policy.SEED).roundHitRates),
-              last(scores.get(Policy.NAIVE).roundHitRates));
+              last(scores.get(Policy.NAIVE).roundHitRates), 100 * sim.dispatchLate5msShare(),
+              sim.dispatchLateMaxMs());
         }
 
         double[] cascadeMs = measureCascades(producer, gather);
         Release release = measureRelease(mesh.bootstrapServers(), producer, registry);
-        coordination.cancel().get(60, TimeUnit.SECONDS);
-        impedance.cancel().get(60, TimeUnit.SECONDS);
+        job.cancel().get(60, TimeUnit.SECONDS);
         scores.get(Policy.OURS).skipped = oursResults.values().stream()
             .mapToLong(g -> g.getSkippedTooLate() + g.getSkippedIneligible()).sum();
         report(scores, oursResults, release, baselineWorstLate.get(), cascadeMs);
@@ -402,6 +406,12 @@ final class ArrivalBench {
       }
       out.println(line);
     }
+    long tooLate = oursResults.values().stream().mapToLong(GatherResult::getSkippedTooLate).sum();
+    long ineligible = oursResults.values().stream()
+        .mapToLong(GatherResult::getSkippedIneligible).sum();
+    out.printf(Locale.ROOT, "ours skipped %d as too late and %d as ineligible (offline,"
+        + " quarantined, circuit open); the simulator's worst dispatch lag in the rounds: %.0f ms%n",
+        tooLate, ineligible, simLagMaxMs);
     long proceed = oursResults.values().stream()
         .filter(g -> g.getDecision() == QuorumDecision.PROCEED).count();
     out.printf(Locale.ROOT, "ours, by the mesh's own gather: %d of %d groups PROCEED (the mesh"
@@ -426,14 +436,15 @@ final class ArrivalBench {
             + "\"naive_hit_rate\":%.4f,\"naive_p90_abs_error_ms\":%.1f,"
             + "\"success_rate\":%.4f,\"seed_success_rate\":%.4f,\"naive_success_rate\":%.4f,"
             + "\"release_30k_ms\":%.0f,\"release_targets\":%d,\"plan_ms\":%d,"
-            + "\"cascade_p95_ms\":%s,\"agents\":%d,\"rounds\":%d}",
+            + "\"cascade_p95_ms\":%s,\"simulator_lag_max_ms\":%.0f,\"agents\":%d,"
+            + "\"rounds\":%d}",
         rate(ours.hits, ours.targets), pct.get(Policy.OURS)[1], pct.get(Policy.OURS)[0],
         pct.get(Policy.OURS)[2], rate(seed.hits, seed.targets), pct.get(Policy.SEED)[1],
         rate(naive.hits, naive.targets), pct.get(Policy.NAIVE)[1],
         rate(ours.groupsSucceeded, ours.groups), rate(seed.groupsSucceeded, seed.groups),
         rate(naive.groupsSucceeded, naive.groups), release.lateMaxMs(), release.targets(),
         release.planMs(), Double.isNaN(cascadeP95) ? "null" : String.format(Locale.ROOT,
-            "%.0f", cascadeP95), agents, rounds));
+            "%.0f", cascadeP95), simLagMaxMs, agents, rounds));
   }
 
   private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {

@@ -65,10 +65,11 @@ final class Demo {
           MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
       StreamExecutionEnvironment env = mesh.flink(port, 2);
       MeshEnvironment.configure(env, options);
+      // Both jobs in one graph: a local environment starts a cluster (and a dashboard) per
+      // submission, and one dashboard should show everything.
       new ImpedanceJob(options).build(env);
-      JobClient job = env.executeAsync(ImpedanceJob.NAME);
       new CoordinationJob(options).build(env);
-      JobClient coordination = env.executeAsync(CoordinationJob.NAME);
+      JobClient job = env.executeAsync("resonance-mesh-demo");
       String dashboard = "http://localhost:" + port;
       out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
           since(t0));
@@ -110,7 +111,6 @@ final class Demo {
         fleet.close();
         MeshWatcher.Snapshot last = watcher.snapshot();
         double processed = rest.sum("heartbeatsAccepted").orElse(last.heartbeatsInRegistry());
-        coordination.cancel().get(30, TimeUnit.SECONDS);
         job.cancel().get(30, TimeUnit.SECONDS);
         out.println(report(last, processed, dashboard, coordinator.kpis()));
       }

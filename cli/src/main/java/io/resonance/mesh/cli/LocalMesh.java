@@ -68,8 +68,7 @@ final class LocalMesh implements AutoCloseable {
     // Timers in the JVM heap instead of in RocksDB: one per agent is a few MB, and every beat
     // would otherwise touch RocksDB's timer column family too.
     conf.setString("state.backend.rocksdb.timer-service.factory", "HEAP");
-    // Slots for two jobs (impedance and coordination) side by side, as on a small cluster.
-    conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(2 * parallelism));
+    conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
     conf.setString("restart-strategy.type", "fixed-delay");
     conf.setString("restart-strategy.fixed-delay.attempts", "3");
     // The dashboard and the demo's status box read metrics through the REST API; refresh them

@@ -224,9 +224,11 @@ public final class CoordinationJob {
     return env
         .fromSource(kafka.source(topic, group, start), WatermarkStrategy.noWatermarks(),
             what + ": " + topic)
-        .uid(what.replace(' ', '-') + "-source")
+        // Prefixed: the demo runs this job in one graph with the impedance job, which reads
+        // mesh.responses too, and uids must be unique within a graph.
+        .uid("coordination-" + what.replace(' ', '-') + "-source")
         .process(new AvroDecoder<>(type))
-        .uid("decode-" + what.replace(' ', '-'))
+        .uid("coordination-decode-" + what.replace(' ', '-'))
         .name("decode " + what);
   }
 }

@@ -41,7 +41,15 @@ final class EventLoop implements AutoCloseable {
     }
   }
 
+  /** How late actions ran against their due instants over a period. */
+  record Lag(double maxMs, double lateShare) {}
+
+  private static final long LATE_NANOS = 5_000_000;
+
   private final DelayQueue<Timed> queue = new DelayQueue<>();
+  private final AtomicLong lateMaxNanos = new AtomicLong();
+  private final AtomicLong actions = new AtomicLong();
+  private final AtomicLong lateActions = new AtomicLong();
   private final AtomicLong order = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
@@ -59,6 +67,14 @@ final class EventLoop implements AutoCloseable {
     queue.put(new Timed(dueNanos, order.getAndIncrement(), action));
   }
 
+  /** The lag since the last call, and starts a new period. */
+  Lag takeLag() {
+    long n = actions.getAndSet(0);
+    long late = lateActions.getAndSet(0);
+    long max = lateMaxNanos.getAndSet(0);
+    return new Lag(max / 1e6, n == 0 ? 0 : (double) late / n);
+  }
+
   int pending() {
     return queue.size();
   }
@@ -66,7 +82,14 @@ final class EventLoop implements AutoCloseable {
   private void run() {
     while (running) {
       try {
-        queue.take().action.run();
+        Timed next = queue.take();
+        long late = System.nanoTime() - next.dueNanos;
+        actions.incrementAndGet();
+        if (late > LATE_NANOS) {
+          lateActions.incrementAndGet();
+        }
+        lateMaxNanos.accumulateAndGet(late, Math::max);
+        next.action.run();
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {

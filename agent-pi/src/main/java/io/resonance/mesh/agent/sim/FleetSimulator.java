@@ -56,9 +56,15 @@ public final class FleetSimulator implements AutoCloseable {
    * @param sendErrors heartbeats and responses the producers failed to deliver
    * @param commandsReceived commands that reached a living simulated agent
    * @param responsesSent answers the broker acknowledged
+   * @param dispatchLateMaxMs the most any action (a beat, a delivery, an answer) ran after its
+   *     due instant, since the last call to {@link #stats()}: the simulator's own lag, which a
+   *     real fleet does not have; records handed to Kafka late arrive late, so a large value
+   *     means the host cannot simulate this many agents in real time
+   * @param dispatchLate5msShare share of those actions that ran more than 5 ms late
    */
   public record Stats(long heartbeatsSent, long sendErrors, int agentsAlive, int agentsTotal,
-      long commandsReceived, long responsesSent) {}
+      long commandsReceived, long responsesSent, double dispatchLateMaxMs,
+      double dispatchLate5msShare) {}
 
   /**
    * The truth about one command at one agent, host clock (epoch ms, fractional), for benchmarks.
@@ -200,8 +206,10 @@ public final class FleetSimulator implements AutoCloseable {
     for (VirtualAgent a : agents.values()) {
       alive += a.alive() ? 1 : 0;
     }
+    EventLoop.Lag lag = loop.takeLag();
     return new Stats(producers.sent(), producers.errors() + responses.errors(), alive,
-        agents.size(), commands == null ? 0 : commands.commandsReceived(), responses.sent());
+        agents.size(), commands == null ? 0 : commands.commandsReceived(), responses.sent(),
+        lag.maxMs(), lag.lateShare());
   }
 
   public GroundTruth groundTruth() {
