@@ -7,8 +7,9 @@ public final class MeshCli {
       usage: ./mesh <command> [options]
 
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
-            Real Kafka broker + the impedance job on a local Flink (dashboard on :8081)
-            + a simulated fleet (default 30,000 agents); S=0 runs until Ctrl-C.
+            Real Kafka broker + the impedance and coordination jobs on a local Flink
+            (dashboard on :8081) + a simulated fleet (default 30,000 agents) answering
+            periodic scatter-gathers and wave cascades; S=0 runs until Ctrl-C.
         ask [--select SEL] [--in-ms 5000] [--verb OBSERVE] [--payload JSON] [--min-rate 0.95]
             Scatter-gather a question; prints the quorum decision and arrival errors.
         broadcast [--select SEL] [--in-ms 5000] [--verb ACT] [--payload JSON]
@@ -26,6 +27,10 @@ public final class MeshCli {
                          [--phases passthrough,impedance,latency] [--checkpoint-interval '10 s']
             Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a
             pass-through job, and end-to-end latency with the fleet beating once a second.
+        bench arrival [--agents 30000] [--rounds 6] [--group 1000] [--horizon-ms 10000]
+                      [--interval-ms 2000] [--warmup-beats 16] [--cascades 5]
+            Our dispatch against the seed's formula and a naive batch on one simulated fleet:
+            hit rate and |ready - T| from the simulator's truth, wave cascades, release.
       """;
 
   public static void main(String[] argv) throws Exception {
