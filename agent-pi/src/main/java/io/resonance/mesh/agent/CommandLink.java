@@ -10,12 +10,9 @@ import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshSerde;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.resonance.mesh.schema.Payloads;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -262,7 +259,7 @@ public final class CommandLink implements AutoCloseable {
 
   void receive(ScheduledCommand c, long releasedAtMs) {
     long now = System.currentTimeMillis();
-    String seen = sha256(bytes(c.getPayload()));
+    String seen = Payloads.sha256Hex(Payloads.copyOf(c.getPayload()));
     Held h = new Held(c, releasedAtMs, now, preparing.get(), seen);
     if (h.expired(now)) {
       LOG.debug("dropped expired command {}", c.getMessageId());
@@ -356,24 +353,6 @@ public final class CommandLink implements AutoCloseable {
 
   private void warn(String format, Object a) {
     warn(format, a, null);
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    if (b == null) {
-      return new byte[0];
-    }
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -5,6 +5,7 @@ import io.resonance.mesh.avro.ScheduleStatus;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.Payloads;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ final class BaselineDispatch {
     }
     List<ScheduledCommand> out = new ArrayList<>(targets.size());
     byte[] payload = "{\"act\":\"sync\"}".getBytes(StandardCharsets.UTF_8);
-    String hash = Requests.sha256(payload);
+    String hash = Payloads.sha256Hex(payload);
     for (AgentImpedance a : targets) {
       double lead = policy == Policy.SEED ? seedLeadMs(a, 0) : maxLead;
       long sendAt = (long) Math.floor(targetMs - lead);

@@ -8,12 +8,10 @@ import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
+import io.resonance.mesh.schema.Payloads;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,14 +38,6 @@ final class Requests {
 
   private Requests() {}
 
-  static String sha256(byte[] payload) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  }
-
   static String newId(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
@@ -64,7 +54,7 @@ final class Requests {
         .setCreatedAtMs(now)
         .setVerb(verb)
         .setPayload(ByteBuffer.wrap(bytes))
-        .setPayloadHash(sha256(bytes))
+        .setPayloadHash(Payloads.sha256Hex(bytes))
         .setTtlMs(Math.max(0, targetMs - now) + 60_000)
         .setTargetArrivalMs(targetMs)
         .setStrategy(strategy)

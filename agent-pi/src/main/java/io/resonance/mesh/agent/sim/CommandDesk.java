@@ -9,9 +9,8 @@ import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
-import java.nio.ByteBuffer;
+import io.resonance.mesh.schema.Payloads;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -86,11 +85,8 @@ final class CommandDesk implements AutoCloseable {
     this.consumerCount = consumerCount;
     this.truthLog = new TruthLog(truthCapacity);
     this.conflictRng = rng;
-    try {
-      this.sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    // One digest kept for the dispatcher thread: thousands of commands land at once.
+    this.sha256 = Payloads.sha256();
   }
 
   /**
@@ -315,7 +311,7 @@ final class CommandDesk implements AutoCloseable {
     if (t.agentClockMs(a.truth, now) > c.getExpiresAtMs() + offset) {
       return; // past its TTL on the agent's clock: dropped without answer
     }
-    byte[] payload = bytes(c.getPayload());
+    byte[] payload = Payloads.copyOf(c.getPayload());
     if (a.corruptPayloads()) {
       payload = corrupt(payload);
     }
@@ -420,16 +416,6 @@ final class CommandDesk implements AutoCloseable {
     a.lastDeliveryNanos = deliverAt;
     int index = a.slot.index();
     loop.schedule(deliverAt, () -> responses.send(index, r));
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    if (b == null) {
-      return new byte[0];
-    }
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
   }
 
   /** What a flaky link or a bad cache hands the agent: one flipped bit, or a stray byte. */

@@ -3,7 +3,7 @@ package io.resonance.mesh.jobs.io;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
-import java.nio.ByteBuffer;
+import io.resonance.mesh.schema.Payloads;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,16 +30,8 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
   @Override
   public ProducerRecord<byte[], byte[]> serialize(DeadLetter element, KafkaSinkContext context,
       Long timestamp) {
-    return new ProducerRecord<>(topic, null, timestamp, bytes(element.getKey()),
+    return new ProducerRecord<>(topic, null, timestamp, Payloads.copyOf(element.getKey()),
         codec.encode(element));
   }
 
-  private static byte[] bytes(ByteBuffer buffer) {
-    if (buffer == null) {
-      return null;
-    }
-    byte[] out = new byte[buffer.remaining()];
-    buffer.duplicate().get(out);
-    return out;
-  }
 }
