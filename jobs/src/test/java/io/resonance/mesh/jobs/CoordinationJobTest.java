@@ -18,28 +18,17 @@ import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshTopics;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,9 +74,9 @@ class CoordinationJobTest {
         MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
-    JobClient impedance = submit(options, env -> new ImpedanceJob(options).build(env),
+    JobClient impedance = JobsTesting.submit(options, env -> new ImpedanceJob(options).build(env),
         ImpedanceJob.NAME);
-    JobClient coordination = submit(options, env -> new CoordinationJob(options).build(env),
+    JobClient coordination = JobsTesting.submit(options, env -> new CoordinationJob(options).build(env),
         CoordinationJob.NAME);
     FleetDescription fleetDescription = FleetDescription.defaults();
     for (AgentClass c : AgentClass.values()) {
@@ -144,8 +133,8 @@ class CoordinationJobTest {
       }
       assertThat(scheduled).isGreaterThanOrEqualTo(AGENTS / 2);
     } finally {
-      stop(coordination);
-      stop(impedance);
+      JobsTesting.stop(coordination);
+      JobsTesting.stop(impedance);
     }
   }
 
@@ -157,50 +146,12 @@ class CoordinationJobTest {
     return byAgent;
   }
 
-  private static CoordinationRequest request(String id, long target) throws Exception {
-    byte[] payload = "{\"read\":\"temperature\"}".getBytes(StandardCharsets.UTF_8);
-    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
-    return CoordinationRequest.newBuilder()
-        .setMessageId(id)
-        .setCreatedAtMs(System.currentTimeMillis())
-        .setVerb(Verb.OBSERVE)
-        .setPayload(ByteBuffer.wrap(payload))
-        .setPayloadHash(hash)
-        .setTtlMs(60_000)
-        .setTargetArrivalMs(target)
-        .setTargets(TargetSelector.newBuilder().setKind(SelectorKind.ALL).setValues(List.of())
-            .build())
-        .build();
+  private static CoordinationRequest request(String id, long target) {
+    return JobsTesting.request(id, target, Verb.OBSERVE,
+        new TargetSelector(SelectorKind.ALL, List.of(), 0)).build();
   }
 
   private static void send(CoordinationRequest request) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(MeshTopics.REQUESTS,
-          request.getMessageId().getBytes(StandardCharsets.UTF_8),
-          MeshCodec.of(CoordinationRequest.class).encode(request))).get();
-    }
-  }
-
-  private interface Wiring {
-    void build(StreamExecutionEnvironment env);
-  }
-
-  private static JobClient submit(MeshJobOptions options, Wiring wiring, String name)
-      throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    MeshEnvironment.configure(env, options);
-    env.setParallelism(1);
-    wiring.build(env);
-    return env.executeAsync(name);
-  }
-
-  private static void stop(JobClient job) throws Exception {
-    job.cancel().get(30, TimeUnit.SECONDS);
-    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
-        () -> job.getJobStatus().join().isGloballyTerminalState(),
-        () -> job.getJobStatus().join().toString());
+    JobsTesting.send(kafka.bootstrapServers(), request);
   }
 }

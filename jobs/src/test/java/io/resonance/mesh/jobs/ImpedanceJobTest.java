@@ -368,12 +368,8 @@ class ImpedanceJobTest {
     return env.executeAsync(ImpedanceJob.NAME);
   }
 
-  /** Cancels a job and waits until it is gone, so the next test gets the MiniCluster's slots. */
   private static void stop(JobClient job) throws Exception {
-    job.cancel().get(30, TimeUnit.SECONDS);
-    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
-        () -> job.getJobStatus().join().isGloballyTerminalState(),
-        () -> job.getJobStatus().join().toString());
+    JobsTesting.stop(job);
   }
 
   /**

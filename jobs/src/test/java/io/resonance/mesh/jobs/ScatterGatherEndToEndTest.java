@@ -21,30 +21,18 @@ import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.kafka.LocalKafkaBroker;
-import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,9 +79,9 @@ class ScatterGatherEndToEndTest {
         MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
-    JobClient impedance = submit(options, env -> new ImpedanceJob(options).build(env),
+    JobClient impedance = JobsTesting.submit(options, env -> new ImpedanceJob(options).build(env),
         ImpedanceJob.NAME);
-    JobClient coordination = submit(options, env -> new CoordinationJob(options).build(env),
+    JobClient coordination = JobsTesting.submit(options, env -> new CoordinationJob(options).build(env),
         CoordinationJob.NAME);
     // No random conflicts: the ones this test counts are the ones it switches on.
     FleetDescription description = FleetDescription.defaults()
@@ -187,8 +175,8 @@ class ScatterGatherEndToEndTest {
           .filter(c -> c.getSkipReason() == SkipReason.CIRCUIT_OPEN)
           .map(ScheduledCommand::getClusterId).distinct()).containsExactly(failing);
     } finally {
-      stop(coordination);
-      stop(impedance);
+      JobsTesting.stop(coordination);
+      JobsTesting.stop(impedance);
     }
   }
 
@@ -246,59 +234,15 @@ class ScatterGatherEndToEndTest {
 
   private static <T extends org.apache.avro.specific.SpecificRecord> T decode(Class<T> type,
       byte[] bytes) {
-    try {
-      return MeshCodec.of(type).decode(bytes);
-    } catch (MeshCodec.UndecodableException e) {
-      throw new AssertionError("undecodable " + type.getSimpleName() + ": " + e.getMessage(), e);
-    }
+    return JobsTesting.decode(type, bytes);
   }
 
-  private static CoordinationRequest request(String id, long target, double minRate)
-      throws Exception {
-    byte[] payload = "{\"act\":\"sync\"}".getBytes(StandardCharsets.UTF_8);
-    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload));
-    return CoordinationRequest.newBuilder()
-        .setMessageId(id)
-        .setCorrelationId(id)
-        .setCreatedAtMs(System.currentTimeMillis())
-        .setVerb(Verb.ACT)
-        .setPayload(ByteBuffer.wrap(payload))
-        .setPayloadHash(hash)
-        .setTtlMs(60_000)
-        .setTargetArrivalMs(target)
-        .setMinResponseRate(minRate)
-        .setTargets(new TargetSelector(SelectorKind.CLASS, MACHINES, 0))
-        .build();
+  private static CoordinationRequest request(String id, long target, double minRate) {
+    return JobsTesting.request(id, target, Verb.ACT,
+        new TargetSelector(SelectorKind.CLASS, MACHINES, 0)).setMinResponseRate(minRate).build();
   }
 
   private static void send(CoordinationRequest request) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(MeshTopics.REQUESTS,
-          request.getMessageId().getBytes(StandardCharsets.UTF_8),
-          MeshCodec.of(CoordinationRequest.class).encode(request))).get();
-    }
-  }
-
-  private interface Wiring {
-    void build(StreamExecutionEnvironment env);
-  }
-
-  private static JobClient submit(MeshJobOptions options, Wiring wiring, String name)
-      throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    MeshEnvironment.configure(env, options);
-    env.setParallelism(1);
-    wiring.build(env);
-    return env.executeAsync(name);
-  }
-
-  private static void stop(JobClient job) throws Exception {
-    job.cancel().get(30, TimeUnit.SECONDS);
-    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
-        () -> job.getJobStatus().join().isGloballyTerminalState(),
-        () -> job.getJobStatus().join().toString());
+    JobsTesting.send(kafka.bootstrapServers(), request);
   }
 }
