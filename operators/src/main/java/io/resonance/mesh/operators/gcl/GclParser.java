@@ -67,6 +67,13 @@ public final class GclParser {
       problems.add(GclProblem.at(Reason.MALFORMED_YAML, "", "empty document: expected a GCL spec"));
       return new GclParse(null, problems);
     }
+    // Checked here rather than left to SnakeYAML, whose limit does not count comment text.
+    int size = text.codePointCount(0, text.length());
+    if (size > MAX_DOCUMENT_CODE_POINTS) {
+      problems.add(GclProblem.at(Reason.MALFORMED_YAML, "", "document of " + size
+          + " characters is over the limit of " + MAX_DOCUMENT_CODE_POINTS));
+      return new GclParse(null, problems);
+    }
     Node root;
     try {
       root = yaml().compose(new StringReader(text));
