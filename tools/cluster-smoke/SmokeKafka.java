@@ -2,7 +2,7 @@
 // SmokeKafka.java <command> ...`): it needs only kafka-clients, so the smoke test does not depend on
 // kafka-tools or on the mesh's own modules.
 //
-//   create-topics  BOOTSTRAP PARTITIONS   the four topics of schemas/TOPICS.md, with their configs,
+//   create-topics  BOOTSTRAP PARTITIONS   the impedance job's topics of schemas/TOPICS.md, with their configs,
 //                                         then prints each topic's non-default configs
 //   produce-garbage BOOTSTRAP TOPIC KEY   one record whose value is not Avro single-object encoding
 //   read           BOOTSTRAP TOPIC WANT_KEYS TIMEOUT_S [EXPECT_FINGERPRINT_HEX]
@@ -38,7 +38,10 @@ public class SmokeKafka {
         new NewTopic("mesh.impedance", partitions, (short) 1).configs(Map.of(
             "cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1", "segment.ms", "600000")),
         new NewTopic("mesh.summaries", 1, (short) 1).configs(Map.of("retention.ms", "604800000")),
-        new NewTopic("mesh.dlq", 1, (short) 1).configs(Map.of("retention.ms", "604800000")));
+        new NewTopic("mesh.dlq", 1, (short) 1).configs(Map.of("retention.ms", "604800000")),
+        // The impedance job also learns from the agents' answers to commands.
+        new NewTopic("mesh.responses", partitions, (short) 1).configs(Map.of(
+            "retention.ms", "604800000", "message.timestamp.type", "LogAppendTime")));
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       for (NewTopic t : topics) {
         try {

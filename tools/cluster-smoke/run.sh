@@ -32,9 +32,11 @@ JDK17_OPENS="${JDK17_OPENS:-1}"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 JOB_CLASS=io.resonance.mesh.jobs.ImpedanceJob
 SIM_CLASS=io.resonance.mesh.agent.sim.SimulatorMain
-# Schema fingerprints from schemas/TOPICS.md (wire order).
-FP_IMPEDANCE=75c2f4b63fc8a55f
-FP_DEADLETTER=f8a03b2bccd2f649
+# Schema fingerprints (wire order), read from schemas/TOPICS.md, which a test keeps current.
+fingerprint() { sed -n "s/^| \`io.resonance.mesh.avro.$1\` | \`\([0-9a-f]*\)\` |$/\1/p" \
+  "$REPO/schemas/TOPICS.md"; }
+FP_IMPEDANCE=$(fingerprint AgentImpedance)
+FP_DEADLETTER=$(fingerprint DeadLetter)
 
 T0=$(date +%s)
 STEP="start"
@@ -157,7 +159,15 @@ done
 # holds them in env.java.opts.all) and then env.java.opts.all of the config.
 JDK17_FLAGS="--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
 [[ "$JDK17_OPENS" == 1 ]] || { JDK17_FLAGS=""; log "JDK17_OPENS=0: Flink JVMs get no --add-opens list"; }
-CONF_JAVA_OPTS=$(sed -n '/^env:/,/^[a-z]/s/^ *all: *//p' "$CONF/config.yaml" | head -1)
+# env.java.opts.all is either one line or a folded block (`all: >-` and indented lines below).
+CONF_JAVA_OPTS=$(awk '
+  /^env:/ { in_env = 1; next }
+  in_env && /^[a-z]/ { exit }
+  in_env && /^ *all: *>-? *$/ { folded = 1; match($0, /^ */); indent = RLENGTH; next }
+  in_env && folded { match($0, /^ */); if (RLENGTH <= indent || $0 ~ /^ *$/) exit;
+                     sub(/^ +/, ""); printf "%s ", $0; next }
+  in_env && /^ *all: */ { sub(/^ *all: */, ""); print; exit }
+' "$CONF/config.yaml")
 log "env.java.opts.all from config.yaml: ${CONF_JAVA_OPTS:-<none>}"
 # shellcheck disable=SC2206
 FLINK_JVM=($JDK17_FLAGS $CONF_JAVA_OPTS)
@@ -220,7 +230,7 @@ KAFKA_PID=$!; PIDS+=("kafka-broker:$KAFKA_PID")
 wait_port "$KAFKA_PORT" 60 "$KAFKA_PID" "the Kafka broker"
 log "broker up (pid $KAFKA_PID, cluster id $CLUSTER_ID) in $(( $(date +%s) - T )) s"
 
-step "creating the four topics of schemas/TOPICS.md"
+step "creating the impedance job's five topics of schemas/TOPICS.md"
 kafka_tool create-topics "$BOOTSTRAP" 2 || fail "creating topics failed, see $TMP/log/kafka-tools.log"
 
 # ------------------------------------------------------------------------------------------------
