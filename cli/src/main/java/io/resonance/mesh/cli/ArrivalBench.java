@@ -410,7 +410,8 @@ final class ArrivalBench {
     long ineligible = oursResults.values().stream()
         .mapToLong(GatherResult::getSkippedIneligible).sum();
     out.printf(Locale.ROOT, "ours skipped %d as too late and %d as ineligible (offline,"
-        + " quarantined, circuit open); the simulator's worst dispatch lag in the rounds: %.0f ms%n",
+        + " quarantined, circuit open); the simulator's worst dispatch lag in the rounds:"
+        + " %.0f ms%n",
         tooLate, ineligible, simLagMaxMs);
     long proceed = oursResults.values().stream()
         .filter(g -> g.getDecision() == QuorumDecision.PROCEED).count();
