@@ -1,0 +1,623 @@
+package io.resonance.mesh.operators.gcl;
+
+import io.resonance.mesh.avro.GclGraphEvent;
+import io.resonance.mesh.avro.GclGraphStatus;
+import io.resonance.mesh.avro.GclProblemRecord;
+import io.resonance.mesh.avro.GclRejection;
+import io.resonance.mesh.avro.GclResult;
+import io.resonance.mesh.avro.GclResultStatus;
+import io.resonance.mesh.avro.GclSpec;
+import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.operators.gcl.ComputationRun.Status;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Runs GCL graph instances: specs arrive on the broadcast input and are held in broadcast state;
+ * results arrive keyed by graph instance and are held in keyed state; a computation is released
+ * as a {@link GclTask} as soon as all its inputs exist, whichever came first.
+ *
+ * <p><b>Instances and specs.</b> An instance is a key (its id). Every {@link GclResult} names a
+ * spec, and naming it joins that spec to the instance; an instance may carry several specs, and
+ * their data items share one namespace. This is how a graph grows while it runs: a handler that
+ * inspected an intermediate result submits a new spec whose workspace lists the items it builds
+ * on, then sends a result naming the new spec (an empty item is enough). Computations are keyed
+ * by spec and name, so two specs may reuse a computation name.
+ *
+ * <p><b>Errors.</b> A FAILED result for the current attempt, or no result by the attempt's
+ * deadline, is retried after the spec's backoff until max_attempts; then the alternative is
+ * released in its place, or the computation fails for good. A computation that waits on an item
+ * that can no longer appear (every producer skipped, replaced without a substitute, or failed)
+ * is deadlocked: its alternative takes its place, or it fails with the chain that blocked it.
+ * Cycles created by a later spec cannot occur within a spec (the validator refuses them); across
+ * specs they show up as the same deadlock, because no producer in the cycle can start.
+ *
+ * <p><b>End.</b> When nothing is released, backing off or able to run, the instance ends:
+ * COMPLETED if nothing failed for good, FAILED with every reason otherwise. One {@link
+ * GclGraphEvent} per joined spec goes to {@link #GRAPH_EVENTS} (for that spec's submitter), and
+ * all the instance's keyed state and timers are cleared. An instance whose spec never arrives
+ * keeps its state; bounding that is the job's concern (state TTL), as the spec may come late.
+ *
+ * <p><b>Timers from the broadcast side.</b> Flink gives the broadcast side no timer service, yet
+ * a spec arriving after the data releases tasks there, and their deadlines need timers. {@link
+ * org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator} hands the keyed side
+ * one {@link TimerService} for its whole life, bound to the keyed backend's current key, which
+ * {@code applyToKeyedState} sets for each visited instance; the function keeps that service from
+ * the first keyed call and uses it there. Before any keyed call (just after a restore), deadlines
+ * are only recorded, and every keyed call for the instance registers the timers of its live
+ * computations again (registering an existing timer is a no-op).
+ */
+public class GraphOrchestrator
+    extends KeyedBroadcastProcessFunction<String, GclResult, GclSpec, GclTask> {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Valid specs by spec id, latest version; savepoint format, never rename. */
+  public static final MapStateDescriptor<String, GclSpec> SPECS =
+      new MapStateDescriptor<>("gcl-orchestrator-specs", Types.STRING,
+          new AvroTypeInfo<>(GclSpec.class));
+
+  /** Specs joined to the instance, with the order they joined in. */
+  public static final MapStateDescriptor<String, Long> JOINED_SPECS =
+      new MapStateDescriptor<>("gcl-orchestrator-joined-specs", Types.STRING, Types.LONG);
+
+  /** The instance's data items and their values. */
+  public static final MapStateDescriptor<String, String> ITEMS =
+      new MapStateDescriptor<>("gcl-orchestrator-items", Types.STRING, Types.STRING);
+
+  /** Per computation, keyed by spec id and name; absent means not yet touched. */
+  public static final MapStateDescriptor<String, ComputationRun> RUNS =
+      new MapStateDescriptor<>("gcl-orchestrator-runs", Types.STRING,
+          TypeInformation.of(ComputationRun.class));
+
+  public static final OutputTag<GclRejection> REJECTIONS =
+      new OutputTag<>("gcl-orchestrator-rejections", new AvroTypeInfo<>(GclRejection.class));
+
+  public static final OutputTag<GclGraphEvent> GRAPH_EVENTS =
+      new OutputTag<>("gcl-orchestrator-graph-events", new AvroTypeInfo<>(GclGraphEvent.class));
+
+  public static final String UID = "gcl-orchestrator";
+  public static final String NAME = "Orchestrate GCL graphs";
+
+  public static final String TASKS_RELEASED = "tasksReleased";
+  public static final String RETRIES = "retries";
+  public static final String ALTERNATIVES_TAKEN = "alternativesTaken";
+  public static final String GRAPHS_COMPLETED = "graphsCompleted";
+  public static final String GRAPHS_FAILED = "graphsFailed";
+  public static final String DEADLOCKS_RESOLVED = "deadlocksResolved";
+
+  private final Set<String> handlerTypes;
+
+  private transient GclValidator validator;
+  private transient MapState<String, Long> joined;
+  private transient MapState<String, String> items;
+  private transient MapState<String, ComputationRun> runs;
+  private transient TimerService timers;
+  private transient Map<String, Parsed> parsed;
+  private transient Counter tasksReleased;
+  private transient Counter retries;
+  private transient Counter alternativesTaken;
+  private transient Counter graphsCompleted;
+  private transient Counter graphsFailed;
+  private transient Counter deadlocksResolved;
+
+  /** @param handlerTypes the handler types some agent or handler runs; specs needing others are refused */
+  public GraphOrchestrator(Set<String> handlerTypes) {
+    this.handlerTypes = new TreeSet<>(handlerTypes);
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    validator = new GclValidator(handlerTypes);
+    joined = getRuntimeContext().getMapState(JOINED_SPECS);
+    items = getRuntimeContext().getMapState(ITEMS);
+    runs = getRuntimeContext().getMapState(RUNS);
+    parsed = new HashMap<>();
+    var metrics = getRuntimeContext().getMetricGroup();
+    tasksReleased = metrics.counter(TASKS_RELEASED);
+    retries = metrics.counter(RETRIES);
+    alternativesTaken = metrics.counter(ALTERNATIVES_TAKEN);
+    graphsCompleted = metrics.counter(GRAPHS_COMPLETED);
+    graphsFailed = metrics.counter(GRAPHS_FAILED);
+    deadlocksResolved = metrics.counter(DEADLOCKS_RESOLVED);
+  }
+
+  // 1. Specs.
+
+  @Override
+  public void processBroadcastElement(GclSpec spec, Context ctx, Collector<GclTask> out)
+      throws Exception {
+    if (spec == null) {
+      return;
+    }
+    long now = ctx.currentProcessingTime();
+    GclValidation validation;
+    try {
+      validation = validator.validate(GclAvro.fromAvro(spec));
+    } catch (RuntimeException e) {
+      ctx.output(REJECTIONS, malformed(spec, e, now));
+      return;
+    }
+    if (!validation.valid()) {
+      ctx.output(REJECTIONS, GclAvro.rejection(validation, spec.getSpecId(), now));
+      return;
+    }
+    var specs = ctx.getBroadcastState(SPECS);
+    GclSpec held = specs.get(spec.getSpecId());
+    if (held != null && held.getVersion() > spec.getVersion()) {
+      return;
+    }
+    specs.put(spec.getSpecId(), spec);
+    String specId = spec.getSpecId();
+    // Only instances that joined this spec; applyToKeyedState makes each the current key, so the
+    // keyed states (and the kept timer service) below act on it.
+    ctx.applyToKeyedState(JOINED_SPECS, (instance, state) -> {
+      if (state.contains(specId)) {
+        advance(instance, specs::get, now, out, e -> ctx.output(GRAPH_EVENTS, e));
+      }
+    });
+  }
+
+  // 2. Results.
+
+  @Override
+  public void processElement(GclResult result, ReadOnlyContext ctx, Collector<GclTask> out)
+      throws Exception {
+    timers = ctx.timerService();
+    if (result == null || blank(result.getInstanceId()) || blank(result.getSpecId())) {
+      return;
+    }
+    long now = ctx.currentProcessingTime();
+    String specId = result.getSpecId();
+    if (!joined.contains(specId)) {
+      joined.put(specId, count(joined.keys()));
+    }
+    boolean ok = result.getStatus() != GclResultStatus.FAILED;
+    if (ok && !blank(result.getItem())) {
+      items.put(result.getItem(), result.getValue() == null ? "" : result.getValue());
+    }
+    var specs = ctx.getBroadcastState(SPECS);
+    GraphSpec spec = graph(specs.get(specId));
+    String producer = result.getProducedBy();
+    if (spec != null && !blank(producer) && spec.computation(producer).isPresent()) {
+      String key = key(specId, producer);
+      ComputationRun run = runs.get(key);
+      if (run != null && ok && (run.status == Status.RELEASED || run.status == Status.BACKOFF)) {
+        // A late answer of an earlier attempt is as good as the current one's.
+        dropTimer(run.timerAtMs, key);
+        runs.put(key, new ComputationRun(Status.DONE, run.attempt, 0, null));
+      } else if (run != null && !ok && run.status == Status.RELEASED
+          && result.getAttempt() == run.attempt) {
+        dropTimer(run.timerAtMs, key);
+        String error = blank(result.getError()) ? "no reason given" : result.getError();
+        failAttempt(spec, spec.computation(producer).get(), run, error, now);
+      }
+    }
+    advance(ctx.getCurrentKey(), specs::get, now, out, e -> ctx.output(GRAPH_EVENTS, e));
+  }
+
+  // 3. Deadlines and backoffs.
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<GclTask> out)
+      throws Exception {
+    timers = ctx.timerService();
+    var specs = ctx.getBroadcastState(SPECS);
+    // Copied first: the loop writes the state it reads.
+    List<Map.Entry<String, ComputationRun>> due = new ArrayList<>();
+    entries(runs).forEach(e -> due.add(Map.entry(e.getKey(), e.getValue())));
+    for (Map.Entry<String, ComputationRun> e : due) {
+      ComputationRun run = e.getValue();
+      if (run.timerAtMs == 0 || run.timerAtMs > timestamp) {
+        continue;
+      }
+      String[] specAndName = split(e.getKey());
+      GraphSpec spec = graph(specs.get(specAndName[0]));
+      Computation c = spec == null ? null : spec.computation(specAndName[1]).orElse(null);
+      if (c == null) {
+        continue;
+      }
+      if (run.status == Status.RELEASED) {
+        failAttempt(spec, c, run, "no result within " + c.timeoutMs() + " ms", timestamp);
+      } else if (run.status == Status.BACKOFF) {
+        runs.put(e.getKey(), new ComputationRun(Status.WAITING, run.attempt, 0, null));
+      }
+    }
+    advance(ctx.getCurrentKey(), specs::get, timestamp, out, e -> ctx.output(GRAPH_EVENTS, e));
+  }
+
+  /** The attempt failed: back off for another, or hand over to the alternative, or fail. */
+  private void failAttempt(GraphSpec spec, Computation c, ComputationRun run, String reason,
+      long now) throws Exception {
+    String key = key(spec.specId(), c.name());
+    if (run.attempt < c.retry().maxAttempts()) {
+      retries.inc();
+      long wait = c.retry().backoffBefore(run.attempt + 1);
+      if (wait <= 0) {
+        runs.put(key, new ComputationRun(Status.WAITING, run.attempt, 0, reason));
+      } else {
+        long due = now + wait;
+        runs.put(key, new ComputationRun(Status.BACKOFF, run.attempt, due, reason));
+        armTimer(due);
+      }
+      return;
+    }
+    String note = "'" + c.name() + "' failed for good after " + run.attempt + " attempt"
+        + (run.attempt == 1 ? "" : "s") + ": " + reason;
+    if (c.alternative() != null) {
+      alternativesTaken.inc();
+      runs.put(key, new ComputationRun(Status.REPLACED, run.attempt, 0, note));
+      activate(spec, c.alternative());
+    } else {
+      runs.put(key, new ComputationRun(Status.FAILED, run.attempt, 0, note));
+    }
+  }
+
+  private void activate(GraphSpec spec, String alternative) throws Exception {
+    String key = key(spec.specId(), alternative);
+    ComputationRun alt = runs.get(key);
+    if (alt == null || alt.status == Status.STANDBY) {
+      runs.put(key, new ComputationRun(Status.WAITING, 0, 0, null));
+    }
+  }
+
+  // 4. Release, deadlock, end.
+
+  /** Where a spec comes from: broadcast state in either context. */
+  @FunctionalInterface
+  private interface SpecSource {
+    GclSpec get(String specId) throws Exception;
+  }
+
+  /** One computation of one joined spec, with its current run. */
+  private record Node(GraphSpec spec, int index, Computation c, ComputationRun run) {
+    String key() {
+      return GraphOrchestrator.key(spec.specId(), c.name());
+    }
+  }
+
+  private void advance(String instance, SpecSource source, long now, Collector<GclTask> out,
+      Consumer<GclGraphEvent> events) throws Exception {
+    List<String> specIds = joinedInOrder();
+    List<GraphSpec> specs = new ArrayList<>();
+    boolean allKnown = true;
+    for (String id : specIds) {
+      GraphSpec s = graph(source.get(id));
+      if (s == null) {
+        allKnown = false;
+      } else {
+        specs.add(s);
+      }
+    }
+    if (specs.isEmpty()) {
+      return;
+    }
+    Map<String, String> present = new HashMap<>();
+    for (Map.Entry<String, String> e : entries(items)) {
+      present.put(e.getKey(), e.getValue());
+    }
+    boolean changed = true;
+    while (changed) {
+      List<Node> nodes = nodes(specs);
+      changed = release(instance, nodes, present, now, out);
+      // With a spec still unknown, an item may yet come from it; no deadlock can be judged.
+      if (allKnown) {
+        changed |= resolveDeadlocks(nodes(specs), present);
+      }
+    }
+    List<Node> nodes = nodes(specs);
+    if (timers != null) {
+      for (Node n : nodes) {
+        if (n.run().timerAtMs > 0 && n.run().status.live()) {
+          timers.registerProcessingTimeTimer(n.run().timerAtMs);
+        }
+      }
+    }
+    if (allKnown && nodes.stream().noneMatch(n -> n.run().status.live())) {
+      end(instance, specs, nodes, now, events);
+    }
+  }
+
+  private List<Node> nodes(List<GraphSpec> specs) throws Exception {
+    List<Node> nodes = new ArrayList<>();
+    for (GraphSpec s : specs) {
+      Set<String> standby = new HashSet<>();
+      s.computations().forEach(c -> c.alternativeName().ifPresent(standby::add));
+      for (int i = 0; i < s.computations().size(); i++) {
+        Computation c = s.computations().get(i);
+        ComputationRun run = runs.get(key(s.specId(), c.name()));
+        if (run == null) {
+          run = new ComputationRun(standby.contains(c.name()) ? Status.STANDBY : Status.WAITING,
+              0, 0, null);
+        }
+        nodes.add(new Node(s, i, c, run));
+      }
+    }
+    return nodes;
+  }
+
+  /** Releases (or skips) every waiting computation whose inputs all exist, most urgent first. */
+  private boolean release(String instance, List<Node> nodes, Map<String, String> present,
+      long now, Collector<GclTask> out) throws Exception {
+    List<Node> ready = new ArrayList<>();
+    for (Node n : nodes) {
+      if (n.run().status == Status.WAITING && present.keySet().containsAll(n.c().inputs())) {
+        ready.add(n);
+      }
+    }
+    // Stable sort: equal priorities keep spec join order, then declaration order.
+    ready.sort(Comparator.comparing((Node n) -> n.c().priority()).reversed());
+    for (Node n : ready) {
+      Computation c = n.c();
+      Condition cond = c.condition();
+      if (cond != null && !cond.holds(present.get(cond.input()))) {
+        runs.put(n.key(), new ComputationRun(Status.SKIPPED, n.run().attempt, 0, "'" + c.name()
+            + "' skipped: condition " + cond + " did not hold ('" + cond.input() + "' was '"
+            + present.get(cond.input()) + "')"));
+        continue;
+      }
+      int attempt = n.run().attempt + 1;
+      long deadline = now + c.timeoutMs();
+      Map<String, String> inputs = new LinkedHashMap<>();
+      c.inputs().forEach(i -> inputs.put(i, present.get(i)));
+      runs.put(n.key(), new ComputationRun(Status.RELEASED, attempt, deadline, null));
+      armTimer(deadline);
+      tasksReleased.inc();
+      out.collect(GclTask.newBuilder()
+          .setTaskId(instance + "/" + n.spec().specId() + "/" + c.name() + "/" + attempt)
+          .setInstanceId(instance)
+          .setSpecId(n.spec().specId())
+          .setComputation(c.name())
+          .setOutput(c.output())
+          .setHandlerType(c.handlerType())
+          .setPriority(c.priority().name())
+          .setInputs(inputs)
+          .setAttempt(attempt)
+          .setReleasedAtMs(now)
+          .setDeadlineAtMs(deadline)
+          .build());
+    }
+    return !ready.isEmpty();
+  }
+
+  /**
+   * Finds waiting computations with an input that can no longer appear, and hands each to its
+   * alternative or fails it with the chain that blocked it. An item can still appear if it is
+   * present, if no computation of the instance produces it (seed data may yet come), or if one of
+   * its producers can still run: released, backing off, waiting on items that can still appear,
+   * or on standby for a primary that has not finished.
+   */
+  private boolean resolveDeadlocks(List<Node> nodes, Map<String, String> present)
+      throws Exception {
+    Map<String, List<Node>> producers = new HashMap<>();
+    for (Node n : nodes) {
+      producers.computeIfAbsent(n.c().output(), o -> new ArrayList<>()).add(n);
+    }
+    Map<String, Node> primaryOf = new HashMap<>();
+    for (Node n : nodes) {
+      if (n.c().alternative() != null) {
+        primaryOf.put(key(n.spec().specId(), n.c().alternative()), n);
+      }
+    }
+    Set<String> possible = new HashSet<>(present.keySet());
+    for (Node n : nodes) {
+      for (String input : n.c().inputs()) {
+        if (!producers.containsKey(input)) {
+          possible.add(input);
+        }
+      }
+    }
+    Set<String> canRun = new HashSet<>();
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      for (Node n : nodes) {
+        if (!canRun.contains(n.key()) && mayRun(n, possible, canRun, primaryOf)) {
+          canRun.add(n.key());
+          possible.add(n.c().output());
+          grew = true;
+        }
+      }
+    }
+    Map<String, String> blockedBy = new LinkedHashMap<>();
+    for (Node n : nodes) {
+      if (n.run().status == Status.WAITING) {
+        n.c().inputs().stream().filter(i -> !possible.contains(i)).findFirst()
+            .ifPresent(i -> blockedBy.put(n.key(), i));
+      }
+    }
+    if (blockedBy.isEmpty()) {
+      return false;
+    }
+    // Resolve first those whose blockers are themselves settled, so that each explanation
+    // carries the one before it and names the whole chain; the caller comes back for the rest.
+    // Only a cycle across specs leaves none such, and then all of it goes at once.
+    List<Node> now = new ArrayList<>();
+    for (Node n : nodes) {
+      String input = blockedBy.get(n.key());
+      if (input != null && producers.get(input).stream()
+          .noneMatch(p -> blockedBy.containsKey(p.key()))) {
+        now.add(n);
+      }
+    }
+    if (now.isEmpty()) {
+      nodes.stream().filter(n -> blockedBy.containsKey(n.key())).forEach(now::add);
+    }
+    for (Node n : now) {
+      String blocked = blockedBy.get(n.key());
+      String note = "'" + n.c().name() + "' can never run: its input '" + blocked
+          + "' can no longer appear (" + String.join("; ", producers.get(blocked).stream()
+              .map(GraphOrchestrator::describe).toList()) + ")";
+      if (n.c().alternative() != null) {
+        deadlocksResolved.inc();
+        alternativesTaken.inc();
+        runs.put(n.key(), new ComputationRun(Status.REPLACED, n.run().attempt, 0, note));
+        activate(n.spec(), n.c().alternative());
+      } else {
+        runs.put(n.key(), new ComputationRun(Status.FAILED, n.run().attempt, 0, note));
+      }
+    }
+    return true;
+  }
+
+  private static boolean mayRun(Node n, Set<String> possible, Set<String> canRun,
+      Map<String, Node> primaryOf) {
+    return switch (n.run().status) {
+      case RELEASED, BACKOFF -> true;
+      case WAITING -> possible.containsAll(n.c().inputs());
+      case STANDBY -> {
+        Node primary = primaryOf.get(n.key());
+        yield primary != null && possible.containsAll(n.c().inputs())
+            && (primary.run().status.live() || primary.run().status == Status.STANDBY);
+      }
+      default -> false;
+    };
+  }
+
+  private static String describe(Node producer) {
+    ComputationRun run = producer.run();
+    String note = run.note != null ? run.note : "'" + producer.c().name() + "' "
+        + run.status.name().toLowerCase(java.util.Locale.ROOT);
+    return run.status == Status.STANDBY ? "'" + producer.c().name()
+        + "' is an alternative nobody called on" : note;
+  }
+
+  private void end(String instance, List<GraphSpec> specs, List<Node> nodes, long now,
+      Consumer<GclGraphEvent> events) throws Exception {
+    List<String> failures = nodes.stream().filter(n -> n.run().status == Status.FAILED)
+        .map(n -> n.run().note == null ? "'" + n.c().name() + "' failed" : n.run().note)
+        .toList();
+    boolean completed = failures.isEmpty();
+    (completed ? graphsCompleted : graphsFailed).inc();
+    String detail = completed ? "" : String.join("; ", failures);
+    for (GraphSpec s : specs) {
+      events.accept(GclGraphEvent.newBuilder()
+          .setInstanceId(instance)
+          .setSpecId(s.specId())
+          .setStatus(completed ? GclGraphStatus.COMPLETED : GclGraphStatus.FAILED)
+          .setDetail(detail)
+          .setSubmittedBy(s.submittedBy())
+          .setAtMs(now)
+          .build());
+    }
+    if (timers != null) {
+      for (Map.Entry<String, ComputationRun> e : entries(runs)) {
+        if (e.getValue().timerAtMs > 0) {
+          timers.deleteProcessingTimeTimer(e.getValue().timerAtMs);
+        }
+      }
+    }
+    joined.clear();
+    items.clear();
+    runs.clear();
+  }
+
+  // 5. Helpers.
+
+  private void armTimer(long at) {
+    if (timers != null) {
+      timers.registerProcessingTimeTimer(at);
+    }
+  }
+
+  /** Deletes a timer unless another computation of the instance is due at the same instant. */
+  private void dropTimer(long at, String ownerKey) throws Exception {
+    if (at <= 0 || timers == null) {
+      return;
+    }
+    for (Map.Entry<String, ComputationRun> e : entries(runs)) {
+      if (!e.getKey().equals(ownerKey) && e.getValue().timerAtMs == at
+          && e.getValue().status.live()) {
+        return;
+      }
+    }
+    timers.deleteProcessingTimeTimer(at);
+  }
+
+  private List<String> joinedInOrder() throws Exception {
+    List<Map.Entry<String, Long>> all = new ArrayList<>();
+    for (Map.Entry<String, Long> e : entries(joined)) {
+      all.add(Map.entry(e.getKey(), e.getValue()));
+    }
+    all.sort(Map.Entry.comparingByValue());
+    return all.stream().map(Map.Entry::getKey).toList();
+  }
+
+  private GraphSpec graph(GclSpec spec) {
+    if (spec == null) {
+      return null;
+    }
+    Parsed p = parsed.get(spec.getSpecId());
+    // Broadcast state hands back the same object until the spec is replaced.
+    if (p == null || p.source() != spec) {
+      p = new Parsed(spec, GclAvro.fromAvro(spec));
+      parsed.put(spec.getSpecId(), p);
+    }
+    return p.spec();
+  }
+
+  private record Parsed(GclSpec source, GraphSpec spec) {}
+
+  private static <K, V> Iterable<Map.Entry<K, V>> entries(MapState<K, V> state)
+      throws Exception {
+    Iterable<Map.Entry<K, V>> it = state.entries();
+    return it == null ? List.of() : it;
+  }
+
+  private static long count(Iterable<String> keys) {
+    long n = 0;
+    if (keys != null) {
+      for (String ignored : keys) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // A control character, so that neither a spec id nor a computation name can contain it.
+  private static final char SEPARATOR = '\u001f';
+
+  static String key(String specId, String computation) {
+    return specId + SEPARATOR + computation;
+  }
+
+  private static String[] split(String key) {
+    int at = key.indexOf(SEPARATOR);
+    return new String[] {key.substring(0, at), key.substring(at + 1)};
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static GclRejection malformed(GclSpec spec, RuntimeException e, long now) {
+    return GclRejection.newBuilder()
+        .setSpecId(spec.getSpecId() == null ? "" : spec.getSpecId())
+        .setVersion(spec.getVersion())
+        .setSubmittedBy(spec.getSubmittedBy() == null ? "" : spec.getSubmittedBy())
+        .setGraphName(spec.getGraphName() == null ? "" : spec.getGraphName())
+        .setRejectedAtMs(now)
+        .setProblems(List.of(new GclProblemRecord(GclProblem.Reason.MISSING_FIELD.name(), "",
+            0, 0, "the spec record is incomplete: " + e.getMessage())))
+        .build();
+  }
+}
