@@ -9,6 +9,7 @@ import io.resonance.mesh.avro.GclResultStatus;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.operators.gcl.ComputationRun.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,6 +23,8 @@ import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -54,7 +57,9 @@ import org.apache.flink.util.OutputTag;
  * <p><b>End.</b> When nothing is released, backing off or able to run, the instance ends:
  * COMPLETED if nothing failed for good, FAILED with every reason otherwise. One {@link
  * GclGraphEvent} per joined spec goes to {@link #GRAPH_EVENTS} (for that spec's submitter), and
- * all the instance's keyed state and timers are cleared. An instance whose spec never arrives
+ * all the instance's keyed state and timers are cleared. Only a tombstone stays, for {@code
+ * endedRetention}: a late answer (an attempt that timed out, then answered) must not bring the
+ * instance back to life and release its computations again. An instance whose spec never arrives
  * keeps its state; bounding that is the job's concern (state TTL), as the spec may come late.
  *
  * <p><b>Timers from the broadcast side.</b> Flink gives the broadcast side no timer service, yet
@@ -79,6 +84,10 @@ public class GraphOrchestrator
   /** Specs joined to the instance, with the order they joined in. */
   public static final MapStateDescriptor<String, Long> JOINED_SPECS =
       new MapStateDescriptor<>("gcl-orchestrator-joined-specs", Types.STRING, Types.LONG);
+
+  /** When the instance ended; results for it are dropped until the tombstone expires. */
+  public static final ValueStateDescriptor<Long> ENDED =
+      new ValueStateDescriptor<>("gcl-orchestrator-ended", Types.LONG);
 
   /** The instance's data items and their values. */
   public static final MapStateDescriptor<String, String> ITEMS =
@@ -105,9 +114,13 @@ public class GraphOrchestrator
   public static final String GRAPHS_FAILED = "graphsFailed";
   public static final String DEADLOCKS_RESOLVED = "deadlocksResolved";
 
+  public static final Duration DEFAULT_ENDED_RETENTION = Duration.ofMinutes(10);
+
   private final Set<String> handlerTypes;
+  private final long endedRetentionMs;
 
   private transient GclValidator validator;
+  private transient ValueState<Long> ended;
   private transient MapState<String, Long> joined;
   private transient MapState<String, String> items;
   private transient MapState<String, ComputationRun> runs;
@@ -122,12 +135,26 @@ public class GraphOrchestrator
 
   /** @param handlerTypes the handler types some agent or handler runs; specs needing others are refused */
   public GraphOrchestrator(Set<String> handlerTypes) {
+    this(handlerTypes, DEFAULT_ENDED_RETENTION);
+  }
+
+  /**
+   * @param endedRetention how long an ended instance's id keeps dropping late results; zero
+   *     keeps no tombstone at all
+   */
+  public GraphOrchestrator(Set<String> handlerTypes, Duration endedRetention) {
+    if (endedRetention.isNegative()) {
+      throw new IllegalArgumentException("endedRetention must not be negative, got "
+          + endedRetention);
+    }
     this.handlerTypes = new TreeSet<>(handlerTypes);
+    this.endedRetentionMs = endedRetention.toMillis();
   }
 
   @Override
   public void open(OpenContext openContext) {
     validator = new GclValidator(handlerTypes);
+    ended = getRuntimeContext().getState(ENDED);
     joined = getRuntimeContext().getMapState(JOINED_SPECS);
     items = getRuntimeContext().getMapState(ITEMS);
     runs = getRuntimeContext().getMapState(RUNS);
@@ -183,7 +210,8 @@ public class GraphOrchestrator
   public void processElement(GclResult result, ReadOnlyContext ctx, Collector<GclTask> out)
       throws Exception {
     timers = ctx.timerService();
-    if (result == null || blank(result.getInstanceId()) || blank(result.getSpecId())) {
+    if (result == null || blank(result.getInstanceId()) || blank(result.getSpecId())
+        || ended.value() != null) {
       return;
     }
     long now = ctx.currentProcessingTime();
@@ -221,6 +249,13 @@ public class GraphOrchestrator
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<GclTask> out)
       throws Exception {
     timers = ctx.timerService();
+    Long endedAt = ended.value();
+    if (endedAt != null) {
+      if (timestamp >= endedAt + endedRetentionMs) {
+        ended.clear();
+      }
+      return;
+    }
     var specs = ctx.getBroadcastState(SPECS);
     // Copied first: the loop writes the state it reads.
     List<Map.Entry<String, ComputationRun>> due = new ArrayList<>();
@@ -451,20 +486,22 @@ public class GraphOrchestrator
     // Resolve first those whose blockers are themselves settled, so that each explanation
     // carries the one before it and names the whole chain; the caller comes back for the rest.
     // Only a cycle across specs leaves none such, and then all of it goes at once.
-    List<Node> now = new ArrayList<>();
+    List<Node> first = new ArrayList<>();
     for (Node n : nodes) {
       String input = blockedBy.get(n.key());
       if (input != null && producers.get(input).stream()
           .noneMatch(p -> blockedBy.containsKey(p.key()))) {
-        now.add(n);
+        first.add(n);
       }
     }
-    if (now.isEmpty()) {
-      nodes.stream().filter(n -> blockedBy.containsKey(n.key())).forEach(now::add);
+    boolean cycle = first.isEmpty();
+    if (cycle) {
+      nodes.stream().filter(n -> blockedBy.containsKey(n.key())).forEach(first::add);
     }
-    for (Node n : now) {
+    for (Node n : first) {
       String blocked = blockedBy.get(n.key());
-      String note = "'" + n.c().name() + "' can never run: its input '" + blocked
+      String note = "'" + n.c().name() + "' can never run: " + (cycle ? "it is in a cycle "
+          + "that joined specs made; " : "") + "its input '" + blocked
           + "' can no longer appear (" + String.join("; ", producers.get(blocked).stream()
               .map(GraphOrchestrator::describe).toList()) + ")";
       if (n.c().alternative() != null) {
@@ -501,7 +538,7 @@ public class GraphOrchestrator
         + "' is an alternative nobody called on" : note;
   }
 
-  private void end(String instance, List<GraphSpec> specs, List<Node> nodes, long now,
+  private void end(String instance, List<GraphSpec> specs, List<Node> nodes, long first,
       Consumer<GclGraphEvent> events) throws Exception {
     List<String> failures = nodes.stream().filter(n -> n.run().status == Status.FAILED)
         .map(n -> n.run().note == null ? "'" + n.c().name() + "' failed" : n.run().note)
@@ -516,7 +553,7 @@ public class GraphOrchestrator
           .setStatus(completed ? GclGraphStatus.COMPLETED : GclGraphStatus.FAILED)
           .setDetail(detail)
           .setSubmittedBy(s.submittedBy())
-          .setAtMs(now)
+          .setAtMs(first)
           .build());
     }
     if (timers != null) {
@@ -529,6 +566,10 @@ public class GraphOrchestrator
     joined.clear();
     items.clear();
     runs.clear();
+    if (endedRetentionMs > 0 && timers != null) {
+      ended.update(first);
+      timers.registerProcessingTimeTimer(first + endedRetentionMs);
+    }
   }
 
   // 5. Helpers.
@@ -609,13 +650,13 @@ public class GraphOrchestrator
     return s == null || s.isBlank();
   }
 
-  private static GclRejection malformed(GclSpec spec, RuntimeException e, long now) {
+  private static GclRejection malformed(GclSpec spec, RuntimeException e, long first) {
     return GclRejection.newBuilder()
         .setSpecId(spec.getSpecId() == null ? "" : spec.getSpecId())
         .setVersion(spec.getVersion())
         .setSubmittedBy(spec.getSubmittedBy() == null ? "" : spec.getSubmittedBy())
         .setGraphName(spec.getGraphName() == null ? "" : spec.getGraphName())
-        .setRejectedAtMs(now)
+        .setRejectedAtMs(first)
         .setProblems(List.of(new GclProblemRecord(GclProblem.Reason.MISSING_FIELD.name(), "",
             0, 0, "the spec record is incomplete: " + e.getMessage())))
         .build();

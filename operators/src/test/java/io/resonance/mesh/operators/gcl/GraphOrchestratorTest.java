@@ -135,6 +135,20 @@ class GraphOrchestratorTest {
     return n;
   }
 
+  /** An ended instance keeps only its tombstone, whose expiry is its one timer. */
+  private void assertOnlyTheTombstoneTimerLeft() throws Exception {
+    assertThat(keysWithState()).isZero();
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+  }
+
+  private long tombstones() throws Exception {
+    KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
+    try (Stream<String> keys =
+        backend.getKeys(GraphOrchestrator.ENDED.getName(), VoidNamespace.INSTANCE)) {
+      return keys.count();
+    }
+  }
+
   // 2. Release as soon as inputs exist, whichever side came first.
 
   @Test
@@ -164,7 +178,7 @@ class GraphOrchestratorTest {
       assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
     });
     assertThat(keysWithState()).isZero();
-    assertThat(harness.numProcessingTimeTimers()).isZero();
+    assertOnlyTheTombstoneTimerLeft();
   }
 
   @Test
@@ -262,7 +276,7 @@ class GraphOrchestratorTest {
     send(answer(detect, "none"));
     assertThat(events()).extracting(GclGraphEvent::getStatus)
         .containsExactly(GclGraphStatus.COMPLETED);
-    assertThat(harness.numProcessingTimeTimers()).isZero();
+    assertOnlyTheTombstoneTimerLeft();
   }
 
   @Test
@@ -337,7 +351,7 @@ class GraphOrchestratorTest {
     });
     assertThat(newTasks()).isEmpty();
     assertThat(keysWithState()).isZero();
-    assertThat(harness.numProcessingTimeTimers()).isZero();
+    assertOnlyTheTombstoneTimerLeft();
   }
 
   // 5. Bad specs and bad records.
@@ -384,5 +398,51 @@ class GraphOrchestratorTest {
     assertThat(newTasks()).isEmpty();
     send(answer(aggregate, "s"));
     assertThat(onlyNewTask().getComputation()).isEqualTo("detect");
+  }
+
+  // 6. The end of an instance.
+
+  @Test
+  void aLateAnswerAfterTheEndIsDroppedAndTheTombstoneExpires() throws Exception {
+    submit(spec("anomaly", "", List.of("readings"),
+        aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 0, 1.0)), detect()));
+    send(seed("i1", "anomaly", "readings", "r"));
+    GclTask attempt1 = onlyNewTask();
+    harness.setProcessingTime(NOW_MS + 1_000);
+    GclTask attempt2 = onlyNewTask();
+    send(answer(attempt2, "s"));
+    send(answer(onlyNewTask(), "none"));
+    assertThat(events()).hasSize(1);
+    assertOnlyTheTombstoneTimerLeft();
+    assertThat(tombstones()).isEqualTo(1);
+
+    // Without the tombstone this would rejoin the spec and release detect a second time.
+    send(answer(attempt1, "s-late"));
+    assertThat(newTasks()).isEmpty();
+    assertThat(keysWithState()).isZero();
+
+    harness.setProcessingTime(NOW_MS + 1_000
+        + GraphOrchestrator.DEFAULT_ENDED_RETENTION.toMillis());
+    assertThat(tombstones()).isZero();
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void aCycleThatTwoJoinedSpecsMakeTogetherFailsTheGraphAsADeadlock() throws Exception {
+    // Each spec is valid alone: its input is in its workspace. Joined, each waits on the other.
+    submit(spec("first", "h1", List.of("b"), Computation.of("x", List.of("b"), "a", "gpu")));
+    submit(spec("second", "h2", List.of("a"), Computation.of("y", List.of("a"), "b", "gpu")));
+    send(seed("i1", "first", "", ""));
+    assertThat(events()).isEmpty();
+
+    send(seed("i1", "second", "", ""));
+    assertThat(newTasks()).isEmpty();
+    assertThat(events()).extracting(GclGraphEvent::getSpecId).containsExactly("first", "second");
+    assertThat(events()).allSatisfy(e -> {
+      assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
+      assertThat(e.getDetail()).contains("'x' can never run: it is in a cycle")
+          .contains("'y' can never run: it is in a cycle");
+    });
+    assertThat(keysWithState()).isZero();
   }
 }
