@@ -168,6 +168,14 @@ public class GraphOrchestrator
     deadlocksResolved = metrics.counter(DEADLOCKS_RESOLVED);
   }
 
+  /** The counters' values by metric name, for tests. */
+  Map<String, Long> counts() {
+    return Map.of(TASKS_RELEASED, tasksReleased.getCount(), RETRIES, retries.getCount(),
+        ALTERNATIVES_TAKEN, alternativesTaken.getCount(), GRAPHS_COMPLETED,
+        graphsCompleted.getCount(), GRAPHS_FAILED, graphsFailed.getCount(), DEADLOCKS_RESOLVED,
+        deadlocksResolved.getCount());
+  }
+
   // 1. Specs.
 
   @Override

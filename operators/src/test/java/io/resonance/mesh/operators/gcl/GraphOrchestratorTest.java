@@ -35,11 +35,13 @@ class GraphOrchestratorTest {
 
   private CoBroadcastWithKeyedOperator<String, GclResult, GclSpec, GclTask> operator;
   private KeyedBroadcastOperatorTestHarness<String, GclResult, GclSpec, GclTask> harness;
+  private GraphOrchestrator orchestrator;
   private int tasksSeen;
 
   @BeforeEach
   void open() throws Exception {
-    operator = new CoBroadcastWithKeyedOperator<>(new GraphOrchestrator(HANDLERS),
+    orchestrator = new GraphOrchestrator(HANDLERS);
+    operator = new CoBroadcastWithKeyedOperator<>(orchestrator,
         List.of(GraphOrchestrator.SPECS));
     harness = new KeyedBroadcastOperatorTestHarness<>(
         operator, GclResult::getInstanceId, Types.STRING, 128, 1, 0);
@@ -177,7 +179,6 @@ class GraphOrchestratorTest {
       assertThat(e.getInstanceId()).isEqualTo("i1");
       assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
     });
-    assertThat(keysWithState()).isZero();
     assertOnlyTheTombstoneTimerLeft();
   }
 
@@ -277,6 +278,11 @@ class GraphOrchestratorTest {
     assertThat(events()).extracting(GclGraphEvent::getStatus)
         .containsExactly(GclGraphStatus.COMPLETED);
     assertOnlyTheTombstoneTimerLeft();
+    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.TASKS_RELEASED, 4L)
+        .containsEntry(GraphOrchestrator.RETRIES, 1L)
+        .containsEntry(GraphOrchestrator.ALTERNATIVES_TAKEN, 1L)
+        .containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 0L)
+        .containsEntry(GraphOrchestrator.GRAPHS_COMPLETED, 1L);
   }
 
   @Test
@@ -322,6 +328,8 @@ class GraphOrchestratorTest {
     send(answer(quiet, "all quiet"));
     assertThat(events()).extracting(GclGraphEvent::getStatus)
         .containsExactly(GclGraphStatus.COMPLETED);
+    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 1L)
+        .containsEntry(GraphOrchestrator.ALTERNATIVES_TAKEN, 1L);
     assertThat(keysWithState()).isZero();
   }
 
@@ -350,8 +358,10 @@ class GraphOrchestratorTest {
               + "'detect' can never run");
     });
     assertThat(newTasks()).isEmpty();
-    assertThat(keysWithState()).isZero();
     assertOnlyTheTombstoneTimerLeft();
+    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.GRAPHS_FAILED, 1L)
+        .containsEntry(GraphOrchestrator.GRAPHS_COMPLETED, 0L)
+        .containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 0L);
   }
 
   // 5. Bad specs and bad records.
