@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -40,6 +41,11 @@ class GraphOrchestratorTest {
 
   @BeforeEach
   void open() throws Exception {
+    open(null);
+  }
+
+  private void open(OperatorSubtaskState restoreFrom) throws Exception {
+    tasksSeen = 0;
     orchestrator = new GraphOrchestrator(HANDLERS);
     operator = new CoBroadcastWithKeyedOperator<>(orchestrator,
         List.of(GraphOrchestrator.SPECS));
@@ -47,6 +53,9 @@ class GraphOrchestratorTest {
         operator, GclResult::getInstanceId, Types.STRING, 128, 1, 0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
+    if (restoreFrom != null) {
+      harness.initializeState(restoreFrom);
+    }
     harness.open();
   }
 
@@ -454,5 +463,27 @@ class GraphOrchestratorTest {
           .contains("'y' can never run: it is in a cycle");
     });
     assertThat(keysWithState()).isZero();
+  }
+
+  @Test
+  void aRunningInstanceResumesFromASnapshotWithItsSpecDataAndDeadlines() throws Exception {
+    submit(spec("anomaly", "handler-7", List.of("readings"),
+        aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 0, 1.0)), detect()));
+    send(seed("i1", "anomaly", "readings", "r"));
+    onlyNewTask();
+
+    OperatorSubtaskState snapshot = harness.snapshot(1, NOW_MS);
+    harness.close();
+    open(snapshot);
+
+    // The deadline timer came back with the state: the attempt times out and is retried.
+    harness.setProcessingTime(NOW_MS + 1_000);
+    GclTask retry = onlyNewTask();
+    assertThat(retry.getAttempt()).isEqualTo(2);
+    send(answer(retry, "s"));
+    GclTask detect = onlyNewTask();
+    assertThat(detect.getInputs()).isEqualTo(Map.of("stats", "s"));
+    send(answer(detect, "none"));
+    assertThat(events()).extracting(GclGraphEvent::getSubmittedBy).containsExactly("handler-7");
   }
 }
