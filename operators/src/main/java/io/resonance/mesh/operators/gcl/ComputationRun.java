@@ -31,11 +31,6 @@ public class ComputationRun {
     public boolean live() {
       return this == RELEASED || this == BACKOFF || this == WAITING;
     }
-
-    /** Finished without blocking the graph's completion. */
-    public boolean settled() {
-      return this == DONE || this == SKIPPED || this == REPLACED || this == STANDBY;
-    }
   }
 
   public Status status;

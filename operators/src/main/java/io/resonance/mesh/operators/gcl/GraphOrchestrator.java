@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -474,7 +475,7 @@ public class GraphOrchestrator
     while (grew) {
       grew = false;
       for (Node n : nodes) {
-        if (!canRun.contains(n.key()) && mayRun(n, possible, canRun, primaryOf)) {
+        if (!canRun.contains(n.key()) && mayRun(n, possible, primaryOf)) {
           canRun.add(n.key());
           possible.add(n.c().output());
           grew = true;
@@ -524,8 +525,7 @@ public class GraphOrchestrator
     return true;
   }
 
-  private static boolean mayRun(Node n, Set<String> possible, Set<String> canRun,
-      Map<String, Node> primaryOf) {
+  private static boolean mayRun(Node n, Set<String> possible, Map<String, Node> primaryOf) {
     return switch (n.run().status) {
       case RELEASED, BACKOFF -> true;
       case WAITING -> possible.containsAll(n.c().inputs());
@@ -541,7 +541,7 @@ public class GraphOrchestrator
   private static String describe(Node producer) {
     ComputationRun run = producer.run();
     String note = run.note != null ? run.note : "'" + producer.c().name() + "' "
-        + run.status.name().toLowerCase(java.util.Locale.ROOT);
+        + run.status.name().toLowerCase(Locale.ROOT);
     return run.status == Status.STANDBY ? "'" + producer.c().name()
         + "' is an alternative nobody called on" : note;
   }
