@@ -19,6 +19,11 @@ public final class MeshTopics {
   public static final String GATHER = "mesh.gather";
   public static final String CONFLICTS = "mesh.conflicts";
   public static final String BREAKERS = "mesh.breakers";
+  public static final String GCL = "mesh.gcl";
+  public static final String RESULTS = "mesh.results";
+  public static final String TASKS = "mesh.tasks";
+  public static final String GRAPH_EVENTS = "mesh.graph-events";
+  public static final String GCL_REJECTIONS = "mesh.gcl-rejections";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -63,7 +68,21 @@ public final class MeshTopics {
         new TopicSpec(BREAKERS, 1, Map.of(
             "cleanup.policy", "compact",
             "min.cleanable.dirty.ratio", "0.1",
-            "segment.ms", "600000")));
+            "segment.ms", "600000")),
+        // GCL specs keyed by spec id: the graphs' definitions, read from the beginning by the GCL
+        // job, so only the latest version of each spec may be kept.
+        new TopicSpec(GCL, 1, Map.of(
+            "cleanup.policy", "compact",
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")),
+        // Keyed by instance id so that an instance's items stay in order on one partition; not
+        // compacted, because one key carries many items (see TOPICS.md).
+        new TopicSpec(RESULTS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // A task is void once its deadline passed (seconds to minutes), so a day is plenty.
+        new TopicSpec(TASKS, partitions, Map.of("retention.ms", ONE_DAY_MS)),
+        new TopicSpec(GRAPH_EVENTS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // Structured for the submitter (every problem, with line and column), unlike mesh.dlq.
+        new TopicSpec(GCL_REJECTIONS, 1, Map.of("retention.ms", SEVEN_DAYS_MS)));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */

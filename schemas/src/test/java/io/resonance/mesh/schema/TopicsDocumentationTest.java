@@ -9,6 +9,11 @@ import io.resonance.mesh.avro.ConflictRecord;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.GatherResult;
+import io.resonance.mesh.avro.GclGraphEvent;
+import io.resonance.mesh.avro.GclRejection;
+import io.resonance.mesh.avro.GclResult;
+import io.resonance.mesh.avro.GclSpec;
+import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
@@ -53,7 +58,9 @@ class TopicsDocumentationTest {
         ImpedanceSummary.getClassSchema(), DeadLetter.getClassSchema(),
         CoordinationRequest.getClassSchema(), ScheduledCommand.getClassSchema(),
         AgentResponse.getClassSchema(), GatherResult.getClassSchema(),
-        ConflictRecord.getClassSchema(), BreakerState.getClassSchema())) {
+        ConflictRecord.getClassSchema(), BreakerState.getClassSchema(),
+        GclSpec.getClassSchema(), GclResult.getClassSchema(), GclTask.getClassSchema(),
+        GclGraphEvent.getClassSchema(), GclRejection.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)
