@@ -66,6 +66,30 @@ public final class MeshJobOptions {
       ConfigOptions.key("coordination-group-id").stringType()
           .defaultValue("resonance-mesh-coordination")
           .withDescription("Consumer group of the coordination job.");
+  public static final ConfigOption<String> GCL_TOPIC =
+      ConfigOptions.key("gcl-topic").stringType().defaultValue(MeshTopics.GCL)
+          .withDescription("GCL specs, compacted per spec id (GCL job reads from the beginning).");
+  public static final ConfigOption<String> RESULTS_TOPIC =
+      ConfigOptions.key("results-topic").stringType().defaultValue(MeshTopics.RESULTS)
+          .withDescription("Data items of GCL graph instances, keyed by instance id (GCL job).");
+  public static final ConfigOption<String> TASKS_TOPIC =
+      ConfigOptions.key("tasks-topic").stringType().defaultValue(MeshTopics.TASKS)
+          .withDescription("GCL computations released to handlers (GCL job).");
+  public static final ConfigOption<String> GRAPH_EVENTS_TOPIC =
+      ConfigOptions.key("graph-events-topic").stringType().defaultValue(MeshTopics.GRAPH_EVENTS)
+          .withDescription("Completion and failure of GCL graph instances (GCL job).");
+  public static final ConfigOption<String> GCL_REJECTIONS_TOPIC =
+      ConfigOptions.key("gcl-rejections-topic").stringType()
+          .defaultValue(MeshTopics.GCL_REJECTIONS)
+          .withDescription("GCL specs refused, with every problem found (GCL job).");
+  public static final ConfigOption<String> GCL_GROUP_ID =
+      ConfigOptions.key("gcl-group-id").stringType().defaultValue("resonance-mesh-gcl")
+          .withDescription("Consumer group of the GCL job.");
+  public static final ConfigOption<List<String>> GCL_HANDLER_TYPES =
+      ConfigOptions.key("gcl-handler-types").stringType().asList()
+          .defaultValues("analytics", "anomaly_detector", "gpu_analysis", "sensor_read")
+          .withDescription("Handler types some handler runs; GCL specs needing others are "
+              + "refused (comma-separated).");
   public static final ConfigOption<String> DLQ_TOPIC =
       ConfigOptions.key("dlq-topic").stringType().defaultValue(MeshTopics.DLQ)
           .withDescription("Dead-letter topic for records the job cannot use.");
@@ -103,7 +127,8 @@ public final class MeshJobOptions {
   public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, GROUP_ID,
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
       REQUESTS_TOPIC, SCHEDULES_TOPIC, RESPONSES_TOPIC, GATHER_TOPIC, CONFLICTS_TOPIC,
-      BREAKERS_TOPIC, COORDINATION_GROUP_ID,
+      BREAKERS_TOPIC, COORDINATION_GROUP_ID, GCL_TOPIC, RESULTS_TOPIC, TASKS_TOPIC,
+      GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, GCL_GROUP_ID, GCL_HANDLER_TYPES,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
 

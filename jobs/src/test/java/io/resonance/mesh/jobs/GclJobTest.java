@@ -1,0 +1,239 @@
+package io.resonance.mesh.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.GclComputation;
+import io.resonance.mesh.avro.GclGraphEvent;
+import io.resonance.mesh.avro.GclGraphStatus;
+import io.resonance.mesh.avro.GclProblemRecord;
+import io.resonance.mesh.avro.GclRejection;
+import io.resonance.mesh.avro.GclResult;
+import io.resonance.mesh.avro.GclResultStatus;
+import io.resonance.mesh.avro.GclSpec;
+import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.kafka.LocalKafkaBroker;
+import io.resonance.mesh.operators.gcl.GclAvro;
+import io.resonance.mesh.operators.gcl.GclParse;
+import io.resonance.mesh.operators.gcl.GclParser;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The GCL job on a real broker and a MiniCluster, with a handler played by the test: a spec
+ * submitted on {@code mesh.gcl} and its seed data on {@code mesh.results} release tasks on {@code
+ * mesh.tasks} in dependency order; a failed attempt is retried; the graph ends COMPLETED on {@code
+ * mesh.graph-events}; a spec with a cycle is refused on {@code mesh.gcl-rejections} and garbage
+ * on {@code mesh.gcl} goes to the dead letters, neither disturbing the running graph.
+ */
+class GclJobTest {
+
+  private static final int PARTITIONS = 2;
+  private static final String INSTANCE = "cluster-3-07@1";
+
+  /** The example spec of operators/src/test/resources/gcl/cluster-anomaly.yaml. */
+  private static final String CLUSTER_ANOMALY = """
+      spec_id: cluster-anomaly
+      version: 2
+      submitted_by: sim-handler-1
+      graph:
+        name: cluster_anomaly
+        workspace: [sensor_readings]
+        computations:
+          - computation: aggregate_readings
+            inputs: [sensor_readings]
+            output: cluster_stats
+            handler_type: analytics
+            priority: normal
+          - computation: detect_anomaly
+            inputs: [cluster_stats]
+            output: anomaly_score
+            handler_type: anomaly_detector
+            priority: high
+            retry: {max_attempts: 5, backoff_ms: 200, multiplier: 1.5}
+            timeout_ms: 5000
+          - computation: deep_analysis
+            inputs: [anomaly_score, cluster_stats]
+            output: anomaly_report
+            handler_type: gpu_analysis
+            priority: critical
+            condition: {input: anomaly_score, op: ">", value: 0.8}
+            alternative: cpu_analysis
+          - computation: cpu_analysis
+            inputs: [anomaly_score, cluster_stats]
+            output: anomaly_report
+            handler_type: analytics
+            priority: high
+      """;
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder()
+          .setNumberTaskManagers(1)
+          .setNumberSlotsPerTaskManager(1)
+          .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
+              System.getProperty("java.io.tmpdir")))
+          .build());
+
+  private static LocalKafkaBroker kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = LocalKafkaBroker.start();
+    kafka.createTopics(MeshTopics.newTopics(PARTITIONS));
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @Test
+  void aGraphRunsToCompletionWithARetryWhileACyclicSpecIsRefused() throws Exception {
+    MeshJobOptions options = MeshJobOptions.of(Map.of(
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
+    GclParse parsed = GclParser.parse(CLUSTER_ANOMALY);
+    assertThat(parsed.problems()).isEmpty();
+    GclSpec spec = GclAvro.toAvro(parsed.spec());
+
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    JobClient job = JobsTesting.submit(options, env -> new GclJob(options).build(env),
+        GclJob.NAME);
+    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+            new ByteArraySerializer());
+        TopicReader tasks = new TopicReader(kafka.bootstrapServers(), MeshTopics.TASKS);
+        TopicReader events = new TopicReader(kafka.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
+        TopicReader rejections = new TopicReader(kafka.bootstrapServers(),
+            MeshTopics.GCL_REJECTIONS);
+        TopicReader deadLetters = new TopicReader(kafka.bootstrapServers(), MeshTopics.DLQ)) {
+      send(producer, MeshTopics.GCL, spec.getSpecId(), spec);
+      send(producer, MeshTopics.GCL, "cycle", cyclicSpec());
+      producer.send(new ProducerRecord<>(MeshTopics.GCL, "garbage".getBytes(StandardCharsets.UTF_8),
+          "not avro".getBytes(StandardCharsets.UTF_8))).get();
+      send(producer, MeshTopics.RESULTS, INSTANCE, GclResult.newBuilder()
+          .setInstanceId(INSTANCE).setSpecId(spec.getSpecId())
+          .setItem("sensor_readings").setValue("21.5,22.0,35.9")
+          .setAtMs(System.currentTimeMillis()).build());
+
+      // The handler: answers every task once; the first attempt of detect_anomaly fails.
+      Set<String> answered = new HashSet<>();
+      List<GclTask> seen = new ArrayList<>();
+      Await.until(Duration.ofSeconds(40), "the graph " + INSTANCE + " to end",
+          () -> {
+            for (var r : tasks.records()) {
+              GclTask task = decode(GclTask.class, r.value());
+              if (answered.add(task.getTaskId())) {
+                seen.add(task);
+                answer(producer, task);
+              }
+            }
+            return !eventsOf(events).isEmpty();
+          },
+          () -> seen.stream().map(GclTask::getTaskId).toList().toString());
+
+      List<GclGraphEvent> ended = eventsOf(events);
+      assertThat(ended).hasSize(1);
+      assertThat(ended.get(0).getStatus()).as(ended.get(0).getDetail())
+          .isEqualTo(GclGraphStatus.COMPLETED);
+      assertThat(ended.get(0).getSubmittedBy()).isEqualTo("sim-handler-1");
+      // Dependency order, the failed attempt retried, and the condition held (score 0.93), so
+      // the GPU analysis ran and its CPU alternative never did.
+      assertThat(seen).extracting(t -> t.getComputation() + "#" + t.getAttempt())
+          .containsExactly("aggregate_readings#1", "detect_anomaly#1", "detect_anomaly#2",
+              "deep_analysis#1");
+      assertThat(seen.get(0).getInputs()).containsEntry("sensor_readings", "21.5,22.0,35.9");
+      assertThat(seen.get(3).getHandlerType()).isEqualTo("gpu_analysis");
+      assertThat(seen.get(3).getInputs()).containsEntry("anomaly_score", "0.93");
+
+      Await.until(Duration.ofSeconds(20), "the cyclic spec to be refused",
+          () -> !rejections.records().isEmpty(), () -> "no rejection");
+      GclRejection refused = decode(GclRejection.class, rejections.records().get(0).value());
+      assertThat(new String(rejections.records().get(0).key(), StandardCharsets.UTF_8))
+          .isEqualTo("cycle");
+      assertThat(refused.getSpecId()).isEqualTo("cycle");
+      assertThat(refused.getProblems()).extracting(GclProblemRecord::getReason).contains("CYCLE");
+      assertThat(refused.getProblems()).extracting(GclProblemRecord::getMessage)
+          .anySatisfy(m -> assertThat(m).contains("ping").contains("pong"));
+      assertThat(rejections.records()).hasSize(1);
+
+      Await.until(Duration.ofSeconds(20), "the garbage on mesh.gcl in the dead letters",
+          () -> !deadLetters.records().isEmpty(), () -> "no dead letter");
+      DeadLetter dead = decode(DeadLetter.class, deadLetters.records().get(0).value());
+      assertThat(dead.getSourceTopic()).isEqualTo(MeshTopics.GCL);
+    } finally {
+      JobsTesting.stop(job);
+    }
+  }
+
+  /** ping needs pong's output and pong needs ping's: no computation can ever start. */
+  private static GclSpec cyclicSpec() {
+    return GclSpec.newBuilder()
+        .setSpecId("cycle").setGraphName("ping_pong").setSubmittedBy("sim-handler-2")
+        .setWorkspace(List.of())
+        .setComputations(List.of(
+            GclComputation.newBuilder().setName("ping").setInputs(List.of("b"))
+                .setOutput("a").setHandlerType("analytics").build(),
+            GclComputation.newBuilder().setName("pong").setInputs(List.of("a"))
+                .setOutput("b").setHandlerType("analytics").build()))
+        .build();
+  }
+
+  private static void answer(KafkaProducer<byte[], byte[]> producer, GclTask task) {
+    GclResult.Builder result = GclResult.newBuilder()
+        .setInstanceId(task.getInstanceId()).setSpecId(task.getSpecId())
+        .setProducedBy(task.getComputation()).setAttempt(task.getAttempt())
+        .setAtMs(System.currentTimeMillis());
+    if (task.getComputation().equals("detect_anomaly") && task.getAttempt() == 1) {
+      result.setStatus(GclResultStatus.FAILED).setError("detector warming up");
+    } else {
+      result.setItem(task.getOutput())
+          .setValue(task.getComputation().equals("detect_anomaly") ? "0.93" : "ok");
+    }
+    try {
+      send(producer, MeshTopics.RESULTS, task.getInstanceId(), result.build());
+    } catch (Exception e) {
+      throw new AssertionError("could not answer " + task.getTaskId(), e);
+    }
+  }
+
+  private static List<GclGraphEvent> eventsOf(TopicReader events) {
+    return events.records().stream().map(r -> decode(GclGraphEvent.class, r.value()))
+        .filter(e -> e.getInstanceId().equals(INSTANCE)).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends SpecificRecord> void send(KafkaProducer<byte[], byte[]> producer,
+      String topic, String key, T value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+        MeshCodec.of((Class<T>) value.getClass()).encode(value))).get();
+  }
+
+  private static <T extends SpecificRecord> T decode(Class<T> type, byte[] bytes) {
+    return JobsTesting.decode(type, bytes);
+  }
+}
