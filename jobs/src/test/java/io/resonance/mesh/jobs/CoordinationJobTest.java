@@ -23,10 +23,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -45,20 +42,13 @@ class CoordinationJobTest {
   private static final int PARTITIONS = 2;
 
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(
-      new MiniClusterResourceConfiguration.Builder()
-          .setNumberTaskManagers(1)
-          .setNumberSlotsPerTaskManager(2)
-          .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
-              System.getProperty("java.io.tmpdir")))
-          .build());
+  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(2);
 
   private static LocalKafkaBroker kafka;
 
   @BeforeAll
   static void startBroker() {
-    kafka = LocalKafkaBroker.start();
-    kafka.createTopics(MeshTopics.newTopics(PARTITIONS));
+    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
   }
 
   @AfterAll
@@ -76,8 +66,8 @@ class CoordinationJobTest {
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
     JobClient impedance = JobsTesting.submit(options, env -> new ImpedanceJob(options).build(env),
         ImpedanceJob.NAME);
-    JobClient coordination = JobsTesting.submit(options, env -> new CoordinationJob(options).build(env),
-        CoordinationJob.NAME);
+    JobClient coordination = JobsTesting.submit(options,
+        env -> new CoordinationJob(options).build(env), CoordinationJob.NAME);
     FleetDescription fleetDescription = FleetDescription.defaults();
     for (AgentClass c : AgentClass.values()) {
       fleetDescription = fleetDescription.with("class." + c + ".latency.max.ms", "1000");

@@ -28,10 +28,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -90,20 +87,13 @@ class GclJobTest {
       """;
 
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(
-      new MiniClusterResourceConfiguration.Builder()
-          .setNumberTaskManagers(1)
-          .setNumberSlotsPerTaskManager(1)
-          .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
-              System.getProperty("java.io.tmpdir")))
-          .build());
+  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
 
   private static LocalKafkaBroker kafka;
 
   @BeforeAll
   static void startBroker() {
-    kafka = LocalKafkaBroker.start();
-    kafka.createTopics(MeshTopics.newTopics(PARTITIONS));
+    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
   }
 
   @AfterAll

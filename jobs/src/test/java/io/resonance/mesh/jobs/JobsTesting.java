@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import io.resonance.mesh.schema.Payloads;
@@ -13,8 +14,12 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,6 +33,23 @@ final class JobsTesting {
   }
 
   private JobsTesting() {}
+
+  /** A MiniCluster of one TaskManager with {@code slots} slots, its temp files in java.io.tmpdir. */
+  static MiniClusterExtension miniCluster(int slots) {
+    return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+        .setNumberTaskManagers(1)
+        .setNumberSlotsPerTaskManager(slots)
+        .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
+            System.getProperty("java.io.tmpdir")))
+        .build());
+  }
+
+  /** A real KRaft broker in this JVM with every mesh topic created. */
+  static LocalKafkaBroker brokerWithTopics(int partitions) {
+    LocalKafkaBroker kafka = LocalKafkaBroker.start();
+    kafka.createTopics(MeshTopics.newTopics(partitions));
+    return kafka;
+  }
 
   /** Submits one job with parallelism 1 to the test's MiniCluster. */
   static JobClient submit(MeshJobOptions options, Wiring wiring, String name) throws Exception {

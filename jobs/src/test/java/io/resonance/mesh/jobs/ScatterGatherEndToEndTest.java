@@ -28,10 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,20 +48,13 @@ class ScatterGatherEndToEndTest {
   private static final List<String> MACHINES = List.of("A", "B", "D", "E");
 
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(
-      new MiniClusterResourceConfiguration.Builder()
-          .setNumberTaskManagers(1)
-          .setNumberSlotsPerTaskManager(2)
-          .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
-              System.getProperty("java.io.tmpdir")))
-          .build());
+  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(2);
 
   private static LocalKafkaBroker kafka;
 
   @BeforeAll
   static void startBroker() {
-    kafka = LocalKafkaBroker.start();
-    kafka.createTopics(MeshTopics.newTopics(PARTITIONS));
+    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
   }
 
   @AfterAll
@@ -81,8 +71,8 @@ class ScatterGatherEndToEndTest {
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
     JobClient impedance = JobsTesting.submit(options, env -> new ImpedanceJob(options).build(env),
         ImpedanceJob.NAME);
-    JobClient coordination = JobsTesting.submit(options, env -> new CoordinationJob(options).build(env),
-        CoordinationJob.NAME);
+    JobClient coordination = JobsTesting.submit(options,
+        env -> new CoordinationJob(options).build(env), CoordinationJob.NAME);
     // No random conflicts: the ones this test counts are the ones it switches on.
     FleetDescription description = FleetDescription.defaults()
         .with("commands.conflict.probability", "0");
