@@ -232,12 +232,19 @@ public class ImpedanceTracker
       stateTransitions.inc();
     }
 
-    // The score decides whether anything is written; most beats write nothing, so the record
-    // (strings, lists, three more percentiles) is only built for the beats that are emitted.
+    settle(t, fresh || transition || identityChanged, arrival, now, ctx, out);
+  }
+
+  /**
+   * Writes a registry record when {@code changed} or when the score moved or the refresh is due,
+   * then keeps the timer and the state. The score decides whether anything is written; most
+   * events write nothing, so the record (strings, lists, three more percentiles) is only built
+   * for those that are emitted.
+   */
+  private void settle(AgentTrack t, boolean changed, long arrival, long now, Context ctx,
+      Collector<AgentImpedance> out) throws Exception {
     int score = score(t);
-    if (fresh
-        || transition
-        || identityChanged
+    if (changed
         || scoreMoved(t.lastEmittedScore, score)
         || now - t.lastEmittedProcMs >= refreshMs) {
       emit(t, toRecord(ctx.getCurrentKey(), t, arrival, score), now, out);
@@ -280,20 +287,14 @@ public class ImpedanceTracker
       stateTransitions.inc();
     }
 
-    int score = score(t);
-    if (transition
+    boolean changed = transition
         || first
         || r.getState() == TrinaryState.CONFLICT
         || (!latencyUsableBefore
             && t.deliveryCount >= DelayModel.MIN_COMMAND_LATENCY_SAMPLES)
         || (!fitLearnedBefore && t.fit.isLearned())
-        || Math.abs(t.clockOffsetMs() - offsetBefore) >= OFFSET_CHANGE_MS
-        || scoreMoved(t.lastEmittedScore, score)
-        || now - t.lastEmittedProcMs >= refreshMs) {
-      emit(t, toRecord(ctx.getCurrentKey(), t, arrival, score), now, out);
-    }
-    arm(ctx, t);
-    track.update(t);
+        || Math.abs(t.clockOffsetMs() - offsetBefore) >= OFFSET_CHANGE_MS;
+    settle(t, changed, arrival, now, ctx, out);
   }
 
   @Override
