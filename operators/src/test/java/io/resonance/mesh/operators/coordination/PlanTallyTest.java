@@ -2,7 +2,6 @@ package io.resonance.mesh.operators.coordination;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.CoordinationRequest;
@@ -50,28 +49,9 @@ class PlanTallyTest {
   }
 
   private static AgentImpedance agent(String id, OperationalState state, String capability) {
-    return AgentImpedance.newBuilder()
-        .setAgentId(id)
-        .setAgentClass(AgentClass.E)
-        .setSectorId("s1")
-        .setClusterId("c1")
-        .setLatencyMs(32)
-        .setLatencyP50Ms(30)
-        .setLatencyP90Ms(40)
-        .setLatencyP99Ms(60)
-        .setProcessingMs(20)
-        .setProcessingP90Ms(26)
-        .setClockOffsetMs(4)
-        .setQueueDepth(0)
-        .setLastHeartbeatMs(NOW_MS - 1_000)
-        .setHeartbeats(100)
-        .setMissedBeats(0)
-        .setImpedanceScore(120)
-        .setReliabilityScore(1.0)
-        .setDriftCoefficient(0.1)
+    return PlanningFixtures.registryEntry(id, NOW_MS)
         .setOperationalState(state)
         .setCapabilities(List.of(capability))
-        .setUpdatedAtMs(NOW_MS - 1_000)
         .build();
   }
 

@@ -1,6 +1,7 @@
 package io.resonance.mesh.operators.coordination;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.OperationalState;
 import java.time.Instant;
 import java.util.Set;
@@ -70,6 +71,35 @@ final class PlanningFixtures {
   /** Act at the window start, on time until its end. */
   static ArrivalDemand window(long startMs, long endMs, double minRate) {
     return new ArrivalDemand(startMs, startMs, endMs, minRate, 0, java.util.List.of(), EXPIRES);
+  }
+
+  /**
+   * A registry entry: a class E Pi in sector s1, cluster c1, ACTIVE, with one-way 30/40/60 ms and
+   * 20 ms work, last heard a second before {@code nowMs}.
+   */
+  static AgentImpedance.Builder registryEntry(String id, long nowMs) {
+    return AgentImpedance.newBuilder()
+        .setAgentId(id)
+        .setAgentClass(AgentClass.E)
+        .setSectorId("s1")
+        .setClusterId("c1")
+        .setLatencyMs(32)
+        .setLatencyP50Ms(30)
+        .setLatencyP90Ms(40)
+        .setLatencyP99Ms(60)
+        .setProcessingMs(20)
+        .setProcessingP90Ms(26)
+        .setClockOffsetMs(4)
+        .setQueueDepth(0)
+        .setLastHeartbeatMs(nowMs - 1_000)
+        .setHeartbeats(100)
+        .setMissedBeats(0)
+        .setImpedanceScore(120)
+        .setReliabilityScore(1.0)
+        .setDriftCoefficient(0.1)
+        .setOperationalState(OperationalState.ACTIVE)
+        .setCapabilities(java.util.List.of("gpio"))
+        .setUpdatedAtMs(nowMs - 1_000);
   }
 
   private PlanningFixtures() {}

@@ -79,28 +79,7 @@ class TargetPlannerTest {
 
   /** A class E Pi in sector s1, cluster c1, ACTIVE, with one-way 30/40/60 ms and 20 ms work. */
   private static AgentImpedance.Builder agent(String id) {
-    return AgentImpedance.newBuilder()
-        .setAgentId(id)
-        .setAgentClass(AgentClass.E)
-        .setSectorId("s1")
-        .setClusterId("c1")
-        .setLatencyMs(32)
-        .setLatencyP50Ms(30)
-        .setLatencyP90Ms(40)
-        .setLatencyP99Ms(60)
-        .setProcessingMs(20)
-        .setProcessingP90Ms(26)
-        .setClockOffsetMs(4)
-        .setQueueDepth(0)
-        .setLastHeartbeatMs(NOW_MS - 1_000)
-        .setHeartbeats(100)
-        .setMissedBeats(0)
-        .setImpedanceScore(120)
-        .setReliabilityScore(1.0)
-        .setDriftCoefficient(0.1)
-        .setOperationalState(OperationalState.ACTIVE)
-        .setCapabilities(List.of("gpio"))
-        .setUpdatedAtMs(NOW_MS - 1_000);
+    return PlanningFixtures.registryEntry(id, NOW_MS);
   }
 
   private static CoordinationRequest request(String id, long targetMs, SelectorKind kind,
