@@ -24,6 +24,7 @@ public final class MeshTopics {
   public static final String TASKS = "mesh.tasks";
   public static final String GRAPH_EVENTS = "mesh.graph-events";
   public static final String GCL_REJECTIONS = "mesh.gcl-rejections";
+  public static final String WORKSPACE = "mesh.workspace";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -82,7 +83,15 @@ public final class MeshTopics {
         new TopicSpec(TASKS, partitions, Map.of("retention.ms", ONE_DAY_MS)),
         new TopicSpec(GRAPH_EVENTS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
         // Structured for the submitter (every problem, with line and column), unlike mesh.dlq.
-        new TopicSpec(GCL_REJECTIONS, 1, Map.of("retention.ms", SEVEN_DAYS_MS)));
+        new TopicSpec(GCL_REJECTIONS, 1, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // The graphs' workspace, keyed instance/item: compacted, because only an item's latest
+        // value matters to inspecting or resuming a graph; and deleted after a week, like the
+        // results it was built from, so ended graphs do not pile up for ever.
+        new TopicSpec(WORKSPACE, partitions, Map.of(
+            "cleanup.policy", "compact,delete",
+            "retention.ms", SEVEN_DAYS_MS,
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */

@@ -14,6 +14,7 @@ import io.resonance.mesh.avro.GclRejection;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
@@ -60,7 +61,8 @@ class TopicsDocumentationTest {
         AgentResponse.getClassSchema(), GatherResult.getClassSchema(),
         ConflictRecord.getClassSchema(), BreakerState.getClassSchema(),
         GclSpec.getClassSchema(), GclResult.getClassSchema(), GclTask.getClassSchema(),
-        GclGraphEvent.getClassSchema(), GclRejection.getClassSchema())) {
+        GclGraphEvent.getClassSchema(), GclRejection.getClassSchema(),
+        GclWorkspaceItem.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)
