@@ -8,6 +8,8 @@ import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclResultStatus;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.avro.GclWorkspaceEnd;
+import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.operators.gcl.ComputationRun.Status;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -60,8 +61,18 @@ import org.apache.flink.util.OutputTag;
  * GclGraphEvent} per joined spec goes to {@link #GRAPH_EVENTS} (for that spec's submitter), and
  * all the instance's keyed state and timers are cleared. Only a tombstone stays, for {@code
  * endedRetention}: a late answer (an attempt that timed out, then answered) must not bring the
- * instance back to life and release its computations again. An instance whose spec never arrives
- * keeps its state; bounding that is the job's concern (state TTL), as the spec may come late.
+ * instance back to life and release its computations again.
+ *
+ * <p><b>Abandoned.</b> A spec may come after its data, so an instance naming an unknown spec
+ * waits; but not for ever: if a spec it named is still unknown {@code specWait} after the
+ * instance first waited for it, the instance is abandoned (FAILED events naming the missing
+ * spec) and its state cleared like any ended instance. Without this, results for a mistyped spec
+ * id would hold keyed state for ever.
+ *
+ * <p><b>Workspace.</b> Every data item accepted into an instance goes to {@link #WORKSPACE} with
+ * the spec that produced it (id, version, graph name, computation, attempt), and every end adds a
+ * marker with how it ended: written to the compacted {@code mesh.workspace}, it lets a person
+ * inspect a graph and lets a job that lost its state resume the live ones.
  *
  * <p><b>Timers from the broadcast side.</b> Flink gives the broadcast side no timer service, yet
  * a spec arriving after the data releases tasks there, and their deadlines need timers. {@link
@@ -105,6 +116,13 @@ public class GraphOrchestrator
   public static final OutputTag<GclGraphEvent> GRAPH_EVENTS =
       new OutputTag<>("gcl-orchestrator-graph-events", new AvroTypeInfo<>(GclGraphEvent.class));
 
+  public static final OutputTag<GclWorkspaceItem> WORKSPACE =
+      new OutputTag<>("gcl-orchestrator-workspace", new AvroTypeInfo<>(GclWorkspaceItem.class));
+
+  /** Since when the instance has named a spec that is not (yet) known. */
+  public static final ValueStateDescriptor<Long> AWAITING_SPEC_SINCE =
+      new ValueStateDescriptor<>("gcl-orchestrator-awaiting-spec-since", Types.LONG);
+
   public static final String UID = "gcl-orchestrator";
   public static final String NAME = "Orchestrate GCL graphs";
 
@@ -114,14 +132,18 @@ public class GraphOrchestrator
   public static final String GRAPHS_COMPLETED = "graphsCompleted";
   public static final String GRAPHS_FAILED = "graphsFailed";
   public static final String DEADLOCKS_RESOLVED = "deadlocksResolved";
+  public static final String GRAPHS_ABANDONED = "graphsAbandoned";
 
   public static final Duration DEFAULT_ENDED_RETENTION = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_SPEC_WAIT = Duration.ofMinutes(30);
 
   private final Set<String> handlerTypes;
   private final long endedRetentionMs;
+  private final long specWaitMs;
 
   private transient GclValidator validator;
   private transient ValueState<Long> ended;
+  private transient ValueState<Long> awaitingSpecSince;
   private transient MapState<String, Long> joined;
   private transient MapState<String, String> items;
   private transient MapState<String, ComputationRun> runs;
@@ -133,29 +155,37 @@ public class GraphOrchestrator
   private transient Counter graphsCompleted;
   private transient Counter graphsFailed;
   private transient Counter deadlocksResolved;
+  private transient Counter graphsAbandoned;
 
   /** @param handlerTypes the handler types some agent or handler runs; specs needing others are refused */
   public GraphOrchestrator(Set<String> handlerTypes) {
-    this(handlerTypes, DEFAULT_ENDED_RETENTION);
+    this(handlerTypes, DEFAULT_ENDED_RETENTION, DEFAULT_SPEC_WAIT);
   }
 
   /**
    * @param endedRetention how long an ended instance's id keeps dropping late results; zero
    *     keeps no tombstone at all
+   * @param specWait how long an instance waits for a spec it named before it is abandoned
    */
-  public GraphOrchestrator(Set<String> handlerTypes, Duration endedRetention) {
+  public GraphOrchestrator(Set<String> handlerTypes, Duration endedRetention,
+      Duration specWait) {
     if (endedRetention.isNegative()) {
       throw new IllegalArgumentException("endedRetention must not be negative, got "
           + endedRetention);
     }
+    if (specWait.isNegative() || specWait.isZero()) {
+      throw new IllegalArgumentException("specWait must be positive, got " + specWait);
+    }
     this.handlerTypes = new TreeSet<>(handlerTypes);
     this.endedRetentionMs = endedRetention.toMillis();
+    this.specWaitMs = specWait.toMillis();
   }
 
   @Override
   public void open(OpenContext openContext) {
     validator = new GclValidator(handlerTypes);
     ended = getRuntimeContext().getState(ENDED);
+    awaitingSpecSince = getRuntimeContext().getState(AWAITING_SPEC_SINCE);
     joined = getRuntimeContext().getMapState(JOINED_SPECS);
     items = getRuntimeContext().getMapState(ITEMS);
     runs = getRuntimeContext().getMapState(RUNS);
@@ -167,6 +197,7 @@ public class GraphOrchestrator
     graphsCompleted = metrics.counter(GRAPHS_COMPLETED);
     graphsFailed = metrics.counter(GRAPHS_FAILED);
     deadlocksResolved = metrics.counter(DEADLOCKS_RESOLVED);
+    graphsAbandoned = metrics.counter(GRAPHS_ABANDONED);
   }
 
   /** The counters' values by metric name, for tests. */
@@ -174,7 +205,7 @@ public class GraphOrchestrator
     return Map.of(TASKS_RELEASED, tasksReleased.getCount(), RETRIES, retries.getCount(),
         ALTERNATIVES_TAKEN, alternativesTaken.getCount(), GRAPHS_COMPLETED,
         graphsCompleted.getCount(), GRAPHS_FAILED, graphsFailed.getCount(), DEADLOCKS_RESOLVED,
-        deadlocksResolved.getCount());
+        deadlocksResolved.getCount(), GRAPHS_ABANDONED, graphsAbandoned.getCount());
   }
 
   // 1. Specs.
@@ -208,7 +239,7 @@ public class GraphOrchestrator
     // keyed states (and the kept timer service) below act on it.
     ctx.applyToKeyedState(JOINED_SPECS, (instance, state) -> {
       if (state.contains(specId)) {
-        advance(instance, specs::get, now, out, e -> ctx.output(GRAPH_EVENTS, e));
+        advance(instance, specs::get, now, out, ctx::output);
       }
     });
   }
@@ -233,7 +264,11 @@ public class GraphOrchestrator
       items.put(result.getItem(), result.getValue() == null ? "" : result.getValue());
     }
     var specs = ctx.getBroadcastState(SPECS);
-    GraphSpec spec = graph(specs.get(specId));
+    GclSpec held = specs.get(specId);
+    if (ok && !blank(result.getItem())) {
+      ctx.output(WORKSPACE, workspaceItem(result, held, now));
+    }
+    GraphSpec spec = graph(held);
     String producer = result.getProducedBy();
     if (spec != null && !blank(producer) && spec.computation(producer).isPresent()) {
       String key = key(specId, producer);
@@ -249,7 +284,7 @@ public class GraphOrchestrator
         failAttempt(spec, spec.computation(producer).get(), run, error, now);
       }
     }
-    advance(ctx.getCurrentKey(), specs::get, now, out, e -> ctx.output(GRAPH_EVENTS, e));
+    advance(ctx.getCurrentKey(), specs::get, now, out, ctx::output);
   }
 
   // 3. Deadlines and backoffs.
@@ -266,6 +301,19 @@ public class GraphOrchestrator
       return;
     }
     var specs = ctx.getBroadcastState(SPECS);
+    Long waitingSince = awaitingSpecSince.value();
+    if (waitingSince != null && timestamp >= waitingSince + specWaitMs) {
+      List<String> missing = new ArrayList<>();
+      for (String id : joinedInOrder()) {
+        if (specs.get(id) == null) {
+          missing.add(id);
+        }
+      }
+      if (!missing.isEmpty()) {
+        abandon(ctx.getCurrentKey(), missing, specs::get, timestamp, ctx::output);
+        return;
+      }
+    }
     // Copied first: the loop writes the state it reads.
     List<Map.Entry<String, ComputationRun>> due = new ArrayList<>();
     entries(runs).forEach(e -> due.add(Map.entry(e.getKey(), e.getValue())));
@@ -286,7 +334,7 @@ public class GraphOrchestrator
         runs.put(e.getKey(), new ComputationRun(Status.WAITING, run.attempt, 0, null));
       }
     }
-    advance(ctx.getCurrentKey(), specs::get, timestamp, out, e -> ctx.output(GRAPH_EVENTS, e));
+    advance(ctx.getCurrentKey(), specs::get, timestamp, out, ctx::output);
   }
 
   /** The attempt failed: back off for another, or hand over to the alternative, or fail. */
@@ -326,6 +374,12 @@ public class GraphOrchestrator
 
   // 4. Release, deadlock, end.
 
+  /** Side outputs of either context; a method reference, as the method is generic. */
+  @FunctionalInterface
+  private interface SideOutputs {
+    <X> void output(OutputTag<X> tag, X value);
+  }
+
   /** Where a spec comes from: broadcast state in either context. */
   @FunctionalInterface
   private interface SpecSource {
@@ -340,7 +394,7 @@ public class GraphOrchestrator
   }
 
   private void advance(String instance, SpecSource source, long now, Collector<GclTask> out,
-      Consumer<GclGraphEvent> events) throws Exception {
+      SideOutputs sides) throws Exception {
     List<String> specIds = joinedInOrder();
     List<GraphSpec> specs = new ArrayList<>();
     boolean allKnown = true;
@@ -352,6 +406,7 @@ public class GraphOrchestrator
         specs.add(s);
       }
     }
+    awaitSpecs(allKnown, now);
     if (specs.isEmpty()) {
       return;
     }
@@ -377,8 +432,27 @@ public class GraphOrchestrator
       }
     }
     if (allKnown && nodes.stream().noneMatch(n -> n.run().status.live())) {
-      end(instance, specs, nodes, now, events);
+      end(instance, specs, nodes, now, sides);
     }
+  }
+
+  /** Starts or stops the wait for unknown specs; each keyed call re-arms its timer. */
+  private void awaitSpecs(boolean allKnown, long now) throws Exception {
+    Long since = awaitingSpecSince.value();
+    if (allKnown) {
+      if (since != null) {
+        awaitingSpecSince.clear();
+        if (timers != null) {
+          timers.deleteProcessingTimeTimer(since + specWaitMs);
+        }
+      }
+      return;
+    }
+    if (since == null) {
+      since = now;
+      awaitingSpecSince.update(since);
+    }
+    armTimer(since + specWaitMs);
   }
 
   private List<Node> nodes(List<GraphSpec> specs) throws Exception {
@@ -547,7 +621,7 @@ public class GraphOrchestrator
   }
 
   private void end(String instance, List<GraphSpec> specs, List<Node> nodes, long first,
-      Consumer<GclGraphEvent> events) throws Exception {
+      SideOutputs sides) throws Exception {
     List<String> failures = nodes.stream().filter(n -> n.run().status == Status.FAILED)
         .map(n -> n.run().note == null ? "'" + n.c().name() + "' failed" : n.run().note)
         .toList();
@@ -555,7 +629,7 @@ public class GraphOrchestrator
     (completed ? graphsCompleted : graphsFailed).inc();
     String detail = completed ? "" : String.join("; ", failures);
     for (GraphSpec s : specs) {
-      events.accept(GclGraphEvent.newBuilder()
+      sides.output(GRAPH_EVENTS, GclGraphEvent.newBuilder()
           .setInstanceId(instance)
           .setSpecId(s.specId())
           .setStatus(completed ? GclGraphStatus.COMPLETED : GclGraphStatus.FAILED)
@@ -564,6 +638,36 @@ public class GraphOrchestrator
           .setAtMs(first)
           .build());
     }
+    sides.output(WORKSPACE, endMarker(instance, specs.get(0).specId(),
+        completed ? GclWorkspaceEnd.COMPLETED : GclWorkspaceEnd.FAILED, first));
+    forget(first);
+  }
+
+  /** A spec the instance named never came: it fails, naming the missing specs. */
+  private void abandon(String instance, List<String> missing, SpecSource source, long now,
+      SideOutputs sides) throws Exception {
+    graphsAbandoned.inc();
+    String detail = "abandoned: spec" + (missing.size() == 1 ? " '" : "s '")
+        + String.join("', '", missing) + "' never arrived on the specs topic within "
+        + Duration.ofMillis(specWaitMs) + " of the first result naming "
+        + (missing.size() == 1 ? "it" : "them") + "; submit the spec, then resend the results";
+    for (String id : joinedInOrder()) {
+      GraphSpec s = graph(source.get(id));
+      sides.output(GRAPH_EVENTS, GclGraphEvent.newBuilder()
+          .setInstanceId(instance)
+          .setSpecId(id)
+          .setStatus(GclGraphStatus.FAILED)
+          .setDetail(detail)
+          .setSubmittedBy(s == null ? "" : s.submittedBy())
+          .setAtMs(now)
+          .build());
+    }
+    sides.output(WORKSPACE, endMarker(instance, missing.get(0), GclWorkspaceEnd.ABANDONED, now));
+    forget(now);
+  }
+
+  /** Clears the instance's state and timers, leaving the tombstone. */
+  private void forget(long first) throws Exception {
     if (timers != null) {
       for (Map.Entry<String, ComputationRun> e : entries(runs)) {
         if (e.getValue().timerAtMs > 0) {
@@ -571,6 +675,11 @@ public class GraphOrchestrator
         }
       }
     }
+    Long waitingSince = awaitingSpecSince.value();
+    if (waitingSince != null && timers != null) {
+      timers.deleteProcessingTimeTimer(waitingSince + specWaitMs);
+    }
+    awaitingSpecSince.clear();
     joined.clear();
     items.clear();
     runs.clear();
@@ -581,6 +690,31 @@ public class GraphOrchestrator
   }
 
   // 5. Helpers.
+
+  private static GclWorkspaceItem workspaceItem(GclResult result, GclSpec spec, long now) {
+    return GclWorkspaceItem.newBuilder()
+        .setInstanceId(result.getInstanceId())
+        .setItem(result.getItem())
+        .setValue(result.getValue() == null ? "" : result.getValue())
+        .setSpecId(result.getSpecId())
+        .setSpecVersion(spec == null ? 0 : spec.getVersion())
+        .setGraphName(spec == null || spec.getGraphName() == null ? "" : spec.getGraphName())
+        .setProducedBy(result.getProducedBy() == null ? "" : result.getProducedBy())
+        .setAttempt(blank(result.getProducedBy()) ? 0 : result.getAttempt())
+        .setAtMs(now)
+        .build();
+  }
+
+  private static GclWorkspaceItem endMarker(String instance, String specId, GclWorkspaceEnd how,
+      long at) {
+    return GclWorkspaceItem.newBuilder()
+        .setInstanceId(instance)
+        .setItem("")
+        .setSpecId(specId)
+        .setEnded(how)
+        .setAtMs(at)
+        .build();
+  }
 
   private void armTimer(long at) {
     if (timers != null) {

@@ -1,6 +1,7 @@
 package io.resonance.mesh.operators.gcl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.resonance.mesh.avro.GclGraphEvent;
 import io.resonance.mesh.avro.GclGraphStatus;
@@ -9,6 +10,8 @@ import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclResultStatus;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.avro.GclWorkspaceEnd;
+import io.resonance.mesh.avro.GclWorkspaceItem;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -125,6 +128,10 @@ class GraphOrchestratorTest {
     return values(harness.getSideOutput(GraphOrchestrator.GRAPH_EVENTS));
   }
 
+  private List<GclWorkspaceItem> workspace() {
+    return values(harness.getSideOutput(GraphOrchestrator.WORKSPACE));
+  }
+
   private List<GclRejection> rejections() {
     return values(harness.getSideOutput(GraphOrchestrator.REJECTIONS));
   }
@@ -138,7 +145,7 @@ class GraphOrchestratorTest {
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     long n = 0;
     for (var d : List.of(GraphOrchestrator.JOINED_SPECS, GraphOrchestrator.ITEMS,
-        GraphOrchestrator.RUNS)) {
+        GraphOrchestrator.RUNS, GraphOrchestrator.AWAITING_SPEC_SINCE)) {
       try (Stream<String> keys = backend.getKeys(d.getName(), VoidNamespace.INSTANCE)) {
         n += keys.count();
       }
@@ -203,8 +210,9 @@ class GraphOrchestratorTest {
     GclTask first = onlyNewTask();
     assertThat(first.getInstanceId()).isEqualTo("i1");
     assertThat(first.getInputs()).isEqualTo(Map.of("readings", "[4]"));
-    // The deadline timer was registered from the broadcast side.
-    assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+    // i1's deadline, registered from the broadcast side, and i2's wait for its spec; i1's wait
+    // ended when its spec came.
+    assertThat(harness.numProcessingTimeTimers()).isEqualTo(2);
 
     harness.setProcessingTime(NOW_MS + 1_000);
     assertThat(newTasks()).isEmpty();
@@ -224,6 +232,74 @@ class GraphOrchestratorTest {
     send(seed("i1", "triage", "readings", "x"));
     assertThat(newTasks()).extracting(GclTask::getComputation)
         .containsExactly("crit", "high", "norm", "low");
+  }
+
+  @Test
+  void anInstanceWhoseSpecNeverArrivesIsAbandonedAndItsStateCleared() throws Exception {
+    send(seed("i1", "anomaly-typo", "readings", "[4]"));
+    harness.setProcessingTime(NOW_MS + GraphOrchestrator.DEFAULT_SPEC_WAIT.toMillis() - 1);
+    assertThat(events()).isEmpty();
+
+    harness.setProcessingTime(NOW_MS + GraphOrchestrator.DEFAULT_SPEC_WAIT.toMillis());
+    assertThat(events()).singleElement().satisfies(e -> {
+      assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
+      assertThat(e.getSpecId()).isEqualTo("anomaly-typo");
+      assertThat(e.getDetail()).contains("'anomaly-typo' never arrived", "PT30M");
+    });
+    assertThat(workspace()).last().satisfies(m -> {
+      assertThat(m.getEnded()).isEqualTo(GclWorkspaceEnd.ABANDONED);
+      assertThat(m.getItem()).isEmpty();
+    });
+    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.GRAPHS_ABANDONED, 1L);
+    assertOnlyTheTombstoneTimerLeft();
+
+    // The spec coming after all finds nothing to run for the abandoned instance.
+    submit(spec("anomaly-typo", "", List.of("readings"), aggregate()));
+    assertThat(newTasks()).isEmpty();
+  }
+
+  @Test
+  void aSpecThatComesWithinTheWaitStopsItAndTheGraphRunsOn() throws Exception {
+    send(seed("i1", "anomaly", "readings", "[4]"));
+    harness.setProcessingTime(NOW_MS + 60_000);
+    // A task that may take hours, so that only the wait for the spec could end the graph.
+    submit(spec("anomaly", "", List.of("readings"), aggregate().withTimeoutMs(3_600_000 * 3L),
+        detect()));
+    GclTask first = onlyNewTask();
+
+    harness.setProcessingTime(NOW_MS + GraphOrchestrator.DEFAULT_SPEC_WAIT.toMillis() + 1);
+    assertThat(events()).isEmpty();
+    send(answer(first, "mean=4"));
+    send(answer(onlyNewTask(), "none"));
+    assertThat(events()).singleElement()
+        .satisfies(e -> assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED));
+  }
+
+  @Test
+  void everyAcceptedItemReachesTheWorkspaceWithItsSpecAndTheEndLeavesAMarker()
+      throws Exception {
+    send(seed("i1", "anomaly", "readings", "[1,2]"));
+    submit(spec("anomaly", "handler-7", List.of("readings"), aggregate(), detect()));
+    GclTask first = onlyNewTask();
+    send(answer(first, "mean=1.5"));
+    send(failure(onlyNewTask(), "model not loaded"));
+    harness.setProcessingTime(NOW_MS + 10_000);
+    send(answer(onlyNewTask(), "none"));
+
+    assertThat(workspace()).extracting(GclWorkspaceItem::getItem, GclWorkspaceItem::getValue,
+            GclWorkspaceItem::getSpecVersion, GclWorkspaceItem::getProducedBy,
+            GclWorkspaceItem::getAttempt, GclWorkspaceItem::getEnded)
+        .containsExactly(
+            // Seed data before the spec was known: no version yet.
+            tuple("readings", "[1,2]", 0, "", 0, null),
+            tuple("stats", "mean=1.5", 1, "aggregate", 1, null),
+            tuple("anomaly", "none", 1, "detect", 2, null),
+            tuple("", "", 0, "", 0, GclWorkspaceEnd.COMPLETED));
+    assertThat(workspace().get(1).getGraphName()).isEqualTo("anomaly");
+    assertThat(workspace()).allSatisfy(w -> {
+      assertThat(w.getInstanceId()).isEqualTo("i1");
+      assertThat(w.getSpecId()).isEqualTo("anomaly");
+    });
   }
 
   // 3. A graph that grows while it runs.
