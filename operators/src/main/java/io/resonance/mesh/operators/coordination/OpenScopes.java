@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.flink.api.common.state.BroadcastState;
 
 /**
  * The routing side of the circuit breakers: given the breakers that are not CLOSED, whether an
@@ -56,6 +57,29 @@ public final class OpenScopes {
       }
     }
     return kept.isEmpty() ? NONE : new OpenScopes(kept);
+  }
+
+  /**
+   * Keeps a breaker state in the broadcast state of an operator that routes by it, keyed by
+   * {@link ScopeKey}: unless it is older than the one held; a CLOSED state removes its entry; bad
+   * records are dropped.
+   */
+  public static void hold(BreakerState state, BroadcastState<String, BreakerState> breakers)
+      throws Exception {
+    if (state == null || state.getScope() == null || state.getScopeId() == null
+        || state.getState() == null) {
+      return;
+    }
+    String key = ScopeKey.of(state);
+    BreakerState held = breakers.get(key);
+    if (held != null && held.getChangedAtMs() > state.getChangedAtMs()) {
+      return;
+    }
+    if (state.getState() == CircuitState.CLOSED) {
+      breakers.remove(key);
+    } else {
+      breakers.put(key, state);
+    }
   }
 
   public boolean isEmpty() {

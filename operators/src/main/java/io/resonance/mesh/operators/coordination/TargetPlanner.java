@@ -2,7 +2,6 @@ package io.resonance.mesh.operators.coordination;
 
 import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.BreakerState;
-import io.resonance.mesh.avro.CircuitState;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.ScheduledCommand;
@@ -197,7 +196,7 @@ public class TargetPlanner
   public void processBroadcastElement(Either<CoordinationRequest, BreakerState> element,
       Context ctx, Collector<ScheduledCommand> out) throws Exception {
     if (element.isRight()) {
-      holdBreaker(element.right(), ctx.getBroadcastState(BREAKER_STATE));
+      OpenScopes.hold(element.right(), ctx.getBroadcastState(BREAKER_STATE));
       return;
     }
     CoordinationRequest request = element.left();
@@ -276,25 +275,6 @@ public class TargetPlanner
         targetsSkipped.inc();
         out.collect(ArrivalPlanner.plan(null, demand, now).toCommand(request, id, now));
       }
-    }
-  }
-
-  /** Keeps a breaker state unless it is older than the one held; bad records are dropped. */
-  static void holdBreaker(BreakerState state, BroadcastState<String, BreakerState> breakers)
-      throws Exception {
-    if (state == null || state.getScope() == null || state.getScopeId() == null
-        || state.getState() == null) {
-      return;
-    }
-    String key = ScopeKey.of(state);
-    BreakerState held = breakers.get(key);
-    if (held != null && held.getChangedAtMs() > state.getChangedAtMs()) {
-      return;
-    }
-    if (state.getState() == CircuitState.CLOSED) {
-      breakers.remove(key);
-    } else {
-      breakers.put(key, state);
     }
   }
 
