@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.Set;
 
 /** Agents and requests with fixed numbers and instants, so every planning test reads the same. */
-final class PlanningFixtures {
+public final class PlanningFixtures {
 
   static final Instant NOW = Instant.parse("2026-11-02T09:15:00Z");
   static final long NOW_MS = NOW.toEpochMilli();
@@ -77,7 +77,7 @@ final class PlanningFixtures {
    * A registry entry: a class E Pi in sector s1, cluster c1, ACTIVE, with one-way 30/40/60 ms and
    * 20 ms work, last heard a second before {@code nowMs}.
    */
-  static AgentImpedance.Builder registryEntry(String id, long nowMs) {
+  public static AgentImpedance.Builder registryEntry(String id, long nowMs) {
     return AgentImpedance.newBuilder()
         .setAgentId(id)
         .setAgentClass(AgentClass.E)
