@@ -76,20 +76,8 @@ public final class CoordinationJob {
     // replayed would only produce expired schedules.
     OffsetsInitializer fromNow = OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
 
-    // The compacted registry read from its beginning is the whole fleet as last measured.
-    // Tombstones (retired agents) carry nothing to plan with; the planner forgets agents that
-    // stay offline by itself.
-    SingleOutputStreamOperator<AgentImpedance> registry = env
-        .fromSource(kafka.source(options.get(MeshJobOptions.IMPEDANCE_TOPIC), group, fromStart),
-            WatermarkStrategy.noWatermarks(), "registry")
-        .uid("registry-source")
-        .filter(record -> record.value != null)
-        .uid("registry-without-tombstones")
-        .name("skip tombstones")
-        .keyBy(AvroDecoder::recordKey)
-        .process(new AvroDecoder<>(AgentImpedance.class, AgentImpedance::getAgentId))
-        .uid("decode-registry")
-        .name("decode registry");
+    // The planner forgets agents that stay offline by itself.
+    SingleOutputStreamOperator<AgentImpedance> registry = kafka.registry(env, group, fromStart, "");
 
     SingleOutputStreamOperator<CoordinationRequest> requests = decoded(env,
         requestsTopic, group, fromNow, CoordinationRequest.class, "requests");
@@ -217,18 +205,11 @@ public final class CoordinationJob {
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
   }
 
-  /** A topic decoded as {@code type}; undecodable records go to the dead-letter side output. */
+  // Prefixed: the demo runs this job in one graph with the impedance job, which reads
+  // mesh.responses too, and uids must be unique within a graph.
   private <T extends org.apache.avro.specific.SpecificRecord> SingleOutputStreamOperator<T>
       decoded(StreamExecutionEnvironment env, String topic, String group,
           OffsetsInitializer start, Class<T> type, String what) {
-    return env
-        .fromSource(kafka.source(topic, group, start), WatermarkStrategy.noWatermarks(),
-            what + ": " + topic)
-        // Prefixed: the demo runs this job in one graph with the impedance job, which reads
-        // mesh.responses too, and uids must be unique within a graph.
-        .uid("coordination-" + what.replace(' ', '-') + "-source")
-        .process(new AvroDecoder<>(type))
-        .uid("coordination-decode-" + what.replace(' ', '-'))
-        .name("decode " + what);
+    return kafka.decoded(env, topic, group, start, type, "coordination-", what);
   }
 }

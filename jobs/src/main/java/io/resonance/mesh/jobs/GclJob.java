@@ -1,27 +1,39 @@
 package io.resonance.mesh.jobs;
 
+import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.GclGraphEvent;
 import io.resonance.mesh.avro.GclRejection;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.AvroRecordSerializer;
 import io.resonance.mesh.operators.gcl.GraphOrchestrator;
+import io.resonance.mesh.operators.gcl.RouteCandidate;
+import io.resonance.mesh.operators.gcl.RouteCandidates;
+import io.resonance.mesh.operators.gcl.TaskRouter;
 import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * Dynamic computation graphs (issue 5), wiring only. GCL specs from {@code mesh.gcl} are
  * broadcast to the {@link GraphOrchestrator}; results from {@code mesh.results} reach it keyed by
- * graph instance. It releases each computation to {@code mesh.tasks} as soon as its inputs exist,
- * writes the end of every instance to {@code mesh.graph-events} and every refused spec, with its
- * problems, to {@code mesh.gcl-rejections}. Records that do not decode go to the dead letters.
+ * graph instance. It releases each computation as soon as its inputs exist; the {@link
+ * TaskRouter} picks an agent for it among those the impedance registry ({@code mesh.impedance})
+ * says can run its handler type, away from open breakers ({@code mesh.breakers}), and it goes to
+ * {@code mesh.tasks} keyed by that agent. The orchestrator writes every accepted item and every
+ * end to the compacted {@code mesh.workspace}, the end of every instance to {@code
+ * mesh.graph-events} and every refused spec, with its problems, to {@code mesh.gcl-rejections}.
+ * Records that do not decode go to the dead letters.
  *
  * <pre>
  * flink run -c io.resonance.mesh.jobs.GclJob mesh-jobs-flink.jar --bootstrap-servers kafka:9092
@@ -77,37 +89,89 @@ public final class GclJob {
         .uid("gcl-decode-results")
         .name("decode results");
 
-    SingleOutputStreamOperator<GclTask> tasks = results
+    SingleOutputStreamOperator<GclTask> released = results
         .keyBy(GclResult::getInstanceId)
         .connect(specs.broadcast(GraphOrchestrator.SPECS))
         .process(new GraphOrchestrator(
-            Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES))))
+            Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)),
+            GraphOrchestrator.DEFAULT_ENDED_RETENTION,
+            options.get(MeshJobOptions.GCL_SPEC_WAIT)))
         .uid(GraphOrchestrator.UID)
         .name(GraphOrchestrator.NAME);
 
+    // Routing: the registry says who can run what and how well; open breakers say where not to.
+    // Both from the beginning of their compacted topics: the fleet and the breakers as they are.
+    OffsetsInitializer fromStart =
+        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    SingleOutputStreamOperator<AgentImpedance> registry =
+        kafka.registry(env, group, fromStart, "gcl-");
+    DataStream<Either<GclTask, RouteCandidate>> candidates = registry
+        .keyBy(AgentImpedance::getAgentId)
+        .process(new RouteCandidates())
+        .uid(RouteCandidates.UID)
+        .name(RouteCandidates.NAME)
+        .map(TaskRouter::candidate)
+        .returns(TaskRouter.INPUT_TYPE)
+        .uid("gcl-candidates-to-router")
+        .name("candidates");
+    SingleOutputStreamOperator<BreakerState> breakers = kafka.decoded(env,
+        options.get(MeshJobOptions.BREAKERS_TOPIC), group, fromStart, BreakerState.class, "gcl-",
+        "breakers");
+    SingleOutputStreamOperator<GclTask> tasks = released
+        .map(TaskRouter::task)
+        .returns(TaskRouter.INPUT_TYPE)
+        .uid("gcl-tasks-to-router")
+        .name("released tasks")
+        .union(candidates)
+        .keyBy(TaskRouter.KEY)
+        .connect(breakers.broadcast(TaskRouter.BREAKERS))
+        .process(new TaskRouter())
+        .uid(TaskRouter.UID)
+        .name(TaskRouter.NAME);
+
     String tasksTopic = options.get(MeshJobOptions.TASKS_TOPIC);
-    // A released task is what a handler waits for: send it now rather than when a batch fills.
+    // Keyed by the assigned agent, so that the task lands on the partition MeshPartitions gives
+    // that agent; sent now rather than when a batch fills, as a handler waits for it.
     tasks.sinkTo(kafka.promptSink(new AvroRecordSerializer<>(tasksTopic, GclTask.class,
-            GclTask::getInstanceId)))
+            GclJob::taskKey)))
         .uid("gcl-tasks-sink")
         .name("tasks: " + tasksTopic);
+    String workspaceTopic = options.get(MeshJobOptions.WORKSPACE_TOPIC);
+    released.getSideOutput(GraphOrchestrator.WORKSPACE)
+        .sinkTo(kafka.sink(new AvroRecordSerializer<>(workspaceTopic, GclWorkspaceItem.class,
+            GclJob::workspaceKey)))
+        .uid("gcl-workspace-sink")
+        .name("workspace: " + workspaceTopic);
     String eventsTopic = options.get(MeshJobOptions.GRAPH_EVENTS_TOPIC);
-    tasks.getSideOutput(GraphOrchestrator.GRAPH_EVENTS)
+    released.getSideOutput(GraphOrchestrator.GRAPH_EVENTS)
         .sinkTo(kafka.sink(new AvroRecordSerializer<>(eventsTopic, GclGraphEvent.class,
             GclGraphEvent::getInstanceId)))
         .uid("gcl-graph-events-sink")
         .name("graph events: " + eventsTopic);
     String rejectionsTopic = options.get(MeshJobOptions.GCL_REJECTIONS_TOPIC);
-    tasks.getSideOutput(GraphOrchestrator.REJECTIONS)
+    released.getSideOutput(GraphOrchestrator.REJECTIONS)
         .sinkTo(kafka.sink(new AvroRecordSerializer<>(rejectionsTopic, GclRejection.class,
             GclRejection::getSpecId)))
         .uid("gcl-rejections-sink")
         .name("rejections: " + rejectionsTopic);
 
     specs.getSideOutput(AvroDecoder.DEAD_LETTERS)
-        .union(results.getSideOutput(AvroDecoder.DEAD_LETTERS))
+        .union(results.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            registry.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            breakers.getSideOutput(AvroDecoder.DEAD_LETTERS))
         .sinkTo(kafka.deadLetterSink())
         .uid("gcl-dlq-sink")
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
+  }
+
+  /** The assigned agent, else (no agent advertises the handler type) the instance. */
+  static String taskKey(GclTask task) {
+    return task.getAssignedAgent().isEmpty() ? task.getInstanceId() : task.getAssignedAgent();
+  }
+
+  /** {@code instance/item}, or the instance alone for its end marker: one entry each. */
+  static String workspaceKey(GclWorkspaceItem item) {
+    return item.getItem().isEmpty() ? item.getInstanceId()
+        : item.getInstanceId() + "/" + item.getItem();
   }
 }

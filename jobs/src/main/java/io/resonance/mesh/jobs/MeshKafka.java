@@ -1,16 +1,22 @@
 package io.resonance.mesh.jobs;
 
+import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.DeadLetterSerializer;
 import io.resonance.mesh.jobs.io.KafkaBytes;
 import io.resonance.mesh.jobs.io.KafkaBytesDeserializer;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /** Builds the Kafka sources and sinks of the mesh jobs from their options. */
@@ -89,5 +95,44 @@ public final class MeshKafka {
       case "latest" -> OffsetsInitializer.latest();
       default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
     };
+  }
+
+  /**
+   * A topic decoded as {@code type}; undecodable records go to the decoder's dead-letter side
+   * output. {@code uidPrefix} keeps uids unique where two jobs share one graph (the demo) and
+   * both read the topic.
+   */
+  public <T extends SpecificRecord> SingleOutputStreamOperator<T> decoded(
+      StreamExecutionEnvironment env, String topic, String group, OffsetsInitializer start,
+      Class<T> type, String uidPrefix, String what) {
+    String uid = what.replace(' ', '-');
+    return env
+        .fromSource(source(topic, group, start), WatermarkStrategy.noWatermarks(),
+            what + ": " + topic)
+        .uid(uidPrefix + uid + "-source")
+        .process(new AvroDecoder<>(type))
+        .uid(uidPrefix + "decode-" + uid)
+        .name("decode " + what);
+  }
+
+  /**
+   * The impedance registry: the compacted topic read from its beginning is the whole fleet as
+   * last measured. Tombstones (retired agents) carry nothing to route with and are skipped;
+   * records are partitioned by agent while still bytes, and one whose key is not its agent id is
+   * a dead letter.
+   */
+  public SingleOutputStreamOperator<AgentImpedance> registry(StreamExecutionEnvironment env,
+      String group, OffsetsInitializer start, String uidPrefix) {
+    return env
+        .fromSource(source(options.get(MeshJobOptions.IMPEDANCE_TOPIC), group, start),
+            WatermarkStrategy.noWatermarks(), "registry")
+        .uid(uidPrefix + "registry-source")
+        .filter(record -> record.value != null)
+        .uid(uidPrefix + "registry-without-tombstones")
+        .name("skip tombstones")
+        .keyBy(AvroDecoder::recordKey)
+        .process(new AvroDecoder<>(AgentImpedance.class, AgentImpedance::getAgentId))
+        .uid(uidPrefix + "decode-registry")
+        .name("decode registry");
   }
 }

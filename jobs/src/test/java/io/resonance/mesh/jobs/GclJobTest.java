@@ -2,6 +2,8 @@ package io.resonance.mesh.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.GclComputation;
 import io.resonance.mesh.avro.GclGraphEvent;
@@ -12,16 +14,21 @@ import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclResultStatus;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.avro.GclWorkspaceEnd;
+import io.resonance.mesh.avro.GclWorkspaceItem;
+import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.operators.gcl.GclAvro;
 import io.resonance.mesh.operators.gcl.GclParse;
 import io.resonance.mesh.operators.gcl.GclParser;
 import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshTopics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +37,7 @@ import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,9 +50,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The GCL job on a real broker and a MiniCluster, with a handler played by the test: a spec
  * submitted on {@code mesh.gcl} and its seed data on {@code mesh.results} release tasks on {@code
- * mesh.tasks} in dependency order; a failed attempt is retried; the graph ends COMPLETED on {@code
- * mesh.graph-events}; a spec with a cycle is refused on {@code mesh.gcl-rejections} and garbage
- * on {@code mesh.gcl} goes to the dead letters, neither disturbing the running graph.
+ * mesh.tasks} in dependency order, the GPU task routed to the GPU box of the registry that may
+ * take it; a failed attempt is retried; the graph ends COMPLETED on {@code mesh.graph-events} and
+ * its items, with the spec that made them, are in {@code mesh.workspace}; a spec with a cycle is
+ * refused on {@code mesh.gcl-rejections} and garbage on {@code mesh.gcl} goes to the dead
+ * letters, neither disturbing the running graph.
  */
 class GclJobTest {
 
@@ -120,7 +130,12 @@ class GclJobTest {
         TopicReader events = new TopicReader(kafka.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
         TopicReader rejections = new TopicReader(kafka.bootstrapServers(),
             MeshTopics.GCL_REJECTIONS);
-        TopicReader deadLetters = new TopicReader(kafka.bootstrapServers(), MeshTopics.DLQ)) {
+        TopicReader deadLetters = new TopicReader(kafka.bootstrapServers(), MeshTopics.DLQ);
+        TopicReader workspace = new TopicReader(kafka.bootstrapServers(), MeshTopics.WORKSPACE)) {
+      // The registry: one GPU box that can take the deep analysis, one that is offline. Nobody
+      // advertises analytics or anomaly_detector, so those tasks go to any handler of the type.
+      send(producer, MeshTopics.IMPEDANCE, "gpu-7", gpuBox("gpu-7", OperationalState.ACTIVE));
+      send(producer, MeshTopics.IMPEDANCE, "gpu-1", gpuBox("gpu-1", OperationalState.OFFLINE));
       send(producer, MeshTopics.GCL, spec.getSpecId(), spec);
       send(producer, MeshTopics.GCL, "cycle", cyclicSpec());
       producer.send(new ProducerRecord<>(MeshTopics.GCL, "garbage".getBytes(StandardCharsets.UTF_8),
@@ -133,12 +148,14 @@ class GclJobTest {
       // The handler: answers every task once; the first attempt of detect_anomaly fails.
       Set<String> answered = new HashSet<>();
       List<GclTask> seen = new ArrayList<>();
+      Map<String, ConsumerRecord<byte[], byte[]>> recordOf = new HashMap<>();
       Await.until(Duration.ofSeconds(40), "the graph " + INSTANCE + " to end",
           () -> {
             for (var r : tasks.records()) {
               GclTask task = decode(GclTask.class, r.value());
               if (answered.add(task.getTaskId())) {
                 seen.add(task);
+                recordOf.put(task.getTaskId(), r);
                 answer(producer, task);
               }
             }
@@ -160,6 +177,40 @@ class GclJobTest {
       assertThat(seen.get(3).getHandlerType()).isEqualTo("gpu_analysis");
       assertThat(seen.get(3).getInputs()).containsEntry("anomaly_score", "0.93");
 
+      // Routed: the GPU task to the one GPU box that may take it, on that agent's partition;
+      // the others, which no agent advertises, keyed by instance for any handler.
+      GclTask gpu = seen.get(3);
+      assertThat(gpu.getAssignedAgent()).isEqualTo("gpu-7");
+      assertThat(gpu.getRoute()).contains("2 agents advertise 'gpu_analysis'", "1 offline");
+      ConsumerRecord<byte[], byte[]> gpuRecord = recordOf.get(gpu.getTaskId());
+      assertThat(new String(gpuRecord.key(), StandardCharsets.UTF_8)).isEqualTo("gpu-7");
+      assertThat(gpuRecord.partition())
+          .isEqualTo(MeshPartitions.partitionFor("gpu-7", PARTITIONS));
+      assertThat(seen.get(0).getAssignedAgent()).isEmpty();
+      assertThat(new String(recordOf.get(seen.get(0).getTaskId()).key(),
+          StandardCharsets.UTF_8)).isEqualTo(INSTANCE);
+
+      // The workspace: every item with the spec and computation that made it, then the end.
+      Await.until(Duration.ofSeconds(20), "the end marker in the workspace",
+          () -> workspace.records().stream().anyMatch(r -> new String(r.key(),
+              StandardCharsets.UTF_8).equals(INSTANCE)), () -> workspace.records().size()
+              + " workspace records");
+      Map<String, GclWorkspaceItem> items = new HashMap<>();
+      workspace.records().forEach(r -> items.put(new String(r.key(), StandardCharsets.UTF_8),
+          decode(GclWorkspaceItem.class, r.value())));
+      assertThat(items.keySet()).containsExactlyInAnyOrder(INSTANCE,
+          INSTANCE + "/sensor_readings", INSTANCE + "/cluster_stats",
+          INSTANCE + "/anomaly_score", INSTANCE + "/anomaly_report");
+      assertThat(items.get(INSTANCE + "/anomaly_score")).satisfies(w -> {
+        assertThat(w.getValue()).isEqualTo("0.93");
+        assertThat(w.getSpecId()).isEqualTo("cluster-anomaly");
+        assertThat(w.getSpecVersion()).isEqualTo(2);
+        assertThat(w.getGraphName()).isEqualTo("cluster_anomaly");
+        assertThat(w.getProducedBy()).isEqualTo("detect_anomaly");
+        assertThat(w.getAttempt()).isEqualTo(2);
+      });
+      assertThat(items.get(INSTANCE).getEnded()).isEqualTo(GclWorkspaceEnd.COMPLETED);
+
       Await.until(Duration.ofSeconds(20), "the cyclic spec to be refused",
           () -> !rejections.records().isEmpty(), () -> "no rejection");
       GclRejection refused = decode(GclRejection.class, rejections.records().get(0).value());
@@ -178,6 +229,18 @@ class GclJobTest {
     } finally {
       JobsTesting.stop(job);
     }
+  }
+
+  private static AgentImpedance gpuBox(String id, OperationalState state) {
+    long now = System.currentTimeMillis();
+    return AgentImpedance.newBuilder()
+        .setAgentId(id).setAgentClass(AgentClass.D).setSectorId("s001").setClusterId("s001-c01")
+        .setLatencyMs(12).setLatencyP50Ms(10).setLatencyP90Ms(20).setLatencyP99Ms(40)
+        .setProcessingMs(30).setProcessingP90Ms(45).setClockOffsetMs(1).setQueueDepth(0)
+        .setLastHeartbeatMs(now).setHeartbeats(20).setMissedBeats(0).setImpedanceScore(180)
+        .setReliabilityScore(1.0).setDriftCoefficient(0.0).setOperationalState(state)
+        .setContextHash("d1").setCapabilities(List.of("inference", "gpu_analysis"))
+        .setUpdatedAtMs(now).build();
   }
 
   /** ping needs pong's output and pong needs ping's: no computation can ever start. */

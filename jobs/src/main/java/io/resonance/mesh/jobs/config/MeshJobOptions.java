@@ -82,6 +82,14 @@ public final class MeshJobOptions {
       ConfigOptions.key("gcl-rejections-topic").stringType()
           .defaultValue(MeshTopics.GCL_REJECTIONS)
           .withDescription("GCL specs refused, with every problem found (GCL job).");
+  public static final ConfigOption<String> WORKSPACE_TOPIC =
+      ConfigOptions.key("workspace-topic").stringType().defaultValue(MeshTopics.WORKSPACE)
+          .withDescription("Compacted workspace of GCL graphs: each accepted item with the spec "
+              + "that produced it, and an end marker per instance (GCL job).");
+  public static final ConfigOption<Duration> GCL_SPEC_WAIT =
+      ConfigOptions.key("gcl-spec-wait").durationType().defaultValue(Duration.ofMinutes(30))
+          .withDescription("How long a graph instance waits for a spec its results name before "
+              + "it is abandoned and its state cleared (GCL job).");
   public static final ConfigOption<String> GCL_GROUP_ID =
       ConfigOptions.key("gcl-group-id").stringType().defaultValue("resonance-mesh-gcl")
           .withDescription("Consumer group of the GCL job.");
@@ -128,7 +136,8 @@ public final class MeshJobOptions {
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
       REQUESTS_TOPIC, SCHEDULES_TOPIC, RESPONSES_TOPIC, GATHER_TOPIC, CONFLICTS_TOPIC,
       BREAKERS_TOPIC, COORDINATION_GROUP_ID, GCL_TOPIC, RESULTS_TOPIC, TASKS_TOPIC,
-      GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, GCL_GROUP_ID, GCL_HANDLER_TYPES,
+      GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, WORKSPACE_TOPIC, GCL_SPEC_WAIT, GCL_GROUP_ID,
+      GCL_HANDLER_TYPES,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
 
