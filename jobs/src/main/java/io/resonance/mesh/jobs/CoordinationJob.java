@@ -22,7 +22,6 @@ import io.resonance.mesh.operators.coordination.ScheduleReleaser;
 import io.resonance.mesh.operators.coordination.ScopeKey;
 import io.resonance.mesh.operators.coordination.ScopedOutcome;
 import io.resonance.mesh.operators.coordination.TargetPlanner;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
