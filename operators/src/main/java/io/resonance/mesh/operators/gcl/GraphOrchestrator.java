@@ -72,7 +72,10 @@ import org.apache.flink.util.OutputTag;
  * <p><b>Workspace.</b> Every data item accepted into an instance goes to {@link #WORKSPACE} with
  * the spec that produced it (id, version, graph name, computation, attempt), and every end adds a
  * marker with how it ended: written to the compacted {@code mesh.workspace}, it lets a person
- * inspect a graph and lets a job that lost its state resume the live ones.
+ * inspect a graph and lets a job that lost its state resume the live ones. A computation whose
+ * output is already present when its inputs are complete is not released but counted done; so a
+ * resume that sends an instance's items back newest first (each item after everything derived
+ * from it) runs only what had not finished.
  *
  * <p><b>Timers from the broadcast side.</b> Flink gives the broadcast side no timer service, yet
  * a spec arriving after the data releases tasks there, and their deadlines need timers. {@link
@@ -486,6 +489,13 @@ public class GraphOrchestrator
     ready.sort(Comparator.comparing((Node n) -> n.c().priority()).reversed());
     for (Node n : ready) {
       Computation c = n.c();
+      if (present.containsKey(c.output())) {
+        // Its output is already in the workspace: produced before a restart that lost the job's
+        // state and sent back by a resume, or given as data. Running it again would only redo it.
+        runs.put(n.key(), new ComputationRun(Status.DONE, n.run().attempt, 0, "'" + c.name()
+            + "' not run: its output '" + c.output() + "' was already in the workspace"));
+        continue;
+      }
       Condition cond = c.condition();
       if (cond != null && !cond.holds(present.get(cond.input()))) {
         runs.put(n.key(), new ComputationRun(Status.SKIPPED, n.run().attempt, 0, "'" + c.name()

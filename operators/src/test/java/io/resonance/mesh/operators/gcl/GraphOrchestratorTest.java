@@ -302,6 +302,28 @@ class GraphOrchestratorTest {
     });
   }
 
+  @Test
+  void aResumedInstanceRunsOnlyWhatHadNotFinished() throws Exception {
+    Computation report = Computation.of("report", List.of("anomaly"), "summary", "report");
+    submit(spec("anomaly", "", List.of("readings"), aggregate(), detect(), report));
+    // What a resume sends from the workspace, newest first: stats (made by aggregate), then
+    // readings; detect never answered before the state was lost.
+    send(GclResult.newBuilder(seed("i1", "anomaly", "stats", "mean=3"))
+        .setProducedBy("aggregate").build());
+    send(seed("i1", "anomaly", "readings", "[3]"));
+
+    send(answer(onlyNewTaskOf("detect"), "none"));
+    send(answer(onlyNewTaskOf("report"), "ok"));
+    assertThat(events()).singleElement()
+        .satisfies(e -> assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED));
+  }
+
+  private GclTask onlyNewTaskOf(String computation) {
+    GclTask task = onlyNewTask();
+    assertThat(task.getComputation()).isEqualTo(computation);
+    return task;
+  }
+
   // 3. A graph that grows while it runs.
 
   @Test
