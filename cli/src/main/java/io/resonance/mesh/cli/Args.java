@@ -9,6 +9,7 @@ import java.util.Map;
 final class Args {
 
   private final Map<String, String> flags = new HashMap<>();
+  private final Map<String, List<String>> repeated = new HashMap<>();
   private final List<String> words = new ArrayList<>();
 
   Args(String[] args, int from) {
@@ -16,13 +17,17 @@ final class Args {
       if (args[i].startsWith("--")) {
         String name = args[i].substring(2);
         int eq = name.indexOf('=');
+        String value;
         if (eq >= 0) {
-          flags.put(name.substring(0, eq), name.substring(eq + 1));
+          value = name.substring(eq + 1);
+          name = name.substring(0, eq);
         } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-          flags.put(name, args[++i]);
+          value = args[++i];
         } else {
-          flags.put(name, "true");
+          value = "true";
         }
+        flags.put(name, value);
+        repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
       } else {
         words.add(args[i]);
       }
@@ -43,6 +48,11 @@ final class Args {
 
   String value(String name, String defaultValue) {
     return flags.getOrDefault(name, defaultValue);
+  }
+
+  /** Every value of a flag given more than once, in order ({@link #value} is the last). */
+  List<String> values(String name) {
+    return repeated.getOrDefault(name, List.of());
   }
 
   boolean has(String name) {

@@ -21,6 +21,15 @@ public final class MeshCli {
             SEL: all | class:A,B | sector:s001 | cluster:s001-c03 | capability:camera
                  | ids:agent-00001,... | sample:N[:value,...]
             These talk to a running mesh: --bootstrap-servers (default 127.0.0.1:9092, the demo).
+        gcl submit FILE [--seed item=value]... [--instance ID] [--timeout 120]
+            Submit a GCL spec (YAML), seed an instance and follow it to its end: each task
+            with the agent it was routed to, each result, specs that join, the end.
+            Exit 0 COMPLETED, 1 FAILED or refused, 3 no end within the timeout.
+        gcl inspect [INSTANCE]
+            An instance's items with the spec and computation that made each (mesh.workspace);
+            without INSTANCE, every instance and whether it is live.
+        gcl resume [INSTANCE...]
+            Send live instances' items back to mesh.results, for a GCL job that lost its state.
         topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
             Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md).
         bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60] [--warmup 60]
@@ -43,6 +52,7 @@ public final class MeshCli {
         case "demo" -> new Demo(new Args(argv, 1), System.out).run();
         case "bench" -> Bench.run(new Args(argv, 1), System.out);
         case "topics" -> CreateTopics.run(new Args(argv, 1), System.out);
+        case "gcl" -> System.exit(new GclCommands(new Args(argv, 1), System.out).run());
         case "ask", "broadcast", "delegate", "cascade" ->
             new Coordinate(argv[0], new Args(argv, 1), System.out).run();
         default -> {
