@@ -2,6 +2,7 @@ package io.resonance.mesh.cli;
 
 import io.resonance.mesh.agent.sim.FleetSimulator;
 import io.resonance.mesh.jobs.CoordinationJob;
+import io.resonance.mesh.jobs.GclJob;
 import io.resonance.mesh.jobs.ImpedanceJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
@@ -15,12 +16,15 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * {@code ./mesh demo}: a real broker, the impedance and coordination jobs on a local Flink with
- * its dashboard, and a simulated fleet that answers commands; scatter-gathers and wave cascades
- * run periodically ({@link DemoCoordinator}), with a live status box; the last line is a JSON
- * report.
+ * {@code ./mesh demo}: a real broker, the impedance, coordination and GCL jobs on a local Flink
+ * with its dashboard, and a simulated fleet that answers commands and runs graph tasks;
+ * scatter-gathers and wave cascades run periodically ({@link DemoCoordinator}), and so do live
+ * graphs over the fleet's own sensor data ({@link DemoGraphs}), with a live status box; the last
+ * line is a JSON report.
  */
 final class Demo {
+
+  private static final Duration GRAPH_PERIOD = Duration.ofSeconds(10);
 
   private final int agents;
   private final int seconds;
@@ -69,6 +73,7 @@ final class Demo {
       // submission, and one dashboard should show everything.
       new ImpedanceJob(options).build(env);
       new CoordinationJob(options).build(env);
+      new GclJob(options).build(env);
       JobClient job = env.executeAsync("resonance-mesh-demo");
       String dashboard = "http://localhost:" + port;
       out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
@@ -88,9 +93,14 @@ final class Demo {
       StatusBox box = new StatusBox(out, agents);
       out.printf("Coordination: a scatter-gather over %,d agents every 20 s, every third one a"
           + " wave cascade; try ./mesh ask or ./mesh cascade yourself.%n", sample());
+      out.printf("Graphs: a cluster-watch graph (GCL) for the next cluster every %d s, grown "
+          + "where an anomaly shows; try ./mesh gcl submit FILE yourself.%n",
+          GRAPH_PERIOD.toSeconds());
       try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers());
           DemoCoordinator coordinator = new DemoCoordinator(mesh.bootstrapServers(),
-              Duration.ofSeconds(20), Duration.ofSeconds(30), sample())) {
+              Duration.ofSeconds(20), Duration.ofSeconds(30), sample());
+          DemoGraphs graphs = new DemoGraphs(mesh.bootstrapServers(), fleet.clusterIds(),
+              GRAPH_PERIOD, Duration.ofSeconds(15))) {
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
             : Long.MAX_VALUE;
         boolean interrupted = false;
@@ -98,6 +108,7 @@ final class Demo {
           long printAt = Math.min(System.nanoTime() + TimeUnit.SECONDS.toNanos(5), deadline);
           while (System.nanoTime() < printAt) {
             coordinator.tick();
+            graphs.tick();
             if (stop.await(100, TimeUnit.MILLISECONDS)) {
               out.println("Interrupted: stopping.");
               interrupted = true;
@@ -105,14 +116,17 @@ final class Demo {
             }
           }
           box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0),
-              coordinator.kpis());
+              coordinator.kpis(), graphs.kpis(), rest.sum("deadlocksResolved"));
         }
         out.println("Stopping the fleet and the jobs ...");
         fleet.close();
         MeshWatcher.Snapshot last = watcher.snapshot();
         double processed = rest.sum("heartbeatsAccepted").orElse(last.heartbeatsInRegistry());
+        double deadlocks = rest.sum("deadlocksResolved").orElse(0);
+        double alternatives = rest.sum("alternativesTaken").orElse(0);
         job.cancel().get(30, TimeUnit.SECONDS);
-        out.println(report(last, processed, dashboard, coordinator.kpis()));
+        out.println(report(last, processed, dashboard, coordinator.kpis(), graphs.kpis(),
+            deadlocks, alternatives));
       }
     } finally {
       stopped.countDown();
@@ -124,7 +138,7 @@ final class Demo {
   }
 
   private String report(MeshWatcher.Snapshot s, double processed, String dashboard,
-      DemoCoordinator.Kpis k) {
+      DemoCoordinator.Kpis k, DemoGraphs.Kpis g, double deadlocks, double alternatives) {
     String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
     return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
             + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
@@ -133,12 +147,17 @@ final class Demo {
             + "\"coordinations_sent\":%d,\"coordinations_decided\":%d,"
             + "\"coordination_success_rate\":%s,\"arrival_within_window_share\":%s,"
             + "\"arrival_error_p90_ms\":%s,\"cascades\":%d,\"cascades_proceeded\":%d,"
-            + "\"cascade_last_ms\":%s,\"dashboard_url\":\"%s\"}",
+            + "\"cascade_last_ms\":%s,\"graphs_started\":%d,\"graphs_active\":%d,"
+            + "\"graphs_completed\":%d,\"graphs_failed\":%d,\"graphs_grown\":%d,"
+            + "\"deadlocks_resolved\":%.0f,\"alternatives_taken\":%.0f,\"tasks_routed\":%d,"
+            + "\"tasks_unrouted\":%d,\"dashboard_url\":\"%s\"}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
         s.agents(), s.deadLetters(), s.meanImpedance(), mode, k.sent(), k.decided(),
         json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
         k.cascades(), k.cascadesProceeded(),
-        k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), dashboard);
+        k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), g.started(),
+        g.active(), g.completed(), g.failed(), g.grown(), deadlocks, alternatives, g.routed(),
+        g.unrouted(), dashboard);
   }
 
   private static String json(double v) {

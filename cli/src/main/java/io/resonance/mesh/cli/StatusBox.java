@@ -20,7 +20,7 @@ final class StatusBox {
   }
 
   void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at,
-      DemoCoordinator.Kpis k) {
+      DemoCoordinator.Kpis k, DemoGraphs.Kpis graphs, OptionalDouble deadlocksResolved) {
     // Flink's REST API refreshes a counter every few seconds, so the rate is taken between two
     // different readings, not between two prints (which could see the same reading twice).
     if (processed.isPresent() && processed.getAsDouble() != lastProcessed) {
@@ -51,6 +51,13 @@ final class StatusBox {
             k.lastErrorP90Ms()), k.cascades(), k.cascadesProceeded(), k.lastCascadeMs() < 0
             ? "-" : k.lastCascadeMs() + " ms"));
     row("last: " + k.last());
+    row(String.format(Locale.ROOT, "graphs %d started: %d active, %d completed, %d failed",
+        graphs.started(), graphs.active(), graphs.completed(), graphs.failed()));
+    row(String.format(Locale.ROOT, "grown %d   deadlocks resolved %s   tasks routed %d/%d",
+        graphs.grown(), deadlocksResolved.isPresent() ? String.format(Locale.ROOT, "%.0f",
+            deadlocksResolved.getAsDouble()) : "-", graphs.routed(),
+        graphs.routed() + graphs.unrouted()));
+    row("last graph: " + graphs.last());
     if (s.lastDeadLetter() != null) {
       row("last dead letter: " + s.lastDeadLetter());
     }

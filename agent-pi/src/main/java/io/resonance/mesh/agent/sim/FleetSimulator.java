@@ -165,6 +165,11 @@ public final class FleetSimulator implements AutoCloseable {
     return ids;
   }
 
+  /** The fleet's clusters, in agent order. */
+  public List<String> clusterIds() {
+    return agents.values().stream().map(a -> a.slot.clusterId()).distinct().toList();
+  }
+
   /** The agents fall silent, as a crashed process would; beats already on the wire still land. */
   public void crash(Collection<String> agentIds) {
     forEach(agentIds, VirtualAgent::crash);
