@@ -79,6 +79,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class ArrivalBench {
 
   private static final double HIT_RATE_QUORUM = 0.95;
+  /** How long a read of the registry to its current end may take before the bench gives up. */
+  private static final Duration REGISTRY_PATIENCE = Duration.ofSeconds(60);
 
   private enum Policy { OURS, SEED, NAIVE }
 
@@ -143,7 +145,8 @@ final class ArrivalBench {
               .commandTruthCapacity(truthCapacity)
               .seed(7)
               .build();
-          RegistryView registry = new RegistryView(mesh.bootstrapServers());
+          CompactedView<AgentImpedance> registry = new CompactedView<>(
+              mesh.bootstrapServers(), MeshTopics.IMPEDANCE, AgentImpedance.class);
           KafkaProducer<String, byte[]> producer = Requests.producer(mesh.bootstrapServers());
           Requests.GatherFollower gather = new Requests.GatherFollower(mesh.bootstrapServers())) {
         fleet.start();
@@ -158,7 +161,7 @@ final class ArrivalBench {
         SplittableRandom rng = new SplittableRandom(11);
         fleet.stats(); // starts the simulator's lag period at the first round
         for (int round = 0; round < rounds; round++) {
-          Map<String, AgentImpedance> now = registry.refresh();
+          Map<String, AgentImpedance> now = registry.refresh(REGISTRY_PATIENCE);
           List<AgentImpedance> machines = new ArrayList<>();
           for (AgentImpedance a : now.values()) {
             if (a.getAgentClass() != AgentClass.C && a.getAgentClass() != AgentClass.F
@@ -225,14 +228,15 @@ final class ArrivalBench {
     }
   }
 
-  private void warmUp(RegistryView registry, long t0) throws InterruptedException {
+  private void warmUp(CompactedView<AgentImpedance> registry, long t0)
+      throws InterruptedException {
     out.printf("warming up: waiting for %,d agents with %d heartbeats each in the registry%n",
         agents, warmupBeats);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(
         30 + warmupBeats * beatInterval.toSeconds() * 3);
     long lastPrint = 0;
     while (true) {
-      Map<String, AgentImpedance> r = registry.refresh();
+      Map<String, AgentImpedance> r = registry.refresh(REGISTRY_PATIENCE);
       long ready = r.values().stream().filter(a -> a.getHeartbeats() >= warmupBeats).count();
       if (ready >= agents * 0.99) {
         out.printf("  registry warm: %,d of %,d agents (%.0f s)%n", ready, agents, since(t0));
@@ -339,8 +343,8 @@ final class ArrivalBench {
 
   /** One request for every agent: how late each command left, and how long planning took. */
   private Release measureRelease(String bootstrap, KafkaProducer<String, byte[]> producer,
-      RegistryView registry) throws Exception {
-    int known = registry.refresh().size();
+      CompactedView<AgentImpedance> registry) throws Exception {
+    int known = registry.refresh(REGISTRY_PATIENCE).size();
     out.printf("release: one request for all %,d agents%n", known);
     String id = Requests.newId("all");
     long sentAt = System.currentTimeMillis();
@@ -492,46 +496,4 @@ final class ArrivalBench {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  /** The registry as a client sees it: {@code mesh.impedance} from the beginning, latest per id. */
-  static final class RegistryView implements AutoCloseable {
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final MeshCodec<AgentImpedance> codec = MeshCodec.of(AgentImpedance.class);
-    private final Map<String, AgentImpedance> latest = new HashMap<>();
-
-    RegistryView(String bootstrap) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
-      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> parts = consumer.partitionsFor(MeshTopics.IMPEDANCE).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-    }
-
-    /** Reads up to the end offsets as of this call (the registry never stops growing). */
-    Map<String, AgentImpedance> refresh() {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          if (r.value() == null) {
-            latest.remove(r.key());
-            continue;
-          }
-          try {
-            latest.put(r.key(), codec.decode(r.value()));
-          } catch (MeshCodec.UndecodableException e) {
-            // a foreign record on the registry topic; the jobs dead-letter those
-          }
-        }
-      }
-      return latest;
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
-    }
-  }
 }
