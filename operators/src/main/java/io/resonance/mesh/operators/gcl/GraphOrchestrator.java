@@ -150,6 +150,10 @@ public class GraphOrchestrator
   private transient MapState<String, Long> joined;
   private transient MapState<String, String> items;
   private transient MapState<String, ComputationRun> runs;
+  // The current instance's runs as read or written during one call: one pass over a result
+  // reads each run several times (release, deadlock check, end), and from RocksDB every read is
+  // a lookup and a deserialisation. Written through; cleared whenever the current key may change.
+  private transient Map<String, ComputationRun> runCache;
   private transient TimerService timers;
   private transient Map<String, Parsed> parsed;
   private transient Counter tasksReleased;
@@ -192,6 +196,7 @@ public class GraphOrchestrator
     joined = getRuntimeContext().getMapState(JOINED_SPECS);
     items = getRuntimeContext().getMapState(ITEMS);
     runs = getRuntimeContext().getMapState(RUNS);
+    runCache = new HashMap<>();
     parsed = new HashMap<>();
     var metrics = getRuntimeContext().getMetricGroup();
     tasksReleased = metrics.counter(TASKS_RELEASED);
@@ -241,6 +246,7 @@ public class GraphOrchestrator
     // Only instances that joined this spec; applyToKeyedState makes each the current key, so the
     // keyed states (and the kept timer service) below act on it.
     ctx.applyToKeyedState(JOINED_SPECS, (instance, state) -> {
+      runCache.clear();
       if (state.contains(specId)) {
         advance(instance, specs::get, now, out, ctx::output);
       }
@@ -253,6 +259,7 @@ public class GraphOrchestrator
   public void processElement(GclResult result, ReadOnlyContext ctx, Collector<GclTask> out)
       throws Exception {
     timers = ctx.timerService();
+    runCache.clear();
     if (result == null || blank(result.getInstanceId()) || blank(result.getSpecId())
         || ended.value() != null) {
       return;
@@ -275,11 +282,11 @@ public class GraphOrchestrator
     String producer = result.getProducedBy();
     if (spec != null && !blank(producer) && spec.computation(producer).isPresent()) {
       String key = key(specId, producer);
-      ComputationRun run = runs.get(key);
+      ComputationRun run = run(key);
       if (run != null && ok && (run.status == Status.RELEASED || run.status == Status.BACKOFF)) {
         // A late answer of an earlier attempt is as good as the current one's.
         dropTimer(run.timerAtMs, key);
-        runs.put(key, new ComputationRun(Status.DONE, run.attempt, 0, null));
+        putRun(key, new ComputationRun(Status.DONE, run.attempt, 0, null));
       } else if (run != null && !ok && run.status == Status.RELEASED
           && result.getAttempt() == run.attempt) {
         dropTimer(run.timerAtMs, key);
@@ -296,6 +303,7 @@ public class GraphOrchestrator
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<GclTask> out)
       throws Exception {
     timers = ctx.timerService();
+    runCache.clear();
     Long endedAt = ended.value();
     if (endedAt != null) {
       if (timestamp >= endedAt + endedRetentionMs) {
@@ -334,7 +342,7 @@ public class GraphOrchestrator
       if (run.status == Status.RELEASED) {
         failAttempt(spec, c, run, "no result within " + c.timeoutMs() + " ms", timestamp);
       } else if (run.status == Status.BACKOFF) {
-        runs.put(e.getKey(), new ComputationRun(Status.WAITING, run.attempt, 0, null));
+        putRun(e.getKey(), new ComputationRun(Status.WAITING, run.attempt, 0, null));
       }
     }
     advance(ctx.getCurrentKey(), specs::get, timestamp, out, ctx::output);
@@ -348,10 +356,10 @@ public class GraphOrchestrator
       retries.inc();
       long wait = c.retry().backoffBefore(run.attempt + 1);
       if (wait <= 0) {
-        runs.put(key, new ComputationRun(Status.WAITING, run.attempt, 0, reason));
+        putRun(key, new ComputationRun(Status.WAITING, run.attempt, 0, reason));
       } else {
         long due = now + wait;
-        runs.put(key, new ComputationRun(Status.BACKOFF, run.attempt, due, reason));
+        putRun(key, new ComputationRun(Status.BACKOFF, run.attempt, due, reason));
         armTimer(due);
       }
       return;
@@ -360,18 +368,18 @@ public class GraphOrchestrator
         + (run.attempt == 1 ? "" : "s") + ": " + reason;
     if (c.alternative() != null) {
       alternativesTaken.inc();
-      runs.put(key, new ComputationRun(Status.REPLACED, run.attempt, 0, note));
+      putRun(key, new ComputationRun(Status.REPLACED, run.attempt, 0, note));
       activate(spec, c.alternative());
     } else {
-      runs.put(key, new ComputationRun(Status.FAILED, run.attempt, 0, note));
+      putRun(key, new ComputationRun(Status.FAILED, run.attempt, 0, note));
     }
   }
 
   private void activate(GraphSpec spec, String alternative) throws Exception {
     String key = key(spec.specId(), alternative);
-    ComputationRun alt = runs.get(key);
+    ComputationRun alt = run(key);
     if (alt == null || alt.status == Status.STANDBY) {
-      runs.put(key, new ComputationRun(Status.WAITING, 0, 0, null));
+      putRun(key, new ComputationRun(Status.WAITING, 0, 0, null));
     }
   }
 
@@ -465,7 +473,7 @@ public class GraphOrchestrator
       s.computations().forEach(c -> c.alternativeName().ifPresent(standby::add));
       for (int i = 0; i < s.computations().size(); i++) {
         Computation c = s.computations().get(i);
-        ComputationRun run = runs.get(key(s.specId(), c.name()));
+        ComputationRun run = run(key(s.specId(), c.name()));
         if (run == null) {
           run = new ComputationRun(standby.contains(c.name()) ? Status.STANDBY : Status.WAITING,
               0, 0, null);
@@ -492,13 +500,13 @@ public class GraphOrchestrator
       if (present.containsKey(c.output())) {
         // Its output is already in the workspace: produced before a restart that lost the job's
         // state and sent back by a resume, or given as data. Running it again would only redo it.
-        runs.put(n.key(), new ComputationRun(Status.DONE, n.run().attempt, 0, "'" + c.name()
+        putRun(n.key(), new ComputationRun(Status.DONE, n.run().attempt, 0, "'" + c.name()
             + "' not run: its output '" + c.output() + "' was already in the workspace"));
         continue;
       }
       Condition cond = c.condition();
       if (cond != null && !cond.holds(present.get(cond.input()))) {
-        runs.put(n.key(), new ComputationRun(Status.SKIPPED, n.run().attempt, 0, "'" + c.name()
+        putRun(n.key(), new ComputationRun(Status.SKIPPED, n.run().attempt, 0, "'" + c.name()
             + "' skipped: condition " + cond + " did not hold ('" + cond.input() + "' was '"
             + present.get(cond.input()) + "')"));
         continue;
@@ -507,7 +515,7 @@ public class GraphOrchestrator
       long deadline = now + c.timeoutMs();
       Map<String, String> inputs = new LinkedHashMap<>();
       c.inputs().forEach(i -> inputs.put(i, present.get(i)));
-      runs.put(n.key(), new ComputationRun(Status.RELEASED, attempt, deadline, null));
+      putRun(n.key(), new ComputationRun(Status.RELEASED, attempt, deadline, null));
       armTimer(deadline);
       tasksReleased.inc();
       out.collect(GclTask.newBuilder()
@@ -600,10 +608,10 @@ public class GraphOrchestrator
       if (n.c().alternative() != null) {
         deadlocksResolved.inc();
         alternativesTaken.inc();
-        runs.put(n.key(), new ComputationRun(Status.REPLACED, n.run().attempt, 0, note));
+        putRun(n.key(), new ComputationRun(Status.REPLACED, n.run().attempt, 0, note));
         activate(n.spec(), n.c().alternative());
       } else {
-        runs.put(n.key(), new ComputationRun(Status.FAILED, n.run().attempt, 0, note));
+        putRun(n.key(), new ComputationRun(Status.FAILED, n.run().attempt, 0, note));
       }
     }
     return true;
@@ -693,6 +701,7 @@ public class GraphOrchestrator
     joined.clear();
     items.clear();
     runs.clear();
+    runCache.clear();
     if (endedRetentionMs > 0 && timers != null) {
       ended.update(first);
       timers.registerProcessingTimeTimer(first + endedRetentionMs);
@@ -700,6 +709,20 @@ public class GraphOrchestrator
   }
 
   // 5. Helpers.
+
+  private ComputationRun run(String key) throws Exception {
+    ComputationRun run = runCache.get(key);
+    if (run == null && !runCache.containsKey(key)) {
+      run = runs.get(key);
+      runCache.put(key, run);
+    }
+    return run;
+  }
+
+  private void putRun(String key, ComputationRun run) throws Exception {
+    runs.put(key, run);
+    runCache.put(key, run);
+  }
 
   private static GclWorkspaceItem workspaceItem(GclResult result, GclSpec spec, long now) {
     return GclWorkspaceItem.newBuilder()
