@@ -41,6 +41,18 @@ final class Args {
     }
   }
 
+  double doubleValue(String name, double defaultValue) {
+    String v = flags.get(name);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a number, got '" + v + "'");
+    }
+  }
+
   String value(String name, String defaultValue) {
     return flags.getOrDefault(name, defaultValue);
   }
