@@ -39,6 +39,8 @@ final class GclBench {
   private final int ramp;
   private final int drain;
   private final String checkpointInterval;
+  private final int bufferTimeoutMs;
+  private long effectiveBufferTimeoutMs;
   private final HandlerModel model;
   private final PrintStream out;
 
@@ -49,6 +51,8 @@ final class GclBench {
     this.ramp = args.intValue("ramp", 10);
     this.drain = args.intValue("drain", 120);
     this.checkpointInterval = args.value("checkpoint-interval", "10 s");
+    // -1: Flink's own default (execution.buffer-timeout.interval, 100 ms).
+    this.bufferTimeoutMs = args.intValue("buffer-timeout-ms", -1);
     this.model = new HandlerModel(HandlerModel.medians(args.value("service-ms", null)),
         args.doubleValue("service-sigma", HandlerModel.DEFAULT_SIGMA),
         args.doubleValue("fail-rate", 0.03));
@@ -76,6 +80,14 @@ final class GclBench {
           Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)));
       StreamExecutionEnvironment env = mesh.flink(0, 2);
       MeshEnvironment.configure(env, options);
+      if (bufferTimeoutMs >= 0) {
+        // How long a network buffer between two tasks may wait to fill before it is sent: the
+        // results reach the orchestrator through one keyed shuffle, so this bounds the release.
+        env.setBufferTimeout(bufferTimeoutMs);
+      }
+      effectiveBufferTimeoutMs = env.getBufferTimeout();
+      out.printf("network buffer timeout: %d ms%s%n", effectiveBufferTimeoutMs,
+          bufferTimeoutMs >= 0 ? " (--buffer-timeout-ms)" : " (Flink's default)");
       new GclJob(options).build(env);
       JobClient job = env.executeAsync(GclJob.NAME + "-bench");
       GclHandlerDriver.Outcome o;
@@ -112,7 +124,9 @@ final class GclBench {
         o.started(), o.completed(), o.failed(), o.unfinished(),
         o.lifetimes().quantile(0.5) / 1000, o.lifetimes().quantile(0.99) / 1000);
     if (o.firstFailure() != null) {
-      out.println("  first failed graph: " + o.firstFailure());
+      String why = o.firstFailure();
+      out.println("  first failed graph: "
+          + (why.length() > 240 ? why.substring(0, 240) + " ..." : why));
     }
     out.printf(Locale.ROOT, "handlers: %,d results sent (%,d failures); worst answer sent "
         + "%d ms after its service time was up (in the window)%n", o.answersSent(),
@@ -129,13 +143,13 @@ final class GclBench {
             + "\"retry_lag_p99_ms\":%.1f,\"retries\":%d,\"timed_out\":%d,"
             + "\"peak_live_graphs\":%d,\"started\":%d,\"completed\":%d,\"failed\":%d,"
             + "\"unfinished\":%d,\"latency_samples\":%d,\"window_s\":%.0f,\"warmup_s\":%d,"
-            + "\"fail_rate\":%.3f,\"driver_late_max_ms\":%d,\"state_backend\":\"rocksdb\","
-            + "\"parallelism\":2}%n",
+            + "\"fail_rate\":%.3f,\"driver_late_max_ms\":%d,\"buffer_timeout_ms\":%d,"
+            + "\"state_backend\":\"rocksdb\",\"parallelism\":2}%n",
         graphs, rate, o.release().quantile(0.5), o.release().quantile(0.9),
         o.release().quantile(0.99), o.release().max(), o.endToEnd().quantile(0.5),
         o.endToEnd().quantile(0.99), o.windowTasks() / windowS, o.retryLag().quantile(0.99),
         o.retries(), o.timedOut(), o.peakLive(), o.started(), o.completed(), o.failed(),
         o.unfinished(), o.release().count(), windowS, warmup, model.failRate(),
-        o.driverLateMaxMs());
+        o.driverLateMaxMs(), effectiveBufferTimeoutMs);
   }
 }
