@@ -57,6 +57,17 @@ final class Args {
     return flags.getOrDefault(name, defaultValue);
   }
 
+  /** The flags whose names start with {@code prefix}, prefix included, to pass on as they are. */
+  Map<String, String> withPrefix(String prefix) {
+    Map<String, String> m = new java.util.TreeMap<>();
+    flags.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        m.put(k, v);
+      }
+    });
+    return m;
+  }
+
   boolean has(String name) {
     return flags.containsKey(name);
   }

@@ -40,6 +40,7 @@ final class GclBench {
   private final int drain;
   private final String checkpointInterval;
   private final int bufferTimeoutMs;
+  private final Map<String, String> jobKafka;
   private long effectiveBufferTimeoutMs;
   private final HandlerModel model;
   private final PrintStream out;
@@ -53,6 +54,8 @@ final class GclBench {
     this.checkpointInterval = args.value("checkpoint-interval", "10 s");
     // -1: Flink's own default (execution.buffer-timeout.interval, 100 ms).
     this.bufferTimeoutMs = args.intValue("buffer-timeout-ms", -1);
+    // --kafka.<key> value goes to the GCL job's Kafka clients, as the job's own flags do.
+    this.jobKafka = args.withPrefix("kafka.");
     this.model = new HandlerModel(HandlerModel.medians(args.value("service-ms", null)),
         args.doubleValue("service-sigma", HandlerModel.DEFAULT_SIGMA),
         args.doubleValue("fail-rate", 0.03));
@@ -71,11 +74,15 @@ final class GclBench {
     out.printf("gcl bench: %,d live graph instances (cluster anomaly and sensor fusion, half "
         + "each); %s%n", graphs, model.describe());
     try (LocalMesh mesh = LocalMesh.start()) {
-      MeshJobOptions options = MeshJobOptions.of(Map.of(
-          MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
-          MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
-          MeshJobOptions.GCL_GROUP_ID.key(), "bench-gcl",
-          MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval));
+      Map<String, String> values = new java.util.HashMap<>(jobKafka);
+      values.put(MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers());
+      values.put(MeshJobOptions.STARTING_OFFSETS.key(), "earliest");
+      values.put(MeshJobOptions.GCL_GROUP_ID.key(), "bench-gcl");
+      values.put(MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval);
+      MeshJobOptions options = MeshJobOptions.of(values);
+      if (!jobKafka.isEmpty()) {
+        out.println("the GCL job's Kafka clients get " + jobKafka);
+      }
       List<GraphSpec> specs = GclBenchGraphs.specs(
           Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)));
       StreamExecutionEnvironment env = mesh.flink(0, 2);
@@ -144,12 +151,13 @@ final class GclBench {
             + "\"peak_live_graphs\":%d,\"started\":%d,\"completed\":%d,\"failed\":%d,"
             + "\"unfinished\":%d,\"latency_samples\":%d,\"window_s\":%.0f,\"warmup_s\":%d,"
             + "\"fail_rate\":%.3f,\"driver_late_max_ms\":%d,\"buffer_timeout_ms\":%d,"
-            + "\"state_backend\":\"rocksdb\",\"parallelism\":2}%n",
+            + "\"job_kafka\":\"%s\",\"state_backend\":\"rocksdb\",\"parallelism\":2}%n",
         graphs, rate, o.release().quantile(0.5), o.release().quantile(0.9),
         o.release().quantile(0.99), o.release().max(), o.endToEnd().quantile(0.5),
         o.endToEnd().quantile(0.99), o.windowTasks() / windowS, o.retryLag().quantile(0.99),
         o.retries(), o.timedOut(), o.peakLive(), o.started(), o.completed(), o.failed(),
         o.unfinished(), o.release().count(), windowS, warmup, model.failRate(),
-        o.driverLateMaxMs(), effectiveBufferTimeoutMs);
+        o.driverLateMaxMs(), effectiveBufferTimeoutMs,
+        jobKafka.toString().replace("\"", "'"));
   }
 }

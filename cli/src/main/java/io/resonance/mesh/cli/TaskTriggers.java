@@ -6,7 +6,6 @@ import io.resonance.mesh.operators.gcl.GraphSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * What released each task, as the handlers that sent the results saw it: for every live graph
@@ -44,7 +43,10 @@ final class TaskTriggers {
 
   private static final Release UNKNOWN = new Release(Cause.UNKNOWN, 0, 0);
 
-  private final Map<String, GraphSpec> specs = new HashMap<>();
+  /** Spec id → computation name → computation; looked up for every task, so built once. */
+  private final Map<String, Map<String, Computation>> computations = new HashMap<>();
+  /** Spec id → alternative's name → its primary. */
+  private final Map<String, Map<String, Computation>> primaries = new HashMap<>();
   private final Map<String, Book> sent = new HashMap<>();
 
   /** One instance's first send time of each item, and of each failed attempt. */
@@ -54,7 +56,16 @@ final class TaskTriggers {
   }
 
   TaskTriggers(List<GraphSpec> specs) {
-    specs.forEach(s -> this.specs.put(s.specId(), s));
+    for (GraphSpec s : specs) {
+      Map<String, Computation> byName = new HashMap<>();
+      Map<String, Computation> primaryOf = new HashMap<>();
+      for (Computation c : s.computations()) {
+        byName.put(c.name(), c);
+        c.alternativeName().ifPresent(alt -> primaryOf.put(alt, c));
+      }
+      computations.put(s.specId(), byName);
+      primaries.put(s.specId(), primaryOf);
+    }
   }
 
   /**
@@ -81,10 +92,9 @@ final class TaskTriggers {
 
   Release explain(GclTask task) {
     Book book = sent.get(task.getInstanceId());
-    GraphSpec spec = specs.get(task.getSpecId());
-    Optional<Computation> c = spec == null ? Optional.empty()
-        : spec.computation(task.getComputation());
-    if (book == null || c.isEmpty()) {
+    Map<String, Computation> byName = computations.get(task.getSpecId());
+    Computation c = byName == null ? null : byName.get(task.getComputation());
+    if (book == null || c == null) {
       return UNKNOWN;
     }
     long released = task.getReleasedAtMs();
@@ -95,18 +105,17 @@ final class TaskTriggers {
         return new Release(Cause.TIMED_OUT, 0, 0);
       }
       return new Release(Cause.RETRY, failed,
-          released - failed - c.get().retry().backoffBefore(attempt));
+          released - failed - c.retry().backoffBefore(attempt));
     }
-    Optional<Computation> primary = spec.computations().stream()
-        .filter(p -> task.getComputation().equals(p.alternative())).findFirst();
-    if (primary.isPresent()) {
-      Long failed = book.failures.get(failureKey(primary.get().name(),
-          primary.get().retry().maxAttempts()));
+    Computation primary = primaries.get(task.getSpecId()).get(task.getComputation());
+    if (primary != null) {
+      Long failed = book.failures.get(failureKey(primary.name(),
+          primary.retry().maxAttempts()));
       return failed == null ? UNKNOWN
           : new Release(Cause.PRIMARY_FAILED, failed, released - failed);
     }
     long last = Long.MIN_VALUE;
-    for (String input : c.get().inputs()) {
+    for (String input : c.inputs()) {
       Long at = book.items.get(input);
       if (at == null) {
         return UNKNOWN;
