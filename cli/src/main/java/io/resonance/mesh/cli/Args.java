@@ -46,6 +46,18 @@ final class Args {
     }
   }
 
+  double doubleValue(String name, double defaultValue) {
+    String v = flags.get(name);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a number, got '" + v + "'");
+    }
+  }
+
   String value(String name, String defaultValue) {
     return flags.getOrDefault(name, defaultValue);
   }
@@ -53,6 +65,17 @@ final class Args {
   /** Every value of a flag given more than once, in order ({@link #value} is the last). */
   List<String> values(String name) {
     return repeated.getOrDefault(name, List.of());
+  }
+
+  /** The flags whose names start with {@code prefix}, prefix included, to pass on as they are. */
+  Map<String, String> withPrefix(String prefix) {
+    Map<String, String> m = new java.util.TreeMap<>();
+    flags.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        m.put(k, v);
+      }
+    });
+    return m;
   }
 
   boolean has(String name) {

@@ -10,8 +10,9 @@ final class Bench {
     switch (name) {
       case "heartbeats" -> new HeartbeatBench(args, out).run();
       case "arrival" -> new ArrivalBench(args, out).run();
+      case "gcl" -> new GclBench(args, out).run();
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "'; available: heartbeats, arrival");
+          "unknown benchmark '" + name + "'; available: heartbeats, arrival, gcl");
     }
   }
 

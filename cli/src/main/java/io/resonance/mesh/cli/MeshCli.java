@@ -40,6 +40,12 @@ public final class MeshCli {
                       [--interval-ms 2000] [--warmup-beats 16] [--cascades 5]
             Our dispatch against the seed's formula and a naive batch on one simulated fleet:
             hit rate and |ready - T| from the simulator's truth, wave cascades, release.
+        bench gcl [--graphs 10000] [--seconds 60] [--warmup 30] [--ramp 10] [--drain 120]
+                  [--service-ms sensor_read=1000,analytics=2500,anomaly_detector=4000,
+                   gpu_analysis=6000] [--service-sigma 0.5] [--fail-rate 0.03]
+                  [--buffer-timeout-ms MS] [--checkpoint-interval '10 s'] [--kafka.<key> value]
+            The GCL job with N graph instances live at once and simulated handlers taking
+            seconds per task: expansions/s and result-to-task release latency (p50/p99).
       """;
 
   public static void main(String[] argv) throws Exception {

@@ -1,0 +1,163 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.jobs.GclJob;
+import io.resonance.mesh.jobs.MeshEnvironment;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.operators.gcl.GraphSpec;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * {@code ./mesh bench gcl} (issue 5): how fast the GCL job expands graphs while many instances
+ * are live at once, in one process: a broker, the GCL job on a local Flink (parallelism 2,
+ * RocksDB, checkpoints), and a {@link GclHandlerDriver} playing the handlers.
+ *
+ * <p>The driver keeps {@code --graphs} instances live (a closed population: each instance that
+ * ends is replaced), half of them a chain with a conditional end and half a diamond ({@link
+ * GclBenchGraphs}). Handlers take seconds per task ({@link HandlerModel}) and some attempts fail,
+ * so the rate of expansions follows from the graph shapes and the service times, not from how
+ * fast the driver can send, and retries are part of the load.
+ *
+ * <p>An expansion is a computation released because its inputs became available (the first task
+ * of an instance, after its seed, included; an alternative released by its primary's failure
+ * too; retries not). Its latency runs from the driver's send of the result that completed the
+ * inputs to the task's {@code released_at_ms}. Rate and percentiles cover the tasks released in
+ * the measured window, which starts {@code --warmup} seconds after the first task: the ramp, the
+ * cold JIT and the first checkpoints stay outside it.
+ */
+final class GclBench {
+
+  private final int graphs;
+  private final int seconds;
+  private final int warmup;
+  private final int ramp;
+  private final int drain;
+  private final String checkpointInterval;
+  private final int bufferTimeoutMs;
+  private final Map<String, String> jobKafka;
+  private long effectiveBufferTimeoutMs;
+  private final HandlerModel model;
+  private final PrintStream out;
+
+  GclBench(Args args, PrintStream out) {
+    this.graphs = args.intValue("graphs", 10_000);
+    this.seconds = args.intValue("seconds", 60);
+    this.warmup = args.intValue("warmup", 30);
+    this.ramp = args.intValue("ramp", 10);
+    this.drain = args.intValue("drain", 120);
+    this.checkpointInterval = args.value("checkpoint-interval", "10 s");
+    // -1: Flink's own default (execution.buffer-timeout.interval, 100 ms).
+    this.bufferTimeoutMs = args.intValue("buffer-timeout-ms", -1);
+    // --kafka.<key> value goes to the GCL job's Kafka clients, as the job's own flags do.
+    this.jobKafka = args.withPrefix("kafka.");
+    this.model = new HandlerModel(HandlerModel.medians(args.value("service-ms", null)),
+        args.doubleValue("service-sigma", HandlerModel.DEFAULT_SIGMA),
+        args.doubleValue("fail-rate", 0.03));
+    if (graphs < 1 || seconds < 1 || warmup < 0 || ramp < 0 || drain < 0) {
+      throw new IllegalArgumentException("--graphs and --seconds must be positive, --warmup, "
+          + "--ramp and --drain not negative");
+    }
+    if (warmup < ramp) {
+      throw new IllegalArgumentException("--warmup (" + warmup + " s) must cover the --ramp ("
+          + ramp + " s): the window measures a full population");
+    }
+    this.out = out;
+  }
+
+  void run() throws Exception {
+    out.printf("gcl bench: %,d live graph instances (cluster anomaly and sensor fusion, half "
+        + "each); %s%n", graphs, model.describe());
+    try (LocalMesh mesh = LocalMesh.start()) {
+      Map<String, String> values = new java.util.HashMap<>(jobKafka);
+      values.put(MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers());
+      values.put(MeshJobOptions.STARTING_OFFSETS.key(), "earliest");
+      values.put(MeshJobOptions.GCL_GROUP_ID.key(), "bench-gcl");
+      values.put(MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval);
+      MeshJobOptions options = MeshJobOptions.of(values);
+      if (!jobKafka.isEmpty()) {
+        out.println("the GCL job's Kafka clients get " + jobKafka);
+      }
+      List<GraphSpec> specs = GclBenchGraphs.specs(
+          Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)));
+      StreamExecutionEnvironment env = mesh.flink(0, 2);
+      MeshEnvironment.configure(env, options);
+      if (bufferTimeoutMs >= 0) {
+        // How long a network buffer between two tasks may wait to fill before it is sent: the
+        // results reach the orchestrator through one keyed shuffle, so this bounds the release.
+        env.setBufferTimeout(bufferTimeoutMs);
+      }
+      effectiveBufferTimeoutMs = env.getBufferTimeout();
+      out.printf("network buffer timeout: %d ms%s%n", effectiveBufferTimeoutMs,
+          bufferTimeoutMs >= 0 ? " (--buffer-timeout-ms)" : " (Flink's default)");
+      new GclJob(options).build(env);
+      JobClient job = env.executeAsync(GclJob.NAME + "-bench");
+      GclHandlerDriver.Outcome o;
+      try (GclHandlerDriver driver = new GclHandlerDriver(mesh.bootstrapServers(), specs, model,
+          new GclHandlerDriver.Plan(graphs, ramp * 1000L, warmup * 1000L, seconds * 1000L,
+              drain * 1000L, 5_000, 180_000), out)) {
+        driver.submitSpecs();
+        o = driver.run();
+      } finally {
+        job.cancel().get(30, TimeUnit.SECONDS);
+      }
+      report(o);
+    }
+  }
+
+  private void report(GclHandlerDriver.Outcome o) {
+    double windowS = o.windowMs() / 1000.0;
+    double rate = o.windowExpansions() / windowS;
+    out.printf(Locale.ROOT, "window: %.0f s, from %d s after the first task%n", windowS, warmup);
+    out.printf(Locale.ROOT, "expansions: %,d released in the window = %,.0f/s (all tasks, "
+        + "retries included: %,.0f/s)%n", o.windowExpansions(), rate, o.windowTasks() / windowS);
+    out.printf(Locale.ROOT, "release latency (result sent -> task released_at_ms): p50 %.0f, "
+            + "p90 %.0f, p99 %.0f, max %.0f ms over %,d tasks%n", o.release().quantile(0.5),
+        o.release().quantile(0.9), o.release().quantile(0.99), o.release().max(),
+        o.release().count());
+    out.printf(Locale.ROOT, "end to end (result sent -> task read by its handler): p50 %.0f, "
+            + "p99 %.0f, max %.0f ms%n", o.endToEnd().quantile(0.5), o.endToEnd().quantile(0.99),
+        o.endToEnd().max());
+    out.printf(Locale.ROOT, "retries: %,d after reported failures (release lag beyond the "
+            + "backoff p50 %.0f, p99 %.0f ms), %,d after a deadline passed%n", o.retries(),
+        o.retryLag().quantile(0.5), o.retryLag().quantile(0.99), o.timedOut());
+    out.printf(Locale.ROOT, "graphs: peak live %,d; started %,d, completed %,d, failed %,d, "
+            + "unfinished at the end %,d; lifetime p50 %.1f s, p99 %.1f s%n", o.peakLive(),
+        o.started(), o.completed(), o.failed(), o.unfinished(),
+        o.lifetimes().quantile(0.5) / 1000, o.lifetimes().quantile(0.99) / 1000);
+    if (o.firstFailure() != null) {
+      String why = o.firstFailure();
+      out.println("  first failed graph: "
+          + (why.length() > 240 ? why.substring(0, 240) + " ..." : why));
+    }
+    out.printf(Locale.ROOT, "handlers: %,d results sent (%,d failures); worst answer sent "
+        + "%d ms after its service time was up (in the window)%n", o.answersSent(),
+        o.failuresSent(), o.driverLateMaxMs());
+    if (o.unknown() > 0 || o.release().belowZero() > 0) {
+      out.printf("note: %,d tasks no sent result explains, %,d negative latencies (clock)%n",
+          o.unknown(), o.release().belowZero());
+    }
+    out.printf(Locale.ROOT, "targets: >= 1,000 expansions/s: %s; p99 <= 50 ms: %s%n",
+        rate >= 1_000 ? "met" : "missed", o.release().quantile(0.99) <= 50 ? "met" : "missed");
+    out.printf(Locale.ROOT, "{\"graphs\":%d,\"expansions_per_s\":%.0f,\"expansion_p50_ms\":%.1f,"
+            + "\"expansion_p90_ms\":%.1f,\"expansion_p99_ms\":%.1f,\"expansion_max_ms\":%.1f,"
+            + "\"e2e_p50_ms\":%.1f,\"e2e_p99_ms\":%.1f,\"tasks_per_s\":%.0f,"
+            + "\"retry_lag_p99_ms\":%.1f,\"retries\":%d,\"timed_out\":%d,"
+            + "\"peak_live_graphs\":%d,\"started\":%d,\"completed\":%d,\"failed\":%d,"
+            + "\"unfinished\":%d,\"latency_samples\":%d,\"window_s\":%.0f,\"warmup_s\":%d,"
+            + "\"fail_rate\":%.3f,\"driver_late_max_ms\":%d,\"buffer_timeout_ms\":%d,"
+            + "\"job_kafka\":\"%s\",\"state_backend\":\"rocksdb\",\"parallelism\":2}%n",
+        graphs, rate, o.release().quantile(0.5), o.release().quantile(0.9),
+        o.release().quantile(0.99), o.release().max(), o.endToEnd().quantile(0.5),
+        o.endToEnd().quantile(0.99), o.windowTasks() / windowS, o.retryLag().quantile(0.99),
+        o.retries(), o.timedOut(), o.peakLive(), o.started(), o.completed(), o.failed(),
+        o.unfinished(), o.release().count(), windowS, warmup, model.failRate(),
+        o.driverLateMaxMs(), effectiveBufferTimeoutMs,
+        jobKafka.toString().replace("\"", "'"));
+  }
+}
