@@ -52,7 +52,7 @@ final class GclBench {
     this.ramp = args.intValue("ramp", 10);
     this.drain = args.intValue("drain", 120);
     this.checkpointInterval = args.value("checkpoint-interval", "10 s");
-    // -1: Flink's own default (execution.buffer-timeout.interval, 100 ms).
+    // -1: the job's own gcl-buffer-timeout.
     this.bufferTimeoutMs = args.intValue("buffer-timeout-ms", -1);
     // --kafka.<key> value goes to the GCL job's Kafka clients, as the job's own flags do.
     this.jobKafka = args.withPrefix("kafka.");
@@ -79,6 +79,9 @@ final class GclBench {
       values.put(MeshJobOptions.STARTING_OFFSETS.key(), "earliest");
       values.put(MeshJobOptions.GCL_GROUP_ID.key(), "bench-gcl");
       values.put(MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval);
+      if (bufferTimeoutMs >= 0) {
+        values.put(MeshJobOptions.GCL_BUFFER_TIMEOUT.key(), bufferTimeoutMs + " ms");
+      }
       MeshJobOptions options = MeshJobOptions.of(values);
       if (!jobKafka.isEmpty()) {
         out.println("the GCL job's Kafka clients get " + jobKafka);
@@ -87,14 +90,10 @@ final class GclBench {
           Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)));
       StreamExecutionEnvironment env = mesh.flink(0, 2);
       MeshEnvironment.configure(env, options);
-      if (bufferTimeoutMs >= 0) {
-        // How long a network buffer between two tasks may wait to fill before it is sent: the
-        // results reach the orchestrator through one keyed shuffle, so this bounds the release.
-        env.setBufferTimeout(bufferTimeoutMs);
-      }
-      effectiveBufferTimeoutMs = env.getBufferTimeout();
-      out.printf("network buffer timeout: %d ms%s%n", effectiveBufferTimeoutMs,
-          bufferTimeoutMs >= 0 ? " (--buffer-timeout-ms)" : " (Flink's default)");
+      effectiveBufferTimeoutMs = options.get(MeshJobOptions.GCL_BUFFER_TIMEOUT).toMillis();
+      out.printf("network buffer timeout into the orchestrator and the router: %d ms%s%n",
+          effectiveBufferTimeoutMs, bufferTimeoutMs >= 0 ? " (--buffer-timeout-ms)"
+              : " (the job's gcl-buffer-timeout)");
       new GclJob(options).build(env);
       JobClient job = env.executeAsync(GclJob.NAME + "-bench");
       GclHandlerDriver.Outcome o;

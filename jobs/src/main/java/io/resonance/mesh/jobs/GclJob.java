@@ -60,6 +60,7 @@ public final class GclJob {
     String group = options.get(MeshJobOptions.GCL_GROUP_ID);
     String specsTopic = options.get(MeshJobOptions.GCL_TOPIC);
     String resultsTopic = options.get(MeshJobOptions.RESULTS_TOPIC);
+    long bufferTimeoutMs = options.get(MeshJobOptions.GCL_BUFFER_TIMEOUT).toMillis();
 
     // Always from the beginning, whatever was committed: a job started without state has no
     // broadcast state, and the compacted topic is the only place the graphs' definitions live.
@@ -87,7 +88,9 @@ public final class GclJob {
         .uid("gcl-results-source")
         .process(new AvroDecoder<>(GclResult.class))
         .uid("gcl-decode-results")
-        .name("decode results");
+        .name("decode results")
+        // A handler waits for the task a result releases: flush the shuffle within a few ms.
+        .setBufferTimeout(bufferTimeoutMs);
 
     SingleOutputStreamOperator<GclTask> released = results
         .keyBy(GclResult::getInstanceId)
@@ -122,6 +125,7 @@ public final class GclJob {
         .returns(TaskRouter.INPUT_TYPE)
         .uid("gcl-tasks-to-router")
         .name("released tasks")
+        .setBufferTimeout(bufferTimeoutMs)
         .union(candidates)
         .keyBy(TaskRouter.KEY)
         .connect(breakers.broadcast(TaskRouter.BREAKERS))

@@ -90,6 +90,12 @@ public final class MeshJobOptions {
       ConfigOptions.key("gcl-spec-wait").durationType().defaultValue(Duration.ofMinutes(30))
           .withDescription("How long a graph instance waits for a spec its results name before "
               + "it is abandoned and its state cleared (GCL job).");
+  public static final ConfigOption<Duration> GCL_BUFFER_TIMEOUT =
+      ConfigOptions.key("gcl-buffer-timeout").durationType().defaultValue(Duration.ofMillis(5))
+          .withDescription("How long a network buffer carrying results to the orchestrator, or "
+              + "released tasks to the router, may wait to fill before it is sent (GCL job). "
+              + "Flink's default, 100 ms, would add up to 100 ms to every expansion at a few "
+              + "thousand per second.");
   public static final ConfigOption<String> GCL_GROUP_ID =
       ConfigOptions.key("gcl-group-id").stringType().defaultValue("resonance-mesh-gcl")
           .withDescription("Consumer group of the GCL job.");
@@ -136,7 +142,8 @@ public final class MeshJobOptions {
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
       REQUESTS_TOPIC, SCHEDULES_TOPIC, RESPONSES_TOPIC, GATHER_TOPIC, CONFLICTS_TOPIC,
       BREAKERS_TOPIC, COORDINATION_GROUP_ID, GCL_TOPIC, RESULTS_TOPIC, TASKS_TOPIC,
-      GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, WORKSPACE_TOPIC, GCL_SPEC_WAIT, GCL_GROUP_ID,
+      GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, WORKSPACE_TOPIC, GCL_SPEC_WAIT, GCL_BUFFER_TIMEOUT,
+      GCL_GROUP_ID,
       GCL_HANDLER_TYPES,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
