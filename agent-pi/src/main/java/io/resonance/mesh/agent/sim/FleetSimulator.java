@@ -2,6 +2,8 @@ package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.GclResult;
+import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.schema.MeshTopics;
@@ -100,6 +102,9 @@ public final class FleetSimulator implements AutoCloseable {
   private final ProducerPool<Heartbeat> producers;
   private final ProducerPool<AgentResponse> responses;
   private final CommandDesk commands;
+  private final ProducerPool<GclResult> results;
+  private final ProducerPool<GclSpec> specs;
+  private final TaskDesk tasks;
   private final int producerCount;
   private final EventLoop loop = new EventLoop("fleet-sim-dispatcher");
   private final SplittableRandom faultRng;
@@ -131,6 +136,18 @@ public final class FleetSimulator implements AutoCloseable {
     this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
         responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
         b.commandTruthCapacity, rng.split());
+    if (b.graphHandlers) {
+      this.results = new ProducerPool<>(b.bootstrapServers, b.resultsTopic, b.producers,
+          b.producerProperties, GclResult.class, GclResult::getInstanceId);
+      this.specs = new ProducerPool<>(b.bootstrapServers, b.gclTopic, 1, b.producerProperties,
+          GclSpec.class, GclSpec::getSpecId);
+      this.tasks = new TaskDesk(agents, description, loop, results, specs, b.bootstrapServers,
+          b.tasksTopic, b.taskFailureRate, rng.split());
+    } else {
+      this.results = null;
+      this.specs = null;
+      this.tasks = null;
+    }
     this.producerCount = b.producers;
   }
 
@@ -152,6 +169,9 @@ public final class FleetSimulator implements AutoCloseable {
     if (commands != null) {
       commands.start(time);
     }
+    if (tasks != null) {
+      tasks.start(time);
+    }
     for (VirtualAgent a : agents.values()) {
       long first = time.baseNanos() + (long) (a.rng().nextDouble() * intervalNanos);
       loop.schedule(first, () -> beatDue(a, first));
@@ -168,6 +188,20 @@ public final class FleetSimulator implements AutoCloseable {
   /** The fleet's clusters, in agent order. */
   public List<String> clusterIds() {
     return agents.values().stream().map(a -> a.slot.clusterId()).distinct().toList();
+  }
+
+  /** The agents of one cluster, for fault switches that hit a whole cluster. */
+  public List<String> agentsOf(String clusterId) {
+    return agents.values().stream().filter(a -> a.slot.clusterId().equals(clusterId))
+        .map(VirtualAgent::id).toList();
+  }
+
+  /** GCL tasks the fleet's handlers answered, failed, and graphs they grew (0 when off). */
+  public record GraphWorkStats(long tasksRun, long tasksFailed, long graphsGrown) {}
+
+  public GraphWorkStats graphWork() {
+    return tasks == null ? new GraphWorkStats(0, 0, 0)
+        : new GraphWorkStats(tasks.tasksRun(), tasks.tasksFailed(), tasks.graphsGrown());
   }
 
   /** The agents fall silent, as a crashed process would; beats already on the wire still land. */
@@ -276,9 +310,16 @@ public final class FleetSimulator implements AutoCloseable {
     if (commands != null) {
       commands.close();
     }
+    if (tasks != null) {
+      tasks.close();
+    }
     loop.close();
     producers.close();
     responses.close();
+    if (tasks != null) {
+      results.close();
+      specs.close();
+    }
     Stats s = stats();
     LOG.info("fleet stopped: {} heartbeats sent, {} commands received, {} responses sent, {} send"
         + " errors", s.heartbeatsSent(), s.commandsReceived(), s.responsesSent(), s.sendErrors());
@@ -367,8 +408,36 @@ public final class FleetSimulator implements AutoCloseable {
     private String responsesTopic = MeshTopics.RESPONSES;
     private int commandConsumers = 1;
     private int commandTruthCapacity = 100_000;
+    private boolean graphHandlers = true;
+    private double taskFailureRate = 0.02;
+    private String tasksTopic = MeshTopics.TASKS;
+    private String resultsTopic = MeshTopics.RESULTS;
+    private String gclTopic = MeshTopics.GCL;
 
     private Builder() {}
+
+    /**
+     * Whether the fleet runs GCL tasks routed to its agents (default on): the handler types its
+     * agents advertise as capabilities, answered on the results topic.
+     */
+    public Builder graphHandlers(boolean on) {
+      this.graphHandlers = on;
+      return this;
+    }
+
+    /** Share of GCL task attempts that fail with an error (default 0.02), so retries show. */
+    public Builder taskFailureRate(double taskFailureRate) {
+      this.taskFailureRate = taskFailureRate;
+      return this;
+    }
+
+    /** Topics of the graph handlers: tasks read, results and grown specs written. */
+    public Builder graphTopics(String tasksTopic, String resultsTopic, String gclTopic) {
+      this.tasksTopic = Objects.requireNonNull(tasksTopic, "tasksTopic");
+      this.resultsTopic = Objects.requireNonNull(resultsTopic, "resultsTopic");
+      this.gclTopic = Objects.requireNonNull(gclTopic, "gclTopic");
+      return this;
+    }
 
     /** Topic the agents read their commands from; {@code mesh.schedules} by default. */
     public Builder schedulesTopic(String schedulesTopic) {
@@ -460,6 +529,10 @@ public final class FleetSimulator implements AutoCloseable {
       if (commandConsumers < 0 || commandConsumers > 16) {
         throw new IllegalArgumentException("commandConsumers must be between 0 and 16, got "
             + commandConsumers);
+      }
+      if (taskFailureRate < 0 || taskFailureRate >= 1) {
+        throw new IllegalArgumentException("taskFailureRate must be in [0, 1), got "
+            + taskFailureRate);
       }
       if (commandTruthCapacity < 1) {
         throw new IllegalArgumentException("commandTruthCapacity must be at least 1, got "

@@ -202,8 +202,7 @@ final class VirtualAgent {
     double oneWayMs = truth.oneWayMs(rng, scale);
     Double rtt = lastOneWayMs == null ? null : lastOneWayMs + truth.oneWayMs(rng, scale);
     lastOneWayMs = oneWayMs;
-    double load = Math.min(1.0, factor / 4); // a spike is mostly overload: CPU and queue rise
-    double cpu = clamp(cpuBase + load * (100 - cpuBase) + 5 * AgentTruth.gaussian(rng));
+    double cpu = cpuPercent(nowNanos);
     Heartbeat hb = Heartbeat.newBuilder()
         .setAgentId(slot.agentId())
         .setAgentClass(slot.agentClass())
@@ -225,6 +224,21 @@ final class VirtualAgent {
         .setContextHash(contextHash)
         .build();
     return new Beat(hb, (long) (oneWayMs * 1e6));
+  }
+
+  /**
+   * The CPU use a sensor on the agent would read at {@code nowNanos}: its own base load, pushed
+   * towards 100 % by a spike (a spike is mostly overload), with noise. Dispatcher thread.
+   */
+  double cpuPercent(long nowNanos) {
+    Spike s = spike;
+    double factor = s.untilNanos() > nowNanos ? s.factor() : 1.0;
+    double load = Math.min(1.0, factor / 4);
+    return clamp(cpuBase + load * (100 - cpuBase) + 5 * AgentTruth.gaussian(rng));
+  }
+
+  boolean can(String capability) {
+    return capabilities.contains(capability);
   }
 
   private static double clamp(double percent) {
