@@ -93,14 +93,15 @@ final class Demo {
       StatusBox box = new StatusBox(out, agents);
       out.printf("Coordination: a scatter-gather over %,d agents every 20 s, every third one a"
           + " wave cascade; try ./mesh ask or ./mesh cascade yourself.%n", sample());
-      out.printf("Graphs: a cluster-watch graph (GCL) for the next cluster every %d s, grown "
-          + "where an anomaly shows; try ./mesh gcl submit FILE yourself.%n",
-          GRAPH_PERIOD.toSeconds());
+      out.printf("Graphs: a cluster-watch graph (GCL) for the next cluster every %d s, every "
+          + "%dth after an incident on its cluster, grown where an anomaly shows; try ./mesh "
+          + "gcl submit FILE yourself.%n", GRAPH_PERIOD.toSeconds(), DemoGraphs.INCIDENT_EVERY);
       try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers());
           DemoCoordinator coordinator = new DemoCoordinator(mesh.bootstrapServers(),
               Duration.ofSeconds(20), Duration.ofSeconds(30), sample());
           DemoGraphs graphs = new DemoGraphs(mesh.bootstrapServers(), fleet.clusterIds(),
-              GRAPH_PERIOD, Duration.ofSeconds(15))) {
+              GRAPH_PERIOD, Duration.ofSeconds(15),
+              cluster -> fleet.spike(fleet.agentsOf(cluster), 8, Duration.ofMinutes(1)))) {
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
             : Long.MAX_VALUE;
         boolean interrupted = false;
@@ -149,6 +150,7 @@ final class Demo {
             + "\"arrival_error_p90_ms\":%s,\"cascades\":%d,\"cascades_proceeded\":%d,"
             + "\"cascade_last_ms\":%s,\"graphs_started\":%d,\"graphs_active\":%d,"
             + "\"graphs_completed\":%d,\"graphs_failed\":%d,\"graphs_grown\":%d,"
+            + "\"incidents\":%d,"
             + "\"deadlocks_resolved\":%.0f,\"alternatives_taken\":%.0f,\"tasks_routed\":%d,"
             + "\"tasks_unrouted\":%d,\"dashboard_url\":\"%s\"}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
@@ -156,7 +158,8 @@ final class Demo {
         json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
         k.cascades(), k.cascadesProceeded(),
         k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), g.started(),
-        g.active(), g.completed(), g.failed(), g.grown(), deadlocks, alternatives, g.routed(),
+        g.active(), g.completed(), g.failed(), g.grown(), g.incidents(), deadlocks,
+        alternatives, g.routed(),
         g.unrouted(), dashboard);
   }
 

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -27,22 +28,27 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The demo's live graphs: the {@code cluster-watch} spec submitted once, then every {@code
  * period} an instance for the next cluster of the fleet, seeded with the cluster's id, exactly as
  * a client would (specs to {@code mesh.gcl}, seeds to {@code mesh.results}). The simulated
- * fleet's handlers run the tasks, and grow the graph where they find an anomaly. Counts what the
- * status box and the report show from the topics ({@link GraphFollower}).
+ * fleet's handlers run the tasks, and grow the graph where they find an anomaly. Every {@value
+ * #INCIDENT_EVERY}th check first sets off an incident on its cluster (every agent overloaded for
+ * a minute, through the simulator's fault switch), so that there is something to find; the
+ * graph knows nothing of it. Counts what the status box and the report show from the topics
+ * ({@link GraphFollower}).
  */
 final class DemoGraphs implements AutoCloseable {
 
   static final String SPEC_RESOURCE = "/gcl/cluster-watch.yaml";
+  static final int INCIDENT_EVERY = 4;
 
   /** What the graphs did so far. */
-  record Kpis(int started, int active, int completed, int failed, int grown, int routed,
-      int unrouted, String last) {}
+  record Kpis(int started, int active, int completed, int failed, int grown, int incidents,
+      int routed, int unrouted, String last) {}
 
   private final KafkaProducer<String, byte[]> producer;
   private final GraphFollower follower;
   private final GclSpec spec;
   private final List<String> clusters;
   private final Duration period;
+  private final Consumer<String> incident;
   private final Map<String, Long> active = new HashMap<>();
   private final Set<String> grownInstances = new HashSet<>();
   private long nextAtNanos;
@@ -52,16 +58,19 @@ final class DemoGraphs implements AutoCloseable {
   private int failed;
   private int routed;
   private int unrouted;
+  private int incidents;
   private String last = "none yet";
 
+  /** @param incident sets off an incident on a cluster (the simulator's fault switch) */
   DemoGraphs(String bootstrapServers, List<String> clusters, Duration period,
-      Duration firstAfter) {
+      Duration firstAfter, Consumer<String> incident) {
     if (clusters.isEmpty()) {
       throw new IllegalArgumentException("the demo's graphs need at least one cluster");
     }
     this.spec = load();
     this.clusters = clusters;
     this.period = period;
+    this.incident = incident;
     this.producer = Requests.producer(bootstrapServers);
     this.follower = new GraphFollower(bootstrapServers);
     this.nextAtNanos = System.nanoTime() + firstAfter.toNanos();
@@ -92,7 +101,11 @@ final class DemoGraphs implements AutoCloseable {
   void tick() {
     if (System.nanoTime() >= nextAtNanos) {
       nextAtNanos += period.toNanos();
-      String cluster = clusters.get(next++ % clusters.size());
+      String cluster = clusters.get(next % clusters.size());
+      if (next++ % INCIDENT_EVERY == INCIDENT_EVERY - 1) {
+        incident.accept(cluster);
+        incidents++;
+      }
       String instance = "watch-" + cluster + "-" + System.currentTimeMillis();
       GclResult seed = GclResult.newBuilder().setInstanceId(instance)
           .setSpecId(spec.getSpecId()).setItem("cluster").setValue(cluster)
@@ -130,8 +143,8 @@ final class DemoGraphs implements AutoCloseable {
   }
 
   Kpis kpis() {
-    return new Kpis(started, active.size(), completed, failed, grownInstances.size(), routed,
-        unrouted, last);
+    return new Kpis(started, active.size(), completed, failed, grownInstances.size(), incidents,
+        routed, unrouted, last);
   }
 
   private void send(String topic, String key, byte[] value) {

@@ -53,8 +53,8 @@ final class StatusBox {
     row("last: " + k.last());
     row(String.format(Locale.ROOT, "graphs %d started: %d active, %d completed, %d failed",
         graphs.started(), graphs.active(), graphs.completed(), graphs.failed()));
-    row(String.format(Locale.ROOT, "grown %d   deadlocks resolved %s   tasks routed %d/%d",
-        graphs.grown(), deadlocksResolved.isPresent() ? String.format(Locale.ROOT, "%.0f",
+    row(String.format(Locale.ROOT, "incidents %d, grown %d, deadlocks resolved %s, routed %d/%d",
+        graphs.incidents(), graphs.grown(), deadlocksResolved.isPresent() ? String.format(Locale.ROOT, "%.0f",
             deadlocksResolved.getAsDouble()) : "-", graphs.routed(),
         graphs.routed() + graphs.unrouted()));
     row("last graph: " + graphs.last());
