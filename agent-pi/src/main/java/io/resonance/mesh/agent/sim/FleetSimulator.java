@@ -2,6 +2,8 @@ package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.GclResult;
+import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.schema.MeshTopics;
@@ -34,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * true one-way delay, waits for the agent's earlier commands, takes a processing time that grows
  * with its payload weight by a slope each agent hides, is held until the agent's own clock reads
  * {@code target_arrival_agent_ms}, and the answer travels back with another true delay.
+ *
+ * <p>Graph tasks: the simulated agents also run GCL handlers (see {@link TaskDesk}): a task on
+ * {@code mesh.tasks} assigned to one of them (or unassigned, with a handler type some of them
+ * advertise) is run on that agent, in its modelled time, and answered on {@code mesh.results};
+ * an anomaly detector with a high score grows the running graph with a new spec on
+ * {@code mesh.gcl}.
  *
  * <p>Leads: the first agent of each cluster that can act within seconds also reports the
  * capability {@value #LEAD_CLUSTER}, the first of those in each sector also {@value
@@ -100,6 +108,9 @@ public final class FleetSimulator implements AutoCloseable {
   private final ProducerPool<Heartbeat> producers;
   private final ProducerPool<AgentResponse> responses;
   private final CommandDesk commands;
+  private final ProducerPool<GclResult> results;
+  private final ProducerPool<GclSpec> specs;
+  private final TaskDesk tasks;
   private final int producerCount;
   private final EventLoop loop = new EventLoop("fleet-sim-dispatcher");
   private final SplittableRandom faultRng;
@@ -132,6 +143,19 @@ public final class FleetSimulator implements AutoCloseable {
         responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
         b.commandTruthCapacity, rng.split());
     this.producerCount = b.producers;
+    if (b.graphHandlers) {
+      this.results = new ProducerPool<>(b.bootstrapServers, b.resultsTopic, 1,
+          b.producerProperties, GclResult.class, GclResult::getInstanceId);
+      this.specs = new ProducerPool<>(b.bootstrapServers, b.gclTopic, 1, b.producerProperties,
+          GclSpec.class, GclSpec::getSpecId);
+      this.tasks = new TaskDesk(agents, description, loop, results, specs, b.bootstrapServers,
+          b.tasksTopic, b.resultsTopic, b.gclTopic, b.handlerFailureProbability,
+          b.growthThreshold, rng.split());
+    } else {
+      this.results = null;
+      this.specs = null;
+      this.tasks = null;
+    }
   }
 
   public static Builder builder() {
@@ -151,6 +175,9 @@ public final class FleetSimulator implements AutoCloseable {
     long intervalNanos = interval.toNanos();
     if (commands != null) {
       commands.start(time);
+    }
+    if (tasks != null) {
+      tasks.start(time);
     }
     for (VirtualAgent a : agents.values()) {
       long first = time.baseNanos() + (long) (a.rng().nextDouble() * intervalNanos);
@@ -190,6 +217,22 @@ public final class FleetSimulator implements AutoCloseable {
   /** The schedules partitions the simulator's consumers read; empty before start. */
   public List<org.apache.kafka.common.TopicPartition> commandAssignment() {
     return commands == null ? List.of() : commands.assignment();
+  }
+
+  /**
+   * True once the simulated handlers read the tasks topic (from its end as of then); false
+   * before, or when the handlers are turned off.
+   */
+  public boolean handlersReading() {
+    return tasks != null && tasks.reading();
+  }
+
+  /** Graph tasks answered so far, and graphs grown by an anomaly detector. */
+  public record TaskStats(long received, long answered, long graphsGrown) {}
+
+  public TaskStats taskStats() {
+    return tasks == null ? new TaskStats(0, 0, 0)
+        : new TaskStats(tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown());
   }
 
   /** Multiplies the agents' latency and processing by {@code factor} for {@code duration}. */
@@ -271,9 +314,16 @@ public final class FleetSimulator implements AutoCloseable {
     if (commands != null) {
       commands.close();
     }
+    if (tasks != null) {
+      tasks.close();
+    }
     loop.close();
     producers.close();
     responses.close();
+    if (tasks != null) {
+      results.close();
+      specs.close();
+    }
     Stats s = stats();
     LOG.info("fleet stopped: {} heartbeats sent, {} commands received, {} responses sent, {} send"
         + " errors", s.heartbeatsSent(), s.commandsReceived(), s.responsesSent(), s.sendErrors());
@@ -362,8 +412,52 @@ public final class FleetSimulator implements AutoCloseable {
     private String responsesTopic = MeshTopics.RESPONSES;
     private int commandConsumers = 1;
     private int commandTruthCapacity = 100_000;
+    private boolean graphHandlers = true;
+    private String tasksTopic = MeshTopics.TASKS;
+    private String resultsTopic = MeshTopics.RESULTS;
+    private String gclTopic = MeshTopics.GCL;
+    private final Map<String, Double> handlerFailureProbability = new LinkedHashMap<>();
+    private double growthThreshold = 0.8;
 
     private Builder() {}
+
+    /** Whether the simulated agents run GCL handlers for {@code mesh.tasks} (default on). */
+    public Builder graphHandlers(boolean on) {
+      this.graphHandlers = on;
+      return this;
+    }
+
+    /** Topics of the graph handlers: tasks read, results and grown specs written. */
+    public Builder graphTopics(String tasksTopic, String resultsTopic, String gclTopic) {
+      this.tasksTopic = Objects.requireNonNull(tasksTopic, "tasksTopic");
+      this.resultsTopic = Objects.requireNonNull(resultsTopic, "resultsTopic");
+      this.gclTopic = Objects.requireNonNull(gclTopic, "gclTopic");
+      return this;
+    }
+
+    /**
+     * Share of {@code handlerType}'s runs that answer FAILED, for demonstrating retries and
+     * alternatives (default 0).
+     */
+    public Builder handlerFailureProbability(String handlerType, double probability) {
+      if (!(probability >= 0 && probability <= 1)) {
+        throw new IllegalArgumentException("failure probability of " + handlerType
+            + " must be in [0, 1], got " + probability);
+      }
+      handlerFailureProbability.put(Objects.requireNonNull(handlerType, "handlerType"),
+          probability);
+      return this;
+    }
+
+    /** Anomaly scores at or above this grow the graph with a deeper analysis (default 0.8). */
+    public Builder growthThreshold(double threshold) {
+      if (!(threshold >= 0 && threshold <= 1)) {
+        throw new IllegalArgumentException("growth threshold must be in [0, 1], got "
+            + threshold);
+      }
+      this.growthThreshold = threshold;
+      return this;
+    }
 
     /** Topic the agents read their commands from; {@code mesh.schedules} by default. */
     public Builder schedulesTopic(String schedulesTopic) {
