@@ -66,7 +66,8 @@ public final class SimulatorMain {
               throw new IllegalArgumentException(flag + " takes TYPE=PROBABILITY, e.g."
                   + " gpu_analysis=0.3; got '" + v + "'");
             }
-            b.handlerFailureProbability(v.substring(0, eq), Double.parseDouble(v.substring(eq + 1)));
+            b.handlerFailureProbability(v.substring(0, eq),
+                Double.parseDouble(v.substring(eq + 1)));
           }
           case "--growth-threshold" -> b.growthThreshold(Double.parseDouble(v));
           default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
