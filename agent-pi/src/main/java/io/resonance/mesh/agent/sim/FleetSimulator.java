@@ -341,6 +341,11 @@ public final class FleetSimulator implements AutoCloseable {
       return agent(agentId).slot.agentClass();
     }
 
+    /** The agent's cluster, as its heartbeats report it. */
+    public String clusterId(String agentId) {
+      return agent(agentId).slot.clusterId();
+    }
+
     /** Agent clock minus host clock at host instant {@code hostEpochMs}, in ms. */
     public double clockOffsetMs(String agentId, double hostEpochMs) {
       AgentTruth t = agent(agentId).truth;
