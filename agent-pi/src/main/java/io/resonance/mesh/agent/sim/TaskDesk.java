@@ -76,6 +76,8 @@ final class TaskDesk implements AutoCloseable {
   private final AtomicLong grown = new AtomicLong();
   private volatile HostTime time;
   private volatile boolean running = true;
+  private final java.util.concurrent.CountDownLatch stopped =
+      new java.util.concurrent.CountDownLatch(1);
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile boolean reading;
   private Thread thread;
@@ -191,7 +193,10 @@ final class TaskDesk implements AutoCloseable {
         LOG.warn("topics {} not all there yet; simulated handlers start once they exist", topics);
         warned = true;
       }
-      Thread.sleep(1_000); // polling for topics to appear; nothing to wait on instead
+      // Polling for topics to appear (nothing to wait on instead); close() ends the wait.
+      if (stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        return false;
+      }
     }
     return false;
   }
@@ -380,13 +385,14 @@ final class TaskDesk implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    stopped.countDown();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
     if (thread != null) {
       // No interrupt: a consumer interrupted while it closes logs a failure; the wakeup ends a
-      // poll or a metadata wait, and a wait for topics notices the stop within a second.
+      // poll or a metadata wait, and the latch a wait for topics.
       try {
         thread.join(10_000);
       } catch (InterruptedException e) {
