@@ -227,12 +227,21 @@ public final class FleetSimulator implements AutoCloseable {
     return tasks != null && tasks.reading();
   }
 
-  /** Graph tasks answered so far, and graphs grown by an anomaly detector. */
-  public record TaskStats(long received, long answered, long graphsGrown) {}
+  /**
+   * What the simulated graph handlers have done so far.
+   *
+   * @param received tasks that reached a living simulated agent
+   * @param answered results sent (OK or FAILED)
+   * @param graphsGrown specs an anomaly detector submitted and joined to its instance
+   * @param lost tasks that reached a crashed agent, or whose agent crashed while running them:
+   *     never answered, so the job's timeout and retry act
+   */
+  public record TaskStats(long received, long answered, long graphsGrown, long lost) {}
 
   public TaskStats taskStats() {
-    return tasks == null ? new TaskStats(0, 0, 0)
-        : new TaskStats(tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown());
+    return tasks == null ? new TaskStats(0, 0, 0, 0)
+        : new TaskStats(tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown(),
+            tasks.tasksLost());
   }
 
   /** Multiplies the agents' latency and processing by {@code factor} for {@code duration}. */

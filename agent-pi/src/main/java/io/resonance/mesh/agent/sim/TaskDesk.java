@@ -74,6 +74,7 @@ final class TaskDesk implements AutoCloseable {
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong grown = new AtomicLong();
+  private final AtomicLong lost = new AtomicLong();
   private volatile HostTime time;
   private volatile boolean running = true;
   private final java.util.concurrent.CountDownLatch stopped =
@@ -135,6 +136,11 @@ final class TaskDesk implements AutoCloseable {
 
   long graphsGrown() {
     return grown.get();
+  }
+
+  /** Tasks that reached a crashed agent, or whose agent crashed while running them. */
+  long tasksLost() {
+    return lost.get();
   }
 
   private void run() {
@@ -255,6 +261,7 @@ final class TaskDesk implements AutoCloseable {
 
   private void receive(VirtualAgent a, GclTask task, long now) {
     if (!a.alive()) {
+      lost.incrementAndGet();
       return; // a crashed process reads nothing
     }
     a.forgetWorkOfEarlierIncarnations();
@@ -279,6 +286,7 @@ final class TaskDesk implements AutoCloseable {
   /** The work ends at {@code now}: compute from the fleet as it is, then send the answer back. */
   private void complete(VirtualAgent a, int incarnation, GclTask task, long now) {
     if (!a.alive() || a.incarnation() != incarnation) {
+      lost.incrementAndGet();
       return; // the process that held the task is gone
     }
     HostTime t = time;

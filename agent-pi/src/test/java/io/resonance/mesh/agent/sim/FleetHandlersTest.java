@@ -173,6 +173,28 @@ class FleetHandlersTest {
   }
 
   @Test
+  void aCrashedAgentLeavesItsTaskUnansweredAndAnswersTheRetryOnceRecovered() throws Exception {
+    // 1. the agent is down when its task arrives
+    String sensor = sim.agentIds().stream()
+        .filter(id -> sim.groundTruth().agentClass(id) == AgentClass.E).skip(1).findFirst()
+        .orElseThrow();
+    long lostBefore = sim.taskStats().lost();
+    sim.crash(List.of(sensor));
+    tasks.release(Tasks.task("sim-crash", "read", HandlerTypes.SENSOR_READ, sensor, Map.of())
+        .build());
+    Await.until(Duration.ofSeconds(10), () -> sim.taskStats().lost() > lostBefore,
+        () -> "the task lost at the crashed agent, stats " + sim.taskStats());
+    assertThat(resultsOf("sim-crash")).isEmpty();
+    // 2. back up, it answers the job's next attempt
+    sim.recover(List.of(sensor));
+    tasks.release(Tasks.task("sim-crash", "read", HandlerTypes.SENSOR_READ, sensor, Map.of())
+        .setAttempt(2).setTaskId("sim-crash/cluster-anomaly/read/2").build());
+    GclResult r = awaitAnswer("sim-crash", "read");
+    assertThat(r.getAttempt()).isEqualTo(2);
+    assertThat(resultsOf("sim-crash")).hasSize(1);
+  }
+
+  @Test
   void tasksForAgentsOutsideTheFleetAreLeftToThem() throws Exception {
     tasks.release(Tasks.task("sim-foreign", "read", HandlerTypes.SENSOR_READ, "pi-real-1",
         Map.of()).build());
