@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running agent: samples the device every heartbeat interval, turns the sample into a
  * {@link Heartbeat} with the next sequence number and puts it in the backlog, from which the
- * {@link HeartbeatLink} sends it; its {@link CommandLink} answers the commands the mesh sends it.
+ * {@link HeartbeatLink} sends it; its {@link CommandLink} answers the commands the mesh sends it,
+ * its {@link TaskLink} the GCL tasks assigned to it.
  * It owns the sampling schedule and the sequence counter.
  */
 public final class Agent implements AutoCloseable {
@@ -29,6 +30,7 @@ public final class Agent implements AutoCloseable {
   private final HeartbeatBacklog backlog;
   private final HeartbeatLink link;
   private final CommandLink commands;
+  private final TaskLink tasks;
   private final String contextHash;
   private final AtomicLong sequence = new AtomicLong();
   private final ScheduledExecutorService sampler;
@@ -50,6 +52,7 @@ public final class Agent implements AutoCloseable {
     // Its own sensor deltas: a command's reading must not shorten the next beat's CPU window.
     this.commands = new CommandLink(config, work, new SystemSensors(config.procRoot()),
         contextHash);
+    this.tasks = new TaskLink(config, work, new SystemSensors(config.procRoot()));
     this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "agent-sampler");
       t.setDaemon(true);
@@ -61,6 +64,7 @@ public final class Agent implements AutoCloseable {
     sensors.sample(); // primes the CPU and network deltas, so the first beat reports a real rate
     link.start();
     commands.start();
+    tasks.start();
     long ms = config.heartbeatInterval().toMillis();
     sampler.scheduleAtFixedRate(this::beatSafely, ms, ms, TimeUnit.MILLISECONDS);
     LOG.info("agent {} (class {}, {}) sending heartbeats every {} ms to {}", config.agentId(),
@@ -81,6 +85,10 @@ public final class Agent implements AutoCloseable {
 
   public CommandLink commandLink() {
     return commands;
+  }
+
+  public TaskLink taskLink() {
+    return tasks;
   }
 
   /** Beats sampled so far; the next beat carries this number as its sequence. */
@@ -149,6 +157,7 @@ public final class Agent implements AutoCloseable {
   public void close() {
     sampler.shutdownNow();
     commands.close();
+    tasks.close();
     link.close();
     LOG.info("agent {} stopped after {} heartbeats ({} delivered)", config.agentId(),
         sequence.get(), link.delivered());

@@ -15,6 +15,8 @@ import java.util.Map;
  *     removed): all of them to the producers, those a consumer knows to the command consumer
  * @param schedulesTopic where the agent reads its commands (one partition of it)
  * @param responsesTopic where it answers them
+ * @param tasksTopic where it reads the GCL tasks assigned to it (one partition of it)
+ * @param resultsTopic where it answers them
  */
 public record AgentConfig(
     String agentId,
@@ -28,11 +30,23 @@ public record AgentConfig(
     Path procRoot,
     Map<String, String> kafka,
     String schedulesTopic,
-    String responsesTopic) {
+    String responsesTopic,
+    String tasksTopic,
+    String resultsTopic) {
 
   public AgentConfig {
     capabilities = List.copyOf(capabilities);
     kafka = Map.copyOf(kafka);
+  }
+
+  /** With the mesh's own graph topics. */
+  public AgentConfig(String agentId, AgentClass agentClass, String sectorId, String clusterId,
+      List<String> capabilities, String bootstrapServers, Duration heartbeatInterval,
+      int backlogSize, Path procRoot, Map<String, String> kafka, String schedulesTopic,
+      String responsesTopic) {
+    this(agentId, agentClass, sectorId, clusterId, capabilities, bootstrapServers,
+        heartbeatInterval, backlogSize, procRoot, kafka, schedulesTopic, responsesTopic,
+        MeshTopics.TASKS, MeshTopics.RESULTS);
   }
 
   /** With the mesh's own command topics. */

@@ -37,6 +37,8 @@ public final class AgentConfigParser {
   static final String PROC_ROOT = "proc.root";
   static final String SCHEDULES_TOPIC = "schedules.topic";
   static final String RESPONSES_TOPIC = "responses.topic";
+  static final String TASKS_TOPIC = "tasks.topic";
+  static final String RESULTS_TOPIC = "results.topic";
   static final String KAFKA_PREFIX = "kafka.";
 
   /** Flag name to property key; declared once so usage, parsing and errors agree. */
@@ -55,6 +57,8 @@ public final class AgentConfigParser {
     flags.put("--proc-root", PROC_ROOT);
     flags.put("--schedules-topic", SCHEDULES_TOPIC);
     flags.put("--responses-topic", RESPONSES_TOPIC);
+    flags.put("--tasks-topic", TASKS_TOPIC);
+    flags.put("--results-topic", RESULTS_TOPIC);
     return java.util.Collections.unmodifiableMap(flags);
   }
 
@@ -98,6 +102,10 @@ public final class AgentConfigParser {
             + MeshTopics.SCHEDULES + ")",
         "  --responses-topic T         responses.topic      answers (default "
             + MeshTopics.RESPONSES + ")",
+        "  --tasks-topic T             tasks.topic          GCL tasks (default "
+            + MeshTopics.TASKS + ")",
+        "  --results-topic T           results.topic        GCL results (default "
+            + MeshTopics.RESULTS + ")",
         "  --kafka.KEY VALUE           kafka.KEY            any Kafka client setting, e.g.",
         "                                                   kafka.security.protocol=SASL_SSL",
         "  --help                      print this text");
@@ -236,8 +244,11 @@ public final class AgentConfigParser {
     }
     String schedules = topic(p, SCHEDULES_TOPIC, MeshTopics.SCHEDULES);
     String responses = topic(p, RESPONSES_TOPIC, MeshTopics.RESPONSES);
+    String tasks = topic(p, TASKS_TOPIC, MeshTopics.TASKS);
+    String results = topic(p, RESULTS_TOPIC, MeshTopics.RESULTS);
     return new AgentConfig(agentId, agentClass, sector, cluster, capabilities, bootstrap,
-        Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka, schedules, responses);
+        Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka, schedules, responses,
+        tasks, results);
   }
 
   private static String topic(Map<String, String> p, String key, String def)

@@ -85,6 +85,12 @@ class AgentConfigParserTest {
         "--responses-topic=lab.responses"));
     assertThat(changed.schedulesTopic()).isEqualTo("lab.schedules");
     assertThat(changed.responsesTopic()).isEqualTo("lab.responses");
+    assertThat(defaults.tasksTopic()).isEqualTo(MeshTopics.TASKS);
+    assertThat(defaults.resultsTopic()).isEqualTo(MeshTopics.RESULTS);
+    AgentConfig graph = parser().parse(minimal("--tasks-topic", "lab.tasks",
+        "--results-topic=lab.results"));
+    assertThat(graph.tasksTopic()).isEqualTo("lab.tasks");
+    assertThat(graph.resultsTopic()).isEqualTo("lab.results");
 
     assertThatThrownBy(() -> parser().parse(minimal("--schedules-topic", "no spaces")))
         .isInstanceOf(AgentConfigException.class).hasMessageContaining("schedules.topic");

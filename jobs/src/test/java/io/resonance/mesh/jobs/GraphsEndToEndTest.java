@@ -48,7 +48,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class GraphsEndToEndTest {
 
   private static final int PARTITIONS = 2;
-  private static final int AGENTS = 60;
+  /** Ten clusters: the detector judges a cluster against the others, so it needs a few. */
+  private static final int AGENTS = 300;
+  /** One saturated cluster among ten stands about 2.8 sd above the rest: a score near 0.6. */
+  private static final double GROW_AT = 0.5;
 
   private static final String CLUSTER_WATCH = """
       spec_id: cluster-watch
@@ -73,9 +76,9 @@ class GraphsEndToEndTest {
             inputs: [anomaly_score, cluster_stats]
             output: alert
             handler_type: analytics
-            condition: {input: anomaly_score, op: ">", value: 0.8}
+            condition: {input: anomaly_score, op: ">", value: 0.5}
           - computation: record_incident
-            inputs: [alert, cluster_stats]
+            inputs: [alert, cluster_stats, anomaly_score]
             output: health_record
             handler_type: analytics
             alternative: record_normal
@@ -119,7 +122,7 @@ class GraphsEndToEndTest {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(kafka.bootstrapServers())
             .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1)).description(fast).seed(9)
-            .taskFailureRate(0).build();
+            .growthThreshold(GROW_AT).build();
         var producer = new KafkaProducer<>(p, new ByteArraySerializer(),
             new ByteArraySerializer());
         TopicReader registry = new TopicReader(kafka.bootstrapServers(), MeshTopics.IMPEDANCE);
@@ -158,15 +161,18 @@ class GraphsEndToEndTest {
       // Quiet: no alert could appear, so record_incident was deadlocked and its alternative ran.
       assertThat(items.get("watch-" + quiet + "/health_record").getProducedBy())
           .isEqualTo("record_normal");
-      assertThat(items).doesNotContainKey("watch-" + quiet + "/anomaly_report");
+      assertThat(items.keySet()).noneMatch(k -> k.startsWith("watch-" + quiet + "/expanded"));
       // Hot: alert raised, incident recorded, and the graph grew a GPU analysis.
       assertThat(Double.parseDouble(items.get("watch-" + hot + "/anomaly_score").getValue()))
-          .isGreaterThan(0.8);
+          .isGreaterThan(GROW_AT);
       assertThat(items.get("watch-" + hot + "/health_record").getProducedBy())
           .isEqualTo("record_incident");
-      GclWorkspaceItem report = items.get("watch-" + hot + "/anomaly_report");
-      assertThat(report.getProducedBy()).isEqualTo("deep_analysis");
-      assertThat(report.getSpecId()).startsWith("deep-analysis");
+      GclWorkspaceItem report = items.values().stream()
+          .filter(w -> w.getInstanceId().equals("watch-" + hot)
+              && w.getItem().startsWith("expanded_report"))
+          .findFirst().orElseThrow(() -> new AssertionError("no grown report in " + items));
+      assertThat(report.getProducedBy()).startsWith("expanded_deep_analysis");
+      assertThat(report.getSpecId()).startsWith("cluster-watch-expand-");
       assertThat(endsOf(events, report.getSpecId())).containsKey("watch-" + hot);
 
       // Every task went to an agent of the fleet that advertises its handler type; the GPU
@@ -179,7 +185,8 @@ class GraphsEndToEndTest {
         assertThat(fleetNow.get(t.getAssignedAgent()).getCapabilities())
             .contains(t.getHandlerType());
       });
-      GclTask deep = released.stream().filter(t -> t.getComputation().equals("deep_analysis"))
+      GclTask deep = released.stream()
+          .filter(t -> t.getComputation().startsWith("expanded_deep_analysis"))
           .findFirst().orElseThrow();
       assertThat(fleetNow.get(deep.getAssignedAgent()).getAgentClass()).isEqualTo(AgentClass.D);
     } finally {

@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * with its payload weight by a slope each agent hides, is held until the agent's own clock reads
  * {@code target_arrival_agent_ms}, and the answer travels back with another true delay.
  *
+ * <p>Graph tasks: the simulated agents also run GCL handlers (see {@link TaskDesk}): a task on
+ * {@code mesh.tasks} assigned to one of them (or unassigned, with a handler type some of them
+ * advertise) is run on that agent, in its modelled time, and answered on {@code mesh.results};
+ * an anomaly detector with a high score grows the running graph with a new spec on
+ * {@code mesh.gcl}.
+ *
  * <p>Leads: the first agent of each cluster that can act within seconds also reports the
  * capability {@value #LEAD_CLUSTER}, the first of those in each sector also {@value
  * #LEAD_SECTOR}, so cascades can select leads with a CAPABILITY selector (see {@link
@@ -136,19 +142,20 @@ public final class FleetSimulator implements AutoCloseable {
     this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
         responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
         b.commandTruthCapacity, rng.split());
+    this.producerCount = b.producers;
     if (b.graphHandlers) {
-      this.results = new ProducerPool<>(b.bootstrapServers, b.resultsTopic, b.producers,
+      this.results = new ProducerPool<>(b.bootstrapServers, b.resultsTopic, 1,
           b.producerProperties, GclResult.class, GclResult::getInstanceId);
       this.specs = new ProducerPool<>(b.bootstrapServers, b.gclTopic, 1, b.producerProperties,
           GclSpec.class, GclSpec::getSpecId);
       this.tasks = new TaskDesk(agents, description, loop, results, specs, b.bootstrapServers,
-          b.tasksTopic, b.taskFailureRate, rng.split());
+          b.tasksTopic, b.resultsTopic, b.gclTopic, b.handlerFailureProbability,
+          b.growthThreshold, rng.split());
     } else {
       this.results = null;
       this.specs = null;
       this.tasks = null;
     }
-    this.producerCount = b.producers;
   }
 
   public static Builder builder() {
@@ -196,14 +203,6 @@ public final class FleetSimulator implements AutoCloseable {
         .map(VirtualAgent::id).toList();
   }
 
-  /** GCL tasks the fleet's handlers answered, failed, and graphs they grew (0 when off). */
-  public record GraphWorkStats(long tasksRun, long tasksFailed, long graphsGrown) {}
-
-  public GraphWorkStats graphWork() {
-    return tasks == null ? new GraphWorkStats(0, 0, 0)
-        : new GraphWorkStats(tasks.tasksRun(), tasks.tasksFailed(), tasks.graphsGrown());
-  }
-
   /** The agents fall silent, as a crashed process would; beats already on the wire still land. */
   public void crash(Collection<String> agentIds) {
     forEach(agentIds, VirtualAgent::crash);
@@ -229,6 +228,31 @@ public final class FleetSimulator implements AutoCloseable {
   /** The schedules partitions the simulator's consumers read; empty before start. */
   public List<org.apache.kafka.common.TopicPartition> commandAssignment() {
     return commands == null ? List.of() : commands.assignment();
+  }
+
+  /**
+   * True once the simulated handlers read the tasks topic (from its end as of then); false
+   * before, or when the handlers are turned off.
+   */
+  public boolean handlersReading() {
+    return tasks != null && tasks.reading();
+  }
+
+  /**
+   * What the simulated graph handlers have done so far.
+   *
+   * @param received tasks that reached a living simulated agent
+   * @param answered results sent (OK or FAILED)
+   * @param graphsGrown specs an anomaly detector submitted and joined to its instance
+   * @param lost tasks that reached a crashed agent, or whose agent crashed while running them:
+   *     never answered, so the job's timeout and retry act
+   */
+  public record TaskStats(long received, long answered, long graphsGrown, long lost) {}
+
+  public TaskStats taskStats() {
+    return tasks == null ? new TaskStats(0, 0, 0, 0)
+        : new TaskStats(tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown(),
+            tasks.tasksLost());
   }
 
   /** Multiplies the agents' latency and processing by {@code factor} for {@code duration}. */
@@ -337,6 +361,11 @@ public final class FleetSimulator implements AutoCloseable {
       return agent(agentId).slot.agentClass();
     }
 
+    /** The agent's cluster, as its heartbeats report it. */
+    public String clusterId(String agentId) {
+      return agent(agentId).slot.clusterId();
+    }
+
     /** Agent clock minus host clock at host instant {@code hostEpochMs}, in ms. */
     public double clockOffsetMs(String agentId, double hostEpochMs) {
       AgentTruth t = agent(agentId).truth;
@@ -409,25 +438,17 @@ public final class FleetSimulator implements AutoCloseable {
     private int commandConsumers = 1;
     private int commandTruthCapacity = 100_000;
     private boolean graphHandlers = true;
-    private double taskFailureRate = 0.02;
     private String tasksTopic = MeshTopics.TASKS;
     private String resultsTopic = MeshTopics.RESULTS;
     private String gclTopic = MeshTopics.GCL;
+    private final Map<String, Double> handlerFailureProbability = new LinkedHashMap<>();
+    private double growthThreshold = 0.8;
 
     private Builder() {}
 
-    /**
-     * Whether the fleet runs GCL tasks routed to its agents (default on): the handler types its
-     * agents advertise as capabilities, answered on the results topic.
-     */
+    /** Whether the simulated agents run GCL handlers for {@code mesh.tasks} (default on). */
     public Builder graphHandlers(boolean on) {
       this.graphHandlers = on;
-      return this;
-    }
-
-    /** Share of GCL task attempts that fail with an error (default 0.02), so retries show. */
-    public Builder taskFailureRate(double taskFailureRate) {
-      this.taskFailureRate = taskFailureRate;
       return this;
     }
 
@@ -436,6 +457,30 @@ public final class FleetSimulator implements AutoCloseable {
       this.tasksTopic = Objects.requireNonNull(tasksTopic, "tasksTopic");
       this.resultsTopic = Objects.requireNonNull(resultsTopic, "resultsTopic");
       this.gclTopic = Objects.requireNonNull(gclTopic, "gclTopic");
+      return this;
+    }
+
+    /**
+     * Share of {@code handlerType}'s runs that answer FAILED, for demonstrating retries and
+     * alternatives (default 0).
+     */
+    public Builder handlerFailureProbability(String handlerType, double probability) {
+      if (!(probability >= 0 && probability <= 1)) {
+        throw new IllegalArgumentException("failure probability of " + handlerType
+            + " must be in [0, 1], got " + probability);
+      }
+      handlerFailureProbability.put(Objects.requireNonNull(handlerType, "handlerType"),
+          probability);
+      return this;
+    }
+
+    /** Anomaly scores at or above this grow the graph with a deeper analysis (default 0.8). */
+    public Builder growthThreshold(double threshold) {
+      if (!(threshold >= 0 && threshold <= 1)) {
+        throw new IllegalArgumentException("growth threshold must be in [0, 1], got "
+            + threshold);
+      }
+      this.growthThreshold = threshold;
       return this;
     }
 
@@ -529,10 +574,6 @@ public final class FleetSimulator implements AutoCloseable {
       if (commandConsumers < 0 || commandConsumers > 16) {
         throw new IllegalArgumentException("commandConsumers must be between 0 and 16, got "
             + commandConsumers);
-      }
-      if (taskFailureRate < 0 || taskFailureRate >= 1) {
-        throw new IllegalArgumentException("taskFailureRate must be in [0, 1), got "
-            + taskFailureRate);
       }
       if (commandTruthCapacity < 1) {
         throw new IllegalArgumentException("commandTruthCapacity must be at least 1, got "

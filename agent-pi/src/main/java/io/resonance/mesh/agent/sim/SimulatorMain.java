@@ -26,6 +26,12 @@ public final class SimulatorMain {
       "  --fleet FILE             fleet description overriding fleet-default.properties",
       "  --seed S                 random seed; same seed, same fleet (default 42)",
       "  --producers K            shared Kafka producers (default 2)",
+      "  --graph-handlers on|off  run GCL handlers for mesh.tasks on the simulated agents"
+          + " (default on)",
+      "  --handler-failure T=P    handler type T fails a share P of its runs, e.g."
+          + " gpu_analysis=0.3 (repeatable; default 0)",
+      "  --growth-threshold X     anomaly score from which a detector grows the graph"
+          + " (default 0.8)",
       "  --help                   print this text");
 
   public static void main(String[] args) throws InterruptedException {
@@ -53,6 +59,17 @@ public final class SimulatorMain {
           }
           case "--seed" -> b.seed(Long.parseLong(v));
           case "--producers" -> b.producers(Integer.parseInt(v));
+          case "--graph-handlers" -> b.graphHandlers(onOff(flag, v));
+          case "--handler-failure" -> {
+            int eq = v.indexOf('=');
+            if (eq <= 0) {
+              throw new IllegalArgumentException(flag + " takes TYPE=PROBABILITY, e.g."
+                  + " gpu_analysis=0.3; got '" + v + "'");
+            }
+            b.handlerFailureProbability(v.substring(0, eq),
+                Double.parseDouble(v.substring(eq + 1)));
+          }
+          case "--growth-threshold" -> b.growthThreshold(Double.parseDouble(v));
           default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
         }
       }
@@ -63,6 +80,14 @@ public final class SimulatorMain {
       System.err.println(USAGE);
       System.exit(2);
     }
+  }
+
+  private static boolean onOff(String flag, String v) {
+    return switch (v) {
+      case "on", "true" -> true;
+      case "off", "false" -> false;
+      default -> throw new IllegalArgumentException(flag + " takes on or off, got '" + v + "'");
+    };
   }
 
   private static void run(FleetSimulator sim) throws InterruptedException {
@@ -79,9 +104,11 @@ public final class SimulatorMain {
       FleetSimulator.Stats s = sim.stats();
       long now = System.nanoTime();
       double rate = (s.heartbeatsSent() - lastSent) / ((now - lastNanos) / 1e9);
-      LOG.info("{} heartbeats sent ({}/s), {} send errors, {}/{} agents alive",
-          s.heartbeatsSent(), Math.round(rate), s.sendErrors(), s.agentsAlive(),
-          s.agentsTotal());
+      FleetSimulator.TaskStats ts = sim.taskStats();
+      LOG.info("{} heartbeats sent ({}/s), {} send errors, {}/{} agents alive; graph tasks: {}"
+          + " received, {} answered, {} graphs grown", s.heartbeatsSent(), Math.round(rate),
+          s.sendErrors(), s.agentsAlive(), s.agentsTotal(), ts.received(), ts.answered(),
+          ts.graphsGrown());
       lastSent = s.heartbeatsSent();
       lastNanos = now;
     }

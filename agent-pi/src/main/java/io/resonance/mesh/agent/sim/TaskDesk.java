@@ -1,20 +1,24 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.agent.gcl.ClusterAnalysis.Baseline;
+import io.resonance.mesh.agent.gcl.GraphGrowth;
+import io.resonance.mesh.agent.gcl.GraphHandlers;
+import io.resonance.mesh.agent.gcl.HandlerFailure;
+import io.resonance.mesh.agent.gcl.HandlerTypes;
+import io.resonance.mesh.agent.gcl.Reading;
+import io.resonance.mesh.agent.gcl.TaskAnswers;
 import io.resonance.mesh.avro.GclResult;
-import io.resonance.mesh.avro.GclResultStatus;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.schema.MeshCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,60 +31,64 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The simulated fleet's GCL handlers: reads {@code mesh.tasks}, runs each task on the agent the
- * job routed it to (an unassigned one on some live agent of the fleet with the capability),
- * taking that agent's own time, and answers on {@code mesh.results}; the anomaly detector grows
- * the graph where it finds an anomaly ({@link GraphWork#growth}).
+ * The simulated fleet's GCL handlers: reads {@code mesh.tasks} and runs each task on its assigned
+ * simulated agent (or, when the job found no agent for it, on a living agent of the fleet that
+ * advertises the handler type), answering on {@code mesh.results} as a real handler does.
  *
- * <p>Honest as the command path is: a task reaches its agent after a draw of the agent's one-way
- * delay, takes a draw of its processing time (times a factor per handler type: a deep analysis
- * is heavier than a read), and its answer takes another one-way delay. A crashed agent never
- * answers; the job's deadline and retry act as with a real one. {@code failureRate} makes a
- * share of attempts fail with an error, so retries and alternatives show.
+ * <p>Honest, like {@link CommandDesk}: the task reaches the agent after a draw of its true one-way
+ * delay, waits for the agent's worker behind its commands, takes the agent's own processing time
+ * grown by the size of its inputs (kilobytes as the payload weight), and the answer travels back
+ * with another delay. The value is computed when the work ends, from the fleet's state at that
+ * instant (the cluster's sensors, the fleet's CPU levels), by the same {@link GraphHandlers} a
+ * real agent runs. A crashed agent reads and answers nothing: the job's timeout and retry act. A
+ * configurable share of each handler type's runs fails, for demonstrations.
  *
- * <p>Threads: one consumer thread decodes and hands each task to the event loop; the work, the
- * readings and the answer run on the loop's dispatcher thread, where the agents' state lives.
+ * <p>An {@code anomaly_detector} whose score reaches the growth threshold submits a deeper
+ * analysis of the cluster on {@code mesh.gcl}, joins it to the instance and only then answers.
+ *
+ * <p>Threads: one consumer decodes and hands tasks to the event loop; everything else runs on the
+ * loop's dispatcher thread, like the commands.
  */
 final class TaskDesk implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskDesk.class);
   private static final MeshCodec<GclTask> TASKS = MeshCodec.of(GclTask.class);
   private static final Duration POLL = Duration.ofMillis(100);
-
-  /** How much heavier than the agent's usual processing each handler type's work is. */
-  private static final Map<String, Double> WORK = Map.of(
-      GraphWork.SENSOR_READ, 1.0,
-      GraphWork.ANALYTICS, 1.5,
-      GraphWork.ANOMALY_DETECTOR, 2.0,
-      GraphWork.GPU_ANALYSIS, 4.0);
+  private static final long BASELINE_MAX_AGE_NANOS = 5_000_000_000L;
+  /** Unassigned tasks: agents looked at from the hashed start before giving up on the fleet. */
+  private static final int PICK_TRIES = 64;
 
   private final Map<String, VirtualAgent> agents;
   private final Map<String, List<VirtualAgent>> byCluster = new HashMap<>();
-  private final Map<String, List<VirtualAgent>> byCapability = new HashMap<>();
+  private final Map<String, List<VirtualAgent>> byHandlerType = new HashMap<>();
   private final FleetDescription description;
   private final EventLoop loop;
   private final ProducerPool<GclResult> results;
   private final ProducerPool<GclSpec> specs;
   private final String bootstrapServers;
+  private final List<String> topics;
   private final String tasksTopic;
-  private final double failureRate;
-  private final SplittableRandom rng;
-  private final Set<String> specsSubmitted = ConcurrentHashMap.newKeySet();
-  private final AtomicLong tasksRun = new AtomicLong();
-  private final AtomicLong tasksFailed = new AtomicLong();
-  private final AtomicLong graphsGrown = new AtomicLong();
+  private final Map<String, Double> failureProbability;
+  private final double growthThreshold;
+  private final SplittableRandom rng; // dispatcher thread
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong answered = new AtomicLong();
+  private final AtomicLong grown = new AtomicLong();
+  private final AtomicLong lost = new AtomicLong();
   private volatile HostTime time;
   private volatile boolean running = true;
-  private Thread intake;
-  private KafkaConsumer<byte[], byte[]> consumer;
-  private int nextUnassigned;
+  private final java.util.concurrent.CountDownLatch stopped =
+      new java.util.concurrent.CountDownLatch(1);
+  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private volatile boolean reading;
+  private Thread thread;
+  private Baseline baseline;
+  private long baselineNanos;
 
   TaskDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
       ProducerPool<GclResult> results, ProducerPool<GclSpec> specs, String bootstrapServers,
-      String tasksTopic, double failureRate, SplittableRandom rng) {
-    if (failureRate < 0 || failureRate >= 1) {
-      throw new IllegalArgumentException("failureRate must be in [0, 1), got " + failureRate);
-    }
+      String tasksTopic, String resultsTopic, String gclTopic,
+      Map<String, Double> failureProbability, double growthThreshold, SplittableRandom rng) {
     this.agents = agents;
     this.description = description;
     this.loop = loop;
@@ -88,108 +96,162 @@ final class TaskDesk implements AutoCloseable {
     this.specs = specs;
     this.bootstrapServers = bootstrapServers;
     this.tasksTopic = tasksTopic;
-    this.failureRate = failureRate;
+    this.topics = List.of(tasksTopic, resultsTopic, gclTopic);
+    this.failureProbability = Map.copyOf(failureProbability);
+    this.growthThreshold = growthThreshold;
     this.rng = rng;
     for (VirtualAgent a : agents.values()) {
-      byCluster.computeIfAbsent(a.slot.clusterId(), c -> new ArrayList<>()).add(a);
-      for (String handlerType : WORK.keySet()) {
-        if (a.can(handlerType)) {
-          byCapability.computeIfAbsent(handlerType, t -> new ArrayList<>()).add(a);
+      byCluster.computeIfAbsent(a.slot.clusterId(), k -> new ArrayList<>()).add(a);
+      for (String c : a.capabilities()) {
+        if (HandlerTypes.ALL.contains(c)) {
+          byHandlerType.computeIfAbsent(c, k -> new ArrayList<>()).add(a);
         }
       }
     }
   }
 
   /**
-   * Assigns every partition of the tasks topic at its end before returning, so no task released
-   * after this call is missed; if the topic does not exist yet, keeps looking in the background.
+   * Starts reading the tasks topic from its end, on a thread that first waits for the tasks,
+   * results and specs topics to exist (answering to a missing topic would block the dispatcher).
    */
   void start(HostTime time) {
     this.time = time;
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-tasks");
-    consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    boolean assigned = tryAssign();
-    if (!assigned) {
-      LOG.warn("topic {} not found; simulated handlers will take tasks once it exists",
-          tasksTopic);
-    }
-    intake = new Thread(() -> run(assigned), "fleet-sim-tasks");
-    intake.setDaemon(true);
-    intake.start();
+    thread = new Thread(this::run, "fleet-sim-tasks");
+    thread.setDaemon(true);
+    thread.start();
   }
 
-  private boolean tryAssign() {
-    List<PartitionInfo> infos;
-    try {
-      infos = consumer.partitionsFor(tasksTopic, Duration.ofSeconds(10));
-    } catch (org.apache.kafka.common.errors.InterruptException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      LOG.debug("cannot read partitions of {}: {}", tasksTopic, e.toString());
-      return false;
-    }
-    if (infos == null || infos.isEmpty()) {
-      return false;
-    }
-    List<TopicPartition> parts = infos.stream()
-        .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-    consumer.assign(parts);
-    consumer.seekToEnd(parts);
-    parts.forEach(consumer::position); // resolve now: tasks released after start() are seen
-    return true;
+  /** True once the consumer reads the tasks topic (from its end, as of that moment). */
+  boolean reading() {
+    return reading;
   }
 
-  private void run(boolean assigned) {
-    try {
-      while (running && !assigned) {
-        Thread.sleep(1_000); // waiting for a topic to appear; there is nothing to block on
-        assigned = tryAssign();
+  long tasksReceived() {
+    return received.get();
+  }
+
+  long tasksAnswered() {
+    return answered.get();
+  }
+
+  long graphsGrown() {
+    return grown.get();
+  }
+
+  /** Tasks that reached a crashed agent, or whose agent crashed while running them. */
+  long tasksLost() {
+    return lost.get();
+  }
+
+  private void run() {
+    KafkaConsumer<byte[], byte[]> c = newConsumer();
+    consumer = c;
+    try (c) {
+      if (!assign(c)) {
+        return;
       }
+      reading = true;
       while (running) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-          take(r.value());
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
+          take(r);
         }
       }
-    } catch (WakeupException | InterruptedException
-        | org.apache.kafka.common.errors.InterruptException e) {
-      // closing
-    } finally {
-      consumer.close(Duration.ZERO);
+    } catch (WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+      // close() woke us
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("simulated task consumer stopped", e);
     }
   }
 
-  private void take(byte[] bytes) {
+  private boolean assign(KafkaConsumer<byte[], byte[]> c) throws InterruptedException {
+    boolean warned = false;
+    while (running) {
+      List<PartitionInfo> infos = null;
+      boolean all = true;
+      for (String t : topics) {
+        List<PartitionInfo> p;
+        try {
+          p = c.partitionsFor(t, Duration.ofSeconds(10));
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          p = null;
+        }
+        all &= p != null && !p.isEmpty();
+        if (t.equals(tasksTopic)) {
+          infos = p;
+        }
+      }
+      if (all) {
+        // Unassigned tasks are keyed by instance, so they may land on any partition: read all.
+        List<TopicPartition> tps = infos.stream()
+            .map(i -> new TopicPartition(tasksTopic, i.partition())).toList();
+        c.assign(tps);
+        c.seekToEnd(tps);
+        tps.forEach(c::position); // seekToEnd is lazy; position() makes it happen now
+        LOG.info("simulated handlers read {} partitions of {}; handler types in the fleet: {}",
+            tps.size(), tasksTopic, byHandlerType.keySet());
+        return true;
+      }
+      if (!warned) {
+        LOG.warn("topics {} not all there yet; simulated handlers start once they exist", topics);
+        warned = true;
+      }
+      // Polling for topics to appear (nothing to wait on instead); close() ends the wait.
+      if (stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private KafkaConsumer<byte[], byte[]> newConsumer() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-tasks");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    // Tasks take seconds; a longer fetch wait keeps an idle consumer cheap next to 30,000 agents.
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
+    return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private void take(ConsumerRecord<byte[], byte[]> r) {
     GclTask task;
     try {
-      task = TASKS.decode(bytes);
-    } catch (MeshCodec.UndecodableException e) {
-      LOG.debug("skipped an undecodable task: {}", e.getMessage());
+      task = TASKS.decode(r.value());
+    } catch (MeshCodec.UndecodableException | RuntimeException e) {
+      LOG.warn("skipped an undecodable task at {}-{}@{}: {}", r.topic(), r.partition(),
+          r.offset(), e.getMessage());
       return;
     }
-    VirtualAgent agent = executor(task);
-    if (agent == null || !agent.alive()) {
-      return; // another fleet's task, or a crashed agent: it never answers
-    }
     long now = System.nanoTime();
-    double scale = agent.scale(now, time.elapsedMs(now), description);
-    // Drawn here, on the intake thread, from the desk's own generator: the agent's generator
-    // belongs to the dispatcher thread.
-    double downMs = agent.truth.oneWayMs(rng, scale);
-    loop.schedule(now + (long) (downMs * 1e6), () -> work(agent, task));
+    loop.schedule(now, () -> dispatch(task, now));
   }
 
-  /** The assigned agent if it is one of ours, else for an unassigned task a capable one. */
-  private VirtualAgent executor(GclTask task) {
-    if (!task.getAssignedAgent().isEmpty()) {
-      VirtualAgent a = agents.get(task.getAssignedAgent());
-      return a != null && a.can(task.getHandlerType()) ? a : null;
+  /** On the dispatcher: whose task it is, and its trip to that agent. */
+  private void dispatch(GclTask task, long now) {
+    VirtualAgent a = task.getAssignedAgent().isEmpty() ? pick(task)
+        : agents.get(task.getAssignedAgent());
+    if (a == null) {
+      return; // a real agent's task, or a handler type nobody in this fleet runs
     }
-    List<VirtualAgent> capable = byCapability.getOrDefault(task.getHandlerType(), List.of());
-    for (int tries = 0; tries < capable.size(); tries++) {
-      VirtualAgent a = capable.get(Math.floorMod(nextUnassigned++, capable.size()));
+    HostTime t = time;
+    long arrive = now + (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now),
+        description)) * 1e6);
+    loop.schedule(arrive, () -> receive(a, task, arrive));
+  }
+
+  /** An unassigned task goes to a living agent that runs its type, spread by task id. */
+  private VirtualAgent pick(GclTask task) {
+    List<VirtualAgent> capable = byHandlerType.get(task.getHandlerType());
+    if (capable == null) {
+      return null;
+    }
+    int start = Math.floorMod(task.getTaskId().hashCode(), capable.size());
+    for (int i = 0; i < Math.min(PICK_TRIES, capable.size()); i++) {
+      VirtualAgent a = capable.get((start + i) % capable.size());
       if (a.alive()) {
         return a;
       }
@@ -197,138 +259,152 @@ final class TaskDesk implements AutoCloseable {
     return null;
   }
 
-  /** On the dispatcher: the task reached the agent; it works, then answers. */
-  private void work(VirtualAgent agent, GclTask task) {
-    if (!agent.alive()) {
-      return;
+  private void receive(VirtualAgent a, GclTask task, long now) {
+    if (!a.alive()) {
+      lost.incrementAndGet();
+      return; // a crashed process reads nothing
     }
-    long now = System.nanoTime();
-    double scale = agent.scale(now, time.elapsedMs(now), description);
-    SplittableRandom own = agent.rng();
-    double workMs = agent.truth.processingMs(own, scale)
-        * WORK.getOrDefault(task.getHandlerType(), 1.0);
-    double upMs = agent.truth.oneWayMs(own, scale);
-    boolean fails = own.nextDouble() < failureRate;
-    int incarnation = agent.incarnation();
-    loop.schedule(now + (long) ((workMs + upMs) * 1e6), () -> {
-      if (!agent.alive() || agent.incarnation() != incarnation) {
-        return; // crashed while working: the work died with the process
+    a.forgetWorkOfEarlierIncarnations();
+    received.incrementAndGet();
+    int incarnation = a.incarnation();
+    HostTime t = time;
+    double processingMs = a.truth.commandProcessingMs(rng, a.scale(now, t.elapsedMs(now),
+        description), inputKilobytes(task));
+    long start = a.claimWorker(now, (long) (processingMs * 1e6));
+    long done = start + (long) (processingMs * 1e6);
+    loop.schedule(done, () -> complete(a, incarnation, task, done));
+  }
+
+  private static double inputKilobytes(GclTask task) {
+    long chars = 0;
+    for (String v : task.getInputs().values()) {
+      chars += v == null ? 0 : v.length();
+    }
+    return chars / 1024.0;
+  }
+
+  /** The work ends at {@code now}: compute from the fleet as it is, then send the answer back. */
+  private void complete(VirtualAgent a, int incarnation, GclTask task, long now) {
+    if (!a.alive() || a.incarnation() != incarnation) {
+      lost.incrementAndGet();
+      return; // the process that held the task is gone
+    }
+    HostTime t = time;
+    long nowMs = (long) Math.floor(t.agentClockMs(a.truth, now));
+    GclResult answer;
+    GraphGrowth.Growth growth = null;
+    double p = failureProbability.getOrDefault(task.getHandlerType(), 0.0);
+    if (p > 0 && rng.nextDouble() < p) {
+      answer = TaskAnswers.failed(task, "simulated failure of " + task.getHandlerType() + " on "
+          + a.id() + " (failure probability " + p + ")", nowMs);
+    } else {
+      try {
+        GraphHandlers.Outcome o = handlers(a, now, nowMs).run(task);
+        growth = o.growth();
+        answer = TaskAnswers.ok(task, o.value(), nowMs);
+      } catch (HandlerFailure e) {
+        answer = TaskAnswers.failed(task, e.getMessage(), nowMs);
       }
-      answer(agent, task, fails, workMs);
+    }
+    long up = (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now), description)) * 1e6);
+    long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);
+    a.lastDeliveryNanos = deliverAt;
+    int index = a.slot.index();
+    GraphGrowth.Growth g = growth;
+    GclResult r = answer;
+    loop.schedule(deliverAt, () -> {
+      if (g != null) {
+        // The join goes before the answer on the instance's partition, so the instance cannot
+        // end between the two. The spec travels on another topic and may reach the job after
+        // the join; the job holds the join until the spec arrives.
+        specs.send(index, g.spec());
+        results.send(index, g.join());
+        grown.incrementAndGet();
+        LOG.info("{} grew instance {} with spec {} (anomaly score {})", a.id(),
+            task.getInstanceId(), g.spec().getSpecId(), r.getValue());
+      }
+      results.send(index, r);
+      answered.incrementAndGet();
     });
   }
 
-  private void answer(VirtualAgent agent, GclTask task, boolean fails, double workMs) {
-    GclResult.Builder result = GclResult.newBuilder()
-        .setInstanceId(task.getInstanceId())
-        .setSpecId(task.getSpecId())
-        .setProducedBy(task.getComputation())
-        .setAttempt(task.getAttempt())
-        .setAtMs(System.currentTimeMillis());
-    int index = agentIndex(agent);
-    tasksRun.incrementAndGet();
-    if (fails) {
-      tasksFailed.incrementAndGet();
-      results.send(index, result.setStatus(GclResultStatus.FAILED)
-          .setError(String.format(Locale.ROOT, "simulated fault: %s on %s gave up after %.0f ms",
-              task.getHandlerType(), agent.id(), workMs)).build());
-      return;
-    }
-    String value;
-    try {
-      value = compute(agent, task, index);
-    } catch (IllegalArgumentException e) {
-      tasksFailed.incrementAndGet();
-      results.send(index, result.setStatus(GclResultStatus.FAILED)
-          .setError(task.getHandlerType() + " on " + agent.id() + ": " + e.getMessage()).build());
-      return;
-    }
-    results.send(index, result.setItem(task.getOutput()).setValue(value).build());
-  }
-
-  private String compute(VirtualAgent agent, GclTask task, int index) {
-    Map<String, String> inputs = task.getInputs();
-    return switch (task.getHandlerType()) {
-      case GraphWork.SENSOR_READ -> GraphWork.readings(readCluster(onlyInput(task)));
-      case GraphWork.ANALYTICS -> GraphWork.analytics(task.getComputation(), inputs);
-      case GraphWork.ANOMALY_DETECTOR -> {
-        double score = GraphWork.anomalyScore(onlyInput(task));
-        grow(agent, task, score, index);
-        yield String.format(Locale.ROOT, "%.3f", score);
+  private GraphHandlers handlers(VirtualAgent a, long now, long nowMs) {
+    Set<String> types = new LinkedHashSet<>(a.capabilities());
+    types.retainAll(HandlerTypes.ALL);
+    return new GraphHandlers(types, new GraphHandlers.Surroundings() {
+      @Override
+      public String ownCluster() {
+        return a.slot.clusterId();
       }
-      case GraphWork.GPU_ANALYSIS -> GraphWork.deepAnalysis(inputs);
-      default -> throw new IllegalArgumentException("no simulated handler runs '"
-          + task.getHandlerType() + "'");
-    };
+
+      @Override
+      public List<Reading> readCluster(String cluster) {
+        List<VirtualAgent> members = byCluster.get(cluster);
+        if (members == null) {
+          throw new HandlerFailure("no cluster '" + cluster + "' in this fleet (clusters are"
+              + " named like " + a.slot.clusterId() + ")");
+        }
+        List<Reading> out = new ArrayList<>(members.size());
+        for (VirtualAgent m : members) {
+          if (m.alive()) { // a crashed agent's sensors answer nobody
+            out.add(m.sense(now, rng));
+          }
+        }
+        return out;
+      }
+
+      @Override
+      public Baseline fleetBaseline() {
+        return baseline(now);
+      }
+
+      @Override
+      public long nowMs() {
+        return nowMs;
+      }
+    }, new GraphGrowth(growthThreshold, a.id()));
   }
 
-  /**
-   * Submits the expansion the score calls for (once per spec id: specs are shared by every
-   * graph that grows the same way) and joins it to the instance before the score is answered,
-   * on the same producer, so the orchestrator sees the instance grow before the detector ends.
-   */
-  private void grow(VirtualAgent agent, GclTask task, double score, int index) {
-    Optional<GclSpec> expansion = GraphWork.growth(score, "sim-handler-" + agent.id(),
-        System.currentTimeMillis());
-    if (expansion.isEmpty()) {
-      return;
+  /** The clusters' mean CPU levels, recomputed at most every few seconds (30,000 agents). */
+  private Baseline baseline(long now) {
+    if (baseline == null || now - baselineNanos > BASELINE_MAX_AGE_NANOS) {
+      double[] means = new double[byCluster.size()];
+      int i = 0;
+      for (List<VirtualAgent> members : byCluster.values()) {
+        double sum = 0;
+        int n = 0;
+        for (VirtualAgent m : members) {
+          if (m.alive()) {
+            sum += m.cpuLevel(now);
+            n++;
+          }
+        }
+        if (n > 0) {
+          means[i++] = sum / n;
+        }
+      }
+      if (i == 0) {
+        return null; // the whole fleet is down: nothing to compare with
+      }
+      baseline = Baseline.ofClusterMeans(java.util.Arrays.copyOf(means, i));
+      baselineNanos = now;
     }
-    GclSpec spec = expansion.get();
-    if (specsSubmitted.add(spec.getSpecId())) {
-      specs.send(index, spec);
-    }
-    graphsGrown.incrementAndGet();
-    results.send(index, GclResult.newBuilder()
-        .setInstanceId(task.getInstanceId())
-        .setSpecId(spec.getSpecId())
-        .setAtMs(System.currentTimeMillis())
-        .build());
-  }
-
-  /** The CPU readings of the live agents of a cluster, as its sensors report them now. */
-  private double[] readCluster(String clusterId) {
-    List<VirtualAgent> members = byCluster.get(clusterId.trim());
-    if (members == null) {
-      throw new IllegalArgumentException("no cluster '" + clusterId + "' in this fleet");
-    }
-    long now = System.nanoTime();
-    return members.stream().filter(VirtualAgent::alive).mapToDouble(a -> a.cpuPercent(now))
-        .toArray();
-  }
-
-  private static String onlyInput(GclTask task) {
-    if (task.getInputs().size() != 1) {
-      throw new IllegalArgumentException(task.getComputation() + " takes one input, got "
-          + task.getInputs().keySet());
-    }
-    return task.getInputs().values().iterator().next();
-  }
-
-  private int agentIndex(VirtualAgent agent) {
-    return agent.slot.index();
-  }
-
-  long tasksRun() {
-    return tasksRun.get();
-  }
-
-  long tasksFailed() {
-    return tasksFailed.get();
-  }
-
-  long graphsGrown() {
-    return graphsGrown.get();
+    return baseline;
   }
 
   @Override
   public void close() {
     running = false;
-    if (consumer != null) {
-      consumer.wakeup();
+    stopped.countDown();
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
     }
-    if (intake != null) {
+    if (thread != null) {
+      // No interrupt: a consumer interrupted while it closes logs a failure; the wakeup ends a
+      // poll or a metadata wait, and the latch a wait for topics.
       try {
-        intake.join(5_000);
+        thread.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

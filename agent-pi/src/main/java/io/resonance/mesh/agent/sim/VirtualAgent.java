@@ -202,7 +202,7 @@ final class VirtualAgent {
     double oneWayMs = truth.oneWayMs(rng, scale);
     Double rtt = lastOneWayMs == null ? null : lastOneWayMs + truth.oneWayMs(rng, scale);
     lastOneWayMs = oneWayMs;
-    double cpu = cpuPercent(nowNanos);
+    double cpu = cpu(factor, rng);
     Heartbeat hb = Heartbeat.newBuilder()
         .setAgentId(slot.agentId())
         .setAgentClass(slot.agentClass())
@@ -211,13 +211,12 @@ final class VirtualAgent {
         .setSequence(sequence++)
         .setSentAtMs((long) Math.floor(truth.clockMs(hostEpochMs, elapsedMs)))
         .setCpuPercent((float) cpu)
-        .setMemoryPercent((float) clamp(memoryBase + 2 * AgentTruth.gaussian(rng)))
+        .setMemoryPercent((float) memory(rng))
         .setNetRxBytesPerS(netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
         .setNetTxBytesPerS(0.4 * netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
         .setLoadAverage1m((float) Math.max(0, cpu / 25 + 0.1 * AgentTruth.gaussian(rng)))
         .setQueueDepth((int) Math.floor(-Math.log(1 - rng.nextDouble()) * 0.5 * factor))
-        .setTemperatureC(hasThermalZone
-            ? (float) (45 + cpu / 5 + AgentTruth.gaussian(rng)) : null)
+        .setTemperatureC(hasThermalZone ? (float) temperature(cpu, rng) : null)
         .setProcessingMs(truth.processingMs(rng, scale))
         .setLinkRttMs(rtt)
         .setCapabilities(capabilities)
@@ -227,18 +226,45 @@ final class VirtualAgent {
   }
 
   /**
-   * The CPU use a sensor on the agent would read at {@code nowNanos}: its own base load, pushed
-   * towards 100 % by a spike (a spike is mostly overload), with noise. Dispatcher thread.
+   * What the agent's sensors read at {@code nowNanos}, by the same model as its heartbeats, with
+   * the caller's random draws (a reader other than the beat must not shift the beat's sequence).
    */
-  double cpuPercent(long nowNanos) {
-    Spike s = spike;
-    double factor = s.untilNanos() > nowNanos ? s.factor() : 1.0;
-    double load = Math.min(1.0, factor / 4);
-    return clamp(cpuBase + load * (100 - cpuBase) + 5 * AgentTruth.gaussian(rng));
+  io.resonance.mesh.agent.gcl.Reading sense(long nowNanos, SplittableRandom draws) {
+    double cpu = cpu(spikeFactor(nowNanos), draws);
+    return new io.resonance.mesh.agent.gcl.Reading(slot.agentId(), cpu, memory(draws),
+        hasThermalZone ? temperature(cpu, draws) : null);
   }
 
-  boolean can(String capability) {
-    return capabilities.contains(capability);
+  /** The agent's CPU level at {@code nowNanos} without the sample noise. */
+  double cpuLevel(long nowNanos) {
+    return clamp(cpuBase + load(spikeFactor(nowNanos)) * (100 - cpuBase));
+  }
+
+  private double spikeFactor(long nowNanos) {
+    Spike s = spike;
+    return s.untilNanos() > nowNanos ? s.factor() : 1.0;
+  }
+
+  /** A spike is mostly overload: CPU and queue rise. */
+  private static double load(double spikeFactor) {
+    return Math.min(1.0, spikeFactor / 4);
+  }
+
+  private double cpu(double spikeFactor, SplittableRandom draws) {
+    return clamp(cpuBase + load(spikeFactor) * (100 - cpuBase)
+        + 5 * AgentTruth.gaussian(draws));
+  }
+
+  private double memory(SplittableRandom draws) {
+    return clamp(memoryBase + 2 * AgentTruth.gaussian(draws));
+  }
+
+  private static double temperature(double cpu, SplittableRandom draws) {
+    return 45 + cpu / 5 + AgentTruth.gaussian(draws);
+  }
+
+  List<String> capabilities() {
+    return capabilities;
   }
 
   private static double clamp(double percent) {

@@ -1,0 +1,289 @@
+package io.resonance.mesh.agent;
+
+import io.resonance.mesh.agent.gcl.ClusterAnalysis.Baseline;
+import io.resonance.mesh.agent.gcl.GraphHandlers;
+import io.resonance.mesh.agent.gcl.HandlerFailure;
+import io.resonance.mesh.agent.gcl.HandlerTypes;
+import io.resonance.mesh.agent.gcl.Reading;
+import io.resonance.mesh.agent.gcl.TaskAnswers;
+import io.resonance.mesh.avro.GclResult;
+import io.resonance.mesh.avro.GclTask;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshPartitions;
+import io.resonance.mesh.schema.MeshSerde;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's GCL task path: reads this agent's own partition of {@code mesh.tasks} (the one
+ * {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group), keeps
+ * the tasks assigned to it, runs each on one worker and answers on {@code mesh.results}, keyed by
+ * the graph instance.
+ *
+ * <p>The handler types it runs are those of its capabilities it implements: {@code sensor_read}
+ * (its own sensors, as a one-agent reading of its cluster) and {@code analytics} (statistics of
+ * readings, or a CPU report from statistics and a score). A task of any other type assigned to it
+ * is answered FAILED with an error that says so, so the job retries elsewhere or falls back at
+ * once instead of waiting for the deadline. Tasks assigned to other agents sharing the partition,
+ * and unassigned ones, are left to their handlers. A record that cannot be decoded is logged and
+ * skipped; an unreachable broker is retried forever.
+ */
+public final class TaskLink implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TaskLink.class);
+  private static final MeshCodec<GclTask> TASKS = MeshCodec.of(GclTask.class);
+  private static final long MAX_BACKOFF_MS = 5_000;
+  /** The handler types a real agent implements. */
+  static final Set<String> IMPLEMENTED = Set.of(HandlerTypes.SENSOR_READ, HandlerTypes.ANALYTICS);
+
+  private final String agentId;
+  private final String tasksTopic;
+  private final String resultsTopic;
+  private final Consumer<byte[], byte[]> consumer;
+  private final Producer<String, GclResult> producer;
+  private final PendingWork work;
+  private final GraphHandlers handlers;
+  private final Thread thread;
+  private final ExecutorService worker;
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final AtomicLong answered = new AtomicLong();
+  private final AtomicLong lastWarnMs = new AtomicLong();
+  private volatile TopicPartition assigned;
+
+  public TaskLink(AgentConfig config, PendingWork work, SystemSensors sensors) {
+    this(config.agentId(), config.tasksTopic(), config.resultsTopic(),
+        new KafkaConsumer<>(taskConsumerConfig(config), new ByteArrayDeserializer(),
+            new ByteArrayDeserializer()),
+        new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-results",
+            config.bootstrapServers(), config.kafka()), new StringSerializer(),
+            MeshSerde.of(GclResult.class)),
+        work, handlers(config, sensors));
+  }
+
+  TaskLink(String agentId, String tasksTopic, String resultsTopic,
+      Consumer<byte[], byte[]> consumer, Producer<String, GclResult> producer, PendingWork work,
+      GraphHandlers handlers) {
+    this.agentId = agentId;
+    this.tasksTopic = tasksTopic;
+    this.resultsTopic = resultsTopic;
+    this.consumer = consumer;
+    this.producer = producer;
+    this.work = work;
+    this.handlers = handlers;
+    this.thread = new Thread(this::run, "task-link");
+    this.thread.setDaemon(true);
+    this.worker = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "task-worker");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private static java.util.Map<String, Object> taskConsumerConfig(AgentConfig config) {
+    java.util.Map<String, Object> c = CommandLink.consumerConfig(config.agentId(),
+        config.bootstrapServers(), config.kafka());
+    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG,
+        "mesh-agent-" + config.agentId() + "-tasks");
+    return c;
+  }
+
+  /** The handlers of this agent: its capabilities that a real agent implements. */
+  static GraphHandlers handlers(AgentConfig config, SystemSensors sensors) {
+    Set<String> types = new LinkedHashSet<>(config.capabilities());
+    types.retainAll(IMPLEMENTED);
+    synchronized (sensors) {
+      sensors.sample(); // primes the CPU delta, so the first sensor_read reports a real rate
+    }
+    return new GraphHandlers(types, ownSensors(config.agentId(), config.clusterId(), sensors),
+        null);
+  }
+
+  /** A real agent sees its own sensors only, and has no view of the fleet. */
+  static GraphHandlers.Surroundings ownSensors(String agentId, String clusterId,
+      SystemSensors sensors) {
+    return new GraphHandlers.Surroundings() {
+      @Override
+      public String ownCluster() {
+        return clusterId;
+      }
+
+      @Override
+      public List<Reading> readCluster(String cluster) {
+        if (!cluster.equals(clusterId)) {
+          throw new HandlerFailure("agent " + agentId + " reads only its own sensors, in cluster "
+              + clusterId + ", not " + cluster + "; route the task to an agent of " + cluster);
+        }
+        SensorReading r;
+        synchronized (sensors) {
+          r = sensors.sample();
+        }
+        return List.of(new Reading(agentId, r.cpuPercent(), r.memoryPercent(),
+            r.temperatureC() == null ? null : r.temperatureC().doubleValue()));
+      }
+
+      @Override
+      public Baseline fleetBaseline() {
+        return null;
+      }
+
+      @Override
+      public long nowMs() {
+        return System.currentTimeMillis();
+      }
+    };
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** The partition read, once positioned at the end of the topic; null before. */
+  public TopicPartition assignment() {
+    return assigned;
+  }
+
+  /** Results handed to the producer. */
+  public long answered() {
+    return answered.get();
+  }
+
+  private void run() {
+    long backoffMs = 200;
+    while (stop.getCount() > 0) {
+      try {
+        if (assigned == null && !assign()) {
+          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
+            return;
+          }
+          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+          continue;
+        }
+        backoffMs = 200;
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          take(r);
+        }
+      } catch (WakeupException e) {
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        warn("task consumer failed (" + e + "); retrying");
+        try {
+          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
+            return;
+          }
+        } catch (InterruptedException ie) {
+          return;
+        }
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private boolean assign() {
+    List<PartitionInfo> infos = consumer.partitionsFor(tasksTopic);
+    if (infos == null || infos.isEmpty()) {
+      warn("topic " + tasksTopic + " not found; waiting for it");
+      return false;
+    }
+    TopicPartition tp = new TopicPartition(tasksTopic,
+        MeshPartitions.partitionFor(agentId, infos.size()));
+    consumer.assign(List.of(tp));
+    consumer.seekToEnd(List.of(tp));
+    long position = consumer.position(tp); // resolves the lazy seek now
+    assigned = tp;
+    LOG.info("agent {} reading its graph tasks from {} (from offset {}), running {}", agentId, tp,
+        position, handlers.types());
+    return true;
+  }
+
+  private void take(ConsumerRecord<byte[], byte[]> r) {
+    GclTask task;
+    try {
+      task = TASKS.decode(r.value());
+    } catch (MeshCodec.UndecodableException | RuntimeException e) {
+      LOG.warn("skipped an undecodable task at {}-{}@{}: {}", r.topic(), r.partition(),
+          r.offset(), e.getMessage());
+      return;
+    }
+    if (!agentId.equals(task.getAssignedAgent())) {
+      return; // another agent's task on the shared partition, or one for any handler of its type
+    }
+    work.accept(task.getTaskId(), System.nanoTime());
+    worker.execute(() -> runTask(task));
+  }
+
+  private void runTask(GclTask task) {
+    work.next();
+    long start = System.nanoTime();
+    GclResult result;
+    try {
+      GraphHandlers.Outcome o = handlers.run(task);
+      result = TaskAnswers.ok(task, o.value(), System.currentTimeMillis());
+    } catch (HandlerFailure e) {
+      result = TaskAnswers.failed(task, e.getMessage(), System.currentTimeMillis());
+    } catch (RuntimeException e) {
+      LOG.warn("task {} failed: {}", task.getTaskId(), e.toString());
+      result = TaskAnswers.failed(task, "agent " + agentId + " failed running "
+          + task.getHandlerType() + ": " + e, System.currentTimeMillis());
+    }
+    work.completed(Duration.ofNanos(System.nanoTime() - start));
+    try {
+      producer.send(new ProducerRecord<>(resultsTopic, task.getInstanceId(), result),
+          (meta, error) -> {
+            if (error != null) {
+              warn("result of " + task.getTaskId() + " not delivered: " + error);
+            }
+          });
+      answered.incrementAndGet();
+    } catch (RuntimeException e) {
+      warn("result of " + task.getTaskId() + " not sent: " + e);
+    }
+  }
+
+  private void warn(String message) {
+    long now = System.currentTimeMillis();
+    long last = lastWarnMs.get();
+    if (now - last >= 30_000 && lastWarnMs.compareAndSet(last, now)) {
+      LOG.warn(message);
+    }
+  }
+
+  /** Stops reading; tasks still running are not waited for. */
+  @Override
+  public void close() {
+    stop.countDown();
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!thread.isAlive()) {
+      consumer.close(Duration.ofSeconds(2));
+    }
+    worker.shutdownNow();
+    producer.close(Duration.ofSeconds(5));
+  }
+}
