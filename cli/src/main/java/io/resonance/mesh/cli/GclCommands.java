@@ -237,8 +237,10 @@ final class GclCommands {
     out.println(instanceId + ": " + (i.live() ? "live" : "ended " + i.end().getEnded() + " at "
         + Instant.ofEpochMilli(i.end().getAtMs())));
     for (GclWorkspaceItem w : i.items()) {
-      out.printf(Locale.ROOT, "  %-24s = %-40s %s v%d%s  %s%n", w.getItem(),
-          shorten(w.getValue(), 40), w.getSpecId(), w.getSpecVersion(),
+      // Version 0: the item came before its spec did (the job holds it until the spec comes).
+      out.printf(Locale.ROOT, "  %-24s = %-40s %s%s%s  %s%n", w.getItem(),
+          shorten(w.getValue(), 40), w.getSpecId(),
+          w.getSpecVersion() == 0 ? "" : " v" + w.getSpecVersion(),
           w.getProducedBy().isEmpty() ? " (seed)" : " " + w.getProducedBy() + "#"
               + w.getAttempt(), Instant.ofEpochMilli(w.getAtMs()));
     }
