@@ -13,9 +13,7 @@ import io.resonance.mesh.schema.MeshSerde;
 import io.resonance.mesh.schema.Payloads;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,9 +29,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -57,7 +53,6 @@ public final class CommandLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommandLink.class);
   private static final MeshCodec<ScheduledCommand> COMMANDS = MeshCodec.of(ScheduledCommand.class);
   private static final long LOG_EVERY_MS = 30_000;
-  private static final long MAX_BACKOFF_MS = 5_000;
 
   /** What preparing a command does; OBSERVE reads the sensors, the rest only acknowledge. */
   @FunctionalInterface
@@ -66,22 +61,18 @@ public final class CommandLink implements AutoCloseable {
   }
 
   private final String agentId;
-  private final String schedulesTopic;
   private final String responsesTopic;
   private final String contextHash;
-  private final Consumer<byte[], byte[]> consumer;
+  private final OwnPartition schedules;
   private final Producer<String, AgentResponse> producer;
   private final PendingWork work;
   private final Preparation preparation;
-  private final Thread thread;
   private final ExecutorService worker;
   private final ScheduledExecutorService holds;
-  private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicInteger preparing = new AtomicInteger();
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
   private final AtomicLong lastWarnMs = new AtomicLong();
-  private volatile TopicPartition assigned;
 
   public CommandLink(AgentConfig config, PendingWork work, SystemSensors sensors,
       String contextHash) {
@@ -98,15 +89,13 @@ public final class CommandLink implements AutoCloseable {
       Consumer<byte[], byte[]> consumer, Producer<String, AgentResponse> producer,
       PendingWork work, Preparation preparation) {
     this.agentId = agentId;
-    this.schedulesTopic = schedulesTopic;
     this.responsesTopic = responsesTopic;
     this.contextHash = contextHash;
-    this.consumer = consumer;
+    this.schedules = new OwnPartition(agentId, schedulesTopic, "its commands", consumer,
+        this::take, "command-link");
     this.producer = producer;
     this.work = work;
     this.preparation = preparation;
-    this.thread = new Thread(this::run, "command-link");
-    this.thread.setDaemon(true);
     this.worker = Executors.newSingleThreadExecutor(daemon("command-worker"));
     this.holds = Executors.newSingleThreadScheduledExecutor(daemon("command-hold"));
   }
@@ -146,7 +135,7 @@ public final class CommandLink implements AutoCloseable {
   }
 
   public void start() {
-    thread.start();
+    schedules.start();
   }
 
   /**
@@ -154,62 +143,12 @@ public final class CommandLink implements AutoCloseable {
    * from then on are seen); null before.
    */
   public TopicPartition assignment() {
-    return assigned;
+    return schedules.assignment();
   }
 
   /** Answers handed to the producer. */
   public long answered() {
     return answered.get();
-  }
-
-  private void run() {
-    long backoffMs = 200;
-    while (stop.getCount() > 0) {
-      try {
-        if (assigned == null && !assign()) {
-          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
-            return;
-          }
-          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-          continue;
-        }
-        backoffMs = 200;
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          take(r);
-        }
-      } catch (WakeupException e) {
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        warn("command consumer failed ({}); retrying", e.toString());
-        try {
-          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
-            return;
-          }
-        } catch (InterruptedException ie) {
-          return;
-        }
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-      }
-    }
-  }
-
-  private boolean assign() {
-    List<PartitionInfo> infos = consumer.partitionsFor(schedulesTopic);
-    if (infos == null || infos.isEmpty()) {
-      warn("topic {} not found; waiting for it", schedulesTopic);
-      return false;
-    }
-    TopicPartition tp = new TopicPartition(schedulesTopic,
-        MeshPartitions.partitionFor(agentId, infos.size()));
-    consumer.assign(List.of(tp));
-    consumer.seekToEnd(List.of(tp));
-    long position = consumer.position(tp); // resolves the lazy seek now
-    assigned = tp;
-    LOG.info("agent {} reading its commands from {} (from offset {})", agentId, tp, position);
-    return true;
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -366,16 +305,7 @@ public final class CommandLink implements AutoCloseable {
   /** Stops reading; answers already due are not waited for. */
   @Override
   public void close() {
-    stop.countDown();
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (!thread.isAlive()) {
-      consumer.close(Duration.ofSeconds(2));
-    }
+    schedules.close();
     worker.shutdownNow();
     holds.shutdownNow();
     producer.close(Duration.ofSeconds(5));

@@ -15,10 +15,8 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,9 +24,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -52,23 +48,18 @@ public final class TaskLink implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskLink.class);
   private static final MeshCodec<GclTask> TASKS = MeshCodec.of(GclTask.class);
-  private static final long MAX_BACKOFF_MS = 5_000;
   /** The handler types a real agent implements. */
   static final Set<String> IMPLEMENTED = Set.of(HandlerTypes.SENSOR_READ, HandlerTypes.ANALYTICS);
 
   private final String agentId;
-  private final String tasksTopic;
   private final String resultsTopic;
-  private final Consumer<byte[], byte[]> consumer;
+  private final OwnPartition tasks;
   private final Producer<String, GclResult> producer;
   private final PendingWork work;
   private final GraphHandlers handlers;
-  private final Thread thread;
   private final ExecutorService worker;
-  private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong lastWarnMs = new AtomicLong();
-  private volatile TopicPartition assigned;
 
   public TaskLink(AgentConfig config, PendingWork work, SystemSensors sensors) {
     this(config.agentId(), config.tasksTopic(), config.resultsTopic(),
@@ -84,14 +75,12 @@ public final class TaskLink implements AutoCloseable {
       Consumer<byte[], byte[]> consumer, Producer<String, GclResult> producer, PendingWork work,
       GraphHandlers handlers) {
     this.agentId = agentId;
-    this.tasksTopic = tasksTopic;
     this.resultsTopic = resultsTopic;
-    this.consumer = consumer;
+    this.tasks = new OwnPartition(agentId, tasksTopic, "its graph tasks (runs "
+        + handlers.types() + ")", consumer, this::take, "task-link");
     this.producer = producer;
     this.work = work;
     this.handlers = handlers;
-    this.thread = new Thread(this::run, "task-link");
-    this.thread.setDaemon(true);
     this.worker = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "task-worker");
       t.setDaemon(true);
@@ -154,68 +143,17 @@ public final class TaskLink implements AutoCloseable {
   }
 
   public void start() {
-    thread.start();
+    tasks.start();
   }
 
   /** The partition read, once positioned at the end of the topic; null before. */
   public TopicPartition assignment() {
-    return assigned;
+    return tasks.assignment();
   }
 
   /** Results handed to the producer. */
   public long answered() {
     return answered.get();
-  }
-
-  private void run() {
-    long backoffMs = 200;
-    while (stop.getCount() > 0) {
-      try {
-        if (assigned == null && !assign()) {
-          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
-            return;
-          }
-          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-          continue;
-        }
-        backoffMs = 200;
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          take(r);
-        }
-      } catch (WakeupException e) {
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        warn("task consumer failed (" + e + "); retrying");
-        try {
-          if (stop.await(backoffMs, TimeUnit.MILLISECONDS)) {
-            return;
-          }
-        } catch (InterruptedException ie) {
-          return;
-        }
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-      }
-    }
-  }
-
-  private boolean assign() {
-    List<PartitionInfo> infos = consumer.partitionsFor(tasksTopic);
-    if (infos == null || infos.isEmpty()) {
-      warn("topic " + tasksTopic + " not found; waiting for it");
-      return false;
-    }
-    TopicPartition tp = new TopicPartition(tasksTopic,
-        MeshPartitions.partitionFor(agentId, infos.size()));
-    consumer.assign(List.of(tp));
-    consumer.seekToEnd(List.of(tp));
-    long position = consumer.position(tp); // resolves the lazy seek now
-    assigned = tp;
-    LOG.info("agent {} reading its graph tasks from {} (from offset {}), running {}", agentId, tp,
-        position, handlers.types());
-    return true;
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -273,16 +211,7 @@ public final class TaskLink implements AutoCloseable {
   /** Stops reading; tasks still running are not waited for. */
   @Override
   public void close() {
-    stop.countDown();
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (!thread.isAlive()) {
-      consumer.close(Duration.ofSeconds(2));
-    }
+    tasks.close();
     worker.shutdownNow();
     producer.close(Duration.ofSeconds(5));
   }
