@@ -25,6 +25,10 @@ public final class MeshTopics {
   public static final String GRAPH_EVENTS = "mesh.graph-events";
   public static final String GCL_REJECTIONS = "mesh.gcl-rejections";
   public static final String WORKSPACE = "mesh.workspace";
+  public static final String WORK = "mesh.work";
+  public static final String WORK_REPORTS = "mesh.work-reports";
+  public static final String RESONANCE = "mesh.resonance";
+  public static final String HARMONICS = "mesh.harmonics";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -91,7 +95,17 @@ public final class MeshTopics {
             "cleanup.policy", "compact,delete",
             "retention.ms", SEVEN_DAYS_MS,
             "min.cleanable.dirty.ratio", "0.1",
-            "segment.ms", "600000")));
+            "segment.ms", "600000")),
+        // Chunked work orders of the adaptive loop, keyed by agent: an order is stale within
+        // minutes, so a day is plenty, as for schedules.
+        new TopicSpec(WORK, partitions, Map.of("retention.ms", ONE_DAY_MS)),
+        new TopicSpec(WORK_REPORTS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        new TopicSpec(RESONANCE, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // Every decision of the loop, with its evidence: append-only and kept for 30 days, so a
+        // person can see why a subset runs the params it runs.
+        new TopicSpec(HARMONICS, partitions, Map.of(
+            "retention.ms", Long.toString(30L * 24 * 3600 * 1000),
+            "cleanup.policy", "delete")));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */

@@ -15,6 +15,10 @@ import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.GclWorkspaceItem;
+import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.WorkOrder;
+import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
@@ -62,7 +66,9 @@ class TopicsDocumentationTest {
         ConflictRecord.getClassSchema(), BreakerState.getClassSchema(),
         GclSpec.getClassSchema(), GclResult.getClassSchema(), GclTask.getClassSchema(),
         GclGraphEvent.getClassSchema(), GclRejection.getClassSchema(),
-        GclWorkspaceItem.getClassSchema())) {
+        GclWorkspaceItem.getClassSchema(), WorkOrder.getClassSchema(),
+        WorkReport.getClassSchema(), ResonanceProfile.getClassSchema(),
+        HarmonicAdjustment.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)
