@@ -1,0 +1,37 @@
+package io.resonance.mesh.operators.resonance;
+
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.SubsetProfile;
+
+/**
+ * What one subset measured in one profile window, as the tuner judges it.
+ *
+ * @param params the params the subset ran with
+ * @param instances agents in the subset that reported
+ * @param chunksPerS chunks done per second of work, per instance
+ * @param timeoutShare timed-out chunks over all chunks
+ * @param saturatedShare CPU samples at or above 95 %
+ * @param memoryP90 memory use, percent, p90
+ * @param cpuP50 CPU use, percent, median
+ * @param slow whether the subset's band is the command's slow band
+ */
+public record SubsetOutcome(ChunkParams params, int instances, double chunksPerS,
+    double timeoutShare, double saturatedShare, double memoryP90, double cpuP50, boolean slow) {
+
+  /**
+   * Work items that finished per second per instance: what a chunked job's makespan depends on.
+   * A timed-out chunk's items are done again, so they count as lost, not as done.
+   */
+  public double goodput() {
+    return chunksPerS * params.getChunkSize() * Math.max(0, 1 - timeoutShare);
+  }
+
+  public static SubsetOutcome of(SubsetProfile p) {
+    double timeouts = p.getChunks() + p.getTimeouts() == 0 ? 0
+        : (double) p.getTimeouts() / Math.max(1, p.getChunks());
+    return new SubsetOutcome(p.getParams(), p.getInstances(), p.getChunksPerS(),
+        Math.min(1, timeouts), p.getSaturatedShare(),
+        p.getMemory().getP90() == null ? 0 : p.getMemory().getP90(),
+        p.getCpu().getP50() == null ? 0 : p.getCpu().getP50(), "slow".equals(p.getBand()));
+  }
+}

@@ -1,0 +1,157 @@
+package io.resonance.mesh.operators.resonance;
+
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.HarmonicAction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The adaptive loop for one subset of one command: measures, changes one knob, waits, judges the
+ * change on what it measured, keeps or rolls it back. The autoscaler's lessons, made explicit:
+ *
+ * <ul>
+ *   <li><b>Stabilisation.</b> No new change within {@code stabilisation} of the last one, and a
+ *       change is judged only on windows measured entirely under it, once that long has passed.
+ *   <li><b>Bounded steps.</b> {@link HarmonicRules} halves or doubles one knob at most.
+ *   <li><b>Keep only what helped.</b> A change whose goodput (items finished per second per
+ *       instance, timeouts lost) rose by at least {@code minGain} is kept; one that fell by as
+ *       much is rolled back; one in between is INEFFECTIVE and reverted too, since the simpler
+ *       params serve as well. Either way the rule and knob are not tried again for the subset.
+ *   <li><b>History.</b> The last {@value #HISTORY} decisions, for the explanation.
+ * </ul>
+ *
+ * <p>Mutable, not thread-safe: one instance per subset, held in keyed state by the operator.
+ */
+public final class SubsetTuner {
+
+  static final int HISTORY = 5;
+  /** Decisions that changed nothing, in a row, after which the subset counts as converged. */
+  static final int CONVERGED_AFTER = 2;
+
+  /** One decision, for the HarmonicAdjustment record. */
+  public record Decision(HarmonicAction action, String rule, ChunkParams params,
+      ChunkParams previous, Double scoreBefore, Double scoreAfter, String explanation) {}
+
+  private final ChunkParams base;
+  private final long stabilisationMs;
+  private final double minGain;
+  private final int minInstances;
+
+  private ChunkParams current;
+  private ChunkParams previous;
+  private String pendingKey;
+  private String pendingRule;
+  private double scoreBefore;
+  private long lastChangeAtMs = Long.MIN_VALUE;
+  private final Set<String> failed = new LinkedHashSet<>();
+  private final List<String> history = new ArrayList<>();
+  private int quiet;
+
+  public SubsetTuner(ChunkParams base, Duration stabilisation, double minGain,
+      int minInstances) {
+    if (stabilisation.isNegative() || minGain <= 0 || minInstances < 1) {
+      throw new IllegalArgumentException("stabilisation >= 0, minGain > 0 and minInstances >= 1"
+          + " required, got " + stabilisation + ", " + minGain + ", " + minInstances);
+    }
+    this.base = base;
+    this.current = base;
+    this.stabilisationMs = stabilisation.toMillis();
+    this.minGain = minGain;
+    this.minInstances = minInstances;
+  }
+
+  public ChunkParams params() {
+    return current;
+  }
+
+  /** No change in the last {@value #CONVERGED_AFTER} decisions. */
+  public boolean converged() {
+    return quiet >= CONVERGED_AFTER;
+  }
+
+  public List<String> history() {
+    return List.copyOf(history);
+  }
+
+  /**
+   * The decision for a window of the subset measured at {@code nowMs}; empty when the window
+   * says nothing about the current params (measured under older ones, or too few instances).
+   *
+   * @param windowStartMs when the window began: a change is judged only on windows that began
+   *     after it
+   */
+  public Optional<Decision> onWindow(SubsetOutcome o, long windowStartMs, long nowMs) {
+    if (!current.equals(o.params()) || o.instances() < minInstances) {
+      return Optional.empty();
+    }
+    if (pendingKey != null) {
+      if (windowStartMs < lastChangeAtMs || nowMs - lastChangeAtMs < stabilisationMs) {
+        return Optional.empty(); // stabilising: judge on a full window under the change
+      }
+      return Optional.of(judge(o, nowMs));
+    }
+    if (lastChangeAtMs != Long.MIN_VALUE && nowMs - lastChangeAtMs < stabilisationMs) {
+      return Optional.empty();
+    }
+    Optional<HarmonicRules.Proposal> next = HarmonicRules.propose(o, current, base, failed);
+    if (next.isEmpty()) {
+      return Optional.of(record(new Decision(HarmonicAction.HOLD, "", current, null,
+          o.goodput(), null, String.format(Locale.ROOT,
+              "nothing to change: goodput %.1f items/s per instance, CPU median %.0f %%, "
+                  + "%.1f %% timeouts, %.0f %% saturated", o.goodput(), o.cpuP50(),
+              100 * o.timeoutShare(), 100 * o.saturatedShare())), false));
+    }
+    HarmonicRules.Proposal p = next.get();
+    previous = current;
+    current = p.params();
+    pendingKey = p.key();
+    pendingRule = p.rule();
+    scoreBefore = o.goodput();
+    lastChangeAtMs = nowMs;
+    return Optional.of(record(new Decision(HarmonicAction.APPLY, p.rule(), current, previous,
+        scoreBefore, null, p.reason() + String.format(Locale.ROOT,
+            "; judged after %d s against goodput %.1f items/s per instance",
+            stabilisationMs / 1000, scoreBefore)), true));
+  }
+
+  private Decision judge(SubsetOutcome o, long nowMs) {
+    double after = o.goodput();
+    double ratio = scoreBefore <= 0 ? (after > 0 ? Double.POSITIVE_INFINITY : 1)
+        : after / scoreBefore;
+    ChunkParams tried = current;
+    String rule = pendingRule;
+    String change = String.format(Locale.ROOT, "goodput %.1f -> %.1f items/s per instance "
+        + "(%+.0f %%)", scoreBefore, after, 100 * (ratio - 1));
+    Decision d;
+    if (ratio >= 1 + minGain) {
+      d = new Decision(HarmonicAction.KEEP, rule, tried, previous, scoreBefore, after,
+          "kept " + rule.toLowerCase(Locale.ROOT) + " change: " + change);
+      pendingKey = null;
+      return record(d, false);
+    }
+    failed.add(pendingKey);
+    boolean worse = ratio <= 1 - minGain;
+    current = previous;
+    lastChangeAtMs = nowMs; // the revert is a change too: it gets its own stabilisation
+    d = new Decision(worse ? HarmonicAction.ROLLBACK : HarmonicAction.INEFFECTIVE, rule, current,
+        tried, scoreBefore, after, (worse ? "rolled back " : "reverted ineffective ")
+            + rule.toLowerCase(Locale.ROOT) + " change: " + change + "; " + pendingKey
+            + " is not tried again for this subset");
+    pendingKey = null;
+    return record(d, true);
+  }
+
+  private Decision record(Decision d, boolean changed) {
+    history.add(d.action() + (d.rule().isEmpty() ? "" : " " + d.rule()));
+    if (history.size() > HISTORY) {
+      history.remove(0);
+    }
+    quiet = changed ? 0 : quiet + 1;
+    return d;
+  }
+}

@@ -1,0 +1,124 @@
+package io.resonance.mesh.operators.resonance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.HarmonicAction;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SubsetTunerTest {
+
+  private static final ChunkParams BASE = new ChunkParams(100, 8, 30_000L, 0.0);
+  private static final long STABLE_MS = 30_000;
+
+  private final SubsetTuner tuner = new SubsetTuner(BASE, Duration.ofMillis(STABLE_MS), 0.05, 3);
+
+  /** A window of the subset under its current params. */
+  private static SubsetOutcome outcome(ChunkParams p, double chunksPerS, double timeouts,
+      double saturated, double cpuP50, boolean slow) {
+    return new SubsetOutcome(p, 10, chunksPerS, timeouts, saturated, 40, cpuP50, slow);
+  }
+
+  private Optional<SubsetTuner.Decision> window(double chunksPerS, double saturated,
+      long startMs, long nowMs) {
+    return tuner.onWindow(outcome(tuner.params(), chunksPerS, 0, saturated, 90, false), startMs,
+        nowMs);
+  }
+
+  @Test
+  void anOverloadedSubsetHalvesItsParallelismAndKeepsItWhenGoodputRises() {
+    SubsetTuner.Decision apply = window(1.0, 0.6, 0, 10_000).orElseThrow();
+    assertThat(apply.action()).isEqualTo(HarmonicAction.APPLY);
+    assertThat(apply.rule()).isEqualTo(HarmonicRules.AMPLITUDE);
+    assertThat(apply.params().getParallelism()).isEqualTo(4);
+    assertThat(apply.explanation()).contains("60 % of CPU samples saturated", "parallelism 8 -> 4");
+
+    // Stabilising: a window that began before the change, or too soon after it, is not judged.
+    assertThat(window(1.6, 0.1, 5_000, 30_000)).isEmpty();
+    assertThat(window(1.6, 0.1, 20_000, 30_000)).isEmpty();
+
+    SubsetTuner.Decision keep = window(1.6, 0.1, 20_000, 45_000).orElseThrow();
+    assertThat(keep.action()).isEqualTo(HarmonicAction.KEEP);
+    assertThat(keep.scoreBefore()).isEqualTo(100.0);
+    assertThat(keep.scoreAfter()).isEqualTo(160.0);
+    assertThat(keep.explanation()).contains("+60 %");
+    assertThat(tuner.params().getParallelism()).isEqualTo(4);
+  }
+
+  @Test
+  void aChangeThatMadeThingsWorseIsRolledBackAndNotTriedAgain() {
+    // Slow band: smaller chunks are proposed; here they only add overhead.
+    SubsetOutcome slow = outcome(BASE, 1.0, 0.0, 0.0, 60, true);
+    SubsetTuner.Decision apply = tuner.onWindow(slow, 0, 10_000).orElseThrow();
+    assertThat(apply.params().getChunkSize()).isEqualTo(50);
+
+    SubsetOutcome worse = outcome(apply.params(), 1.2, 0.0, 0.0, 60, true); // 60 items/s < 100
+    SubsetTuner.Decision rollback = tuner.onWindow(worse, 20_000, 45_000).orElseThrow();
+    assertThat(rollback.action()).isEqualTo(HarmonicAction.ROLLBACK);
+    assertThat(rollback.params()).isEqualTo(BASE);
+    assertThat(rollback.previous().getChunkSize()).isEqualTo(50);
+    assertThat(rollback.explanation()).contains("-40 %", "FREQUENCY:chunk is not tried again");
+    assertThat(tuner.params()).isEqualTo(BASE);
+
+    // The revert has its own stabilisation; after it the same slow window proposes nothing new.
+    assertThat(tuner.onWindow(slow, 50_000, 60_000)).isEmpty();
+    SubsetTuner.Decision hold = tuner.onWindow(slow, 60_000, 80_000).orElseThrow();
+    assertThat(hold.action()).isEqualTo(HarmonicAction.HOLD);
+  }
+
+  @Test
+  void aChangeWithinTheNoiseIsIneffectiveAndReverted() {
+    window(1.0, 0.6, 0, 10_000).orElseThrow();
+    SubsetTuner.Decision d = window(1.02, 0.6, 20_000, 45_000).orElseThrow();
+    // 1.02 chunks/s of 100 items at parallelism 4 against 1.0 at 8: +2 %, inside the 5 % band.
+    assertThat(d.action()).isEqualTo(HarmonicAction.INEFFECTIVE);
+    assertThat(tuner.params()).isEqualTo(BASE);
+  }
+
+  @Test
+  void windowsUnderOldParamsOrWithTooFewInstancesDecideNothing() {
+    ChunkParams other = new ChunkParams(10, 1, 1_000L, 0.0);
+    assertThat(tuner.onWindow(outcome(other, 1, 0, 0.9, 99, true), 0, 10_000)).isEmpty();
+    SubsetOutcome few = new SubsetOutcome(BASE, 2, 1, 0, 0.9, 40, 99, false);
+    assertThat(tuner.onWindow(few, 0, 10_000)).isEmpty();
+  }
+
+  @Test
+  void aHealthySubsetHoldsAndConverges() {
+    SubsetOutcome healthy = outcome(BASE, 1.0, 0.0, 0.0, 70, false);
+    assertThat(tuner.onWindow(healthy, 0, 10_000).orElseThrow().action())
+        .isEqualTo(HarmonicAction.HOLD);
+    assertThat(tuner.converged()).isFalse();
+    tuner.onWindow(healthy, 10_000, 20_000);
+    assertThat(tuner.converged()).isTrue();
+    assertThat(tuner.history()).containsExactly("HOLD", "HOLD");
+  }
+
+  @Test
+  void theRulesBoundEachStepAndPreferRelievingOverloadToSpeedingUp() {
+    SubsetOutcome both = new SubsetOutcome(BASE, 10, 1, 0.2, 0.7, 95, 99, true);
+    HarmonicRules.Proposal p = HarmonicRules.propose(both, BASE, BASE, Set.of()).orElseThrow();
+    assertThat(p.key()).isEqualTo("AMPLITUDE:parallelism");
+
+    ChunkParams single = new ChunkParams(1, 1, 30_000L, 0.0);
+    HarmonicRules.Proposal rate = HarmonicRules.propose(both, single, BASE, Set.of())
+        .orElseThrow();
+    assertThat(rate.params().getRateLimitPerS()).isEqualTo(0.75);
+
+    SubsetOutcome timingOut = new SubsetOutcome(single, 10, 1, 0.2, 0.0, 40, 60, false);
+    HarmonicRules.Proposal longer = HarmonicRules.propose(timingOut, single, BASE, Set.of())
+        .orElseThrow();
+    assertThat(longer.params().getTimeoutMs()).isEqualTo(45_000);
+    ChunkParams capped = new ChunkParams(1, 1, 120_000L, 0.0);
+    assertThat(HarmonicRules.propose(timingOut, capped, BASE, Set.of())).isEmpty();
+
+    SubsetOutcome idle = new SubsetOutcome(BASE, 10, 1, 0, 0, 20, 20, false);
+    assertThat(HarmonicRules.propose(idle, BASE, BASE, Set.of()).orElseThrow().params()
+        .getParallelism()).isEqualTo(16);
+    assertThat(HarmonicRules.propose(idle, BASE, BASE, Set.of("HEADROOM:parallelism")))
+        .isEmpty();
+  }
+}
