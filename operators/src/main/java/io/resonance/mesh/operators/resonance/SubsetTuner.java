@@ -25,7 +25,8 @@ import java.util.Set;
  *   <li><b>History.</b> The last {@value #HISTORY} decisions, for the explanation.
  * </ul>
  *
- * <p>Mutable, not thread-safe: one instance per subset, held in keyed state by the operator.
+ * <p>Mutable, not thread-safe: one instance per subset. An operator keeps it in keyed state as
+ * its {@link State}, a Flink POJO of plain fields, so a savepoint does not depend on Kryo.
  */
 public final class SubsetTuner {
 
@@ -67,6 +68,75 @@ public final class SubsetTuner {
 
   public ChunkParams params() {
     return current;
+  }
+
+  /**
+   * The tuner's state as a Flink POJO; part of the savepoint format of the operator that holds
+   * it: add fields, never rename. Sets and the history are kept as {@code ;}-joined strings.
+   */
+  public static class State {
+    public int chunkSize;
+    public int parallelism;
+    public long timeoutMs;
+    public double rateLimit;
+    public boolean hasPrevious;
+    public int previousChunkSize;
+    public int previousParallelism;
+    public long previousTimeoutMs;
+    public double previousRateLimit;
+    public String pendingKey;
+    public String pendingRule;
+    public double scoreBefore;
+    public long lastChangeAtMs;
+    public String failed = "";
+    public String history = "";
+    public int quiet;
+
+    public State() {}
+  }
+
+  public State toState() {
+    State s = new State();
+    s.chunkSize = current.getChunkSize();
+    s.parallelism = current.getParallelism();
+    s.timeoutMs = current.getTimeoutMs();
+    s.rateLimit = current.getRateLimitPerS();
+    s.hasPrevious = previous != null;
+    if (previous != null) {
+      s.previousChunkSize = previous.getChunkSize();
+      s.previousParallelism = previous.getParallelism();
+      s.previousTimeoutMs = previous.getTimeoutMs();
+      s.previousRateLimit = previous.getRateLimitPerS();
+    }
+    s.pendingKey = pendingKey;
+    s.pendingRule = pendingRule;
+    s.scoreBefore = scoreBefore;
+    s.lastChangeAtMs = lastChangeAtMs;
+    s.failed = String.join(";", failed);
+    s.history = String.join(";", history);
+    s.quiet = quiet;
+    return s;
+  }
+
+  /** A tuner resumed from its state, with the same settings it was created with. */
+  public static SubsetTuner fromState(State s, ChunkParams base, Duration stabilisation,
+      double minGain, int minInstances) {
+    SubsetTuner t = new SubsetTuner(base, stabilisation, minGain, minInstances);
+    t.current = new ChunkParams(s.chunkSize, s.parallelism, s.timeoutMs, s.rateLimit);
+    t.previous = s.hasPrevious ? new ChunkParams(s.previousChunkSize, s.previousParallelism,
+        s.previousTimeoutMs, s.previousRateLimit) : null;
+    t.pendingKey = s.pendingKey;
+    t.pendingRule = s.pendingRule;
+    t.scoreBefore = s.scoreBefore;
+    t.lastChangeAtMs = s.lastChangeAtMs;
+    if (!s.failed.isEmpty()) {
+      t.failed.addAll(List.of(s.failed.split(";")));
+    }
+    if (!s.history.isEmpty()) {
+      t.history.addAll(List.of(s.history.split(";")));
+    }
+    t.quiet = s.quiet;
+    return t;
   }
 
   /** No change in the last {@value #CONVERGED_AFTER} decisions. */

@@ -121,4 +121,25 @@ class SubsetTunerTest {
     assertThat(HarmonicRules.propose(idle, BASE, BASE, Set.of("HEADROOM:parallelism")))
         .isEmpty();
   }
+
+  @Test
+  void aTunerResumedFromItsPojoStateJudgesItsPendingChangeAsBefore() throws Exception {
+    window(1.0, 0.6, 0, 10_000).orElseThrow();
+    var info = org.apache.flink.api.common.typeinfo.TypeInformation.of(SubsetTuner.State.class);
+    assertThat(info).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
+    var serializer = info.createSerializer(new org.apache.flink.api.common.serialization
+        .SerializerConfigImpl());
+    var out = new org.apache.flink.core.memory.DataOutputSerializer(256);
+    serializer.serialize(tuner.toState(), out);
+    SubsetTuner.State copy = serializer.deserialize(
+        new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+
+    SubsetTuner resumed = SubsetTuner.fromState(copy, BASE, Duration.ofMillis(STABLE_MS), 0.05,
+        3);
+    assertThat(resumed.params()).isEqualTo(tuner.params());
+    SubsetTuner.Decision keep = resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90,
+        false), 20_000, 45_000).orElseThrow();
+    assertThat(keep.action()).isEqualTo(HarmonicAction.KEEP);
+    assertThat(resumed.history()).containsExactly("APPLY AMPLITUDE", "KEEP AMPLITUDE");
+  }
 }
