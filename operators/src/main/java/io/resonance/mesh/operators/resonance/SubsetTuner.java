@@ -75,6 +75,10 @@ public final class SubsetTuner {
    * it: add fields, never rename. Sets and the history are kept as {@code ;}-joined strings.
    */
   public static class State {
+    public int baseChunkSize;
+    public int baseParallelism;
+    public long baseTimeoutMs;
+    public double baseRateLimit;
     public int chunkSize;
     public int parallelism;
     public long timeoutMs;
@@ -97,6 +101,10 @@ public final class SubsetTuner {
 
   public State toState() {
     State s = new State();
+    s.baseChunkSize = base.getChunkSize();
+    s.baseParallelism = base.getParallelism();
+    s.baseTimeoutMs = base.getTimeoutMs();
+    s.baseRateLimit = base.getRateLimitPerS();
     s.chunkSize = current.getChunkSize();
     s.parallelism = current.getParallelism();
     s.timeoutMs = current.getTimeoutMs();
@@ -119,8 +127,10 @@ public final class SubsetTuner {
   }
 
   /** A tuner resumed from its state, with the same settings it was created with. */
-  public static SubsetTuner fromState(State s, ChunkParams base, Duration stabilisation,
-      double minGain, int minInstances) {
+  public static SubsetTuner fromState(State s, Duration stabilisation, double minGain,
+      int minInstances) {
+    ChunkParams base = new ChunkParams(s.baseChunkSize, s.baseParallelism, s.baseTimeoutMs,
+        s.baseRateLimit);
     SubsetTuner t = new SubsetTuner(base, stabilisation, minGain, minInstances);
     t.current = new ChunkParams(s.chunkSize, s.parallelism, s.timeoutMs, s.rateLimit);
     t.previous = s.hasPrevious ? new ChunkParams(s.previousChunkSize, s.previousParallelism,

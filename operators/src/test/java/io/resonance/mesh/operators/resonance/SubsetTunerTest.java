@@ -134,8 +134,7 @@ class SubsetTunerTest {
     SubsetTuner.State copy = serializer.deserialize(
         new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
 
-    SubsetTuner resumed = SubsetTuner.fromState(copy, BASE, Duration.ofMillis(STABLE_MS), 0.05,
-        3);
+    SubsetTuner resumed = SubsetTuner.fromState(copy, Duration.ofMillis(STABLE_MS), 0.05, 3);
     assertThat(resumed.params()).isEqualTo(tuner.params());
     SubsetTuner.Decision keep = resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90,
         false), 20_000, 45_000).orElseThrow();
