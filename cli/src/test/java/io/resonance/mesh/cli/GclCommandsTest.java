@@ -137,13 +137,10 @@ class GclCommandsTest {
         producer.send(new ProducerRecord<>(MeshTopics.RESULTS, instance, codec.encode(
             GclResult.newBuilder().setInstanceId(instance).setSpecId("probe").setItem("ping")
                 .setAtMs(System.currentTimeMillis()).build()))).get();
-        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        while (System.nanoTime() < until) {
-          if (Workspace.read(mesh.bootstrapServers()).keySet().stream()
-              .anyMatch(k -> k.startsWith("probe-" + probe + "-"))) {
-            return;
-          }
-          Thread.sleep(200); // the workspace is a topic: nothing to block on but reading it
+        String mine = "probe-" + probe + "-";
+        if (poll(Duration.ofSeconds(2), () -> Workspace.read(mesh.bootstrapServers()),
+            all -> all.keySet().stream().anyMatch(k -> k.startsWith(mine))) != null) {
+          return;
         }
       }
     }
@@ -266,16 +263,30 @@ class GclCommandsTest {
   }
 
   private Run awaitInspect(String instance, String expected) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    Run last;
+    Run[] last = new Run[1];
+    Run shown = poll(Duration.ofSeconds(60), () -> last[0] = mesh("inspect", instance),
+        run -> run.output().contains(expected));
+    if (shown == null) {
+      throw new AssertionError("inspect " + instance + " never showed '" + expected + "': "
+          + (last[0] == null ? "nothing" : last[0].output()));
+    }
+    return shown;
+  }
+
+  /**
+   * Reads until {@code done} holds of what was read, or {@code timeout} passes (then null). What
+   * is read comes from topics: there is nothing to block on but reading again.
+   */
+  private static <T> T poll(Duration timeout, java.util.concurrent.Callable<T> read,
+      java.util.function.Predicate<T> done) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
     do {
-      last = mesh("inspect", instance);
-      if (last.output().contains(expected)) {
-        return last;
+      T value = read.call();
+      if (done.test(value)) {
+        return value;
       }
-      Thread.sleep(200); // the workspace is a topic: nothing to block on but reading it again
+      Thread.sleep(200); // the polling period
     } while (System.nanoTime() < deadline);
-    throw new AssertionError("inspect " + instance + " never showed '" + expected + "': "
-        + last.output());
+    return null;
   }
 }
