@@ -134,6 +134,12 @@ public final class FleetSimulator implements AutoCloseable {
           p.commandWorkers(),
           own));
     }
+    // A stream of its own, so the capacities leave every other draw of a seeded fleet as it was.
+    SplittableRandom capacities = new SplittableRandom(b.seed ^ 0x5DEECE66DL);
+    for (VirtualAgent a : agents.values()) {
+      a.workCapacity = ChunkWorkModel.draw(description.profile(a.slot.agentClass()), a.truth,
+          capacities.split());
+    }
     this.ids = List.copyOf(agents.keySet());
     this.producers = new ProducerPool<>(b.bootstrapServers, b.topic, b.producers,
         b.producerProperties, Heartbeat.class, Heartbeat::getAgentId);
