@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * abandoned and counts at its timeout. Samples (CPU, memory, network) are taken about once per
  * simulated second; on long orders the interval doubles so at most {@link #MAX_SAMPLES} remain.
  */
-final class ChunkWorkModel {
+public final class ChunkWorkModel {
 
   /** Throughput lost per unit of oversubscription (run queue, cache and TLB misses). */
   static final double THRASH = 0.3;
@@ -65,12 +65,12 @@ final class ChunkWorkModel {
    * What running the order took. Latencies are in chunk start order; a timed-out chunk counts
    * at its timeout.
    */
-  record Outcome(double[] chunkLatencyMs, boolean[] timedOut, int chunksDone,
+  public record Outcome(double[] chunkLatencyMs, boolean[] timedOut, int chunksDone,
       int chunksTimedOut, double makespanMs, float[] cpuPercent, float[] memoryPercent,
       double[] netBytesPerS, double sampleIntervalMs) {
 
     /** Chunks finished within their timeout per second of the order. */
-    double chunksPerS() {
+    public double chunksPerS() {
       return makespanMs <= 0 ? 0 : chunksDone * 1000.0 / makespanMs;
     }
   }

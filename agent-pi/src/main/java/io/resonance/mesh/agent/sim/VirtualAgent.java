@@ -167,6 +167,7 @@ final class VirtualAgent {
     workIncarnation = incarnation;
     java.util.Arrays.fill(workerFreeNanos, Long.MIN_VALUE);
     preparing = null;
+    workFreeNanos = Long.MIN_VALUE;
   }
 
   /** A crashed agent comes back as a new process: its sequence starts again at 0. */
