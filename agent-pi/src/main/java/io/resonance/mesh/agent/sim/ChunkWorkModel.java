@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  *   o     = max(0, (cpuChunks + background cores) / cores - 1)        oversubscription
  *   speed = min(1, cores / (cpuChunks + background))                  time slicing
  *         / (1 + THRASH * o)                                          context switches, caches
- *         / (inflight memory > headroom ? 1 + SWAP * (ratio - 1) : 1) swapping
+ *         / (inflight memory > headroom ? min(SWAP_MAX, 1 + SWAP * (ratio - 1)) : 1) swapping
  * </pre>
  *
  * so the order's throughput falls, not just flattens, beyond the cores. Chunk starts are spaced
@@ -31,6 +31,8 @@ public final class ChunkWorkModel {
   static final double THRASH = 0.3;
   /** Latency multiplier per unit of memory in flight beyond the headroom. */
   static final double SWAP = 12.0;
+  /** Swapping slows work at most this much (beyond it a real device is as good as hung). */
+  static final double SWAP_MAX = 50.0;
   /** Share of the per-chunk overhead that is CPU (serialising, setup); the rest is waiting. */
   static final double OVERHEAD_CPU_SHARE = 0.3;
   static final int MAX_SAMPLES = 1024;
@@ -120,6 +122,7 @@ public final class ChunkWorkModel {
     double[] started = new double[slots];
     double[] overheadEnds = new double[slots];
     double[] cpuLeft = new double[slots];
+    double[] cpuEnds = new double[slots];
     java.util.Arrays.fill(chunkOf, -1);
     Sampler samples = new Sampler(cap.cores(), background, load);
 
@@ -132,7 +135,7 @@ public final class ChunkWorkModel {
     int lost = 0;
     while (finished < chunks) {
       // Start what the slots and the rate limit allow now.
-      for (int s = 0; s < slots && next < chunks && t >= nextStart - EPS; s++) {
+      for (int s = 0; s < slots && next < chunks && t >= nextStart; s++) {
         if (chunkOf[s] >= 0) {
           continue;
         }
@@ -146,28 +149,27 @@ public final class ChunkWorkModel {
       }
       int cpuChunks = 0;
       for (int s = 0; s < slots; s++) {
-        if (chunkOf[s] >= 0 && overheadEnds[s] <= t + EPS) {
+        if (chunkOf[s] >= 0 && overheadEnds[s] <= t) {
           cpuChunks++;
         }
       }
       double memoryRatio = active * chunkMemoryMb / cap.memoryHeadroomMb();
       double speed = speed(cap.cores(), cpuChunks, background, memoryRatio);
-      double until = Double.POSITIVE_INFINITY;
-      if (next < chunks && active < slots) {
-        until = Math.max(t, nextStart);
-      }
+      // The next event: a start, an overhead or a chunk done, a timeout.
+      double until = next < chunks && active < slots ? Math.max(t, nextStart)
+          : Double.POSITIVE_INFINITY;
       for (int s = 0; s < slots; s++) {
-        if (chunkOf[s] < 0) {
-          continue;
+        if (chunkOf[s] >= 0) {
+          cpuEnds[s] = overheadEnds[s] > t ? overheadEnds[s] : t + cpuLeft[s] / speed;
+          until = Math.min(until, Math.min(cpuEnds[s], started[s] + timeout));
         }
-        double end = overheadEnds[s] > t + EPS ? overheadEnds[s] : t + cpuLeft[s] / speed;
-        until = Math.min(until, Math.min(end, started[s] + timeout));
       }
-      double dt = Math.max(0, until - t);
       samples.advance(t, until, cpuChunks, speed, Math.min(1, memoryRatio));
       for (int s = 0; s < slots; s++) {
-        if (chunkOf[s] >= 0 && overheadEnds[s] <= t + EPS) {
-          cpuLeft[s] -= speed * dt;
+        if (chunkOf[s] >= 0 && overheadEnds[s] <= t) {
+          // Compared as instants, not by what is left: far into a long order, a remainder below
+          // the clock's resolution would otherwise never finish.
+          cpuLeft[s] = cpuEnds[s] <= until ? 0 : cpuLeft[s] - speed * (until - t);
         }
       }
       t = until;
@@ -176,17 +178,11 @@ public final class ChunkWorkModel {
         if (c < 0) {
           continue;
         }
-        boolean working = overheadEnds[s] <= t + EPS;
-        if (working && cpuLeft[s] <= EPS * Math.max(1, speed)) {
-          latency[c] = Math.min(t - started[s], timeout);
-          if (t - started[s] > timeout + EPS) {
-            timedOut[c] = true;
-            lost++;
-          } else {
-            done++;
-            samples.moved(t, chunkBytes);
-          }
-        } else if (t - started[s] >= timeout - EPS) {
+        if (overheadEnds[s] <= t && cpuLeft[s] <= 0) {
+          latency[c] = t - started[s];
+          done++;
+          samples.moved(t, chunkBytes);
+        } else if (started[s] + timeout <= t) {
           latency[c] = timeout;
           timedOut[c] = true;
           lost++;
@@ -208,7 +204,7 @@ public final class ChunkWorkModel {
     double demand = cpuChunks + background;
     double slice = demand <= cores ? 1 : cores / demand;
     double oversubscribed = Math.max(0, demand / cores - 1);
-    double swap = memoryRatio > 1 ? 1 + SWAP * (memoryRatio - 1) : 1;
+    double swap = memoryRatio > 1 ? Math.min(SWAP_MAX, 1 + SWAP * (memoryRatio - 1)) : 1;
     return slice / (1 + THRASH * oversubscribed) / swap;
   }
 

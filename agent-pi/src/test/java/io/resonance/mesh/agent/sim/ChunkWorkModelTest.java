@@ -106,6 +106,22 @@ class ChunkWorkModelTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(10)
+  void aVeryLongOrderEndsAndKeepsItsSamplesBounded() {
+    // A human checkpoint swapping at 64 chunks of 200 items: simulated weeks. Far into it the
+    // clock's resolution is coarse; the model must still finish every chunk.
+    ChunkWorkModel.Capacity person = new ChunkWorkModel.Capacity(1, 10_000, 1_500, 100, 0.3, 1,
+        0.4);
+    ChunkWorkModel.Outcome o = run(person, QUIET, 200, 64, 0, 0, 100);
+    assertThat(o.chunksDone()).isEqualTo(100);
+    assertThat(o.makespanMs()).isGreaterThan(1e9);
+    assertThat(o.cpuPercent().length).isLessThanOrEqualTo(ChunkWorkModel.MAX_SAMPLES)
+        .isGreaterThan(ChunkWorkModel.MAX_SAMPLES / 4);
+    assertThat(o.sampleIntervalMs() * o.cpuPercent().length)
+        .isCloseTo(o.makespanMs(), org.assertj.core.data.Percentage.withPercentage(1));
+  }
+
+  @Test
   void sameSeedSameNumbers() {
     ChunkWorkModel.Outcome a = run(PI, QUIET, 10, 3, 500, 0, 100);
     ChunkWorkModel.Outcome b = run(PI, QUIET, 10, 3, 500, 0, 100);
