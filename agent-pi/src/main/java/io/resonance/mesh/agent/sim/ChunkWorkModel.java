@@ -100,6 +100,11 @@ public final class ChunkWorkModel {
         truth.processingJitter() / 2);
   }
 
+  /**
+   * Runs {@code chunks} chunks with the given params on an agent of capacity {@code cap}. A
+   * chunk size or parallelism below 1 runs as 1; a timeout of 0 (or less) is none, as is a rate
+   * limit of 0.
+   */
   static Outcome run(Capacity cap, Load load, int chunkSize, int parallelism, long timeoutMs,
       double rateLimitPerS, int chunks, SplittableRandom rng) {
     if (chunks <= 0) {

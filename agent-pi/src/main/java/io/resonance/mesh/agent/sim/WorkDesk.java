@@ -289,7 +289,6 @@ final class WorkDesk implements AutoCloseable {
     for (double d : o.netBytesPerS()) {
       net.add(d);
     }
-    ChunkParams p = order.getParams();
     return WorkReport.newBuilder()
         .setOrderId(order.getOrderId())
         .setJobId(order.getJobId())
@@ -299,7 +298,7 @@ final class WorkDesk implements AutoCloseable {
         .setIteration(order.getIteration())
         .setSubset(order.getSubset())
         .setAdjustmentId(order.getAdjustmentId())
-        .setParams(ChunkParams.newBuilder(p).build())
+        .setParams(honoured(order.getParams()))
         .setStartedAtMs(startedAtMs)
         .setFinishedAtMs(finishedAtMs)
         .setChunksDone(o.chunksDone())
@@ -309,6 +308,14 @@ final class WorkDesk implements AutoCloseable {
         .setMemoryPercent(memory)
         .setNetBytesPerS(net)
         .build();
+  }
+
+  /** The params as the model ran them: at least one item a chunk and one chunk at a time. */
+  static ChunkParams honoured(ChunkParams p) {
+    return ChunkParams.newBuilder(p).setChunkSize(Math.max(1, p.getChunkSize()))
+        .setParallelism(Math.max(1, p.getParallelism()))
+        .setTimeoutMs(Math.max(0, p.getTimeoutMs()))
+        .setRateLimitPerS(Math.max(0, p.getRateLimitPerS())).build();
   }
 
   @Override
