@@ -59,7 +59,20 @@ public final class FleetDescription {
       double clockOffsetSigmaMs,
       List<String> capabilities,
       Range processingWeightSlope,
-      int commandWorkers) {}
+      int commandWorkers,
+      WorkProfile work) {}
+
+  /**
+   * Ranges of one class's hidden capacity for chunked work (issue 4), each agent drawing its own
+   * values log-uniformly (cores rounded to whole cores): see {@link ChunkWorkModel}.
+   */
+  public record WorkProfile(
+      Range cores,
+      Range itemMs,
+      Range chunkOverheadMs,
+      Range memoryHeadroomMb,
+      Range itemMemoryMb,
+      Range itemKb) {}
 
   private final Properties props;
   private final Map<AgentClass, ClassProfile> classes;
@@ -91,7 +104,14 @@ public final class FleetDescription {
           Arrays.stream(props.getProperty(p + "capabilities", "").split(","))
               .map(String::trim).filter(s -> !s.isEmpty()).toList(),
           Range.parse(p + "processing.weight.slope", required(p + "processing.weight.slope")),
-          workers(p + "command.workers")));
+          workers(p + "command.workers"),
+          new WorkProfile(
+              range(p + "work.cores"),
+              range(p + "work.item.ms"),
+              range(p + "work.chunk.overhead.ms"),
+              range(p + "work.memory.headroom.mb"),
+              range(p + "work.item.memory.mb"),
+              range(p + "work.item.kb"))));
     }
     if (classes.values().stream().mapToDouble(ClassProfile::share).sum() <= 0) {
       throw new IllegalArgumentException("at least one class.X.share must be above 0");
@@ -230,6 +250,10 @@ public final class FleetDescription {
       throw new IllegalArgumentException(key + " is missing from the fleet description");
     }
     return v.trim();
+  }
+
+  private Range range(String key) {
+    return Range.parse(key, required(key));
   }
 
   private int workers(String key) {

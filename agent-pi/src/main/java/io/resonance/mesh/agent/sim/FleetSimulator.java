@@ -2,10 +2,12 @@ package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.TrinaryState;
+import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * advertise) is run on that agent, in its modelled time, and answered on {@code mesh.results};
  * an anomaly detector with a high score grows the running graph with a new spec on
  * {@code mesh.gcl}.
+ *
+ * <p>Chunked work (issue 4): the simulated agents also take work orders from {@code mesh.work}
+ * and report on {@code mesh.work-reports} (see {@link WorkDesk}), each running its chunks
+ * through {@link ChunkWorkModel} against a hidden capacity (cores, per-item and per-chunk cost,
+ * memory headroom) and its own load, so chunk size, parallelism, timeout and rate limit have a
+ * true best setting per agent to be found. {@link #workModel()} runs the same model without
+ * Kafka, for benchmarks.
  *
  * <p>Leads: the first agent of each cluster that can act within seconds also reports the
  * capability {@value #LEAD_CLUSTER}, the first of those in each sector also {@value
@@ -111,6 +120,9 @@ public final class FleetSimulator implements AutoCloseable {
   private final ProducerPool<GclResult> results;
   private final ProducerPool<GclSpec> specs;
   private final TaskDesk tasks;
+  private final ProducerPool<WorkReport> workReports;
+  private final WorkDesk work;
+  private final long seed;
   private final int producerCount;
   private final EventLoop loop = new EventLoop("fleet-sim-dispatcher");
   private final SplittableRandom faultRng;
@@ -121,6 +133,7 @@ public final class FleetSimulator implements AutoCloseable {
   private FleetSimulator(Builder b) {
     this.description = b.description;
     this.interval = b.interval;
+    this.seed = b.seed;
     SplittableRandom rng = new SplittableRandom(b.seed);
     this.faultRng = rng.split();
     this.agents = new LinkedHashMap<>();
@@ -133,6 +146,12 @@ public final class FleetSimulator implements AutoCloseable {
           FleetLayout.capabilities(p.capabilities(), leads.getOrDefault(slot.index(), List.of())),
           p.commandWorkers(),
           own));
+    }
+    // A stream of its own, so the capacities leave every other draw of a seeded fleet as it was.
+    SplittableRandom capacities = new SplittableRandom(b.seed ^ 0x5DEECE66DL);
+    for (VirtualAgent a : agents.values()) {
+      a.workCapacity = ChunkWorkModel.draw(description.profile(a.slot.agentClass()), a.truth,
+          capacities.split());
     }
     this.ids = List.copyOf(agents.keySet());
     this.producers = new ProducerPool<>(b.bootstrapServers, b.topic, b.producers,
@@ -156,6 +175,17 @@ public final class FleetSimulator implements AutoCloseable {
       this.specs = null;
       this.tasks = null;
     }
+    if (b.workOrders) {
+      this.workReports = new ProducerPool<>(b.bootstrapServers, b.workReportsTopic, 1,
+          b.producerProperties, WorkReport.class, WorkReport::getAgentId);
+      // Its own stream, so turning work on leaves every other draw of a seeded fleet as it was.
+      this.work = new WorkDesk(agents, description, loop, workReports, b.bootstrapServers,
+          b.workTopic, b.workReportsTopic, b.seed,
+          new SplittableRandom(b.seed ^ 0x3C6EF372FE94F82BL));
+    } else {
+      this.workReports = null;
+      this.work = null;
+    }
   }
 
   public static Builder builder() {
@@ -178,6 +208,9 @@ public final class FleetSimulator implements AutoCloseable {
     }
     if (tasks != null) {
       tasks.start(time);
+    }
+    if (work != null) {
+      work.start(time);
     }
     for (VirtualAgent a : agents.values()) {
       long first = time.baseNanos() + (long) (a.rng().nextDouble() * intervalNanos);
@@ -253,6 +286,38 @@ public final class FleetSimulator implements AutoCloseable {
     return tasks == null ? new TaskStats(0, 0, 0, 0)
         : new TaskStats(tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown(),
             tasks.tasksLost());
+  }
+
+  /**
+   * True once the simulated agents read the work topic (from its end as of then); false before,
+   * or when work orders are turned off.
+   */
+  public boolean workReading() {
+    return work != null && work.reading();
+  }
+
+  /**
+   * What the simulated agents have done with work orders so far.
+   *
+   * @param received orders that reached a living simulated agent
+   * @param reported reports handed to the producer
+   * @param lost orders that reached a crashed agent, or whose agent crashed while working
+   * @param foreign orders on the fleet's partitions for agents not in this fleet (left alone)
+   */
+  public record WorkStats(long received, long reported, long lost, long foreign) {}
+
+  public WorkStats workStats() {
+    return work == null ? new WorkStats(0, 0, 0, 0)
+        : new WorkStats(work.ordersReceived(), work.reportsSent(), work.ordersLost(),
+            work.ordersForeign());
+  }
+
+  /**
+   * The load model the simulated agents run work orders with, callable without Kafka: ground
+   * truth for benchmarks, like {@link #groundTruth()}. No part of the product may call it.
+   */
+  public WorkModel workModel() {
+    return new WorkModel();
   }
 
   /** Multiplies the agents' latency and processing by {@code factor} for {@code duration}. */
@@ -337,12 +402,18 @@ public final class FleetSimulator implements AutoCloseable {
     if (tasks != null) {
       tasks.close();
     }
+    if (work != null) {
+      work.close();
+    }
     loop.close();
     producers.close();
     responses.close();
     if (tasks != null) {
       results.close();
       specs.close();
+    }
+    if (work != null) {
+      workReports.close();
     }
     Stats s = stats();
     LOG.info("fleet stopped: {} heartbeats sent, {} commands received, {} responses sent, {} send"
@@ -423,6 +494,44 @@ public final class FleetSimulator implements AutoCloseable {
     }
   }
 
+  /**
+   * The chunked-work load model of the simulated agents, run directly: ground truth for
+   * benchmarks that compare tuning policies on thousands of agents quickly. It gives the numbers
+   * {@link WorkDesk} would report for the same order at the same instant, without the network
+   * delays on the way there and back. No part of the product may call this: a real fleet has no
+   * such oracle.
+   */
+  public final class WorkModel {
+    private WorkModel() {}
+
+    /**
+     * What {@code agentId} measures running {@code chunks} chunks of work with {@code params}
+     * now (its current background load and drift): the same draws as the order
+     * {@code orderId} would get from the simulated agent.
+     */
+    public ChunkWorkModel.Outcome run(String agentId, ChunkParams params, int chunks,
+        String orderId) {
+      VirtualAgent a = agent(agentId);
+      long now = System.nanoTime();
+      HostTime h = time;
+      return WorkDesk.simulate(a, params, chunks, WorkDesk.orderSeed(seed, orderId), now,
+          h == null ? 0 : h.elapsedMs(now), description);
+    }
+
+    /** The agent's hidden core count. */
+    public int cores(String agentId) {
+      return agent(agentId).workCapacity.cores();
+    }
+
+    private VirtualAgent agent(String id) {
+      VirtualAgent a = agents.get(id);
+      if (a == null) {
+        throw new IllegalArgumentException("no such simulated agent: " + id);
+      }
+      return a;
+    }
+  }
+
   /** Configures a {@link FleetSimulator}; only the bootstrap servers are required. */
   public static final class Builder {
     private String bootstrapServers;
@@ -443,8 +552,24 @@ public final class FleetSimulator implements AutoCloseable {
     private String gclTopic = MeshTopics.GCL;
     private final Map<String, Double> handlerFailureProbability = new LinkedHashMap<>();
     private double growthThreshold = 0.8;
+    private boolean workOrders = true;
+    private String workTopic = MeshTopics.WORK;
+    private String workReportsTopic = MeshTopics.WORK_REPORTS;
 
     private Builder() {}
+
+    /** Whether the simulated agents take work orders from {@code mesh.work} (default on). */
+    public Builder workOrders(boolean on) {
+      this.workOrders = on;
+      return this;
+    }
+
+    /** Topics of chunked work: orders read, reports written. */
+    public Builder workTopics(String workTopic, String reportsTopic) {
+      this.workTopic = Objects.requireNonNull(workTopic, "workTopic");
+      this.workReportsTopic = Objects.requireNonNull(reportsTopic, "reportsTopic");
+      return this;
+    }
 
     /** Whether the simulated agents run GCL handlers for {@code mesh.tasks} (default on). */
     public Builder graphHandlers(boolean on) {

@@ -32,6 +32,8 @@ public final class SimulatorMain {
           + " gpu_analysis=0.3 (repeatable; default 0)",
       "  --growth-threshold X     anomaly score from which a detector grows the graph"
           + " (default 0.8)",
+      "  --work-orders on|off     run chunked work orders from mesh.work on the simulated"
+          + " agents (default on)",
       "  --help                   print this text");
 
   public static void main(String[] args) throws InterruptedException {
@@ -70,6 +72,7 @@ public final class SimulatorMain {
                 Double.parseDouble(v.substring(eq + 1)));
           }
           case "--growth-threshold" -> b.growthThreshold(Double.parseDouble(v));
+          case "--work-orders" -> b.workOrders(onOff(flag, v));
           default -> throw new IllegalArgumentException("unknown argument '" + flag + "'");
         }
       }
@@ -105,10 +108,12 @@ public final class SimulatorMain {
       long now = System.nanoTime();
       double rate = (s.heartbeatsSent() - lastSent) / ((now - lastNanos) / 1e9);
       FleetSimulator.TaskStats ts = sim.taskStats();
+      FleetSimulator.WorkStats ws = sim.workStats();
       LOG.info("{} heartbeats sent ({}/s), {} send errors, {}/{} agents alive; graph tasks: {}"
-          + " received, {} answered, {} graphs grown", s.heartbeatsSent(), Math.round(rate),
-          s.sendErrors(), s.agentsAlive(), s.agentsTotal(), ts.received(), ts.answered(),
-          ts.graphsGrown());
+          + " received, {} answered, {} graphs grown; work orders: {} received, {} reported, {}"
+          + " lost", s.heartbeatsSent(), Math.round(rate), s.sendErrors(), s.agentsAlive(),
+          s.agentsTotal(), ts.received(), ts.answered(), ts.graphsGrown(), ws.received(),
+          ws.reported(), ws.lost());
       lastSent = s.heartbeatsSent();
       lastNanos = now;
     }

@@ -52,6 +52,10 @@ final class VirtualAgent {
   private Double lastOneWayMs;
   /** Delivery instants never go backwards: one agent's beats share one TCP connection. */
   long lastDeliveryNanos = Long.MIN_VALUE;
+  /** Hidden capacity for chunked work; set once when the fleet is made, before it starts. */
+  ChunkWorkModel.Capacity workCapacity;
+  /** When the agent finishes the work orders it has accepted, host nanos; dispatcher thread. */
+  long workFreeNanos = Long.MIN_VALUE;
 
   VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities,
       SplittableRandom rng) {
@@ -163,6 +167,7 @@ final class VirtualAgent {
     workIncarnation = incarnation;
     java.util.Arrays.fill(workerFreeNanos, Long.MIN_VALUE);
     preparing = null;
+    workFreeNanos = Long.MIN_VALUE;
   }
 
   /** A crashed agent comes back as a new process: its sequence starts again at 0. */
@@ -238,6 +243,12 @@ final class VirtualAgent {
   /** The agent's CPU level at {@code nowNanos} without the sample noise. */
   double cpuLevel(long nowNanos) {
     return clamp(cpuBase + load(spikeFactor(nowNanos)) * (100 - cpuBase));
+  }
+
+  /** The agent's own load at {@code nowNanos}, which chunked work competes with. */
+  ChunkWorkModel.Load workLoad(long nowNanos, long elapsedMs, FleetDescription d) {
+    return new ChunkWorkModel.Load(cpuLevel(nowNanos), memoryBase, netBase * 1.4,
+        truth.driftFactor(d, elapsedMs));
   }
 
   private double spikeFactor(long nowNanos) {

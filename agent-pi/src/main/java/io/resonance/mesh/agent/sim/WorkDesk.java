@@ -1,0 +1,337 @@
+package io.resonance.mesh.agent.sim;
+
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.WorkOrder;
+import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshPartitions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The simulated fleet's chunked work (issue 4): reads {@code mesh.work}, runs each order on its
+ * simulated agent through {@link ChunkWorkModel} and reports what the agent measured on
+ * {@code mesh.work-reports}.
+ *
+ * <p>Honest, like {@link TaskDesk}: the order reaches the agent after a draw of its true one-way
+ * delay, waits behind the agent's earlier orders, takes the model's makespan on the host clock
+ * (with the agent's hidden capacity and its load at that moment), and the report travels back
+ * with another delay, stamped with the agent's own clock. A crashed agent answers nothing, and
+ * an order it held when it crashed is lost. Orders for agents not in this fleet are left alone.
+ *
+ * <p>Threads: one consumer decodes and hands orders to the event loop; everything else runs on
+ * the loop's dispatcher thread.
+ */
+final class WorkDesk implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkDesk.class);
+  private static final MeshCodec<WorkOrder> ORDERS = MeshCodec.of(WorkOrder.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+  /** WorkReport.chunk_latency_ms holds at most this many, evenly sampled. */
+  static final int MAX_LATENCIES = 512;
+
+  private final Map<String, VirtualAgent> agents;
+  private final FleetDescription description;
+  private final EventLoop loop;
+  private final ProducerPool<WorkReport> reports;
+  private final String bootstrapServers;
+  private final String workTopic;
+  private final String reportsTopic;
+  private final long seed;
+  private final SplittableRandom rng; // dispatcher thread: network delays
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong reported = new AtomicLong();
+  private final AtomicLong lost = new AtomicLong();
+  private final AtomicLong foreign = new AtomicLong();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile HostTime time;
+  private volatile boolean running = true;
+  private volatile boolean reading;
+  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private Thread thread;
+
+  WorkDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
+      ProducerPool<WorkReport> reports, String bootstrapServers, String workTopic,
+      String reportsTopic, long seed, SplittableRandom rng) {
+    this.agents = agents;
+    this.description = description;
+    this.loop = loop;
+    this.reports = reports;
+    this.bootstrapServers = bootstrapServers;
+    this.workTopic = workTopic;
+    this.reportsTopic = reportsTopic;
+    this.seed = seed;
+    this.rng = rng;
+  }
+
+  /** Starts reading the work topic from its end, once it and the reports topic exist. */
+  void start(HostTime time) {
+    this.time = time;
+    thread = new Thread(this::run, "fleet-sim-work");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  boolean reading() {
+    return reading;
+  }
+
+  long ordersReceived() {
+    return received.get();
+  }
+
+  long reportsSent() {
+    return reported.get();
+  }
+
+  /** Orders that reached a crashed agent, or whose agent crashed while working on them. */
+  long ordersLost() {
+    return lost.get();
+  }
+
+  /** Orders on the fleet's partitions for agents not in this fleet. */
+  long ordersForeign() {
+    return foreign.get();
+  }
+
+  /**
+   * What {@code agent} measures running {@code chunks} chunks with {@code params}, starting at
+   * host instant {@code nowNanos}: the agent's hidden capacity against its load at that moment.
+   * The random draws are the order's own, so the same order gives the same numbers.
+   */
+  static ChunkWorkModel.Outcome simulate(VirtualAgent agent, ChunkParams params, int chunks,
+      long orderSeed, long nowNanos, long elapsedMs, FleetDescription description) {
+    return ChunkWorkModel.run(agent.workCapacity,
+        agent.workLoad(nowNanos, elapsedMs, description), params.getChunkSize(),
+        params.getParallelism(), params.getTimeoutMs(), params.getRateLimitPerS(), chunks,
+        new SplittableRandom(orderSeed));
+  }
+
+  /** The random seed of one order's chunk draws, from the fleet's seed and the order id. */
+  static long orderSeed(long fleetSeed, String orderId) {
+    long h = fleetSeed * 0x9E3779B97F4A7C15L + orderId.hashCode();
+    return h ^ (h >>> 31);
+  }
+
+  private void run() {
+    KafkaConsumer<byte[], byte[]> c = newConsumer();
+    consumer = c;
+    try (c) {
+      if (!assign(c)) {
+        return;
+      }
+      reading = true;
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
+          take(r);
+        }
+      }
+    } catch (WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+      // close() woke us
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("simulated work consumer stopped", e);
+    }
+  }
+
+  /** Assigns the partitions the fleet's agents read (each agent reads its own, as on schedules). */
+  private boolean assign(KafkaConsumer<byte[], byte[]> c) throws InterruptedException {
+    boolean warned = false;
+    while (running) {
+      List<PartitionInfo> work = partitions(c, workTopic);
+      // Reporting to a missing topic would block the dispatcher in send(): wait for both.
+      List<PartitionInfo> answers = partitions(c, reportsTopic);
+      if (!work.isEmpty() && !answers.isEmpty()) {
+        TreeSet<Integer> ours = new TreeSet<>();
+        for (String id : agents.keySet()) {
+          ours.add(MeshPartitions.partitionFor(id, work.size()));
+        }
+        List<TopicPartition> tps = new ArrayList<>();
+        ours.forEach(p -> tps.add(new TopicPartition(workTopic, p)));
+        c.assign(tps);
+        c.seekToEnd(tps);
+        tps.forEach(c::position); // seekToEnd is lazy; position() makes it happen now
+        LOG.info("simulated agents read work orders from {} partitions of {}", tps.size(),
+            workTopic);
+        return true;
+      }
+      if (!warned) {
+        LOG.warn("topics {} and {} not both there yet; simulated agents take work orders once"
+            + " they exist", workTopic, reportsTopic);
+        warned = true;
+      }
+      // Polling for topics to appear (nothing to wait on instead); close() ends the wait.
+      if (stopped.await(1, TimeUnit.SECONDS)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static List<PartitionInfo> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
+    try {
+      List<PartitionInfo> p = c.partitionsFor(topic, Duration.ofSeconds(10));
+      return p == null ? List.of() : p;
+    } catch (WakeupException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  private KafkaConsumer<byte[], byte[]> newConsumer() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-work");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+    return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private void take(ConsumerRecord<byte[], byte[]> r) {
+    WorkOrder order;
+    try {
+      order = ORDERS.decode(r.value());
+    } catch (MeshCodec.UndecodableException | RuntimeException e) {
+      LOG.warn("skipped an undecodable work order at {}-{}@{}: {}", r.topic(), r.partition(),
+          r.offset(), e.getMessage());
+      return;
+    }
+    VirtualAgent a = agents.get(order.getAgentId());
+    if (a == null) {
+      foreign.incrementAndGet();
+      return; // another agent's order sharing the partition
+    }
+    long now = System.nanoTime();
+    loop.schedule(now, () -> dispatch(a, order, now));
+  }
+
+  /** On the dispatcher: the order's trip to its agent. */
+  private void dispatch(VirtualAgent a, WorkOrder order, long now) {
+    long arrive = now + (long) (a.truth.oneWayMs(rng, a.scale(now, time.elapsedMs(now),
+        description)) * 1e6);
+    loop.schedule(arrive, () -> receive(a, order, arrive));
+  }
+
+  private void receive(VirtualAgent a, WorkOrder order, long now) {
+    if (!a.alive()) {
+      lost.incrementAndGet();
+      return; // a crashed process reads nothing
+    }
+    a.forgetWorkOfEarlierIncarnations();
+    received.incrementAndGet();
+    int incarnation = a.incarnation();
+    // A second order waits for the first: the agent's parallelism is the order's to set.
+    long start = a.workFreeNanos == Long.MIN_VALUE || a.workFreeNanos - now <= 0 ? now
+        : a.workFreeNanos;
+    HostTime t = time;
+    ChunkWorkModel.Outcome o = simulate(a, order.getParams(), order.getChunks(),
+        orderSeed(seed, order.getOrderId()), start, t.elapsedMs(start), description);
+    long end = start + (long) (o.makespanMs() * 1e6);
+    a.workFreeNanos = end;
+    loop.schedule(end, () -> complete(a, incarnation, order, o, start, end));
+  }
+
+  private void complete(VirtualAgent a, int incarnation, WorkOrder order,
+      ChunkWorkModel.Outcome o, long start, long end) {
+    if (!a.alive() || a.incarnation() != incarnation) {
+      lost.incrementAndGet();
+      return; // the process that held the order is gone
+    }
+    HostTime t = time;
+    WorkReport report = report(a, order, o, (long) Math.floor(t.agentClockMs(a.truth, start)),
+        (long) Math.floor(t.agentClockMs(a.truth, end)));
+    long up = (long) (a.truth.oneWayMs(rng, a.scale(end, t.elapsedMs(end), description)) * 1e6);
+    long deliverAt = Math.max(end + up, a.lastDeliveryNanos + 1_000);
+    a.lastDeliveryNanos = deliverAt;
+    int index = a.slot.index();
+    loop.schedule(deliverAt, () -> {
+      reports.send(index, report);
+      reported.incrementAndGet();
+    });
+  }
+
+  static WorkReport report(VirtualAgent a, WorkOrder order, ChunkWorkModel.Outcome o,
+      long startedAtMs, long finishedAtMs) {
+    double[] lat = o.chunkLatencyMs();
+    int n = Math.min(lat.length, MAX_LATENCIES);
+    List<Integer> latencies = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      latencies.add((int) Math.round(lat[(int) ((long) i * lat.length / n)]));
+    }
+    List<Float> cpu = new ArrayList<>(o.cpuPercent().length);
+    for (float f : o.cpuPercent()) {
+      cpu.add(f);
+    }
+    List<Float> memory = new ArrayList<>(o.memoryPercent().length);
+    for (float f : o.memoryPercent()) {
+      memory.add(f);
+    }
+    List<Double> net = new ArrayList<>(o.netBytesPerS().length);
+    for (double d : o.netBytesPerS()) {
+      net.add(d);
+    }
+    return WorkReport.newBuilder()
+        .setOrderId(order.getOrderId())
+        .setJobId(order.getJobId())
+        .setCommand(order.getCommand())
+        .setAgentId(a.id())
+        .setAgentClass(a.slot.agentClass())
+        .setIteration(order.getIteration())
+        .setSubset(order.getSubset())
+        .setAdjustmentId(order.getAdjustmentId())
+        .setParams(honoured(order.getParams()))
+        .setStartedAtMs(startedAtMs)
+        .setFinishedAtMs(finishedAtMs)
+        .setChunksDone(o.chunksDone())
+        .setChunksTimedOut(o.chunksTimedOut())
+        .setChunkLatencyMs(latencies)
+        .setCpuPercent(cpu)
+        .setMemoryPercent(memory)
+        .setNetBytesPerS(net)
+        .build();
+  }
+
+  /** The params as the model ran them: at least one item a chunk and one chunk at a time. */
+  static ChunkParams honoured(ChunkParams p) {
+    return ChunkParams.newBuilder(p).setChunkSize(Math.max(1, p.getChunkSize()))
+        .setParallelism(Math.max(1, p.getParallelism()))
+        .setTimeoutMs(Math.max(0, p.getTimeoutMs()))
+        .setRateLimitPerS(Math.max(0, p.getRateLimitPerS())).build();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    stopped.countDown();
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    if (thread != null) {
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
