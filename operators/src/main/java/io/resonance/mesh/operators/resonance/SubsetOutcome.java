@@ -27,10 +27,11 @@ public record SubsetOutcome(ChunkParams params, int instances, double chunksPerS
   }
 
   public static SubsetOutcome of(SubsetProfile p) {
-    double timeouts = p.getChunks() + p.getTimeouts() == 0 ? 0
-        : (double) p.getTimeouts() / Math.max(1, p.getChunks());
-    return new SubsetOutcome(p.getParams(), p.getInstances(), p.getChunksPerS(),
-        Math.min(1, timeouts), p.getSaturatedShare(),
+    // chunks counts those done in time; a timed-out chunk is counted apart.
+    long all = p.getChunks() + p.getTimeouts();
+    double timeouts = all == 0 ? 0 : (double) p.getTimeouts() / all;
+    return new SubsetOutcome(p.getParams(), p.getInstances(), p.getChunksPerS(), timeouts,
+        p.getSaturatedShare(),
         p.getMemory().getP90() == null ? 0 : p.getMemory().getP90(),
         p.getCpu().getP50() == null ? 0 : p.getCpu().getP50(), "slow".equals(p.getBand()));
   }
