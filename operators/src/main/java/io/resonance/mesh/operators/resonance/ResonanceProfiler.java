@@ -2,9 +2,14 @@ package io.resonance.mesh.operators.resonance;
 
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.ResonanceProfile;
 import io.resonance.mesh.avro.SubsetProfile;
 import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,10 +50,13 @@ public class ResonanceProfiler
   public static final String UID = "resonance-profiler";
   public static final String NAME = "Resonance profiles per command";
 
-  public static final OutputTag<String> TOO_LATE =
-      new OutputTag<>("resonance-too-late", Types.STRING);
-  public static final OutputTag<String> REJECTED =
-      new OutputTag<>("resonance-rejected", Types.STRING);
+  /** Reports too late for their window, and impossible ones: dead letters with the reason. */
+  public static final OutputTag<DeadLetter> TOO_LATE =
+      new OutputTag<>("resonance-too-late", TypeInformation.of(DeadLetter.class));
+  public static final OutputTag<DeadLetter> REJECTED =
+      new OutputTag<>("resonance-rejected", TypeInformation.of(DeadLetter.class));
+
+  private static final MeshCodec<WorkReport> REPORTS = MeshCodec.of(WorkReport.class);
 
   /** Per window start and agent ({@code start|agent}); savepoint format, never rename. */
   static final MapStateDescriptor<String, AgentWindow> AGENTS =
@@ -99,17 +107,18 @@ public class ResonanceProfiler
       throws Exception {
     String problem = problem(r);
     if (problem != null) {
-      ctx.output(REJECTED, "work report " + r.getOrderId() + " from " + r.getAgentId() + ": "
-          + problem);
+      ctx.output(REJECTED, deadLetter(r, "work report " + r.getOrderId() + " from "
+          + r.getAgentId() + ": " + problem));
       return;
     }
     long start = r.getFinishedAtMs() - Math.floorMod(r.getFinishedAtMs(), windowMs);
     long end = start + windowMs;
     long watermark = ctx.timerService().currentWatermark();
     if (end + latenessMs <= watermark) {
-      ctx.output(TOO_LATE, "work report " + r.getOrderId() + " from " + r.getAgentId()
-          + " finished at " + r.getFinishedAtMs() + ", in window [" + start + ", " + end
-          + ") whose lateness of " + latenessMs + " ms had passed (watermark " + watermark + ")");
+      ctx.output(TOO_LATE, deadLetter(r, "work report " + r.getOrderId() + " from "
+          + r.getAgentId() + " finished at " + r.getFinishedAtMs() + ", in window [" + start
+          + ", " + end + ") whose lateness of " + latenessMs + " ms had passed (watermark "
+          + watermark + ")"));
       return;
     }
     String key = start + "|" + r.getAgentId();
@@ -230,6 +239,26 @@ public class ResonanceProfiler
       return "fast";
     }
     return agentMedian > p90 || agentMedian > SLOW_FACTOR * p50 ? "slow" : "mid";
+  }
+
+  private static DeadLetter deadLetter(WorkReport r, String reason) {
+    String id = r.getAgentId();
+    DeadLetter d = DeadLetter.newBuilder()
+        .setSourceTopic(MeshTopics.WORK_REPORTS)
+        .setPartition(-1)
+        .setOffset(-1L)
+        .setKey(id == null || id.isEmpty() ? null
+            : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)))
+        .setReason(reason)
+        .setStage("resonance-profile")
+        .setRejectedAtMs(System.currentTimeMillis())
+        .build();
+    try {
+      d.setValue(ByteBuffer.wrap(REPORTS.encode(r)));
+    } catch (RuntimeException e) {
+      d.setReason(reason + "; not re-encodable: " + e.getMessage());
+    }
+    return d;
   }
 
   /** Why a report cannot be true, or null. */

@@ -79,10 +79,13 @@ class ResonanceProfilerTest {
     return fresh;
   }
 
-  private List<String> sideOutput(org.apache.flink.util.OutputTag<String> tag) {
+  /** The reasons of the dead letters on a side output. */
+  private List<String> sideOutput(
+      org.apache.flink.util.OutputTag<io.resonance.mesh.avro.DeadLetter> tag) {
     var records = harness.getSideOutput(tag);
-    return records == null ? List.of()
-        : records.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    return records == null ? List.of() : records.stream().map(StreamRecord::getValue)
+        .peek(d -> assertThat(d.getSourceTopic()).isEqualTo("mesh.work-reports"))
+        .map(io.resonance.mesh.avro.DeadLetter::getReason).collect(Collectors.toList());
   }
 
   @Test
