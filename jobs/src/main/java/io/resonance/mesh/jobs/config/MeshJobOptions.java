@@ -108,6 +108,31 @@ public final class MeshJobOptions {
       ConfigOptions.key("dlq-topic").stringType().defaultValue(MeshTopics.DLQ)
           .withDescription("Dead-letter topic for records the job cannot use.");
 
+  public static final ConfigOption<String> WORK_REPORTS_TOPIC =
+      ConfigOptions.key("work-reports-topic").stringType().defaultValue(MeshTopics.WORK_REPORTS)
+          .withDescription("What agents measured running chunked work (resonance job).");
+  public static final ConfigOption<String> RESONANCE_TOPIC =
+      ConfigOptions.key("resonance-topic").stringType().defaultValue(MeshTopics.RESONANCE)
+          .withDescription("Resonance profiles per command and window (resonance job).");
+  public static final ConfigOption<String> HARMONICS_TOPIC =
+      ConfigOptions.key("harmonics-topic").stringType().defaultValue(MeshTopics.HARMONICS)
+          .withDescription("Every harmonic adjustment decision (resonance job).");
+  public static final ConfigOption<String> RESONANCE_GROUP_ID =
+      ConfigOptions.key("resonance-group-id").stringType()
+          .defaultValue("resonance-mesh-resonance")
+          .withDescription("Consumer group of the resonance job.");
+  public static final ConfigOption<Duration> RESONANCE_WINDOW =
+      ConfigOptions.key("resonance-window").durationType().defaultValue(Duration.ofSeconds(10))
+          .withDescription("Length of a resonance profile window, event time (resonance job).");
+  public static final ConfigOption<Duration> RESONANCE_LATENESS =
+      ConfigOptions.key("resonance-lateness").durationType().defaultValue(Duration.ofSeconds(30))
+          .withDescription("How long after its end a window still takes late reports and is "
+              + "emitted again (resonance job).");
+  public static final ConfigOption<Duration> HARMONIC_STABILISATION =
+      ConfigOptions.key("harmonic-stabilisation").durationType()
+          .defaultValue(Duration.ofSeconds(20))
+          .withDescription("No new adjustment of a subset within this long of the last one, and "
+              + "an adjustment is judged only after it (resonance job).");
   public static final ConfigOption<Duration> BEAT_INTERVAL =
       ConfigOptions.key("beat-interval").durationType().defaultValue(Duration.ofSeconds(5))
           .withDescription("Heartbeat interval assumed for an agent until its own is measured.");
@@ -144,7 +169,8 @@ public final class MeshJobOptions {
       BREAKERS_TOPIC, COORDINATION_GROUP_ID, GCL_TOPIC, RESULTS_TOPIC, TASKS_TOPIC,
       GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, WORKSPACE_TOPIC, GCL_SPEC_WAIT, GCL_BUFFER_TIMEOUT,
       GCL_GROUP_ID,
-      GCL_HANDLER_TYPES,
+      GCL_HANDLER_TYPES, WORK_REPORTS_TOPIC, RESONANCE_TOPIC, HARMONICS_TOPIC,
+      RESONANCE_GROUP_ID, RESONANCE_WINDOW, RESONANCE_LATENESS, HARMONIC_STABILISATION,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
 

@@ -261,6 +261,19 @@ public class ResonanceProfiler
     return d;
   }
 
+  /**
+   * Event time of work reports: when the work finished, with bounded out-of-orderness; a
+   * partition that falls silent (few agents working) stops holding back the windows after
+   * {@code idleness}.
+   */
+  public static org.apache.flink.api.common.eventtime.WatermarkStrategy<WorkReport> watermarks(
+      Duration outOfOrderness, Duration idleness) {
+    return org.apache.flink.api.common.eventtime.WatermarkStrategy
+        .<WorkReport>forBoundedOutOfOrderness(outOfOrderness)
+        .withTimestampAssigner((r, previous) -> r.getFinishedAtMs())
+        .withIdleness(idleness);
+  }
+
   /** Why a report cannot be true, or null. */
   static String problem(WorkReport r) {
     if (r.getCommand() == null || r.getCommand().isBlank()) {

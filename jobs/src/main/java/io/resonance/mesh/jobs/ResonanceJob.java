@@ -1,0 +1,91 @@
+package io.resonance.mesh.jobs;
+
+import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.jobs.io.AvroDecoder;
+import io.resonance.mesh.jobs.io.AvroRecordSerializer;
+import io.resonance.mesh.operators.resonance.HarmonicController;
+import io.resonance.mesh.operators.resonance.ResonanceProfiler;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * Adaptive command resonance (issue 4), wiring only: work reports from {@code
+ * mesh.work-reports}, in event time, become resonance profiles per command ({@link
+ * ResonanceProfiler}, to {@code mesh.resonance}), and each profile's subsets are tuned by the
+ * {@link HarmonicController}, whose every decision goes to {@code mesh.harmonics}. Undecodable,
+ * impossible and too-late reports go to the dead letters.
+ *
+ * <pre>
+ * flink run -c io.resonance.mesh.jobs.ResonanceJob mesh-jobs-flink.jar --bootstrap-servers kafka:9092
+ * </pre>
+ */
+public final class ResonanceJob {
+
+  public static final String NAME = "resonance-mesh-resonance";
+
+  /** A change must move goodput by this share to be kept or rolled back. */
+  static final double MIN_GAIN = 0.05;
+  /** Fewer instances than this in a subset's window is not evidence enough to decide on. */
+  static final int MIN_INSTANCES = 3;
+
+  private final MeshJobOptions options;
+  private final MeshKafka kafka;
+
+  public ResonanceJob(MeshJobOptions options) {
+    this.options = options;
+    this.kafka = new MeshKafka(options);
+  }
+
+  public static void main(String[] args) throws Exception {
+    MeshEnvironment.launch("Resonance Mesh resonance job", NAME, args,
+        (options, env) -> new ResonanceJob(options).build(env));
+  }
+
+  public void build(StreamExecutionEnvironment env) {
+    String group = options.get(MeshJobOptions.RESONANCE_GROUP_ID);
+    SingleOutputStreamOperator<WorkReport> reports = kafka.decoded(env,
+        options.get(MeshJobOptions.WORK_REPORTS_TOPIC), group,
+        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), WorkReport.class,
+        "resonance-", "work reports");
+
+    SingleOutputStreamOperator<ResonanceProfile> profiles = reports
+        .assignTimestampsAndWatermarks(ResonanceProfiler.watermarks(
+            options.get(MeshJobOptions.OUT_OF_ORDERNESS), options.get(MeshJobOptions.IDLENESS)))
+        .uid("resonance-report-watermarks")
+        .name("work report event time")
+        .keyBy(WorkReport::getCommand)
+        .process(new ResonanceProfiler(options.get(MeshJobOptions.RESONANCE_WINDOW),
+            options.get(MeshJobOptions.RESONANCE_LATENESS)))
+        .uid(ResonanceProfiler.UID)
+        .name(ResonanceProfiler.NAME);
+    String resonanceTopic = options.get(MeshJobOptions.RESONANCE_TOPIC);
+    profiles.sinkTo(kafka.sink(new AvroRecordSerializer<>(resonanceTopic,
+            ResonanceProfile.class, ResonanceProfile::getCommand)))
+        .uid("resonance-profiles-sink")
+        .name("profiles: " + resonanceTopic);
+
+    SingleOutputStreamOperator<HarmonicAdjustment> harmonics = profiles
+        .keyBy(ResonanceProfile::getCommand)
+        .process(new HarmonicController(options.get(MeshJobOptions.HARMONIC_STABILISATION),
+            MIN_GAIN, MIN_INSTANCES))
+        .uid(HarmonicController.UID)
+        .name(HarmonicController.NAME);
+    String harmonicsTopic = options.get(MeshJobOptions.HARMONICS_TOPIC);
+    harmonics.sinkTo(kafka.sink(new AvroRecordSerializer<>(harmonicsTopic,
+            HarmonicAdjustment.class, a -> a.getCommand() + "/" + a.getSubset())))
+        .uid("resonance-harmonics-sink")
+        .name("harmonics: " + harmonicsTopic);
+
+    reports.getSideOutput(AvroDecoder.DEAD_LETTERS)
+        .union(profiles.getSideOutput(ResonanceProfiler.REJECTED),
+            profiles.getSideOutput(ResonanceProfiler.TOO_LATE))
+        .sinkTo(kafka.deadLetterSink())
+        .uid("resonance-dlq-sink")
+        .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
+  }
+}
