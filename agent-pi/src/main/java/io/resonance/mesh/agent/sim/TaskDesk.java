@@ -11,7 +11,6 @@ import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.schema.MeshCodec;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -20,13 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +46,6 @@ final class TaskDesk implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskDesk.class);
   private static final MeshCodec<GclTask> TASKS = MeshCodec.of(GclTask.class);
-  private static final Duration POLL = Duration.ofMillis(100);
   private static final long BASELINE_MAX_AGE_NANOS = 5_000_000_000L;
   /** Unassigned tasks: agents looked at from the hashed start before giving up on the fleet. */
   private static final int PICK_TRIES = 64;
@@ -65,9 +57,7 @@ final class TaskDesk implements AutoCloseable {
   private final EventLoop loop;
   private final ProducerPool<GclResult> results;
   private final ProducerPool<GclSpec> specs;
-  private final String bootstrapServers;
-  private final List<String> topics;
-  private final String tasksTopic;
+  private final FleetIntake intake;
   private final Map<String, Double> failureProbability;
   private final double growthThreshold;
   private final SplittableRandom rng; // dispatcher thread
@@ -76,12 +66,6 @@ final class TaskDesk implements AutoCloseable {
   private final AtomicLong grown = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
   private volatile HostTime time;
-  private volatile boolean running = true;
-  private final java.util.concurrent.CountDownLatch stopped =
-      new java.util.concurrent.CountDownLatch(1);
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private volatile boolean reading;
-  private Thread thread;
   private Baseline baseline;
   private long baselineNanos;
 
@@ -94,9 +78,11 @@ final class TaskDesk implements AutoCloseable {
     this.loop = loop;
     this.results = results;
     this.specs = specs;
-    this.bootstrapServers = bootstrapServers;
-    this.tasksTopic = tasksTopic;
-    this.topics = List.of(tasksTopic, resultsTopic, gclTopic);
+    // Unassigned tasks are keyed by instance, so they may land on any partition: read all.
+    this.intake = new FleetIntake(bootstrapServers, tasksTopic,
+        List.of(tasksTopic, resultsTopic, gclTopic),
+        n -> java.util.stream.IntStream.range(0, n).boxed().toList(), this::take, "tasks",
+        100);
     this.failureProbability = Map.copyOf(failureProbability);
     this.growthThreshold = growthThreshold;
     this.rng = rng;
@@ -116,14 +102,12 @@ final class TaskDesk implements AutoCloseable {
    */
   void start(HostTime time) {
     this.time = time;
-    thread = new Thread(this::run, "fleet-sim-tasks");
-    thread.setDaemon(true);
-    thread.start();
+    intake.start();
   }
 
   /** True once the consumer reads the tasks topic (from its end, as of that moment). */
   boolean reading() {
-    return reading;
+    return intake.reading();
   }
 
   long tasksReceived() {
@@ -141,80 +125,6 @@ final class TaskDesk implements AutoCloseable {
   /** Tasks that reached a crashed agent, or whose agent crashed while running them. */
   long tasksLost() {
     return lost.get();
-  }
-
-  private void run() {
-    KafkaConsumer<byte[], byte[]> c = newConsumer();
-    consumer = c;
-    try (c) {
-      if (!assign(c)) {
-        return;
-      }
-      reading = true;
-      while (running) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
-          take(r);
-        }
-      }
-    } catch (WakeupException | org.apache.kafka.common.errors.InterruptException e) {
-      // close() woke us
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.error("simulated task consumer stopped", e);
-    }
-  }
-
-  private boolean assign(KafkaConsumer<byte[], byte[]> c) throws InterruptedException {
-    boolean warned = false;
-    while (running) {
-      List<PartitionInfo> infos = null;
-      boolean all = true;
-      for (String t : topics) {
-        List<PartitionInfo> p;
-        try {
-          p = c.partitionsFor(t, Duration.ofSeconds(10));
-        } catch (WakeupException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          p = null;
-        }
-        all &= p != null && !p.isEmpty();
-        if (t.equals(tasksTopic)) {
-          infos = p;
-        }
-      }
-      if (all) {
-        // Unassigned tasks are keyed by instance, so they may land on any partition: read all.
-        List<TopicPartition> tps = infos.stream()
-            .map(i -> new TopicPartition(tasksTopic, i.partition())).toList();
-        c.assign(tps);
-        c.seekToEnd(tps);
-        tps.forEach(c::position); // seekToEnd is lazy; position() makes it happen now
-        LOG.info("simulated handlers read {} partitions of {}; handler types in the fleet: {}",
-            tps.size(), tasksTopic, byHandlerType.keySet());
-        return true;
-      }
-      if (!warned) {
-        LOG.warn("topics {} not all there yet; simulated handlers start once they exist", topics);
-        warned = true;
-      }
-      // Polling for topics to appear (nothing to wait on instead); close() ends the wait.
-      if (stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
-        return false;
-      }
-    }
-    return false;
-  }
-
-  private KafkaConsumer<byte[], byte[]> newConsumer() {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-tasks");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    // Tasks take seconds; a longer fetch wait keeps an idle consumer cheap next to 30,000 agents.
-    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-    return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -394,20 +304,6 @@ final class TaskDesk implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    stopped.countDown();
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    if (thread != null) {
-      // No interrupt: a consumer interrupted while it closes logs a failure; the wakeup ends a
-      // poll or a metadata wait, and the latch a wait for topics.
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    intake.close();
   }
 }

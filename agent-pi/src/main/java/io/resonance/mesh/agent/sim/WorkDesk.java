@@ -5,23 +5,12 @@ import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +32,6 @@ final class WorkDesk implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkDesk.class);
   private static final MeshCodec<WorkOrder> ORDERS = MeshCodec.of(WorkOrder.class);
-  private static final Duration POLL = Duration.ofMillis(100);
   /** WorkReport.chunk_latency_ms holds at most this many, evenly sampled. */
   static final int MAX_LATENCIES = 512;
 
@@ -51,21 +39,14 @@ final class WorkDesk implements AutoCloseable {
   private final FleetDescription description;
   private final EventLoop loop;
   private final ProducerPool<WorkReport> reports;
-  private final String bootstrapServers;
-  private final String workTopic;
-  private final String reportsTopic;
+  private final FleetIntake intake;
   private final long seed;
   private final SplittableRandom rng; // dispatcher thread: network delays
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong reported = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
   private final AtomicLong foreign = new AtomicLong();
-  private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile HostTime time;
-  private volatile boolean running = true;
-  private volatile boolean reading;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private Thread thread;
 
   WorkDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
       ProducerPool<WorkReport> reports, String bootstrapServers, String workTopic,
@@ -74,9 +55,10 @@ final class WorkDesk implements AutoCloseable {
     this.description = description;
     this.loop = loop;
     this.reports = reports;
-    this.bootstrapServers = bootstrapServers;
-    this.workTopic = workTopic;
-    this.reportsTopic = reportsTopic;
+    // Each agent reads its own partition, as on mesh.schedules: the fleet reads theirs.
+    this.intake = new FleetIntake(bootstrapServers, workTopic, List.of(workTopic, reportsTopic),
+        n -> agents.keySet().stream().map(id -> MeshPartitions.partitionFor(id, n)).distinct()
+            .sorted().toList(), this::take, "work", 50);
     this.seed = seed;
     this.rng = rng;
   }
@@ -84,13 +66,11 @@ final class WorkDesk implements AutoCloseable {
   /** Starts reading the work topic from its end, once it and the reports topic exist. */
   void start(HostTime time) {
     this.time = time;
-    thread = new Thread(this::run, "fleet-sim-work");
-    thread.setDaemon(true);
-    thread.start();
+    intake.start();
   }
 
   boolean reading() {
-    return reading;
+    return intake.reading();
   }
 
   long ordersReceived() {
@@ -128,82 +108,6 @@ final class WorkDesk implements AutoCloseable {
   static long orderSeed(long fleetSeed, String orderId) {
     long h = fleetSeed * 0x9E3779B97F4A7C15L + orderId.hashCode();
     return h ^ (h >>> 31);
-  }
-
-  private void run() {
-    KafkaConsumer<byte[], byte[]> c = newConsumer();
-    consumer = c;
-    try (c) {
-      if (!assign(c)) {
-        return;
-      }
-      reading = true;
-      while (running) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
-          take(r);
-        }
-      }
-    } catch (WakeupException | org.apache.kafka.common.errors.InterruptException e) {
-      // close() woke us
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.error("simulated work consumer stopped", e);
-    }
-  }
-
-  /** Assigns the partitions the fleet's agents read (each agent reads its own, as on schedules). */
-  private boolean assign(KafkaConsumer<byte[], byte[]> c) throws InterruptedException {
-    boolean warned = false;
-    while (running) {
-      List<PartitionInfo> work = partitions(c, workTopic);
-      // Reporting to a missing topic would block the dispatcher in send(): wait for both.
-      List<PartitionInfo> answers = partitions(c, reportsTopic);
-      if (!work.isEmpty() && !answers.isEmpty()) {
-        TreeSet<Integer> ours = new TreeSet<>();
-        for (String id : agents.keySet()) {
-          ours.add(MeshPartitions.partitionFor(id, work.size()));
-        }
-        List<TopicPartition> tps = new ArrayList<>();
-        ours.forEach(p -> tps.add(new TopicPartition(workTopic, p)));
-        c.assign(tps);
-        c.seekToEnd(tps);
-        tps.forEach(c::position); // seekToEnd is lazy; position() makes it happen now
-        LOG.info("simulated agents read work orders from {} partitions of {}", tps.size(),
-            workTopic);
-        return true;
-      }
-      if (!warned) {
-        LOG.warn("topics {} and {} not both there yet; simulated agents take work orders once"
-            + " they exist", workTopic, reportsTopic);
-        warned = true;
-      }
-      // Polling for topics to appear (nothing to wait on instead); close() ends the wait.
-      if (stopped.await(1, TimeUnit.SECONDS)) {
-        return false;
-      }
-    }
-    return false;
-  }
-
-  private static List<PartitionInfo> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
-    try {
-      List<PartitionInfo> p = c.partitionsFor(topic, Duration.ofSeconds(10));
-      return p == null ? List.of() : p;
-    } catch (WakeupException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      return List.of();
-    }
-  }
-
-  private KafkaConsumer<byte[], byte[]> newConsumer() {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-work");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
-    return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -320,18 +224,6 @@ final class WorkDesk implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    stopped.countDown();
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    if (thread != null) {
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    intake.close();
   }
 }
