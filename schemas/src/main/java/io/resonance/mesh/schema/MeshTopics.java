@@ -25,6 +25,7 @@ public final class MeshTopics {
   public static final String GRAPH_EVENTS = "mesh.graph-events";
   public static final String GCL_REJECTIONS = "mesh.gcl-rejections";
   public static final String WORKSPACE = "mesh.workspace";
+  public static final String WORK_JOBS = "mesh.work-jobs";
   public static final String WORK = "mesh.work";
   public static final String WORK_REPORTS = "mesh.work-reports";
   public static final String RESONANCE = "mesh.resonance";
@@ -96,6 +97,8 @@ public final class MeshTopics {
             "retention.ms", SEVEN_DAYS_MS,
             "min.cleanable.dirty.ratio", "0.1",
             "segment.ms", "600000")),
+        // Chunked jobs for the adaptive loop, keyed by command: a job runs for hours at most.
+        new TopicSpec(WORK_JOBS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
         // Chunked work orders of the adaptive loop, keyed by agent: an order is stale within
         // minutes, so a day is plenty, as for schedules.
         new TopicSpec(WORK, partitions, Map.of("retention.ms", ONE_DAY_MS)),

@@ -17,6 +17,7 @@ import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.avro.HarmonicAdjustment;
 import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.avro.Heartbeat;
@@ -66,7 +67,7 @@ class TopicsDocumentationTest {
         ConflictRecord.getClassSchema(), BreakerState.getClassSchema(),
         GclSpec.getClassSchema(), GclResult.getClassSchema(), GclTask.getClassSchema(),
         GclGraphEvent.getClassSchema(), GclRejection.getClassSchema(),
-        GclWorkspaceItem.getClassSchema(), WorkOrder.getClassSchema(),
+        GclWorkspaceItem.getClassSchema(), WorkJob.getClassSchema(), WorkOrder.getClassSchema(),
         WorkReport.getClassSchema(), ResonanceProfile.getClassSchema(),
         HarmonicAdjustment.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
