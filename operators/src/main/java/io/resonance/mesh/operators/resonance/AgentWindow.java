@@ -11,6 +11,8 @@ public class AgentWindow {
 
   public String agentClass;
   public String jobId;
+  /** The subset the dispatcher placed the agent in, or empty: placed by the window's bands. */
+  public String subset = "";
   public long[] latency;
   public long[] cpu;
   public long[] memory;
@@ -25,7 +27,7 @@ public class AgentWindow {
 
   public AgentWindow() {}
 
-  static AgentWindow empty(WorkReport r) {
+  public static AgentWindow empty(WorkReport r) {
     AgentWindow w = new AgentWindow();
     w.agentClass = r.getAgentClass().name();
     w.jobId = r.getJobId();
@@ -37,11 +39,12 @@ public class AgentWindow {
   }
 
   /** Adds a report; the params are the latest report's (an agent runs one order at a time). */
-  void add(WorkReport r) {
+  public void add(WorkReport r) {
     r.getChunkLatencyMs().forEach(v -> count(latency, Histograms.LATENCY_MS, v));
     r.getCpuPercent().forEach(v -> count(cpu, Histograms.PERCENT, v));
     r.getMemoryPercent().forEach(v -> count(memory, Histograms.PERCENT, v));
     r.getNetBytesPerS().forEach(v -> count(network, Histograms.BYTES_PER_S, v));
+    subset = r.getSubset() == null ? "" : r.getSubset();
     chunks += r.getChunksDone();
     timeouts += r.getChunksTimedOut();
     workMs += Math.max(0, r.getFinishedAtMs() - r.getStartedAtMs());

@@ -1,18 +1,12 @@
 package io.resonance.mesh.operators.resonance;
 
-import io.resonance.mesh.avro.AgentClass;
-import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.ResonanceProfile;
-import io.resonance.mesh.avro.SubsetProfile;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,9 +24,10 @@ import org.apache.flink.util.OutputTag;
  * the agents' work reports ({@code finished_at_ms}): the frequency map (chunk latency) and the
  * amplitude map (CPU, memory, network while working), for all agents and per subset.
  *
- * <p>Subsets are found from the window itself: an agent's band is where its own median chunk
- * latency falls against the command's in that window ({@link #band}: fast, mid, slow), crossed
- * with its class: {@code E/slow}, {@code B/fast}.
+ * <p>Subsets are class × band: an agent keeps the subset the dispatcher placed it in (its report
+ * says which); one not yet placed is banded by where its own median chunk latency falls against
+ * the command's in that window ({@link ProfileBuilder#band}: fast, mid, slow): {@code E/slow},
+ * {@code B/fast}.
  *
  * <p>Windows are kept per agent in keyed state (bucket counts, not samples) and fire when the
  * watermark passes their end. A report for a window that fired, but within {@code lateness}
@@ -68,8 +63,6 @@ public class ResonanceProfiler
   /** When each window's state goes (its end plus the lateness), to the window's start. */
   static final MapStateDescriptor<Long, Long> CLEAR_AT =
       new MapStateDescriptor<>("resonance-profiler-clear-at", Types.LONG, Types.LONG);
-
-  static final double SLOW_FACTOR = 3;
 
   private final long windowMs;
   private final long latenessMs;
@@ -166,52 +159,14 @@ public class ResonanceProfiler
     if (members.isEmpty()) {
       return;
     }
-    Totals all = new Totals();
-    members.values().forEach(all::add);
-    double p50 = all.latency.quantile(0.5);
-    double p90 = all.latency.quantile(0.9);
-    Map<String, Totals> subsets = new TreeMap<>();
-    for (AgentWindow w : members.values()) {
-      double median = w.histogram(w.latency, Histograms.LATENCY_MS).quantile(0.5);
-      String band = band(median, p50, p90);
-      subsets.computeIfAbsent(w.agentClass + "/" + band, k -> new Totals()).add(w);
-    }
-    List<SubsetProfile> profiles = new ArrayList<>();
-    subsets.forEach((name, t) -> profiles.add(SubsetProfile.newBuilder()
-        .setSubset(name)
-        .setAgentClass(AgentClass.valueOf(name.substring(0, name.indexOf('/'))))
-        .setBand(name.substring(name.indexOf('/') + 1))
-        .setInstances(t.instances)
-        .setFrequency(t.latency.toAvro())
-        .setCpu(t.cpu.toAvro())
-        .setMemory(t.memory.toAvro())
-        .setChunks(t.chunks)
-        .setTimeouts(t.timeouts)
-        .setChunksPerS(t.workMs == 0 ? 0 : t.chunks * 1000.0 / t.workMs)
-        .setSaturatedShare(t.cpu.shareAtOrAbove(95))
-        .setParams(t.commonParams())
-        .build()));
     Integer lateReports = late.get(start);
-    ResonanceProfile profile = ResonanceProfile.newBuilder()
-        .setCommand(command)
-        .setJobId(members.values().iterator().next().jobId)
-        .setWindowStartMs(start)
-        .setWindowEndMs(start + windowMs)
-        .setReports(all.instances)
-        .setInstances(all.instances)
-        .setFrequency(all.latency.toAvro())
-        .setCpu(all.cpu.toAvro())
-        .setMemory(all.memory.toAvro())
-        .setNetwork(all.network.toAvro())
-        .setChunks(all.chunks)
-        .setTimeouts(all.timeouts)
-        .setSubsets(profiles)
-        .setLateReports(lateReports == null ? 0 : lateReports)
-        .build();
-    lastP90Ms = Double.isNaN(p90) ? 0 : p90;
-    lastTimeoutShare = all.chunks + all.timeouts == 0 ? 0
-        : (double) all.timeouts / (all.chunks + all.timeouts);
-    lastSaturatedShare = all.cpu.shareAtOrAbove(95);
+    ResonanceProfile profile = ProfileBuilder.build(command, start, windowMs, members.values(),
+        lateReports == null ? 0 : lateReports);
+    double p90 = profile.getFrequency().getP90() == null ? 0 : profile.getFrequency().getP90();
+    lastP90Ms = p90;
+    lastTimeoutShare = profile.getChunks() + profile.getTimeouts() == 0 ? 0
+        : (double) profile.getTimeouts() / (profile.getChunks() + profile.getTimeouts());
+    lastSaturatedShare = ProfileBuilder.saturatedShare(profile.getCpu());
     out.collect(profile);
   }
 
@@ -229,36 +184,9 @@ public class ResonanceProfiler
     late.remove(start);
   }
 
-  /**
-   * Where an agent's median chunk latency falls: fast up to the command's median, slow above its
-   * p90 or beyond {@value #SLOW_FACTOR} times its median (so that a slow fifth of the fleet,
-   * which a p90 alone would call mid, is still slow), mid in between.
-   */
-  static String band(double agentMedian, double p50, double p90) {
-    if (Double.isNaN(agentMedian) || agentMedian <= p50) {
-      return "fast";
-    }
-    return agentMedian > p90 || agentMedian > SLOW_FACTOR * p50 ? "slow" : "mid";
-  }
-
   private static DeadLetter deadLetter(WorkReport r, String reason) {
-    String id = r.getAgentId();
-    DeadLetter d = DeadLetter.newBuilder()
-        .setSourceTopic(MeshTopics.WORK_REPORTS)
-        .setPartition(-1)
-        .setOffset(-1L)
-        .setKey(id == null || id.isEmpty() ? null
-            : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)))
-        .setReason(reason)
-        .setStage("resonance-profile")
-        .setRejectedAtMs(System.currentTimeMillis())
-        .build();
-    try {
-      d.setValue(ByteBuffer.wrap(REPORTS.encode(r)));
-    } catch (RuntimeException e) {
-      d.setReason(reason + "; not re-encodable: " + e.getMessage());
-    }
-    return d;
+    return RecordDeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS, r.getAgentId(),
+        "resonance-profile", reason);
   }
 
   /**
@@ -295,39 +223,5 @@ public class ResonanceProfiler
       return "params without a chunk size or parallelism of at least 1";
     }
     return null;
-  }
-
-  /** Sums of agents' windows, for the whole command or one subset. */
-  private static final class Totals {
-    final Histograms latency = new Histograms(Histograms.LATENCY_MS);
-    final Histograms cpu = new Histograms(Histograms.PERCENT);
-    final Histograms memory = new Histograms(Histograms.PERCENT);
-    final Histograms network = new Histograms(Histograms.BYTES_PER_S);
-    final Map<String, Integer> paramsSeen = new HashMap<>();
-    final Map<String, ChunkParams> paramsByKey = new HashMap<>();
-    int instances;
-    long chunks;
-    long timeouts;
-    long workMs;
-
-    void add(AgentWindow w) {
-      instances++;
-      latency.addCounts(w.latency);
-      cpu.addCounts(w.cpu);
-      memory.addCounts(w.memory);
-      network.addCounts(w.network);
-      chunks += w.chunks;
-      timeouts += w.timeouts;
-      workMs += w.workMs;
-      ChunkParams p = new ChunkParams(w.chunkSize, w.parallelism, w.timeoutMs, w.rateLimit);
-      String k = p.toString();
-      paramsSeen.merge(k, 1, Integer::sum);
-      paramsByKey.put(k, p);
-    }
-
-    ChunkParams commonParams() {
-      return paramsSeen.entrySet().stream().max(Map.Entry.comparingByValue())
-          .map(e -> paramsByKey.get(e.getKey())).orElse(null);
-    }
   }
 }
