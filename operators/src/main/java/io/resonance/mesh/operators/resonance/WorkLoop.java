@@ -61,6 +61,53 @@ public final class WorkLoop {
     void harmonic(HarmonicAdjustment h) throws Exception;
   }
 
+  /** A store in plain maps, for one command: tests and the benchmark's simulated loop. */
+  public static final class MemoryStore implements Store {
+    private WorkPlan plan;
+    private final Map<String, AgentShare> shares = new LinkedHashMap<>();
+    private final Map<String, HarmonicAdjustment> harmonics = new LinkedHashMap<>();
+
+    @Override
+    public WorkPlan plan() {
+      return plan;
+    }
+
+    @Override
+    public void plan(WorkPlan p) {
+      plan = p;
+    }
+
+    @Override
+    public AgentShare share(String agentId) {
+      return shares.get(agentId);
+    }
+
+    @Override
+    public void share(AgentShare s) {
+      shares.put(s.agentId, s);
+    }
+
+    @Override
+    public Iterable<AgentShare> shares() {
+      return shares.values();
+    }
+
+    @Override
+    public void clearShares() {
+      shares.clear();
+    }
+
+    @Override
+    public HarmonicAdjustment harmonic(String subset) {
+      return harmonics.get(subset);
+    }
+
+    @Override
+    public void harmonic(HarmonicAdjustment h) {
+      harmonics.put(h.getSubset(), h);
+    }
+  }
+
   /** A report from an agent that is not in the job: a dead letter, with the reason. */
   public static final class UnknownAgentException extends Exception {
     UnknownAgentException(String message) {

@@ -1,0 +1,174 @@
+package io.resonance.mesh.operators.resonance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.HarmonicAction;
+import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.JobAgent;
+import io.resonance.mesh.avro.WorkJob;
+import io.resonance.mesh.avro.WorkOrder;
+import io.resonance.mesh.avro.WorkReport;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class WorkLoopTest {
+
+  static final ChunkParams BASE = new ChunkParams(10, 8, 60_000L, 0.0);
+
+  /** 10 Pis (E) and 5 servers (B), 100 items each, orders of 40. */
+  static WorkJob job(String id) {
+    List<JobAgent> agents = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      agents.add(new JobAgent("pi-" + i, AgentClass.E));
+    }
+    for (int i = 0; i < 5; i++) {
+      agents.add(new JobAgent("srv-" + i, AgentClass.B));
+    }
+    return WorkJob.newBuilder().setJobId(id).setCommand("resize").setBase(BASE)
+        .setItemsPerAgent(100).setOrderItems(40).setMaxAttempts(2).setAgents(agents)
+        .setSubmittedAtMs(0).build();
+  }
+
+  /** The report of an order: every chunk took {@code latencyMs}; {@code timedOut} of them lost. */
+  static WorkReport report(WorkOrder o, AgentClass c, int latencyMs, int timedOut) {
+    return WorkReport.newBuilder().setOrderId(o.getOrderId()).setJobId(o.getJobId())
+        .setCommand(o.getCommand()).setAgentId(o.getAgentId()).setAgentClass(c)
+        .setIteration(o.getIteration()).setSubset(o.getSubset())
+        .setAdjustmentId(o.getAdjustmentId()).setParams(o.getParams()).setStartedAtMs(0)
+        .setFinishedAtMs(1_000).setChunksDone(o.getChunks() - timedOut)
+        .setChunksTimedOut(timedOut)
+        .setChunkLatencyMs(Collections.nCopies(o.getChunks(), latencyMs)).build();
+  }
+
+  static HarmonicAdjustment decision(String subset, ChunkParams params, int iteration) {
+    return HarmonicAdjustment.newBuilder().setAdjustmentId("resize/" + subset + "/" + iteration)
+        .setJobId("job-1").setCommand("resize").setSubset(subset).setIteration(iteration)
+        .setDecidedAtMs(0).setAction(HarmonicAction.APPLY).setParams(params)
+        .setExplanation("test").build();
+  }
+
+  static AgentClass classOf(String agent) {
+    return agent.startsWith("pi") ? AgentClass.E : AgentClass.B;
+  }
+
+  @Test
+  void theBaseCommandGoesFirstToTheInitialShareOfEveryClass() throws Exception {
+    WorkLoop loop = new WorkLoop(new WorkLoop.MemoryStore());
+    List<WorkOrder> first = loop.start(job("job-1"), 0);
+
+    assertThat(first).extracting(o -> classOf(o.getAgentId()))
+        .containsExactlyInAnyOrder(AgentClass.E, AgentClass.E, AgentClass.B); // ceil(20 %)
+    assertThat(first).allSatisfy(o -> {
+      assertThat(o.getParams()).isEqualTo(BASE);
+      assertThat(o.getSubset()).isEmpty();
+      assertThat(o.getAdjustmentId()).isEqualTo("base");
+      assertThat(o.getChunks()).isEqualTo(4); // 40 items in chunks of 10
+    });
+  }
+
+  @Test
+  void theFleetIsReleasedOnTheFirstDecisionEachAgentInItsSubsetsParams() throws Exception {
+    WorkLoop loop = new WorkLoop(new WorkLoop.MemoryStore());
+    List<WorkOrder> first = loop.start(job("job-1"), 0);
+    // One Pi is four times slower than the other agents of the initial share.
+    WorkOrder slowPi = first.stream().filter(o -> o.getAgentId().startsWith("pi"))
+        .findFirst().orElseThrow();
+    for (WorkOrder o : first) {
+      assertThat(loop.onReport(report(o, classOf(o.getAgentId()), o == slowPi ? 4_000 : 1_000,
+          0), 1_000)).as("agents of the initial share wait for the first decision").isEmpty();
+    }
+
+    ChunkParams smaller = new ChunkParams(5, 8, 60_000L, 0.0);
+    List<WorkOrder> released = loop.onHarmonic(decision("E/slow", smaller, 1), 2_000);
+
+    Map<String, WorkOrder> byAgent = released.stream()
+        .collect(Collectors.toMap(WorkOrder::getAgentId, Function.identity()));
+    assertThat(byAgent).hasSize(15);
+    assertThat(byAgent.get(slowPi.getAgentId()).getSubset()).isEqualTo("E/slow");
+    assertThat(byAgent.get(slowPi.getAgentId()).getParams()).isEqualTo(smaller);
+    assertThat(byAgent.get(slowPi.getAgentId()).getChunks()).isEqualTo(8);
+    assertThat(byAgent.get(slowPi.getAgentId()).getAdjustmentId()).isEqualTo("resize/E/slow/1");
+    // The other measured Pi was fast; the Pis that ran nothing follow it, not the slow one.
+    assertThat(released).filteredOn(o -> o != byAgent.get(slowPi.getAgentId())
+            && o.getAgentId().startsWith("pi"))
+        .allSatisfy(o -> {
+          assertThat(o.getSubset()).isEqualTo("E/fast");
+          assertThat(o.getParams()).isEqualTo(BASE);
+        });
+    assertThat(released).filteredOn(o -> o.getAgentId().startsWith("srv"))
+        .extracting(WorkOrder::getSubset).containsOnly("B/fast");
+  }
+
+  @Test
+  void timedOutItemsAreRetriedThenGivenUpAndTheJobFinishes() throws Exception {
+    WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
+    WorkLoop loop = new WorkLoop(store);
+    List<WorkOrder> pending = new ArrayList<>(loop.start(job("job-1"), 0));
+    pending.addAll(loop.onWaitOver(1));
+    int rounds = 0;
+    while (!pending.isEmpty()) {
+      List<WorkOrder> next = new ArrayList<>();
+      for (WorkOrder o : pending) {
+        // Pi chunks always time out (one chunk in every order); servers never do.
+        next.addAll(loop.onReport(report(o, classOf(o.getAgentId()), 500,
+            o.getAgentId().startsWith("pi") ? 1 : 0), 10 + rounds));
+      }
+      pending = next;
+      assertThat(++rounds).as("the job ends").isLessThan(20);
+    }
+
+    WorkPlan plan = store.plan();
+    assertThat(plan.finished()).isTrue();
+    assertThat(plan.finishedAtMs).isPositive();
+    assertThat(plan.itemsDone + plan.itemsGivenUp).isEqualTo(15 * 100);
+    assertThat(store.share("srv-0").done).isEqualTo(100);
+    // Each Pi order loses one chunk (10 items); with two attempts allowed they are given up.
+    assertThat(store.share("pi-0").givenUp).isPositive();
+    assertThat(store.share("pi-0").done + store.share("pi-0").givenUp).isEqualTo(100);
+  }
+
+  @Test
+  void repeatedStaleAndForeignReportsChangeNothingAndStrangersAreRefused() throws Exception {
+    WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
+    WorkLoop loop = new WorkLoop(store);
+    WorkOrder o = loop.start(job("job-1"), 0).get(0);
+    loop.onWaitOver(1);
+    WorkReport r = report(o, classOf(o.getAgentId()), 100, 0);
+    List<WorkOrder> next = loop.onReport(r, 2);
+    assertThat(next).hasSize(1);
+
+    assertThat(loop.onReport(r, 3)).as("the same report again").isEmpty();
+    WorkReport otherJob = WorkReport.newBuilder(report(next.get(0), classOf(o.getAgentId()),
+        100, 0)).setJobId("job-0").build();
+    assertThat(loop.onReport(otherJob, 4)).isEmpty();
+    assertThat(store.share(o.getAgentId()).done).isEqualTo(40);
+
+    WorkReport stranger = WorkReport.newBuilder(r).setAgentId("intruder").build();
+    assertThatThrownBy(() -> loop.onReport(stranger, 5))
+        .isInstanceOf(WorkLoop.UnknownAgentException.class)
+        .hasMessageContaining("intruder").hasMessageContaining("job-1");
+  }
+
+  @Test
+  void aJobThatCannotRunIsRefusedWithTheReason() {
+    WorkLoop loop = new WorkLoop(new WorkLoop.MemoryStore());
+    WorkJob noChunk = WorkJob.newBuilder(job("job-1"))
+        .setBase(new ChunkParams(0, 8, 1000L, 0.0)).build();
+    WorkJob tinyOrders = WorkJob.newBuilder(job("job-1")).setOrderItems(5).build();
+    WorkJob twice = WorkJob.newBuilder(job("job-1"))
+        .setAgents(List.of(new JobAgent("a", AgentClass.A), new JobAgent("a", AgentClass.A)))
+        .build();
+
+    assertThatThrownBy(() -> loop.start(noChunk, 0)).hasMessageContaining("chunk_size");
+    assertThatThrownBy(() -> loop.start(tinyOrders, 0)).hasMessageContaining("order_items");
+    assertThatThrownBy(() -> loop.start(twice, 0)).hasMessageContaining("listed twice");
+  }
+}
