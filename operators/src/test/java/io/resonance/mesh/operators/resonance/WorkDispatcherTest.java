@@ -1,0 +1,131 @@
+package io.resonance.mesh.operators.resonance;
+
+import static io.resonance.mesh.operators.resonance.WorkLoopTest.classOf;
+import static io.resonance.mesh.operators.resonance.WorkLoopTest.decision;
+import static io.resonance.mesh.operators.resonance.WorkLoopTest.job;
+import static io.resonance.mesh.operators.resonance.WorkLoopTest.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.WorkJob;
+import io.resonance.mesh.avro.WorkOrder;
+import io.resonance.mesh.avro.WorkReport;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WorkDispatcherTest {
+
+  private static final Duration WAIT = Duration.ofMinutes(2);
+
+  private KeyedTwoInputStreamOperatorTestHarness<String, WorkReport,
+      Either<WorkJob, HarmonicAdjustment>, WorkOrder> harness;
+  private int seen;
+
+  private void open(OperatorSubtaskState restore) throws Exception {
+    seen = 0;
+    harness = new KeyedTwoInputStreamOperatorTestHarness<>(
+        new KeyedCoProcessOperator<>(new WorkDispatcher(WAIT)), WorkReport::getCommand,
+        c -> c.isLeft() ? c.left().getCommand() : c.right().getCommand(), Types.STRING);
+    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    if (restore != null) {
+      harness.initializeState(restore);
+    }
+    harness.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  /** Orders emitted since the last call. */
+  private List<WorkOrder> sent() {
+    List<WorkOrder> all = harness.extractOutputValues();
+    List<WorkOrder> fresh = all.subList(seen, all.size());
+    seen = all.size();
+    return List.copyOf(fresh);
+  }
+
+  private List<DeadLetter> rejected() {
+    ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out =
+        harness.getSideOutput(WorkDispatcher.REJECTED);
+    return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+  }
+
+  @Test
+  void aJobRunsFromTheInitialShareThroughTheFirstDecisionAndSurvivesARestore()
+      throws Exception {
+    open(null);
+    harness.setProcessingTime(1_000);
+    harness.processElement2(Either.Left(job("job-1")), 1_000);
+    List<WorkOrder> first = sent();
+    assertThat(first).hasSize(3);
+    for (WorkOrder o : first) {
+      harness.processElement1(report(o, classOf(o.getAgentId()), 1_000, 0), 2_000);
+    }
+    assertThat(sent()).isEmpty();
+
+    OperatorSubtaskState snapshot = harness.snapshot(1, 3_000);
+    harness.close();
+    open(snapshot);
+
+    ChunkParams fewer = new ChunkParams(10, 4, 60_000L, 0.0);
+    harness.processElement2(Either.Right(decision("E/fast", fewer, 1)), 4_000);
+    List<WorkOrder> released = sent();
+    assertThat(released).hasSize(15);
+    assertThat(released).filteredOn(o -> o.getAgentId().startsWith("pi"))
+        .allSatisfy(o -> assertThat(o.getParams()).isEqualTo(fewer));
+    assertThat(released).filteredOn(o -> o.getAgentId().startsWith("srv"))
+        .allSatisfy(o -> assertThat(o.getParams()).isEqualTo(WorkLoopTest.BASE));
+  }
+
+  @Test
+  void withoutADecisionTheWaitReleasesTheFleetOnTheBaseParams() throws Exception {
+    open(null);
+    harness.setProcessingTime(0);
+    harness.processElement2(Either.Left(job("job-1")), 0);
+    sent();
+    harness.setProcessingTime(WAIT.toMillis() - 1);
+    assertThat(sent()).isEmpty();
+
+    harness.setProcessingTime(WAIT.toMillis());
+    List<WorkOrder> released = sent();
+    assertThat(released).hasSize(12); // the three of the initial share are still running
+    assertThat(released).allSatisfy(o -> assertThat(o.getParams())
+        .isEqualTo(WorkLoopTest.BASE));
+  }
+
+  @Test
+  void refusedJobsAndStrangersReportsBecomeDeadLettersAndTheJobGoesOn() throws Exception {
+    open(null);
+    harness.processElement2(Either.Left(WorkJob.newBuilder(job("bad")).setOrderItems(0)
+        .build()), 0);
+    harness.processElement2(Either.Left(job("job-1")), 0);
+    WorkOrder o = sent().get(0);
+    harness.processElement1(WorkReport.newBuilder(report(o, classOf(o.getAgentId()), 1_000, 0))
+        .setAgentId("intruder").build(), 1);
+
+    assertThat(rejected()).hasSize(2);
+    assertThat(rejected().get(0).getReason().toString()).contains("bad", "order_items");
+    assertThat(rejected().get(0).getSourceTopic().toString()).isEqualTo("mesh.work-jobs");
+    assertThat(rejected().get(1).getReason().toString()).contains("intruder", "job-1");
+    assertThat(rejected().get(1).getValue()).isNotNull();
+
+    harness.processElement1(report(o, classOf(o.getAgentId()), 1_000, 0), 2);
+    harness.processElement2(Either.Right(decision("E/fast", WorkLoopTest.BASE, 1)), 3);
+    assertThat(sent()).as("the job runs on").extracting(WorkOrder::getAgentId)
+        .contains(o.getAgentId());
+  }
+}
