@@ -2,23 +2,30 @@ package io.resonance.mesh.jobs;
 
 import io.resonance.mesh.avro.HarmonicAdjustment;
 import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.WorkJob;
+import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.AvroRecordSerializer;
 import io.resonance.mesh.operators.resonance.HarmonicController;
 import io.resonance.mesh.operators.resonance.ResonanceProfiler;
+import io.resonance.mesh.operators.resonance.WorkDispatcher;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * Adaptive command resonance (issue 4), wiring only: work reports from {@code
- * mesh.work-reports}, in event time, become resonance profiles per command ({@link
- * ResonanceProfiler}, to {@code mesh.resonance}), and each profile's subsets are tuned by the
- * {@link HarmonicController}, whose every decision goes to {@code mesh.harmonics}. Undecodable,
- * impossible and too-late reports go to the dead letters.
+ * Adaptive command resonance (issue 4), wiring only. The whole loop runs here: work reports from
+ * {@code mesh.work-reports}, in event time, become resonance profiles per command ({@link
+ * ResonanceProfiler}, to {@code mesh.resonance}); each profile's subsets are tuned by the {@link
+ * HarmonicController}, whose every decision goes to {@code mesh.harmonics}; and the {@link
+ * WorkDispatcher} starts each job from {@code mesh.work-jobs} and sends every agent's next order,
+ * in its subset's params, to {@code mesh.work}. Undecodable, impossible and too-late reports,
+ * refused jobs and reports from agents outside their job go to the dead letters.
  *
  * <pre>
  * flink run -c io.resonance.mesh.jobs.ResonanceJob mesh-jobs-flink.jar --bootstrap-servers kafka:9092
@@ -81,9 +88,42 @@ public final class ResonanceJob {
         .uid("resonance-harmonics-sink")
         .name("harmonics: " + harmonicsTopic);
 
+    // The dispatcher closes the loop: jobs start it, each report sends the agent's next order,
+    // each decision changes its subset's params (in this job, without a trip through Kafka).
+    SingleOutputStreamOperator<WorkJob> jobs = kafka.decoded(env,
+        options.get(MeshJobOptions.WORK_JOBS_TOPIC), group,
+        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), WorkJob.class,
+        "resonance-", "work jobs");
+    DataStream<Either<WorkJob, HarmonicAdjustment>> control = jobs
+        .map(j -> Either.<WorkJob, HarmonicAdjustment>Left(j))
+        .returns(WorkDispatcher.CONTROL_TYPE)
+        .uid("resonance-jobs-as-control")
+        .name("jobs")
+        .union(harmonics
+            .map(h -> Either.<WorkJob, HarmonicAdjustment>Right(h))
+            .returns(WorkDispatcher.CONTROL_TYPE)
+            .uid("resonance-harmonics-as-control")
+            .name("decisions"));
+    SingleOutputStreamOperator<WorkOrder> orders = reports
+        .keyBy(WorkReport::getCommand)
+        .connect(control.keyBy(c -> c.isLeft() ? c.left().getCommand()
+            : c.right().getCommand()))
+        .process(new WorkDispatcher(options.get(MeshJobOptions.WORK_FIRST_DECISION_WAIT),
+            options.get(MeshJobOptions.WORK_JOB_MAX_AGE)))
+        .uid(WorkDispatcher.UID)
+        .name(WorkDispatcher.NAME);
+    String workTopic = options.get(MeshJobOptions.WORK_TOPIC);
+    // Keyed by agent, so each order lands on the partition its agent reads.
+    orders.sinkTo(kafka.promptSink(new AvroRecordSerializer<>(workTopic, WorkOrder.class,
+            WorkOrder::getAgentId)))
+        .uid("resonance-orders-sink")
+        .name("orders: " + workTopic);
+
     reports.getSideOutput(AvroDecoder.DEAD_LETTERS)
         .union(profiles.getSideOutput(ResonanceProfiler.REJECTED),
-            profiles.getSideOutput(ResonanceProfiler.TOO_LATE))
+            profiles.getSideOutput(ResonanceProfiler.TOO_LATE),
+            jobs.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            orders.getSideOutput(WorkDispatcher.REJECTED))
         .sinkTo(kafka.deadLetterSink())
         .uid("resonance-dlq-sink")
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>One command's job lives on one subtask: its agents' shares in map state, the decisions per
  * subset beside them (kept across jobs, so a new job of the command starts where the last one's
  * tuning ended). A job that cannot run, and a report from an agent not in the job, go to {@link
- * REJECTED} with the reason. If no decision comes within {@code firstDecisionWait} of a job's
+ * REJECTED} with the reason, as does a job read more than {@code maxJobAge} after it was
+ * submitted (a new deployment replaying the topic must not re-run old jobs). If no decision comes within {@code firstDecisionWait} of a job's
  * start (too few agents reported for the controller to judge), the loop is released with the
  * base params. Reports of other jobs, and repeated ones, change nothing.
  */
@@ -67,6 +68,7 @@ public class WorkDispatcher extends
           new AvroTypeInfo<>(HarmonicAdjustment.class));
 
   private final long firstDecisionWaitMs;
+  private final long maxJobAgeMs;
 
   private transient ValueState<WorkPlan> plan;
   private transient MapState<String, AgentShare> shares;
@@ -78,8 +80,9 @@ public class WorkDispatcher extends
   private transient volatile long agentsWorking;
   private transient String lastFinished;
 
-  public WorkDispatcher(Duration firstDecisionWait) {
+  public WorkDispatcher(Duration firstDecisionWait, Duration maxJobAge) {
     this.firstDecisionWaitMs = firstDecisionWait.toMillis();
+    this.maxJobAgeMs = maxJobAge.toMillis();
   }
 
   @Override
@@ -115,6 +118,14 @@ public class WorkDispatcher extends
       return;
     }
     WorkJob job = control.left();
+    if (now - job.getSubmittedAtMs() > maxJobAgeMs) {
+      ctx.output(REJECTED, RecordDeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
+          job.getCommand(), "work-dispatch", "work job " + job.getJobId() + " for "
+              + job.getCommand() + " was submitted " + (now - job.getSubmittedAtMs()) / 1000
+              + " s ago, more than the " + maxJobAgeMs / 1000 + " s a job may wait: not "
+              + "started (a replay of an old job?); submit it again to run it"));
+      return;
+    }
     try {
       send(loop.start(job, now), out);
       ctx.timerService().registerProcessingTimeTimer(now + firstDecisionWaitMs);

@@ -36,7 +36,7 @@ class WorkDispatcherTest {
   private void open(OperatorSubtaskState restore) throws Exception {
     seen = 0;
     harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-        new KeyedCoProcessOperator<>(new WorkDispatcher(WAIT)), WorkReport::getCommand,
+        new KeyedCoProcessOperator<>(new WorkDispatcher(WAIT, Duration.ofHours(1))), WorkReport::getCommand,
         c -> c.isLeft() ? c.left().getCommand() : c.right().getCommand(), Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     if (restore != null) {
@@ -112,16 +112,21 @@ class WorkDispatcherTest {
     open(null);
     harness.processElement2(Either.Left(WorkJob.newBuilder(job("bad")).setOrderItems(0)
         .build()), 0);
-    harness.processElement2(Either.Left(job("job-1")), 0);
+    harness.setProcessingTime(Duration.ofHours(2).toMillis());
+    harness.processElement2(Either.Left(job("job-0")), 0); // submitted at 0: stale
+    WorkJob fresh = WorkJob.newBuilder(job("job-1"))
+        .setSubmittedAtMs(Duration.ofHours(2).toMillis()).build();
+    harness.processElement2(Either.Left(fresh), 0);
     WorkOrder o = sent().get(0);
     harness.processElement1(WorkReport.newBuilder(report(o, classOf(o.getAgentId()), 1_000, 0))
         .setAgentId("intruder").build(), 1);
 
-    assertThat(rejected()).hasSize(2);
+    assertThat(rejected()).hasSize(3);
+    assertThat(rejected().get(1).getReason().toString()).contains("job-0", "submit it again");
     assertThat(rejected().get(0).getReason().toString()).contains("bad", "order_items");
     assertThat(rejected().get(0).getSourceTopic().toString()).isEqualTo("mesh.work-jobs");
-    assertThat(rejected().get(1).getReason().toString()).contains("intruder", "job-1");
-    assertThat(rejected().get(1).getValue()).isNotNull();
+    assertThat(rejected().get(2).getReason().toString()).contains("intruder", "job-1");
+    assertThat(rejected().get(2).getValue()).isNotNull();
 
     harness.processElement1(report(o, classOf(o.getAgentId()), 1_000, 0), 2);
     harness.processElement2(Either.Right(decision("E/fast", WorkLoopTest.BASE, 1)), 3);
