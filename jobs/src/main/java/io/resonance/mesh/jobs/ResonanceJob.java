@@ -108,7 +108,7 @@ public final class ResonanceJob {
         .keyBy(WorkReport::getCommand)
         .connect(control.keyBy(c -> c.isLeft() ? c.left().getCommand()
             : c.right().getCommand()))
-        .process(new WorkDispatcher(options.get(MeshJobOptions.WORK_FIRST_DECISION_WAIT),
+        .process(new WorkDispatcher(options.get(MeshJobOptions.WORK_INITIAL_SHARE_WAIT),
             options.get(MeshJobOptions.WORK_JOB_MAX_AGE)))
         .uid(WorkDispatcher.UID)
         .name(WorkDispatcher.NAME);

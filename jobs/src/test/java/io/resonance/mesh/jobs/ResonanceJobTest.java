@@ -10,7 +10,8 @@ import io.resonance.mesh.avro.HarmonicAction;
 import io.resonance.mesh.avro.HarmonicAdjustment;
 import io.resonance.mesh.avro.ResonanceProfile;
 import io.resonance.mesh.avro.SubsetProfile;
-import io.resonance.mesh.avro.WorkOrder;
+import io.resonance.mesh.avro.JobAgent;
+import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
@@ -32,11 +33,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The resonance job on a real broker and a MiniCluster, with a simulated fleet that runs work
- * orders through its load model, and the test in the dispatcher's place: two rounds of a chunked
- * command with parallelism 16 (more than a Pi has cores) give a resonance profile whose Pi
- * subset is saturated, and the controller answers with an amplitude adjustment for it; garbage
- * on the reports topic ends in the dead letters.
+ * The whole adaptive loop on a real broker and a MiniCluster, with a simulated fleet that runs
+ * work orders through its load model: a job whose base command runs 16 chunks at once (more than
+ * a Pi has cores) starts on an initial share, the Pis' profile shows them saturated, the
+ * controller lowers their parallelism, the dispatcher sends them the new params, the next
+ * profiles show the gain, and the Pi subsets settle. Garbage reports and a job that cannot run
+ * end in the dead letters.
  */
 class ResonanceJobTest {
 
@@ -61,13 +63,15 @@ class ResonanceJobTest {
   }
 
   @Test
-  void twoRoundsGiveAProfileAndAnAdjustmentForTheOverloadedSubset() throws Exception {
+  void theLoopTunesTheOverloadedPisAndTheProfilesShowIt() throws Exception {
     MeshJobOptions options = MeshJobOptions.of(Map.of(
         MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
         MeshJobOptions.OUT_OF_ORDERNESS.key(), "1 s",
         MeshJobOptions.IDLENESS.key(), "2 s",
-        MeshJobOptions.RESONANCE_WINDOW.key(), "5 s",
-        MeshJobOptions.RESONANCE_LATENESS.key(), "5 s"));
+        MeshJobOptions.RESONANCE_WINDOW.key(), "4 s",
+        MeshJobOptions.RESONANCE_LATENESS.key(), "4 s",
+        MeshJobOptions.HARMONIC_STABILISATION.key(), "6 s",
+        MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "60 s"));
     JobClient job = JobsTesting.submit(options, env -> new ResonanceJob(options).build(env),
         ResonanceJob.NAME);
     Properties p = new Properties();
@@ -83,67 +87,94 @@ class ResonanceJobTest {
       fleet.start();
       Await.until(Duration.ofSeconds(30), "the fleet reading its work orders",
           fleet::workReading, () -> "not yet");
-      List<String> machines = fleet.agentIds().stream()
-          .filter(id -> MACHINES.contains(fleet.groundTruth().agentClass(id))).toList();
-
-      // Rounds of the command until a window with the Pis' reports has closed and been
-      // profiled: each round's reports move event time on.
-      MeshCodec<WorkOrder> codec = MeshCodec.of(WorkOrder.class);
-      int round = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      while (piSubset(profiles) == null && System.nanoTime() < deadline) {
-        for (String agent : machines) {
-          WorkOrder order = WorkOrder.newBuilder().setOrderId("job-1/" + round + "/" + agent)
-              .setJobId("job-1").setCommand("resize").setAgentId(agent).setIteration(round)
-              .setChunks(20).setParams(BASE).setIssuedAtMs(System.currentTimeMillis()).build();
-          producer.send(new ProducerRecord<>(MeshTopics.WORK,
-              agent.getBytes(StandardCharsets.UTF_8), codec.encode(order)));
-        }
-        producer.flush();
-        round++;
-        long expected = (long) machines.size() * round;
-        Await.until(Duration.ofSeconds(30), "round " + round + " reported",
-            () -> fleet.workStats().reported() >= expected, () -> fleet.workStats().toString());
+      List<JobAgent> machines = fleet.agentIds().stream()
+          .filter(id -> MACHINES.contains(fleet.groundTruth().agentClass(id)))
+          .map(id -> new JobAgent(id, fleet.groundTruth().agentClass(id))).toList();
+      // More work than the test waits for: the loop runs on while the Pis are tuned.
+      WorkJob work = WorkJob.newBuilder().setJobId("job-1").setCommand("resize").setBase(BASE)
+          .setItemsPerAgent(1_000_000).setOrderItems(200).setAgents(machines)
+          .setSubmittedAtMs(System.currentTimeMillis()).build();
+      WorkJob broken = WorkJob.newBuilder(work).setJobId("job-0").setCommand("thumbnail")
+          .setOrderItems(0).build();
+      MeshCodec<WorkJob> jobs = MeshCodec.of(WorkJob.class);
+      for (WorkJob j : List.of(broken, work)) {
+        producer.send(new ProducerRecord<>(MeshTopics.WORK_JOBS,
+            j.getCommand().getBytes(StandardCharsets.UTF_8), jobs.encode(j))).get();
       }
       producer.send(new ProducerRecord<>(MeshTopics.WORK_REPORTS,
           "garbage".getBytes(StandardCharsets.UTF_8), "not avro".getBytes(StandardCharsets.UTF_8)))
           .get();
 
-      ResonanceProfile first = profilesOf(profiles).get(0);
-      assertThat(first.getCommand()).isEqualTo("resize");
-      assertThat(first.getChunks() + first.getTimeouts()).isPositive();
-      assertThat(first.getFrequency().getSamples()).isPositive();
-      SubsetProfile pis = piSubset(profiles);
-      assertThat(pis).as("a profiled Pi subset after %d rounds", round).isNotNull();
-      assertThat(pis.getParams()).isEqualTo(BASE);
-      assertThat(pis.getSaturatedShare()).isGreaterThan(0.3);
-
-      Await.until(Duration.ofSeconds(30), "an amplitude adjustment for a Pi subset",
-          () -> harmonicsOf(harmonics).stream().anyMatch(a -> a.getSubset().startsWith("E/")
-              && a.getAction() == HarmonicAction.APPLY),
+      Await.until(Duration.ofSeconds(60), "an amplitude adjustment for a Pi subset",
+          () -> piDecisions(harmonics).stream().anyMatch(a -> a.getAction() == HarmonicAction.APPLY),
           () -> harmonicsOf(harmonics).toString());
-      HarmonicAdjustment pi = harmonicsOf(harmonics).stream()
-          .filter(a -> a.getSubset().startsWith("E/") && a.getAction() == HarmonicAction.APPLY)
-          .findFirst().orElseThrow();
-      assertThat(pi.getRule()).isEqualTo("AMPLITUDE");
-      assertThat(pi.getParams().getParallelism()).isEqualTo(8);
-      assertThat(pi.getPrevious()).isEqualTo(BASE);
-      assertThat(pi.getExplanation()).contains("saturated", "parallelism 16 -> 8");
+      HarmonicAdjustment first = piDecisions(harmonics).stream()
+          .filter(a -> a.getAction() == HarmonicAction.APPLY).findFirst().orElseThrow();
+      assertThat(first.getRule()).isEqualTo("AMPLITUDE");
+      assertThat(first.getPrevious()).isEqualTo(BASE);
+      assertThat(first.getParams().getParallelism()).isEqualTo(8);
+      assertThat(first.getExplanation()).contains("saturated", "parallelism 16 -> 8");
+      String tuned = first.getSubset();
 
-      Await.until(Duration.ofSeconds(20), "the garbage report in the dead letters",
-          () -> deadLetters.records().stream().map(r -> JobsTesting.decode(DeadLetter.class,
-              r.value())).anyMatch(d -> d.getSourceTopic().equals(MeshTopics.WORK_REPORTS)),
-          () -> deadLetters.records().size() + " dead letters");
+      // The subset settles: after its changes it has nothing left to change.
+      Await.until(Duration.ofSeconds(120), tuned + " settling",
+          () -> decisionsOf(harmonics, tuned).stream()
+              .anyMatch(a -> a.getAction() == HarmonicAction.HOLD),
+          () -> decisionsOf(harmonics, tuned).stream().map(a -> a.getAction() + " "
+              + a.getRule() + " " + a.getExplanation()).toList().toString());
+      List<HarmonicAdjustment> history = decisionsOf(harmonics, tuned);
+      assertThat(history).extracting(HarmonicAdjustment::getAction)
+          .as("a change kept before the subset settled: %s", history.stream()
+              .map(a -> a.getAction() + " " + a.getExplanation()).toList())
+          .contains(HarmonicAction.KEEP);
+      HarmonicAdjustment settled = history.stream()
+          .filter(a -> a.getAction() == HarmonicAction.HOLD).findFirst().orElseThrow();
+      assertThat(settled.getParams().getParallelism()).isLessThan(BASE.getParallelism());
+
+      // The profile topic shows it: the subset ran the params it was given, less saturated.
+      Await.until(Duration.ofSeconds(30), "a profile of " + tuned + " in its settled params",
+          () -> subsetProfiles(profiles, tuned).stream()
+              .anyMatch(s -> settled.getParams().equals(s.getParams())),
+          () -> subsetProfiles(profiles, tuned).toString());
+      SubsetProfile before = subsetProfiles(profiles, tuned).stream()
+          .filter(s -> BASE.equals(s.getParams())).findFirst().orElseThrow();
+      SubsetProfile after = subsetProfiles(profiles, tuned).stream()
+          .filter(s -> settled.getParams().equals(s.getParams())).reduce((a, b) -> b)
+          .orElseThrow();
+      assertThat(after.getSaturatedShare()).isLessThan(before.getSaturatedShare());
+      assertThat(after.getChunksPerS() * after.getParams().getChunkSize())
+          .as("items per second per instance").isGreaterThan(
+              before.getChunksPerS() * before.getParams().getChunkSize());
+      assertThat(fleet.workStats().reported()).isGreaterThan(machines.size());
+
+      Await.until(Duration.ofSeconds(20), "the garbage report and the broken job in the DLQ",
+          () -> deadLetterTopics(deadLetters).containsAll(List.of(MeshTopics.WORK_REPORTS,
+              MeshTopics.WORK_JOBS)), () -> deadLetterTopics(deadLetters).toString());
     } finally {
       JobsTesting.stop(job);
     }
   }
 
-  /** The first subset of Pis (at least 3) in any profile so far, or null. */
-  private static SubsetProfile piSubset(TopicReader profiles) {
-    return profilesOf(profiles).stream().flatMap(p -> p.getSubsets().stream())
-        .filter(s -> s.getAgentClass() == AgentClass.E && s.getInstances() >= 3)
-        .findFirst().orElse(null);
+  private static List<String> deadLetterTopics(TopicReader deadLetters) {
+    return deadLetters.records().stream().map(r -> JobsTesting.decode(DeadLetter.class,
+        r.value()).getSourceTopic().toString()).toList();
+  }
+
+  /** Decisions for Pi subsets, in order. */
+  private static List<HarmonicAdjustment> piDecisions(TopicReader harmonics) {
+    return harmonicsOf(harmonics).stream().filter(a -> a.getSubset().startsWith("E/")).toList();
+  }
+
+  private static List<HarmonicAdjustment> decisionsOf(TopicReader harmonics, String subset) {
+    return harmonicsOf(harmonics).stream().filter(a -> a.getSubset().equals(subset)).toList();
+  }
+
+  /** The subset in each profile that has it, in window order. */
+  private static List<SubsetProfile> subsetProfiles(TopicReader profiles, String subset) {
+    return profilesOf(profiles).stream()
+        .sorted(java.util.Comparator.comparingLong(ResonanceProfile::getWindowStartMs))
+        .flatMap(p -> p.getSubsets().stream()).filter(s -> s.getSubset().equals(subset))
+        .toList();
   }
 
   private static List<ResonanceProfile> profilesOf(TopicReader profiles) {

@@ -114,11 +114,11 @@ public final class MeshJobOptions {
   public static final ConfigOption<String> WORK_TOPIC =
       ConfigOptions.key("work-topic").stringType().defaultValue(MeshTopics.WORK)
           .withDescription("Work orders to agents, keyed by agent id (resonance job).");
-  public static final ConfigOption<Duration> WORK_FIRST_DECISION_WAIT =
-      ConfigOptions.key("work-first-decision-wait").durationType()
+  public static final ConfigOption<Duration> WORK_INITIAL_SHARE_WAIT =
+      ConfigOptions.key("work-initial-share-wait").durationType()
           .defaultValue(Duration.ofMinutes(2))
-          .withDescription("How long a job's initial share waits for a first harmonic decision "
-              + "before the whole fleet is sent the base params (resonance job).");
+          .withDescription("How long the loop waits for every agent of a job's initial share "
+              + "to report before it sends the whole fleet orders (resonance job).");
   public static final ConfigOption<Duration> WORK_JOB_MAX_AGE =
       ConfigOptions.key("work-job-max-age").durationType().defaultValue(Duration.ofHours(1))
           .withDescription("A job read this long after it was submitted is refused as stale, so "
@@ -184,7 +184,7 @@ public final class MeshJobOptions {
       BREAKERS_TOPIC, COORDINATION_GROUP_ID, GCL_TOPIC, RESULTS_TOPIC, TASKS_TOPIC,
       GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, WORKSPACE_TOPIC, GCL_SPEC_WAIT, GCL_BUFFER_TIMEOUT,
       GCL_GROUP_ID,
-      GCL_HANDLER_TYPES, WORK_JOBS_TOPIC, WORK_TOPIC, WORK_FIRST_DECISION_WAIT, WORK_JOB_MAX_AGE,
+      GCL_HANDLER_TYPES, WORK_JOBS_TOPIC, WORK_TOPIC, WORK_INITIAL_SHARE_WAIT, WORK_JOB_MAX_AGE,
       WORK_REPORTS_TOPIC, RESONANCE_TOPIC, HARMONICS_TOPIC,
       RESONANCE_GROUP_ID, RESONANCE_WINDOW, RESONANCE_LATENESS, HARMONIC_STABILISATION,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,

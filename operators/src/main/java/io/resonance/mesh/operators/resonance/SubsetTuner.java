@@ -17,6 +17,12 @@ import java.util.Set;
  * <ul>
  *   <li><b>Stabilisation.</b> No new change within {@code stabilisation} of the last one, and a
  *       change is judged only on windows measured entirely under it, once that long has passed.
+ *   <li><b>Like with like.</b> A change is proposed only on a steady baseline: two windows in a
+ *       row under the same params with about the same agents reporting (within {@value
+ *       #POPULATION_DRIFT} of each other), scored as their mean. It is judged only on a window
+ *       with about as many agents as that baseline, so that agents joining or leaving the subset
+ *       are not mistaken for the change's effect; after {@value #MAX_MISMATCHED} windows that
+ *       do not match it is judged anyway, and the explanation says so.
  *   <li><b>Bounded steps.</b> {@link HarmonicRules} halves or doubles one knob at most.
  *   <li><b>Keep only what helped.</b> A change whose goodput (items finished per second per
  *       instance, timeouts lost) rose by at least {@code minGain} is kept; one that fell by as
@@ -33,6 +39,9 @@ public final class SubsetTuner {
   static final int HISTORY = 5;
   /** Decisions that changed nothing, in a row, after which the subset counts as converged. */
   static final int CONVERGED_AFTER = 2;
+  /** Instance counts further apart than this share are different populations. */
+  static final double POPULATION_DRIFT = 0.25;
+  static final int MAX_MISMATCHED = 3;
 
   /** One decision, for the HarmonicAdjustment record. */
   public record Decision(HarmonicAction action, String rule, ChunkParams params,
@@ -52,6 +61,13 @@ public final class SubsetTuner {
   private final Set<String> failed = new LinkedHashSet<>();
   private final List<String> history = new ArrayList<>();
   private int quiet;
+  // The steady baseline: the last window under the current params, and how many in a row.
+  private int lastInstances;
+  private double lastGoodput;
+  private int steady;
+  // The population a pending change is judged against, and windows that did not match it.
+  private int baselineInstances;
+  private int mismatched;
 
   public SubsetTuner(ChunkParams base, Duration stabilisation, double minGain,
       int minInstances) {
@@ -95,6 +111,11 @@ public final class SubsetTuner {
     public String failed = "";
     public String history = "";
     public int quiet;
+    public int lastInstances;
+    public double lastGoodput;
+    public int steady;
+    public int baselineInstances;
+    public int mismatched;
 
     public State() {}
   }
@@ -123,6 +144,11 @@ public final class SubsetTuner {
     s.failed = String.join(";", failed);
     s.history = String.join(";", history);
     s.quiet = quiet;
+    s.lastInstances = lastInstances;
+    s.lastGoodput = lastGoodput;
+    s.steady = steady;
+    s.baselineInstances = baselineInstances;
+    s.mismatched = mismatched;
     return s;
   }
 
@@ -146,6 +172,11 @@ public final class SubsetTuner {
       t.history.addAll(List.of(s.history.split(";")));
     }
     t.quiet = s.quiet;
+    t.lastInstances = s.lastInstances;
+    t.lastGoodput = s.lastGoodput;
+    t.steady = s.steady;
+    t.baselineInstances = s.baselineInstances;
+    t.mismatched = s.mismatched;
     return t;
   }
 
@@ -173,7 +204,19 @@ public final class SubsetTuner {
       if (windowStartMs < lastChangeAtMs || nowMs - lastChangeAtMs < stabilisationMs) {
         return Optional.empty(); // stabilising: judge on a full window under the change
       }
+      if (!samePopulation(o.instances(), baselineInstances) && mismatched < MAX_MISMATCHED) {
+        mismatched++;
+        return Optional.empty(); // other agents than the baseline's: wait for a like window
+      }
       return Optional.of(judge(o, nowMs));
+    }
+    steady = windowStartMs >= lastChangeAtMs && samePopulation(o.instances(), lastInstances)
+        ? steady + 1 : 1;
+    double baseline = steady > 1 ? (lastGoodput + o.goodput()) / 2 : o.goodput();
+    lastInstances = o.instances();
+    lastGoodput = o.goodput();
+    if (steady < 2) {
+      return Optional.empty(); // one window is not yet a baseline
     }
     if (lastChangeAtMs != Long.MIN_VALUE && nowMs - lastChangeAtMs < stabilisationMs) {
       return Optional.empty();
@@ -181,9 +224,9 @@ public final class SubsetTuner {
     Optional<HarmonicRules.Proposal> next = HarmonicRules.propose(o, current, base, failed);
     if (next.isEmpty()) {
       return Optional.of(record(new Decision(HarmonicAction.HOLD, "", current, null,
-          o.goodput(), null, String.format(Locale.ROOT,
+          baseline, null, String.format(Locale.ROOT,
               "nothing to change: goodput %.1f items/s per instance, CPU median %.0f %%, "
-                  + "%.1f %% timeouts, %.0f %% saturated", o.goodput(), o.cpuP50(),
+                  + "%.1f %% timeouts, %.0f %% saturated", baseline, o.cpuP50(),
               100 * o.timeoutShare(), 100 * o.saturatedShare())), false));
     }
     HarmonicRules.Proposal p = next.get();
@@ -191,7 +234,10 @@ public final class SubsetTuner {
     current = p.params();
     pendingKey = p.key();
     pendingRule = p.rule();
-    scoreBefore = o.goodput();
+    scoreBefore = baseline;
+    baselineInstances = o.instances();
+    mismatched = 0;
+    steady = 0;
     lastChangeAtMs = nowMs;
     return Optional.of(record(new Decision(HarmonicAction.APPLY, p.rule(), current, previous,
         scoreBefore, null, p.reason() + String.format(Locale.ROOT,
@@ -206,12 +252,20 @@ public final class SubsetTuner {
     ChunkParams tried = current;
     String rule = pendingRule;
     String change = String.format(Locale.ROOT, "goodput %.1f -> %.1f items/s per instance "
-        + "(%+.0f %%)", scoreBefore, after, 100 * (ratio - 1));
+        + "(%+.0f %%)", scoreBefore, after, 100 * (ratio - 1))
+        + (samePopulation(o.instances(), baselineInstances) ? "" : String.format(Locale.ROOT,
+            ", judged on %d instances against a baseline of %d after %d unlike windows",
+            o.instances(), baselineInstances, mismatched));
+
     Decision d;
     if (ratio >= 1 + minGain) {
       d = new Decision(HarmonicAction.KEEP, rule, tried, previous, scoreBefore, after,
           "kept " + rule.toLowerCase(Locale.ROOT) + " change: " + change);
       pendingKey = null;
+      // The judged window is the first of the kept params' next baseline.
+      steady = 1;
+      lastInstances = o.instances();
+      lastGoodput = after;
       return record(d, false);
     }
     failed.add(pendingKey);
@@ -224,6 +278,10 @@ public final class SubsetTuner {
             + " is not tried again for this subset");
     pendingKey = null;
     return record(d, true);
+  }
+
+  private static boolean samePopulation(int instances, int baseline) {
+    return baseline > 0 && Math.abs(instances - baseline) <= POPULATION_DRIFT * baseline;
   }
 
   private Decision record(Decision d, boolean changed) {

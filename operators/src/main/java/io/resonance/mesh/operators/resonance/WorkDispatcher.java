@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * subset beside them (kept across jobs, so a new job of the command starts where the last one's
  * tuning ended). A job that cannot run, and a report from an agent not in the job, go to {@link
  * REJECTED} with the reason, as does a job read more than {@code maxJobAge} after it was
- * submitted (a new deployment replaying the topic must not re-run old jobs). If no decision comes within {@code firstDecisionWait} of a job's
- * start (too few agents reported for the controller to judge), the loop is released with the
- * base params. Reports of other jobs, and repeated ones, change nothing.
+ * submitted (a new deployment replaying the topic must not re-run old jobs). If the initial
+ * share has not all reported within {@code initialShareWait} of a job's start (a slow or silent
+ * agent), the loop is released without waiting longer. Reports of other jobs, and repeated
+ * ones, change nothing.
  */
 public class WorkDispatcher extends
     KeyedCoProcessFunction<String, WorkReport, Either<WorkJob, HarmonicAdjustment>, WorkOrder> {
@@ -67,7 +68,7 @@ public class WorkDispatcher extends
       new MapStateDescriptor<>("work-dispatcher-harmonics", Types.STRING,
           new AvroTypeInfo<>(HarmonicAdjustment.class));
 
-  private final long firstDecisionWaitMs;
+  private final long initialShareWaitMs;
   private final long maxJobAgeMs;
 
   private transient ValueState<WorkPlan> plan;
@@ -80,8 +81,8 @@ public class WorkDispatcher extends
   private transient volatile long agentsWorking;
   private transient String lastFinished;
 
-  public WorkDispatcher(Duration firstDecisionWait, Duration maxJobAge) {
-    this.firstDecisionWaitMs = firstDecisionWait.toMillis();
+  public WorkDispatcher(Duration initialShareWait, Duration maxJobAge) {
+    this.initialShareWaitMs = initialShareWait.toMillis();
     this.maxJobAgeMs = maxJobAge.toMillis();
   }
 
@@ -114,7 +115,7 @@ public class WorkDispatcher extends
       Collector<WorkOrder> out) throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     if (control.isRight()) {
-      send(loop.onHarmonic(control.right(), now), out);
+      loop.onHarmonic(control.right());
       return;
     }
     WorkJob job = control.left();
@@ -128,7 +129,7 @@ public class WorkDispatcher extends
     }
     try {
       send(loop.start(job, now), out);
-      ctx.timerService().registerProcessingTimeTimer(now + firstDecisionWaitMs);
+      ctx.timerService().registerProcessingTimeTimer(now + initialShareWaitMs);
       LOG.info("work job {} for {}: {} agents, base command to {} first", job.getJobId(),
           job.getCommand(), job.getAgents().size(), plan.value().cohortSize);
     } catch (IllegalArgumentException e) {
@@ -142,9 +143,9 @@ public class WorkDispatcher extends
       throws Exception {
     WorkPlan p = plan.value();
     // A job that replaced the one this wait was for has a wait of its own.
-    if (p != null && !p.released && p.startedAtMs + firstDecisionWaitMs <= timestamp) {
-      LOG.info("work job {}: no harmonic decision within {} ms, releasing with the base params",
-          p.jobId, firstDecisionWaitMs);
+    if (p != null && !p.released && p.startedAtMs + initialShareWaitMs <= timestamp) {
+      LOG.info("work job {}: {} of {} agents of the initial share reported within {} ms; releasing",
+          p.jobId, p.cohortReported, p.cohortSize, initialShareWaitMs);
       send(loop.onWaitOver(timestamp), out);
     }
   }

@@ -22,16 +22,16 @@ import java.util.Set;
  * <ol>
  *   <li><b>Initial share.</b> A job sends the base command to {@code initial_share} of the agents
  *       of every class (at least one each), chosen by a hash of job and agent, so the first
- *       profile sees every class.
- *   <li><b>Collect.</b> Those agents' reports feed the first profile; an agent that reported
- *       waits.
- *   <li><b>Release.</b> On the first harmonic decision for the command (or when the dispatcher's
- *       wait runs out) the bands are frozen from the initial share's chunk latencies and every
- *       agent is placed: one that ran the base command by its own median; one that did not, in
- *       the band most of its class landed in. Then every agent gets an order.
+ *       profiles see every class before the whole fleet runs the command.
+ *   <li><b>Release.</b> Once every agent of the initial share has reported (or the dispatcher's
+ *       wait runs out) the bands are frozen from their chunk latencies and every agent is
+ *       placed: one that ran the base command by its own median; one that did not, in the band
+ *       most of its class landed in. Then every agent gets an order. Until then the initial
+ *       share keeps working on the base command.
  *   <li><b>Repeat.</b> Each report settles the agent's order and sends its next, in the params
  *       its subset runs with now (the latest harmonic decision for the subset, else the base),
- *       until all its items are done or given up.
+ *       until all its items are done or given up. Decisions come from profiles of the placed
+ *       fleet, so a subset is tuned on the agents it holds.
  * </ol>
  *
  * <p>Placement is sticky: a subset's members do not change when its params do, so the tuner
@@ -246,26 +246,22 @@ public final class WorkLoop {
         place(plan, s);
       }
     }
-    List<WorkOrder> orders = new ArrayList<>();
-    if (plan.released) {
-      orders.addAll(next(plan, s, nowMs));
+    store.share(s);
+    if (!plan.released && plan.cohortReported >= plan.cohortSize) {
+      return release(plan, nowMs); // this agent's next order among them, placed
     }
+    List<WorkOrder> orders = next(plan, s, nowMs);
     store.share(s);
     store.plan(plan);
     return orders;
   }
 
-  /** A harmonic decision: the subset's params from now on; the first one releases the loop. */
-  public List<WorkOrder> onHarmonic(HarmonicAdjustment h, long nowMs) throws Exception {
+  /** A harmonic decision: the subset's params from the agents' next orders on. */
+  public void onHarmonic(HarmonicAdjustment h) throws Exception {
     store.harmonic(h);
-    WorkPlan plan = store.plan();
-    if (plan == null || plan.released || plan.cohortReported == 0) {
-      return List.of();
-    }
-    return release(plan, nowMs);
   }
 
-  /** The dispatcher's wait for a first decision ran out: release with what is known. */
+  /** The dispatcher's wait for the initial share ran out: release with what is known. */
   public List<WorkOrder> onWaitOver(long nowMs) throws Exception {
     WorkPlan plan = store.plan();
     if (plan == null || plan.released) {

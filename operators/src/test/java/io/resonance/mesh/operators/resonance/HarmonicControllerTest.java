@@ -67,14 +67,14 @@ class HarmonicControllerTest {
         .setChunksPerS(chunksPerS).setSaturatedShare(saturated).setParams(params).build();
   }
 
-  /** The window [n × 10 s, (n + 1) × 10 s) of command "resize". */
+  /** The window [n × 10 s, (n + 1) × 10 s) of command "resize"; n may be -1. */
   private List<HarmonicAdjustment> window(int n, SubsetProfile... subsets) throws Exception {
     ResonanceProfile p = ResonanceProfile.newBuilder().setCommand("resize").setJobId("job-1")
         .setWindowStartMs(n * WINDOW_MS).setWindowEndMs((n + 1) * WINDOW_MS).setReports(10)
         .setInstances(10).setFrequency(histogram(200, 400)).setCpu(histogram(50, 99))
         .setMemory(histogram(40, 50)).setNetwork(histogram(1, 2)).setChunks(1_000)
         .setTimeouts(0).setSubsets(List.of(subsets)).build();
-    harness.processElement(p, (n + 1) * WINDOW_MS);
+    harness.processElement(p, Math.max(0, (n + 1) * WINDOW_MS));
     List<HarmonicAdjustment> all = harness.extractOutputValues();
     List<HarmonicAdjustment> fresh = new ArrayList<>(all.subList(seen, all.size()));
     seen = all.size();
@@ -83,6 +83,8 @@ class HarmonicControllerTest {
 
   @Test
   void anOverloadedSubsetIsAdjustedAndKeptWhileAHealthyOneHoldsOnce() throws Exception {
+    assertThat(window(-1, subset("E/slow", BASE, 1.0, 0.6, 95),
+        subset("B/mid", BASE, 2.0, 0.0, 70))).as("one window is not a baseline").isEmpty();
     List<HarmonicAdjustment> first = window(0, subset("E/slow", BASE, 1.0, 0.6, 95),
         subset("B/mid", BASE, 2.0, 0.0, 70));
     assertThat(first).extracting(HarmonicAdjustment::getSubset, HarmonicAdjustment::getAction)
@@ -109,6 +111,7 @@ class HarmonicControllerTest {
 
   @Test
   void aPendingChangeSurvivesARestoreAndIsRolledBackWhenItHurt() throws Exception {
+    window(-1, subset("E/slow", BASE, 1.0, 0.6, 95));
     ChunkParams halved = window(0, subset("E/slow", BASE, 1.0, 0.6, 95)).get(0).getParams();
     OperatorSubtaskState snapshot = harness.snapshot(1, WINDOW_MS);
     harness.close();

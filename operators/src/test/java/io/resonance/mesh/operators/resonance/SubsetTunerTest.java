@@ -30,6 +30,7 @@ class SubsetTunerTest {
 
   @Test
   void anOverloadedSubsetHalvesItsParallelismAndKeepsItWhenGoodputRises() {
+    assertThat(window(1.0, 0.6, -10_000, 0)).as("one window is not a baseline").isEmpty();
     SubsetTuner.Decision apply = window(1.0, 0.6, 0, 10_000).orElseThrow();
     assertThat(apply.action()).isEqualTo(HarmonicAction.APPLY);
     assertThat(apply.rule()).isEqualTo(HarmonicRules.AMPLITUDE);
@@ -52,6 +53,7 @@ class SubsetTunerTest {
   void aChangeThatMadeThingsWorseIsRolledBackAndNotTriedAgain() {
     // Slow band: smaller chunks are proposed; here they only add overhead.
     SubsetOutcome slow = outcome(BASE, 1.0, 0.0, 0.0, 60, true);
+    assertThat(tuner.onWindow(slow, -10_000, 0)).isEmpty();
     SubsetTuner.Decision apply = tuner.onWindow(slow, 0, 10_000).orElseThrow();
     assertThat(apply.params().getChunkSize()).isEqualTo(50);
 
@@ -71,11 +73,37 @@ class SubsetTunerTest {
 
   @Test
   void aChangeWithinTheNoiseIsIneffectiveAndReverted() {
+    window(1.0, 0.6, -10_000, 0);
     window(1.0, 0.6, 0, 10_000).orElseThrow();
     SubsetTuner.Decision d = window(1.02, 0.6, 20_000, 45_000).orElseThrow();
     // 1.02 chunks/s of 100 items at parallelism 4 against 1.0 at 8: +2 %, inside the 5 % band.
     assertThat(d.action()).isEqualTo(HarmonicAction.INEFFECTIVE);
     assertThat(tuner.params()).isEqualTo(BASE);
+  }
+
+  @Test
+  void aChangeIsJudgedOnTheAgentsItWasMadeForNotOnNewcomers() {
+    window(1.0, 0.6, -10_000, 0);
+    window(1.0, 0.6, 0, 10_000).orElseThrow(); // APPLY on 10 instances
+    // Thirty more agents join the subset, slower ones: not a like window, so not judged.
+    SubsetOutcome crowd = new SubsetOutcome(tuner.params(), 40, 0.3, 0, 0.6, 40, 90, false);
+    assertThat(tuner.onWindow(crowd, 20_000, 45_000)).isEmpty();
+    SubsetOutcome like = new SubsetOutcome(tuner.params(), 11, 1.6, 0, 0.1, 40, 90, false);
+    assertThat(tuner.onWindow(like, 30_000, 55_000).orElseThrow().action())
+        .isEqualTo(HarmonicAction.KEEP);
+  }
+
+  @Test
+  void aSubsetWhoseAgentsChangeForGoodIsJudgedAfterALimitAndSaysSo() {
+    window(1.0, 0.6, -10_000, 0);
+    window(1.0, 0.6, 0, 10_000).orElseThrow();
+    SubsetOutcome crowd = new SubsetOutcome(tuner.params(), 40, 1.6, 0, 0.1, 40, 90, false);
+    for (int i = 0; i < SubsetTuner.MAX_MISMATCHED; i++) {
+      assertThat(tuner.onWindow(crowd, 20_000 + i * 10_000L, 45_000 + i * 10_000L)).isEmpty();
+    }
+    SubsetTuner.Decision d = tuner.onWindow(crowd, 60_000, 85_000).orElseThrow();
+    assertThat(d.action()).isEqualTo(HarmonicAction.KEEP);
+    assertThat(d.explanation()).contains("judged on 40 instances against a baseline of 10");
   }
 
   @Test
@@ -89,6 +117,7 @@ class SubsetTunerTest {
   @Test
   void aHealthySubsetHoldsAndConverges() {
     SubsetOutcome healthy = outcome(BASE, 1.0, 0.0, 0.0, 70, false);
+    assertThat(tuner.onWindow(healthy, -10_000, 0)).isEmpty();
     assertThat(tuner.onWindow(healthy, 0, 10_000).orElseThrow().action())
         .isEqualTo(HarmonicAction.HOLD);
     assertThat(tuner.converged()).isFalse();
@@ -124,6 +153,7 @@ class SubsetTunerTest {
 
   @Test
   void aTunerResumedFromItsPojoStateJudgesItsPendingChangeAsBefore() throws Exception {
+    window(1.0, 0.6, -10_000, 0);
     window(1.0, 0.6, 0, 10_000).orElseThrow();
     var info = org.apache.flink.api.common.typeinfo.TypeInformation.of(SubsetTuner.State.class);
     assertThat(info).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);

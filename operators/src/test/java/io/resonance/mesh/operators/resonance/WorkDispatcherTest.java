@@ -65,34 +65,42 @@ class WorkDispatcherTest {
   }
 
   @Test
-  void aJobRunsFromTheInitialShareThroughTheFirstDecisionAndSurvivesARestore()
-      throws Exception {
+  void aJobRunsFromTheInitialShareThroughItsReleaseAndSurvivesARestore() throws Exception {
     open(null);
     harness.setProcessingTime(1_000);
     harness.processElement2(Either.Left(job("job-1")), 1_000);
     List<WorkOrder> first = sent();
     assertThat(first).hasSize(3);
-    for (WorkOrder o : first) {
+    for (WorkOrder o : first.subList(0, 2)) {
       harness.processElement1(report(o, classOf(o.getAgentId()), 1_000, 0), 2_000);
     }
-    assertThat(sent()).isEmpty();
+    assertThat(sent()).as("the initial share works on").hasSize(2);
 
     OperatorSubtaskState snapshot = harness.snapshot(1, 3_000);
     harness.close();
     open(snapshot);
 
+    WorkOrder last = first.get(2);
+    harness.processElement1(report(last, classOf(last.getAgentId()), 1_000, 0), 4_000);
+    assertThat(sent()).as("released: the last of the initial share and the 12 that waited")
+        .hasSize(13).allSatisfy(o -> assertThat(o.getSubset()).isNotEmpty());
+
     ChunkParams fewer = new ChunkParams(10, 4, 60_000L, 0.0);
-    harness.processElement2(Either.Right(decision("E/fast", fewer, 1)), 4_000);
-    List<WorkOrder> released = sent();
-    assertThat(released).hasSize(15);
-    assertThat(released).filteredOn(o -> o.getAgentId().startsWith("pi"))
-        .allSatisfy(o -> assertThat(o.getParams()).isEqualTo(fewer));
-    assertThat(released).filteredOn(o -> o.getAgentId().startsWith("srv"))
-        .allSatisfy(o -> assertThat(o.getParams()).isEqualTo(WorkLoopTest.BASE));
+    harness.processElement2(Either.Right(decision("E/fast", fewer, 1)), 5_000);
+    assertThat(sent()).as("a decision applies from the next orders").isEmpty();
+    WorkOrder pi = first.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst()
+        .orElseThrow();
+    WorkOrder running = WorkOrder.newBuilder(pi)
+        .setOrderId("job-1/" + pi.getAgentId() + "/1").build();
+    harness.processElement1(report(running, classOf(pi.getAgentId()), 1_000, 0), 6_000);
+    assertThat(sent()).singleElement().satisfies(o -> {
+      assertThat(o.getSubset()).isEqualTo("E/fast");
+      assertThat(o.getParams()).isEqualTo(fewer);
+    });
   }
 
   @Test
-  void withoutADecisionTheWaitReleasesTheFleetOnTheBaseParams() throws Exception {
+  void whenTheInitialShareIsSlowTheWaitReleasesTheFleet() throws Exception {
     open(null);
     harness.setProcessingTime(0);
     harness.processElement2(Either.Left(job("job-1")), 0);
@@ -129,8 +137,7 @@ class WorkDispatcherTest {
     assertThat(rejected().get(2).getValue()).isNotNull();
 
     harness.processElement1(report(o, classOf(o.getAgentId()), 1_000, 0), 2);
-    harness.processElement2(Either.Right(decision("E/fast", WorkLoopTest.BASE, 1)), 3);
     assertThat(sent()).as("the job runs on").extracting(WorkOrder::getAgentId)
-        .contains(o.getAgentId());
+        .containsExactly(o.getAgentId());
   }
 }

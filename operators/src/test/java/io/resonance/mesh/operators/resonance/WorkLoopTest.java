@@ -75,36 +75,51 @@ class WorkLoopTest {
   }
 
   @Test
-  void theFleetIsReleasedOnTheFirstDecisionEachAgentInItsSubsetsParams() throws Exception {
+  void theFleetIsReleasedWhenTheInitialShareHasReportedEachAgentInItsSubsetsParams()
+      throws Exception {
     WorkLoop loop = new WorkLoop(new WorkLoop.MemoryStore());
     List<WorkOrder> first = loop.start(job("job-1"), 0);
-    // One Pi is four times slower than the other agents of the initial share.
+    ChunkParams smaller = new ChunkParams(5, 8, 60_000L, 0.0);
+    loop.onHarmonic(decision("E/slow", smaller, 1)); // from an earlier job of the command
+    // One Pi is four times slower than the other agents of the initial share; it reports last.
     WorkOrder slowPi = first.stream().filter(o -> o.getAgentId().startsWith("pi"))
         .findFirst().orElseThrow();
-    for (WorkOrder o : first) {
-      assertThat(loop.onReport(report(o, classOf(o.getAgentId()), o == slowPi ? 4_000 : 1_000,
-          0), 1_000)).as("agents of the initial share wait for the first decision").isEmpty();
+    List<WorkOrder> others = first.stream().filter(o -> o != slowPi).toList();
+    for (WorkOrder o : others) {
+      List<WorkOrder> next = loop.onReport(report(o, classOf(o.getAgentId()), 1_000, 0), 1_000);
+      assertThat(next).as("the initial share works on, unplaced, on the base command")
+          .singleElement().satisfies(n -> {
+            assertThat(n.getAgentId()).isEqualTo(o.getAgentId());
+            assertThat(n.getParams()).isEqualTo(BASE);
+            assertThat(n.getSubset()).isEmpty();
+          });
     }
 
-    ChunkParams smaller = new ChunkParams(5, 8, 60_000L, 0.0);
-    List<WorkOrder> released = loop.onHarmonic(decision("E/slow", smaller, 1), 2_000);
+    List<WorkOrder> released = loop.onReport(report(slowPi, AgentClass.E, 4_000, 0), 2_000);
 
     Map<String, WorkOrder> byAgent = released.stream()
         .collect(Collectors.toMap(WorkOrder::getAgentId, Function.identity()));
-    assertThat(byAgent).hasSize(15);
-    assertThat(byAgent.get(slowPi.getAgentId()).getSubset()).isEqualTo("E/slow");
-    assertThat(byAgent.get(slowPi.getAgentId()).getParams()).isEqualTo(smaller);
-    assertThat(byAgent.get(slowPi.getAgentId()).getChunks()).isEqualTo(8);
-    assertThat(byAgent.get(slowPi.getAgentId()).getAdjustmentId()).isEqualTo("resize/E/slow/1");
+    assertThat(byAgent).as("the last of the initial share and the 12 that waited").hasSize(13);
+    WorkOrder slow = byAgent.get(slowPi.getAgentId());
+    assertThat(slow.getSubset()).isEqualTo("E/slow");
+    assertThat(slow.getParams()).isEqualTo(smaller);
+    assertThat(slow.getChunks()).isEqualTo(8);
+    assertThat(slow.getAdjustmentId()).isEqualTo("resize/E/slow/1");
     // The other measured Pi was fast; the Pis that ran nothing follow it, not the slow one.
-    assertThat(released).filteredOn(o -> o != byAgent.get(slowPi.getAgentId())
-            && o.getAgentId().startsWith("pi"))
+    assertThat(released).filteredOn(o -> o != slow && o.getAgentId().startsWith("pi"))
         .allSatisfy(o -> {
           assertThat(o.getSubset()).isEqualTo("E/fast");
           assertThat(o.getParams()).isEqualTo(BASE);
         });
     assertThat(released).filteredOn(o -> o.getAgentId().startsWith("srv"))
         .extracting(WorkOrder::getSubset).containsOnly("B/fast");
+    // An agent of the initial share still running its unplaced order is placed on its report.
+    WorkOrder fastPi = others.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst()
+        .orElseThrow();
+    WorkOrder running = WorkOrder.newBuilder(fastPi)
+        .setOrderId("job-1/" + fastPi.getAgentId() + "/1").build();
+    assertThat(loop.onReport(report(running, AgentClass.E, 1_000, 0), 3_000))
+        .singleElement().extracting(WorkOrder::getSubset).isEqualTo("E/fast");
   }
 
   @Test
