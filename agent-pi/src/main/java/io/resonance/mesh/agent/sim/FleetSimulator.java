@@ -7,6 +7,7 @@ import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.TrinaryState;
+import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
@@ -127,12 +128,14 @@ public final class FleetSimulator implements AutoCloseable {
   private final EventLoop loop = new EventLoop("fleet-sim-dispatcher");
   private final SplittableRandom faultRng;
   private final AtomicBoolean started = new AtomicBoolean();
+  private final boolean offline;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile HostTime time;
 
   private FleetSimulator(Builder b) {
     this.description = b.description;
     this.interval = b.interval;
+    this.offline = b.offline;
     this.seed = b.seed;
     SplittableRandom rng = new SplittableRandom(b.seed);
     this.faultRng = rng.split();
@@ -154,9 +157,11 @@ public final class FleetSimulator implements AutoCloseable {
           capacities.split());
     }
     this.ids = List.copyOf(agents.keySet());
-    this.producers = new ProducerPool<>(b.bootstrapServers, b.topic, b.producers,
+    // Offline, the fleet makes no Kafka client at all: it only answers ground-truth questions.
+    int clients = b.offline ? 0 : b.producers;
+    this.producers = new ProducerPool<>(b.bootstrapServers, b.topic, clients,
         b.producerProperties, Heartbeat.class, Heartbeat::getAgentId);
-    this.responses = new ProducerPool<>(b.bootstrapServers, b.responsesTopic, b.producers,
+    this.responses = new ProducerPool<>(b.bootstrapServers, b.responsesTopic, clients,
         b.producerProperties, AgentResponse.class, AgentResponse::getAgentId);
     this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
         responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
@@ -198,6 +203,10 @@ public final class FleetSimulator implements AutoCloseable {
    * from now on reaches them (if the topic does not exist yet, from when it appears).
    */
   public void start() {
+    if (offline) {
+      throw new IllegalStateException("an offline fleet (Builder.buildOffline) does not run; "
+          + "build it with bootstrapServers(...).build() to start it");
+    }
     if (!started.compareAndSet(false, true)) {
       return;
     }
@@ -518,6 +527,23 @@ public final class FleetSimulator implements AutoCloseable {
           h == null ? 0 : h.elapsedMs(now), description);
     }
 
+    /**
+     * As {@link #run}, at {@code elapsedMs} into a simulated run (the agent's slow drift follows
+     * that instant), for benchmarks that run the fleet in simulated time.
+     */
+    public ChunkWorkModel.Outcome runAt(String agentId, ChunkParams params, int chunks,
+        String orderId, long elapsedMs) {
+      return WorkDesk.simulate(agent(agentId), params, chunks, WorkDesk.orderSeed(seed, orderId),
+          System.nanoTime(), elapsedMs, description);
+    }
+
+    /** The report the agent would send for {@code order} after {@code outcome}. */
+    public WorkReport report(WorkOrder order, ChunkWorkModel.Outcome outcome, long startedAtMs,
+        long finishedAtMs) {
+      return WorkDesk.report(agent(order.getAgentId()), order, outcome, startedAtMs,
+          finishedAtMs);
+    }
+
     /** The agent's hidden core count. */
     public int cores(String agentId) {
       return agent(agentId).workCapacity.cores();
@@ -555,6 +581,7 @@ public final class FleetSimulator implements AutoCloseable {
     private boolean workOrders = true;
     private String workTopic = MeshTopics.WORK;
     private String workReportsTopic = MeshTopics.WORK_REPORTS;
+    private boolean offline;
 
     private Builder() {}
 
@@ -680,6 +707,21 @@ public final class FleetSimulator implements AutoCloseable {
       this.producerProperties = Collections.unmodifiableMap(new LinkedHashMap<>(
           producerProperties));
       return this;
+    }
+
+    /**
+     * A fleet that is never started and makes no Kafka client: its {@link #workModel()} and
+     * {@link #groundTruth()} serve benchmarks that simulate time themselves.
+     */
+    public FleetSimulator buildOffline() {
+      offline = true;
+      workOrders = false;
+      graphHandlers = false;
+      commandConsumers = 0;
+      if (bootstrapServers == null) {
+        bootstrapServers = "offline:0";
+      }
+      return build();
     }
 
     public FleetSimulator build() {
