@@ -36,9 +36,9 @@ public final class ResonanceJob {
   public static final String NAME = "resonance-mesh-resonance";
 
   /** A change must move goodput by this share to be kept or rolled back. */
-  static final double MIN_GAIN = 0.05;
+  public static final double MIN_GAIN = 0.05;
   /** Fewer instances than this in a subset's window is not evidence enough to decide on. */
-  static final int MIN_INSTANCES = 3;
+  public static final int MIN_INSTANCES = 3;
 
   private final MeshJobOptions options;
   private final MeshKafka kafka;

@@ -20,6 +20,8 @@ public class AgentShare {
   public long done;
   public long givenUp;
   public int orders;
+  /** Whether all its items are done or given up (counted once in the plan). */
+  public boolean finished;
   /** The order running now, or null. */
   public String orderId;
   /** The items of the order running now, by timeouts suffered, as in {@link #pending}. */
@@ -37,7 +39,7 @@ public class AgentShare {
     return s;
   }
 
-  long remaining() {
+  public long remaining() {
     long n = 0;
     for (long p : pending) {
       n += p;
@@ -45,7 +47,7 @@ public class AgentShare {
     return n;
   }
 
-  boolean running() {
+  public boolean running() {
     return orderId != null;
   }
 

@@ -102,21 +102,27 @@ public class HarmonicController
       } else if (d.action() == HarmonicAction.ROLLBACK) {
         rolledBack.inc();
       }
-      out.collect(HarmonicAdjustment.newBuilder()
-          .setAdjustmentId(profile.getCommand() + "/" + key + "/" + iteration)
-          .setJobId(profile.getJobId())
-          .setCommand(profile.getCommand())
-          .setSubset(key)
-          .setIteration(iteration)
-          .setDecidedAtMs(now)
-          .setAction(d.action())
-          .setRule(d.rule())
-          .setParams(d.params())
-          .setPrevious(d.previous())
-          .setScoreBefore(d.scoreBefore())
-          .setScoreAfter(d.scoreAfter())
-          .setExplanation(d.explanation())
-          .build());
+      out.collect(adjustment(profile, key, iteration, d));
     }
+  }
+
+  /** The record of one decision for {@code subset}, the {@code iteration}-th for it. */
+  public static HarmonicAdjustment adjustment(ResonanceProfile profile, String subset,
+      int iteration, SubsetTuner.Decision d) {
+    return HarmonicAdjustment.newBuilder()
+        .setAdjustmentId(profile.getCommand() + "/" + subset + "/" + iteration)
+        .setJobId(profile.getJobId())
+        .setCommand(profile.getCommand())
+        .setSubset(subset)
+        .setIteration(iteration)
+        .setDecidedAtMs(profile.getWindowEndMs())
+        .setAction(d.action())
+        .setRule(d.rule())
+        .setParams(d.params())
+        .setPrevious(d.previous())
+        .setScoreBefore(d.scoreBefore())
+        .setScoreAfter(d.scoreAfter())
+        .setExplanation(d.explanation())
+        .build();
   }
 }

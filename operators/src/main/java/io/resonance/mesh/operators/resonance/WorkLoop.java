@@ -318,6 +318,10 @@ public final class WorkLoop {
   /** The agent's next order, or none if its share is done (which may finish the job). */
   private List<WorkOrder> next(WorkPlan plan, AgentShare s, long nowMs) throws Exception {
     if (s.remaining() == 0) {
+      if (s.finished) {
+        return List.of();
+      }
+      s.finished = true;
       plan.agentsFinished++;
       if (plan.finished()) {
         plan.finishedAtMs = nowMs;

@@ -40,7 +40,7 @@ public class WorkPlan {
     return new ChunkParams(baseChunkSize, baseParallelism, baseTimeoutMs, baseRateLimit);
   }
 
-  boolean finished() {
+  public boolean finished() {
     return agentsFinished >= agents;
   }
 }

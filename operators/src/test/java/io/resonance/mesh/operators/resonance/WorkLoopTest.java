@@ -142,12 +142,28 @@ class WorkLoopTest {
 
     WorkPlan plan = store.plan();
     assertThat(plan.finished()).isTrue();
+    assertThat(plan.agentsFinished).as("each agent counted once").isEqualTo(15);
     assertThat(plan.finishedAtMs).isPositive();
     assertThat(plan.itemsDone + plan.itemsGivenUp).isEqualTo(15 * 100);
     assertThat(store.share("srv-0").done).isEqualTo(100);
     // Each Pi order loses one chunk (10 items); with two attempts allowed they are given up.
     assertThat(store.share("pi-0").givenUp).isPositive();
     assertThat(store.share("pi-0").done + store.share("pi-0").givenUp).isEqualTo(100);
+  }
+
+  @Test
+  void anAgentThatFinishedBeforeTheReleaseIsNotCountedTwice() throws Exception {
+    WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
+    WorkLoop loop = new WorkLoop(store);
+    // Everyone in the initial share, each with one order of all its items.
+    List<WorkOrder> all = loop.start(WorkJob.newBuilder(job("job-1")).setInitialShare(1.0)
+        .setOrderItems(100).build(), 0);
+    assertThat(all).hasSize(15);
+    for (WorkOrder o : all) {
+      loop.onReport(report(o, classOf(o.getAgentId()), 100, 0), 1);
+    }
+    assertThat(store.plan().agentsFinished).isEqualTo(15);
+    assertThat(store.plan().released).isTrue();
   }
 
   @Test
