@@ -11,8 +11,9 @@ final class Bench {
       case "heartbeats" -> new HeartbeatBench(args, out).run();
       case "arrival" -> new ArrivalBench(args, out).run();
       case "gcl" -> new GclBench(args, out).run();
+      case "resonance" -> new ResonanceBench(args, out).run();
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "'; available: heartbeats, arrival, gcl");
+          "unknown benchmark '" + name + "'; available: heartbeats, arrival, gcl, resonance");
     }
   }
 

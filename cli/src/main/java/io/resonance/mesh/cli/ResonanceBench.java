@@ -1,0 +1,438 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.agent.sim.ChunkWorkModel;
+import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.ChunkParams;
+import io.resonance.mesh.avro.HarmonicAction;
+import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.JobAgent;
+import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.SubsetProfile;
+import io.resonance.mesh.avro.WorkJob;
+import io.resonance.mesh.avro.WorkOrder;
+import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.jobs.ResonanceJob;
+import io.resonance.mesh.operators.resonance.AgentShare;
+import io.resonance.mesh.operators.resonance.AgentWindow;
+import io.resonance.mesh.operators.resonance.HarmonicController;
+import io.resonance.mesh.operators.resonance.ProfileBuilder;
+import io.resonance.mesh.operators.resonance.SubsetOutcome;
+import io.resonance.mesh.operators.resonance.SubsetTuner;
+import io.resonance.mesh.operators.resonance.WorkLoop;
+import io.resonance.mesh.operators.resonance.WorkPlan;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code ./mesh bench resonance} (issue 4): one job of chunked work over a heterogeneous
+ * simulated fleet, under three policies in one process, in simulated time:
+ *
+ * <ul>
+ *   <li><b>static</b>: every agent is sent the base command for all its items at once; items
+ *       whose chunk timed out are sent again in the same params, up to {@code --max-attempts}.
+ *   <li><b>batched</b>: the same, but at most {@code --batch-share} of the agents work at once,
+ *       a new one starting as one finishes (Ansible {@code serial}, SSM max-concurrency).
+ *   <li><b>resonance</b>: the adaptive loop: {@link WorkLoop} sends the orders (initial share,
+ *       release, each agent's next order in its subset's params), {@link ProfileBuilder} makes
+ *       each window's profile from the agents' reports, and a {@link SubsetTuner} per subset
+ *       decides, as the resonance job does; only Kafka and Flink's clock are replaced by the
+ *       simulated clock.
+ * </ul>
+ *
+ * <p>The fleet is the simulator's ({@link FleetSimulator#workModel()}): each agent's hidden
+ * cores, per-item and per-chunk costs and memory headroom decide how long an order takes, how it
+ * thrashes or swaps, and which chunks time out. The policies only see the reports. Static and
+ * batched use the same loop with an initial share of 100 % and no decisions, so that all three
+ * account items, retries and give-ups alike. Orders and reports travel instantly here: network
+ * delays are small next to the orders and the same for every policy.
+ *
+ * <p>What it reports per policy: makespan (until every item is done or given up), chunks timed
+ * out, items given up, p99 chunk latency (a timed-out chunk at its timeout), CPU saturation
+ * events (orders during which at least 30 % of the agent's CPU samples were at 95 % or more),
+ * and for resonance the iterations to converge: for each subset, the adjustments it tried
+ * before it settled (two decisions in a row that changed nothing); the largest of these.
+ */
+final class ResonanceBench {
+
+  private static final double SATURATED_PERCENT = 95;
+  private static final double SATURATED_ORDER_SHARE = 0.3;
+
+  private final int agents;
+  private final long items;
+  private final int orderItems;
+  private final ChunkParams base;
+  private final int maxAttempts;
+  private final double initialShare;
+  private final double batchShare;
+  private final long windowMs;
+  private final Duration stabilisation;
+  private final long initialShareWaitMs;
+  private final long seed;
+  private final double maxHours;
+  private final PrintStream out;
+
+  ResonanceBench(Args args, PrintStream out) {
+    this.agents = args.intValue("agents", 5_000);
+    this.items = args.intValue("items", 400);
+    this.orderItems = args.intValue("order-items", 100);
+    this.base = new ChunkParams(args.intValue("chunk-size", 25),
+        args.intValue("parallelism", 8), (long) args.intValue("timeout-ms", 120_000),
+        args.doubleValue("rate-limit", 0));
+    this.maxAttempts = args.intValue("max-attempts", 3);
+    this.initialShare = args.doubleValue("initial-share", 0.2);
+    this.batchShare = args.doubleValue("batch-share", 0.1);
+    this.windowMs = args.intValue("window-s", 10) * 1000L;
+    this.stabilisation = Duration.ofSeconds(args.intValue("stabilisation-s", 20));
+    this.initialShareWaitMs = args.intValue("initial-share-wait-s", 120) * 1000L;
+    this.seed = args.intValue("seed", 42);
+    this.maxHours = args.doubleValue("max-hours", 48);
+    if (agents < 1 || items < 1 || orderItems < base.getChunkSize() || maxAttempts < 1
+        || !(batchShare > 0 && batchShare <= 1) || windowMs < 1000) {
+      throw new IllegalArgumentException("--agents, --items and --max-attempts must be "
+          + "positive, --order-items at least --chunk-size, --batch-share in (0, 1], --window-s "
+          + "at least 1");
+    }
+    this.out = out;
+  }
+
+  void run() {
+    FleetSimulator fleet = FleetSimulator.builder().agents(agents).seed(seed).buildOffline();
+    FleetSimulator.WorkModel model = fleet.workModel();
+    List<JobAgent> members = fleet.agentIds().stream()
+        .map(id -> new JobAgent(id, fleet.groundTruth().agentClass(id))).toList();
+    Map<AgentClass, Integer> byClass = new EnumMap<>(AgentClass.class);
+    members.forEach(a -> byClass.merge(a.getAgentClass(), 1, Integer::sum));
+    out.printf("resonance bench: %,d simulated agents %s, %,d items each; base command: chunk "
+        + "size %d, parallelism %d, timeout %d ms%s; orders of %d items (resonance), up to %d "
+        + "attempts per item; simulated time%n", agents, byClass, items, base.getChunkSize(),
+        base.getParallelism(), base.getTimeoutMs(), base.getRateLimitPerS() > 0
+            ? String.format(Locale.ROOT, ", rate limit %.2f/s", base.getRateLimitPerS()) : "",
+        orderItems, maxAttempts);
+
+    long started = System.nanoTime();
+    Result fixed = new Run("static", job(members, 1.0, (int) items), model, Integer.MAX_VALUE,
+        false).run();
+    report(fixed);
+    int batch = (int) Math.max(1, Math.ceil(batchShare * agents));
+    Result batched = new Run("batched", job(members, 1.0, (int) items), model, batch, false)
+        .run();
+    report(batched);
+    Result resonance = new Run("resonance", job(members, initialShare, orderItems), model,
+        Integer.MAX_VALUE, true).run();
+    report(resonance);
+    resonance.finalParams.forEach((subset, line) -> out.printf("  %-8s %s%n", subset, line));
+
+    double ratio = resonance.makespanMs / fixed.makespanMs;
+    double fewerTimeouts = fixed.timeouts == 0 ? 0 : 1 - (double) resonance.timeouts
+        / fixed.timeouts;
+    out.printf("resonance makespan %.2f x static (target <= 0.60: %s), %s batched (%.0f s vs "
+        + "%.0f s); %.1f %% fewer timeouts than static (target >= 90 %%: %s); converged after %d "
+        + "iterations%s (target <= 10: %s); %.1f s of wall time%n", ratio,
+        ratio <= 0.6 ? "met" : "MISSED", resonance.makespanMs < batched.makespanMs ? "below"
+            : "NOT below", resonance.makespanMs / 1000, batched.makespanMs / 1000,
+        100 * fewerTimeouts, fewerTimeouts >= 0.9 ? "met" : "MISSED", resonance.iterations,
+        resonance.converged ? "" : " (some subsets had not settled when the job ended)",
+        resonance.iterations <= 10 && resonance.converged ? "met" : "MISSED",
+        (System.nanoTime() - started) / 1e9);
+    out.printf(Locale.ROOT, "{\"agents\":%d,\"items_per_agent\":%d,\"static_makespan_s\":%.1f,"
+            + "\"batched_makespan_s\":%.1f,\"resonance_makespan_s\":%.1f,\"static_timeouts\":%d,"
+            + "\"batched_timeouts\":%d,\"resonance_timeouts\":%d,\"static_given_up\":%d,"
+            + "\"resonance_given_up\":%d,\"static_p99_chunk_ms\":%.0f,"
+            + "\"resonance_p99_chunk_ms\":%.0f,\"static_saturation_events\":%d,"
+            + "\"resonance_saturation_events\":%d,\"iterations\":%d,\"converged\":%b}%n",
+        agents, items, fixed.makespanMs / 1000, batched.makespanMs / 1000,
+        resonance.makespanMs / 1000, fixed.timeouts, batched.timeouts, resonance.timeouts,
+        fixed.givenUp, resonance.givenUp, fixed.p99(), resonance.p99(), fixed.saturationEvents,
+        resonance.saturationEvents, resonance.iterations, resonance.converged);
+  }
+
+  private WorkJob job(List<JobAgent> members, double share, int perOrder) {
+    return WorkJob.newBuilder().setJobId("bench").setCommand("resize").setBase(base)
+        .setItemsPerAgent(items).setOrderItems(perOrder).setInitialShare(share)
+        .setMaxAttempts(maxAttempts).setAgents(members).setSubmittedAtMs(0).build();
+  }
+
+  private void report(Result r) {
+    out.printf(Locale.ROOT, "%-9s makespan %8.0f s  timeouts %,9d of %,10d chunks  given up "
+            + "%,9d items  p99 chunk %,8.0f ms  saturation events %,6d  orders %,7d%s%n",
+        r.name, r.makespanMs / 1000, r.timeouts, r.chunks, r.givenUp, r.p99(),
+        r.saturationEvents, r.orders, r.finished ? "" : "  (stopped at --max-hours)");
+  }
+
+  /** What one policy measured. */
+  private static final class Result {
+    final String name;
+    double makespanMs;
+    long chunks;
+    long timeouts;
+    long givenUp;
+    long saturationEvents;
+    long orders;
+    boolean finished;
+    int iterations;
+    boolean converged = true;
+    final Map<String, String> finalParams = new TreeMap<>();
+    private double[] latencies = new double[1 << 16];
+    private int n;
+
+    Result(String name) {
+      this.name = name;
+    }
+
+    void latency(double ms) {
+      if (n == latencies.length) {
+        latencies = Arrays.copyOf(latencies, n * 2);
+      }
+      latencies[n++] = ms;
+    }
+
+    double p99() {
+      if (n == 0) {
+        return 0;
+      }
+      double[] sorted = Arrays.copyOf(latencies, n);
+      Arrays.sort(sorted);
+      return sorted[(int) Math.min(n - 1, Math.ceil(0.99 * n) - 1)];
+    }
+  }
+
+  /** One policy's run: the loop, the fleet's model and a simulated clock. */
+  private final class Run {
+    private final String name;
+    private final WorkJob job;
+    private final FleetSimulator.WorkModel model;
+    private final int concurrency;
+    private final boolean tuning;
+    private final WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
+    private final WorkLoop loop = new WorkLoop(store);
+    private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private final Result result;
+    // Batched: orders of agents not yet admitted wait here.
+    private final Set<String> admitted = new HashSet<>();
+    private final Deque<WorkOrder> waiting = new ArrayDeque<>();
+    // Resonance: the open windows' agent summaries, the tuners and their decisions.
+    private final Map<Long, Map<String, AgentWindow>> windows = new TreeMap<>();
+    private final Map<String, SubsetTuner> tuners = new LinkedHashMap<>();
+    private final Map<String, Integer> decisions = new LinkedHashMap<>();
+    private final Map<String, Integer> applied = new LinkedHashMap<>();
+    private final Map<String, Integer> appliedWhenSettled = new LinkedHashMap<>();
+    private long seq;
+    private long nextProgressMs = 3_600_000;
+
+    Run(String name, WorkJob job, FleetSimulator.WorkModel model, int concurrency,
+        boolean tuning) {
+      this.name = name;
+      this.job = job;
+      this.model = model;
+      this.concurrency = concurrency;
+      this.tuning = tuning;
+      this.result = new Result(name);
+    }
+
+    Result run() {
+      try {
+        send(loop.start(job, 0), 0);
+        if (tuning) {
+          schedule(initialShareWaitMs, 1, () -> send(loop.onWaitOver(initialShareWaitMs),
+              initialShareWaitMs));
+          schedule(windowMs, 0, () -> closeWindow(windowMs));
+        }
+        double stopMs = maxHours * 3_600_000;
+        while (!events.isEmpty() && !store.plan().finished()) {
+          Event e = events.poll();
+          if (e.atMs > stopMs) {
+            break;
+          }
+          e.action.run();
+          if (e.atMs >= nextProgressMs) {
+            WorkPlan p = store.plan();
+            out.printf("  %s: %.0f h simulated, %,d of %,d agents done, %,d items done%n", name,
+                e.atMs / 3_600_000.0, p.agentsFinished, p.agents, p.itemsDone);
+            nextProgressMs += 3_600_000;
+          }
+        }
+        WorkPlan p = store.plan();
+        result.finished = p.finished();
+        result.makespanMs = p.finished() ? p.finishedAtMs : stopMs;
+        result.givenUp = p.itemsGivenUp + (p.finished() ? 0 : remaining());
+        if (tuning) {
+          settle();
+        }
+        return result;
+      } catch (Exception e) {
+        throw new IllegalStateException("the " + name + " run failed: " + e.getMessage(), e);
+      }
+    }
+
+    private long remaining() throws Exception {
+      long left = 0;
+      for (AgentShare s : store.shares()) {
+        for (long k : s.pending) {
+          left += k;
+        }
+      }
+      return left;
+    }
+
+    private void schedule(double atMs, int priority, ThrowingAction action) {
+      events.add(new Event(atMs, priority, seq++, () -> {
+        try {
+          action.run();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+
+    private void send(List<WorkOrder> orders, double nowMs) {
+      for (WorkOrder o : orders) {
+        if (admitted.contains(o.getAgentId()) || admitted.size() < concurrency) {
+          admitted.add(o.getAgentId());
+          start(o, nowMs);
+        } else {
+          waiting.add(o);
+        }
+      }
+    }
+
+    private void start(WorkOrder o, double nowMs) {
+      ChunkWorkModel.Outcome outcome = model.runAt(o.getAgentId(), o.getParams(), o.getChunks(),
+          o.getOrderId(), (long) nowMs);
+      double end = nowMs + outcome.makespanMs();
+      result.orders++;
+      result.chunks += outcome.chunksDone() + outcome.chunksTimedOut();
+      result.timeouts += outcome.chunksTimedOut();
+      for (double l : outcome.chunkLatencyMs()) {
+        result.latency(l);
+      }
+      float[] cpu = outcome.cpuPercent();
+      int saturated = 0;
+      for (float c : cpu) {
+        saturated += c >= SATURATED_PERCENT ? 1 : 0;
+      }
+      if (cpu.length > 0 && saturated >= SATURATED_ORDER_SHARE * cpu.length) {
+        result.saturationEvents++;
+      }
+      // Reports are stamped in whole ms, as agents stamp them; the clock here is exact.
+      WorkReport r = model.report(o, outcome, (long) nowMs, (long) Math.ceil(end));
+      schedule(Math.ceil(end), 2, () -> complete(r, Math.ceil(end)));
+    }
+
+    private void complete(WorkReport r, double nowMs) throws Exception {
+      if (tuning) {
+        long start = r.getFinishedAtMs() - Math.floorMod(r.getFinishedAtMs(), windowMs);
+        AgentWindow w = windows.computeIfAbsent(start, k -> new LinkedHashMap<>())
+            .computeIfAbsent(r.getAgentId(), k -> AgentWindow.empty(r));
+        w.add(r);
+      }
+      send(loop.onReport(r, (long) nowMs), nowMs);
+      AgentShare s = store.share(r.getAgentId());
+      if (s.remaining() == 0 && !s.running() && admitted.remove(r.getAgentId())) {
+        while (!waiting.isEmpty() && admitted.size() < concurrency) {
+          WorkOrder next = waiting.poll();
+          admitted.add(next.getAgentId());
+          start(next, nowMs);
+        }
+      }
+    }
+
+    /** The window ending at {@code endMs} closes: profile, decisions, and the next window. */
+    private void closeWindow(long endMs) throws Exception {
+      long start = endMs - windowMs;
+      Map<String, AgentWindow> members = windows.remove(start);
+      if (members != null && !members.isEmpty()) {
+        ResonanceProfile profile = ProfileBuilder.build(job.getCommand(), start, windowMs,
+            members.values(), 0);
+        for (SubsetProfile subset : profile.getSubsets()) {
+          decide(profile, subset);
+        }
+      }
+      if (!store.plan().finished()) {
+        schedule(endMs + windowMs, 0, () -> closeWindow(endMs + windowMs));
+      }
+    }
+
+    /** As the HarmonicController decides, on a subset of one window. */
+    private void decide(ResonanceProfile profile, SubsetProfile subset) throws Exception {
+      if (subset.getParams() == null) {
+        return;
+      }
+      String key = subset.getSubset();
+      SubsetTuner tuner = tuners.computeIfAbsent(key, k -> new SubsetTuner(subset.getParams(),
+          stabilisation, ResonanceJob.MIN_GAIN, ResonanceJob.MIN_INSTANCES));
+      boolean settledBefore = tuner.converged();
+      var decision = tuner.onWindow(SubsetOutcome.of(subset), profile.getWindowStartMs(),
+          profile.getWindowEndMs());
+      if (decision.isEmpty()) {
+        return;
+      }
+      int iteration = decisions.merge(key, 1, Integer::sum);
+      HarmonicAdjustment h = HarmonicController.adjustment(profile, key, iteration,
+          decision.get());
+      if (h.getAction() == HarmonicAction.APPLY) {
+        applied.merge(key, 1, Integer::sum);
+      }
+      if (tuner.converged() && !settledBefore) {
+        appliedWhenSettled.put(key, applied.getOrDefault(key, 0));
+      }
+      loop.onHarmonic(h);
+    }
+
+    private void settle() {
+      int iterations = 0;
+      for (Map.Entry<String, SubsetTuner> e : tuners.entrySet()) {
+        String key = e.getKey();
+        SubsetTuner t = e.getValue();
+        if (!decisions.containsKey(key)) {
+          continue; // never had enough instances in a window to decide on
+        }
+        boolean settled = t.converged();
+        result.converged &= settled;
+        iterations = Math.max(iterations, settled ? appliedWhenSettled.getOrDefault(key, 0)
+            : applied.getOrDefault(key, 0));
+        ChunkParams p = t.params();
+        result.finalParams.put(key, String.format(Locale.ROOT, "chunk %d, parallelism %d, "
+                + "timeout %d ms, rate %s; %d adjustments tried, %s; %s", p.getChunkSize(),
+            p.getParallelism(), p.getTimeoutMs(), p.getRateLimitPerS() == 0 ? "none"
+                : String.format(Locale.ROOT, "%.2f/s", p.getRateLimitPerS()),
+            applied.getOrDefault(key, 0), settled ? "settled" : "not settled",
+            String.join(", ", t.history())));
+      }
+      result.iterations = iterations;
+    }
+  }
+
+  private interface ThrowingAction {
+    void run() throws Exception;
+  }
+
+  /**
+   * A simulated instant: window closes first, then waits, then reports, so a report at a
+   * window's end counts in the next window, as in the profiler.
+   */
+  private record Event(double atMs, int priority, long seq, Runnable action)
+      implements Comparable<Event> {
+    @Override
+    public int compareTo(Event o) {
+      int c = Double.compare(atMs, o.atMs);
+      if (c != 0) {
+        return c;
+      }
+      c = Integer.compare(priority, o.priority);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+  }
+}
