@@ -61,14 +61,13 @@ import java.util.TreeMap;
  *
  * <p>What it reports per policy: makespan (until every item is done or given up), chunks timed
  * out, items given up, p99 chunk latency (a timed-out chunk at its timeout), CPU saturation
- * events (orders during which at least 30 % of the agent's CPU samples were at 95 % or more),
- * and for resonance the iterations to converge: for each subset, the adjustments it tried
+ * events (agent-seconds sampled at 95 % CPU or more, so that many small orders and one big one
+ * count alike), the makespan of each class, and for resonance the iterations to converge: for each subset, the adjustments it tried
  * before it settled (two decisions in a row that changed nothing); the largest of these.
  */
 final class ResonanceBench {
 
   private static final double SATURATED_PERCENT = 95;
-  private static final double SATURATED_ORDER_SHARE = 0.3;
 
   private final int agents;
   private final long items;
@@ -88,7 +87,7 @@ final class ResonanceBench {
     this.agents = args.intValue("agents", 5_000);
     this.items = args.intValue("items", 400);
     this.orderItems = args.intValue("order-items", 100);
-    this.base = new ChunkParams(args.intValue("chunk-size", 25),
+    this.base = new ChunkParams(args.intValue("chunk-size", 10),
         args.intValue("parallelism", 8), (long) args.intValue("timeout-ms", 120_000),
         args.doubleValue("rate-limit", 0));
     this.maxAttempts = args.intValue("max-attempts", 3);
@@ -155,8 +154,8 @@ final class ResonanceBench {
             + "\"resonance_saturation_events\":%d,\"iterations\":%d,\"converged\":%b}%n",
         agents, items, fixed.makespanMs / 1000, batched.makespanMs / 1000,
         resonance.makespanMs / 1000, fixed.timeouts, batched.timeouts, resonance.timeouts,
-        fixed.givenUp, resonance.givenUp, fixed.p99(), resonance.p99(), fixed.saturationEvents,
-        resonance.saturationEvents, resonance.iterations, resonance.converged);
+        fixed.givenUp, resonance.givenUp, fixed.p99(), resonance.p99(), fixed.saturationEvents(),
+        resonance.saturationEvents(), resonance.iterations, resonance.converged);
   }
 
   private WorkJob job(List<JobAgent> members, double share, int perOrder) {
@@ -166,10 +165,15 @@ final class ResonanceBench {
   }
 
   private void report(Result r) {
-    out.printf(Locale.ROOT, "%-9s makespan %8.0f s  timeouts %,9d of %,10d chunks  given up "
-            + "%,9d items  p99 chunk %,8.0f ms  saturation events %,6d  orders %,7d%s%n",
-        r.name, r.makespanMs / 1000, r.timeouts, r.chunks, r.givenUp, r.p99(),
-        r.saturationEvents, r.orders, r.finished ? "" : "  (stopped at --max-hours)");
+    out.printf(Locale.ROOT, "%-9s makespan %8.0f s  timeouts %,9d of %,10d chunks  done %,11d "
+            + "given up %,9d items  p99 chunk %,8.0f ms  saturation events %,8d  orders %,7d%s%n",
+        r.name, r.makespanMs / 1000, r.timeouts, r.chunks, r.itemsDone, r.givenUp, r.p99(),
+        r.saturationEvents(), r.orders, r.finished ? "" : "  (stopped at --max-hours)");
+    StringBuilder classes = new StringBuilder("          by class, last agent done (items given "
+        + "up):");
+    r.classMakespanMs.forEach((c, ms) -> classes.append(String.format(Locale.ROOT,
+        "  %s %.0f s (%,d)", c, ms / 1000, r.classGivenUp.getOrDefault(c, 0L))));
+    out.println(classes);
   }
 
   /** What one policy measured. */
@@ -179,7 +183,14 @@ final class ResonanceBench {
     long chunks;
     long timeouts;
     long givenUp;
-    long saturationEvents;
+    double saturatedSeconds;
+    final Map<AgentClass, Double> classMakespanMs = new EnumMap<>(AgentClass.class);
+    final Map<AgentClass, Long> classGivenUp = new EnumMap<>(AgentClass.class);
+    long itemsDone;
+
+    long saturationEvents() {
+      return Math.round(saturatedSeconds);
+    }
     long orders;
     boolean finished;
     int iterations;
@@ -268,6 +279,7 @@ final class ResonanceBench {
         result.finished = p.finished();
         result.makespanMs = p.finished() ? p.finishedAtMs : stopMs;
         result.givenUp = p.itemsGivenUp + (p.finished() ? 0 : remaining());
+        result.itemsDone = p.itemsDone;
         if (tuning) {
           settle();
         }
@@ -318,13 +330,12 @@ final class ResonanceBench {
       for (double l : outcome.chunkLatencyMs()) {
         result.latency(l);
       }
-      float[] cpu = outcome.cpuPercent();
-      int saturated = 0;
-      for (float c : cpu) {
-        saturated += c >= SATURATED_PERCENT ? 1 : 0;
-      }
-      if (cpu.length > 0 && saturated >= SATURATED_ORDER_SHARE * cpu.length) {
-        result.saturationEvents++;
+      // One event per sampled second at saturation, so policies that send many small orders
+      // and those that send one big one count alike.
+      for (float c : outcome.cpuPercent()) {
+        if (c >= SATURATED_PERCENT) {
+          result.saturatedSeconds += outcome.sampleIntervalMs() / 1000;
+        }
       }
       // Reports are stamped in whole ms, as agents stamp them; the clock here is exact.
       WorkReport r = model.report(o, outcome, (long) nowMs, (long) Math.ceil(end));
@@ -340,6 +351,11 @@ final class ResonanceBench {
       }
       send(loop.onReport(r, (long) nowMs), nowMs);
       AgentShare s = store.share(r.getAgentId());
+      if (s.finished) {
+        AgentClass c = AgentClass.valueOf(s.agentClass);
+        result.classMakespanMs.merge(c, nowMs, Math::max);
+        result.classGivenUp.merge(c, s.givenUp, Long::sum);
+      }
       if (s.remaining() == 0 && !s.running() && admitted.remove(r.getAgentId())) {
         while (!waiting.isEmpty() && admitted.size() < concurrency) {
           WorkOrder next = waiting.poll();

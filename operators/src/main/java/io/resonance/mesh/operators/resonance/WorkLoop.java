@@ -23,8 +23,8 @@ import java.util.Set;
  *   <li><b>Initial share.</b> A job sends the base command to {@code initial_share} of the agents
  *       of every class (at least one each), chosen by a hash of job and agent, so the first
  *       profiles see every class before the whole fleet runs the command.
- *   <li><b>Release.</b> Once every agent of the initial share has reported (or the dispatcher's
- *       wait runs out) the bands are frozen from their chunk latencies and every agent is
+ *   <li><b>Release.</b> Once nine in ten agents of the initial share have reported (or the
+ *       dispatcher's wait runs out) the bands are frozen from their chunk latencies and every agent is
  *       placed: one that ran the base command by its own median; one that did not, in the band
  *       most of its class landed in. Then every agent gets an order. Until then the initial
  *       share keeps working on the base command.
@@ -116,6 +116,11 @@ public final class WorkLoop {
   }
 
   static final String[] BANDS = {"fast", "mid", "slow"};
+  /**
+   * The share of the initial share whose reports release the fleet: the last few are often the
+   * slowest agents of the slowest class, and the fleet should not idle for them.
+   */
+  static final double RELEASE_SHARE = 0.9;
 
   private final Store store;
 
@@ -247,7 +252,7 @@ public final class WorkLoop {
       }
     }
     store.share(s);
-    if (!plan.released && plan.cohortReported >= plan.cohortSize) {
+    if (!plan.released && plan.cohortReported >= Math.ceil(RELEASE_SHARE * plan.cohortSize)) {
       return release(plan, nowMs); // this agent's next order among them, placed
     }
     List<WorkOrder> orders = next(plan, s, nowMs);

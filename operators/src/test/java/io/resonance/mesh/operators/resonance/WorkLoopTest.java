@@ -152,6 +152,26 @@ class WorkLoopTest {
   }
 
   @Test
+  void theFleetDoesNotIdleForTheLastOfTheInitialShare() throws Exception {
+    List<JobAgent> fifty = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      fifty.add(new JobAgent("a-" + i, AgentClass.A));
+    }
+    WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
+    WorkLoop loop = new WorkLoop(store);
+    List<WorkOrder> first = loop.start(WorkJob.newBuilder(job("job-1")).setAgents(fifty)
+        .build(), 0);
+    assertThat(first).hasSize(10);
+    for (WorkOrder o : first.subList(0, 8)) {
+      loop.onReport(report(o, AgentClass.A, 100, 0), 1);
+    }
+    assertThat(store.plan().released).isFalse();
+    List<WorkOrder> released = loop.onReport(report(first.get(8), AgentClass.A, 100, 0), 2);
+    assertThat(store.plan().released).as("nine in ten reported").isTrue();
+    assertThat(released).hasSize(41); // the ninth's next order and the forty that waited
+  }
+
+  @Test
   void anAgentThatFinishedBeforeTheReleaseIsNotCountedTwice() throws Exception {
     WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
     WorkLoop loop = new WorkLoop(store);
