@@ -12,8 +12,9 @@ import java.util.Set;
  *
  * <ol>
  *   <li><b>Amplitude</b> (overloaded: {@value #SATURATED_SHARE} of CPU samples saturated, or
- *       memory p90 at {@value #MEMORY_PERCENT} %): halve parallelism; at parallelism 1, limit
- *       chunk starts to three quarters of the observed rate.
+ *       memory p90 at {@value #MEMORY_PERCENT} %): halve parallelism; at parallelism 1 (or if
+ *       halving failed), limit chunk starts to three quarters of the rate they started at, but
+ *       never below one per timeout.
  *   <li><b>Frequency</b> (slow band, or {@value #TIMEOUT_SHARE} of chunks timing out): halve the
  *       chunk size; at chunk size 1, lengthen the timeout by half, up to {@value
  *       #MAX_TIMEOUT_FACTOR} times the base command's.
@@ -54,14 +55,18 @@ public final class HarmonicRules {
             copy(current).setParallelism(p).build(), why + "; parallelism "
                 + current.getParallelism() + " -> " + p));
       }
-      if (!failed.contains(AMPLITUDE + ":rate") && o.chunksPerS() > 0) {
-        double rate = 0.75 * o.chunksPerS();
-        if (current.getRateLimitPerS() == 0 || rate < current.getRateLimitPerS()) {
-          return Optional.of(new Proposal(AMPLITUDE, AMPLITUDE + ":rate",
-              copy(current).setRateLimitPerS(rate).build(), why + String.format(Locale.ROOT,
-                  "; rate limit %.2f chunks/s (three quarters of the %.2f observed)", rate,
-                  o.chunksPerS())));
-        }
+      // The limit is on chunk starts, so it is set from the chunks that started (done or timed
+      // out), and never so low that fewer than one chunk could start per timeout: a subset whose
+      // chunks mostly time out would otherwise be starved of the reports that judge the change.
+      double started = o.timeoutShare() >= 1 ? 0 : o.chunksPerS() / (1 - o.timeoutShare());
+      double rate = 0.75 * started;
+      double floor = current.getTimeoutMs() > 0 ? 1000.0 / current.getTimeoutMs() : 0;
+      if (!failed.contains(AMPLITUDE + ":rate") && rate > 0 && rate >= floor
+          && (current.getRateLimitPerS() == 0 || rate < current.getRateLimitPerS())) {
+        return Optional.of(new Proposal(AMPLITUDE, AMPLITUDE + ":rate",
+            copy(current).setRateLimitPerS(rate).build(), why + String.format(Locale.ROOT,
+                "; rate limit %.2f chunks/s (three quarters of the %.2f that started)", rate,
+                started)));
       }
     }
     if (slow) {

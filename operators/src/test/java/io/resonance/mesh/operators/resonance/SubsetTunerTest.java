@@ -135,7 +135,11 @@ class SubsetTunerTest {
     ChunkParams single = new ChunkParams(1, 1, 30_000L, 0.0);
     HarmonicRules.Proposal rate = HarmonicRules.propose(both, single, BASE, Set.of())
         .orElseThrow();
-    assertThat(rate.params().getRateLimitPerS()).isEqualTo(0.75);
+    // 1 chunk/s done with 20 % timing out: 1.25 started per second, three quarters of it.
+    assertThat(rate.params().getRateLimitPerS()).isEqualTo(0.9375);
+    SubsetOutcome crawling = new SubsetOutcome(single, 10, 0.001, 0.5, 0.7, 95, 99, false);
+    assertThat(HarmonicRules.propose(crawling, single, BASE, Set.of("FREQUENCY:timeout")))
+        .as("no limit below one chunk start per timeout").isEmpty();
 
     SubsetOutcome timingOut = new SubsetOutcome(single, 10, 1, 0.2, 0.0, 40, 60, false);
     HarmonicRules.Proposal longer = HarmonicRules.propose(timingOut, single, BASE, Set.of())
