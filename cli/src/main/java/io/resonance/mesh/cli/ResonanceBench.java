@@ -27,6 +27,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +82,7 @@ final class ResonanceBench {
   private final long initialShareWaitMs;
   private final long seed;
   private final double maxHours;
+  private final Set<AgentClass> classes;
   private final PrintStream out;
 
   ResonanceBench(Args args, PrintStream out) {
@@ -98,6 +100,16 @@ final class ResonanceBench {
     this.initialShareWaitMs = args.intValue("initial-share-wait-s", 120) * 1000L;
     this.seed = args.intValue("seed", 42);
     this.maxHours = args.doubleValue("max-hours", 48);
+    String only = args.value("classes", "A,B,C,D,E,F");
+    this.classes = EnumSet.noneOf(AgentClass.class);
+    for (String c : only.split(",")) {
+      try {
+        classes.add(AgentClass.valueOf(c.trim().toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--classes takes agent classes A to F, comma "
+            + "separated, got '" + c + "'");
+      }
+    }
     if (agents < 1 || items < 1 || orderItems < base.getChunkSize() || maxAttempts < 1
         || !(batchShare > 0 && batchShare <= 1) || windowMs < 1000) {
       throw new IllegalArgumentException("--agents, --items and --max-attempts must be "
@@ -110,13 +122,15 @@ final class ResonanceBench {
   void run() {
     FleetSimulator fleet = FleetSimulator.builder().agents(agents).seed(seed).buildOffline();
     FleetSimulator.WorkModel model = fleet.workModel();
+    // The job goes to the agents of the chosen classes; the fleet keeps all six.
     List<JobAgent> members = fleet.agentIds().stream()
-        .map(id -> new JobAgent(id, fleet.groundTruth().agentClass(id))).toList();
+        .map(id -> new JobAgent(id, fleet.groundTruth().agentClass(id)))
+        .filter(a -> classes.contains(a.getAgentClass())).toList();
     Map<AgentClass, Integer> byClass = new EnumMap<>(AgentClass.class);
     members.forEach(a -> byClass.merge(a.getAgentClass(), 1, Integer::sum));
-    out.printf("resonance bench: %,d simulated agents %s, %,d items each; base command: chunk "
+    out.printf("resonance bench: a job over %,d of %,d simulated agents %s, %,d items each; base command: chunk "
         + "size %d, parallelism %d, timeout %d ms%s; orders of %d items (resonance), up to %d "
-        + "attempts per item; simulated time%n", agents, byClass, items, base.getChunkSize(),
+        + "attempts per item; simulated time%n", members.size(), agents, byClass, items, base.getChunkSize(),
         base.getParallelism(), base.getTimeoutMs(), base.getRateLimitPerS() > 0
             ? String.format(Locale.ROOT, ", rate limit %.2f/s", base.getRateLimitPerS()) : "",
         orderItems, maxAttempts);
@@ -125,7 +139,7 @@ final class ResonanceBench {
     Result fixed = new Run("static", job(members, 1.0, (int) items), model, Integer.MAX_VALUE,
         false).run();
     report(fixed);
-    int batch = (int) Math.max(1, Math.ceil(batchShare * agents));
+    int batch = (int) Math.max(1, Math.ceil(batchShare * members.size()));
     Result batched = new Run("batched", job(members, 1.0, (int) items), model, batch, false)
         .run();
     report(batched);
@@ -146,13 +160,13 @@ final class ResonanceBench {
         resonance.converged ? "" : " (some subsets had not settled when the job ended)",
         resonance.iterations <= 10 && resonance.converged ? "met" : "MISSED",
         (System.nanoTime() - started) / 1e9);
-    out.printf(Locale.ROOT, "{\"agents\":%d,\"items_per_agent\":%d,\"static_makespan_s\":%.1f,"
+    out.printf(Locale.ROOT, "{\"agents\":%d,\"job_agents\":%d,\"items_per_agent\":%d,\"static_makespan_s\":%.1f,"
             + "\"batched_makespan_s\":%.1f,\"resonance_makespan_s\":%.1f,\"static_timeouts\":%d,"
             + "\"batched_timeouts\":%d,\"resonance_timeouts\":%d,\"static_given_up\":%d,"
             + "\"resonance_given_up\":%d,\"static_p99_chunk_ms\":%.0f,"
             + "\"resonance_p99_chunk_ms\":%.0f,\"static_saturation_events\":%d,"
             + "\"resonance_saturation_events\":%d,\"iterations\":%d,\"converged\":%b}%n",
-        agents, items, fixed.makespanMs / 1000, batched.makespanMs / 1000,
+        agents, members.size(), items, fixed.makespanMs / 1000, batched.makespanMs / 1000,
         resonance.makespanMs / 1000, fixed.timeouts, batched.timeouts, resonance.timeouts,
         fixed.givenUp, resonance.givenUp, fixed.p99(), resonance.p99(), fixed.saturationEvents(),
         resonance.saturationEvents(), resonance.iterations, resonance.converged);
