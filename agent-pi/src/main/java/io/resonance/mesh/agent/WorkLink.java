@@ -132,7 +132,16 @@ public final class WorkLink implements AutoCloseable {
       return; // another agent's order on the shared partition
     }
     work.accept(order.getOrderId(), System.nanoTime());
-    worker.execute(() -> runOrder(order));
+    worker.execute(() -> runOrderSafely(order));
+  }
+
+  private void runOrderSafely(WorkOrder order) {
+    try {
+      runOrder(order);
+    } catch (RuntimeException e) {
+      // The worker goes on with the next order; this one is left unanswered, as by a crash.
+      LOG.error("order {} failed and was not reported: {}", order.getOrderId(), e.toString());
+    }
   }
 
   private void runOrder(WorkOrder order) {

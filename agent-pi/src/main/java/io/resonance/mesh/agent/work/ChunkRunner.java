@@ -65,7 +65,9 @@ public final class ChunkRunner {
       return t;
     });
     try {
-      long spacingNanos = p.getRateLimitPerS() > 0 ? (long) (1e9 / p.getRateLimitPerS()) : 0;
+      // Capped so that adding it to a nanoTime cannot overflow, however small the rate.
+      long spacingNanos = p.getRateLimitPerS() > 0
+          ? (long) Math.min(1e9 / p.getRateLimitPerS(), Long.MAX_VALUE / 4) : 0;
       long previousStart = 0;
       for (int c = 0; c < n; c++) {
         order.slots.acquire();
@@ -73,10 +75,11 @@ public final class ChunkRunner {
           waitUntil(previousStart + spacingNanos);
         }
         int chunk = c;
-        pool.execute(() -> order.runChunk(chunk));
+        CountDownLatch started = new CountDownLatch(1);
+        pool.execute(() -> order.runChunk(chunk, started));
         // The next start is spaced from when this one really began, not from when it was handed
         // to the pool, so the measured gaps are never below the limit.
-        order.started[c].await();
+        started.await();
         previousStart = order.startNanos[c];
       }
       order.finished.await();
@@ -103,7 +106,6 @@ public final class ChunkRunner {
     final long timeoutMs;
     final Semaphore slots;
     final CountDownLatch finished;
-    final CountDownLatch[] started;
     final long[] startNanos;
     final double[] latencyMs;
     final byte[] state; // 0 not ended, 1 done, 2 timed out, 3 failed
@@ -116,19 +118,15 @@ public final class ChunkRunner {
           ? timeoutMs * 1_000_000 : Long.MAX_VALUE;
       this.slots = new Semaphore(p.getParallelism());
       this.finished = new CountDownLatch(n);
-      this.started = new CountDownLatch[n];
-      for (int c = 0; c < n; c++) {
-        started[c] = new CountDownLatch(1);
-      }
       this.startNanos = new long[n];
       this.latencyMs = new double[n];
       this.state = new byte[n];
     }
 
-    void runChunk(int c) {
+    void runChunk(int c, CountDownLatch started) {
       long start = System.nanoTime();
       startNanos[c] = start;
-      started[c].countDown();
+      started.countDown();
       long sink = 0;
       try {
         long first = (long) c * chunkSize;
