@@ -1,5 +1,6 @@
 package io.resonance.mesh.agent;
 
+import io.resonance.mesh.agent.work.WorkKinds;
 import io.resonance.mesh.avro.Heartbeat;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * One running agent: samples the device every heartbeat interval, turns the sample into a
  * {@link Heartbeat} with the next sequence number and puts it in the backlog, from which the
  * {@link HeartbeatLink} sends it; its {@link CommandLink} answers the commands the mesh sends it,
- * its {@link TaskLink} the GCL tasks assigned to it.
+ * its {@link TaskLink} the GCL tasks assigned to it, its {@link WorkLink} the chunked work orders.
  * It owns the sampling schedule and the sequence counter.
  */
 public final class Agent implements AutoCloseable {
@@ -31,6 +32,7 @@ public final class Agent implements AutoCloseable {
   private final HeartbeatLink link;
   private final CommandLink commands;
   private final TaskLink tasks;
+  private final WorkLink workLink;
   private final String contextHash;
   private final AtomicLong sequence = new AtomicLong();
   private final ScheduledExecutorService sampler;
@@ -53,6 +55,8 @@ public final class Agent implements AutoCloseable {
     this.commands = new CommandLink(config, work, new SystemSensors(config.procRoot()),
         contextHash);
     this.tasks = new TaskLink(config, work, new SystemSensors(config.procRoot()));
+    this.workLink = new WorkLink(config, work, new SystemSensors(config.procRoot()),
+        WorkKinds.standard(new SystemSensors(config.procRoot())));
     this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "agent-sampler");
       t.setDaemon(true);
@@ -65,6 +69,7 @@ public final class Agent implements AutoCloseable {
     link.start();
     commands.start();
     tasks.start();
+    workLink.start();
     long ms = config.heartbeatInterval().toMillis();
     sampler.scheduleAtFixedRate(this::beatSafely, ms, ms, TimeUnit.MILLISECONDS);
     LOG.info("agent {} (class {}, {}) sending heartbeats every {} ms to {}", config.agentId(),
@@ -89,6 +94,10 @@ public final class Agent implements AutoCloseable {
 
   public TaskLink taskLink() {
     return tasks;
+  }
+
+  public WorkLink workLink() {
+    return workLink;
   }
 
   /** Beats sampled so far; the next beat carries this number as its sequence. */
@@ -158,6 +167,7 @@ public final class Agent implements AutoCloseable {
     sampler.shutdownNow();
     commands.close();
     tasks.close();
+    workLink.close();
     link.close();
     LOG.info("agent {} stopped after {} heartbeats ({} delivered)", config.agentId(),
         sequence.get(), link.delivered());

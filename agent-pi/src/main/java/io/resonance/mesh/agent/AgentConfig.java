@@ -17,6 +17,8 @@ import java.util.Map;
  * @param responsesTopic where it answers them
  * @param tasksTopic where it reads the GCL tasks assigned to it (one partition of it)
  * @param resultsTopic where it answers them
+ * @param workTopic where it reads its chunked work orders (one partition of it)
+ * @param workReportsTopic where it reports what it measured running them
  */
 public record AgentConfig(
     String agentId,
@@ -32,14 +34,26 @@ public record AgentConfig(
     String schedulesTopic,
     String responsesTopic,
     String tasksTopic,
-    String resultsTopic) {
+    String resultsTopic,
+    String workTopic,
+    String workReportsTopic) {
 
   public AgentConfig {
     capabilities = List.copyOf(capabilities);
     kafka = Map.copyOf(kafka);
   }
 
-  /** With the mesh's own graph topics. */
+  /** With the mesh's own work topics. */
+  public AgentConfig(String agentId, AgentClass agentClass, String sectorId, String clusterId,
+      List<String> capabilities, String bootstrapServers, Duration heartbeatInterval,
+      int backlogSize, Path procRoot, Map<String, String> kafka, String schedulesTopic,
+      String responsesTopic, String tasksTopic, String resultsTopic) {
+    this(agentId, agentClass, sectorId, clusterId, capabilities, bootstrapServers,
+        heartbeatInterval, backlogSize, procRoot, kafka, schedulesTopic, responsesTopic,
+        tasksTopic, resultsTopic, MeshTopics.WORK, MeshTopics.WORK_REPORTS);
+  }
+
+  /** With the mesh's own graph and work topics. */
   public AgentConfig(String agentId, AgentClass agentClass, String sectorId, String clusterId,
       List<String> capabilities, String bootstrapServers, Duration heartbeatInterval,
       int backlogSize, Path procRoot, Map<String, String> kafka, String schedulesTopic,

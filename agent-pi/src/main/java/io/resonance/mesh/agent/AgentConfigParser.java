@@ -39,6 +39,8 @@ public final class AgentConfigParser {
   static final String RESPONSES_TOPIC = "responses.topic";
   static final String TASKS_TOPIC = "tasks.topic";
   static final String RESULTS_TOPIC = "results.topic";
+  static final String WORK_TOPIC = "work.topic";
+  static final String WORK_REPORTS_TOPIC = "work.reports.topic";
   static final String KAFKA_PREFIX = "kafka.";
 
   /** Flag name to property key; declared once so usage, parsing and errors agree. */
@@ -59,6 +61,8 @@ public final class AgentConfigParser {
     flags.put("--responses-topic", RESPONSES_TOPIC);
     flags.put("--tasks-topic", TASKS_TOPIC);
     flags.put("--results-topic", RESULTS_TOPIC);
+    flags.put("--work-topic", WORK_TOPIC);
+    flags.put("--work-reports-topic", WORK_REPORTS_TOPIC);
     return java.util.Collections.unmodifiableMap(flags);
   }
 
@@ -81,7 +85,8 @@ public final class AgentConfigParser {
         "",
         "Sends a heartbeat with this device's CPU, memory, network, load and temperature to the",
         "Kafka topic mesh.heartbeats, and answers the commands the mesh sends it on its own",
-        "partition of mesh.schedules. Flags override the file (default " + DEFAULT_CONFIG + ").",
+        "partition of mesh.schedules, the GCL tasks on mesh.tasks and the chunked work orders on",
+        "mesh.work likewise. Flags override the file (default " + DEFAULT_CONFIG + ").",
         "",
         "  --config FILE               properties file with the keys below",
         "  --agent-id ID               agent.id             unique id, e.g. agent-00042"
@@ -106,6 +111,10 @@ public final class AgentConfigParser {
             + MeshTopics.TASKS + ")",
         "  --results-topic T           results.topic        GCL results (default "
             + MeshTopics.RESULTS + ")",
+        "  --work-topic T              work.topic           chunked work orders (default "
+            + MeshTopics.WORK + ")",
+        "  --work-reports-topic T      work.reports.topic   work reports (default "
+            + MeshTopics.WORK_REPORTS + ")",
         "  --kafka.KEY VALUE           kafka.KEY            any Kafka client setting, e.g.",
         "                                                   kafka.security.protocol=SASL_SSL",
         "  --help                      print this text");
@@ -246,9 +255,11 @@ public final class AgentConfigParser {
     String responses = topic(p, RESPONSES_TOPIC, MeshTopics.RESPONSES);
     String tasks = topic(p, TASKS_TOPIC, MeshTopics.TASKS);
     String results = topic(p, RESULTS_TOPIC, MeshTopics.RESULTS);
+    String work = topic(p, WORK_TOPIC, MeshTopics.WORK);
+    String reports = topic(p, WORK_REPORTS_TOPIC, MeshTopics.WORK_REPORTS);
     return new AgentConfig(agentId, agentClass, sector, cluster, capabilities, bootstrap,
         Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka, schedules, responses,
-        tasks, results);
+        tasks, results, work, reports);
   }
 
   private static String topic(Map<String, String> p, String key, String def)

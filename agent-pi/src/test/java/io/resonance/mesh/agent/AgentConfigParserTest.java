@@ -91,6 +91,12 @@ class AgentConfigParserTest {
         "--results-topic=lab.results"));
     assertThat(graph.tasksTopic()).isEqualTo("lab.tasks");
     assertThat(graph.resultsTopic()).isEqualTo("lab.results");
+    assertThat(defaults.workTopic()).isEqualTo(MeshTopics.WORK);
+    assertThat(defaults.workReportsTopic()).isEqualTo(MeshTopics.WORK_REPORTS);
+    AgentConfig work = parser().parse(minimal("--work-topic", "lab.work",
+        "--work-reports-topic=lab.work-reports"));
+    assertThat(work.workTopic()).isEqualTo("lab.work");
+    assertThat(work.workReportsTopic()).isEqualTo("lab.work-reports");
 
     assertThatThrownBy(() -> parser().parse(minimal("--schedules-topic", "no spaces")))
         .isInstanceOf(AgentConfigException.class).hasMessageContaining("schedules.topic");

@@ -1,5 +1,6 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.agent.work.WorkReports;
 import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
@@ -32,8 +33,6 @@ final class WorkDesk implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkDesk.class);
   private static final MeshCodec<WorkOrder> ORDERS = MeshCodec.of(WorkOrder.class);
-  /** WorkReport.chunk_latency_ms holds at most this many, evenly sampled. */
-  static final int MAX_LATENCIES = 512;
 
   private final Map<String, VirtualAgent> agents;
   private final FleetDescription description;
@@ -175,12 +174,7 @@ final class WorkDesk implements AutoCloseable {
 
   static WorkReport report(VirtualAgent a, WorkOrder order, ChunkWorkModel.Outcome o,
       long startedAtMs, long finishedAtMs) {
-    double[] lat = o.chunkLatencyMs();
-    int n = Math.min(lat.length, MAX_LATENCIES);
-    List<Integer> latencies = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      latencies.add((int) Math.round(lat[(int) ((long) i * lat.length / n)]));
-    }
+    List<Integer> latencies = WorkReports.sampledLatencies(o.chunkLatencyMs());
     List<Float> cpu = new ArrayList<>(o.cpuPercent().length);
     for (float f : o.cpuPercent()) {
       cpu.add(f);
@@ -202,7 +196,7 @@ final class WorkDesk implements AutoCloseable {
         .setIteration(order.getIteration())
         .setSubset(order.getSubset())
         .setAdjustmentId(order.getAdjustmentId())
-        .setParams(honoured(order.getParams()))
+        .setParams(WorkReports.honoured(order.getParams()))
         .setStartedAtMs(startedAtMs)
         .setFinishedAtMs(finishedAtMs)
         .setChunksDone(o.chunksDone())
@@ -212,14 +206,6 @@ final class WorkDesk implements AutoCloseable {
         .setMemoryPercent(memory)
         .setNetBytesPerS(net)
         .build();
-  }
-
-  /** The params as the model ran them: at least one item a chunk and one chunk at a time. */
-  static ChunkParams honoured(ChunkParams p) {
-    return ChunkParams.newBuilder(p).setChunkSize(Math.max(1, p.getChunkSize()))
-        .setParallelism(Math.max(1, p.getParallelism()))
-        .setTimeoutMs(Math.max(0, p.getTimeoutMs()))
-        .setRateLimitPerS(Math.max(0, p.getRateLimitPerS())).build();
   }
 
   @Override
