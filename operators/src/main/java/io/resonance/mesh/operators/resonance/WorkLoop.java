@@ -234,7 +234,9 @@ public final class WorkLoop {
     for (long d : s.drawn) {
       drawn += d;
     }
-    long lost = Math.min(drawn, (long) r.getChunksTimedOut() * r.getParams().getChunkSize());
+    // What the agent says it finished is done; everything else (timed out, failed, never
+    // started) goes back to its share to be tried again.
+    long lost = drawn - Math.min(drawn, (long) r.getChunksDone() * r.getParams().getChunkSize());
     long doneBefore = s.done;
     long givenUpBefore = s.givenUp;
     s.settle(lost);
