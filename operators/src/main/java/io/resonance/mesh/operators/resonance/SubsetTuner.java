@@ -21,8 +21,9 @@ import java.util.Set;
  *       row under the same params with about the same agents reporting (within {@value
  *       #POPULATION_DRIFT} of each other), scored as their mean. It is judged only on a window
  *       with about as many agents as that baseline, so that agents joining or leaving the subset
- *       are not mistaken for the change's effect; after {@value #MAX_MISMATCHED} windows that
- *       do not match it is judged anyway, and the explanation says so.
+ *       are not mistaken for the change's effect, and on the mean of two such windows; after
+ *       {@value #MAX_MISMATCHED} windows that do not match it is judged anyway, and the
+ *       explanation says so.
  *   <li><b>Bounded steps.</b> {@link HarmonicRules} halves or doubles one knob at most.
  *   <li><b>Keep only what helped.</b> A change whose goodput (items finished per second per
  *       instance, timeouts lost) rose by at least {@code minGain} is kept; one that fell by as
@@ -68,6 +69,9 @@ public final class SubsetTuner {
   // The population a pending change is judged against, and windows that did not match it.
   private int baselineInstances;
   private int mismatched;
+  // Windows measured under a pending change, and their goodput summed.
+  private int afterWindows;
+  private double afterSum;
 
   public SubsetTuner(ChunkParams base, Duration stabilisation, double minGain,
       int minInstances) {
@@ -116,6 +120,8 @@ public final class SubsetTuner {
     public int steady;
     public int baselineInstances;
     public int mismatched;
+    public int afterWindows;
+    public double afterSum;
 
     public State() {}
   }
@@ -149,6 +155,8 @@ public final class SubsetTuner {
     s.steady = steady;
     s.baselineInstances = baselineInstances;
     s.mismatched = mismatched;
+    s.afterWindows = afterWindows;
+    s.afterSum = afterSum;
     return s;
   }
 
@@ -177,6 +185,8 @@ public final class SubsetTuner {
     t.steady = s.steady;
     t.baselineInstances = s.baselineInstances;
     t.mismatched = s.mismatched;
+    t.afterWindows = s.afterWindows;
+    t.afterSum = s.afterSum;
     return t;
   }
 
@@ -204,11 +214,19 @@ public final class SubsetTuner {
       if (windowStartMs < lastChangeAtMs || nowMs - lastChangeAtMs < stabilisationMs) {
         return Optional.empty(); // stabilising: judge on a full window under the change
       }
-      if (!samePopulation(o.instances(), baselineInstances) && mismatched < MAX_MISMATCHED) {
+      boolean like = samePopulation(o.instances(), baselineInstances);
+      if (!like && mismatched < MAX_MISMATCHED) {
         mismatched++;
         return Optional.empty(); // other agents than the baseline's: wait for a like window
       }
-      return Optional.of(judge(o, nowMs));
+      // Judged, like the baseline, on the mean of two windows: one window is too noisy to
+      // roll back a good change or keep a bad one.
+      afterSum += o.goodput();
+      afterWindows++;
+      if (like && afterWindows < 2) {
+        return Optional.empty();
+      }
+      return Optional.of(judge(o, afterSum / afterWindows, nowMs));
     }
     steady = windowStartMs >= lastChangeAtMs && samePopulation(o.instances(), lastInstances)
         ? steady + 1 : 1;
@@ -237,6 +255,8 @@ public final class SubsetTuner {
     scoreBefore = baseline;
     baselineInstances = o.instances();
     mismatched = 0;
+    afterWindows = 0;
+    afterSum = 0;
     steady = 0;
     lastChangeAtMs = nowMs;
     return Optional.of(record(new Decision(HarmonicAction.APPLY, p.rule(), current, previous,
@@ -245,8 +265,7 @@ public final class SubsetTuner {
             stabilisationMs / 1000, scoreBefore)), true));
   }
 
-  private Decision judge(SubsetOutcome o, long nowMs) {
-    double after = o.goodput();
+  private Decision judge(SubsetOutcome o, double after, long nowMs) {
     double ratio = scoreBefore <= 0 ? (after > 0 ? Double.POSITIVE_INFINITY : 1)
         : after / scoreBefore;
     ChunkParams tried = current;

@@ -100,7 +100,8 @@ class HarmonicControllerTest {
     // Windows 1 and 2: stabilising (and B holds quietly: a HOLD is written once).
     assertThat(window(1, subset("E/slow", halved, 1.5, 0.1, 80),
         subset("B/mid", BASE, 2.0, 0.0, 70))).isEmpty();
-    List<HarmonicAdjustment> judged = window(3, subset("E/slow", halved, 1.5, 0.1, 80));
+    assertThat(window(3, subset("E/slow", halved, 1.5, 0.1, 80))).isEmpty();
+    List<HarmonicAdjustment> judged = window(4, subset("E/slow", halved, 1.5, 0.1, 80));
     assertThat(judged).singleElement().satisfies(a -> {
       assertThat(a.getAction()).isEqualTo(HarmonicAction.KEEP);
       assertThat(a.getScoreBefore()).isEqualTo(100.0);
@@ -117,7 +118,8 @@ class HarmonicControllerTest {
     harness.close();
     open(snapshot);
 
-    List<HarmonicAdjustment> judged = window(3, subset("E/slow", halved, 0.5, 0.6, 95));
+    assertThat(window(3, subset("E/slow", halved, 0.5, 0.6, 95))).isEmpty();
+    List<HarmonicAdjustment> judged = window(4, subset("E/slow", halved, 0.5, 0.6, 95));
     assertThat(judged).singleElement().satisfies(a -> {
       assertThat(a.getAction()).isEqualTo(HarmonicAction.ROLLBACK);
       assertThat(a.getParams()).isEqualTo(BASE);

@@ -41,10 +41,12 @@ class SubsetTunerTest {
     assertThat(window(1.6, 0.1, 5_000, 30_000)).isEmpty();
     assertThat(window(1.6, 0.1, 20_000, 30_000)).isEmpty();
 
-    SubsetTuner.Decision keep = window(1.6, 0.1, 20_000, 45_000).orElseThrow();
+    // Judged on the mean of two windows under the change.
+    assertThat(window(1.5, 0.1, 20_000, 45_000)).isEmpty();
+    SubsetTuner.Decision keep = window(1.7, 0.1, 30_000, 55_000).orElseThrow();
     assertThat(keep.action()).isEqualTo(HarmonicAction.KEEP);
     assertThat(keep.scoreBefore()).isEqualTo(100.0);
-    assertThat(keep.scoreAfter()).isEqualTo(160.0);
+    assertThat(keep.scoreAfter()).isCloseTo(160.0, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(keep.explanation()).contains("+60 %");
     assertThat(tuner.params().getParallelism()).isEqualTo(4);
   }
@@ -58,7 +60,8 @@ class SubsetTunerTest {
     assertThat(apply.params().getChunkSize()).isEqualTo(50);
 
     SubsetOutcome worse = outcome(apply.params(), 1.2, 0.0, 0.0, 60, true); // 60 items/s < 100
-    SubsetTuner.Decision rollback = tuner.onWindow(worse, 20_000, 45_000).orElseThrow();
+    assertThat(tuner.onWindow(worse, 20_000, 45_000)).isEmpty();
+    SubsetTuner.Decision rollback = tuner.onWindow(worse, 30_000, 55_000).orElseThrow();
     assertThat(rollback.action()).isEqualTo(HarmonicAction.ROLLBACK);
     assertThat(rollback.params()).isEqualTo(BASE);
     assertThat(rollback.previous().getChunkSize()).isEqualTo(50);
@@ -67,7 +70,7 @@ class SubsetTunerTest {
 
     // The revert has its own stabilisation; after it the same slow window proposes nothing new.
     assertThat(tuner.onWindow(slow, 50_000, 60_000)).isEmpty();
-    SubsetTuner.Decision hold = tuner.onWindow(slow, 60_000, 80_000).orElseThrow();
+    SubsetTuner.Decision hold = tuner.onWindow(slow, 60_000, 90_000).orElseThrow();
     assertThat(hold.action()).isEqualTo(HarmonicAction.HOLD);
   }
 
@@ -75,7 +78,8 @@ class SubsetTunerTest {
   void aChangeWithinTheNoiseIsIneffectiveAndReverted() {
     window(1.0, 0.6, -10_000, 0);
     window(1.0, 0.6, 0, 10_000).orElseThrow();
-    SubsetTuner.Decision d = window(1.02, 0.6, 20_000, 45_000).orElseThrow();
+    window(1.02, 0.6, 20_000, 45_000);
+    SubsetTuner.Decision d = window(1.02, 0.6, 30_000, 55_000).orElseThrow();
     // 1.02 chunks/s of 100 items at parallelism 4 against 1.0 at 8: +2 %, inside the 5 % band.
     assertThat(d.action()).isEqualTo(HarmonicAction.INEFFECTIVE);
     assertThat(tuner.params()).isEqualTo(BASE);
@@ -89,7 +93,8 @@ class SubsetTunerTest {
     SubsetOutcome crowd = new SubsetOutcome(tuner.params(), 40, 0.3, 0, 0.6, 40, 90, false);
     assertThat(tuner.onWindow(crowd, 20_000, 45_000)).isEmpty();
     SubsetOutcome like = new SubsetOutcome(tuner.params(), 11, 1.6, 0, 0.1, 40, 90, false);
-    assertThat(tuner.onWindow(like, 30_000, 55_000).orElseThrow().action())
+    assertThat(tuner.onWindow(like, 30_000, 55_000)).isEmpty();
+    assertThat(tuner.onWindow(like, 40_000, 65_000).orElseThrow().action())
         .isEqualTo(HarmonicAction.KEEP);
   }
 
@@ -170,8 +175,10 @@ class SubsetTunerTest {
 
     SubsetTuner resumed = SubsetTuner.fromState(copy, Duration.ofMillis(STABLE_MS), 0.05, 3);
     assertThat(resumed.params()).isEqualTo(tuner.params());
+    assertThat(resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90, false), 20_000,
+        45_000)).isEmpty();
     SubsetTuner.Decision keep = resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90,
-        false), 20_000, 45_000).orElseThrow();
+        false), 30_000, 55_000).orElseThrow();
     assertThat(keep.action()).isEqualTo(HarmonicAction.KEEP);
     assertThat(resumed.history()).containsExactly("APPLY AMPLITUDE", "KEEP AMPLITUDE");
   }
