@@ -18,7 +18,9 @@ import java.util.TreeMap;
  *
  * <p>An agent's subset is the one the dispatcher placed it in, as its report says; an agent not
  * yet placed (the initial share, running the base command) is placed here by where its own
- * median chunk latency falls in this window ({@link #band}) crossed with its class.
+ * median chunk latency falls in this window ({@link #band}) crossed with its class. A subset's
+ * maps cover the agents that ran the params most of it ran with in the window; the command's
+ * maps cover every agent.
  */
 public final class ProfileBuilder {
 
@@ -33,15 +35,26 @@ public final class ProfileBuilder {
     members.forEach(all::add);
     double p50 = all.latency.quantile(0.5);
     double p90 = all.latency.quantile(0.9);
-    Map<String, Totals> subsets = new TreeMap<>();
+    Map<String, List<AgentWindow>> bySubset = new TreeMap<>();
     String jobId = "";
     for (AgentWindow w : members) {
       String subset = w.subset != null && !w.subset.isEmpty() ? w.subset
           : w.agentClass + "/" + band(w.histogram(w.latency, Histograms.LATENCY_MS)
               .quantile(0.5), p50, p90);
-      subsets.computeIfAbsent(subset, k -> new Totals()).add(w);
+      bySubset.computeIfAbsent(subset, k -> new ArrayList<>()).add(w);
       jobId = w.jobId;
     }
+    // A subset's profile is of the params most of it ran with: agents still finishing orders
+    // in older params (sent before a change) would blur what the change did.
+    Map<String, Totals> subsets = new TreeMap<>();
+    bySubset.forEach((name, windows) -> {
+      Totals seen = new Totals();
+      windows.forEach(seen::add);
+      ChunkParams common = seen.commonParams();
+      Totals t = new Totals();
+      windows.stream().filter(w -> common.equals(params(w))).forEach(t::add);
+      subsets.put(name, t);
+    });
     List<SubsetProfile> profiles = new ArrayList<>();
     subsets.forEach((name, t) -> profiles.add(SubsetProfile.newBuilder()
         .setSubset(name)
@@ -87,6 +100,10 @@ public final class ProfileBuilder {
     return agentMedian > p90 || agentMedian > SLOW_FACTOR * p50 ? "slow" : "mid";
   }
 
+  private static ChunkParams params(AgentWindow w) {
+    return new ChunkParams(w.chunkSize, w.parallelism, w.timeoutMs, w.rateLimit);
+  }
+
   /** Share of the histogram's samples at or above the saturation threshold. */
   static double saturatedShare(io.resonance.mesh.avro.Histogram h) {
     Histograms x = new Histograms(Histograms.PERCENT);
@@ -115,8 +132,7 @@ public final class ProfileBuilder {
       chunks += w.chunks;
       timeouts += w.timeouts;
       workMs += w.workMs;
-      paramsSeen.merge(new ChunkParams(w.chunkSize, w.parallelism, w.timeoutMs, w.rateLimit), 1,
-          Integer::sum);
+      paramsSeen.merge(params(w), 1, Integer::sum);
     }
 
     /** The params most of the agents ran with; ties go to the smaller params, for replays. */

@@ -8,7 +8,7 @@ import io.resonance.mesh.avro.SubsetProfile;
  *
  * @param params the params the subset ran with
  * @param instances agents in the subset that reported
- * @param chunksPerS chunks done per second of work, per instance
+ * @param chunksPerS chunks done in time per second of work, per instance
  * @param timeoutShare timed-out chunks over all chunks
  * @param saturatedShare CPU samples at or above 95 %
  * @param memoryP90 memory use, percent, p90
@@ -20,10 +20,11 @@ public record SubsetOutcome(ChunkParams params, int instances, double chunksPerS
 
   /**
    * Work items that finished per second per instance: what a chunked job's makespan depends on.
-   * A timed-out chunk's items are done again, so they count as lost, not as done.
+   * {@code chunksPerS} counts only chunks done in time, so a timed-out chunk's items (done
+   * again later) count as lost, and its time as spent.
    */
   public double goodput() {
-    return chunksPerS * params.getChunkSize() * Math.max(0, 1 - timeoutShare);
+    return chunksPerS * params.getChunkSize();
   }
 
   public static SubsetOutcome of(SubsetProfile p) {
