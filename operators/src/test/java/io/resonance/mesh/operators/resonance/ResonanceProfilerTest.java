@@ -185,4 +185,62 @@ class ResonanceProfilerTest {
     assertThat(sideOutput(ResonanceProfiler.REJECTED)).singleElement()
         .satisfies(m -> assertThat(m).contains("b-3", "before it started"));
   }
+
+  @Test
+  void aQuietSourceIsMarkedIdleAfterTheIdlenessSoItStopsHoldingBackTheWindows() {
+    // Not at 0: Flink's idleness timer reads a zero instant as "not started".
+    org.apache.flink.util.clock.ManualClock clock =
+        new org.apache.flink.util.clock.ManualClock(Duration.ofSeconds(1).toNanos());
+    var generator = ResonanceProfiler.watermarks(Duration.ofSeconds(1), Duration.ofSeconds(15))
+        .createWatermarkGenerator(new org.apache.flink.api.common.eventtime
+            .WatermarkGeneratorSupplier.Context() {
+          @Override
+          public org.apache.flink.metrics.MetricGroup getMetricGroup() {
+            return new org.apache.flink.metrics.groups.UnregisteredMetricsGroup();
+          }
+
+          @Override
+          public org.apache.flink.util.clock.RelativeClock getInputActivityClock() {
+            return clock;
+          }
+        });
+    List<Long> watermarks = new ArrayList<>();
+    List<String> marks = new ArrayList<>();
+    var output = new org.apache.flink.api.common.eventtime.WatermarkOutput() {
+      @Override
+      public void emitWatermark(org.apache.flink.api.common.eventtime.Watermark w) {
+        watermarks.add(w.getTimestamp());
+      }
+
+      @Override
+      public void markIdle() {
+        marks.add("idle");
+      }
+
+      @Override
+      public void markActive() {
+        marks.add("active");
+      }
+    };
+
+    WorkReport r = report("pi-1", AgentClass.E, 10_000, 200, 50f, 0);
+    generator.onEvent(r, r.getFinishedAtMs(), output);
+    generator.onPeriodicEmit(output);
+    assertThat(watermarks).as("event time less the out-of-orderness").containsExactly(8_999L);
+    generator.onPeriodicEmit(output); // the next periodic emit (every 200 ms) starts the quiet
+
+    clock.advanceTime(Duration.ofSeconds(14));
+    generator.onPeriodicEmit(output);
+    assertThat(marks).as("14 s quiet: still active").isEmpty();
+    clock.advanceTime(Duration.ofSeconds(2));
+    generator.onPeriodicEmit(output);
+    assertThat(marks).as("16 s quiet: idle, so other partitions' watermarks lead")
+        .containsExactly("idle");
+
+    WorkReport next = report("pi-1", AgentClass.E, 40_000, 200, 50f, 0);
+    generator.onEvent(next, next.getFinishedAtMs(), output);
+    generator.onPeriodicEmit(output);
+    // A new report emits a watermark again, which is what makes an idle output active.
+    assertThat(watermarks).last().isEqualTo(38_999L);
+  }
 }
