@@ -152,13 +152,9 @@ public final class CommandLink implements AutoCloseable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
-    ScheduledCommand c;
-    try {
-      c = COMMANDS.decode(r.value());
-    } catch (MeshCodec.UndecodableException | RuntimeException e) {
+    ScheduledCommand c = Records.decodeOrSkip(COMMANDS, r, LOG, "record");
+    if (c == null) {
       skipped.incrementAndGet();
-      LOG.warn("skipped an undecodable record at {}-{}@{}: {}", r.topic(), r.partition(),
-          r.offset(), e.getMessage());
       return;
     }
     if (!agentId.equals(c.getAgentId()) || c.getStatus() != ScheduleStatus.SCHEDULED) {

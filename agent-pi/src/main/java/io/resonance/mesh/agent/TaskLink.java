@@ -157,12 +157,8 @@ public final class TaskLink implements AutoCloseable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
-    GclTask task;
-    try {
-      task = TASKS.decode(r.value());
-    } catch (MeshCodec.UndecodableException | RuntimeException e) {
-      LOG.warn("skipped an undecodable task at {}-{}@{}: {}", r.topic(), r.partition(),
-          r.offset(), e.getMessage());
+    GclTask task = Records.decodeOrSkip(TASKS, r, LOG, "task");
+    if (task == null) {
       return;
     }
     if (!agentId.equals(task.getAssignedAgent())) {

@@ -120,12 +120,8 @@ public final class WorkLink implements AutoCloseable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
-    WorkOrder order;
-    try {
-      order = ORDERS.decode(r.value());
-    } catch (MeshCodec.UndecodableException | RuntimeException e) {
-      LOG.warn("skipped an undecodable work order at {}-{}@{}: {}", r.topic(), r.partition(),
-          r.offset(), e.getMessage());
+    WorkOrder order = Records.decodeOrSkip(ORDERS, r, LOG, "work order");
+    if (order == null) {
       return;
     }
     if (!agentId.equals(order.getAgentId())) {

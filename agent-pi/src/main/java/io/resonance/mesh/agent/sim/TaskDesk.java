@@ -7,6 +7,7 @@ import io.resonance.mesh.agent.gcl.HandlerFailure;
 import io.resonance.mesh.agent.gcl.HandlerTypes;
 import io.resonance.mesh.agent.gcl.Reading;
 import io.resonance.mesh.agent.gcl.TaskAnswers;
+import io.resonance.mesh.agent.Records;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
@@ -128,12 +129,8 @@ final class TaskDesk implements AutoCloseable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
-    GclTask task;
-    try {
-      task = TASKS.decode(r.value());
-    } catch (MeshCodec.UndecodableException | RuntimeException e) {
-      LOG.warn("skipped an undecodable task at {}-{}@{}: {}", r.topic(), r.partition(),
-          r.offset(), e.getMessage());
+    GclTask task = Records.decodeOrSkip(TASKS, r, LOG, "task");
+    if (task == null) {
       return;
     }
     long now = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.agent.work.WorkReports;
+import io.resonance.mesh.agent.Records;
 import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
@@ -110,12 +111,8 @@ final class WorkDesk implements AutoCloseable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
-    WorkOrder order;
-    try {
-      order = ORDERS.decode(r.value());
-    } catch (MeshCodec.UndecodableException | RuntimeException e) {
-      LOG.warn("skipped an undecodable work order at {}-{}@{}: {}", r.topic(), r.partition(),
-          r.offset(), e.getMessage());
+    WorkOrder order = Records.decodeOrSkip(ORDERS, r, LOG, "work order");
+    if (order == null) {
       return;
     }
     VirtualAgent a = agents.get(order.getAgentId());
