@@ -7,28 +7,23 @@ import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.ConflictType;
 import io.resonance.mesh.avro.ScheduleStatus;
 import io.resonance.mesh.avro.TrinaryState;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshSerde;
-import io.resonance.mesh.schema.MeshTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A real agent's command path against a real broker. */
 class CommandLinkTest {
@@ -37,34 +32,22 @@ class CommandLinkTest {
   private static final String ID = "pi-commands";
   /** A scheduler's timer and a busy two-core test machine. */
   private static final long HOLD_TOLERANCE_MS = 20;
-  private static final AtomicInteger RUN = new AtomicInteger();
 
-  private static LocalKafkaBroker broker;
+  @RegisterExtension
+  static final LinkBroker KAFKA = new LinkBroker("agent.schedules", "agent.responses", PARTITIONS);
+
   private String schedules;
   private String responses;
   private Commands commands;
   private RecordTap<AgentResponse> answers;
 
-  @BeforeAll
-  static void startBroker() {
-    broker = LocalKafkaBroker.start();
-    broker.createTopics(List.of(new NewTopic(MeshTopics.HEARTBEATS, 1, (short) 1)));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
-
   @BeforeEach
   void topics() {
-    int run = RUN.incrementAndGet();
-    schedules = "agent.schedules." + run;
-    responses = "agent.responses." + run;
-    broker.createTopics(List.of(new NewTopic(schedules, PARTITIONS, (short) 1),
-        new NewTopic(responses, 2, (short) 1)));
-    commands = new Commands(broker.bootstrapServers(), schedules);
-    answers = new RecordTap<>(broker.bootstrapServers(), responses, 2, AgentResponse.class);
+    schedules = KAFKA.read();
+    responses = KAFKA.answers();
+    commands = new Commands(KAFKA.bootstrapServers(), schedules);
+    answers = new RecordTap<>(KAFKA.bootstrapServers(), responses, KAFKA.answerPartitions(),
+        AgentResponse.class);
   }
 
   @AfterEach
@@ -75,7 +58,7 @@ class CommandLinkTest {
 
   private AgentConfig config() {
     return new AgentConfig(ID, AgentClass.E, "s001", "s001-c03", List.of("sensor"),
-        broker.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
+        KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
         schedules, responses);
   }
 
@@ -178,9 +161,9 @@ class CommandLinkTest {
       }
     };
     try (CommandLink link = new CommandLink(ID, schedules, responses, "ctx",
-        new KafkaConsumer<>(CommandLink.consumerConfig(ID, broker.bootstrapServers(), Map.of()),
+        new KafkaConsumer<>(CommandLink.consumerConfig(ID, KAFKA.bootstrapServers(), Map.of()),
             new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        new KafkaProducer<>(HeartbeatLink.producerConfig(ID, broker.bootstrapServers(),
+        new KafkaProducer<>(HeartbeatLink.producerConfig(ID, KAFKA.bootstrapServers(),
             Map.of()), new StringSerializer(), MeshSerde.of(AgentResponse.class)),
         new PendingWork(), slow)) {
       link.start();

@@ -8,19 +8,15 @@ import io.resonance.mesh.agent.gcl.HandlerTypes;
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclResultStatus;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshPartitions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A real agent's task path against a real broker. */
 class TaskLinkTest {
@@ -29,33 +25,22 @@ class TaskLinkTest {
   private static final String ID = "pi-tasks";
   private static final String CLUSTER = "s001-c03";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final AtomicInteger RUN = new AtomicInteger();
 
-  private static LocalKafkaBroker broker;
+  @RegisterExtension
+  static final LinkBroker KAFKA = new LinkBroker("agent.tasks", "agent.results", PARTITIONS);
+
   private String tasksTopic;
   private String resultsTopic;
   private Tasks tasks;
   private RecordTap<GclResult> results;
 
-  @BeforeAll
-  static void startBroker() {
-    broker = LocalKafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
-
   @BeforeEach
   void topics() {
-    int run = RUN.incrementAndGet();
-    tasksTopic = "agent.tasks." + run;
-    resultsTopic = "agent.results." + run;
-    broker.createTopics(List.of(new NewTopic(tasksTopic, PARTITIONS, (short) 1),
-        new NewTopic(resultsTopic, 2, (short) 1)));
-    tasks = new Tasks(broker.bootstrapServers(), tasksTopic);
-    results = new RecordTap<>(broker.bootstrapServers(), resultsTopic, 2, GclResult.class);
+    tasksTopic = KAFKA.read();
+    resultsTopic = KAFKA.answers();
+    tasks = new Tasks(KAFKA.bootstrapServers(), tasksTopic);
+    results = new RecordTap<>(KAFKA.bootstrapServers(), resultsTopic, KAFKA.answerPartitions(),
+        GclResult.class);
   }
 
   @AfterEach
@@ -67,7 +52,7 @@ class TaskLinkTest {
   private TaskLink link() {
     AgentConfig config = new AgentConfig(ID, AgentClass.E, "s001", CLUSTER,
         List.of("sensor", HandlerTypes.SENSOR_READ, HandlerTypes.ANALYTICS),
-        broker.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
+        KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
         "unused.schedules", "unused.responses", tasksTopic, resultsTopic);
     TaskLink link = new TaskLink(config, new PendingWork(),
         new SystemSensors(config.procRoot()));

@@ -7,55 +7,38 @@ import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshPartitions;
-import io.resonance.mesh.schema.MeshTopics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A real agent's chunked work path against a real broker. */
 class WorkLinkTest {
 
   private static final int PARTITIONS = 4;
   private static final String ID = "pi-work";
-  private static final AtomicInteger RUN = new AtomicInteger();
 
-  private static LocalKafkaBroker broker;
+  @RegisterExtension
+  static final LinkBroker KAFKA = new LinkBroker("agent.work", "agent.work-reports", PARTITIONS);
+
   private String workTopic;
   private String reportsTopic;
   private WorkOrders orders;
   private RecordTap<WorkReport> reports;
 
-  @BeforeAll
-  static void startBroker() {
-    broker = LocalKafkaBroker.start();
-    broker.createTopics(List.of(new NewTopic(MeshTopics.HEARTBEATS, 1, (short) 1)));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
-
   @BeforeEach
   void topics() {
-    int run = RUN.incrementAndGet();
-    workTopic = "agent.work." + run;
-    reportsTopic = "agent.work-reports." + run;
-    broker.createTopics(List.of(new NewTopic(workTopic, PARTITIONS, (short) 1),
-        new NewTopic(reportsTopic, 2, (short) 1)));
-    orders = new WorkOrders(broker.bootstrapServers(), workTopic);
-    reports = new RecordTap<>(broker.bootstrapServers(), reportsTopic, 2, WorkReport.class);
+    workTopic = KAFKA.read();
+    reportsTopic = KAFKA.answers();
+    orders = new WorkOrders(KAFKA.bootstrapServers(), workTopic);
+    reports = new RecordTap<>(KAFKA.bootstrapServers(), reportsTopic, KAFKA.answerPartitions(),
+        WorkReport.class);
   }
 
   @AfterEach
@@ -66,7 +49,7 @@ class WorkLinkTest {
 
   private AgentConfig config() {
     return new AgentConfig(ID, AgentClass.E, "s001", "s001-c03", List.of("sensor"),
-        broker.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
+        KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
         "unused.schedules", "unused.responses", "unused.tasks", "unused.results", workTopic,
         reportsTopic);
   }
