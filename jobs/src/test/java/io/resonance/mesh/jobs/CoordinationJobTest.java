@@ -14,7 +14,6 @@ import io.resonance.mesh.avro.SkipReason;
 import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshTopics;
@@ -26,8 +25,6 @@ import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,23 +41,14 @@ class CoordinationJobTest {
   @RegisterExtension
   static final MiniClusterExtension FLINK = JobsTesting.miniCluster(2);
 
-  private static LocalKafkaBroker kafka;
-
-  @BeforeAll
-  static void startBroker() {
-    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
 
   @Test
   void aRequestForAllAgentsIsReleasedToEachAgentsPartitionAtItsSendTime() throws Exception {
     // 1. both jobs, one slot each, and a fleet that fills the registry
     MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
         MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
@@ -72,11 +60,11 @@ class CoordinationJobTest {
     for (AgentClass c : AgentClass.values()) {
       fleetDescription = fleetDescription.with("class." + c + ".latency.max.ms", "1000");
     }
-    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(kafka.bootstrapServers())
+    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(KAFKA.bootstrapServers())
             .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1))
             .description(fleetDescription).seed(3).build();
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), MeshTopics.IMPEDANCE);
-        TopicReader schedules = new TopicReader(kafka.bootstrapServers(), MeshTopics.SCHEDULES)) {
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.IMPEDANCE);
+        TopicReader schedules = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.SCHEDULES)) {
       fleet.start();
       Await.until(Duration.ofSeconds(90), "every agent registered with a few beats",
           () -> {
@@ -142,6 +130,6 @@ class CoordinationJobTest {
   }
 
   private static void send(CoordinationRequest request) throws Exception {
-    JobsTesting.send(kafka.bootstrapServers(), request);
+    JobsTesting.send(KAFKA.bootstrapServers(), request);
   }
 }

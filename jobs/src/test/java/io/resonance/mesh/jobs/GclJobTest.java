@@ -18,7 +18,6 @@ import io.resonance.mesh.avro.GclWorkspaceEnd;
 import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.operators.gcl.GclAvro;
 import io.resonance.mesh.operators.gcl.GclParse;
 import io.resonance.mesh.operators.gcl.GclParser;
@@ -42,8 +41,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -99,39 +96,30 @@ class GclJobTest {
   @RegisterExtension
   static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
 
-  private static LocalKafkaBroker kafka;
-
-  @BeforeAll
-  static void startBroker() {
-    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
 
   @Test
   void aGraphRunsToCompletionWithARetryWhileACyclicSpecIsRefused() throws Exception {
     MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
         MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
     GclParse parsed = GclParser.parse(CLUSTER_ANOMALY);
     assertThat(parsed.problems()).isEmpty();
     GclSpec spec = GclAvro.toAvro(parsed.spec());
 
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     JobClient job = JobsTesting.submit(options, env -> new GclJob(options).build(env),
         GclJob.NAME);
     try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
             new ByteArraySerializer());
-        TopicReader tasks = new TopicReader(kafka.bootstrapServers(), MeshTopics.TASKS);
-        TopicReader events = new TopicReader(kafka.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
-        TopicReader rejections = new TopicReader(kafka.bootstrapServers(),
+        TopicReader tasks = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.TASKS);
+        TopicReader events = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
+        TopicReader rejections = new TopicReader(KAFKA.bootstrapServers(),
             MeshTopics.GCL_REJECTIONS);
-        TopicReader deadLetters = new TopicReader(kafka.bootstrapServers(), MeshTopics.DLQ);
-        TopicReader workspace = new TopicReader(kafka.bootstrapServers(), MeshTopics.WORKSPACE)) {
+        TopicReader deadLetters = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.DLQ);
+        TopicReader workspace = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.WORKSPACE)) {
       // The registry: one GPU box that can take the deep analysis, one that is offline. Nobody
       // advertises analytics or anomaly_detector, so those tasks go to any handler of the type.
       send(producer, MeshTopics.IMPEDANCE, "gpu-7", gpuBox("gpu-7", OperationalState.ACTIVE));

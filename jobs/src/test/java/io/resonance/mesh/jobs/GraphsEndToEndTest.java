@@ -13,7 +13,6 @@ import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.operators.gcl.GclAvro;
 import io.resonance.mesh.operators.gcl.GclParse;
 import io.resonance.mesh.operators.gcl.GclParser;
@@ -32,8 +31,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -91,22 +88,13 @@ class GraphsEndToEndTest {
   @RegisterExtension
   static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
 
-  private static LocalKafkaBroker kafka;
-
-  @BeforeAll
-  static void startBroker() {
-    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
 
   @Test
   void aQuietClusterResolvesItsDeadlockAndASaturatedOneGrowsAGpuAnalysis() throws Exception {
     MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
         MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s"));
     JobClient jobs = JobsTesting.submit(options, env -> {
@@ -119,16 +107,16 @@ class GraphsEndToEndTest {
           .with("class." + c + ".processing.median.ms", "20..80");
     }
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(kafka.bootstrapServers())
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(KAFKA.bootstrapServers())
             .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1)).description(fast).seed(9)
             .growthThreshold(GROW_AT).build();
         var producer = new KafkaProducer<>(p, new ByteArraySerializer(),
             new ByteArraySerializer());
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), MeshTopics.IMPEDANCE);
-        TopicReader tasks = new TopicReader(kafka.bootstrapServers(), MeshTopics.TASKS);
-        TopicReader events = new TopicReader(kafka.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
-        TopicReader workspace = new TopicReader(kafka.bootstrapServers(),
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.IMPEDANCE);
+        TopicReader tasks = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.TASKS);
+        TopicReader events = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
+        TopicReader workspace = new TopicReader(KAFKA.bootstrapServers(),
             MeshTopics.WORKSPACE)) {
       fleet.start();
       Await.until(Duration.ofSeconds(90), "every agent in the registry",

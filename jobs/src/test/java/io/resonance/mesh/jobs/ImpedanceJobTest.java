@@ -14,7 +14,6 @@ import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +39,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,17 +60,8 @@ class ImpedanceJobTest {
           .setConfiguration(flinkConfig())
           .build());
 
-  private static LocalKafkaBroker kafka;
-
-  @BeforeAll
-  static void startBroker() {
-    kafka = LocalKafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final MeshBroker KAFKA = new MeshBroker(0);
 
   @Test
   void everySimulatedAgentGetsARegistryEntryAndOnlyCrashedAgentsGoOffline() throws Exception {
@@ -81,7 +69,7 @@ class ImpedanceJobTest {
     Topics topics = Topics.fresh("fleet");
     JobClient job = startJob(topics, "committed", null);
     try (FleetSimulator fleet = fleet(topics, 1_000, 7);
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), topics.impedance)) {
       // 2. the fleet beats; every agent appears in the registry, active, with plausible values
       fleet.start();
       // An agent's first beat carries no link round trip yet, so wait for a few of each.
@@ -132,8 +120,8 @@ class ImpedanceJobTest {
     Topics topics = Topics.fresh("dlq");
     JobClient job = startJob(topics, "committed", null);
     try (KafkaProducer<byte[], byte[]> producer = producer();
-        TopicReader dlq = new TopicReader(kafka.bootstrapServers(), topics.dlq);
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+        TopicReader dlq = new TopicReader(KAFKA.bootstrapServers(), topics.dlq);
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), topics.impedance)) {
       MeshCodec<Heartbeat> codec = MeshCodec.of(Heartbeat.class);
       byte[] valid = codec.encode(heartbeat("agent-good", 1, 12.5f));
       byte[] truncated = java.util.Arrays.copyOf(valid, valid.length / 2);
@@ -180,7 +168,7 @@ class ImpedanceJobTest {
     JobClient first = startJob(topics, "earliest", null);
     Map<String, Long> beatsBeforeStop = new HashMap<>();
     try (FleetSimulator fleet = fleet(topics, 200, 11);
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), topics.impedance)) {
       fleet.start();
       Await.until(Duration.ofSeconds(90), "200 agents with at least 3 heartbeats each",
           () -> {
@@ -217,8 +205,8 @@ class ImpedanceJobTest {
     Topics topics = Topics.fresh("answers");
     JobClient job = startJob(topics, "committed", null);
     try (KafkaProducer<byte[], byte[]> producer = producer();
-        TopicReader dlq = new TopicReader(kafka.bootstrapServers(), topics.dlq);
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), topics.impedance)) {
+        TopicReader dlq = new TopicReader(KAFKA.bootstrapServers(), topics.dlq);
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), topics.impedance)) {
       MeshCodec<Heartbeat> beats = MeshCodec.of(Heartbeat.class);
       MeshCodec<AgentResponse> answers = MeshCodec.of(AgentResponse.class);
       for (int seq = 0; seq < 3; seq++) {
@@ -332,7 +320,7 @@ class ImpedanceJobTest {
     static Topics fresh(String prefix) {
       Topics t = new Topics(prefix + ".heartbeats", prefix + ".impedance",
           prefix + ".summaries", prefix + ".dlq", prefix + ".responses");
-      kafka.createTopics(MeshTopics.newTopics(2).stream()
+      KAFKA.createTopics(MeshTopics.newTopics(2).stream()
           .map(nt -> new org.apache.kafka.clients.admin.NewTopic(
               prefix + nt.name().substring(nt.name().indexOf('.')), nt.numPartitions(),
               nt.replicationFactor()).configs(nt.configs()))
@@ -344,7 +332,7 @@ class ImpedanceJobTest {
   private static JobClient startJob(Topics topics, String startingOffsets, String savepoint)
       throws Exception {
     MeshJobOptions options = MeshJobOptions.of(Map.ofEntries(
-        Map.entry(MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers()),
+        Map.entry(MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers()),
         Map.entry(MeshJobOptions.GROUP_ID.key(), "test-" + topics.heartbeats),
         Map.entry(MeshJobOptions.STARTING_OFFSETS.key(), startingOffsets),
         Map.entry(MeshJobOptions.HEARTBEATS_TOPIC.key(), topics.heartbeats),
@@ -384,7 +372,7 @@ class ImpedanceJobTest {
     }
     return FleetSimulator.builder()
         .description(description)
-        .bootstrapServers(kafka.bootstrapServers())
+        .bootstrapServers(KAFKA.bootstrapServers())
         .topic(topics.heartbeats)
         .agents(agents)
         .heartbeatInterval(Duration.ofSeconds(1))
@@ -413,7 +401,7 @@ class ImpedanceJobTest {
 
   private static KafkaProducer<byte[], byte[]> producer() {
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 

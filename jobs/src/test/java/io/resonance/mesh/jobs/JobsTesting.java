@@ -4,7 +4,6 @@ import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import io.resonance.mesh.schema.Payloads;
@@ -42,13 +41,6 @@ final class JobsTesting {
         .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
             System.getProperty("java.io.tmpdir")))
         .build());
-  }
-
-  /** A real KRaft broker in this JVM with every mesh topic created. */
-  static LocalKafkaBroker brokerWithTopics(int partitions) {
-    LocalKafkaBroker kafka = LocalKafkaBroker.start();
-    kafka.createTopics(MeshTopics.newTopics(partitions));
-    return kafka;
   }
 
   /** Submits one job with parallelism 1 to the test's MiniCluster. */

@@ -20,7 +20,6 @@ import io.resonance.mesh.avro.SkipReason;
 import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.HashMap;
@@ -30,8 +29,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -50,22 +47,13 @@ class ScatterGatherEndToEndTest {
   @RegisterExtension
   static final MiniClusterExtension FLINK = JobsTesting.miniCluster(2);
 
-  private static LocalKafkaBroker kafka;
-
-  @BeforeAll
-  static void startBroker() {
-    kafka = JobsTesting.brokerWithTopics(PARTITIONS);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
 
   @Test
   void quorumConflictsAndABreakerThatRoutesAroundAFailingCluster() throws Exception {
     MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers(),
+        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
         MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
         MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
@@ -79,14 +67,14 @@ class ScatterGatherEndToEndTest {
     for (AgentClass c : AgentClass.values()) {
       description = description.with("class." + c + ".latency.max.ms", "1000");
     }
-    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(kafka.bootstrapServers())
+    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(KAFKA.bootstrapServers())
             .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1))
             .description(description).seed(5).build();
-        TopicReader registry = new TopicReader(kafka.bootstrapServers(), MeshTopics.IMPEDANCE);
-        TopicReader gather = new TopicReader(kafka.bootstrapServers(), MeshTopics.GATHER);
-        TopicReader conflicts = new TopicReader(kafka.bootstrapServers(), MeshTopics.CONFLICTS);
-        TopicReader breakers = new TopicReader(kafka.bootstrapServers(), MeshTopics.BREAKERS);
-        TopicReader schedules = new TopicReader(kafka.bootstrapServers(), MeshTopics.SCHEDULES)) {
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.IMPEDANCE);
+        TopicReader gather = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.GATHER);
+        TopicReader conflicts = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.CONFLICTS);
+        TopicReader breakers = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.BREAKERS);
+        TopicReader schedules = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.SCHEDULES)) {
       fleet.start();
       Await.until(Duration.ofSeconds(90), "every agent registered with a few beats",
           () -> {
@@ -233,6 +221,6 @@ class ScatterGatherEndToEndTest {
   }
 
   private static void send(CoordinationRequest request) throws Exception {
-    JobsTesting.send(kafka.bootstrapServers(), request);
+    JobsTesting.send(KAFKA.bootstrapServers(), request);
   }
 }
