@@ -14,8 +14,9 @@ import java.util.Map;
  *
  * <p>A swap keeps every other order of the recipe: B takes over A's waits (it still runs after
  * everything A ran after) and whatever followed B now also waits on A (it still runs after both).
- * Refused where B reads A's output, and where B also depends on A by another path, since A waiting
- * on B would then close a cycle.
+ * Refused where B reads A's output; where B also depends on A by another path, since A waiting
+ * on B would then close a cycle; and where nothing follows B, since the recipe would then deliver
+ * A's output in place of B's.
  */
 public final class ReorderSteps implements RecipeMutation {
 
@@ -33,11 +34,12 @@ public final class ReorderSteps implements RecipeMutation {
     for (OrderingEdge edge : OrderingEdge.in(graph)) {
       Computation a = edge.waited();
       Computation b = edge.waiter();
-      if (graph.otherPath(a, b, edge.item())) {
+      List<Computation> followers = graph.consumersOf(b.output());
+      if (followers.isEmpty() || graph.otherPath(a, b, edge.item())) {
         continue;
       }
       Map<String, Computation> changed = new LinkedHashMap<>();
-      for (Computation follower : graph.consumersOf(b.output())) {
+      for (Computation follower : followers) {
         if (!follower.name().equals(a.name())) {
           changed.put(follower.name(),
               Steps.withInputs(follower, Steps.plus(follower.inputs(), List.of(edge.item()))));
