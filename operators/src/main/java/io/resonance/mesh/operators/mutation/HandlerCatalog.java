@@ -36,6 +36,8 @@ import org.yaml.snakeyaml.representer.Representer;
  *     output_bytes: 65536         # default 0 (unknown)
  *     waits_on: [session]         # inputs only waited on, never read; default none
  *     accepts_compact: [profile]  # items it can read in compact form; default none
+ *     ignores_other_inputs: true  # picks inputs by name, so an added input is only a wait;
+ *                                 # default false
  *   project_profile:
  *     compacts: profile           # shrinks this item to its compact form
  *     output_bytes: 512
@@ -51,7 +53,7 @@ public final class HandlerCatalog {
   private static final List<String> TOP_FIELDS = List.of("cache", "handlers");
   private static final List<String> CACHE_FIELDS = List.of("lookup", "store");
   private static final List<String> HANDLER_FIELDS = List.of("tags", "deterministic",
-      "latency_ms", "cost", "output_bytes", "waits_on", "accepts_compact", "compacts");
+      "latency_ms", "cost", "output_bytes", "waits_on", "accepts_compact", "compacts", "ignores_other_inputs");
 
   private final Map<String, HandlerProfile> profiles;
   private final String cacheLookup;
@@ -134,7 +136,8 @@ public final class HandlerCatalog {
       Map<String, Object> cache = mapping(top.get("cache"), "cache", CACHE_FIELDS);
       b.cache(text(cache, "lookup", "cache"), text(cache, "store", "cache"));
     }
-    Map<String, Object> handlers = mapping(top.get("handlers"), "handlers", null);
+    Map<String, Object> handlers = top.get("handlers") == null ? Map.of()
+        : mapping(top.get("handlers"), "handlers", null);
     for (Map.Entry<String, Object> e : handlers.entrySet()) {
       String type = e.getKey();
       String at = "handlers." + type;
@@ -148,7 +151,8 @@ public final class HandlerCatalog {
           number(h, "cost", at).doubleValue(),
           number(h, "output_bytes", at).longValue(),
           h.containsKey("compacts") ? text(h, "compacts", at) : null,
-          Set.copyOf(names(h, "accepts_compact", at))));
+          Set.copyOf(names(h, "accepts_compact", at)),
+          Boolean.TRUE.equals(typed(h, "ignores_other_inputs", at, Boolean.class))));
     }
     return b.build();
   }
@@ -166,11 +170,14 @@ public final class HandlerCatalog {
       return this;
     }
 
-    /** A handler with only what most tests need; the rest at cautious defaults. */
+    /**
+     * A handler with only what most tests need: its cost taken as its latency, and the rest at
+     * the cautious defaults (reads every input, no compact forms, extra inputs not ignored).
+     */
     public Builder handler(String type, Set<String> tags, boolean deterministic, long latencyMs,
         long outputBytes) {
       return handler(new HandlerProfile(type, tags, deterministic, Set.of(), latencyMs,
-          latencyMs, outputBytes, null, Set.of()));
+          latencyMs, outputBytes, null, Set.of(), false));
     }
 
     /** Declares the cache's two handler types; both are then known handler types too. */

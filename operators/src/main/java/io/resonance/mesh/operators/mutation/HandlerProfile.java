@@ -18,6 +18,10 @@ import java.util.Set;
  * @param outputBytes expected size of the item it writes, what data-flow shrinking saves
  * @param compacts the item this handler shrinks to a compact form of itself, or null
  * @param acceptsCompact items this handler can read in their compact form instead of the full one
+ * @param ignoresOtherInputs the handler picks its inputs by item name and ignores any other, so a
+ *     mutation may hand it an extra item as a pure wait. False by default because the mesh's own
+ *     handlers today recognise inputs by their content (a number is taken as the score, whatever
+ *     its name), and for them an extra input could change the result
  */
 public record HandlerProfile(
     String handlerType,
@@ -28,7 +32,8 @@ public record HandlerProfile(
     double cost,
     long outputBytes,
     String compacts,
-    Set<String> acceptsCompact) {
+    Set<String> acceptsCompact,
+    boolean ignoresOtherInputs) {
 
   public HandlerProfile {
     Objects.requireNonNull(handlerType, "handlerType");
@@ -39,7 +44,8 @@ public record HandlerProfile(
 
   /** The profile of a handler type the catalog does not describe. */
   public static HandlerProfile unknown(String handlerType) {
-    return new HandlerProfile(handlerType, Set.of(), false, Set.of(), 0, 0, 0, null, Set.of());
+    return new HandlerProfile(handlerType, Set.of(), false, Set.of(), 0, 0, 0, null, Set.of(),
+        false);
   }
 
   public boolean equivalentTo(HandlerProfile other) {

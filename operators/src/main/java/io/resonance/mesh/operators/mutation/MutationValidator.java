@@ -18,7 +18,8 @@ import java.util.Set;
  * the operator that made it: a variant is accepted only if it is valid GCL and a DAG, every step
  * of the recipe is still there writing the same item on the same or an equivalent handler under
  * the same condition, every step still receives each item it reads (itself, or its compact form
- * where its handler accepts that), no step waits on an item that now arrives only when something
+ * where its handler accepts that) and is handed no new input unless its handler ignores inputs it
+ * does not read, no step waits on an item that now arrives only when something
  * fails, the recipe delivers the same results, and the only steps added are cache lookups in front
  * of deterministic steps, cache fills and compactors.
  *
@@ -107,6 +108,15 @@ public final class MutationValidator {
     if (!before.onStandby(step) && after.onStandby(now) && !behindCache(now, after)) {
       problems.add(name + " now runs only when another step fails");
     }
+    if (!catalog.profile(now.handlerType()).ignoresOtherInputs()) {
+      for (String input : now.inputs()) {
+        if (!step.inputs().contains(input) && !compactOfARead(input, before.reads(step), after)) {
+          problems.add(name + " would be handed '" + input + "', and its handler '"
+              + now.handlerType() + "' is not declared to ignore inputs it does not read "
+              + "(ignores_other_inputs), so the extra input could change what it computes");
+        }
+      }
+    }
     for (String item : before.reads(step)) {
       if (!now.inputs().contains(item) && !receivesCompact(now, item, after)) {
         problems.add(name + " reads '" + item + "' but no longer receives it");
@@ -122,6 +132,14 @@ public final class MutationValidator {
     return step.inputs().stream().flatMap(i -> graph.producersOf(i).stream())
         .anyMatch(p -> item.equals(catalog.profile(p.handlerType()).compacts())
             && p.inputs().equals(List.of(item)));
+  }
+
+  /** Whether {@code input} is a compactor's output made from one of {@code reads}. */
+  private boolean compactOfARead(String input, Set<String> reads, RecipeGraph graph) {
+    return graph.producersOf(input).stream().anyMatch(p -> {
+      String of = catalog.profile(p.handlerType()).compacts();
+      return of != null && reads.contains(of) && p.inputs().equals(List.of(of));
+    });
   }
 
   private boolean behindCache(Computation step, RecipeGraph graph) {

@@ -15,7 +15,9 @@ import java.util.Map;
  *
  * <p>Refused where B reads A's output, where B depends on A by another path anyway (nothing would
  * run sooner), and where nothing follows B while nothing else reads A's output: A's output would
- * become a new result of the recipe, with no step joining the two.
+ * become a new result of the recipe, with no step joining the two. Also refused where a step would
+ * be handed an input its handler is not declared to ignore ({@link
+ * HandlerProfile#ignoresOtherInputs()}).
  */
 public final class ParallelizeSteps implements RecipeMutation {
 
@@ -44,6 +46,9 @@ public final class ParallelizeSteps implements RecipeMutation {
       for (Computation follower : followers) {
         changed.put(follower.name(),
             Steps.withInputs(follower, Steps.plus(follower.inputs(), List.of(edge.item()))));
+      }
+      if (!Steps.addsOnlyWaits(changed, graph, catalog)) {
+        continue;
       }
       out.add(MutationProposal.of(NAME, out.size() + 1, "run " + a.name() + " and " + b.name()
           + " in parallel: " + b.name() + " reads only " + String.join(", ", graph.reads(b))

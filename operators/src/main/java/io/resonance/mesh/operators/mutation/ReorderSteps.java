@@ -16,7 +16,8 @@ import java.util.Map;
  * everything A ran after) and whatever followed B now also waits on A (it still runs after both).
  * Refused where B reads A's output; where B also depends on A by another path, since A waiting
  * on B would then close a cycle; and where nothing follows B, since the recipe would then deliver
- * A's output in place of B's.
+ * A's output in place of B's. Also refused where a step would be handed an input its handler is
+ * not declared to ignore ({@link HandlerProfile#ignoresOtherInputs()}).
  */
 public final class ReorderSteps implements RecipeMutation {
 
@@ -48,6 +49,9 @@ public final class ReorderSteps implements RecipeMutation {
       changed.put(b.name(), Steps.withInputs(b,
           Steps.plus(Steps.minus(b.inputs(), edge.item()), a.inputs())));
       changed.put(a.name(), Steps.withInputs(a, Steps.plus(a.inputs(), List.of(b.output()))));
+      if (!Steps.addsOnlyWaits(changed, graph, catalog)) {
+        continue;
+      }
       out.add(MutationProposal.of(NAME, out.size() + 1, "run " + b.name() + " before "
           + a.name() + ": " + b.name() + " only waits on " + edge.item() + ", never reads it",
           recipe, Steps.replaced(recipe.computations(), changed)));

@@ -20,7 +20,7 @@ final class Steps {
         c.alternative(), c.retry(), c.timeoutMs(), c.condition());
   }
 
-  /** {@code c}'s inputs with {@code add} appended where missing, declared order kept. */
+  /** {@code inputs} with {@code add} appended where missing, declared order kept. */
   static List<String> plus(List<String> inputs, List<String> add) {
     List<String> out = new ArrayList<>(inputs);
     add.stream().filter(i -> !out.contains(i)).forEach(out::add);
@@ -29,6 +29,22 @@ final class Steps {
 
   static List<String> minus(List<String> inputs, String item) {
     return inputs.stream().filter(i -> !i.equals(item)).toList();
+  }
+
+  /**
+   * Whether every input a rewrite adds to a step is one its handler can be handed as a pure wait:
+   * an input it already had, or any input at all if its handler ignores inputs it does not know.
+   */
+  static boolean addsOnlyWaits(Map<String, Computation> changed, RecipeGraph recipe,
+      HandlerCatalog catalog) {
+    for (Computation now : changed.values()) {
+      Computation was = recipe.spec().computation(now.name()).orElseThrow();
+      if (!was.inputs().containsAll(now.inputs())
+          && !catalog.profile(now.handlerType()).ignoresOtherInputs()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The steps in declared order, each replaced by its namesake in {@code changed} if any. */

@@ -22,6 +22,8 @@ class HandlerCatalogTest {
     assertThat(enrich.outputBytes()).isEqualTo(65536);
     assertThat(c.profile("scorer").waitsOn()).containsExactly("enriched");
     assertThat(c.profile("scorer").deterministic()).isFalse();
+    assertThat(c.profile("scorer").ignoresOtherInputs()).isFalse();
+    assertThat(c.profile("enrich_v1").ignoresOtherInputs()).isTrue();
     assertThat(c.profile("reporter").acceptsCompact()).containsExactly("enriched");
     assertThat(c.compactorsOf("enriched")).extracting(HandlerProfile::handlerType)
         .containsExactly("project_enriched");
@@ -51,7 +53,7 @@ class HandlerCatalogTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unknown field 'deterministc' in handlers.enrich (known: tags, "
             + "deterministic, latency_ms, cost, output_bytes, waits_on, accepts_compact, "
-            + "compacts)");
+            + "compacts, ignores_other_inputs)");
   }
 
   @Test

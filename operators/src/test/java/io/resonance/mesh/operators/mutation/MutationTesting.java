@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /** Fixtures shared by the mutation tests: the checkout recipe, its catalog, small edits. */
@@ -64,14 +65,18 @@ final class MutationTesting {
     return Steps.withInputs(c, List.of(inputs));
   }
 
-  /** A catalog of a few plain handlers: a reads all, b only waits on x, both deterministic. */
+  /**
+   * A catalog of two plain handlers that pick their inputs by name: a reads every input, b only
+   * waits on x.
+   */
   static HandlerCatalog small() {
     return HandlerCatalog.builder()
-        .cache("cache_lookup", "cache_store")
-        .handler("a", java.util.Set.of(), true, 1000, 100)
-        .handler(new HandlerProfile("b", java.util.Set.of(), true, java.util.Set.of("x"), 10, 1,
-            10, null, java.util.Set.of()))
-        .handler("c", java.util.Set.of(), true, 10, 10)
+        .handler(plain("a", Set.of()))
+        .handler(plain("b", Set.of("x")))
         .build();
+  }
+
+  static HandlerProfile plain(String type, Set<String> waitsOn) {
+    return new HandlerProfile(type, Set.of(), true, waitsOn, 10, 1, 10, null, Set.of(), true);
   }
 }

@@ -66,8 +66,8 @@ class MutationValidatorTest {
   void refusesAStepReadingAnItemThatNoLongerReachesIt() {
     GraphSpec v = edit(recipe, "report", c -> inputs(c, "enriched", "score", "ghost"));
 
-    assertThat(check(v)).singleElement().asString()
-        .startsWith("a step reads an item that no longer reaches it: input 'ghost' of 'report'");
+    assertThat(check(v)).anyMatch(problem -> problem.startsWith(
+        "a step reads an item that no longer reaches it: input 'ghost' of 'report'"));
   }
 
   @Test
@@ -78,6 +78,15 @@ class MutationValidatorTest {
     assertThat(check(v)).contains("step 'enrich' now runs only when another step fails",
         "'enriched', which step 'report' reads, is now produced only by standby steps (enrich),"
             + " so it arrives only when something fails");
+  }
+
+  @Test
+  void refusesHandingAStepAnInputItsHandlerMightMistakeForData() {
+    GraphSpec v = edit(recipe, "score", c -> inputs(c, "raw", "enriched", "request"));
+
+    assertThat(check(v)).containsExactly("step 'score' would be handed 'request', and its "
+        + "handler 'scorer' is not declared to ignore inputs it does not read "
+        + "(ignores_other_inputs), so the extra input could change what it computes");
   }
 
   @Test
@@ -159,7 +168,7 @@ class MutationValidatorTest {
     // The report no longer waits on the score: score becomes a result nothing joins.
     HandlerCatalog reporterWaits = HandlerCatalog.builder()
         .handler(new HandlerProfile("reporter", java.util.Set.of(), false,
-            java.util.Set.of("score"), 100, 1, 1024, null, java.util.Set.of()))
+            java.util.Set.of("score"), 100, 1, 1024, null, java.util.Set.of(), false))
         .build();
     GraphSpec v = edit(recipe, "report", c -> inputs(c, "enriched"));
 

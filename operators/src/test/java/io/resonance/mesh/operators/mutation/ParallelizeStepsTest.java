@@ -47,6 +47,30 @@ class ParallelizeStepsTest {
   }
 
   @Test
+  void refusesToHandAFollowerAWaitItsHandlerMightMistakeForData() {
+    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
+        step("q", List.of("in", "x"), "y", "b"), step("s", List.of("y"), "z", "byContent"));
+    HandlerCatalog catalog = HandlerCatalog.builder()
+        .handler(MutationTesting.plain("a", java.util.Set.of()))
+        .handler(MutationTesting.plain("b", java.util.Set.of("x")))
+        .handler("byContent", java.util.Set.of(), true, 10, 10)
+        .build();
+
+    assertThat(parallelize.propose(r, catalog)).isEmpty();
+  }
+
+  @Test
+  void refusesToMoveTheWaitOfAStepWithAnAlternative() {
+    // If p fails for good, q's inputs can never all appear and its alternative runs: the wait
+    // on x is the recipe's "else", not just an order.
+    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
+        step("q", List.of("in", "x"), "y", "b").withAlternative("q_else"),
+        step("q_else", List.of("in"), "y", "a"), step("s", List.of("y"), "z", "a"));
+
+    assertThat(parallelize.propose(r, small())).isEmpty();
+  }
+
+  @Test
   void refusesWhenTheLaterStepReadsTheEarlierOnesOutput() {
     // The same chain, but the scorer's handler is not declared to only wait on enriched.
     HandlerCatalog noWaits = HandlerCatalog.builder()

@@ -37,6 +37,14 @@ class ReorderStepsTest {
   }
 
   @Test
+  void refusesWhenTheEarlierStepsHandlerCouldMistakeTheWaitForData() {
+    HandlerCatalog byContent = HandlerCatalog.parseYaml(MutationTesting.resource("catalog.yaml")
+        .replace("ignores_other_inputs: true", "ignores_other_inputs: false"));
+
+    assertThat(reorder.propose(checkout(), byContent)).isEmpty();
+  }
+
+  @Test
   void refusesWhenTheLaterStepReadsTheEarlierOnesOutput() {
     // handler a reads every input
     GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),

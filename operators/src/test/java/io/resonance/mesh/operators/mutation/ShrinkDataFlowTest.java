@@ -41,9 +41,9 @@ class ShrinkDataFlowTest {
     return HandlerCatalog.builder()
         .handler("produce", Set.of(), true, 10, fullBytes)
         .handler(new HandlerProfile("consume", Set.of(), true, Set.of(), 10, 1, 10, null,
-            accepts ? Set.of("x") : Set.of()))
+            accepts ? Set.of("x") : Set.of(), false))
         .handler(new HandlerProfile("project_x", Set.of(), true, Set.of(), 1, 1, compactBytes,
-            "x", Set.of()))
+            "x", Set.of(), false))
         .build();
   }
 
@@ -65,7 +65,7 @@ class ShrinkDataFlowTest {
     HandlerCatalog catalog = HandlerCatalog.builder()
         .handler("produce", Set.of(), true, 10, 10_000)
         .handler(new HandlerProfile("consume", Set.of(), true, Set.of(), 10, 1, 10, null,
-            Set.of("x")))
+            Set.of("x"), false))
         .build();
 
     assertThat(shrink.propose(PRODUCE_CONSUME, catalog)).isEmpty();
