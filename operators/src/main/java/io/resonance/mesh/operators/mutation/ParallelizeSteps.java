@@ -51,9 +51,14 @@ public final class ParallelizeSteps implements RecipeMutation {
         continue;
       }
       out.add(MutationProposal.of(NAME, out.size() + 1, "run " + a.name() + " and " + b.name()
-          + " in parallel: " + b.name() + " reads only " + String.join(", ", graph.reads(b))
-          + ", never " + edge.item(), recipe, Steps.replaced(recipe.computations(), changed)));
+          + " in parallel: " + b.name() + " reads " + readsOnly(graph, b) + ", never "
+          + edge.item(), recipe, Steps.replaced(recipe.computations(), changed)));
     }
     return out;
+  }
+
+  private static String readsOnly(RecipeGraph graph, Computation step) {
+    return graph.reads(step).isEmpty() ? "none of its inputs"
+        : "only " + String.join(", ", graph.reads(step));
   }
 }

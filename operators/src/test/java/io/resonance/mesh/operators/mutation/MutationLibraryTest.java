@@ -6,6 +6,7 @@ import static io.resonance.mesh.operators.mutation.MutationTesting.checkout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.resonance.mesh.operators.gcl.GclAvro;
 import io.resonance.mesh.operators.gcl.GclParser;
 import io.resonance.mesh.operators.gcl.GraphSpec;
 import java.io.IOException;
@@ -28,6 +29,17 @@ class MutationLibraryTest {
         "checkout-score~reorder-1", "checkout-score~substitute-1",
         "checkout-score~parallelize-1", "checkout-score~cache-1", "checkout-score~shrink-1");
     assertThat(proposals.accepted()).allMatch(p -> p.recipe().equals(checkout()));
+  }
+
+  @Test
+  void everyAcceptedVariantTravelsAsAvroToTheOrchestratorUnchanged() {
+    for (MutationProposal p : library.propose(checkout()).accepted()) {
+      GraphSpec back = GclAvro.fromAvro(GclAvro.toAvro(p.mutated()));
+
+      assertThat(back.specId()).isEqualTo(p.mutated().specId());
+      assertThat(back.computations()).as(p.description())
+          .isEqualTo(p.mutated().computations());
+    }
   }
 
   @Test
