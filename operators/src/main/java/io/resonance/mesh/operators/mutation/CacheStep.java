@@ -68,7 +68,7 @@ public final class CacheStep implements RecipeMutation {
           .withPriority(Priority.LOW);
       List<Computation> steps = new ArrayList<>();
       for (Computation c : recipe.computations()) {
-        if (c == step) {
+        if (c.name().equals(step.name())) {
           steps.add(lookup);
           steps.add(c);
           steps.add(fill);

@@ -101,6 +101,12 @@ public final class MutationValidator {
       problems.add(name + " changed its condition from " + step.condition() + " to "
           + now.condition());
     }
+    if (now.priority() != step.priority() || !now.retry().equals(step.retry())
+        || now.timeoutMs() != step.timeoutMs()) {
+      // Retries and timeouts decide when a step fails over to its alternative; no operator of
+      // issue 6 changes them, so a variant that does is a bug, not an optimisation.
+      problems.add(name + " changed its priority, retry or timeout");
+    }
     if (!Objects.equals(now.alternative(), step.alternative())) {
       problems.add(name + " changed its alternative from " + step.alternative() + " to "
           + now.alternative());

@@ -115,6 +115,13 @@ class MutationValidatorTest {
   }
 
   @Test
+  void refusesAChangedTimeout() {
+    GraphSpec v = edit(recipe, "enrich", c -> c.withTimeoutMs(100));
+
+    assertThat(check(v)).containsExactly("step 'enrich' changed its priority, retry or timeout");
+  }
+
+  @Test
   void refusesACacheInFrontOfANonDeterministicStep() {
     GraphSpec v = adding(step("score~cache", List.of("raw", "enriched"), "score", "cache_lookup")
         .withAlternative("score"), "enrich");
