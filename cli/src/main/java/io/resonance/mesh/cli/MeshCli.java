@@ -7,9 +7,10 @@ public final class MeshCli {
       usage: ./mesh <command> [options]
 
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
-            Real Kafka broker + the impedance and coordination jobs on a local Flink
-            (dashboard on :8081) + a simulated fleet (default 30,000 agents) answering
-            periodic scatter-gathers and wave cascades; S=0 runs until Ctrl-C.
+            Real Kafka broker + the impedance, coordination, GCL and resonance jobs on a
+            local Flink (dashboard on :8081) + a simulated fleet (default 30,000 agents)
+            answering periodic scatter-gathers and wave cascades, running graph tasks and
+            one adaptive work job over a sample; S=0 runs until Ctrl-C.
         ask [--select SEL] [--in-ms 5000] [--verb OBSERVE] [--payload JSON] [--min-rate 0.95]
             Scatter-gather a question; prints the quorum decision and arrival errors.
         broadcast [--select SEL] [--in-ms 5000] [--verb ACT] [--payload JSON]

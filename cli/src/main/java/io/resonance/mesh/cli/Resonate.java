@@ -143,6 +143,7 @@ final class Resonate {
             + "%s? Follow longer with --seconds, or use fewer --items.%n", limit.toSeconds(),
         summary, k.agentsFinished(), k.agents(), last < 0 ? "never" : since(last) + " ago",
         MeshTopics.WORK);
+    watch.progress().unfinished(5).forEach(u -> out.println("  still working: " + u));
     return TIMED_OUT;
   }
 

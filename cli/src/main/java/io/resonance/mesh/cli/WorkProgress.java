@@ -3,8 +3,11 @@ package io.resonance.mesh.cli;
 import io.resonance.mesh.avro.JobAgent;
 import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.avro.WorkReport;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,10 +36,12 @@ final class WorkProgress {
 
   /** One agent's items, by how many times their chunk has timed out: [0] never ran. */
   private static final class Share {
+    final String agentClass;
     final long[] pending;
     final Set<String> orders = new HashSet<>();
 
-    Share(long items, int maxAttempts) {
+    Share(String agentClass, long items, int maxAttempts) {
+      this.agentClass = agentClass;
       pending = new long[maxAttempts];
       pending[0] = items;
     }
@@ -56,7 +61,8 @@ final class WorkProgress {
     this.orderItems = job.getOrderItems();
     this.maxAttempts = job.getMaxAttempts();
     for (JobAgent a : job.getAgents()) {
-      shares.put(a.getAgentId(), new Share(itemsPerAgent, maxAttempts));
+      shares.put(a.getAgentId(), new Share(a.getAgentClass().name(), itemsPerAgent,
+          maxAttempts));
     }
     agentsFinished = itemsPerAgent == 0 ? shares.size() : 0;
   }
@@ -121,6 +127,17 @@ final class WorkProgress {
 
   int agentsFinished() {
     return agentsFinished;
+  }
+
+  /** The unfinished agents with the most items left, at most {@code limit}, for a person. */
+  List<String> unfinished(int limit) {
+    return shares.entrySet().stream().filter(e -> e.getValue().remaining() > 0)
+        .sorted(Comparator.comparingLong((Map.Entry<String, Share> e) -> e.getValue().remaining())
+            .reversed().thenComparing(Map.Entry::getKey))
+        .limit(limit)
+        .map(e -> String.format(Locale.ROOT, "%s (%s) %d left after %d orders", e.getKey(),
+            e.getValue().agentClass, e.getValue().remaining(), e.getValue().orders.size()))
+        .toList();
   }
 
   /** Wall-clock time of the last report taken, or -1. */
