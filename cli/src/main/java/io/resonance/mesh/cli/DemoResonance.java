@@ -27,12 +27,13 @@ final class DemoResonance implements AutoCloseable {
   static final Set<AgentClass> CLASSES =
       EnumSet.of(AgentClass.A, AgentClass.B, AgentClass.C, AgentClass.D, AgentClass.E);
   /**
-   * Modest work, so that the job ends within a demo of a minute or two: a fast machine is done
-   * in seconds, the slowest Pis (50 ms an item on one core, 400 ms a chunk) in about half a
-   * minute.
+   * Modest work, so that the job can end within a demo of a minute or two: a fast machine is
+   * done in a second or two, but the slowest Pi of a sample of 300 (one core, up to 50 ms an
+   * item and 400 ms a chunk, its own load on top) manages two or three items a second, and the
+   * job ends with its last agent. Small orders keep every agent reporting, window after window.
    */
-  static final long ITEMS = 200;
-  static final int ORDER_ITEMS = 50;
+  static final long ITEMS = 100;
+  static final int ORDER_ITEMS = 25;
   static final ChunkParams BASE = new ChunkParams(10, 4, 10_000L, 0.0);
 
   private static final Duration RETRY = Duration.ofSeconds(2);
@@ -75,6 +76,9 @@ final class DemoResonance implements AutoCloseable {
         trySubmit();
       }
       return;
+    }
+    if (!Double.isNaN(finishedAfterS)) {
+      return; // the job is over: the demo's loop has other things to poll
     }
     follower.poll(Duration.ofMillis(50), seen -> {
       String line = watch.take(seen, System.currentTimeMillis());
