@@ -5,6 +5,7 @@ import io.resonance.mesh.jobs.CoordinationJob;
 import io.resonance.mesh.jobs.GclJob;
 import io.resonance.mesh.jobs.ImpedanceJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
+import io.resonance.mesh.jobs.ResonanceJob;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -16,11 +17,12 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * {@code ./mesh demo}: a real broker, the impedance, coordination and GCL jobs on a local Flink
- * with its dashboard, and a simulated fleet that answers commands and runs graph tasks;
- * scatter-gathers and wave cascades run periodically ({@link DemoCoordinator}), and so do live
- * graphs over the fleet's own sensor data ({@link DemoGraphs}), with a live status box; the last
- * line is a JSON report.
+ * {@code ./mesh demo}: a real broker, the impedance, coordination, GCL and resonance jobs on a
+ * local Flink with its dashboard, and a simulated fleet that answers commands, runs graph tasks
+ * and chunked work; scatter-gathers and wave cascades run periodically ({@link
+ * DemoCoordinator}), and so do live graphs over the fleet's own sensor data ({@link
+ * DemoGraphs}); one adaptive work job runs over a sample of the machines ({@link
+ * DemoResonance}); with a live status box; the last line is a JSON report.
  */
 final class Demo {
 
@@ -63,10 +65,18 @@ final class Demo {
           + "--bootstrap-servers %s%n", mesh.bootstrapServers(), since(t0),
           mesh.bootstrapServers());
 
+      // The resonance loop on a demo's clock: shorter windows and stabilisation than a real
+      // fleet's, so that a change is made and judged within a minute. The release wait is short
+      // because, with one job running, event time stands still while the initial share waits:
+      // the first decision can only come once the wait has released the other agents.
       MeshJobOptions options = MeshJobOptions.of(Map.of(
           MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
           MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms",
-          MeshJobOptions.STARTING_OFFSETS.key(), "earliest"));
+          MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+          MeshJobOptions.RESONANCE_WINDOW.key(), "5 s",
+          MeshJobOptions.RESONANCE_LATENESS.key(), "5 s",
+          MeshJobOptions.HARMONIC_STABILISATION.key(), "10 s",
+          MeshJobOptions.WORK_FIRST_DECISION_WAIT.key(), "8 s"));
       StreamExecutionEnvironment env = mesh.flink(port, 2);
       MeshEnvironment.configure(env, options);
       // Both jobs in one graph: a local environment starts a cluster (and a dashboard) per
@@ -74,6 +84,7 @@ final class Demo {
       new ImpedanceJob(options).build(env);
       new CoordinationJob(options).build(env);
       new GclJob(options).build(env);
+      new ResonanceJob(options).build(env);
       JobClient job = env.executeAsync("resonance-mesh-demo");
       String dashboard = "http://localhost:" + port;
       out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
@@ -96,12 +107,17 @@ final class Demo {
       out.printf("Graphs: a cluster-watch graph (GCL) for the next cluster every %d s, every "
           + "%dth after an incident on its cluster, grown where an anomaly shows; try ./mesh "
           + "gcl submit FILE yourself.%n", GRAPH_PERIOD.toSeconds(), DemoGraphs.INCIDENT_EVERY);
+      out.printf("Resonance: a chunked work job (%s) over %d machines once the registry holds "
+          + "them, tuned per subset by the resonance loop; try ./mesh resonate yourself.%n",
+          DemoResonance.COMMAND, resonanceSample());
       try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers());
           DemoCoordinator coordinator = new DemoCoordinator(mesh.bootstrapServers(),
               Duration.ofSeconds(20), Duration.ofSeconds(30), sample());
           DemoGraphs graphs = new DemoGraphs(mesh.bootstrapServers(), fleet.clusterIds(),
               GRAPH_PERIOD, Duration.ofSeconds(15),
-              cluster -> fleet.spike(fleet.agentsOf(cluster), 8, Duration.ofMinutes(1)))) {
+              cluster -> fleet.spike(fleet.agentsOf(cluster), 8, Duration.ofMinutes(1)));
+          DemoResonance resonance = new DemoResonance(mesh.bootstrapServers(),
+              resonanceSample(), Duration.ofSeconds(5), Duration.ofSeconds(30), out)) {
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
             : Long.MAX_VALUE;
         boolean interrupted = false;
@@ -110,6 +126,7 @@ final class Demo {
           while (System.nanoTime() < printAt) {
             coordinator.tick();
             graphs.tick();
+            resonance.tick();
             if (stop.await(100, TimeUnit.MILLISECONDS)) {
               out.println("Interrupted: stopping.");
               interrupted = true;
@@ -117,8 +134,10 @@ final class Demo {
             }
           }
           box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0),
-              coordinator.kpis(), graphs.kpis(), rest.sum("deadlocksResolved"));
+              coordinator.kpis(), graphs.kpis(), rest.sum("deadlocksResolved"), resonance.kpis(),
+              resonance.finishedAfterS());
         }
+        resonance.unfinished(5).forEach(u -> out.println("Resonance job still working: " + u));
         out.println("Stopping the fleet and the jobs ...");
         fleet.close();
         MeshWatcher.Snapshot last = watcher.snapshot();
@@ -127,11 +146,16 @@ final class Demo {
         double alternatives = rest.sum("alternativesTaken").orElse(0);
         job.cancel().get(30, TimeUnit.SECONDS);
         out.println(report(last, processed, dashboard, coordinator.kpis(), graphs.kpis(),
-            deadlocks, alternatives));
+            deadlocks, alternatives, resonance.kpis(), resonance.finishedAfterS()));
       }
     } finally {
       stopped.countDown();
     }
+  }
+
+  /** A few hundred machines, a sample of the fleet (its class mix). */
+  private int resonanceSample() {
+    return Math.max(1, Math.min(300, agents / 10));
   }
 
   private int sample() {
@@ -139,7 +163,8 @@ final class Demo {
   }
 
   private String report(MeshWatcher.Snapshot s, double processed, String dashboard,
-      DemoCoordinator.Kpis k, DemoGraphs.Kpis g, double deadlocks, double alternatives) {
+      DemoCoordinator.Kpis k, DemoGraphs.Kpis g, double deadlocks, double alternatives,
+      ResonanceWatch.Kpis r, double resonanceFinishedAfterS) {
     String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
     return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
             + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
@@ -152,7 +177,7 @@ final class Demo {
             + "\"graphs_completed\":%d,\"graphs_failed\":%d,\"graphs_grown\":%d,"
             + "\"incidents\":%d,"
             + "\"deadlocks_resolved\":%.0f,\"alternatives_taken\":%.0f,\"tasks_routed\":%d,"
-            + "\"tasks_unrouted\":%d,\"dashboard_url\":\"%s\"}",
+            + "\"tasks_unrouted\":%d,%s,\"dashboard_url\":\"%s\"}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
         s.agents(), s.deadLetters(), s.meanImpedance(), mode, k.sent(), k.decided(),
         json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
@@ -160,7 +185,22 @@ final class Demo {
         k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), g.started(),
         g.active(), g.completed(), g.failed(), g.grown(), g.incidents(), deadlocks,
         alternatives, g.routed(),
-        g.unrouted(), dashboard);
+        g.unrouted(), resonance(r, resonanceFinishedAfterS), dashboard);
+  }
+
+  private static String resonance(ResonanceWatch.Kpis r, double finishedAfterS) {
+    if (r == null) {
+      return "\"resonance_submitted\":false";
+    }
+    return String.format(Locale.ROOT, "\"resonance_submitted\":true,\"resonance_agents\":%d,"
+            + "\"resonance_decisions_applied\":%d,\"resonance_decisions_kept\":%d,"
+            + "\"resonance_decisions_rolled_back\":%d,\"resonance_decisions_ineffective\":%d,"
+            + "\"resonance_decisions_held\":%d,\"resonance_subsets_tuned\":%d,"
+            + "\"resonance_items_total\":%d,\"resonance_items_done\":%d,"
+            + "\"resonance_items_given_up\":%d,\"resonance_finished\":%b,"
+            + "\"resonance_finished_s\":%s", r.agents(), r.applied(), r.kept(), r.rolledBack(),
+        r.ineffective(), r.held(), r.subsetsTuned(), r.itemsTotal(), r.itemsDone(),
+        r.itemsGivenUp(), r.finished(), json(finishedAfterS));
   }
 
   private static String json(double v) {

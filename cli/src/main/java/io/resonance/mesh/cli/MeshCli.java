@@ -7,9 +7,10 @@ public final class MeshCli {
       usage: ./mesh <command> [options]
 
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
-            Real Kafka broker + the impedance and coordination jobs on a local Flink
-            (dashboard on :8081) + a simulated fleet (default 30,000 agents) answering
-            periodic scatter-gathers and wave cascades; S=0 runs until Ctrl-C.
+            Real Kafka broker + the impedance, coordination, GCL and resonance jobs on a
+            local Flink (dashboard on :8081) + a simulated fleet (default 30,000 agents)
+            answering periodic scatter-gathers and wave cascades, running graph tasks and
+            one adaptive work job over a sample; S=0 runs until Ctrl-C.
         ask [--select SEL] [--in-ms 5000] [--verb OBSERVE] [--payload JSON] [--min-rate 0.95]
             Scatter-gather a question; prints the quorum decision and arrival errors.
         broadcast [--select SEL] [--in-ms 5000] [--verb ACT] [--payload JSON]
@@ -30,6 +31,14 @@ public final class MeshCli {
             without INSTANCE, every instance and whether it is live.
         gcl resume [INSTANCE...]
             Send live instances' items back to mesh.results, for a GCL job that lost its state.
+        resonate [--command resize] [--classes A,B,E] [--agents N] [--items 500]
+                 [--order-items 50] [--chunk-size 10] [--parallelism 4] [--timeout 30000]
+                 [--rate-limit 0] [--initial-share 0.2] [--max-attempts 3] [--seconds 300]
+            A chunked command over ACTIVE agents of the registry (a random sample of N),
+            run by the resonance job's adaptive loop: the base params to an initial share
+            of each class, then every agent in its subset's tuned params. Prints each
+            harmonic decision with its explanation, each profile window and the items done.
+            Exit 0 all items done or given up, 1 no agents, 3 not finished within S.
         topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
             Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md).
         bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60] [--warmup 60]
@@ -59,6 +68,7 @@ public final class MeshCli {
         case "bench" -> Bench.run(new Args(argv, 1), System.out);
         case "topics" -> CreateTopics.run(new Args(argv, 1), System.out);
         case "gcl" -> System.exit(new GclCommands(new Args(argv, 1), System.out).run());
+        case "resonate" -> System.exit(new Resonate(new Args(argv, 1), System.out).run());
         case "ask", "broadcast", "delegate", "cascade" ->
             new Coordinate(argv[0], new Args(argv, 1), System.out).run();
         default -> {

@@ -20,7 +20,8 @@ final class StatusBox {
   }
 
   void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at,
-      DemoCoordinator.Kpis k, DemoGraphs.Kpis graphs, OptionalDouble deadlocksResolved) {
+      DemoCoordinator.Kpis k, DemoGraphs.Kpis graphs, OptionalDouble deadlocksResolved,
+      ResonanceWatch.Kpis resonance, double resonanceFinishedAfterS) {
     // Flink's REST API refreshes a counter every few seconds, so the rate is taken between two
     // different readings, not between two prints (which could see the same reading twice).
     if (processed.isPresent() && processed.getAsDouble() != lastProcessed) {
@@ -58,6 +59,20 @@ final class StatusBox {
             deadlocksResolved.getAsDouble()) : "-", graphs.routed(),
         graphs.routed() + graphs.unrouted()));
     row("last graph: " + graphs.last());
+    if (resonance == null) {
+      row("resonance: waiting for the registry to submit the work job");
+    } else {
+      row(String.format(Locale.ROOT, "resonance %s: %,d agents, %d subsets tuned",
+          resonance.finished() ? String.format(Locale.ROOT, "finished in %.0f s",
+              resonanceFinishedAfterS) : "running", resonance.agents(),
+          resonance.subsetsTuned()));
+      row(String.format(Locale.ROOT, "  decisions %d applied, %d kept, %d rolled back, %d "
+          + "ineffective", resonance.applied(), resonance.kept(), resonance.rolledBack(),
+          resonance.ineffective()));
+      row(String.format(Locale.ROOT, "  items %,d / %,d done, %,d given up; last %s",
+          resonance.itemsDone(), resonance.itemsTotal(), resonance.itemsGivenUp(),
+          resonance.lastDecision()));
+    }
     if (s.lastDeadLetter() != null) {
       row("last dead letter: " + s.lastDeadLetter());
     }
