@@ -66,9 +66,8 @@ final class Demo {
           mesh.bootstrapServers());
 
       // The resonance loop on a demo's clock: shorter windows and stabilisation than a real
-      // fleet's, so that a change is made and judged within a minute. The release wait is short
-      // because, with one job running, event time stands still while the initial share waits:
-      // the first decision can only come once the wait has released the other agents.
+      // fleet's, so that a change is made and judged within a minute, and a short cap on the
+      // wait for the initial share, so a slow agent in it does not hold the fleet back.
       MeshJobOptions options = MeshJobOptions.of(Map.of(
           MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
           MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms",
@@ -76,7 +75,7 @@ final class Demo {
           MeshJobOptions.RESONANCE_WINDOW.key(), "5 s",
           MeshJobOptions.RESONANCE_LATENESS.key(), "5 s",
           MeshJobOptions.HARMONIC_STABILISATION.key(), "10 s",
-          MeshJobOptions.WORK_FIRST_DECISION_WAIT.key(), "8 s"));
+          MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "8 s"));
       StreamExecutionEnvironment env = mesh.flink(port, 2);
       MeshEnvironment.configure(env, options);
       // Both jobs in one graph: a local environment starts a cluster (and a dashboard) per

@@ -47,7 +47,7 @@ class ResonateTest {
         MeshJobOptions.RESONANCE_WINDOW.key(), "2 s",
         MeshJobOptions.RESONANCE_LATENESS.key(), "2 s",
         MeshJobOptions.HARMONIC_STABILISATION.key(), "4 s",
-        MeshJobOptions.WORK_FIRST_DECISION_WAIT.key(), "10 s"));
+        MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "10 s"));
     StreamExecutionEnvironment env = mesh.flink(0, 1);
     MeshEnvironment.configure(env, options);
     new ImpedanceJob(options).build(env);
