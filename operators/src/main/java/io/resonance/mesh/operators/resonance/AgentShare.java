@@ -29,7 +29,7 @@ public class AgentShare {
 
   public AgentShare() {}
 
-  static AgentShare of(String agentId, String agentClass, long items, int maxAttempts) {
+  public static AgentShare of(String agentId, String agentClass, long items, int maxAttempts) {
     AgentShare s = new AgentShare();
     s.agentId = agentId;
     s.agentClass = agentClass;
@@ -55,7 +55,7 @@ public class AgentShare {
    * Takes up to {@code n} items for an order, those that timed out most first: an item close to
    * being given up gets its next try while the agent's params are freshest.
    */
-  long draw(long n) {
+  public long draw(long n) {
     long taken = 0;
     for (int k = pending.length - 1; k >= 0 && taken < n; k--) {
       long t = Math.min(pending[k], n - taken);
@@ -64,6 +64,18 @@ public class AgentShare {
       taken += t;
     }
     return taken;
+  }
+
+  /**
+   * Settles the running order from its report: what the agent says it finished is done; the
+   * rest (timed out, failed, never started) goes back to be tried again.
+   */
+  public void settle(io.resonance.mesh.avro.WorkReport r) {
+    long drawnNow = 0;
+    for (long d : drawn) {
+      drawnNow += d;
+    }
+    settle(drawnNow - Math.min(drawnNow, (long) r.getChunksDone() * r.getParams().getChunkSize()));
   }
 
   /**

@@ -230,16 +230,9 @@ public final class WorkLoop {
     if (!r.getOrderId().equals(s.orderId)) {
       return List.of();
     }
-    long drawn = 0;
-    for (long d : s.drawn) {
-      drawn += d;
-    }
-    // What the agent says it finished is done; everything else (timed out, failed, never
-    // started) goes back to its share to be tried again.
-    long lost = drawn - Math.min(drawn, (long) r.getChunksDone() * r.getParams().getChunkSize());
     long doneBefore = s.done;
     long givenUpBefore = s.givenUp;
-    s.settle(lost);
+    s.settle(r);
     plan.itemsDone += s.done - doneBefore;
     plan.itemsGivenUp += s.givenUp - givenUpBefore;
     if (s.cohort && Double.isNaN(s.baseMedianMs) && r.getAdjustmentId().equals("base")) {
