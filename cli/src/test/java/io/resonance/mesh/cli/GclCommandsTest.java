@@ -138,7 +138,7 @@ class GclCommandsTest {
             GclResult.newBuilder().setInstanceId(instance).setSpecId("probe").setItem("ping")
                 .setAtMs(System.currentTimeMillis()).build()))).get();
         String mine = "probe-" + probe + "-";
-        if (poll(Duration.ofSeconds(2), () -> Workspace.read(mesh.bootstrapServers()),
+        if (Poll.until(Duration.ofSeconds(2), () -> Workspace.read(mesh.bootstrapServers()),
             all -> all.keySet().stream().anyMatch(k -> k.startsWith(mine))) != null) {
           return;
         }
@@ -264,29 +264,12 @@ class GclCommandsTest {
 
   private Run awaitInspect(String instance, String expected) throws Exception {
     Run[] last = new Run[1];
-    Run shown = poll(Duration.ofSeconds(60), () -> last[0] = mesh("inspect", instance),
+    Run shown = Poll.until(Duration.ofSeconds(60), () -> last[0] = mesh("inspect", instance),
         run -> run.output().contains(expected));
     if (shown == null) {
       throw new AssertionError("inspect " + instance + " never showed '" + expected + "': "
           + (last[0] == null ? "nothing" : last[0].output()));
     }
     return shown;
-  }
-
-  /**
-   * Reads until {@code done} holds of what was read, or {@code timeout} passes (then null). What
-   * is read comes from topics: there is nothing to block on but reading again.
-   */
-  private static <T> T poll(Duration timeout, java.util.concurrent.Callable<T> read,
-      java.util.function.Predicate<T> done) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    do {
-      T value = read.call();
-      if (done.test(value)) {
-        return value;
-      }
-      Thread.sleep(200); // the polling period
-    } while (System.nanoTime() < deadline);
-    return null;
   }
 }

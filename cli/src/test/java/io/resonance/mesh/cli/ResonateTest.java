@@ -110,21 +110,17 @@ class ResonateTest {
 
   /** Until every machine of the fleet is ACTIVE in the registry and the fleet reads its work. */
   private static void awaitRegistry(long machines, FleetSimulator fleet) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    long active = 0;
     try (CompactedView<AgentImpedance> view = new CompactedView<>(mesh.bootstrapServers(),
         MeshTopics.IMPEDANCE, AgentImpedance.class)) {
-      while (System.nanoTime() < deadline) {
-        active = view.refresh(Duration.ofSeconds(10)).values().stream()
-            .filter(a -> MACHINES.contains(a.getAgentClass().name())
-                && a.getOperationalState() == OperationalState.ACTIVE).count();
-        if (active == machines && fleet.workReading()) {
-          return;
-        }
-        Thread.sleep(200);
+      Long active = Poll.until(Duration.ofSeconds(60),
+          () -> view.refresh(Duration.ofSeconds(10)).values().stream()
+              .filter(a -> MACHINES.contains(a.getAgentClass().name())
+                  && a.getOperationalState() == OperationalState.ACTIVE).count(),
+          n -> n == machines && fleet.workReading());
+      if (active == null) {
+        throw new AssertionError("not all " + machines + " machines ACTIVE in the registry "
+            + "within 60 s, or the fleet not reading work: " + fleet.workReading());
       }
     }
-    throw new AssertionError(active + " of " + machines + " machines ACTIVE in the registry, "
-        + "fleet reading work: " + fleet.workReading());
   }
 }
