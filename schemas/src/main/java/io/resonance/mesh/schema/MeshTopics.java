@@ -30,11 +30,15 @@ public final class MeshTopics {
   public static final String WORK_REPORTS = "mesh.work-reports";
   public static final String RESONANCE = "mesh.resonance";
   public static final String HARMONICS = "mesh.harmonics";
+  public static final String RECIPE_REQUESTS = "mesh.recipe-requests";
+  public static final String RECIPE_COMMANDS = "mesh.recipe-commands";
+  public static final String MUTATIONS = "mesh.mutations";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
 
   private static final String SEVEN_DAYS_MS = Long.toString(7L * 24 * 3600 * 1000);
+  private static final String NINETY_DAYS_MS = Long.toString(90L * 24 * 3600 * 1000);
   private static final String ONE_DAY_MS = Long.toString(24L * 3600 * 1000);
 
   public static List<TopicSpec> all(int partitions) {
@@ -108,6 +112,18 @@ public final class MeshTopics {
         // person can see why a subset runs the params it runs.
         new TopicSpec(HARMONICS, partitions, Map.of(
             "retention.ms", Long.toString(30L * 24 * 3600 * 1000),
+            "cleanup.policy", "delete")),
+        // Recipe runs, keyed by recipe: the mutation job routes each to the live recipe or the
+        // variant under trial; a week, like coordination requests.
+        new TopicSpec(RECIPE_REQUESTS, partitions, Map.of("retention.ms", SEVEN_DAYS_MS)),
+        // A person's pin, unpin and rollback: rare, and worth keeping as long as the mutations.
+        new TopicSpec(RECIPE_COMMANDS, 1, Map.of(
+            "retention.ms", NINETY_DAYS_MS,
+            "cleanup.policy", "delete")),
+        // Every trial, verdict and command of the mutation engine, with its evidence:
+        // append-only, so that the history of a live recipe can be read back in full.
+        new TopicSpec(MUTATIONS, partitions, Map.of(
+            "retention.ms", NINETY_DAYS_MS,
             "cleanup.policy", "delete")));
   }
 

@@ -16,6 +16,9 @@ import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.MutationRecord;
+import io.resonance.mesh.avro.RecipeCommand;
+import io.resonance.mesh.avro.RecipeRequest;
 import io.resonance.mesh.avro.ResonanceProfile;
 import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.avro.WorkOrder;
@@ -69,7 +72,8 @@ class TopicsDocumentationTest {
         GclGraphEvent.getClassSchema(), GclRejection.getClassSchema(),
         GclWorkspaceItem.getClassSchema(), WorkJob.getClassSchema(), WorkOrder.getClassSchema(),
         WorkReport.getClassSchema(), ResonanceProfile.getClassSchema(),
-        HarmonicAdjustment.getClassSchema())) {
+        HarmonicAdjustment.getClassSchema(), RecipeRequest.getClassSchema(),
+        RecipeCommand.getClassSchema(), MutationRecord.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -122,6 +123,10 @@ public class GraphOrchestrator
   public static final OutputTag<GclWorkspaceItem> WORKSPACE =
       new OutputTag<>("gcl-orchestrator-workspace", new AvroTypeInfo<>(GclWorkspaceItem.class));
 
+  /** When the instance's first result arrived: its graph events report how long it ran. */
+  public static final ValueStateDescriptor<Long> STARTED_AT =
+      new ValueStateDescriptor<>("gcl-orchestrator-started-at", Types.LONG);
+
   /** Since when the instance has named a spec that is not (yet) known. */
   public static final ValueStateDescriptor<Long> AWAITING_SPEC_SINCE =
       new ValueStateDescriptor<>("gcl-orchestrator-awaiting-spec-since", Types.LONG);
@@ -147,6 +152,7 @@ public class GraphOrchestrator
   private transient GclValidator validator;
   private transient ValueState<Long> ended;
   private transient ValueState<Long> awaitingSpecSince;
+  private transient ValueState<Long> startedAt;
   private transient MapState<String, Long> joined;
   private transient MapState<String, String> items;
   private transient MapState<String, ComputationRun> runs;
@@ -193,6 +199,7 @@ public class GraphOrchestrator
     validator = new GclValidator(handlerTypes);
     ended = getRuntimeContext().getState(ENDED);
     awaitingSpecSince = getRuntimeContext().getState(AWAITING_SPEC_SINCE);
+    startedAt = getRuntimeContext().getState(STARTED_AT);
     joined = getRuntimeContext().getMapState(JOINED_SPECS);
     items = getRuntimeContext().getMapState(ITEMS);
     runs = getRuntimeContext().getMapState(RUNS);
@@ -266,6 +273,9 @@ public class GraphOrchestrator
     }
     long now = ctx.currentProcessingTime();
     String specId = result.getSpecId();
+    if (startedAt.value() == null) {
+      startedAt.update(now);
+    }
     if (!joined.contains(specId)) {
       joined.put(specId, count(joined.keys()));
     }
@@ -646,6 +656,13 @@ public class GraphOrchestrator
     boolean completed = failures.isEmpty();
     (completed ? graphsCompleted : graphsFailed).inc();
     String detail = completed ? "" : String.join("; ", failures);
+    Map<String, Integer> attempts = new TreeMap<>();
+    for (Node n : nodes) {
+      if (n.run().attempt > 0) {
+        attempts.merge(n.c().handlerType(), n.run().attempt, Integer::sum);
+      }
+    }
+    long started = startedOr(first);
     for (GraphSpec s : specs) {
       sides.output(GRAPH_EVENTS, GclGraphEvent.newBuilder()
           .setInstanceId(instance)
@@ -653,6 +670,8 @@ public class GraphOrchestrator
           .setStatus(completed ? GclGraphStatus.COMPLETED : GclGraphStatus.FAILED)
           .setDetail(detail)
           .setSubmittedBy(s.submittedBy())
+          .setStartedAtMs(started)
+          .setAttempts(new HashMap<>(attempts))
           .setAtMs(first)
           .build());
     }
@@ -669,6 +688,7 @@ public class GraphOrchestrator
         + String.join("', '", missing) + "' never arrived on the specs topic within "
         + Duration.ofMillis(specWaitMs) + " of the first result naming "
         + (missing.size() == 1 ? "it" : "them") + "; submit the spec, then resend the results";
+    long started = startedOr(now);
     for (String id : joinedInOrder()) {
       GraphSpec s = graph(source.get(id));
       sides.output(GRAPH_EVENTS, GclGraphEvent.newBuilder()
@@ -677,6 +697,7 @@ public class GraphOrchestrator
           .setStatus(GclGraphStatus.FAILED)
           .setDetail(detail)
           .setSubmittedBy(s == null ? "" : s.submittedBy())
+          .setStartedAtMs(started)
           .setAtMs(now)
           .build());
     }
@@ -698,6 +719,7 @@ public class GraphOrchestrator
       timers.deleteProcessingTimeTimer(waitingSince + specWaitMs);
     }
     awaitingSpecSince.clear();
+    startedAt.clear();
     joined.clear();
     items.clear();
     runs.clear();
@@ -709,6 +731,11 @@ public class GraphOrchestrator
   }
 
   // 5. Helpers.
+
+  private long startedOr(long fallback) throws Exception {
+    Long started = startedAt.value();
+    return started == null ? fallback : started;
+  }
 
   private ComputationRun run(String key) throws Exception {
     ComputationRun run = runCache.get(key);

@@ -145,7 +145,8 @@ class GraphOrchestratorTest {
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     long n = 0;
     for (var d : List.of(GraphOrchestrator.JOINED_SPECS, GraphOrchestrator.ITEMS,
-        GraphOrchestrator.RUNS, GraphOrchestrator.AWAITING_SPEC_SINCE)) {
+        GraphOrchestrator.RUNS, GraphOrchestrator.AWAITING_SPEC_SINCE,
+        GraphOrchestrator.STARTED_AT)) {
       try (Stream<String> keys = backend.getKeys(d.getName(), VoidNamespace.INSTANCE)) {
         n += keys.count();
       }
@@ -183,17 +184,23 @@ class GraphOrchestratorTest {
     assertThat(first.getHandlerType()).isEqualTo("analytics");
     assertThat(first.getDeadlineAtMs()).isEqualTo(NOW_MS + Computation.DEFAULT_TIMEOUT_MS);
 
+    harness.setProcessingTime(NOW_MS + 300);
     send(answer(first, "mean=2"));
     GclTask second = onlyNewTask();
     assertThat(second.getComputation()).isEqualTo("detect");
     assertThat(second.getInputs()).isEqualTo(Map.of("stats", "mean=2"));
     assertThat(events()).isEmpty();
 
+    harness.setProcessingTime(NOW_MS + 750);
     send(answer(second, "none"));
     assertThat(events()).singleElement().satisfies(e -> {
       assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED);
       assertThat(e.getInstanceId()).isEqualTo("i1");
       assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
+      // How long the graph ran and what it ran: the measure of a recipe's A/B test.
+      assertThat(e.getStartedAtMs()).isEqualTo(NOW_MS);
+      assertThat(e.getAtMs()).isEqualTo(NOW_MS + 750);
+      assertThat(e.getAttempts()).isEqualTo(Map.of("analytics", 2));
     });
     assertOnlyTheTombstoneTimerLeft();
   }
