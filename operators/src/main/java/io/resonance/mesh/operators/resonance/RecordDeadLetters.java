@@ -10,11 +10,11 @@ import org.apache.avro.specific.SpecificRecord;
  * Dead letters for decoded records the loop cannot use: the record re-encoded as it came, so a
  * person can read it back and replay it, with the reason and the stage that refused it.
  */
-final class RecordDeadLetters {
+public final class RecordDeadLetters {
 
   private RecordDeadLetters() {}
 
-  static <T extends SpecificRecord> DeadLetter of(MeshCodec<T> codec, T record, String topic,
+  public static <T extends SpecificRecord> DeadLetter of(MeshCodec<T> codec, T record, String topic,
       String key, String stage, String reason) {
     DeadLetter d = DeadLetter.newBuilder()
         .setSourceTopic(topic)
