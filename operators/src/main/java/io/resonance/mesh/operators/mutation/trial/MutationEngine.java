@@ -31,8 +31,9 @@ import java.util.TreeSet;
  * and the benchmark run the same rules:
  *
  * <ol>
- *   <li>A recipe is a spec on {@code mesh.gcl} whose id has no {@code ~}. While it is not pinned
- *       and no trial runs, the {@link MutationLibrary} proposes variants of the live recipe; the
+ *   <li>A recipe is a spec on {@code mesh.gcl} whose id has no {@code ~} and which requests
+ *       name (a graph nobody requests as a recipe is never mutated). While it is not pinned and
+ *       no trial runs, the {@link MutationLibrary} proposes variants of the live recipe; the
  *       {@link OperatorBandit} picks an operator among those with untried proposals, and that
  *       operator's first untried variant goes on trial: its spec is published, and a {@code
  *       share} of requests (by a hash of the request id) runs it.
@@ -181,8 +182,8 @@ public final class MutationEngine {
       out.record(record(book, MutationKind.RECIPE_CHANGED, now)
           .setReason("version " + spec.getVersion() + " submitted; it is live as written"
               + ended).build());
+      startNextTrial(book, now, out);
     }
-    startNextTrial(book, now, out);
     store().book(book);
   }
 
@@ -202,6 +203,10 @@ public final class MutationEngine {
           + "' lacks seed items " + missing + " that recipe '" + book.recipeId
           + "' starts from; send them in its seed");
     }
+    book.requests++;
+    if (book.requests == 1) {
+      startNextTrial(book, now, out); // the first request makes the spec a recipe
+    }
     RecipeTrial trial = book.trial;
     boolean candidate = trial != null && inShare(request.getRequestId(), settings.share());
     String specId = candidate ? trial.variantSpecId : book.liveSpecId;
@@ -209,7 +214,6 @@ public final class MutationEngine {
         now, request.getSeed());
     store().inFlight(request.getRequestId(), flight);
     seed(request.getRequestId(), flight, now, out);
-    book.requests++;
     store().book(book);
     return new Routing(specId, candidate, false, null);
   }
@@ -449,7 +453,7 @@ public final class MutationEngine {
   // 5. The next trial.
 
   private void startNextTrial(RecipeBook book, long now, Out out) throws Exception {
-    if (book.pinned || book.trial != null) {
+    if (book.pinned || book.trial != null || book.requests == 0) {
       return;
     }
     GraphSpec live = GclAvro.fromAvro(store().spec(book.liveSpecId));

@@ -121,9 +121,23 @@ class MutationEngineTest {
         .build(), now + (long) latency, out);
   }
 
+  /** The recipe's spec, then its first request: a spec becomes a recipe when one names it. */
+  private void submitAndRequest() throws Exception {
+    engine.onSpec(checkout(), now, out);
+    run(1, spec -> 1_000, spec -> false);
+  }
+
+  @Test
+  void aGraphNobodyRequestsIsNeverMutated() throws Exception {
+    engine.onSpec(checkout(), now, out);
+
+    assertThat(out.records).isEmpty();
+    assertThat(out.specs).isEmpty();
+  }
+
   @Test
   void aRecipeGetsATrialOfAVariantChosenByTheBanditAndPublishesItsSpec() throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
 
     assertThat(out.kinds()).containsExactly(MutationKind.TRIAL_STARTED);
     MutationRecord started = out.records.get(0);
@@ -138,7 +152,7 @@ class MutationEngineTest {
 
   @Test
   void aFasterVariantIsPromotedAndTheNextTrialStartsFromIt() throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
     String variant = out.records.get(0).getVariantSpecId();
 
     run(400, spec -> spec.equals(variant) ? 600 : 1_000, spec -> false);
@@ -163,7 +177,7 @@ class MutationEngineTest {
 
   @Test
   void aSlowerVariantIsRolledBackAndTheLiveRecipeStays() throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
     String variant = out.records.get(0).getVariantSpecId();
 
     run(400, spec -> spec.equals(variant) ? 2_000 : 1_000, spec -> false);
@@ -181,7 +195,7 @@ class MutationEngineTest {
   @Test
   void aVariantThatFailsIsRolledBackAndEveryFailedRequestIsRunAgainOnTheLiveRecipe()
       throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
     String variant = out.records.get(0).getVariantSpecId();
 
     run(400, spec -> 1_000, spec -> spec.equals(variant) && random.nextDouble() < 0.5);
@@ -191,7 +205,7 @@ class MutationEngineTest {
     assertThat(rolledBack.getReason()).startsWith("fails more often");
     assertThat(rolledBack.getEvidence().getRequestsRerun()).isPositive();
     // No request lost: every one was served, and served completed.
-    assertThat(out.served).hasSize(400).doesNotContainValue(false);
+    assertThat(out.served).hasSize(401).doesNotContainValue(false);
     assertThat(store.inFlightCount()).isZero();
     assertThat(out.seeds).anyMatch(s -> s.getInstanceId().toString().endsWith("~2")
         && s.getSpecId().equals("checkout-score"));
@@ -199,7 +213,7 @@ class MutationEngineTest {
 
   @Test
   void withoutADifferenceTheTrialEndsInconclusiveAfterItsLimit() throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
 
     run(1_200, spec -> 1_000, spec -> false);
 
@@ -213,7 +227,7 @@ class MutationEngineTest {
 
   @Test
   void aPinEndsTheTrialAndStopsNewOnesUntilUnpinned() throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
     String variant = out.records.get(0).getVariantSpecId();
     run(20, spec -> 1_000, spec -> false);
 
@@ -237,7 +251,7 @@ class MutationEngineTest {
   @Test
   void aForcedRollbackRestoresTheRecipeAsSubmittedAndCountsAgainstItsOperators()
       throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
     String variant = out.records.get(0).getVariantSpecId();
     run(400, spec -> spec.equals(variant) ? 600 : 1_000, spec -> false);
     assertThat(store.book().liveSpecId).isEqualTo(variant);
@@ -256,7 +270,7 @@ class MutationEngineTest {
 
   @Test
   void aNewVersionOfTheRecipeMakesItLiveAsWritten() throws Exception {
-    engine.onSpec(checkout(), now, out);
+    submitAndRequest();
     engine.onSpec(checkout(), now, out); // the topic read again: nothing happens
     assertThat(out.kinds()).containsExactly(MutationKind.TRIAL_STARTED);
 

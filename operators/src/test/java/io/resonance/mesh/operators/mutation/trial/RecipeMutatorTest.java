@@ -119,6 +119,7 @@ class RecipeMutatorTest {
     open(null);
     harness.setProcessingTime(1_000);
     send(RecipeInput.of(checkout()));
+    assertThat(side(RecipeMutator.VARIANTS)).as("not a recipe before a request").isEmpty();
     for (int i = 0; i < 20; i++) {
       send(RecipeInput.of(request("r" + i)));
     }
@@ -177,6 +178,7 @@ class RecipeMutatorTest {
         .satisfies(d -> assertThat(d.getReason()).contains("unknown recipe"));
 
     send(RecipeInput.of(checkout()));
+    send(RecipeInput.of(request("first")));
     send(RecipeInput.of(pin));
     assertThat(records()).extracting(MutationRecord::getKind)
         .containsExactly(MutationKind.TRIAL_STARTED, MutationKind.PINNED);
