@@ -87,7 +87,7 @@ final class GclBench {
         out.println("the GCL job's Kafka clients get " + jobKafka);
       }
       List<GraphSpec> specs = GclBenchGraphs.specs(
-          Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)));
+          options.handlerTypes());
       StreamExecutionEnvironment env = mesh.flink(0, 2);
       MeshEnvironment.configure(env, options);
       effectiveBufferTimeoutMs = options.get(MeshJobOptions.GCL_BUFFER_TIMEOUT).toMillis();

@@ -15,7 +15,6 @@ import io.resonance.mesh.operators.gcl.GraphOrchestrator;
 import io.resonance.mesh.operators.gcl.RouteCandidate;
 import io.resonance.mesh.operators.gcl.RouteCandidates;
 import io.resonance.mesh.operators.gcl.TaskRouter;
-import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -96,7 +95,7 @@ public final class GclJob {
         .keyBy(GclResult::getInstanceId)
         .connect(specs.broadcast(GraphOrchestrator.SPECS))
         .process(new GraphOrchestrator(
-            Set.copyOf(options.get(MeshJobOptions.GCL_HANDLER_TYPES)),
+            options.handlerTypes(),
             GraphOrchestrator.DEFAULT_ENDED_RETENTION,
             options.get(MeshJobOptions.GCL_SPEC_WAIT)))
         .uid(GraphOrchestrator.UID)

@@ -1,5 +1,6 @@
 package io.resonance.mesh.jobs.config;
 
+import io.resonance.mesh.operators.mutation.trial.MutationEngine;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.List;
@@ -89,7 +90,8 @@ public final class MeshJobOptions {
   public static final ConfigOption<Duration> GCL_SPEC_WAIT =
       ConfigOptions.key("gcl-spec-wait").durationType().defaultValue(Duration.ofMinutes(30))
           .withDescription("How long a graph instance waits for a spec its results name before "
-              + "it is abandoned and its state cleared (GCL job).");
+              + "it is abandoned and its state cleared (GCL job), and how long a recipe request "
+              + "waits for its recipe's spec (mutation job).");
   public static final ConfigOption<Duration> GCL_BUFFER_TIMEOUT =
       ConfigOptions.key("gcl-buffer-timeout").durationType().defaultValue(Duration.ofMillis(5))
           .withDescription("How long a network buffer carrying results to the orchestrator, or "
@@ -103,7 +105,7 @@ public final class MeshJobOptions {
       ConfigOptions.key("gcl-handler-types").stringType().asList()
           .defaultValues("analytics", "anomaly_detector", "gpu_analysis", "sensor_read")
           .withDescription("Handler types some handler runs; GCL specs needing others are "
-              + "refused (comma-separated).");
+              + "refused (separated by commas or semicolons).");
   public static final ConfigOption<String> DLQ_TOPIC =
       ConfigOptions.key("dlq-topic").stringType().defaultValue(MeshTopics.DLQ)
           .withDescription("Dead-letter topic for records the job cannot use.");
@@ -132,6 +134,48 @@ public final class MeshJobOptions {
   public static final ConfigOption<String> HARMONICS_TOPIC =
       ConfigOptions.key("harmonics-topic").stringType().defaultValue(MeshTopics.HARMONICS)
           .withDescription("Every harmonic adjustment decision (resonance job).");
+  public static final ConfigOption<String> RECIPE_REQUESTS_TOPIC =
+      ConfigOptions.key("recipe-requests-topic").stringType()
+          .defaultValue(MeshTopics.RECIPE_REQUESTS)
+          .withDescription("Runs of recipes, routed to the live recipe or a trial (mutation job).");
+  public static final ConfigOption<String> RECIPE_COMMANDS_TOPIC =
+      ConfigOptions.key("recipe-commands-topic").stringType()
+          .defaultValue(MeshTopics.RECIPE_COMMANDS)
+          .withDescription("A person's pin, unpin and rollback of a recipe (mutation job).");
+  public static final ConfigOption<String> MUTATIONS_TOPIC =
+      ConfigOptions.key("mutations-topic").stringType().defaultValue(MeshTopics.MUTATIONS)
+          .withDescription("Every trial, verdict and command, with its evidence (mutation job).");
+  public static final ConfigOption<String> MUTATION_GROUP_ID =
+      ConfigOptions.key("mutation-group-id").stringType()
+          .defaultValue("resonance-mesh-mutation")
+          .withDescription("Consumer group of the mutation job.");
+  public static final ConfigOption<String> MUTATION_CATALOG =
+      ConfigOptions.key("mutation-catalog").stringType().noDefaultValue()
+          .withDescription("YAML handler catalog: which handler types are equivalent, "
+              + "deterministic, how slow and costly, what they only wait on, the cache "
+              + "handlers. Read when the job is built. Required by the mutation job.");
+  public static final ConfigOption<Double> MUTATION_SHARE =
+      ConfigOptions.key("mutation-share").doubleType()
+          .defaultValue(MutationEngine.Settings.DEFAULT_SHARE)
+          .withDescription("Share of a recipe's requests its trial variant serves (mutation job).");
+  public static final ConfigOption<Integer> MUTATION_MIN_SAMPLES =
+      ConfigOptions.key("mutation-min-samples").intType().defaultValue(50)
+          .withDescription("Requests a side before a trial may be judged, at least 20 "
+              + "(mutation job).");
+  public static final ConfigOption<Integer> MUTATION_MAX_TRIAL_REQUESTS =
+      ConfigOptions.key("mutation-max-trial-requests").intType().defaultValue(1_000)
+          .withDescription("Trial requests after which a trial without a verdict ends "
+              + "inconclusive and the live recipe stays (mutation job).");
+  public static final ConfigOption<Duration> MUTATION_CACHE_MIN_LATENCY =
+      ConfigOptions.key("mutation-cache-min-latency").durationType()
+          .defaultValue(Duration.ofMillis(500))
+          .withDescription("Steps the catalog expects quicker than this are not worth a cache "
+              + "lookup (mutation job).");
+  public static final ConfigOption<Duration> RECIPE_REQUEST_MAX_AGE =
+      ConfigOptions.key("recipe-request-max-age").durationType()
+          .defaultValue(Duration.ofMinutes(10))
+          .withDescription("A request whose graph has not ended this long after it was routed "
+              + "goes to the dead letters, ready to send again (mutation job).");
   public static final ConfigOption<String> RESONANCE_GROUP_ID =
       ConfigOptions.key("resonance-group-id").stringType()
           .defaultValue("resonance-mesh-resonance")
@@ -185,7 +229,10 @@ public final class MeshJobOptions {
       GRAPH_EVENTS_TOPIC, GCL_REJECTIONS_TOPIC, WORKSPACE_TOPIC, GCL_SPEC_WAIT, GCL_BUFFER_TIMEOUT,
       GCL_GROUP_ID,
       GCL_HANDLER_TYPES, WORK_JOBS_TOPIC, WORK_TOPIC, WORK_INITIAL_SHARE_WAIT, WORK_JOB_MAX_AGE,
-      WORK_REPORTS_TOPIC, RESONANCE_TOPIC, HARMONICS_TOPIC,
+      WORK_REPORTS_TOPIC, RESONANCE_TOPIC, HARMONICS_TOPIC, RECIPE_REQUESTS_TOPIC,
+      RECIPE_COMMANDS_TOPIC, MUTATIONS_TOPIC, MUTATION_GROUP_ID, MUTATION_CATALOG, MUTATION_SHARE,
+      MUTATION_MIN_SAMPLES, MUTATION_MAX_TRIAL_REQUESTS, MUTATION_CACHE_MIN_LATENCY,
+      RECIPE_REQUEST_MAX_AGE,
       RESONANCE_GROUP_ID, RESONANCE_WINDOW, RESONANCE_LATENESS, HARMONIC_STABILISATION,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
       SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
@@ -228,6 +275,23 @@ public final class MeshJobOptions {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--" + option.key() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The handler types of {@code --gcl-handler-types}. Flink separates list values with {@code ;};
+   * people write commas, so both separate here.
+   */
+  public java.util.Set<String> handlerTypes() {
+    return get(GCL_HANDLER_TYPES).stream()
+        .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+        .map(String::trim)
+        .filter(v -> !v.isEmpty())
+        .collect(Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  /** The value given for an option without a default, if any. */
+  public <T> java.util.Optional<T> getOptional(ConfigOption<T> option) {
+    return values.getOptional(option);
   }
 
   /** Kafka client properties given as {@code --kafka.<key> value}, without the prefix. */

@@ -16,7 +16,9 @@ import java.util.Locale;
  * {@code minEffect} (a share of the baseline's median) is not worth a rewrite of the recipe, so it
  * does not promote, however significant.
  */
-public final class AbJudge {
+public final class AbJudge implements java.io.Serializable {
+
+  private static final long serialVersionUID = 1L;
 
   public enum Verdict { PROMOTE, ROLLBACK, WAIT }
 

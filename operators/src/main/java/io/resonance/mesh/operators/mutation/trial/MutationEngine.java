@@ -101,7 +101,7 @@ public final class MutationEngine {
    * @param baselineCapacity live requests the baseline keeps, the most recent
    */
   public record Settings(double share, AbJudge judge, int maxTrialRequests,
-      int baselineCapacity) {
+      int baselineCapacity) implements java.io.Serializable {
 
     public static final double DEFAULT_SHARE = 0.05;
 
