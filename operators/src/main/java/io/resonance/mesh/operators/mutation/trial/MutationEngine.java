@@ -256,12 +256,16 @@ public final class MutationEngine {
     double latency = Math.max(0, end.getAtMs() - started);
     RecipeTrial trial = book == null ? null : book.trial;
     boolean measured = false;
+    boolean judgeNow = false;
     if (trial != null && flight.routedAtMs >= trial.startedAtMs && !flight.rerun) {
       TrialSide side = flight.candidate && flight.specId.equals(trial.variantSpecId)
           ? trial.candidate
           : !flight.candidate && flight.specId.equals(trial.baseSpecId) ? trial.baseline : null;
       if (side != null) {
         measured = true;
+        // The trial's side is the scarce one: judge on each of its requests, and on the
+        // baseline's only now and then (a rank test sorts both sides).
+        judgeNow = side == trial.candidate || side.requests() % 25 == 0;
         if (completed) {
           side.complete(latency, cost(end.getAttempts()), attempts(end.getAttempts()));
         } else {
@@ -281,7 +285,7 @@ public final class MutationEngine {
     } else {
       out.served(flight, completed, latency);
     }
-    if (measured) {
+    if (judgeNow) {
       judge(book, now, out);
     }
     if (book != null) {
@@ -345,8 +349,7 @@ public final class MutationEngine {
     Map<String, OperatorArm> arms = store().arms();
     OperatorArm arm = arms.getOrDefault(trial.operator, new OperatorArm());
     store().arm(trial.operator, kind == MutationKind.PROMOTED ? arm.won() : arm.lost());
-    store().tried(trial.variantSpecId + "@" + store().spec(trial.variantSpecId).getVersion(),
-        kind + ": " + why);
+    store().tried(variantKey(store().spec(trial.variantSpecId)), kind + ": " + why);
     out.record(record(book, kind, now)
         .setVariantSpecId(trial.variantSpecId)
         .setOperator(trial.operator)
