@@ -12,8 +12,9 @@ final class Bench {
       case "arrival" -> new ArrivalBench(args, out).run();
       case "gcl" -> new GclBench(args, out).run();
       case "resonance" -> new ResonanceBench(args, out).run();
+      case "mutation" -> new MutationBench(args, out).run();
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "'; available: heartbeats, arrival, gcl, resonance");
+          "unknown benchmark '" + name + "'; available: heartbeats, arrival, gcl, resonance, mutation");
     }
   }
 
