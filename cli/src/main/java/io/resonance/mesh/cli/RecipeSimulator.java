@@ -65,19 +65,13 @@ final class RecipeSimulator {
     events.add(new Event(Math.max(atMs, now), sequence++, action));
   }
 
-  /** Advances the clock through every event due by {@code untilMs}. */
-  void runUntil(double untilMs) {
-    while (!events.isEmpty() && events.peek().atMs <= untilMs) {
+  /** Runs until nothing is left to happen; the clock stops at the last event. */
+  void drain() {
+    while (!events.isEmpty()) {
       Event e = events.poll();
       now = e.atMs;
       e.action.run();
     }
-    now = Math.max(now, untilMs);
-  }
-
-  /** Runs until nothing is left to happen. */
-  void drain() {
-    runUntil(Double.MAX_VALUE);
   }
 
   /** Entries in the cache, for tests. */
