@@ -163,8 +163,11 @@ final class MutationBench {
     out.println();
     out.println("trials (verdict by the engine; true mean had the variant, or its base, served every request from the trial's start on):");
     Map<String, MutationKind> verdicts = new LinkedHashMap<>();
-    on.records().stream().filter(r -> r.getEvidence() != null)
-        .forEach(r -> verdicts.put(r.getVariantSpecId(), r.getKind()));
+    Map<String, MutationRecord> decided = new HashMap<>();
+    on.records().stream().filter(r -> r.getEvidence() != null).forEach(r -> {
+      verdicts.put(r.getVariantSpecId(), r.getKind());
+      decided.put(r.getVariantSpecId(), r);
+    });
     int harmful = 0;
     int harmfulRolledBack = 0;
     int harmfulPromoted = 0;
@@ -188,8 +191,13 @@ final class MutationBench {
           harmfulPromoted++;
         }
       }
-      out.printf(Locale.ROOT, "  %-13s %-52s true mean %6.0f vs base %6.0f ms%s%n",
-          verdict == null ? "(on trial)" : verdict, variant, v, b, harm ? "  HARMFUL" : "");
+      MutationRecord verdictRecord = decided.get(variant);
+      out.printf(Locale.ROOT, "  %-13s %-44s %4.0f-%4s s  %5s trial reqs  true mean %6.0f vs "
+              + "base %6.0f ms%s%n", verdict == null ? "(on trial)" : verdict, variant,
+          started.getAtMs() / 1000.0, verdictRecord == null ? "" : String.format(Locale.ROOT,
+              "%.0f", verdictRecord.getAtMs() / 1000.0), verdictRecord == null ? ""
+              : String.valueOf(verdictRecord.getEvidence().getCandidateRequests()), v, b,
+          harm ? "  HARMFUL" : "");
     }
 
     double baselineP99 = off.quantile(half, 0.99);
