@@ -39,6 +39,17 @@ public final class MeshCli {
             of each class, then every agent in its subset's tuned params. Prints each
             harmonic decision with its explanation, each profile window and the items done.
             Exit 0 all items done or given up, 1 no agents, 3 not finished within S.
+        recipe run RECIPE --seed item=value[,item=value] [--count 100] [--rate 20]
+            Send COUNT requests of a recipe (a spec on mesh.gcl) at RATE per second; {n} in a
+            seed value becomes n mod 10, so inputs recur. Each ends on mesh.graph-events
+            under its request id.
+        recipe history RECIPE [--follow]
+            Every trial, verdict and command of the recipe on mesh.mutations, with the
+            evidence, and where it stands: live spec, trials, promoted, rolled back, pinned.
+        recipe pin|unpin|rollback RECIPE [--reason TEXT] [--by NAME] [--seconds 30]
+            Pin the live recipe (no more trials), unpin it, or end any trial and make the
+            recipe as submitted live again. Waits for the mutation job's record; exit 0
+            recorded, 3 not within the seconds.
         topics --bootstrap-servers HOST:PORT [--partitions 8] [--replication 3]
             Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md).
         bench heartbeats [--agents 30000] [--events 4000000] [--seconds 60] [--warmup 60]
@@ -55,6 +66,12 @@ public final class MeshCli {
                   [--buffer-timeout-ms MS] [--checkpoint-interval '10 s'] [--kafka.<key> value]
             The GCL job with N graph instances live at once and simulated handlers taking
             seconds per task: expansions/s and result-to-task release latency (p50/p99).
+        bench mutation [--requests 40000] [--rate 40] [--keys 500] [--zipf 1.0] [--share 0.05]
+                       [--min-samples 50] [--max-trial-requests 1000] [--seed 42]
+                       [--catalog FILE] [--services FILE] [--recipe FILE]
+            One recipe workload with mutation off and on, in simulated time: mean and p99
+            latency, trials, promotions, rollbacks, requests on losing variants and lost,
+            each trial judged against the ground truth.
       """;
 
   public static void main(String[] argv) throws Exception {
@@ -69,6 +86,7 @@ public final class MeshCli {
         case "topics" -> CreateTopics.run(new Args(argv, 1), System.out);
         case "gcl" -> System.exit(new GclCommands(new Args(argv, 1), System.out).run());
         case "resonate" -> System.exit(new Resonate(new Args(argv, 1), System.out).run());
+        case "recipe" -> System.exit(new RecipeCommands(new Args(argv, 1), System.out).run());
         case "ask", "broadcast", "delegate", "cascade" ->
             new Coordinate(argv[0], new Args(argv, 1), System.out).run();
         default -> {

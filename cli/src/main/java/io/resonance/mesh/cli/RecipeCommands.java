@@ -1,0 +1,190 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.avro.MutationKind;
+import io.resonance.mesh.avro.MutationRecord;
+import io.resonance.mesh.avro.RecipeAction;
+import io.resonance.mesh.avro.RecipeCommand;
+import io.resonance.mesh.avro.RecipeRequest;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * {@code ./mesh recipe pin|unpin|rollback|history|run}: a person's side of recipe mutation. The
+ * commands go to {@code mesh.recipe-commands} and are confirmed by the mutation job's record on
+ * {@code mesh.mutations}; the history reads that log back; {@code run} sends requests.
+ */
+final class RecipeCommands {
+
+  static final int OK = 0;
+  static final int NOT_CONFIRMED = 3;
+
+  private static final MeshCodec<MutationRecord> RECORDS = MeshCodec.of(MutationRecord.class);
+
+  private final Args args;
+  private final PrintStream out;
+  private final String bootstrap;
+
+  RecipeCommands(Args args, PrintStream out) {
+    this.args = args;
+    this.out = out;
+    this.bootstrap = args.value("bootstrap-servers", "127.0.0.1:9092");
+  }
+
+  int run() throws Exception {
+    List<String> words = args.words();
+    if (words.size() < 2) {
+      throw new IllegalArgumentException("usage: ./mesh recipe pin|unpin|rollback|history|run "
+          + "RECIPE [options]; RECIPE is the recipe's spec id on mesh.gcl");
+    }
+    String recipe = words.get(1);
+    return switch (words.get(0)) {
+      case "pin" -> command(recipe, RecipeAction.PIN, MutationKind.PINNED);
+      case "unpin" -> command(recipe, RecipeAction.UNPIN, MutationKind.UNPINNED);
+      case "rollback" -> command(recipe, RecipeAction.ROLLBACK, MutationKind.FORCED_ROLLBACK);
+      case "history" -> history(recipe);
+      case "run" -> requests(recipe);
+      default -> throw new IllegalArgumentException("unknown recipe command '" + words.get(0)
+          + "'; use pin, unpin, rollback, history or run");
+    };
+  }
+
+  /** Sends the command, then waits for the mutation job to record it. */
+  private int command(String recipe, RecipeAction action, MutationKind confirmation)
+      throws Exception {
+    long seconds = args.intValue("seconds", 30);
+    long sent = System.currentTimeMillis();
+    RecipeCommand command = RecipeCommand.newBuilder().setRecipeId(recipe).setAction(action)
+        .setBy(args.value("by", System.getProperty("user.name", "")))
+        .setReason(args.value("reason", "")).setAtMs(sent).build();
+    try (TopicTail log = new TopicTail(bootstrap, List.of(MeshTopics.MUTATIONS));
+        KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
+      producer.send(new ProducerRecord<>(MeshTopics.RECIPE_COMMANDS, recipe,
+          MeshCodec.of(RecipeCommand.class).encode(command))).get();
+      out.printf("sent %s of recipe '%s' to %s; waiting for the mutation job to record it%n",
+          action, recipe, MeshTopics.RECIPE_COMMANDS);
+      long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : log.poll(Duration.ofMillis(200))) {
+          MutationRecord m = TopicTail.decode(RECORDS, r, x -> x);
+          if (m != null && m.getRecipeId().equals(recipe)
+              && MutationLog.confirms(m, confirmation, sent)) {
+            out.println(MutationLog.format(m));
+            return OK;
+          }
+        }
+      }
+    }
+    out.printf("no %s record for recipe '%s' on %s within %d s. Is the mutation job running "
+            + "(flink list; -c io.resonance.mesh.jobs.MutationJob)? Is '%s' the recipe's spec "
+            + "id on %s? A command for an unknown recipe goes to %s.%n", confirmation, recipe,
+        MeshTopics.MUTATIONS, seconds, recipe, MeshTopics.GCL, MeshTopics.DLQ);
+    return NOT_CONFIRMED;
+  }
+
+  /** Every record of the recipe so far (and, with --follow, from then on), and a summary. */
+  private int history(String recipe) {
+    boolean follow = Boolean.parseBoolean(args.value("follow", "false"));
+    MutationLog log = new MutationLog();
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p,
+        new StringDeserializer(), new ByteArrayDeserializer())) {
+      var infos = consumer.partitionsFor(MeshTopics.MUTATIONS, Duration.ofSeconds(15));
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalArgumentException("topic " + MeshTopics.MUTATIONS + " does not exist at "
+            + bootstrap + "; create the topics (./mesh topics) or start the mesh (./mesh demo)");
+      }
+      List<TopicPartition> parts = infos.stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      while (follow || end.entrySet().stream()
+          .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          MutationRecord m = TopicTail.decode(RECORDS, r, x -> x);
+          if (m != null && m.getRecipeId().equals(recipe)) {
+            out.println(log.add(m));
+          }
+        }
+      }
+    }
+    out.println(log.summary(recipe));
+    return OK;
+  }
+
+  /** Sends requests at a steady rate; their ends are on mesh.graph-events by request id. */
+  private int requests(String recipe) throws Exception {
+    int count = args.intValue("count", 100);
+    double rate = args.doubleValue("rate", 20);
+    Map<String, String> seed = seed(args.values("seed"));
+    if (count < 1 || !(rate > 0)) {
+      throw new IllegalArgumentException("--count and --rate must be positive");
+    }
+    String prefix = recipe + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
+        .substring(0, 8);
+    MeshCodec<RecipeRequest> codec = MeshCodec.of(RecipeRequest.class);
+    long start = System.nanoTime();
+    long lastReport = start;
+    try (KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
+      for (int n = 0; n < count; n++) {
+        long due = start + (long) (n * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing the sends
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        int slot = n % 10;
+        seed.forEach((k, v) -> values.put(k, v.replace("{n}", Integer.toString(slot))));
+        producer.send(new ProducerRecord<>(MeshTopics.RECIPE_REQUESTS, recipe,
+            codec.encode(RecipeRequest.newBuilder().setRequestId(prefix + "-" + n)
+                .setRecipeId(recipe).setSeed(values)
+                .setRequestedBy(System.getProperty("user.name", ""))
+                .setAtMs(System.currentTimeMillis()).build())));
+        if (System.nanoTime() - lastReport > 1_000_000_000L) {
+          lastReport = System.nanoTime();
+          out.printf(Locale.ROOT, "  %,d of %,d requests sent%n", n + 1, count);
+        }
+      }
+      producer.flush();
+    }
+    out.printf(Locale.ROOT, "sent %,d requests of recipe '%s' to %s as %s-0 … %s-%d; each "
+            + "ends on %s under its request id (a failed trial run's rerun as <id>~2), and "
+            + "./mesh recipe history %s shows the trials%n", count, recipe,
+        MeshTopics.RECIPE_REQUESTS, prefix, prefix, count - 1, MeshTopics.GRAPH_EVENTS, recipe);
+    return OK;
+  }
+
+  /** {@code --seed item=value[,item=value]}, the flag repeatable. */
+  static Map<String, String> seed(List<String> flags) {
+    Map<String, String> seed = new LinkedHashMap<>();
+    for (String flag : flags) {
+      for (String pair : flag.split(",")) {
+        int eq = pair.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("--seed takes item=value pairs, got '" + pair
+              + "'");
+        }
+        seed.put(pair.substring(0, eq).trim(), pair.substring(eq + 1));
+      }
+    }
+    return seed;
+  }
+}
