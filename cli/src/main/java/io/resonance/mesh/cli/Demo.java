@@ -3,6 +3,7 @@ package io.resonance.mesh.cli;
 import io.resonance.mesh.agent.sim.FleetSimulator;
 import io.resonance.mesh.jobs.CoordinationJob;
 import io.resonance.mesh.jobs.GclJob;
+import io.resonance.mesh.jobs.MutationJob;
 import io.resonance.mesh.jobs.ImpedanceJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.ResonanceJob;
@@ -27,6 +28,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 final class Demo {
 
   private static final Duration GRAPH_PERIOD = Duration.ofSeconds(10);
+  /** Recipe requests per second: enough for a trial verdict every few seconds. */
+  private static final double RECIPE_RATE = 10;
 
   private final int agents;
   private final int seconds;
@@ -68,22 +71,32 @@ final class Demo {
       // The resonance loop on a demo's clock: shorter windows and stabilisation than a real
       // fleet's, so that a change is made and judged within a minute, and a short cap on the
       // wait for the initial share, so a slow agent in it does not hold the fleet back.
-      MeshJobOptions options = MeshJobOptions.of(Map.of(
-          MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
-          MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms",
-          MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
-          MeshJobOptions.RESONANCE_WINDOW.key(), "5 s",
-          MeshJobOptions.RESONANCE_LATENESS.key(), "5 s",
-          MeshJobOptions.HARMONIC_STABILISATION.key(), "10 s",
-          MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "8 s"));
+      MeshJobOptions options = MeshJobOptions.of(Map.ofEntries(
+          Map.entry(MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers()),
+          Map.entry(MeshJobOptions.BEAT_INTERVAL.key(), beatInterval.toMillis() + " ms"),
+          Map.entry(MeshJobOptions.STARTING_OFFSETS.key(), "earliest"),
+          Map.entry(MeshJobOptions.RESONANCE_WINDOW.key(), "5 s"),
+          Map.entry(MeshJobOptions.RESONANCE_LATENESS.key(), "5 s"),
+          Map.entry(MeshJobOptions.HARMONIC_STABILISATION.key(), "10 s"),
+          Map.entry(MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "8 s"),
+          // The recipe's handler types beside the fleet's, and trials sized for a demo: a
+          // third of the requests and 20 a side, so a verdict comes within seconds.
+          Map.entry(MeshJobOptions.GCL_HANDLER_TYPES.key(), String.join(",",
+              MeshJobOptions.GCL_HANDLER_TYPES.defaultValue()) + "," + DemoRecipes.handlerTypes()),
+          Map.entry(MeshJobOptions.MUTATION_CATALOG.key(),
+              DemoRecipes.catalogFile(mesh.workDir).toString()),
+          Map.entry(MeshJobOptions.MUTATION_SHARE.key(), "0.3"),
+          Map.entry(MeshJobOptions.MUTATION_MIN_SAMPLES.key(), "20"),
+          Map.entry(MeshJobOptions.MUTATION_MAX_TRIAL_REQUESTS.key(), "150")));
       StreamExecutionEnvironment env = mesh.flink(port, 2);
       MeshEnvironment.configure(env, options);
-      // Both jobs in one graph: a local environment starts a cluster (and a dashboard) per
+      // Every job in one graph: a local environment starts a cluster (and a dashboard) per
       // submission, and one dashboard should show everything.
       new ImpedanceJob(options).build(env);
       new CoordinationJob(options).build(env);
       new GclJob(options).build(env);
       new ResonanceJob(options).build(env);
+      new MutationJob(options).build(env);
       JobClient job = env.executeAsync("resonance-mesh-demo");
       String dashboard = "http://localhost:" + port;
       out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
@@ -109,6 +122,10 @@ final class Demo {
       out.printf("Resonance: a chunked work job (%s) over %d machines once the registry holds "
           + "them, tuned per subset by the resonance loop; try ./mesh resonate yourself.%n",
           DemoResonance.COMMAND, resonanceSample());
+      out.printf(Locale.ROOT, "Recipes: %.0f requests/s of the '%s' recipe from 10 s on, its "
+          + "services simulated; the mutation job tries variants on a third of them; try "
+          + "./mesh recipe history %s yourself.%n", RECIPE_RATE, DemoRecipes.RECIPE,
+          DemoRecipes.RECIPE);
       try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers());
           DemoCoordinator coordinator = new DemoCoordinator(mesh.bootstrapServers(),
               Duration.ofSeconds(20), Duration.ofSeconds(30), sample());
@@ -116,7 +133,9 @@ final class Demo {
               GRAPH_PERIOD, Duration.ofSeconds(15),
               cluster -> fleet.spike(fleet.agentsOf(cluster), 8, Duration.ofMinutes(1)));
           DemoResonance resonance = new DemoResonance(mesh.bootstrapServers(),
-              resonanceSample(), Duration.ofSeconds(5), Duration.ofSeconds(30), out)) {
+              resonanceSample(), Duration.ofSeconds(5), Duration.ofSeconds(30), out);
+          DemoRecipes recipes = new DemoRecipes(mesh.bootstrapServers(), RECIPE_RATE,
+              Duration.ofSeconds(10), out)) {
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
             : Long.MAX_VALUE;
         boolean interrupted = false;
@@ -126,6 +145,7 @@ final class Demo {
             coordinator.tick();
             graphs.tick();
             resonance.tick();
+            recipes.tick();
             if (stop.await(100, TimeUnit.MILLISECONDS)) {
               out.println("Interrupted: stopping.");
               interrupted = true;
@@ -134,7 +154,7 @@ final class Demo {
           }
           box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0),
               coordinator.kpis(), graphs.kpis(), rest.sum("deadlocksResolved"), resonance.kpis(),
-              resonance.finishedAfterS());
+              resonance.finishedAfterS(), recipes.kpis());
         }
         resonance.unfinished(5).forEach(u -> out.println("Resonance job still working: " + u));
         out.println("Stopping the fleet and the jobs ...");
@@ -145,7 +165,8 @@ final class Demo {
         double alternatives = rest.sum("alternativesTaken").orElse(0);
         job.cancel().get(30, TimeUnit.SECONDS);
         out.println(report(last, processed, dashboard, coordinator.kpis(), graphs.kpis(),
-            deadlocks, alternatives, resonance.kpis(), resonance.finishedAfterS()));
+            deadlocks, alternatives, resonance.kpis(), resonance.finishedAfterS(),
+            recipes.kpis()));
       }
     } finally {
       stopped.countDown();
@@ -163,7 +184,7 @@ final class Demo {
 
   private String report(MeshWatcher.Snapshot s, double processed, String dashboard,
       DemoCoordinator.Kpis k, DemoGraphs.Kpis g, double deadlocks, double alternatives,
-      ResonanceWatch.Kpis r, double resonanceFinishedAfterS) {
+      ResonanceWatch.Kpis r, double resonanceFinishedAfterS, DemoRecipes.Kpis m) {
     String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
     return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
             + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
@@ -176,7 +197,9 @@ final class Demo {
             + "\"graphs_completed\":%d,\"graphs_failed\":%d,\"graphs_grown\":%d,"
             + "\"incidents\":%d,"
             + "\"deadlocks_resolved\":%.0f,\"alternatives_taken\":%.0f,\"tasks_routed\":%d,"
-            + "\"tasks_unrouted\":%d,%s,\"dashboard_url\":\"%s\"}",
+            + "\"tasks_unrouted\":%d,%s,\"recipe_requests\":%d,\"mutation_trials\":%d,"
+            + "\"mutations_promoted\":%d,\"mutations_rolled_back\":%d,"
+            + "\"mutations_inconclusive\":%d,\"recipe_live\":\"%s\",\"dashboard_url\":\"%s\"}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
         s.agents(), s.deadLetters(), s.meanImpedance(), mode, k.sent(), k.decided(),
         json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
@@ -184,7 +207,8 @@ final class Demo {
         k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), g.started(),
         g.active(), g.completed(), g.failed(), g.grown(), g.incidents(), deadlocks,
         alternatives, g.routed(),
-        g.unrouted(), resonance(r, resonanceFinishedAfterS), dashboard);
+        g.unrouted(), resonance(r, resonanceFinishedAfterS), m.sent(), m.trials(), m.promoted(),
+        m.rolledBack(), m.inconclusive(), m.live(), dashboard);
   }
 
   private static String resonance(ResonanceWatch.Kpis r, double finishedAfterS) {

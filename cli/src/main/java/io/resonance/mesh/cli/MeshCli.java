@@ -7,10 +7,11 @@ public final class MeshCli {
       usage: ./mesh <command> [options]
 
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
-            Real Kafka broker + the impedance, coordination, GCL and resonance jobs on a
-            local Flink (dashboard on :8081) + a simulated fleet (default 30,000 agents)
-            answering periodic scatter-gathers and wave cascades, running graph tasks and
-            one adaptive work job over a sample; S=0 runs until Ctrl-C.
+            Real Kafka broker + the impedance, coordination, GCL, resonance and mutation
+            jobs on a local Flink (dashboard on :8081) + a simulated fleet (default 30,000
+            agents) answering periodic scatter-gathers and wave cascades, running graph
+            tasks and one adaptive work job over a sample, and a recipe whose variants the
+            mutation job tries on live requests; S=0 runs until Ctrl-C.
         ask [--select SEL] [--in-ms 5000] [--verb OBSERVE] [--payload JSON] [--min-rate 0.95]
             Scatter-gather a question; prints the quorum decision and arrival errors.
         broadcast [--select SEL] [--in-ms 5000] [--verb ACT] [--payload JSON]

@@ -22,11 +22,10 @@ import java.util.function.Consumer;
  *   <li>A released task travels to its handler (half the dispatch time plus its inputs at the
  *       network's bandwidth), waits for a free worker of its handler type, is served for a
  *       lognormal draw around the service's true median, and its answer travels back.
- *   <li>Values are computed from the inputs (the output item's name over the sorted input
- *       values), so equivalent handlers agree and a cache holds what the step would compute.
- *   <li>{@code cache_lookup} hits when a {@code cache_store} filed the step's output for the
- *       same recipe, step and input values before the lookup was served; otherwise it fails at
- *       once, which releases the step. The cache is real and shared by every instance.
+ *   <li>Values are {@link RecipeAnswers}: computed from the inputs, so equivalent handlers
+ *       agree; a cache lookup hits when a fill filed the step's output for the same recipe, step
+ *       and input values before the lookup was served, and otherwise fails at once, which
+ *       releases the step. The cache is real and shared by every instance.
  * </ul>
  *
  * <p>Not modelled: conditions (the benchmark's recipe has none), retries of failed attempts and
@@ -41,8 +40,8 @@ final class RecipeSimulator {
   private static final long SEED_BYTES = 1_024;
 
   private final RecipeServices services;
-  private final String cacheLookup;
   private final String cacheStore;
+  private final RecipeAnswers answers;
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final Map<String, Pool> pools = new HashMap<>();
   private final Map<String, String> cache = new HashMap<>();
@@ -51,8 +50,8 @@ final class RecipeSimulator {
 
   RecipeSimulator(RecipeServices services, String cacheLookup, String cacheStore) {
     this.services = services;
-    this.cacheLookup = cacheLookup;
     this.cacheStore = cacheStore;
+    this.answers = new RecipeAnswers(cache, cacheLookup, cacheStore);
     services.all().forEach((type, s) -> pools.put(type, new Pool(s.workers())));
   }
 
@@ -88,16 +87,6 @@ final class RecipeSimulator {
     Instance instance = new Instance(instanceId, spec, random, ended);
     seed.forEach((item, value) -> instance.put(item, value, SEED_BYTES));
     instance.advance();
-  }
-
-  private static String recipeOf(String specId) {
-    int mark = specId.indexOf('~');
-    return mark < 0 ? specId : specId.substring(0, mark);
-  }
-
-  private static String strip(String name, String suffix) {
-    int at = name.indexOf(suffix);
-    return at < 0 ? name : name.substring(0, at);
   }
 
   private enum Status { WAITING, STANDBY, RUNNING, DONE, REPLACED }
@@ -166,17 +155,7 @@ final class RecipeSimulator {
     private void answer(Computation c) {
       Map<String, String> in = new TreeMap<>();
       c.inputs().forEach(i -> in.put(i, values.get(i)));
-      String outcome;
-      if (c.handlerType().equals(cacheLookup)) {
-        outcome = cache.get(recipeOf(spec.specId()) + "/" + strip(c.name(), "~cache") + in);
-      } else if (c.handlerType().equals(cacheStore)) {
-        String item = strip(c.output(), "~cached");
-        String value = in.remove(item);
-        cache.put(recipeOf(spec.specId()) + "/" + strip(c.name(), "~fill") + in, value);
-        outcome = "filed";
-      } else {
-        outcome = c.output() + "(" + String.join(",", in.values()) + ")";
-      }
+      String outcome = answers.answer(spec.specId(), c.name(), c.handlerType(), c.output(), in);
       long bytes = services.service(c.handlerType()).outputBytes();
       at(now + services.hopMs(), () -> {
         running--;

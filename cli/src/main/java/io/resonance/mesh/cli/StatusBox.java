@@ -21,7 +21,7 @@ final class StatusBox {
 
   void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at,
       DemoCoordinator.Kpis k, DemoGraphs.Kpis graphs, OptionalDouble deadlocksResolved,
-      ResonanceWatch.Kpis resonance, double resonanceFinishedAfterS) {
+      ResonanceWatch.Kpis resonance, double resonanceFinishedAfterS, DemoRecipes.Kpis recipes) {
     // Flink's REST API refreshes a counter every few seconds, so the rate is taken between two
     // different readings, not between two prints (which could see the same reading twice).
     if (processed.isPresent() && processed.getAsDouble() != lastProcessed) {
@@ -73,6 +73,10 @@ final class StatusBox {
           resonance.itemsDone(), resonance.itemsTotal(), resonance.itemsGivenUp(),
           resonance.lastDecision()));
     }
+    row(String.format(Locale.ROOT, "recipe %s: %,d requests, %d trials, %d promoted, %d rolled "
+        + "back", DemoRecipes.RECIPE, recipes.sent(), recipes.trials(), recipes.promoted(),
+        recipes.rolledBack()));
+    row("  live " + recipes.live() + "; last " + recipes.last());
     if (s.lastDeadLetter() != null) {
       row("last dead letter: " + s.lastDeadLetter());
     }

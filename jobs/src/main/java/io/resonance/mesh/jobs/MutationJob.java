@@ -93,7 +93,7 @@ public final class MutationJob {
         : OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
     SingleOutputStreamOperator<RecipeRequest> requests = kafka.decoded(env,
         options.get(MeshJobOptions.RECIPE_REQUESTS_TOPIC), group, fromNow, RecipeRequest.class,
-        "mutation-", "recipe requests");
+        "mutation-", "requests");
     SingleOutputStreamOperator<GclGraphEvent> ends = kafka.decoded(env,
         options.get(MeshJobOptions.GRAPH_EVENTS_TOPIC), group, fromNow, GclGraphEvent.class,
         "mutation-", "graph ends");
@@ -102,18 +102,18 @@ public final class MutationJob {
     SingleOutputStreamOperator<RecipeCommand> commands = kafka.decoded(env,
         options.get(MeshJobOptions.RECIPE_COMMANDS_TOPIC), group,
         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), RecipeCommand.class,
-        "mutation-", "recipe commands");
+        "mutation-", "commands");
 
     DataStream<RecipeInput> inputs = specs
         .map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
-        .uid("mutation-specs-as-input").name("specs")
+        .uid("mutation-specs-as-input").name("as input")
         .union(
             requests.map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
-                .uid("mutation-requests-as-input").name("requests"),
+                .uid("mutation-requests-as-input").name("as input"),
             ends.map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
-                .uid("mutation-ends-as-input").name("ends"),
+                .uid("mutation-ends-as-input").name("as input"),
             commands.map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
-                .uid("mutation-commands-as-input").name("commands"));
+                .uid("mutation-commands-as-input").name("as input"));
 
     MutationEngine.Settings settings = new MutationEngine.Settings(
         options.get(MeshJobOptions.MUTATION_SHARE),
