@@ -48,12 +48,8 @@ final class DemoRecipes implements AutoCloseable {
   private final RecipeServiceDesk desk;
   private final TopicTail mutations;
   private final SplittableRandom baskets = new SplittableRandom(17);
+  private final MutationLog log = new MutationLog();
   private long sent;
-  private int trials;
-  private int promoted;
-  private int rolledBack;
-  private int inconclusive;
-  private String live = RECIPE;
   private String last = "-";
 
   DemoRecipes(String bootstrapServers, double ratePerS, Duration firstAfter, PrintStream out)
@@ -113,14 +109,7 @@ final class DemoRecipes implements AutoCloseable {
       if (m == null || !m.getRecipeId().equals(RECIPE)) {
         continue;
       }
-      live = m.getLiveSpecId();
-      switch (m.getKind()) {
-        case TRIAL_STARTED -> trials++;
-        case PROMOTED -> promoted++;
-        case ROLLED_BACK -> rolledBack++;
-        case INCONCLUSIVE -> inconclusive++;
-        default -> { }
-      }
+      log.add(m);
       last = m.getKind() + " " + (m.getVariantSpecId().isEmpty() ? m.getLiveSpecId()
           : m.getVariantSpecId());
       if (m.getKind() != MutationKind.REFUSED) {
@@ -132,7 +121,8 @@ final class DemoRecipes implements AutoCloseable {
   }
 
   Kpis kpis() {
-    return new Kpis(sent, trials, promoted, rolledBack, inconclusive, live, last);
+    return new Kpis(sent, log.trials(), log.promoted(), log.rolledBack(), log.inconclusive(),
+        log.live() == null ? RECIPE : log.live(), last);
   }
 
   private static String resource(String name) {

@@ -67,6 +67,27 @@ final class MutationLog {
     return b.toString();
   }
 
+  /** The live spec after the records taken so far, or null before any. */
+  String live() {
+    return live;
+  }
+
+  int trials() {
+    return trials;
+  }
+
+  int promoted() {
+    return promoted;
+  }
+
+  int rolledBack() {
+    return rolledBack;
+  }
+
+  int inconclusive() {
+    return inconclusive;
+  }
+
   /** Where the recipe stands after the records taken so far. */
   String summary(String recipe) {
     if (live == null) {
