@@ -203,9 +203,12 @@ public final class MutationEngine {
           + "' lacks seed items " + missing + " that recipe '" + book.recipeId
           + "' starts from; send them in its seed");
     }
-    book.requests++;
-    if (book.requests == 1) {
-      startNextTrial(book, now, out); // the first request makes the spec a recipe
+    if (!book.requested) {
+      // The first request makes the spec a recipe. The book is written only then: requests
+      // are many, and the book holds the trial's samples.
+      book.requested = true;
+      startNextTrial(book, now, out);
+      store().book(book);
     }
     RecipeTrial trial = book.trial;
     boolean candidate = trial != null && inShare(request.getRequestId(), settings.share());
@@ -214,7 +217,6 @@ public final class MutationEngine {
         now, request.getSeed());
     store().inFlight(request.getRequestId(), flight);
     seed(request.getRequestId(), flight, now, out);
-    store().book(book);
     return new Routing(specId, candidate, false, null);
   }
 
@@ -288,7 +290,7 @@ public final class MutationEngine {
     if (judgeNow) {
       judge(book, now, out);
     }
-    if (book != null) {
+    if (measured) {
       store().book(book);
     }
   }
@@ -456,7 +458,7 @@ public final class MutationEngine {
   // 5. The next trial.
 
   private void startNextTrial(RecipeBook book, long now, Out out) throws Exception {
-    if (book.pinned || book.trial != null || book.requests == 0) {
+    if (book.pinned || book.trial != null || !book.requested) {
       return;
     }
     GraphSpec live = GclAvro.fromAvro(store().spec(book.liveSpecId));

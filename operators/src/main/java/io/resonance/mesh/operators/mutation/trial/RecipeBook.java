@@ -17,7 +17,8 @@ public class RecipeBook {
   public int promoted;
   public int rolledBack;
   public int inconclusive;
-  public long requests;
+  /** Whether any request has named it: until then it is a graph, not a recipe. */
+  public boolean requested;
 
   public RecipeBook() {}
 
