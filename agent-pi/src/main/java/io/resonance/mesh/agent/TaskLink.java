@@ -11,6 +11,7 @@ import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshSerde;
+import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * the graph instance.
  *
  * <p>The handler types it runs are those of its capabilities it implements: {@code sensor_read}
- * (its own sensors, as a one-agent reading of its cluster) and {@code analytics} (statistics of
- * readings, or a CPU report from statistics and a score). A task of any other type assigned to it
+ * (its own sensors, as a one-agent reading of its cluster), {@code analytics} (statistics of
+ * readings, or a CPU report from statistics and a score), and the recipe cache's {@code
+ * cache_lookup} and {@code cache_store} ({@link RecipeCacheLink}). A task of any other type assigned to it
  * is answered FAILED with an error that says so, so the job retries elsewhere or falls back at
  * once instead of waiting for the deadline. Tasks assigned to other agents sharing the partition,
  * and unassigned ones, are left to their handlers. A record that cannot be decoded is logged and
@@ -57,6 +59,8 @@ public final class TaskLink implements AutoCloseable {
   private final Producer<String, GclResult> producer;
   private final PendingWork work;
   private final GraphHandlers handlers;
+  /** The recipe cache's handlers, when this agent advertises them; else null. */
+  private final RecipeCacheLink cache;
   private final ExecutorService worker;
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong lastWarnMs = new AtomicLong();
@@ -68,16 +72,20 @@ public final class TaskLink implements AutoCloseable {
         new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-results",
             config.bootstrapServers(), config.kafka()), new StringSerializer(),
             MeshSerde.of(GclResult.class)),
-        work, handlers(config, sensors));
+        work, handlers(config, sensors),
+        config.capabilities().stream().anyMatch(RecipeCacheLink.TYPES::contains)
+            ? new RecipeCacheLink(config, MeshTopics.RECIPE_CACHE) : null);
   }
 
   TaskLink(String agentId, String tasksTopic, String resultsTopic,
       Consumer<byte[], byte[]> consumer, Producer<String, GclResult> producer, PendingWork work,
-      GraphHandlers handlers) {
+      GraphHandlers handlers, RecipeCacheLink cache) {
     this.agentId = agentId;
     this.resultsTopic = resultsTopic;
+    this.cache = cache;
     this.tasks = new OwnPartition(agentId, tasksTopic, "its graph tasks (runs "
-        + handlers.types() + ")", consumer, this::take, "task-link");
+        + handlers.types() + (cache == null ? "" : " and the recipe cache") + ")", consumer,
+        this::take, "task-link");
     this.producer = producer;
     this.work = work;
     this.handlers = handlers;
@@ -143,6 +151,9 @@ public final class TaskLink implements AutoCloseable {
   }
 
   public void start() {
+    if (cache != null) {
+      cache.start();
+    }
     tasks.start();
   }
 
@@ -173,8 +184,9 @@ public final class TaskLink implements AutoCloseable {
     long start = System.nanoTime();
     GclResult result;
     try {
-      GraphHandlers.Outcome o = handlers.run(task);
-      result = TaskAnswers.ok(task, o.value(), System.currentTimeMillis());
+      String value = cache != null && RecipeCacheLink.TYPES.contains(task.getHandlerType())
+          ? cache.run(task) : handlers.run(task).value();
+      result = TaskAnswers.ok(task, value, System.currentTimeMillis());
     } catch (HandlerFailure e) {
       result = TaskAnswers.failed(task, e.getMessage(), System.currentTimeMillis());
     } catch (RuntimeException e) {
@@ -210,5 +222,12 @@ public final class TaskLink implements AutoCloseable {
     tasks.close();
     worker.shutdownNow();
     producer.close(Duration.ofSeconds(5));
+    if (cache != null) {
+      try {
+        cache.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -50,8 +50,11 @@ class TaskLinkTest {
   }
 
   private TaskLink link() {
-    AgentConfig config = new AgentConfig(ID, AgentClass.E, "s001", CLUSTER,
-        List.of("sensor", HandlerTypes.SENSOR_READ, HandlerTypes.ANALYTICS),
+    return link(List.of("sensor", HandlerTypes.SENSOR_READ, HandlerTypes.ANALYTICS));
+  }
+
+  private TaskLink link(List<String> capabilities) {
+    AgentConfig config = new AgentConfig(ID, AgentClass.E, "s001", CLUSTER, capabilities,
         KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
         "unused.schedules", "unused.responses", tasksTopic, resultsTopic);
     TaskLink link = new TaskLink(config, new PendingWork(),
@@ -125,6 +128,28 @@ class TaskLinkTest {
       JsonNode s = JSON.readTree(r.getValue());
       assertThat(s.path("cpu").path("mean").asDouble()).isEqualTo(20.0);
       assertThat(s.path("cpu").path("stddev").asDouble()).isEqualTo(10.0);
+    }
+  }
+
+  @Test
+  void anAgentThatAdvertisesTheRecipeCacheFilesAndLooksUp() throws Exception {
+    try (TaskLink link = link(List.of(RecipeCacheLink.LOOKUP, RecipeCacheLink.STORE))) {
+      tasks.release(Tasks.task("inst-miss", "enrich~cache", RecipeCacheLink.LOOKUP, ID,
+          Map.of("raw", "r1")).setOutput("enriched").build());
+      GclResult miss = awaitResult("inst-miss");
+      assertThat(miss.getStatus()).isEqualTo(GclResultStatus.FAILED);
+      assertThat(miss.getError()).startsWith("cache miss");
+
+      tasks.release(Tasks.task("inst-fill", "enrich~fill", RecipeCacheLink.STORE, ID,
+          Map.of("raw", "r1", "enriched", "E(r1)")).setOutput("enriched~cached").build());
+      assertThat(awaitResult("inst-fill").getStatus()).isEqualTo(GclResultStatus.OK);
+
+      tasks.release(Tasks.task("inst-hit", "enrich~cache", RecipeCacheLink.LOOKUP, ID,
+          Map.of("raw", "r1")).setOutput("enriched").build());
+      GclResult hit = awaitResult("inst-hit");
+      assertThat(hit.getStatus()).isEqualTo(GclResultStatus.OK);
+      assertThat(hit.getItem()).isEqualTo("enriched");
+      assertThat(hit.getValue()).isEqualTo("E(r1)");
     }
   }
 

@@ -33,6 +33,7 @@ public final class MeshTopics {
   public static final String RECIPE_REQUESTS = "mesh.recipe-requests";
   public static final String RECIPE_COMMANDS = "mesh.recipe-commands";
   public static final String MUTATIONS = "mesh.mutations";
+  public static final String RECIPE_CACHE = "mesh.recipe-cache";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -124,7 +125,14 @@ public final class MeshTopics {
         // append-only, so that the history of a live recipe can be read back in full.
         new TopicSpec(MUTATIONS, partitions, Map.of(
             "retention.ms", NINETY_DAYS_MS,
-            "cleanup.policy", "delete")));
+            "cleanup.policy", "delete")),
+        // The recipes' cache, shared by every agent that runs the cache handlers: the latest
+        // value per key, and nothing older than a week (a cached answer may go stale).
+        new TopicSpec(RECIPE_CACHE, partitions, Map.of(
+            "cleanup.policy", "compact,delete",
+            "retention.ms", SEVEN_DAYS_MS,
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */
