@@ -9,6 +9,6 @@
  * io.resonance.mesh.operators.mutation.MutationProposal}); the {@link
  * io.resonance.mesh.operators.mutation.MutationValidator} accepts or refuses each against the
  * recipe; {@link io.resonance.mesh.operators.mutation.MutationLibrary} puts the two together.
- * Pure Java, no Flink: a Flink operator holding recipes and results calls into it.
+ * Pure Java, no Flink: {@code mutation.trial} runs the trials of what it proposes, in Flink.
  */
 package io.resonance.mesh.operators.mutation;
