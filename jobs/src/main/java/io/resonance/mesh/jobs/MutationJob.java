@@ -1,6 +1,7 @@
 package io.resonance.mesh.jobs;
 
 import io.resonance.mesh.avro.GclGraphEvent;
+import io.resonance.mesh.avro.GclRejection;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.MutationRecord;
@@ -27,7 +28,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * Recipe mutation (issue 6), wiring only. Recipes are GCL specs on {@code mesh.gcl}; their runs
  * come on {@code mesh.recipe-requests}, a person's pins and rollbacks on {@code
- * mesh.recipe-commands}, and the ends of their graphs on {@code mesh.graph-events}. The {@link
+ * mesh.recipe-commands}, the ends of their graphs on {@code mesh.graph-events}, and the GCL job's
+ * refusals of variants on {@code mesh.gcl-rejections}. The {@link
  * RecipeMutator}, keyed by recipe, seeds each request's graph on {@code mesh.results} under the
  * live recipe or the variant under trial, publishes variants on {@code mesh.gcl}, and writes every
  * trial, verdict and command to the append-only {@code mesh.mutations}. The GCL job runs the
@@ -104,6 +106,11 @@ public final class MutationJob {
         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST), RecipeCommand.class,
         "mutation-", "commands");
 
+    // The GCL job's refusals, from now: a refused variant ends its trial at once.
+    SingleOutputStreamOperator<GclRejection> refusals = kafka.decoded(env,
+        options.get(MeshJobOptions.GCL_REJECTIONS_TOPIC), group, fromNow, GclRejection.class,
+        "mutation-", "refusals");
+
     DataStream<RecipeInput> inputs = specs
         .map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
         .uid("mutation-specs-as-input").name("as input")
@@ -113,7 +120,9 @@ public final class MutationJob {
             ends.map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
                 .uid("mutation-ends-as-input").name("as input"),
             commands.map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
-                .uid("mutation-commands-as-input").name("as input"));
+                .uid("mutation-commands-as-input").name("as input"),
+            refusals.map(RecipeInput::of).returns(RecipeMutator.INPUT_TYPE)
+                .uid("mutation-refusals-as-input").name("as input"));
 
     MutationEngine.Settings settings = new MutationEngine.Settings(
         options.get(MeshJobOptions.MUTATION_SHARE),
@@ -151,6 +160,7 @@ public final class MutationJob {
         .union(requests.getSideOutput(AvroDecoder.DEAD_LETTERS),
             ends.getSideOutput(AvroDecoder.DEAD_LETTERS),
             commands.getSideOutput(AvroDecoder.DEAD_LETTERS),
+            refusals.getSideOutput(AvroDecoder.DEAD_LETTERS),
             mutations.getSideOutput(RecipeMutator.REJECTED))
         .sinkTo(kafka.deadLetterSink())
         .uid("mutation-dlq-sink")

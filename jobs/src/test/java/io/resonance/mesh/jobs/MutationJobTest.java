@@ -16,7 +16,7 @@ import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.operators.gcl.GclAvro;
 import io.resonance.mesh.operators.gcl.GclParse;
 import io.resonance.mesh.operators.gcl.GclParser;
-import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.RecipeCacheKeys;
 import io.resonance.mesh.schema.MeshTopics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,7 +81,7 @@ class MutationJobTest {
   void theRecipeGetsFasterThroughPromotedMutationsAndTheHarmfulOneIsRolledBack()
       throws Exception {
     Path catalog = dir.resolve("catalog.yaml");
-    Files.writeString(catalog, resource("catalog.yaml"));
+    Files.writeString(catalog, RecipeTesting.resource("catalog.yaml"));
     MeshJobOptions options = MeshJobOptions.of(Map.of(
         MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
         // Requests sent while the jobs start must not be skipped by a source starting late.
@@ -91,7 +91,7 @@ class MutationJobTest {
         MeshJobOptions.MUTATION_SHARE.key(), "0.5",
         MeshJobOptions.MUTATION_MIN_SAMPLES.key(), "20",
         MeshJobOptions.MUTATION_MAX_TRIAL_REQUESTS.key(), "80"));
-    GclParse parsed = GclParser.parse(resource("checkout.yaml"));
+    GclParse parsed = GclParser.parse(RecipeTesting.resource("checkout.yaml"));
     assertThat(parsed.problems()).isEmpty();
     GclSpec recipe = GclAvro.toAvro(parsed.spec());
 
@@ -111,7 +111,7 @@ class MutationJobTest {
         TopicReader deadLetters = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.DLQ);
         TopicReader rejections = new TopicReader(KAFKA.bootstrapServers(),
             MeshTopics.GCL_REJECTIONS)) {
-      send(producer, MeshTopics.GCL, recipe.getSpecId(), recipe);
+      RecipeTesting.send(producer, MeshTopics.GCL, recipe.getSpecId(), recipe);
 
       // Requests at about 25 a second while the handlers answer tasks, until the mutation log
       // shows the two helpful mutations promoted and the harmful one rolled back.
@@ -123,8 +123,8 @@ class MutationJobTest {
             while (nextRequestAt[0] <= now) {
               String id = "req-" + sent.size();
               sent.add(id);
-              send(producer, MeshTopics.RECIPE_REQUESTS, "checkout", RecipeRequest.newBuilder()
-                  .setRequestId(id).setRecipeId("checkout")
+              RecipeTesting.send(producer, MeshTopics.RECIPE_REQUESTS, "checkout",
+                  RecipeRequest.newBuilder().setRequestId(id).setRecipeId("checkout")
                   .setSeed(Map.of("basket", "basket-" + sent.size() % 5)).setAtMs(now).build());
               nextRequestAt[0] += 40;
             }
@@ -134,13 +134,14 @@ class MutationJobTest {
                 handle(producer, task);
               }
             }
-            List<MutationRecord> log = records(mutations);
+            List<MutationRecord> log = RecipeTesting.mutations(mutations);
             return promoted(log, "parallelize") && promoted(log, "cache")
                 && log.stream().anyMatch(m -> m.getKind() == MutationKind.ROLLED_BACK
                     && m.getOperator().equals("substitute"));
-          }, () -> summary(records(mutations)) + "; " + sent.size() + " requests sent, "
-              + taken.size() + " tasks taken, " + rejections.records().size() + " specs refused, " + events.records().size() + " graph ends, dead "
-              + "letters: " + deadLetters(deadLetters).stream().map(d -> d.getSourceTopic() + ": "
+          }, () -> summary(RecipeTesting.mutations(mutations)) + "; " + sent.size()
+              + " requests sent, " + taken.size() + " tasks taken, " + rejections.records().size()
+              + " specs refused, " + events.records().size() + " graph ends, dead letters: "
+              + deadLetters(deadLetters).stream().map(d -> d.getSourceTopic() + ": "
                   + d.getReason()).toList());
 
       // Drain: no more requests; every one sent completes, on its first run or its rerun.
@@ -151,11 +152,11 @@ class MutationJobTest {
             handle(producer, task);
           }
         }
-        return completedRequests(events).containsAll(sent);
-      }, () -> (sent.size() - completedRequests(events).size()) + " of " + sent.size()
-          + " not completed");
+        return RecipeTesting.completedRequests(events).containsAll(sent);
+      }, () -> (sent.size() - RecipeTesting.completedRequests(events).size()) + " of "
+          + sent.size() + " not completed");
 
-      List<MutationRecord> log = records(mutations);
+      List<MutationRecord> log = RecipeTesting.mutations(mutations);
       MutationRecord harmful = log.stream().filter(m -> m.getKind() == MutationKind.ROLLED_BACK
           && m.getOperator().equals("substitute")).findFirst().orElseThrow();
       assertThat(harmful.getDescription()).contains("enrich_v2");
@@ -190,10 +191,10 @@ class MutationJobTest {
   // The recipe's handlers, as services with their true service times.
 
   private void handle(KafkaProducer<byte[], byte[]> producer, GclTask task) {
-    long service = Math.round(SERVICE_MS.get(task.getHandlerType().toString())
+    long service = Math.round(SERVICE_MS.get(task.getHandlerType())
         * (0.9 + 0.2 * jitter.nextDouble()));
-    handlers.schedule(() -> send(producer, MeshTopics.RESULTS, task.getInstanceId().toString(),
-        answer(task)), service, TimeUnit.MILLISECONDS);
+    handlers.schedule(() -> RecipeTesting.send(producer, MeshTopics.RESULTS,
+        task.getInstanceId(), answer(task)), service, TimeUnit.MILLISECONDS);
   }
 
   private GclResult answer(GclTask task) {
@@ -201,21 +202,21 @@ class MutationJobTest {
         .setInstanceId(task.getInstanceId()).setSpecId(task.getSpecId())
         .setProducedBy(task.getComputation()).setAttempt(task.getAttempt())
         .setAtMs(System.currentTimeMillis());
-    String computation = task.getComputation().toString();
-    Map<String, String> inputs = new TreeMap<>();
-    task.getInputs().forEach((k, v) -> inputs.put(k.toString(), v.toString()));
-    switch (task.getHandlerType().toString()) {
+    String computation = task.getComputation();
+    Map<String, String> inputs = new TreeMap<>(task.getInputs());
+    switch (task.getHandlerType()) {
       case "cache_lookup" -> {
-        String hit = cache.get(strip(computation, "~cache") + inputs);
+        String hit = cache.get(RecipeCacheKeys.key(task.getSpecId(),
+            RecipeCacheKeys.stepOfLookup(computation), inputs));
         if (hit == null) {
           return result.setStatus(GclResultStatus.FAILED).setError("cache miss").build();
         }
         return result.setItem(task.getOutput()).setValue(hit).build();
       }
       case "cache_store" -> {
-        String item = strip(task.getOutput().toString(), "~cached");
-        String value = inputs.remove(item);
-        cache.put(strip(computation, "~fill") + inputs, value);
+        String value = inputs.remove(RecipeCacheKeys.filledItem(task.getOutput()));
+        cache.put(RecipeCacheKeys.key(task.getSpecId(), RecipeCacheKeys.stepOfFill(computation),
+            inputs), value);
         return result.setItem(task.getOutput()).setValue("stored").build();
       }
       default -> {
@@ -226,11 +227,6 @@ class MutationJobTest {
     }
   }
 
-  /** The name before the cache step's suffix ({@code enrich~cache_2} gives {@code enrich}). */
-  private static String strip(String name, String suffix) {
-    int at = name.indexOf(suffix);
-    return at < 0 ? name : name.substring(0, at);
-  }
 
   // Reading the topics.
 
@@ -244,25 +240,11 @@ class MutationJobTest {
         + (m.getEvidence() == null ? "" : " " + m.getReason())).toList().toString();
   }
 
-  private static List<MutationRecord> records(TopicReader reader) {
-    return reader.records().stream().map(r -> decode(MutationRecord.class, r.value())).toList();
-  }
 
   private static List<DeadLetter> deadLetters(TopicReader reader) {
     return reader.records().stream().map(r -> decode(DeadLetter.class, r.value())).toList();
   }
 
-  /** Requests whose graph completed, under their own id or their rerun's. */
-  private static Set<String> completedRequests(TopicReader events) {
-    Set<String> done = new HashSet<>();
-    for (var r : events.records()) {
-      GclGraphEvent e = decode(GclGraphEvent.class, r.value());
-      if (e.getStatus() == GclGraphStatus.COMPLETED) {
-        done.add(e.getInstanceId().toString().replace("~2", ""));
-      }
-    }
-    return done;
-  }
 
   private static Map<String, List<Long>> durationsBySpec(TopicReader events) {
     Map<String, List<Long>> by = new HashMap<>();
@@ -282,23 +264,9 @@ class MutationJobTest {
     return sorted[sorted.length / 2];
   }
 
-  private static <T extends SpecificRecord> void send(KafkaProducer<byte[], byte[]> producer,
-      String topic, String key, T record) {
-    @SuppressWarnings("unchecked")
-    MeshCodec<T> codec = MeshCodec.of((Class<T>) record.getClass());
-    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-        codec.encode(record)));
-  }
 
   private static <T extends SpecificRecord> T decode(Class<T> type, byte[] bytes) {
     return JobsTesting.decode(type, bytes);
   }
 
-  private static String resource(String name) {
-    try (InputStream in = MutationJobTest.class.getResourceAsStream("/mutation/" + name)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

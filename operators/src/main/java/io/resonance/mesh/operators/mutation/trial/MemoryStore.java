@@ -60,6 +60,11 @@ public final class MemoryStore implements MutationEngine.Store {
   }
 
   @Override
+  public Map<String, InFlightRequest> allInFlight() {
+    return new LinkedHashMap<>(inFlight);
+  }
+
+  @Override
   public void inFlight(String instanceId, InFlightRequest request) {
     inFlight.put(instanceId, request);
   }

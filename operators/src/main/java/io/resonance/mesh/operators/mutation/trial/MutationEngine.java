@@ -2,6 +2,7 @@ package io.resonance.mesh.operators.mutation.trial;
 
 import io.resonance.mesh.avro.GclGraphEvent;
 import io.resonance.mesh.avro.GclGraphStatus;
+import io.resonance.mesh.avro.GclRejection;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.MutationKind;
@@ -72,6 +73,9 @@ public final class MutationEngine {
     void tried(String variantKey, String outcome) throws Exception;
 
     InFlightRequest inFlight(String instanceId) throws Exception;
+
+    /** Every request in flight, by instance id: read only when a variant is refused. */
+    Map<String, InFlightRequest> allInFlight() throws Exception;
 
     void inFlight(String instanceId, InFlightRequest request) throws Exception;
 
@@ -387,6 +391,49 @@ public final class MutationEngine {
 
   private static double rate(TrialSide side) {
     return side.requests() == 0 ? 0 : (double) side.failures / side.requests();
+  }
+
+  /**
+   * The GCL job refused a spec. When it is the variant on trial (its handler types not in the
+   * GCL job's list, say), the trial ends at once, rolled back, and the requests it holds run
+   * again on the live recipe: otherwise they would wait for the GCL job to abandon them. The
+   * operator is not blamed (the deployment is); the variant is not tried again.
+   */
+  public void onRejection(GclRejection rejection, long now, Out out) throws Exception {
+    RecipeBook book = store().book();
+    RecipeTrial trial = book == null ? null : book.trial;
+    if (trial == null || !trial.variantSpecId.equals(rejection.getSpecId())) {
+      return;
+    }
+    String problems = String.join("; ", rejection.getProblems().stream()
+        .map(p -> p.getMessage()).toList());
+    String why = "the GCL job refused the variant (" + problems + "); if a handler type is "
+        + "missing, add it to the GCL job's --gcl-handler-types";
+    book.rolledBack++;
+    store().tried(variantKey(store().spec(trial.variantSpecId)), "ROLLED_BACK: " + why);
+    int rerun = 0;
+    for (Map.Entry<String, InFlightRequest> e : store().allInFlight().entrySet()) {
+      InFlightRequest flight = e.getValue();
+      if (flight.candidate && flight.specId.equals(trial.variantSpecId)) {
+        store().landed(e.getKey());
+        InFlightRequest again = new InFlightRequest(flight.requestId, book.liveSpecId, false,
+            true, now, flight.seed);
+        store().inFlight(e.getKey() + RERUN_SUFFIX, again);
+        seed(e.getKey() + RERUN_SUFFIX, again, now, out);
+        rerun++;
+      }
+    }
+    trial.reruns += rerun;
+    out.record(record(book, MutationKind.ROLLED_BACK, now)
+        .setVariantSpecId(trial.variantSpecId)
+        .setOperator(trial.operator)
+        .setDescription(trial.description)
+        .setReason(why + "; " + rerun + " of its requests run again on the live recipe")
+        .setEvidence(evidence(trial, null))
+        .build());
+    book.trial = null;
+    startNextTrial(book, now, out);
+    store().book(book);
   }
 
   // 4. Commands.

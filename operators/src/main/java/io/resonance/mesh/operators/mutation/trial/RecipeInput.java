@@ -1,14 +1,15 @@
 package io.resonance.mesh.operators.mutation.trial;
 
 import io.resonance.mesh.avro.GclGraphEvent;
+import io.resonance.mesh.avro.GclRejection;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.RecipeCommand;
 import io.resonance.mesh.avro.RecipeRequest;
 
 /**
- * One of the four things a recipe's mutation loop reacts to, as one stream keyed by recipe: a
- * spec of its lineage, a request, the end of a graph instance, a person's command. Exactly one
- * field is set. A Flink POJO whose fields Flink serialises with Avro.
+ * One of the things a recipe's mutation loop reacts to, as one stream keyed by recipe: a spec
+ * of its lineage, a request, the end of a graph instance, a person's command, the GCL job's
+ * refusal of a spec. Exactly one field is set. A Flink POJO whose fields Flink serialises with Avro.
  */
 public class RecipeInput {
 
@@ -16,6 +17,7 @@ public class RecipeInput {
   public RecipeRequest request;
   public GclGraphEvent end;
   public RecipeCommand command;
+  public GclRejection rejection;
 
   public RecipeInput() {}
 
@@ -43,6 +45,12 @@ public class RecipeInput {
     return in;
   }
 
+  public static RecipeInput of(GclRejection rejection) {
+    RecipeInput in = new RecipeInput();
+    in.rejection = rejection;
+    return in;
+  }
+
   /** The key: the recipe the input belongs to (a variant's and its graphs' by lineage). */
   public static String recipeOf(RecipeInput in) {
     if (in.spec != null) {
@@ -53,6 +61,9 @@ public class RecipeInput {
     }
     if (in.end != null) {
       return MutationEngine.recipeOf(in.end.getSpecId());
+    }
+    if (in.rejection != null) {
+      return MutationEngine.recipeOf(in.rejection.getSpecId());
     }
     return in.command.getRecipeId();
   }

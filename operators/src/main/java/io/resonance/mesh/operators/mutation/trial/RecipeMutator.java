@@ -153,6 +153,8 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
       route(in.request, ctx, effects, now);
     } else if (in.end != null) {
       engine.onEnd(in.end, now, effects);
+    } else if (in.rejection != null) {
+      engine.onRejection(in.rejection, now, effects);
     } else if (in.command != null && !engine.onCommand(in.command, now, effects)) {
       ctx.output(REJECTED, RecordDeadLetters.of(COMMANDS, in.command, MeshTopics.RECIPE_COMMANDS,
           in.command.getRecipeId(), "recipe-command", "unknown recipe '"
@@ -315,6 +317,15 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     @Override
     public InFlightRequest inFlight(String instanceId) throws Exception {
       return inFlight.get(instanceId);
+    }
+
+    @Override
+    public Map<String, InFlightRequest> allInFlight() throws Exception {
+      Map<String, InFlightRequest> all = new HashMap<>();
+      for (Map.Entry<String, InFlightRequest> e : inFlight.entries()) {
+        all.put(e.getKey(), e.getValue());
+      }
+      return all;
     }
 
     @Override

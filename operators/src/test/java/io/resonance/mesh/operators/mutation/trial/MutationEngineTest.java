@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.resonance.mesh.avro.GclGraphEvent;
 import io.resonance.mesh.avro.GclGraphStatus;
+import io.resonance.mesh.avro.GclProblemRecord;
+import io.resonance.mesh.avro.GclRejection;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.MutationKind;
@@ -209,6 +211,48 @@ class MutationEngineTest {
     assertThat(store.inFlightCount()).isZero();
     assertThat(out.seeds).anyMatch(s -> s.getInstanceId().toString().endsWith("~2")
         && s.getSpecId().equals("checkout-score"));
+  }
+
+  @Test
+  void aVariantTheGclJobRefusesEndsItsTrialAndItsRequestsRunAgainOnTheLiveRecipe()
+      throws Exception {
+    submitAndRequest();
+    String variant = out.records.get(0).getVariantSpecId();
+    String operator = out.records.get(0).getOperator();
+    List<String> onVariant = new ArrayList<>();
+    for (int i = 0; i < 40; i++) { // requests whose graphs do not end: the variant never runs
+      MutationEngine.Routing routing = engine.onRequest(request(), now, out);
+      if (routing.candidate()) {
+        onVariant.add("r" + requests);
+      }
+    }
+    assertThat(onVariant).isNotEmpty();
+    int seedsBefore = out.seeds.size();
+
+    engine.onRejection(GclRejection.newBuilder().setSpecId(variant).setRejectedAtMs(now)
+        .setProblems(List.of(GclProblemRecord.newBuilder().setReason("UNKNOWN_HANDLER_TYPE")
+            .setLocation("computations[1]").setMessage("'enrich~cache' needs handler type "
+                + "'cache_lookup', which nothing runs").build())).build(), now, out);
+
+    MutationRecord rolledBack = out.records.stream()
+        .filter(r -> r.getKind() == MutationKind.ROLLED_BACK).findFirst().orElseThrow();
+    assertThat(rolledBack.getVariantSpecId()).isEqualTo(variant);
+    assertThat(rolledBack.getReason()).contains("the GCL job refused the variant",
+        "cache_lookup", "--gcl-handler-types", onVariant.size() + " of its requests run again");
+    assertThat(out.seeds.subList(seedsBefore, out.seeds.size()))
+        .extracting(s -> s.getInstanceId().toString())
+        .containsExactlyInAnyOrderElementsOf(onVariant.stream()
+            .map(id -> id + MutationEngine.RERUN_SUFFIX).toList());
+    assertThat(out.seeds.subList(seedsBefore, out.seeds.size()))
+        .allMatch(s -> s.getSpecId().equals("checkout-score"));
+    assertThat(store.arms().getOrDefault(operator, new OperatorArm()).losses)
+        .as("the deployment, not the operator, was at fault").isZero();
+    assertThat(out.kinds().get(out.kinds().size() - 1)).isEqualTo(MutationKind.TRIAL_STARTED);
+    // The reruns end like any request, and every request is served.
+    for (String id : onVariant) {
+      end(id + MutationEngine.RERUN_SUFFIX, "checkout-score", spec -> 1_000, spec -> false);
+    }
+    assertThat(out.served.keySet()).containsAll(onVariant);
   }
 
   @Test
