@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -37,9 +39,9 @@ import org.apache.flink.util.OutputTag;
  * main output (for the append-only {@code mesh.mutations}), {@link #SEEDS} for {@code
  * mesh.results}, {@link #VARIANTS} for {@code mesh.gcl}, {@link #REJECTED} for dead letters.
  *
- * <p>Requests for a recipe whose spec has not arrived yet wait up to {@code specWait} (at a
- * start, the specs topic is read from its beginning while requests already flow), then go to the
- * dead letters with the fix. A request whose graph has not ended {@code requestMaxAge} after it
+ * <p>Requests and commands for a recipe whose spec has not arrived yet wait up to {@code
+ * specWait} (at a start, the specs topic is read from its beginning while requests and commands
+ * already flow), then go to the dead letters with the fix. A request whose graph has not ended {@code requestMaxAge} after it
  * was routed is let go, to the dead letters as it came, so it can be sent again once the GCL job
  * runs; without this, a lost graph would hold its seed in state for ever.
  */
@@ -79,9 +81,9 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
   static final MapStateDescriptor<String, InFlightRequest> IN_FLIGHT =
       new MapStateDescriptor<>("recipe-mutator-in-flight", Types.STRING,
           TypeInformation.of(InFlightRequest.class));
-  static final MapStateDescriptor<String, RecipeRequest> WAITING =
-      new MapStateDescriptor<>("recipe-mutator-waiting-for-spec", Types.STRING,
-          new AvroTypeInfo<>(RecipeRequest.class));
+  /** Requests and commands that came before their recipe's spec, in order. */
+  static final ListStateDescriptor<RecipeInput> WAITING =
+      new ListStateDescriptor<>("recipe-mutator-waiting-for-spec", INPUT_TYPE);
   static final ValueStateDescriptor<Long> WAITING_SINCE =
       new ValueStateDescriptor<>("recipe-mutator-waiting-since", Types.LONG);
 
@@ -96,7 +98,7 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
   private transient MapState<String, OperatorArm> arms;
   private transient MapState<String, String> tried;
   private transient MapState<String, InFlightRequest> inFlight;
-  private transient MapState<String, RecipeRequest> waiting;
+  private transient ListState<RecipeInput> waiting;
   private transient ValueState<Long> waitingSince;
   private transient MutationEngine engine;
   private transient Counter trialRequests;
@@ -126,7 +128,7 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     arms = getRuntimeContext().getMapState(ARMS);
     tried = getRuntimeContext().getMapState(TRIED);
     inFlight = getRuntimeContext().getMapState(IN_FLIGHT);
-    waiting = getRuntimeContext().getMapState(WAITING);
+    waiting = getRuntimeContext().getListState(WAITING);
     waitingSince = getRuntimeContext().getState(WAITING_SINCE);
     HandlerCatalog catalog = HandlerCatalog.parseYaml(catalogYaml);
     engine = new MutationEngine(MutationLibrary.standard(catalog, cacheMinLatencyMs), catalog,
@@ -156,10 +158,17 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     } else if (in.rejection != null) {
       engine.onRejection(in.rejection, now, effects);
     } else if (in.command != null && !engine.onCommand(in.command, now, effects)) {
-      ctx.output(REJECTED, RecordDeadLetters.of(COMMANDS, in.command, MeshTopics.RECIPE_COMMANDS,
-          in.command.getRecipeId(), "recipe-command", "unknown recipe '"
-              + in.command.getRecipeId() + "': no spec with that id on mesh.gcl; check the id "
-              + "(./mesh recipe history lists what the job knows)"));
+      // Read again from the topic's start after a loss of state, a pin may come before its
+      // recipe's spec: it waits for the spec like a request.
+      hold(in, ctx, now);
+    }
+  }
+
+  private void hold(RecipeInput in, Context ctx, long now) throws Exception {
+    waiting.add(in);
+    if (waitingSince.value() == null) {
+      waitingSince.update(now);
+      ctx.timerService().registerProcessingTimeTimer(now + specWaitMs);
     }
   }
 
@@ -170,11 +179,7 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
       (routing.candidate() ? trialRequests : liveRequests).inc();
       ctx.timerService().registerProcessingTimeTimer(sweepAt(now + requestMaxAgeMs));
     } else if (routing.unknownRecipe()) {
-      waiting.put(request.getRequestId(), request);
-      if (waitingSince.value() == null) {
-        waitingSince.update(now);
-        ctx.timerService().registerProcessingTimeTimer(now + specWaitMs);
-      }
+      hold(RecipeInput.of(request), ctx, now);
     } else {
       ctx.output(REJECTED, RecordDeadLetters.of(REQUESTS, request, MeshTopics.RECIPE_REQUESTS,
           request.getRecipeId(), "recipe-route", routing.problem()));
@@ -185,12 +190,16 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     if (waitingSince.value() == null) {
       return;
     }
-    List<RecipeRequest> held = new ArrayList<>();
-    waiting.values().forEach(held::add);
+    List<RecipeInput> held = new ArrayList<>();
+    waiting.get().forEach(held::add);
     waiting.clear();
     waitingSince.clear();
-    for (RecipeRequest r : held) {
-      route(r, ctx, effects, now);
+    for (RecipeInput in : held) {
+      if (in.request != null) {
+        route(in.request, ctx, effects, now);
+      } else {
+        engine.onCommand(in.command, now, effects);
+      }
     }
   }
 
@@ -199,11 +208,15 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
       throws Exception {
     Long since = waitingSince.value();
     if (since != null && since + specWaitMs <= timestamp) {
-      for (RecipeRequest r : waiting.values()) {
-        ctx.output(REJECTED, RecordDeadLetters.of(REQUESTS, r, MeshTopics.RECIPE_REQUESTS,
-            r.getRecipeId(), "recipe-route", "unknown recipe '" + r.getRecipeId() + "': no "
-                + "spec with that id arrived on mesh.gcl within " + Duration.ofMillis(specWaitMs)
-                + "; submit it (./mesh gcl submit), then send the request again"));
+      String unknown = "unknown recipe '" + ctx.getCurrentKey() + "': no spec with that id "
+          + "arrived on mesh.gcl within " + Duration.ofMillis(specWaitMs) + "; check the id, "
+          + "submit the spec (./mesh gcl submit), then send this again";
+      for (RecipeInput in : waiting.get()) {
+        ctx.output(REJECTED, in.request != null
+            ? RecordDeadLetters.of(REQUESTS, in.request, MeshTopics.RECIPE_REQUESTS,
+                ctx.getCurrentKey(), "recipe-route", unknown)
+            : RecordDeadLetters.of(COMMANDS, in.command, MeshTopics.RECIPE_COMMANDS,
+                ctx.getCurrentKey(), "recipe-command", unknown));
       }
       waiting.clear();
       waitingSince.clear();

@@ -168,19 +168,29 @@ class RecipeMutatorTest {
   }
 
   @Test
-  void aCommandForAnUnknownRecipeIsADeadLetterAndAPinIsRecorded() throws Exception {
+  void aPinBeforeItsRecipeWaitsForTheSpecAndAPinForNoRecipeIsADeadLetter() throws Exception {
     open(null);
     harness.setProcessingTime(1_000);
-    RecipeCommand pin = RecipeCommand.newBuilder().setRecipeId("checkout-score")
-        .setAction(RecipeAction.PIN).setBy("ana").setReason("freeze").setAtMs(1_000).build();
-    send(RecipeInput.of(pin));
-    assertThat(side(RecipeMutator.REJECTED)).singleElement()
-        .satisfies(d -> assertThat(d.getReason()).contains("unknown recipe"));
+    // Read again from the start of mesh.recipe-commands, a pin may come before its spec.
+    send(RecipeInput.of(RecipeCommand.newBuilder().setRecipeId("checkout-score")
+        .setAction(RecipeAction.PIN).setBy("ana").setReason("freeze").setAtMs(1_000).build()));
+    send(RecipeInput.of(RecipeCommand.newBuilder().setRecipeId("typo")
+        .setAction(RecipeAction.PIN).setBy("ana").setAtMs(1_000).build()));
+    assertThat(records()).isEmpty();
 
     send(RecipeInput.of(checkout()));
     send(RecipeInput.of(request("first")));
-    send(RecipeInput.of(pin));
+
     assertThat(records()).extracting(MutationRecord::getKind)
-        .containsExactly(MutationKind.TRIAL_STARTED, MutationKind.PINNED);
+        .containsExactly(MutationKind.PINNED);
+    assertThat(side(RecipeMutator.VARIANTS)).as("pinned: no trial").isEmpty();
+    assertThat(side(RecipeMutator.SEEDS)).singleElement()
+        .satisfies(s -> assertThat(s.getSpecId()).isEqualTo("checkout-score"));
+
+    harness.setProcessingTime(1_000 + SPEC_WAIT.toMillis());
+    assertThat(side(RecipeMutator.REJECTED)).singleElement().satisfies(d -> {
+      assertThat(d.getSourceTopic()).isEqualTo("mesh.recipe-commands");
+      assertThat(d.getReason()).contains("unknown recipe 'typo'", "check the id");
+    });
   }
 }
