@@ -10,9 +10,7 @@ import io.resonance.mesh.operators.mutation.HandlerCatalog;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +32,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class DemoRecipes implements AutoCloseable {
 
   static final String RECIPE = "checkout";
-  private static final String RESOURCES = "/bench/mutation/";
   private static final MeshCodec<MutationRecord> RECORDS = MeshCodec.of(MutationRecord.class);
 
   /** What the status box and the report show. */
@@ -126,11 +123,7 @@ final class DemoRecipes implements AutoCloseable {
   }
 
   private static String resource(String name) {
-    try (InputStream in = DemoRecipes.class.getResourceAsStream(RESOURCES + name)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + RESOURCES + name, e);
-    }
+    return MutationBench.resource(null, name);
   }
 
   @Override

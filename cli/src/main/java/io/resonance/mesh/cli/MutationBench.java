@@ -450,7 +450,8 @@ final class MutationBench {
     return Arrays.stream(latency, startAt, to).average().orElse(Double.NaN);
   }
 
-  private static String resource(String path, String name) {
+  /** The file at {@code path} if given, else the workload's own {@code bench/mutation/name}. */
+  static String resource(String path, String name) {
     try {
       if (path != null) {
         return java.nio.file.Files.readString(java.nio.file.Path.of(path));
