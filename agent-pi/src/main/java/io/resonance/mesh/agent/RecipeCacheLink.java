@@ -11,12 +11,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -31,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * bounded map (least recently used out first), so a fill made on any agent serves lookups on all
  * of them. A lookup answers with the filed value, or fails at once with "cache miss": that
  * failure is what makes the GCL job release the step the lookup stands in for.
+ *
+ * <p>Like the agent's other readers it assigns itself the partitions (no consumer group) and
+ * waits for a missing topic or an unreachable broker, retrying with a growing pause and saying so
+ * at most every 30 s; until then lookups see only this agent's own fills.
  */
 public final class RecipeCacheLink implements AutoCloseable {
 
@@ -40,6 +48,9 @@ public final class RecipeCacheLink implements AutoCloseable {
   public static final int DEFAULT_CAPACITY = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(RecipeCacheLink.class);
+  private static final long WARN_EVERY_MS = 30_000;
+  private static final long MIN_BACKOFF_MS = 200;
+  private static final long MAX_BACKOFF_MS = 5_000;
 
   private final String topic;
   private final Consumer<String, String> consumer;
@@ -47,6 +58,9 @@ public final class RecipeCacheLink implements AutoCloseable {
   private final Map<String, String> cached;
   private final Thread reader;
   private final CountDownLatch stop = new CountDownLatch(1);
+  private final AtomicLong lastWarnMs = new AtomicLong();
+  /** The end offsets when the reader was assigned; null before. Only the reader touches it. */
+  private Map<TopicPartition, Long> endAtStart;
   private volatile boolean caughtUp;
 
   public RecipeCacheLink(AgentConfig config, String topic) {
@@ -76,8 +90,14 @@ public final class RecipeCacheLink implements AutoCloseable {
   private static Map<String, Object> consumerConfig(AgentConfig config) {
     Map<String, Object> c = CommandLink.consumerConfig(config.agentId(),
         config.bootstrapServers(), config.kafka());
-    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG,
-        "mesh-agent-" + config.agentId() + "-recipe-cache");
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-agent-" + config.agentId() + "-recipe-cache");
+    // A missing topic is waited for: one created by this metadata request would not be compacted.
+    c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    // The cache topic is quiet most of the time; an idle fetch need not come back every 10 ms as
+    // a command fetch does. A fill still arrives as soon as it is written.
+    if (!config.kafka().containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)) {
+      c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "500");
+    }
     return c;
   }
 
@@ -92,6 +112,11 @@ public final class RecipeCacheLink implements AutoCloseable {
 
   int size() {
     return cached.size();
+  }
+
+  /** Whether the reader thread is running: true after start, false once closed. */
+  boolean reading() {
+    return reader.isAlive();
   }
 
   /** Runs a cache task: the value for the step's output; a miss throws {@link HandlerFailure}. */
@@ -118,7 +143,8 @@ public final class RecipeCacheLink implements AutoCloseable {
       cached.put(key, value);
       producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
         if (error != null) {
-          LOG.warn("cache entry {} not filed on {}: {}", key, topic, error.toString());
+          warn("cache entry " + key + " not filed on " + topic + " (" + error
+              + "): other agents will not see it; this agent still answers from it");
         }
       });
       return key;
@@ -127,38 +153,78 @@ public final class RecipeCacheLink implements AutoCloseable {
   }
 
   private void read() {
+    long backoffMs = MIN_BACKOFF_MS;
     try {
-      List<TopicPartition> parts = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(30))
-          .forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
-      if (parts.isEmpty()) {
-        LOG.warn("topic {} does not exist: lookups see only this agent's own fills; create the "
-            + "mesh topics (./mesh topics)", topic);
-        return;
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
       while (stop.getCount() > 0) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            cached.remove(r.key());
-          } else {
-            cached.put(r.key(), r.value());
+        try {
+          if (endAtStart == null && !assign()) {
+            if (pause(backoffMs)) {
+              return;
+            }
+            backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+            continue;
           }
-        }
-        if (!caughtUp && end.entrySet().stream()
-            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-          caughtUp = true;
+          backoffMs = MIN_BACKOFF_MS;
+          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+            if (r.value() == null) {
+              cached.remove(r.key());
+            } else {
+              cached.put(r.key(), r.value());
+            }
+          }
+          if (!caughtUp && endAtStart.entrySet().stream()
+              .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            caughtUp = true;
+          }
+        } catch (WakeupException e) {
+          return; // closing
+        } catch (RuntimeException e) {
+          warn("reading " + topic + " failed (" + e + "); retrying; meanwhile lookups see only "
+              + "this agent's own fills");
+          if (pause(backoffMs)) {
+            return;
+          }
+          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         }
       }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      LOG.warn("recipe cache reader stopped: {}; lookups see only this agent's own fills",
-          e.toString());
     } finally {
       consumer.close();
+    }
+  }
+
+  /** Every partition from its beginning; false while the topic is not there. */
+  private boolean assign() {
+    List<TopicPartition> parts = new ArrayList<>();
+    List<PartitionInfo> infos = consumer.partitionsFor(topic);
+    if (infos == null || infos.isEmpty()) {
+      warn("topic " + topic + " not found; waiting for it (meanwhile lookups see only this "
+          + "agent's own fills); create the mesh topics: ./mesh topics");
+      return false;
+    }
+    infos.forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+    consumer.assign(parts);
+    consumer.seekToBeginning(parts);
+    endAtStart = consumer.endOffsets(parts);
+    LOG.info("reading the recipe cache from the beginning of {} ({} partitions)", topic,
+        parts.size());
+    return true;
+  }
+
+  /** Waits before a retry; true when the link is closing instead. */
+  private boolean pause(long ms) {
+    try {
+      return stop.await(ms, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  private void warn(String message) {
+    long now = System.currentTimeMillis();
+    long last = lastWarnMs.get();
+    if (now - last >= WARN_EVERY_MS && lastWarnMs.compareAndSet(last, now)) {
+      LOG.warn(message);
     }
   }
 

@@ -55,6 +55,11 @@ final class LinkBroker implements BeforeAllCallback, AfterAllCallback, BeforeEac
         new NewTopic(answers, ANSWER_PARTITIONS, (short) 1)));
   }
 
+  /** A topic made in the middle of a test, as an operator would create one late. */
+  void create(String topic, int partitions) {
+    broker.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)));
+  }
+
   String bootstrapServers() {
     return broker.bootstrapServers();
   }

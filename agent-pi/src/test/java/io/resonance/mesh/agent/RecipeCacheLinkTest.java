@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The recipe cache's handlers on a real broker: a fill on one agent becomes a hit on another
  * through the compacted topic; a miss fails at once with "cache miss"; an agent that starts later
- * reads what was filed before it; the local map keeps only its capacity.
+ * reads what was filed before it, and one that starts before the topic exists waits for it; the
+ * local map keeps only its capacity; closing ends the reader.
  */
 class RecipeCacheLinkTest {
 
@@ -28,18 +29,23 @@ class RecipeCacheLinkTest {
   static final LinkBroker KAFKA = new LinkBroker("agent.recipe-cache", "agent.unused", 2);
 
   private RecipeCacheLink link(int capacity) {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    RecipeCacheLink link = new RecipeCacheLink(KAFKA.read(),
-        new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer()),
-        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer()), capacity);
+    RecipeCacheLink link = unstarted(KAFKA.read(), capacity);
     link.start();
     Await.until(Duration.ofSeconds(20), link::caughtUp, () -> "the cache reader caught up");
     return link;
+  }
+
+  private RecipeCacheLink unstarted(String topic, int capacity) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    return new RecipeCacheLink(topic,
+        new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer()),
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer()), capacity);
   }
 
   private static GclTask lookup(String specId, String raw) {
@@ -80,6 +86,42 @@ class RecipeCacheLinkTest {
         assertThat(later.run(lookup("checkout~cache-1", "r1"))).isEqualTo("E(r1)");
       }
     }
+  }
+
+  @Test
+  void aReaderStartedBeforeItsTopicExistsWaitsForItThenServesOtherAgentsFills()
+      throws Exception {
+    String late = KAFKA.read() + ".late";
+    try (RecipeCacheLink early = unstarted(late, 100)) {
+      // 1. the agent starts while the topic is missing: its reader waits instead of giving up
+      early.start();
+      // 2. the operator creates the topic; the reader finds it and reads it from the beginning
+      KAFKA.create(late, 2);
+      Await.until(Duration.ofSeconds(20), early::caughtUp,
+          () -> "the early reader found the late topic");
+      // 3. a fill made on another agent is a hit here
+      try (RecipeCacheLink other = unstarted(late, 100)) {
+        other.start();
+        other.run(fill("checkout", "r1", "E(r1)"));
+        Await.until(Duration.ofSeconds(20), () -> hits(early, lookup("checkout", "r1")),
+            () -> "the other agent's fill to reach the early reader");
+      }
+    }
+  }
+
+  @Test
+  void closingEndsTheReaderEvenWhileItWaitsForItsTopic() throws Exception {
+    RecipeCacheLink waiting = unstarted(KAFKA.read() + ".never", 10);
+    RecipeCacheLink reading = link(10);
+    waiting.start();
+    assertThat(waiting.reading()).isTrue();
+    assertThat(reading.reading()).isTrue();
+
+    waiting.close();
+    reading.close();
+
+    assertThat(waiting.reading()).as("the reader waiting for a missing topic").isFalse();
+    assertThat(reading.reading()).as("the reader polling its topic").isFalse();
   }
 
   @Test
