@@ -15,12 +15,22 @@ import java.util.Locale;
  * with a one-sided two-proportion z-test at the same alpha. A shift of the median smaller than
  * {@code minEffect} (a share of the baseline's median) is not worth a rewrite of the recipe, so it
  * does not promote, however significant.
+ *
+ * <p>FUTILE ends a trial that can no longer win: once both sides have twice the minimum, the
+ * candidate is tested against the baseline made {@code minEffect} faster (every baseline latency
+ * times {@code 1 - minEffect}); if it is slower than that with confidence, it is not the
+ * improvement a promotion needs, and more requests on it would only cost. This is the futility
+ * stop of a sequential trial, on the same rank test.
  */
 public final class AbJudge implements java.io.Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  public enum Verdict { PROMOTE, ROLLBACK, WAIT }
+  /**
+   * FUTILE: not shown slower, but shown, with confidence, not to be the {@code minEffect} faster
+   * a promotion needs; waiting longer cannot make it a promotion.
+   */
+  public enum Verdict { PROMOTE, ROLLBACK, WAIT, FUTILE }
 
   /** The verdict with its evidence, and a sentence for a person. */
   public record Decision(Verdict verdict, int candidateN, int baselineN, double candidateMedian,
@@ -81,6 +91,11 @@ public final class AbJudge implements java.io.Serializable {
     } else if (mw.pSmaller() < alpha && cMed <= bMed * (1 - minEffect)) {
       v = Verdict.PROMOTE;
       why = "faster with confidence";
+    } else if (cn >= 2 * minSamples && bn >= 2 * minSamples
+        && MannWhitney.test(candidateMs, scaled(baselineMs, 1 - minEffect)).pLarger() < alpha) {
+      v = Verdict.FUTILE;
+      why = String.format(Locale.ROOT, "cannot reach the %.0f %% a promotion needs: with "
+          + "confidence, not that much faster", 100 * minEffect);
     } else if (mw.pSmaller() < alpha) {
       v = Verdict.WAIT;
       why = String.format(Locale.ROOT, "faster, but by less than the %.0f %% worth a rewrite",
@@ -102,6 +117,14 @@ public final class AbJudge implements java.io.Serializable {
     double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / cn + 1.0 / bn));
     double z = ((double) cFail / cn - (double) bFail / bn) / se;
     return MannWhitney.upperTail(z);
+  }
+
+  private static double[] scaled(double[] values, double factor) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i] * factor;
+    }
+    return out;
   }
 
   private static double median(double[] values) {

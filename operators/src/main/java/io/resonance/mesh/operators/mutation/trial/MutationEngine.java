@@ -43,8 +43,10 @@ import java.util.TreeSet;
  *       requests routed during the trial are its fresh baseline.
  *   <li>After each measure the {@link AbJudge} decides: PROMOTE makes the variant the live recipe
  *       (unless it costs more per request, with confidence: then it is rolled back), ROLLBACK
- *       ends the trial, WAIT goes on until {@code maxTrialRequests} trial requests, then the
- *       trial ends INCONCLUSIVE and the live recipe stays. The operator's arm learns the outcome.
+ *       ends the trial; FUTILE (it cannot be the 5 % faster a promotion needs) ends it too,
+ *       ROLLED_BACK if it measured no faster, else INCONCLUSIVE; WAIT goes on until {@code
+ *       maxTrialRequests} trial requests, then the trial ends INCONCLUSIVE. Whatever the end but
+ *       a promotion, the live recipe stays. The operator's arm learns the outcome.
  *   <li>A trial run that failed is run again on the live recipe (instance {@code request~2}): a
  *       harmful variant costs time, never a request.
  * </ol>
@@ -344,6 +346,16 @@ public final class MutationEngine {
     } else if (verdict == Verdict.ROLLBACK) {
       kind = MutationKind.ROLLED_BACK;
       book.rolledBack++;
+    } else if (verdict == Verdict.FUTILE && d.candidateMedian() >= d.baselineMedian()) {
+      // Measured no faster and unable to win: worse, if not yet with confidence. Back it goes.
+      kind = MutationKind.ROLLED_BACK;
+      why = "no faster (median " + Math.round(d.candidateMedian()) + " vs "
+          + Math.round(d.baselineMedian()) + " ms) and " + why;
+      book.rolledBack++;
+    } else if (verdict == Verdict.FUTILE) {
+      kind = MutationKind.INCONCLUSIVE;
+      why = "faster, but " + why;
+      book.inconclusive++;
     } else if (trial.candidate.requests() >= settings.maxTrialRequests()) {
       kind = MutationKind.INCONCLUSIVE;
       why = "no verdict after " + trial.candidate.requests() + " trial requests, the live "

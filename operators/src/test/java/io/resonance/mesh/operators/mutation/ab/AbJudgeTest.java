@@ -59,12 +59,25 @@ class AbJudgeTest {
   }
 
   @Test
-  void aSignificantButTinyShiftIsNotWorthARewrite() {
-    // 2 % faster on a thousand requests a side: the rank test sees it, it does not matter.
+  void aSignificantButTinyShiftIsNotWorthARewriteAndWaitingCannotChangeThat() {
+    // 2 % faster on 3,000 requests a side: the rank test sees it, and sees it is not 5 %.
     AbJudge.Decision d = judge.judge(latencies(3000, 98, 11), 0, latencies(3000, 100, 12), 0);
     assertThat(d.pSmaller()).isLessThan(0.01);
+    assertThat(d.verdict()).isEqualTo(AbJudge.Verdict.FUTILE);
+    assertThat(d.explanation()).contains("cannot reach the 5 % a promotion needs");
+  }
+
+  @Test
+  void aTinyShiftOnFewRequestsWaitsForMoreBeforeCallingItFutile() {
+    // 2 % faster, 80 a side: not yet twice the minimum, so no futility stop.
+    AbJudge.Decision d = judge.judge(latencies(80, 98, 13), 0, latencies(80, 100, 14), 0);
     assertThat(d.verdict()).isEqualTo(AbJudge.Verdict.WAIT);
-    assertThat(d.explanation()).contains("by less than the 5 %");
+  }
+
+  @Test
+  void aSevenPercentFasterCandidateIsNeverCalledFutile() {
+    AbJudge.Decision d = judge.judge(latencies(3000, 93, 15), 0, latencies(3000, 100, 16), 0);
+    assertThat(d.verdict()).isEqualTo(AbJudge.Verdict.PROMOTE);
   }
 
   @Test

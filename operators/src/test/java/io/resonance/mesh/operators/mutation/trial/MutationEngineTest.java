@@ -256,17 +256,40 @@ class MutationEngineTest {
   }
 
   @Test
-  void withoutADifferenceTheTrialEndsInconclusiveAfterItsLimit() throws Exception {
+  void withoutADifferenceTheTrialStopsOnceItCannotWin() throws Exception {
     submitAndRequest();
+    String variant = out.records.get(0).getVariantSpecId();
 
     run(1_200, spec -> 1_000, spec -> false);
 
-    assertThat(out.kinds()).contains(MutationKind.INCONCLUSIVE)
-        .doesNotContain(MutationKind.PROMOTED, MutationKind.ROLLED_BACK);
+    assertThat(out.kinds()).doesNotContain(MutationKind.PROMOTED);
+    MutationRecord ended = out.records.stream()
+        .filter(r -> r.getVariantSpecId().equals(variant) && r.getEvidence() != null)
+        .findFirst().orElseThrow();
+    assertThat(ended.getKind()).isIn(MutationKind.ROLLED_BACK, MutationKind.INCONCLUSIVE);
+    assertThat(ended.getReason()).contains("cannot reach the 5 % a promotion needs");
+    assertThat(ended.getEvidence().getCandidateRequests()).isBetween(60, 299);
+    assertThat(ended.getLiveSpecId()).isEqualTo("checkout-score");
+  }
+
+  @Test
+  void aTrialTooShortToCallFutileEndsInconclusiveAtItsLimit() throws Exception {
+    MutationEngine shortTrials = new MutationEngine(MutationLibrary.standard(catalog, 500),
+        catalog, new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 50, 500), store);
+    shortTrials.onSpec(checkout(), now, out);
+    for (int i = 0; i < 600; i++) {
+      now += 10;
+      MutationEngine.Routing routing = shortTrials.onRequest(request(), now, out);
+      shortTrials.onEnd(GclGraphEvent.newBuilder().setInstanceId("r" + requests)
+          .setSpecId(routing.specId()).setStatus(GclGraphStatus.COMPLETED).setStartedAtMs(now)
+          .setAtMs(now + 900 + random.nextInt(200)).build(), now + 1_000, out);
+    }
+
     MutationRecord first = out.records.stream()
-        .filter(r -> r.getKind() == MutationKind.INCONCLUSIVE).findFirst().orElseThrow();
-    assertThat(first.getEvidence().getCandidateRequests()).isEqualTo(300);
-    assertThat(first.getLiveSpecId()).isEqualTo("checkout-score");
+        .filter(r -> r.getEvidence() != null).findFirst().orElseThrow();
+    assertThat(first.getKind()).isEqualTo(MutationKind.INCONCLUSIVE);
+    assertThat(first.getEvidence().getCandidateRequests()).isEqualTo(50);
+    assertThat(first.getReason()).startsWith("no verdict after 50 trial requests");
   }
 
   @Test
