@@ -9,20 +9,15 @@ import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * {@code ./mesh recipe pin|unpin|rollback|history|run}: a person's side of recipe mutation. The
@@ -46,20 +41,38 @@ final class RecipeCommands {
     this.bootstrap = args.value("bootstrap-servers", "127.0.0.1:9092");
   }
 
-  int run() throws Exception {
-    List<String> words = args.words();
-    if (words.size() < 2) {
-      throw new IllegalArgumentException("usage: ./mesh recipe pin|unpin|rollback|history|run "
-          + "RECIPE [options]; RECIPE is the recipe's spec id on mesh.gcl");
+  /** What was asked: {@code ./mesh recipe COMMAND RECIPE}, and whether to follow. */
+  record Invocation(String command, String recipe, boolean follow) {
+
+    static Invocation of(Args args) {
+      List<String> words = new ArrayList<>(args.words());
+      String follow = args.value("follow", "false");
+      if (!follow.equals("true") && !follow.equals("false")) {
+        // --follow takes no value: the word after it (history --follow RECIPE) is the recipe.
+        words.add(follow);
+        follow = "true";
+      }
+      if (words.size() < 2) {
+        throw new IllegalArgumentException("usage: ./mesh recipe pin|unpin|rollback|history|run "
+            + "RECIPE [options]; RECIPE is the recipe's spec id on mesh.gcl");
+      }
+      return new Invocation(words.get(0), words.get(1), follow.equals("true"));
     }
-    String recipe = words.get(1);
-    return switch (words.get(0)) {
+  }
+
+  int run() throws Exception {
+    Invocation asked = Invocation.of(args);
+    String recipe = asked.recipe();
+    return switch (asked.command()) {
       case "pin" -> command(recipe, RecipeAction.PIN, MutationKind.PINNED);
       case "unpin" -> command(recipe, RecipeAction.UNPIN, MutationKind.UNPINNED);
       case "rollback" -> command(recipe, RecipeAction.ROLLBACK, MutationKind.FORCED_ROLLBACK);
-      case "history" -> history(recipe);
+      case "history" -> {
+        new RecipeHistory(bootstrap, recipe, asked.follow(), out).run();
+        yield OK;
+      }
       case "run" -> requests(recipe);
-      default -> throw new IllegalArgumentException("unknown recipe command '" + words.get(0)
+      default -> throw new IllegalArgumentException("unknown recipe command '" + asked.command()
           + "'; use pin, unpin, rollback, history or run");
     };
   }
@@ -97,39 +110,6 @@ final class RecipeCommands {
     return NOT_CONFIRMED;
   }
 
-  /** Every record of the recipe so far (and, with --follow, from then on), and a summary. */
-  private int history(String recipe) {
-    boolean follow = Boolean.parseBoolean(args.value("follow", "false"));
-    MutationLog log = new MutationLog();
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p,
-        new StringDeserializer(), new ByteArrayDeserializer())) {
-      var infos = consumer.partitionsFor(MeshTopics.MUTATIONS, Duration.ofSeconds(15));
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalArgumentException("topic " + MeshTopics.MUTATIONS + " does not exist at "
-            + bootstrap + "; create the topics (./mesh topics) or start the mesh (./mesh demo)");
-      }
-      List<TopicPartition> parts = infos.stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      while (follow || end.entrySet().stream()
-          .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          MutationRecord m = TopicTail.decode(RECORDS, r, x -> x);
-          if (m != null && m.getRecipeId().equals(recipe)) {
-            out.println(log.add(m));
-          }
-        }
-      }
-    }
-    out.println(log.summary(recipe));
-    return OK;
-  }
-
   /** Sends requests at a steady rate; their ends are on mesh.graph-events by request id. */
   private int requests(String recipe) throws Exception {
     int count = args.intValue("count", 100);
@@ -138,8 +118,8 @@ final class RecipeCommands {
     if (count < 1 || !(rate > 0)) {
       throw new IllegalArgumentException("--count and --rate must be positive");
     }
-    String prefix = recipe + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
-        .substring(0, 8);
+    String prefix = String.format(Locale.ROOT, "%s-%08x", recipe,
+        ThreadLocalRandom.current().nextInt());
     MeshCodec<RecipeRequest> codec = MeshCodec.of(RecipeRequest.class);
     long start = System.nanoTime();
     long lastReport = start;

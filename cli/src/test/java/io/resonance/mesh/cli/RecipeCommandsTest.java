@@ -154,6 +154,35 @@ class RecipeCommandsTest {
   }
 
   @Test
+  void followingTheHistoryShowsNewRecordsAndTheSummaryWhenStopped() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    RecipeHistory history = new RecipeHistory(mesh.bootstrapServers(), "wishlist", true, out);
+    try (KafkaProducer<String, byte[]> producer = Requests.producer(mesh.bootstrapServers())) {
+      // 1. One record before the reader starts: the history it catches up on.
+      record(producer, record("wishlist", MutationKind.TRIAL_STARTED, "wishlist")
+          .setVariantSpecId("wishlist~cache-1").setOperator("cache").build());
+      CompletableFuture<Void> following = CompletableFuture.runAsync(history::run);
+      assertThat(Poll.until(Duration.ofSeconds(20), () -> bytes.toString(StandardCharsets.UTF_8),
+          o -> o.contains("(up to date; following"))).contains("TRIAL_STARTED  wishlist~cache-1");
+
+      // 2. A verdict after it caught up: followed, not stopped at the end as of the start.
+      record(producer, record("wishlist", MutationKind.PROMOTED, "wishlist~cache-1")
+          .setVariantSpecId("wishlist~cache-1").setOperator("cache").build());
+      assertThat(Poll.until(Duration.ofSeconds(20), () -> bytes.toString(StandardCharsets.UTF_8),
+          o -> o.contains("PROMOTED"))).isNotNull();
+      assertThat(following).isNotDone();
+
+      // 3. Ctrl-C: the summary counts both.
+      history.stop();
+      following.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).endsWith(
+        "wishlist: live wishlist~cache-1; 1 trials, 1 promoted, 0 rolled back, 0 inconclusive; "
+            + "not pinned\n");
+  }
+
+  @Test
   void runSendsTheRequestsWithTheirSeedExpanded() throws Exception {
     try (TopicTail requests = new TopicTail(mesh.bootstrapServers(),
         List.of(MeshTopics.RECIPE_REQUESTS))) {
@@ -176,7 +205,8 @@ class RecipeCommandsTest {
       assertThat(seen).extracting(r -> r.getSeed().get("basket"))
           .contains("b-0", "b-9").containsOnly("b-0", "b-1", "b-2", "b-3", "b-4", "b-5", "b-6",
               "b-7", "b-8", "b-9");
-      assertThat(seen).extracting(RecipeRequest::getRequestId).doesNotHaveDuplicates();
+      assertThat(seen).extracting(RecipeRequest::getRequestId).doesNotHaveDuplicates()
+          .allMatch(id -> id.matches("checkout-[0-9a-f]{8}-([0-9]|1[01])"));
     }
   }
 
@@ -185,5 +215,16 @@ class RecipeCommandsTest {
     assertThatThrownBy(() -> recipe("pin")).hasMessageContaining("usage: ./mesh recipe");
     assertThatThrownBy(() -> recipe("freeze", "checkout"))
         .hasMessageContaining("use pin, unpin, rollback, history or run");
+    assertThatThrownBy(() -> recipe("history", "--follow"))
+        .hasMessageContaining("usage: ./mesh recipe");
+  }
+
+  @Test
+  void followTakesNoValueSoTheRecipeMayComeAfterIt() {
+    assertThat(RecipeCommands.Invocation.of(new Args(
+        new String[] {"history", "--follow", "checkout"}, 0)))
+        .isEqualTo(new RecipeCommands.Invocation("history", "checkout", true));
+    assertThat(RecipeCommands.Invocation.of(new Args(new String[] {"history", "checkout"}, 0)))
+        .isEqualTo(new RecipeCommands.Invocation("history", "checkout", false));
   }
 }

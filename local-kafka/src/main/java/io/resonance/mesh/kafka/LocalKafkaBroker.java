@@ -21,6 +21,7 @@ import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -116,7 +117,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
   }
 
-  /** Creates topics; topics that already exist are left as they are. */
+  /**
+   * Creates topics; topics that already exist are left as they are. Returns once the broker
+   * serves every partition of them, so that a client started next finds them.
+   */
   public void createTopics(List<NewTopic> topics) {
     try (Admin admin = admin()) {
       for (NewTopic topic : topics) {
@@ -128,12 +132,38 @@ public final class LocalKafkaBroker implements AutoCloseable {
           }
         }
       }
+      awaitServed(admin, topics.stream().map(NewTopic::name).toList());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("topic creation timed out on " + bootstrapServers(), e);
     }
+  }
+
+  /**
+   * The controller acknowledges a topic once it is in the metadata log; the broker learns of it a
+   * moment later. Until then a client is told the topic does not exist (a consumer's
+   * {@code partitionsFor} answers an empty list at once), so wait for the broker's own view.
+   */
+  private void awaitServed(Admin admin, List<String> names) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        Map<String, TopicDescription> described =
+            admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
+        if (described.values().stream().flatMap(d -> d.partitions().stream())
+            .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          return;
+        }
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        last = e; // unknown to the broker so far
+      }
+      Thread.sleep(50); // polling the broker's metadata: there is no event to wait on
+    }
+    throw new IllegalStateException("topics " + names + " created but not served by "
+        + bootstrapServers() + " within 30 s", last);
   }
 
   private void awaitReady() {
