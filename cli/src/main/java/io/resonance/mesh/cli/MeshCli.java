@@ -47,6 +47,7 @@ public final class MeshCli {
         recipe history RECIPE [--follow]
             Every trial, verdict and command of the recipe on mesh.mutations, with the
             evidence, and where it stands: live spec, trials, promoted, rolled back, pinned.
+            --follow goes on with new records until Ctrl-C, then says where it stands.
         recipe pin|unpin|rollback RECIPE [--reason TEXT] [--by NAME] [--seconds 30]
             Pin the live recipe (no more trials), unpin it, or end any trial and make the
             recipe as submitted live again. Waits for the mutation job's record; exit 0
