@@ -42,8 +42,9 @@ public final class MeshCli {
             Exit 0 all items done or given up, 1 no agents, 3 not finished within S.
         recipe run RECIPE --seed item=value[,item=value] [--count 100] [--rate 20]
             Send COUNT requests of a recipe (a spec on mesh.gcl) at RATE per second; {n} in a
-            seed value becomes n mod 10, so inputs recur. Each ends on mesh.graph-events
-            under its request id.
+            seed value becomes n mod 10, so inputs recur. Does not wait for their ends: follow
+            them on mesh.graph-events by request id (RECIPE-<random8>-<n>). Exit 0 all
+            written, 1 some not.
         recipe history RECIPE [--follow]
             Every trial, verdict and command of the recipe on mesh.mutations, with the
             evidence, and where it stands: live spec, trials, promoted, rolled back, pinned.

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class RecipeCommands {
 
   static final int OK = 0;
+  static final int NOT_SENT = 1;
   static final int NOT_CONFIRMED = 3;
 
   private static final MeshCodec<MutationRecord> RECORDS = MeshCodec.of(MutationRecord.class);
@@ -121,6 +124,11 @@ final class RecipeCommands {
     String prefix = String.format(Locale.ROOT, "%s-%08x", recipe,
         ThreadLocalRandom.current().nextInt());
     MeshCodec<RecipeRequest> codec = MeshCodec.of(RecipeRequest.class);
+    // Fails at once, saying what to do, without a broker or the topic; a producer would wait a
+    // minute for each request instead.
+    new TopicTail(bootstrap, List.of(MeshTopics.RECIPE_REQUESTS)).close();
+    AtomicInteger written = new AtomicInteger();
+    AtomicReference<Exception> failed = new AtomicReference<>();
     long start = System.nanoTime();
     long lastReport = start;
     try (KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
@@ -137,13 +145,25 @@ final class RecipeCommands {
             codec.encode(RecipeRequest.newBuilder().setRequestId(prefix + "-" + n)
                 .setRecipeId(recipe).setSeed(values)
                 .setRequestedBy(System.getProperty("user.name", ""))
-                .setAtMs(System.currentTimeMillis()).build())));
+                .setAtMs(System.currentTimeMillis()).build())), (meta, e) -> {
+                  if (e == null) {
+                    written.incrementAndGet();
+                  } else {
+                    failed.compareAndSet(null, e);
+                  }
+                });
         if (System.nanoTime() - lastReport > 1_000_000_000L) {
           lastReport = System.nanoTime();
-          out.printf(Locale.ROOT, "  %,d of %,d requests sent%n", n + 1, count);
+          out.printf(Locale.ROOT, "  %,d of %,d requests sent%n", written.get(), count);
         }
       }
       producer.flush();
+    }
+    if (failed.get() != null) {
+      out.printf(Locale.ROOT, "%,d of %,d requests were not written to %s: %s. Check the "
+              + "broker (--bootstrap-servers %s) and run this again.%n", count - written.get(),
+          count, MeshTopics.RECIPE_REQUESTS, failed.get().getMessage(), bootstrap);
+      return NOT_SENT;
     }
     out.printf(Locale.ROOT, "sent %,d requests of recipe '%s' to %s as %s-0 … %s-%d; each "
             + "ends on %s under its request id (a failed trial run's rerun as <id>~2), and "

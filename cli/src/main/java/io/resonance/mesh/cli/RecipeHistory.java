@@ -88,13 +88,7 @@ final class RecipeHistory {
     try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
         new ByteArrayDeserializer())) {
       consumer = c;
-      var infos = c.partitionsFor(MeshTopics.MUTATIONS, Duration.ofSeconds(15));
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalArgumentException("topic " + MeshTopics.MUTATIONS + " does not exist at "
-            + bootstrap + "; create the topics (./mesh topics) or start the mesh (./mesh demo)");
-      }
-      List<TopicPartition> parts = infos.stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      List<TopicPartition> parts = TopicTail.partitions(c, MeshTopics.MUTATIONS, bootstrap);
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);

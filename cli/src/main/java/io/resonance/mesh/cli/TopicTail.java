@@ -11,7 +11,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -31,19 +33,36 @@ final class TopicTail implements AutoCloseable {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> parts = new ArrayList<>();
-    for (String topic : topics) {
-      var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-      if (infos == null || infos.isEmpty()) {
-        consumer.close();
-        throw new IllegalArgumentException("topic " + topic + " does not exist at "
-            + bootstrapServers + "; start the mesh (./mesh demo) or create the topics "
-            + "(./mesh topics --bootstrap-servers " + bootstrapServers + ")");
+    try {
+      for (String topic : topics) {
+        parts.addAll(partitions(consumer, topic, bootstrapServers));
       }
-      infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
     }
     consumer.assign(parts);
     consumer.seekToEnd(parts);
     parts.forEach(consumer::position); // resolve now: records written after this are seen
+  }
+
+  /** Every partition of a topic, or what to do when there is no such topic or no broker. */
+  static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic,
+      String bootstrapServers) {
+    List<PartitionInfo> infos;
+    try {
+      infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+    } catch (TimeoutException e) {
+      throw new IllegalArgumentException("no Kafka broker answered at " + bootstrapServers
+          + " within 15 s; start the mesh (./mesh demo) or name its brokers with "
+          + "--bootstrap-servers HOST:PORT");
+    }
+    if (infos == null || infos.isEmpty()) {
+      throw new IllegalArgumentException("topic " + topic + " does not exist at "
+          + bootstrapServers + "; start the mesh (./mesh demo) or create the topics "
+          + "(./mesh topics --bootstrap-servers " + bootstrapServers + ")");
+    }
+    return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
   }
 
   ConsumerRecords<String, byte[]> poll(Duration wait) {
