@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
@@ -42,6 +41,7 @@ public final class MeshCodec<T extends SpecificRecord> {
   private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
   private MeshCodec(Class<T> type) {
+    DecodeLimits.install();
     this.type = type;
     this.model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
@@ -89,6 +89,11 @@ public final class MeshCodec<T extends SpecificRecord> {
       throw new UndecodableException("empty value: expected an Avro single-object encoded "
           + type.getSimpleName());
     }
+    if (bytes.length > DecodeLimits.maxRecordBytes()) {
+      throw new UndecodableException("oversized: " + bytes.length + " bytes, above the "
+          + DecodeLimits.maxRecordBytes() + " a mesh record may have ("
+          + DecodeLimits.RECORD_BYTES_PROPERTY + ")");
+    }
     if (bytes.length < HEADER_LENGTH) {
       throw new UndecodableException("truncated: " + bytes.length
           + " bytes, but the single-object header alone is " + HEADER_LENGTH);
@@ -107,9 +112,20 @@ public final class MeshCodec<T extends SpecificRecord> {
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
           bytes.length - HEADER_LENGTH, decoders.get());
       decoders.set(decoder);
-      return reader.read(null, decoder);
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
-      // A matching fingerprint with a body that does not parse: truncated or corrupted in flight.
+      T value = reader.read(null, decoder);
+      if (!decoder.isEnd()) {
+        // One single-object value is exactly one datum: bytes after it mean the value is not
+        // what its writer wrote (two values glued together, or noise after a valid one).
+        throw new UndecodableException(type.getSimpleName() + " decoded, but more of its "
+            + bytes.length + " bytes follow it: not one record");
+      }
+      return value;
+    } catch (IOException | RuntimeException e) {
+      // A matching fingerprint with a body that does not parse: truncated or corrupted in flight,
+      // or written to hurt. Avro signals a bad body with many unchecked exceptions (its own, an
+      // index out of bounds, a negative array size, UnsupportedOperationException for lengths at
+      // the VM's limit, ClassCastException from a resolver): every one of them is the bytes'
+      // fault, not the reader's, so all of them are a reason, never a failure.
       throw new UndecodableException("body of " + bytes.length + " bytes does not decode as "
           + type.getSimpleName() + ": " + describe(e));
     }

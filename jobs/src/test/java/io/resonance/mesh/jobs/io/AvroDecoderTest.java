@@ -7,6 +7,7 @@ import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.schema.MeshCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 class AvroDecoderTest {
 
   private static final MeshCodec<Heartbeat> CODEC = MeshCodec.of(Heartbeat.class);
+  private static final long SENT_AT_MS =
+      Instant.parse("2026-11-02T09:15:00Z").toEpochMilli();
 
   @Test
   void decodesAHeartbeatKeyedByItsOwnAgentId() throws Exception {
@@ -80,7 +83,7 @@ class AvroDecoderTest {
 
   private static Heartbeat heartbeat(String agent) {
     return Heartbeat.newBuilder().setAgentId(agent).setAgentClass(AgentClass.A)
-        .setSectorId("s001").setClusterId("s001-c01").setSequence(0).setSentAtMs(1_000L)
+        .setSectorId("s001").setClusterId("s001-c01").setSequence(0).setSentAtMs(SENT_AT_MS)
         .setCpuPercent(10f).setMemoryPercent(20f).setNetRxBytesPerS(0).setNetTxBytesPerS(0)
         .setQueueDepth(0).build();
   }
