@@ -14,7 +14,11 @@ public final class AgentMain {
 
   public static final int EXIT_CONFIG = 2;
 
+  /** The process ended on an {@link Error}: systemd's {@code Restart=} starts it afresh. */
+  public static final int EXIT_BROKEN = 70;
+
   public static void main(String[] args) {
+    exitOnError();
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.println(AgentConfigParser.usage());
       return;
@@ -46,6 +50,27 @@ public final class AgentMain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * An {@link Error} in any thread (a reader, a worker, a timer) ends the process. A JVM whose
+   * command reader died of one would go on beating and look healthy while it ignores every
+   * command; a dead process is seen and restarted. Out-of-memory in a task that an executor
+   * would have swallowed is covered by the unit's {@code -XX:+ExitOnOutOfMemoryError}.
+   */
+  static void exitOnError() {
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof Error) {
+        System.err.println("fatal: " + e + " in thread " + thread.getName()
+            + "; stopping the agent so that it is restarted");
+        Runtime.getRuntime().halt(EXIT_BROKEN);
+      } else if (previous != null) {
+        previous.uncaughtException(thread, e);
+      } else {
+        System.err.println("thread " + thread.getName() + " ended: " + e);
+      }
+    });
   }
 
   private static void exitWithConfigError(PrintStream err, String message) {

@@ -62,7 +62,8 @@ class RecipeCacheLinkTest {
     return GclTask.newBuilder().setTaskId("i/" + specId + "/" + computation + "/1")
         .setInstanceId("i").setSpecId(specId).setComputation(computation).setOutput(output)
         .setHandlerType(type).setPriority("NORMAL").setInputs(inputs).setAttempt(1)
-        .setReleasedAtMs(0).setDeadlineAtMs(1_000).build();
+        .setReleasedAtMs(System.currentTimeMillis())
+        .setDeadlineAtMs(System.currentTimeMillis() + 60_000).build();
   }
 
   @Test

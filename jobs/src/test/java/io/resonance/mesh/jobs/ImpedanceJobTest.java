@@ -14,6 +14,7 @@ import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.schema.HostileRecords;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.nio.charset.StandardCharsets;
@@ -159,6 +160,104 @@ class ImpedanceJobTest {
     } finally {
       stop(job);
     }
+  }
+
+  @Test
+  void generatedHostileRecordsOnBothInputsAreDeadLetteredAndTheJobNeverRestarts()
+      throws Exception {
+    // 1. fresh topics and the job, which may not restart: one failure would end it FAILED
+    Topics topics = Topics.fresh("hostile");
+    JobClient job = startJob(topics, "committed", null);
+    try (KafkaProducer<byte[], byte[]> producer = producer();
+        TopicReader dlq = new TopicReader(KAFKA.bootstrapServers(), topics.dlq);
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), topics.impedance)) {
+      // 2. generated hostile values on both input topics, with valid beats in between
+      Set<String> mustBeDeadLettered = new HashSet<>();
+      Set<String> valid = new HashSet<>();
+      MeshCodec<Heartbeat> beats = MeshCodec.of(Heartbeat.class);
+      List<HostileRecords.Case> heartbeatCases =
+          new HostileRecords<>(Heartbeat.class, 13L).cases(25);
+      List<HostileRecords.Case> responseCases =
+          new HostileRecords<>(AgentResponse.class, 17L).cases(25);
+      for (int i = 0; i < Math.max(heartbeatCases.size(), responseCases.size()); i++) {
+        if (i < heartbeatCases.size()) {
+          sendHostile(producer, topics.heartbeats, heartbeatCases.get(i), mustBeDeadLettered);
+        }
+        if (i < responseCases.size()) {
+          sendHostile(producer, topics.responses, responseCases.get(i), mustBeDeadLettered);
+        }
+        if (i % 10 == 0) {
+          String agent = String.format("agent-v%02d", i / 10);
+          valid.add(agent);
+          for (int seq = 1; seq <= 3; seq++) {
+            send(producer, topics.heartbeats, agent, beats.encode(heartbeat(agent, seq, 20f)));
+          }
+        }
+      }
+
+      // 3. every malformed record is a dead letter with a reason, found by where it lay
+      MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
+      Await.until(Duration.ofSeconds(90), mustBeDeadLettered.size() + " dead letters",
+          () -> deadLettered(dlq, dlqCodec).keySet().containsAll(mustBeDeadLettered),
+          () -> deadLettered(dlq, dlqCodec).size() + " dead letters");
+      assertThat(deadLettered(dlq, dlqCodec).values()).allSatisfy(
+          reason -> assertThat(reason).isNotBlank());
+
+      // 4. every valid agent around them is registered, and the job never failed
+      Await.until(Duration.ofSeconds(60), "the valid agents registered with 3 beats each",
+          () -> {
+            Map<String, AgentImpedance> r = Registry.latest(registry);
+            return valid.stream().allMatch(id -> r.containsKey(id)
+                && r.get(id).getHeartbeats() >= 3);
+          },
+          () -> Registry.describe(Registry.latest(registry)));
+      assertThat(mustBeDeadLettered).hasSizeGreaterThan(250);
+      assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+    } finally {
+      stop(job);
+    }
+  }
+
+  /**
+   * Sends one generated case keyed by its agent id where it decodes (so extreme values reach the
+   * tracker), remembering where a case that must be refused lies. Values above the broker's own
+   * size limit (1 MB by default) never reach a job, so those are left to the codec's tests.
+   */
+  private static void sendHostile(KafkaProducer<byte[], byte[]> producer, String topic,
+      HostileRecords.Case c, Set<String> mustBeDeadLettered) throws Exception {
+    if (c.bytes().length > 1_000_000) {
+      return;
+    }
+    String key = "hostile-" + c.index();
+    if (c.kind() == HostileRecords.Kind.IMPOSSIBLE_VALUES) {
+      try {
+        Object decoded = topic.endsWith("heartbeats")
+            ? MeshCodec.of(Heartbeat.class).decode(c.bytes()).getAgentId()
+            : MeshCodec.of(AgentResponse.class).decode(c.bytes()).getAgentId();
+        key = decoded.toString();
+      } catch (MeshCodec.UndecodableException e) {
+        // refused already: any key will do
+      }
+    }
+    var sent = producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+        c.bytes())).get();
+    if (c.kind().mustBeRefused()) {
+      mustBeDeadLettered.add(topic + "/" + sent.partition() + "@" + sent.offset());
+    }
+  }
+
+  /** Where each dead letter's record lay, with its reason. */
+  private static Map<String, String> deadLettered(TopicReader dlq, MeshCodec<DeadLetter> codec) {
+    Map<String, String> out = new HashMap<>();
+    for (var r : dlq.records()) {
+      try {
+        DeadLetter d = codec.decode(r.value());
+        out.put(d.getSourceTopic() + "/" + d.getPartition() + "@" + d.getOffset(), d.getReason());
+      } catch (MeshCodec.UndecodableException e) {
+        throw new AssertionError(e);
+      }
+    }
+    return out;
   }
 
   @Test
@@ -347,6 +446,8 @@ class ImpedanceJobTest {
     MeshEnvironment.configure(env, options);
     Configuration conf = new Configuration();
     conf.setString("execution.checkpointing.interval", "2 s");
+    // No test here expects a failure: one must end the job, not restart it in silence.
+    conf.setString("restart-strategy.type", "none");
     if (savepoint != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
     }
