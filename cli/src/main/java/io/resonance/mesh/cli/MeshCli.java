@@ -86,6 +86,11 @@ public final class MeshCli {
       System.out.print(USAGE);
       return;
     }
+    if (helpRequested(argv)) {
+      // Asked for help, a command only explains itself: it must not send, submit or start.
+      System.out.print(usageFor(argv[0]));
+      return;
+    }
     try {
       switch (argv[0]) {
         case "demo" -> new Demo(new Args(argv, 1), System.out).run();
@@ -106,5 +111,35 @@ public final class MeshCli {
       System.exit(2);
     }
     System.exit(0);
+  }
+
+  /** True when {@code --help} or {@code -h} is anywhere among the words of a command. */
+  static boolean helpRequested(String[] argv) {
+    for (String a : argv) {
+      if (a.equals("--help") || a.equals("-h")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The entries of the usage that describe {@code command} (an entry is a line indented by two
+   * spaces and the lines indented deeper under it), or the whole usage for an unknown command.
+   */
+  static String usageFor(String command) {
+    StringBuilder out = new StringBuilder("usage: ./mesh " + command + " [options]\n\n");
+    boolean inEntry = false;
+    boolean found = false;
+    for (String line : USAGE.split("\n")) {
+      if (line.startsWith("  ") && !line.startsWith("   ")) {
+        inEntry = line.trim().split("\\s+")[0].equals(command);
+      }
+      if (inEntry) {
+        out.append(line).append('\n');
+        found = true;
+      }
+    }
+    return found ? out.toString() : USAGE;
   }
 }
