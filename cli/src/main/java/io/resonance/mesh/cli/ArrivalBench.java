@@ -16,7 +16,7 @@ import io.resonance.mesh.jobs.CoordinationJob;
 import io.resonance.mesh.jobs.ImpedanceJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.operators.coordination.ArrivalDemand;
+import io.resonance.mesh.operators.arrival.ArrivalDemand;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.io.PrintStream;

@@ -3,7 +3,7 @@ package io.resonance.mesh.operators.gcl;
 import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.OperationalState;
-import io.resonance.mesh.operators.coordination.OpenScopes;
+import io.resonance.mesh.operators.breaker.OpenScopes;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.resonance.mesh.operators.impedance;
 
-import io.resonance.mesh.operators.coordination.ProcessingFit;
+import io.resonance.mesh.operators.model.ProcessingFit;
 import java.util.Arrays;
 
 /**

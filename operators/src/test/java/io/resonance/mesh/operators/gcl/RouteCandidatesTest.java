@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.OperationalState;
-import io.resonance.mesh.operators.coordination.PlanningFixtures;
+import io.resonance.mesh.operators.arrival.PlanningFixtures;
 import java.util.List;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;

@@ -9,7 +9,7 @@ import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.CircuitState;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.OperationalState;
-import io.resonance.mesh.operators.coordination.PlanningFixtures;
+import io.resonance.mesh.operators.arrival.PlanningFixtures;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.resonance.mesh.operators.impedance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.resonance.mesh.operators.coordination.ProcessingFit;
+import io.resonance.mesh.operators.model.ProcessingFit;
 import java.io.IOException;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
