@@ -20,6 +20,7 @@ import io.resonance.mesh.operators.breaker.GlobalBreaker;
 import io.resonance.mesh.operators.breaker.ScopeKey;
 import io.resonance.mesh.operators.breaker.ScopedOutcome;
 import io.resonance.mesh.operators.cascade.CascadeCoordinator;
+import io.resonance.mesh.operators.common.DeadLetters;
 import io.resonance.mesh.operators.gather.ArrivalGather;
 import io.resonance.mesh.operators.mode.ModeGate;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -185,10 +186,7 @@ public final class CoordinationJob {
         .name("breakers: " + options.get(MeshJobOptions.BREAKERS_TOPIC));
 
     DataStream<DeadLetter> refused = planned.getSideOutput(TargetPlanner.REJECTED_REQUESTS)
-        .map(reason -> DeadLetter.newBuilder()
-            .setSourceTopic(requestsTopic).setPartition(-1).setOffset(-1)
-            .setReason(reason).setStage("plan").setRejectedAtMs(System.currentTimeMillis())
-            .build())
+        .map(reason -> DeadLetters.refused(requestsTopic, "plan", reason))
         .returns(DeadLetter.class)
         .uid("refused-requests")
         .name("refused requests");

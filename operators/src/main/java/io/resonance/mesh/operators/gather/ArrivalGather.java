@@ -13,6 +13,7 @@ import io.resonance.mesh.operators.arrival.PlanTally;
 import io.resonance.mesh.operators.arrival.ScheduleReleaser;
 import io.resonance.mesh.operators.arrival.TargetPlanner;
 import io.resonance.mesh.operators.breaker.TargetOutcome;
+import io.resonance.mesh.operators.common.Quantiles;
 import io.resonance.mesh.operators.conflict.ConflictTriage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -589,7 +590,6 @@ public class ArrivalGather
     if (n == 0) {
       return null;
     }
-    int rank = (int) Math.ceil(p * n);
-    return sorted[Math.max(0, Math.min(n, rank) - 1)];
+    return Quantiles.ofSorted(sorted, n, p);
   }
 }

@@ -10,6 +10,7 @@ import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.ProcessingLine;
 import io.resonance.mesh.avro.TrinaryState;
+import io.resonance.mesh.operators.common.Quantiles;
 import io.resonance.mesh.operators.model.DelayModel;
 import io.resonance.mesh.operators.model.ProcessingFit;
 import io.resonance.mesh.schema.MeshCodec;
@@ -660,8 +661,7 @@ public class ImpedanceTracker
     if (n == 0) {
       return 0;
     }
-    int rank = (int) Math.ceil(p * n);
-    int m = n - Math.max(0, Math.min(n - 1, rank - 1));
+    int m = n - Quantiles.index(n, p);
     int size = 0;
     for (int i = 0; i < n; i++) {
       float x = ring[i];
@@ -690,8 +690,7 @@ public class ImpedanceTracker
     if (n == 0) {
       return 0;
     }
-    int rank = (int) Math.ceil(p * n);
-    return sorted[Math.max(0, Math.min(n - 1, rank - 1))];
+    return Quantiles.ofSorted(sorted, n, p);
   }
 
   /** Standard deviation over mean of the ring; 0 with fewer than two samples or a zero mean. */

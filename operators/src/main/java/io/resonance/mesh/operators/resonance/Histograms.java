@@ -1,6 +1,7 @@
 package io.resonance.mesh.operators.resonance;
 
 import io.resonance.mesh.avro.Histogram;
+import io.resonance.mesh.operators.common.Quantiles;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,11 +77,11 @@ public final class Histograms {
     if (samples == 0) {
       return Double.NaN;
     }
-    long rank = (long) Math.ceil(q * samples);
+    long rank = Quantiles.rank(samples, q);
     long seen = 0;
     for (int i = 0; i < counts.length; i++) {
       seen += counts[i];
-      if (seen >= Math.max(1, rank)) {
+      if (seen >= rank) {
         return i < bounds.length ? bounds[i] : bounds[bounds.length - 1];
       }
     }

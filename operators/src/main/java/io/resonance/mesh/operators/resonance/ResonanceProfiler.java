@@ -3,6 +3,7 @@ package io.resonance.mesh.operators.resonance;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.ResonanceProfile;
 import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.operators.common.DeadLetters;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
@@ -185,7 +186,7 @@ public class ResonanceProfiler
   }
 
   private static DeadLetter deadLetter(WorkReport r, String reason) {
-    return RecordDeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS, r.getAgentId(),
+    return DeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS, r.getAgentId(),
         "resonance-profile", reason);
   }
 

@@ -5,6 +5,7 @@ import io.resonance.mesh.avro.HarmonicAdjustment;
 import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.operators.common.DeadLetters;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
@@ -105,7 +106,7 @@ public class WorkDispatcher extends
     try {
       send(loop.onReport(r, ctx.timerService().currentProcessingTime()), out);
     } catch (WorkLoop.UnknownAgentException e) {
-      ctx.output(REJECTED, RecordDeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS,
+      ctx.output(REJECTED, DeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS,
           r.getAgentId(), "work-dispatch", e.getMessage()));
     }
   }
@@ -120,7 +121,7 @@ public class WorkDispatcher extends
     }
     WorkJob job = control.left();
     if (now - job.getSubmittedAtMs() > maxJobAgeMs) {
-      ctx.output(REJECTED, RecordDeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
+      ctx.output(REJECTED, DeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
           job.getCommand(), "work-dispatch", "work job " + job.getJobId() + " for "
               + job.getCommand() + " was submitted " + (now - job.getSubmittedAtMs()) / 1000
               + " s ago, more than the " + maxJobAgeMs / 1000 + " s a job may wait: not "
@@ -133,7 +134,7 @@ public class WorkDispatcher extends
       LOG.info("work job {} for {}: {} agents, base command to {} first", job.getJobId(),
           job.getCommand(), job.getAgents().size(), plan.value().cohortSize);
     } catch (IllegalArgumentException e) {
-      ctx.output(REJECTED, RecordDeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
+      ctx.output(REJECTED, DeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
           job.getCommand(), "work-dispatch", e.getMessage()));
     }
   }

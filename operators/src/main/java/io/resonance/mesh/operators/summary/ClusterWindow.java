@@ -3,7 +3,7 @@ package io.resonance.mesh.operators.summary;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.SummaryScope;
-import java.util.Arrays;
+import io.resonance.mesh.operators.common.Quantiles;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
@@ -112,9 +112,6 @@ public class ClusterWindow
     if (n == 0) {
       return 0;
     }
-    double[] sorted = Arrays.copyOf(values, n);
-    Arrays.sort(sorted);
-    int rank = (int) Math.ceil(0.95 * n);
-    return sorted[Math.max(0, rank - 1)];
+    return Quantiles.of(values, n, 0.95);
   }
 }

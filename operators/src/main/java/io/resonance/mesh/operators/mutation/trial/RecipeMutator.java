@@ -7,9 +7,9 @@ import io.resonance.mesh.avro.MutationKind;
 import io.resonance.mesh.avro.MutationRecord;
 import io.resonance.mesh.avro.RecipeCommand;
 import io.resonance.mesh.avro.RecipeRequest;
+import io.resonance.mesh.operators.common.DeadLetters;
 import io.resonance.mesh.operators.mutation.HandlerCatalog;
 import io.resonance.mesh.operators.mutation.MutationLibrary;
-import io.resonance.mesh.operators.resonance.RecordDeadLetters;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
@@ -181,7 +181,7 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     } else if (routing.unknownRecipe()) {
       hold(RecipeInput.of(request), ctx, now);
     } else {
-      ctx.output(REJECTED, RecordDeadLetters.of(REQUESTS, request, MeshTopics.RECIPE_REQUESTS,
+      ctx.output(REJECTED, DeadLetters.of(REQUESTS, request, MeshTopics.RECIPE_REQUESTS,
           request.getRecipeId(), "recipe-route", routing.problem()));
     }
   }
@@ -213,9 +213,9 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
           + "submit the spec (./mesh gcl submit), then send this again";
       for (RecipeInput in : waiting.get()) {
         ctx.output(REJECTED, in.request != null
-            ? RecordDeadLetters.of(REQUESTS, in.request, MeshTopics.RECIPE_REQUESTS,
+            ? DeadLetters.of(REQUESTS, in.request, MeshTopics.RECIPE_REQUESTS,
                 ctx.getCurrentKey(), "recipe-route", unknown)
-            : RecordDeadLetters.of(COMMANDS, in.command, MeshTopics.RECIPE_COMMANDS,
+            : DeadLetters.of(COMMANDS, in.command, MeshTopics.RECIPE_COMMANDS,
                 ctx.getCurrentKey(), "recipe-command", unknown));
       }
       waiting.clear();
@@ -235,7 +235,7 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
           .setSeed(new HashMap<>(flight.seed))
           .setAtMs(flight.routedAtMs)
           .build();
-      ctx.output(REJECTED, RecordDeadLetters.of(REQUESTS, again, MeshTopics.RECIPE_REQUESTS,
+      ctx.output(REJECTED, DeadLetters.of(REQUESTS, again, MeshTopics.RECIPE_REQUESTS,
           ctx.getCurrentKey(), "recipe-end", "graph instance '" + instance + "' of spec '"
               + flight.specId + "' did not end within " + Duration.ofMillis(requestMaxAgeMs)
               + "; is the GCL job running? This record is the request, ready to send again"));

@@ -1,5 +1,6 @@
 package io.resonance.mesh.operators.mutation.trial;
 
+import io.resonance.mesh.operators.common.Quantiles;
 import java.util.Arrays;
 
 /**
@@ -84,10 +85,7 @@ public class TrialSide {
     if (completed == 0) {
       return Double.NaN;
     }
-    double[] sorted = latencies();
-    Arrays.sort(sorted);
-    int rank = (int) Math.ceil(q * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    return Quantiles.of(latencies(), q);
   }
 
   private double mean(double[] values) {
