@@ -1,11 +1,10 @@
 package io.resonance.mesh.jobs.io;
 
 import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.operators.common.DeadLetters;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.RecordBounds;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -20,20 +19,13 @@ import org.apache.flink.util.function.SerializableFunction;
  * Decodes single-object-encoded Avro values. Bytes that do not decode (garbage, truncated, an
  * unknown schema fingerprint, oversized) and values outside the {@link RecordBounds} every record
  * shares leave through {@link #DEAD_LETTERS} with their topic, partition, offset, original bytes
- * (cut at {@value #DEAD_LETTER_VALUE_MAX} bytes, as the reason then says) and the reason, and the
- * stream goes on.
+ * (cut as {@link DeadLetters#unreadable} says) and the reason, and the stream goes on.
  */
 public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction<KafkaBytes, T>
     implements ResultTypeQueryable<T> {
 
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("dead-letters") {};
-
-  /**
-   * The most of a rejected value a dead letter carries: enough to see what a producer sent,
-   * without letting one oversized record make an oversized dead letter the broker refuses.
-   */
-  public static final int DEAD_LETTER_VALUE_MAX = 64 * 1024;
 
   private final Class<T> type;
   private final SerializableFunction<T, String> keyOf;
@@ -94,33 +86,13 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
 
   private void reject(KafkaBytes in, String reason, Context ctx) {
     deadLetters.inc();
-    if (in.value != null && in.value.length > DEAD_LETTER_VALUE_MAX) {
-      reason += " (value truncated: the first " + DEAD_LETTER_VALUE_MAX + " of "
-          + in.value.length + " bytes)";
-    }
-    ByteBuffer key = atMost(in.key, DEAD_LETTER_VALUE_MAX);
-    ByteBuffer value = atMost(in.value, DEAD_LETTER_VALUE_MAX);
-    ctx.output(DEAD_LETTERS, DeadLetter.newBuilder()
-          .setSourceTopic(in.topic)
-          .setPartition(in.partition)
-          .setOffset(in.offset)
-          .setKey(key)
-          .setValue(value)
-          .setReason(reason)
-          .setStage("decode " + type.getSimpleName())
-          .setRejectedAtMs(ctx.timerService().currentProcessingTime())
-          .build());
+    ctx.output(DEAD_LETTERS, DeadLetters.unreadable(in.topic, in.partition, in.offset, in.key,
+        in.value, "decode " + type.getSimpleName(), reason,
+        ctx.timerService().currentProcessingTime()));
   }
 
   /** A key as a reason may quote it: a producer's key can be of any length. */
   private static String quoted(String key) {
     return key.length() <= 128 ? key : key.substring(0, 128) + "… (" + key.length() + " chars)";
-  }
-
-  private static ByteBuffer atMost(byte[] bytes, int max) {
-    if (bytes == null) {
-      return null;
-    }
-    return ByteBuffer.wrap(bytes.length <= max ? bytes : Arrays.copyOf(bytes, max));
   }
 }

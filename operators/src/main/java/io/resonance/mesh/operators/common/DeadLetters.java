@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.schema.MeshCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -13,6 +14,12 @@ import org.apache.avro.specific.SpecificRecord;
  * refused and by which stage.
  */
 public final class DeadLetters {
+
+  /**
+   * The most of an unreadable key or value a dead letter carries: enough to see what a producer
+   * sent, without letting one oversized record make an oversized dead letter the broker refuses.
+   */
+  public static final int UNREADABLE_BYTES_MAX = 64 * 1024;
 
   /** Partition and offset of an input that was not read from a Kafka record. */
   public static final int NO_POSITION = -1;
@@ -59,20 +66,37 @@ public final class DeadLetters {
   }
 
   /**
-   * A Kafka record that could not be read, with its original bytes untouched and its position, so
-   * that it can be found again in the topic.
+   * A Kafka record that could not be read, with its position, so that it can be found again in
+   * the topic, and its original bytes: untouched up to {@value #UNREADABLE_BYTES_MAX} bytes, cut
+   * beyond that, and then the reason says so.
    */
   public static DeadLetter unreadable(String topic, int partition, long offset, byte[] key,
       byte[] value, String stage, String reason, long rejectedAtMs) {
+    if (value != null && value.length > UNREADABLE_BYTES_MAX) {
+      reason += " (value truncated: the first " + UNREADABLE_BYTES_MAX + " of " + value.length
+          + " bytes)";
+    }
+    if (key != null && key.length > UNREADABLE_BYTES_MAX) {
+      reason += " (key truncated: the first " + UNREADABLE_BYTES_MAX + " of " + key.length
+          + " bytes)";
+    }
     return DeadLetter.newBuilder()
         .setSourceTopic(topic)
         .setPartition(partition)
         .setOffset(offset)
-        .setKey(key == null ? null : ByteBuffer.wrap(key))
-        .setValue(value == null ? null : ByteBuffer.wrap(value))
+        .setKey(atMost(key))
+        .setValue(atMost(value))
         .setReason(reason)
         .setStage(stage)
         .setRejectedAtMs(rejectedAtMs)
         .build();
+  }
+
+  private static ByteBuffer atMost(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    return ByteBuffer.wrap(bytes.length <= UNREADABLE_BYTES_MAX ? bytes
+        : Arrays.copyOf(bytes, UNREADABLE_BYTES_MAX));
   }
 }

@@ -43,4 +43,31 @@ class DeadLettersTest {
     assertThat(d.getKey()).isNull();
     assertThat(d.getValue()).isNull();
   }
+
+  @Test
+  void anOversizedValueAndKeyAreCutAndTheReasonSaysHowMuchWasKept() {
+    int max = DeadLetters.UNREADABLE_BYTES_MAX;
+    byte[] value = new byte[max * 3 + 1];
+    value[max - 1] = 9;
+    byte[] key = new byte[max + 10];
+    DeadLetter d = DeadLetters.unreadable("mesh.heartbeats", 1, 7L, key, value,
+        "decode Heartbeat", "record too large", 5L);
+
+    assertThat(d.getValue().remaining()).isEqualTo(max);
+    assertThat(d.getValue().get(max - 1)).isEqualTo((byte) 9);
+    assertThat(d.getKey().remaining()).isEqualTo(max);
+    assertThat(d.getReason())
+        .startsWith("record too large")
+        .contains("value truncated: the first " + max + " of " + value.length + " bytes")
+        .contains("key truncated: the first " + max + " of " + key.length + " bytes");
+  }
+
+  @Test
+  void aValueOfExactlyTheLimitIsKeptWhole() {
+    byte[] value = new byte[DeadLetters.UNREADABLE_BYTES_MAX];
+    DeadLetter d = DeadLetters.unreadable("t", 0, 0L, null, value, "decode X", "bad", 5L);
+
+    assertThat(d.getValue().remaining()).isEqualTo(value.length);
+    assertThat(d.getReason()).isEqualTo("bad");
+  }
 }
