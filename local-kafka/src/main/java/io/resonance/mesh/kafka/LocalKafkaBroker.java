@@ -56,13 +56,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /**
    * Starts a broker keeping its log in {@code logDir}; {@code port} 0 picks a free one. Formatting
-   * is skipped when the directory already holds a formatted log, so a restart keeps the data.
+   * is skipped when the directory already holds a formatted log, so a restart keeps the data; the
+   * restart also keeps the controller port the directory was first started with, so the node
+   * finds itself again as the single voter of its metadata quorum.
    */
   public static LocalKafkaBroker start(Path logDir, int port, boolean deleteOnClose) {
     try {
       Files.createDirectories(logDir);
       int brokerPort = port == 0 ? freePort() : port;
-      int controllerPort = freePort();
+      int controllerPort = previousControllerPort(logDir.resolve("server.properties"));
       Properties props = new Properties();
       props.put("process.roles", "broker,controller");
       props.put("node.id", "1");
@@ -107,6 +109,26 @@ public final class LocalKafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the local Kafka broker in " + logDir, e);
     }
+  }
+
+  /** The controller port of an earlier start in the same directory, else a free one. */
+  private static int previousControllerPort(Path configFile) throws IOException {
+    if (Files.exists(configFile)) {
+      Properties earlier = new Properties();
+      try (var in = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+        earlier.load(in);
+      }
+      String voters = earlier.getProperty("controller.quorum.voters", "");
+      int colon = voters.lastIndexOf(':');
+      if (colon > 0) {
+        try {
+          return Integer.parseInt(voters.substring(colon + 1).trim());
+        } catch (NumberFormatException ignored) {
+          // an edited file: fall back to a fresh port
+        }
+      }
+    }
+    return freePort();
   }
 
   public String bootstrapServers() {
