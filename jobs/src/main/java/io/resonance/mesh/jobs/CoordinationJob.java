@@ -54,12 +54,17 @@ public final class CoordinationJob {
 
   public static final String NAME = "resonance-mesh-coordination";
 
+  // Sink uids, which also name the sinks' Kafka transactions: never change them casually.
+  static final String GATHER_SINK = "gather-sink";
+  static final String CONFLICTS_SINK = "conflicts-sink";
+  static final String DLQ_SINK = "coordination-dlq-sink";
+
   private final MeshJobOptions options;
   private final MeshKafka kafka;
 
   public CoordinationJob(MeshJobOptions options) {
     this.options = options;
-    this.kafka = new MeshKafka(options);
+    this.kafka = new MeshKafka(options, NAME);
   }
 
   public static void main(String[] args) throws Exception {
@@ -150,15 +155,15 @@ public final class CoordinationJob {
     results
         .union(admitted.getSideOutput(ModeGate.REFUSED),
             levels.getSideOutput(CascadeCoordinator.CASCADE_RESULTS))
-        .sinkTo(kafka.sink(new AvroRecordSerializer<>(gatherTopic, GatherResult.class,
-            GatherResult::getRequestId)))
-        .uid("gather-sink")
+        .sinkTo(kafka.exactlyOnceSink(GATHER_SINK, new AvroRecordSerializer<>(gatherTopic,
+            GatherResult.class, GatherResult::getRequestId)))
+        .uid(GATHER_SINK)
         .name("gather: " + gatherTopic);
     results.getSideOutput(ArrivalGather.CONFLICTS)
-        .sinkTo(kafka.sink(new AvroRecordSerializer<>(
+        .sinkTo(kafka.exactlyOnceSink(CONFLICTS_SINK, new AvroRecordSerializer<>(
             options.get(MeshJobOptions.CONFLICTS_TOPIC), ConflictRecord.class,
             ConflictRecord::getAgentId)))
-        .uid("conflicts-sink")
+        .uid(CONFLICTS_SINK)
         .name("conflicts: " + options.get(MeshJobOptions.CONFLICTS_TOPIC));
 
     // 5. breakers per cluster and sector, and the mesh-wide one over the sectors
@@ -179,6 +184,8 @@ public final class CoordinationJob {
         .process(new GlobalBreaker())
         .uid(GlobalBreaker.UID)
         .name(GlobalBreaker.NAME);
+    // At least once: the topic is compacted to the latest state per scope, and the planner and
+    // router read it back to route around open breakers, which must not wait for a checkpoint.
     transitions.union(global)
         .sinkTo(kafka.sink(new AvroRecordSerializer<>(options.get(MeshJobOptions.BREAKERS_TOPIC),
             BreakerState.class, ScopeKey::of)))
@@ -197,8 +204,8 @@ public final class CoordinationJob {
             responses.getSideOutput(AvroDecoder.DEAD_LETTERS),
             gathered.getSideOutput(AvroDecoder.DEAD_LETTERS),
             refused)
-        .sinkTo(kafka.deadLetterSink())
-        .uid("coordination-dlq-sink")
+        .sinkTo(kafka.deadLetterSink(DLQ_SINK))
+        .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
   }
 

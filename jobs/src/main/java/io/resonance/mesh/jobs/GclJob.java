@@ -42,12 +42,17 @@ public final class GclJob {
 
   public static final String NAME = "resonance-mesh-gcl";
 
+  // Sink uids, which also name the sinks' Kafka transactions: never change them casually.
+  static final String GRAPH_EVENTS_SINK = "gcl-graph-events-sink";
+  static final String REJECTIONS_SINK = "gcl-rejections-sink";
+  static final String DLQ_SINK = "gcl-dlq-sink";
+
   private final MeshJobOptions options;
   private final MeshKafka kafka;
 
   public GclJob(MeshJobOptions options) {
     this.options = options;
-    this.kafka = new MeshKafka(options);
+    this.kafka = new MeshKafka(options, NAME);
   }
 
   public static void main(String[] args) throws Exception {
@@ -147,23 +152,23 @@ public final class GclJob {
         .name("workspace: " + workspaceTopic);
     String eventsTopic = options.get(MeshJobOptions.GRAPH_EVENTS_TOPIC);
     released.getSideOutput(GraphOrchestrator.GRAPH_EVENTS)
-        .sinkTo(kafka.sink(new AvroRecordSerializer<>(eventsTopic, GclGraphEvent.class,
-            GclGraphEvent::getInstanceId)))
-        .uid("gcl-graph-events-sink")
+        .sinkTo(kafka.exactlyOnceSink(GRAPH_EVENTS_SINK, new AvroRecordSerializer<>(eventsTopic,
+            GclGraphEvent.class, GclGraphEvent::getInstanceId)))
+        .uid(GRAPH_EVENTS_SINK)
         .name("graph events: " + eventsTopic);
     String rejectionsTopic = options.get(MeshJobOptions.GCL_REJECTIONS_TOPIC);
     released.getSideOutput(GraphOrchestrator.REJECTIONS)
-        .sinkTo(kafka.sink(new AvroRecordSerializer<>(rejectionsTopic, GclRejection.class,
-            GclRejection::getSpecId)))
-        .uid("gcl-rejections-sink")
+        .sinkTo(kafka.exactlyOnceSink(REJECTIONS_SINK, new AvroRecordSerializer<>(
+            rejectionsTopic, GclRejection.class, GclRejection::getSpecId)))
+        .uid(REJECTIONS_SINK)
         .name("rejections: " + rejectionsTopic);
 
     specs.getSideOutput(AvroDecoder.DEAD_LETTERS)
         .union(results.getSideOutput(AvroDecoder.DEAD_LETTERS),
             registry.getSideOutput(AvroDecoder.DEAD_LETTERS),
             breakers.getSideOutput(AvroDecoder.DEAD_LETTERS))
-        .sinkTo(kafka.deadLetterSink())
-        .uid("gcl-dlq-sink")
+        .sinkTo(kafka.deadLetterSink(DLQ_SINK))
+        .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
   }
 

@@ -34,12 +34,15 @@ public final class ImpedanceJob {
 
   public static final String NAME = "resonance-mesh-impedance";
 
+  // Sink uids, which also name the sinks' Kafka transactions: never change them casually.
+  static final String DLQ_SINK = "dlq-sink";
+
   private final MeshJobOptions options;
   private final MeshKafka kafka;
 
   public ImpedanceJob(MeshJobOptions options) {
     this.options = options;
-    this.kafka = new MeshKafka(options);
+    this.kafka = new MeshKafka(options, NAME);
   }
 
   public static void main(String[] args) throws Exception {
@@ -105,8 +108,8 @@ public final class ImpedanceJob {
     DataStream<DeadLetter> deadLetters = heartbeats.getSideOutput(AvroDecoder.DEAD_LETTERS)
         .union(responses.getSideOutput(AvroDecoder.DEAD_LETTERS),
             registry.getSideOutput(ImpedanceTracker.REJECTED));
-    deadLetters.sinkTo(kafka.deadLetterSink())
-        .uid("dlq-sink")
+    deadLetters.sinkTo(kafka.deadLetterSink(DLQ_SINK))
+        .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
   }
 

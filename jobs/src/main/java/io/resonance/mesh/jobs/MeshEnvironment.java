@@ -1,6 +1,7 @@
 package io.resonance.mesh.jobs;
 
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -15,7 +16,10 @@ public final class MeshEnvironment {
 
   /**
    * Checkpointing on RocksDB unless the cluster's own configuration already says otherwise: a
-   * cluster operator's {@code config.yaml} wins over the job's defaults.
+   * cluster operator's {@code config.yaml} wins over the job's defaults. Checkpoints are what
+   * publishes the exactly-once topics (see {@link MeshKafka}), so their interval is also the
+   * latency a read_committed reader of {@code mesh.gather} sees; it is checked against the
+   * sinks' transaction timeout.
    */
   public static void configure(StreamExecutionEnvironment env, MeshJobOptions options) {
     Configuration defaults = new Configuration();
@@ -27,15 +31,35 @@ public final class MeshEnvironment {
       defaults.set(RocksDBOptions.TIMER_SERVICE_FACTORY,
           EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
     }
-    if (env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
-        .isEmpty()) {
-      defaults.set(CheckpointingOptions.CHECKPOINTING_INTERVAL,
-          options.get(MeshJobOptions.CHECKPOINT_INTERVAL));
-    }
+    Duration interval = env.getConfiguration()
+        .getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
+        .orElse(options.get(MeshJobOptions.CHECKPOINT_INTERVAL));
+    Duration timeout = env.getConfiguration()
+        .getOptional(CheckpointingOptions.CHECKPOINTING_TIMEOUT)
+        .orElse(options.get(MeshJobOptions.CHECKPOINT_TIMEOUT));
+    requireTransactionsOutliveCheckpoints(interval, timeout,
+        options.get(MeshJobOptions.TRANSACTION_TIMEOUT));
+    defaults.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
+    defaults.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, timeout);
     env.configure(defaults);
     // No operator keeps a reference to its input after processing it, so records can be
     // handed between chained operators without a defensive copy.
     env.getConfig().enableObjectReuse();
+  }
+
+  /**
+   * An exactly-once sink's transaction stays open from one checkpoint to the completion of the
+   * next; a broker that times it out first aborts it, and its records are lost. Refuse to start
+   * rather than lose them under load.
+   */
+  static void requireTransactionsOutliveCheckpoints(Duration interval, Duration checkpointTimeout,
+      Duration transactionTimeout) {
+    if (transactionTimeout.compareTo(interval.plus(checkpointTimeout)) <= 0) {
+      throw new IllegalArgumentException("--" + MeshJobOptions.TRANSACTION_TIMEOUT.key() + " ("
+          + transactionTimeout + ") must be longer than the checkpoint interval (" + interval
+          + ") plus the checkpoint timeout (" + checkpointTimeout + "), or a slow checkpoint "
+          + "loses the records of the exactly-once topics");
+    }
   }
 
   /**

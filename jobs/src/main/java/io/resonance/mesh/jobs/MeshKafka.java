@@ -13,19 +13,57 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
-/** Builds the Kafka sources and sinks of the mesh jobs from their options. */
+/**
+ * Builds the Kafka sources and sinks of the mesh jobs from their options.
+ *
+ * <p>Two delivery guarantees, chosen per topic by what its readers do with a duplicate:
+ *
+ * <ul>
+ *   <li>{@link #exactlyOnceSink} and {@link #deadLetterSink}: append-only logs a person reads as
+ *       history, or counts ({@code mesh.gather}, {@code mesh.conflicts}, {@code mesh.dlq},
+ *       {@code mesh.graph-events}, {@code mesh.gcl-rejections}, {@code mesh.harmonics}, {@code
+ *       mesh.mutations}). A replay after a restart would write a second conflict, a second
+ *       verdict, a second graph end that the mutation job would count again. Their records are
+ *       written in Kafka transactions committed when a checkpoint completes, so read_committed
+ *       readers see each exactly once, one checkpoint later.
+ *   <li>{@link #sink}: compacted or windowed snapshots (registry, summaries, breakers, workspace,
+ *       resonance profiles). A duplicate is the same snapshot again and is harmless; waiting
+ *       for a checkpoint would only delay the routing that reads them back.
+ *   <li>{@link #promptSink}: records whose timing is the point (released commands on {@code
+ *       mesh.schedules}, tasks on {@code mesh.tasks}, work orders on {@code mesh.work}, recipe
+ *       seeds and variants). Holding them until a checkpoint would ruin the timing they carry;
+ *       after a restart a reader may see one twice and must ignore an id it has handled.
+ * </ul>
+ *
+ * <p>Every source reads read_committed, so the jobs never act on a record of an aborted
+ * transaction; on topics written without transactions this changes nothing.
+ */
 public final class MeshKafka {
 
   private final MeshJobOptions options;
+  private final String jobName;
 
+  /**
+   * For tools that only read and write at least once (benchmarks); {@link #exactlyOnceSink}
+   * then needs {@code --transactional-id-prefix}.
+   */
   public MeshKafka(MeshJobOptions options) {
+    this(options, null);
+  }
+
+  /** For a job: {@code jobName} is its transactional id prefix unless the options give one. */
+  public MeshKafka(MeshJobOptions options, String jobName) {
     this.options = options;
+    this.jobName = jobName;
   }
 
   public KafkaSource<KafkaBytes> source(String topic) {
@@ -38,6 +76,9 @@ public final class MeshKafka {
     // Offsets are committed on checkpoints so consumer-lag tools see the job's progress;
     // the checkpoint, not the commit, is what a restart resumes from.
     props.putIfAbsent("commit.offsets.on.checkpoint", "true");
+    // Set, not defaulted: a job that read an aborted record would act on something that,
+    // for every other reader, never happened.
+    props.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     var builder = KafkaSource.<KafkaBytes>builder()
         .setBootstrapServers(options.get(MeshJobOptions.BOOTSTRAP_SERVERS))
         .setTopics(topic)
@@ -51,9 +92,12 @@ public final class MeshKafka {
     return builder.build();
   }
 
+  /**
+   * At least once, for snapshots: every record of a compacted registry, summary or workspace
+   * topic is the whole state of its key, so a duplicate after a restart is harmless and
+   * transactions would only hold each one back until the next checkpoint.
+   */
   public <T> KafkaSink<T> sink(KafkaRecordSerializationSchema<T> serializer) {
-    // At-least-once: the registry is compacted and every record is a full snapshot of an
-    // agent, so a duplicate after a restart is harmless and transactions would only add latency.
     return KafkaSink.<T>builder()
         .setBootstrapServers(options.get(MeshJobOptions.BOOTSTRAP_SERVERS))
         .setKafkaProducerConfig(producerProperties())
@@ -63,8 +107,9 @@ public final class MeshKafka {
   }
 
   /**
-   * A sink for records whose timing is the point (released commands): the producer sends at
-   * once instead of lingering to fill batches.
+   * A sink for records whose timing is the point (released commands, tasks, work orders): the
+   * producer sends at once instead of lingering to fill batches, and at least once, since a
+   * transaction would hold every record until the next checkpoint.
    */
   public <T> KafkaSink<T> promptSink(KafkaRecordSerializationSchema<T> serializer) {
     Properties props = producerProperties();
@@ -77,8 +122,49 @@ public final class MeshKafka {
         .build();
   }
 
-  public KafkaSink<DeadLetter> deadLetterSink() {
-    return sink(new DeadLetterSerializer(options.get(MeshJobOptions.DLQ_TOPIC)));
+  /**
+   * Exactly once, for append-only logs: records go out in a transaction per checkpoint and
+   * become visible to read_committed readers when that checkpoint completes; a failure aborts
+   * what the replay will write again. {@code sinkUid} must be the uid the sink is given: uids
+   * are unique in a graph and kept across upgrades, which is what a transactional id needs.
+   *
+   * <p>The serializer must name its topic ({@link
+   * org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider}): the pooling naming
+   * strategy reuses a few transactional ids per subtask instead of a new one per checkpoint,
+   * which at a checkpoint every few seconds would leave the brokers millions of ids to expire.
+   */
+  public <T> KafkaSink<T> exactlyOnceSink(String sinkUid,
+      KafkaRecordSerializationSchema<T> serializer) {
+    Properties props = producerProperties();
+    props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        Long.toString(options.get(MeshJobOptions.TRANSACTION_TIMEOUT).toMillis()));
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(options.get(MeshJobOptions.BOOTSTRAP_SERVERS))
+        .setKafkaProducerConfig(props)
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(transactionalIdPrefix(sinkUid))
+        .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
+        .build();
+  }
+
+  /** The dead letters, exactly once: a person reads them one by one and counts them. */
+  public KafkaSink<DeadLetter> deadLetterSink(String sinkUid) {
+    return exactlyOnceSink(sinkUid, new DeadLetterSerializer(options.get(MeshJobOptions.DLQ_TOPIC)));
+  }
+
+  /**
+   * {@code <prefix>-<sink uid>}: the prefix tells jobs (and deployments) apart, the uid the
+   * sinks of one job; both stay the same across restarts, so a restarted sink finds and aborts
+   * the transactions its previous run left open.
+   */
+  String transactionalIdPrefix(String sinkUid) {
+    String prefix = options.getOptional(MeshJobOptions.TRANSACTIONAL_ID_PREFIX).orElse(jobName);
+    if (prefix == null || prefix.isBlank()) {
+      throw new IllegalStateException("an exactly-once sink needs --"
+          + MeshJobOptions.TRANSACTIONAL_ID_PREFIX.key() + " or a job name");
+    }
+    return prefix + "-" + sinkUid;
   }
 
   private Properties producerProperties() {

@@ -44,12 +44,16 @@ public final class MutationJob {
 
   public static final String NAME = "resonance-mesh-mutation";
 
+  // Sink uids, which also name the sinks' Kafka transactions: never change them casually.
+  static final String MUTATIONS_SINK = "mutation-records-sink";
+  static final String DLQ_SINK = "mutation-dlq-sink";
+
   private final MeshJobOptions options;
   private final MeshKafka kafka;
 
   public MutationJob(MeshJobOptions options) {
     this.options = options;
-    this.kafka = new MeshKafka(options);
+    this.kafka = new MeshKafka(options, NAME);
   }
 
   public static void main(String[] args) throws Exception {
@@ -140,9 +144,9 @@ public final class MutationJob {
         .setBufferTimeout(bufferTimeoutMs);
 
     String mutationsTopic = options.get(MeshJobOptions.MUTATIONS_TOPIC);
-    mutations.sinkTo(kafka.sink(new AvroRecordSerializer<>(mutationsTopic, MutationRecord.class,
-            MutationRecord::getRecipeId)))
-        .uid("mutation-records-sink")
+    mutations.sinkTo(kafka.exactlyOnceSink(MUTATIONS_SINK, new AvroRecordSerializer<>(
+            mutationsTopic, MutationRecord.class, MutationRecord::getRecipeId)))
+        .uid(MUTATIONS_SINK)
         .name("mutations: " + mutationsTopic);
     String resultsTopic = options.get(MeshJobOptions.RESULTS_TOPIC);
     mutations.getSideOutput(RecipeMutator.SEEDS)
@@ -162,8 +166,8 @@ public final class MutationJob {
             commands.getSideOutput(AvroDecoder.DEAD_LETTERS),
             refusals.getSideOutput(AvroDecoder.DEAD_LETTERS),
             mutations.getSideOutput(RecipeMutator.REJECTED))
-        .sinkTo(kafka.deadLetterSink())
-        .uid("mutation-dlq-sink")
+        .sinkTo(kafka.deadLetterSink(DLQ_SINK))
+        .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
   }
 }

@@ -35,6 +35,10 @@ public final class ResonanceJob {
 
   public static final String NAME = "resonance-mesh-resonance";
 
+  // Sink uids, which also name the sinks' Kafka transactions: never change them casually.
+  static final String HARMONICS_SINK = "resonance-harmonics-sink";
+  static final String DLQ_SINK = "resonance-dlq-sink";
+
   /** A change must move goodput by this share to be kept or rolled back. */
   public static final double MIN_GAIN = 0.05;
   /** Fewer instances than this in a subset's window is not evidence enough to decide on. */
@@ -45,7 +49,7 @@ public final class ResonanceJob {
 
   public ResonanceJob(MeshJobOptions options) {
     this.options = options;
-    this.kafka = new MeshKafka(options);
+    this.kafka = new MeshKafka(options, NAME);
   }
 
   public static void main(String[] args) throws Exception {
@@ -71,6 +75,8 @@ public final class ResonanceJob {
         .uid(ResonanceProfiler.UID)
         .name(ResonanceProfiler.NAME);
     String resonanceTopic = options.get(MeshJobOptions.RESONANCE_TOPIC);
+    // At least once: a window's profile is emitted again with each late report anyway, and
+    // readers keep the latest per command and window.
     profiles.sinkTo(kafka.sink(new AvroRecordSerializer<>(resonanceTopic,
             ResonanceProfile.class, ResonanceProfile::getCommand)))
         .uid("resonance-profiles-sink")
@@ -83,9 +89,9 @@ public final class ResonanceJob {
         .uid(HarmonicController.UID)
         .name(HarmonicController.NAME);
     String harmonicsTopic = options.get(MeshJobOptions.HARMONICS_TOPIC);
-    harmonics.sinkTo(kafka.sink(new AvroRecordSerializer<>(harmonicsTopic,
-            HarmonicAdjustment.class, a -> a.getCommand() + "/" + a.getSubset())))
-        .uid("resonance-harmonics-sink")
+    harmonics.sinkTo(kafka.exactlyOnceSink(HARMONICS_SINK, new AvroRecordSerializer<>(
+            harmonicsTopic, HarmonicAdjustment.class, a -> a.getCommand() + "/" + a.getSubset())))
+        .uid(HARMONICS_SINK)
         .name("harmonics: " + harmonicsTopic);
 
     // The dispatcher closes the loop: jobs start it, each report sends the agent's next order,
@@ -124,8 +130,8 @@ public final class ResonanceJob {
             profiles.getSideOutput(ResonanceProfiler.TOO_LATE),
             jobs.getSideOutput(AvroDecoder.DEAD_LETTERS),
             orders.getSideOutput(WorkDispatcher.REJECTED))
-        .sinkTo(kafka.deadLetterSink())
-        .uid("resonance-dlq-sink")
+        .sinkTo(kafka.deadLetterSink(DLQ_SINK))
+        .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));
   }
 }

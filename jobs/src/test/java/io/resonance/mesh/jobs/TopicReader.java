@@ -22,8 +22,17 @@ final class TopicReader implements AutoCloseable {
   private final Thread thread;
 
   TopicReader(String bootstrapServers, String topic) {
+    this(bootstrapServers, topic, "read_uncommitted");
+  }
+
+  /**
+   * {@code isolationLevel} read_committed reads what the mesh's readers of exactly-once topics
+   * see; read_uncommitted also shows records of open and aborted transactions.
+   */
+  TopicReader(String bootstrapServers, String topic, String isolationLevel) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
     consumer.partitionsFor(topic).forEach(p -> partitions.add(

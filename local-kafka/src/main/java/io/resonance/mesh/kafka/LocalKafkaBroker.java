@@ -81,6 +81,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
       props.put("offsets.topic.num.partitions", "4");
       props.put("transaction.state.log.replication.factor", "1");
       props.put("transaction.state.log.min.isr", "1");
+      // The exactly-once sinks need the transaction log; 4 partitions instead of 50 keep the
+      // first transaction of a test from waiting while 50 are created.
+      props.put("transaction.state.log.num.partitions", "4");
       props.put("share.coordinator.state.topic.replication.factor", "1");
       props.put("share.coordinator.state.topic.min.isr", "1");
       props.put("group.initial.rebalance.delay.ms", "0");

@@ -219,8 +219,28 @@ public final class MeshJobOptions {
           .withDescription("After this long without records a partition stops holding back "
               + "the watermark (quiet Pis must not stall every window).");
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
-      ConfigOptions.key("checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10))
-          .withDescription("Checkpoint interval used when the cluster configuration sets none.");
+      ConfigOptions.key("checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(2))
+          .withDescription("Checkpoint interval used when the cluster configuration sets none. "
+              + "Records of the exactly-once topics (gather, conflicts, dead letters, ...) become "
+              + "visible to read_committed readers only when a checkpoint completes, so this is "
+              + "also how long they may wait: longer intervals cost visible latency, shorter "
+              + "ones checkpoint I/O.");
+  public static final ConfigOption<Duration> CHECKPOINT_TIMEOUT =
+      ConfigOptions.key("checkpoint-timeout").durationType().defaultValue(Duration.ofMinutes(2))
+          .withDescription("Checkpoint timeout used when the cluster configuration sets none; "
+              + "together with the interval it must stay below --transaction-timeout.");
+  public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+      ConfigOptions.key("transactional-id-prefix").stringType().noDefaultValue()
+          .withDescription("Start of the transactional ids of the job's exactly-once sinks, each "
+              + "sink adding its uid (default: the job's name). Keep it across restarts and "
+              + "upgrades of a job; give a second deployment of the same job on the same Kafka "
+              + "cluster another one, or the two fence each other's transactions.");
+  public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+      ConfigOptions.key("transaction-timeout").durationType().defaultValue(Duration.ofMinutes(10))
+          .withDescription("transaction.timeout.ms of the exactly-once sinks. Must stay below the "
+              + "brokers' transaction.max.timeout.ms (15 min by default) and above the "
+              + "checkpoint interval plus the checkpoint timeout; a job down for longer than "
+              + "this loses the records of its last, uncommitted transaction.");
 
   public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, GROUP_ID,
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
@@ -235,7 +255,8 @@ public final class MeshJobOptions {
       RECIPE_REQUEST_MAX_AGE,
       RESONANCE_GROUP_ID, RESONANCE_WINDOW, RESONANCE_LATENESS, HARMONIC_STABILISATION,
       BEAT_INTERVAL, DEGRADED_AFTER_MISSED_BEATS, OFFLINE_AFTER, REFRESH_EVERY, RETIRE_AFTER,
-      SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL);
+      SUMMARY_SLIDE, OUT_OF_ORDERNESS, IDLENESS, CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT,
+      TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT);
 
   private static final String KAFKA_PREFIX = "kafka.";
   private static final HtmlFormatter TEXT = new HtmlFormatter();

@@ -2,8 +2,14 @@ package io.resonance.mesh.jobs.io;
 
 import io.resonance.mesh.schema.MeshCodec;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -13,7 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * record (agent id, scope id) so that the compacted registry keeps one entry per key.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord>
-    implements KafkaRecordSerializationSchema<T> {
+    implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
 
   private final String topic;
   private final Class<T> type;
@@ -49,5 +55,12 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
     String key = keyOf.apply(element);
     return new ProducerRecord<>(topic, null, stampWhenSent ? null : timestamp,
         key == null ? null : key.getBytes(StandardCharsets.UTF_8), codec.encode(element));
+  }
+
+  /** The topic, for lineage and for the exactly-once sink's pooled transactional ids. */
+  @Override
+  public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+    return Optional.of(new DefaultKafkaDatasetFacet(
+        DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 }
