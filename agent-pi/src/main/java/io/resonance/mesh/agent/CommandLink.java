@@ -28,7 +28,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -47,12 +46,16 @@ import org.slf4j.LoggerFactory;
  * preparing, then READY; CONFLICT HASH_MISMATCH when the payload's hash is not the command's;
  * nothing for a command past its expiry. A record that cannot be decoded is logged and skipped;
  * an unreachable broker is retried forever.
+ *
+ * <p>A command delivered twice (the schedules topic is at-least-once) is prepared once: {@link
+ * SeenIds} keeps the message ids of the last ten minutes with their last answer, and a duplicate
+ * gets that answer again (or, still preparing, the answers to come). Answers wait in an {@link
+ * Outbox} through a broker outage.
  */
 public final class CommandLink implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CommandLink.class);
   private static final MeshCodec<ScheduledCommand> COMMANDS = MeshCodec.of(ScheduledCommand.class);
-  private static final long LOG_EVERY_MS = 30_000;
 
   /** What preparing a command does; OBSERVE reads the sensors, the rest only acknowledge. */
   @FunctionalInterface
@@ -64,7 +67,8 @@ public final class CommandLink implements AutoCloseable {
   private final String responsesTopic;
   private final String contextHash;
   private final OwnPartition schedules;
-  private final Producer<String, AgentResponse> producer;
+  private final Outbox<AgentResponse> outbox;
+  private final SeenIds<AgentResponse> seen = SeenIds.standard();
   private final PendingWork work;
   private final Preparation preparation;
   private final ExecutorService worker;
@@ -72,7 +76,6 @@ public final class CommandLink implements AutoCloseable {
   private final AtomicInteger preparing = new AtomicInteger();
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
-  private final AtomicLong lastWarnMs = new AtomicLong();
 
   public CommandLink(AgentConfig config, PendingWork work, SystemSensors sensors,
       String contextHash) {
@@ -93,7 +96,7 @@ public final class CommandLink implements AutoCloseable {
     this.contextHash = contextHash;
     this.schedules = new OwnPartition(agentId, schedulesTopic, "its commands", consumer,
         this::take, "command-link");
-    this.producer = producer;
+    this.outbox = new Outbox<>("answers of " + agentId, producer, Outbox.CAPACITY);
     this.work = work;
     this.preparation = preparation;
     this.worker = Executors.newSingleThreadExecutor(daemon("command-worker"));
@@ -146,9 +149,19 @@ public final class CommandLink implements AutoCloseable {
     return schedules.assignment();
   }
 
-  /** Answers handed to the producer. */
+  /** Answers given the first time a command arrived (a duplicate's repeat is not counted). */
   public long answered() {
     return answered.get();
+  }
+
+  /** Deliveries of a command already received, answered again rather than acted on. */
+  public long duplicates() {
+    return seen.duplicates();
+  }
+
+  /** The answers not yet acknowledged by the broker, and how many were dropped for room. */
+  public Outbox<AgentResponse> outbox() {
+    return outbox;
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -194,6 +207,17 @@ public final class CommandLink implements AutoCloseable {
 
   void receive(ScheduledCommand c, long releasedAtMs) {
     long now = System.currentTimeMillis();
+    SeenIds.Sighting<AgentResponse> sighting = seen.see(c.getMessageId(), now);
+    if (sighting.duplicate()) {
+      // A replay after a failover: the first delivery is (or was) acted on; saying the same
+      // again lets the mesh settle it, acting again would run the command twice.
+      if (sighting.answer() != null) {
+        outbox.send(responsesTopic, agentId, sighting.answer());
+      }
+      LOG.debug("command {} delivered again; {}", c.getMessageId(),
+          sighting.pending() ? "still preparing it" : "answered as before");
+      return;
+    }
     String seen = Payloads.sha256Hex(Payloads.copyOf(c.getPayload()));
     Held h = new Held(c, releasedAtMs, now, preparing.get(), seen);
     if (h.expired(now)) {
@@ -266,28 +290,9 @@ public final class CommandLink implements AutoCloseable {
         .setContextHash(contextHash)
         .setConflict(conflict)
         .build();
-    try {
-      producer.send(new ProducerRecord<>(responsesTopic, agentId, r), (meta, error) -> {
-        if (error != null) {
-          warn("answer to {} not delivered: {}", c.getMessageId(), error.toString());
-        }
-      });
-      answered.incrementAndGet();
-    } catch (RuntimeException e) {
-      warn("answer to {} not sent: {}", c.getMessageId(), e.toString());
-    }
-  }
-
-  private void warn(String format, Object a, Object b) {
-    long now = System.currentTimeMillis();
-    long last = lastWarnMs.get();
-    if (now - last >= LOG_EVERY_MS && lastWarnMs.compareAndSet(last, now)) {
-      LOG.warn(format, a, b);
-    }
-  }
-
-  private void warn(String format, Object a) {
-    warn(format, a, null);
+    seen.answered(c.getMessageId(), r);
+    outbox.send(responsesTopic, agentId, r);
+    answered.incrementAndGet();
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -304,6 +309,6 @@ public final class CommandLink implements AutoCloseable {
     schedules.close();
     worker.shutdownNow();
     holds.shutdownNow();
-    producer.close(Duration.ofSeconds(5));
+    outbox.close();
   }
 }

@@ -24,7 +24,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * once instead of waiting for the deadline. Tasks assigned to other agents sharing the partition,
  * and unassigned ones, are left to their handlers. A record that cannot be decoded is logged and
  * skipped; an unreachable broker is retried forever.
+ *
+ * <p>A task delivered twice runs once: {@link SeenIds} keeps the task ids of the last ten minutes
+ * with their results, and a duplicate is answered with the same result (or, still running, by the
+ * result to come). Results wait in an {@link Outbox} through a broker outage.
  */
 public final class TaskLink implements AutoCloseable {
 
@@ -56,14 +59,14 @@ public final class TaskLink implements AutoCloseable {
   private final String agentId;
   private final String resultsTopic;
   private final OwnPartition tasks;
-  private final Producer<String, GclResult> producer;
+  private final Outbox<GclResult> outbox;
+  private final SeenIds<GclResult> seen = SeenIds.standard();
   private final PendingWork work;
   private final GraphHandlers handlers;
   /** The recipe cache's handlers, when this agent advertises them; else null. */
   private final RecipeCacheLink cache;
   private final ExecutorService worker;
   private final AtomicLong answered = new AtomicLong();
-  private final AtomicLong lastWarnMs = new AtomicLong();
 
   public TaskLink(AgentConfig config, PendingWork work, SystemSensors sensors) {
     this(config.agentId(), config.tasksTopic(), config.resultsTopic(),
@@ -86,7 +89,7 @@ public final class TaskLink implements AutoCloseable {
     this.tasks = new OwnPartition(agentId, tasksTopic, "its graph tasks (runs "
         + handlers.types() + (cache == null ? "" : " and the recipe cache") + ")", consumer,
         this::take, "task-link");
-    this.producer = producer;
+    this.outbox = new Outbox<>("results of " + agentId, producer, Outbox.CAPACITY);
     this.work = work;
     this.handlers = handlers;
     this.worker = Executors.newSingleThreadExecutor(r -> {
@@ -162,9 +165,19 @@ public final class TaskLink implements AutoCloseable {
     return tasks.assignment();
   }
 
-  /** Results handed to the producer. */
+  /** Tasks run and answered (a duplicate's repeated result is not counted). */
   public long answered() {
     return answered.get();
+  }
+
+  /** Deliveries of a task already received, answered again rather than run again. */
+  public long duplicates() {
+    return seen.duplicates();
+  }
+
+  /** The results not yet acknowledged by the broker, and how many were dropped for room. */
+  public Outbox<GclResult> outbox() {
+    return outbox;
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -174,6 +187,16 @@ public final class TaskLink implements AutoCloseable {
     }
     if (!agentId.equals(task.getAssignedAgent())) {
       return; // another agent's task on the shared partition, or one for any handler of its type
+    }
+    // A task id names one attempt: a retry is a new id and runs; a replayed attempt does not.
+    SeenIds.Sighting<GclResult> sighting = seen.see(task.getTaskId(), System.currentTimeMillis());
+    if (sighting.duplicate()) {
+      if (sighting.answer() != null) {
+        outbox.send(resultsTopic, task.getInstanceId(), sighting.answer());
+      }
+      LOG.debug("task {} delivered again; {}", task.getTaskId(),
+          sighting.pending() ? "still running it" : "answered as before");
+      return;
     }
     work.accept(task.getTaskId(), System.nanoTime());
     worker.execute(() -> runTask(task));
@@ -195,25 +218,9 @@ public final class TaskLink implements AutoCloseable {
           + task.getHandlerType() + ": " + e, System.currentTimeMillis());
     }
     work.completed(Duration.ofNanos(System.nanoTime() - start));
-    try {
-      producer.send(new ProducerRecord<>(resultsTopic, task.getInstanceId(), result),
-          (meta, error) -> {
-            if (error != null) {
-              warn("result of " + task.getTaskId() + " not delivered: " + error);
-            }
-          });
-      answered.incrementAndGet();
-    } catch (RuntimeException e) {
-      warn("result of " + task.getTaskId() + " not sent: " + e);
-    }
-  }
-
-  private void warn(String message) {
-    long now = System.currentTimeMillis();
-    long last = lastWarnMs.get();
-    if (now - last >= 30_000 && lastWarnMs.compareAndSet(last, now)) {
-      LOG.warn(message);
-    }
+    seen.answered(task.getTaskId(), result);
+    outbox.send(resultsTopic, task.getInstanceId(), result);
+    answered.incrementAndGet();
   }
 
   /** Stops reading; tasks still running are not waited for. */
@@ -221,7 +228,7 @@ public final class TaskLink implements AutoCloseable {
   public void close() {
     tasks.close();
     worker.shutdownNow();
-    producer.close(Duration.ofSeconds(5));
+    outbox.close();
     if (cache != null) {
       try {
         cache.close();

@@ -26,7 +26,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -48,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * items done that never ran; timed out, they are retried and, failing again, given up. Orders for
  * other agents sharing the partition are left alone. A record that cannot be decoded is logged and
  * skipped; an unreachable broker is retried forever.
+ *
+ * <p>An order delivered twice (a replay, or the dispatcher re-sending an order whose report it
+ * missed) runs once: {@link SeenIds} keeps the order ids of the last ten minutes with their
+ * reports, and a duplicate is answered with the same report (or, still running, by the report to
+ * come). Reports wait in an {@link Outbox} through a broker outage.
  */
 public final class WorkLink implements AutoCloseable {
 
@@ -58,7 +62,8 @@ public final class WorkLink implements AutoCloseable {
   private final AgentClass agentClass;
   private final String reportsTopic;
   private final OwnPartition orders;
-  private final Producer<String, WorkReport> producer;
+  private final Outbox<WorkReport> outbox;
+  private final SeenIds<WorkReport> seen = SeenIds.standard();
   private final PendingWork work;
   private final WorkKinds kinds;
   private final ChunkRunner runner = new ChunkRunner();
@@ -66,7 +71,6 @@ public final class WorkLink implements AutoCloseable {
   private final ExecutorService worker;
   private final ScheduledExecutorService timer;
   private final AtomicLong reported = new AtomicLong();
-  private final AtomicLong lastWarnMs = new AtomicLong();
 
   /**
    * @param sensors for the order's resource samples, its own instance (see {@link OrderSampler})
@@ -90,7 +94,7 @@ public final class WorkLink implements AutoCloseable {
     this.reportsTopic = reportsTopic;
     this.orders = new OwnPartition(agentId, workTopic, "its work orders (runs " + kinds.names()
         + ")", consumer, this::take, "work-link");
-    this.producer = producer;
+    this.outbox = new Outbox<>("reports of " + agentId, producer, Outbox.CAPACITY);
     this.work = work;
     this.kinds = kinds;
     this.worker = Executors.newSingleThreadExecutor(daemon("work-worker"));
@@ -114,9 +118,19 @@ public final class WorkLink implements AutoCloseable {
     return orders.assignment();
   }
 
-  /** Reports handed to the producer. */
+  /** Orders run and reported (a duplicate's repeated report is not counted). */
   public long reported() {
     return reported.get();
+  }
+
+  /** Deliveries of an order already received, answered again rather than run again. */
+  public long duplicates() {
+    return seen.duplicates();
+  }
+
+  /** The reports not yet acknowledged by the broker, and how many were dropped for room. */
+  public Outbox<WorkReport> outbox() {
+    return outbox;
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
@@ -127,6 +141,18 @@ public final class WorkLink implements AutoCloseable {
     if (!agentId.equals(order.getAgentId())) {
       return; // another agent's order on the shared partition
     }
+    // The dispatcher re-sends an order whose report it did not get, under the same id: the
+    // report goes again if the order ran; an order still running will report once it is done.
+    SeenIds.Sighting<WorkReport> sighting = seen.see(order.getOrderId(),
+        System.currentTimeMillis());
+    if (sighting.duplicate()) {
+      if (sighting.answer() != null) {
+        outbox.send(reportsTopic, agentId, sighting.answer());
+      }
+      LOG.debug("order {} delivered again; {}", order.getOrderId(),
+          sighting.pending() ? "still running it" : "reported as before");
+      return;
+    }
     work.accept(order.getOrderId(), System.nanoTime());
     worker.execute(() -> runOrderSafely(order));
   }
@@ -135,7 +161,9 @@ public final class WorkLink implements AutoCloseable {
     try {
       runOrder(order);
     } catch (RuntimeException e) {
-      // The worker goes on with the next order; this one is left unanswered, as by a crash.
+      // The worker goes on with the next order; this one is left unanswered, as by a crash, and
+      // forgotten, so that the dispatcher's re-sent order runs again.
+      seen.forget(order.getOrderId());
       LOG.error("order {} failed and was not reported: {}", order.getOrderId(), e.toString());
     }
   }
@@ -187,24 +215,9 @@ public final class WorkLink implements AutoCloseable {
   }
 
   private void send(WorkReport r) {
-    try {
-      producer.send(new ProducerRecord<>(reportsTopic, agentId, r), (meta, error) -> {
-        if (error != null) {
-          warn("report of " + r.getOrderId() + " not delivered: " + error);
-        }
-      });
-      reported.incrementAndGet();
-    } catch (RuntimeException e) {
-      warn("report of " + r.getOrderId() + " not sent: " + e);
-    }
-  }
-
-  private void warn(String message) {
-    long now = System.currentTimeMillis();
-    long last = lastWarnMs.get();
-    if (now - last >= 30_000 && lastWarnMs.compareAndSet(last, now)) {
-      LOG.warn(message);
-    }
+    seen.answered(r.getOrderId(), r);
+    outbox.send(reportsTopic, agentId, r);
+    reported.incrementAndGet();
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -221,6 +234,6 @@ public final class WorkLink implements AutoCloseable {
     orders.close();
     worker.shutdownNow();
     timer.shutdownNow();
-    producer.close(Duration.ofSeconds(5));
+    outbox.close();
   }
 }

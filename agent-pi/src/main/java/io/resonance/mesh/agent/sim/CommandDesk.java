@@ -1,5 +1,6 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.agent.SeenIds;
 import io.resonance.mesh.agent.sim.FleetSimulator.CommandTruth;
 import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.ConflictDetail;
@@ -66,6 +67,7 @@ final class CommandDesk implements AutoCloseable {
   private final MessageDigest sha256;
   private final List<Intake> intakes = new ArrayList<>();
   private final AtomicLong received = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong undecodable = new AtomicLong();
   private final AtomicLong lastUndecodableLogMs = new AtomicLong();
   private volatile HostTime time;
@@ -197,6 +199,11 @@ final class CommandDesk implements AutoCloseable {
     return received.get();
   }
 
+  /** Commands that reached an agent which had already received them: answered, not acted on. */
+  long commandsRepeated() {
+    return duplicates.get();
+  }
+
   TruthLog truthLog() {
     return truthLog;
   }
@@ -306,6 +313,15 @@ final class CommandDesk implements AutoCloseable {
     a.forgetWorkOfEarlierIncarnations();
     long now = dueNanos;
     HostTime t = time;
+    SeenIds.Sighting<AgentResponse> sighting = a.commandsSeen.see(c.getMessageId(),
+        (long) t.epochMs(now));
+    if (sighting.duplicate()) {
+      duplicates.incrementAndGet();
+      if (sighting.answer() != null) {
+        deliver(a, sighting.answer(), now); // as a real agent: the same answer, not a second act
+      }
+      return;
+    }
     received.incrementAndGet();
     long offset = c.getTargetArrivalAgentMs() - c.getTargetArrivalMs();
     if (t.agentClockMs(a.truth, now) > c.getExpiresAtMs() + offset) {
@@ -410,6 +426,13 @@ final class CommandDesk implements AutoCloseable {
         .build();
     truthLog.answered(c.getRequestId(), a.id(), state, t.epochMs(now),
         prepared ? t.epochMs(h.preparedNanos) : Double.NaN);
+    a.commandsSeen.answered(c.getMessageId(), r);
+    deliver(a, r, now);
+  }
+
+  /** The answer's trip to Kafka: a fresh draw of the uplink, never overtaking the last one. */
+  private void deliver(VirtualAgent a, AgentResponse r, long now) {
+    HostTime t = time;
     long up = (long) (a.truth.oneWayMs(a.rng(), a.scale(now, t.elapsedMs(now), description))
         * 1e6);
     long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);

@@ -298,6 +298,17 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /**
+   * Records that reached a simulated agent a second time (a replay after a failover, or an order
+   * the dispatcher re-sent) and were answered as the first time instead of acted on again.
+   */
+  public record Duplicates(long commands, long tasks, long orders) {}
+
+  public Duplicates duplicates() {
+    return new Duplicates(commands == null ? 0 : commands.commandsRepeated(),
+        tasks == null ? 0 : tasks.tasksRepeated(), work == null ? 0 : work.ordersRepeated());
+  }
+
+  /**
    * True once the simulated agents read the work topic (from its end as of then); false before,
    * or when work orders are turned off.
    */

@@ -1,5 +1,6 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.agent.SeenIds;
 import io.resonance.mesh.agent.gcl.ClusterAnalysis.Baseline;
 import io.resonance.mesh.agent.gcl.GraphGrowth;
 import io.resonance.mesh.agent.gcl.GraphHandlers;
@@ -63,6 +64,7 @@ final class TaskDesk implements AutoCloseable {
   private final double growthThreshold;
   private final SplittableRandom rng; // dispatcher thread
   private final AtomicLong received = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong grown = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
@@ -172,9 +174,20 @@ final class TaskDesk implements AutoCloseable {
       return; // a crashed process reads nothing
     }
     a.forgetWorkOfEarlierIncarnations();
+    HostTime t = time;
+    SeenIds.Sighting<GclResult> sighting = a.tasksSeen.see(task.getTaskId(),
+        (long) t.epochMs(now));
+    if (sighting.duplicate()) {
+      duplicates.incrementAndGet();
+      if (sighting.answer() != null) {
+        GclResult again = sighting.answer();
+        int index = a.slot.index();
+        loop.schedule(uplinked(a, now), () -> results.send(index, again));
+      }
+      return; // a replayed attempt: answered as before, not run twice
+    }
     received.incrementAndGet();
     int incarnation = a.incarnation();
-    HostTime t = time;
     double processingMs = a.truth.commandProcessingMs(rng, a.scale(now, t.elapsedMs(now),
         description), inputKilobytes(task));
     long start = a.claimWorker(now, (long) (processingMs * 1e6));
@@ -213,9 +226,8 @@ final class TaskDesk implements AutoCloseable {
         answer = TaskAnswers.failed(task, e.getMessage(), nowMs);
       }
     }
-    long up = (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now), description)) * 1e6);
-    long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);
-    a.lastDeliveryNanos = deliverAt;
+    a.tasksSeen.answered(task.getTaskId(), answer);
+    long deliverAt = uplinked(a, now);
     int index = a.slot.index();
     GraphGrowth.Growth g = growth;
     GclResult r = answer;
@@ -233,6 +245,19 @@ final class TaskDesk implements AutoCloseable {
       results.send(index, r);
       answered.incrementAndGet();
     });
+  }
+
+  /** When an answer sent at {@code now} reaches Kafka: a fresh uplink draw, in order. */
+  private long uplinked(VirtualAgent a, long now) {
+    HostTime t = time;
+    long up = (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now), description)) * 1e6);
+    long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);
+    a.lastDeliveryNanos = deliverAt;
+    return deliverAt;
+  }
+
+  long tasksRepeated() {
+    return duplicates.get();
   }
 
   private GraphHandlers handlers(VirtualAgent a, long now, long nowMs) {

@@ -1,7 +1,11 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.agent.SeenIds;
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.WorkReport;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -56,6 +60,17 @@ final class VirtualAgent {
   ChunkWorkModel.Capacity workCapacity;
   /** When the agent finishes the work orders it has accepted, host nanos; dispatcher thread. */
   long workFreeNanos = Long.MIN_VALUE;
+  /**
+   * The ids it acted on lately with their answers, as a real agent keeps them, but fewer: the
+   * simulator holds thousands of agents in one JVM, and a failover replays only the records since
+   * the last checkpoint, a handful per agent. Dispatcher thread; a crash forgets them.
+   */
+  SeenIds<AgentResponse> commandsSeen = seenIds();
+  SeenIds<GclResult> tasksSeen = seenIds();
+  SeenIds<WorkReport> ordersSeen = seenIds();
+
+  /** Ids a virtual agent keeps per path; see {@link #commandsSeen}. */
+  static final int SEEN_IDS = 256;
 
   VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities,
       SplittableRandom rng) {
@@ -168,6 +183,13 @@ final class VirtualAgent {
     java.util.Arrays.fill(workerFreeNanos, Long.MIN_VALUE);
     preparing = null;
     workFreeNanos = Long.MIN_VALUE;
+    commandsSeen = seenIds();
+    tasksSeen = seenIds();
+    ordersSeen = seenIds();
+  }
+
+  private static <V> SeenIds<V> seenIds() {
+    return new SeenIds<>(SEEN_IDS, SeenIds.DEFAULT_MAX_AGE);
   }
 
   /** A crashed agent comes back as a new process: its sequence starts again at 0. */

@@ -1,7 +1,8 @@
 package io.resonance.mesh.agent.sim;
 
-import io.resonance.mesh.agent.work.WorkReports;
 import io.resonance.mesh.agent.Records;
+import io.resonance.mesh.agent.SeenIds;
+import io.resonance.mesh.agent.work.WorkReports;
 import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
@@ -43,6 +44,7 @@ final class WorkDesk implements AutoCloseable {
   private final long seed;
   private final SplittableRandom rng; // dispatcher thread: network delays
   private final AtomicLong received = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong reported = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
   private final AtomicLong foreign = new AtomicLong();
@@ -137,6 +139,15 @@ final class WorkDesk implements AutoCloseable {
       return; // a crashed process reads nothing
     }
     a.forgetWorkOfEarlierIncarnations();
+    SeenIds.Sighting<WorkReport> sighting = a.ordersSeen.see(order.getOrderId(),
+        (long) time.epochMs(now));
+    if (sighting.duplicate()) {
+      duplicates.incrementAndGet();
+      if (sighting.answer() != null) {
+        deliver(a, sighting.answer(), now, false); // replayed or re-sent: reported as before
+      }
+      return;
+    }
     received.incrementAndGet();
     int incarnation = a.incarnation();
     // A second order waits for the first: the agent's parallelism is the order's to set.
@@ -159,14 +170,27 @@ final class WorkDesk implements AutoCloseable {
     HostTime t = time;
     WorkReport report = report(a, order, o, (long) Math.floor(t.agentClockMs(a.truth, start)),
         (long) Math.floor(t.agentClockMs(a.truth, end)));
-    long up = (long) (a.truth.oneWayMs(rng, a.scale(end, t.elapsedMs(end), description)) * 1e6);
-    long deliverAt = Math.max(end + up, a.lastDeliveryNanos + 1_000);
+    a.ordersSeen.answered(order.getOrderId(), report);
+    deliver(a, report, end, true);
+  }
+
+  /** The report's trip to Kafka: a fresh draw of the uplink, never overtaking the last one. */
+  private void deliver(VirtualAgent a, WorkReport report, long now, boolean first) {
+    HostTime t = time;
+    long up = (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now), description)) * 1e6);
+    long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);
     a.lastDeliveryNanos = deliverAt;
     int index = a.slot.index();
     loop.schedule(deliverAt, () -> {
       reports.send(index, report);
-      reported.incrementAndGet();
+      if (first) {
+        reported.incrementAndGet();
+      }
     });
+  }
+
+  long ordersRepeated() {
+    return duplicates.get();
   }
 
   static WorkReport report(VirtualAgent a, WorkOrder order, ChunkWorkModel.Outcome o,
