@@ -91,6 +91,7 @@ final class Requests {
     GatherFollower(String bootstrapServers) {
       Properties p = new Properties();
       p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
       List<TopicPartition> parts = consumer.partitionsFor(MeshTopics.GATHER).stream()
