@@ -1,12 +1,6 @@
 package io.resonance.mesh.cli;
 
 import io.resonance.mesh.agent.sim.FleetSimulator;
-import io.resonance.mesh.jobs.CoordinationJob;
-import io.resonance.mesh.jobs.GclJob;
-import io.resonance.mesh.jobs.MutationJob;
-import io.resonance.mesh.jobs.ImpedanceJob;
-import io.resonance.mesh.jobs.MeshEnvironment;
-import io.resonance.mesh.jobs.ResonanceJob;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -15,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * {@code ./mesh demo}: a real broker, the impedance, coordination, GCL and resonance jobs on a
@@ -36,6 +29,7 @@ final class Demo {
   private final int port;
   private final int kafkaPort;
   private final Duration beatInterval;
+  private final java.nio.file.Path dataDir;
   private final PrintStream out;
 
   Demo(Args args, PrintStream out) {
@@ -44,10 +38,13 @@ final class Demo {
     this.port = args.intValue("port", 8081);
     this.kafkaPort = args.intValue("kafka-port", 9092);
     this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 5_000));
+    String dir = args.value("data-dir", null);
+    this.dataDir = dir == null ? null : java.nio.file.Path.of(dir);
     this.out = out;
   }
 
-  void run() throws Exception {
+  /** Runs the demo; returns the process's exit code (1 when the mesh's job failed). */
+  int run() throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -59,14 +56,19 @@ final class Demo {
       }
     }));
 
-    requireFree(kafkaPort, "--kafka-port");
-    requireFree(port, "--port");
+    Ports.requireFree(kafkaPort, "--kafka-port");
+    Ports.requireFree(port, "--port");
     long t0 = System.nanoTime();
     out.println("Starting a Kafka broker (KRaft) on localhost ...");
-    try (LocalMesh mesh = LocalMesh.start(kafkaPort)) {
+    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir)) {
       out.printf("  broker %s, topics created (%.1f s); a real agent can join with "
           + "--bootstrap-servers %s%n", mesh.bootstrapServers(), since(t0),
           mesh.bootstrapServers());
+      if (mesh.durable()) {
+        out.println(mesh.restoredFrom() == null
+            ? "  data kept in " + mesh.workDir + " (a fresh start: no checkpoint there yet)"
+            : "  resuming from the checkpoint " + mesh.restoredFrom());
+      }
 
       // The resonance loop on a demo's clock: shorter windows and stabilisation than a real
       // fleet's, so that a change is made and judged within a minute, and a short cap on the
@@ -88,16 +90,7 @@ final class Demo {
           Map.entry(MeshJobOptions.MUTATION_SHARE.key(), "0.3"),
           Map.entry(MeshJobOptions.MUTATION_MIN_SAMPLES.key(), "20"),
           Map.entry(MeshJobOptions.MUTATION_MAX_TRIAL_REQUESTS.key(), "150")));
-      StreamExecutionEnvironment env = mesh.flink(port, 2);
-      MeshEnvironment.configure(env, options);
-      // Every job in one graph: a local environment starts a cluster (and a dashboard) per
-      // submission, and one dashboard should show everything.
-      new ImpedanceJob(options).build(env);
-      new CoordinationJob(options).build(env);
-      new GclJob(options).build(env);
-      new ResonanceJob(options).build(env);
-      new MutationJob(options).build(env);
-      JobClient job = env.executeAsync("resonance-mesh-demo");
+      JobClient job = mesh.runJobs(options, port, "resonance-mesh-demo");
       String dashboard = "http://localhost:" + port;
       out.printf("Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard,
           since(t0));
@@ -114,6 +107,7 @@ final class Demo {
 
       FlinkRest rest = new FlinkRest(dashboard, job.getJobID().toString());
       StatusBox box = new StatusBox(out, agents);
+      JobHealth health = new JobHealth(rest);
       out.printf("Coordination: a scatter-gather over %,d agents every 20 s, every third one a"
           + " wave cascade; try ./mesh ask or ./mesh cascade yourself.%n", sample());
       out.printf("Graphs: a cluster-watch graph (GCL) for the next cluster every %d s, every "
@@ -139,7 +133,7 @@ final class Demo {
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
             : Long.MAX_VALUE;
         boolean interrupted = false;
-        while (!interrupted && System.nanoTime() < deadline) {
+        while (!interrupted && !health.failed() && System.nanoTime() < deadline) {
           long printAt = Math.min(System.nanoTime() + TimeUnit.SECONDS.toNanos(5), deadline);
           while (System.nanoTime() < printAt) {
             coordinator.tick();
@@ -152,6 +146,8 @@ final class Demo {
               break;
             }
           }
+          health.check();
+          box.health(health);
           box.print(watcher.snapshot(), rest.sum("heartbeatsAccepted"), since(t0),
               coordinator.kpis(), graphs.kpis(), rest.sum("deadlocksResolved"), resonance.kpis(),
               resonance.finishedAfterS(), recipes.kpis());
@@ -163,10 +159,21 @@ final class Demo {
         double processed = rest.sum("heartbeatsAccepted").orElse(last.heartbeatsInRegistry());
         double deadlocks = rest.sum("deadlocksResolved").orElse(0);
         double alternatives = rest.sum("alternativesTaken").orElse(0);
-        job.cancel().get(30, TimeUnit.SECONDS);
+        health.check();
+        if (!health.failed()) {
+          job.cancel().get(30, TimeUnit.SECONDS);
+        }
         out.println(report(last, processed, dashboard, coordinator.kpis(), graphs.kpis(),
             deadlocks, alternatives, resonance.kpis(), resonance.finishedAfterS(),
-            recipes.kpis()));
+            recipes.kpis(), mesh.restoredFrom(), health));
+        if (health.failed()) {
+          System.err.println("The mesh's Flink job FAILED after " + health.restarts()
+              + " restarts: " + health.cause().orElse("see the log above for the cause")
+              + (mesh.durable() ? ". Its data stays in " + mesh.workDir + "; fix the cause and "
+                  + "start the demo again with the same --data-dir to resume." : "."));
+          return 1;
+        }
+        return 0;
       }
     } finally {
       stopped.countDown();
@@ -184,7 +191,8 @@ final class Demo {
 
   private String report(MeshWatcher.Snapshot s, double processed, String dashboard,
       DemoCoordinator.Kpis k, DemoGraphs.Kpis g, double deadlocks, double alternatives,
-      ResonanceWatch.Kpis r, double resonanceFinishedAfterS, DemoRecipes.Kpis m) {
+      ResonanceWatch.Kpis r, double resonanceFinishedAfterS, DemoRecipes.Kpis m,
+      java.nio.file.Path restoredFrom, JobHealth health) {
     String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
     return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
             + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
@@ -199,7 +207,8 @@ final class Demo {
             + "\"deadlocks_resolved\":%.0f,\"alternatives_taken\":%.0f,\"tasks_routed\":%d,"
             + "\"tasks_unrouted\":%d,%s,\"recipe_requests\":%d,\"mutation_trials\":%d,"
             + "\"mutations_promoted\":%d,\"mutations_rolled_back\":%d,"
-            + "\"mutations_inconclusive\":%d,\"recipe_live\":\"%s\",\"dashboard_url\":\"%s\"}",
+            + "\"mutations_inconclusive\":%d,\"recipe_live\":\"%s\",\"dashboard_url\":\"%s\","
+            + "\"job_state\":\"%s\",\"job_restarts\":%d,\"restored_from\":%s}",
         agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
         s.agents(), s.deadLetters(), s.meanImpedance(), mode, k.sent(), k.decided(),
         json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
@@ -208,7 +217,9 @@ final class Demo {
         g.active(), g.completed(), g.failed(), g.grown(), g.incidents(), deadlocks,
         alternatives, g.routed(),
         g.unrouted(), resonance(r, resonanceFinishedAfterS), m.sent(), m.trials(), m.promoted(),
-        m.rolledBack(), m.inconclusive(), m.live(), dashboard);
+        m.rolledBack(), m.inconclusive(), m.live(), dashboard, health.state(),
+        Math.max(0, health.restarts()), restoredFrom == null ? "null"
+            : "\"" + restoredFrom.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
   }
 
   private static String resonance(ResonanceWatch.Kpis r, double finishedAfterS) {
@@ -228,18 +239,6 @@ final class Demo {
 
   private static String json(double v) {
     return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v);
-  }
-
-  private static void requireFree(int port, String flag) {
-    if (port == 0) {
-      return;
-    }
-    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-      probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("port " + port + " is already in use (another Kafka, "
-          + "Flink or demo?): stop it, or pass " + flag + " with a free port (0 picks one)");
-    }
   }
 
   private static double since(long t0) {

@@ -54,6 +54,42 @@ final class FlinkRest {
     }
   }
 
+  /** The job's state as the JobManager reports it (RUNNING, RESTARTING, FAILED ...), or empty. */
+  java.util.Optional<String> jobState() {
+    try {
+      String state = get("/jobs/" + jobId).path("state").asText("");
+      return state.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(state);
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** How often Flink restarted the job since it was submitted, or -1 when it cannot say. */
+  long restarts() {
+    try {
+      JsonNode metric = get("/jobs/" + jobId + "/metrics?get=numRestarts");
+      return metric.size() == 0 ? -1 : metric.get(0).path("value").asLong(-1);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  /** The first line of the failure that made the job restart or fail, or empty. */
+  java.util.Optional<String> rootCause() {
+    try {
+      JsonNode history = get("/jobs/" + jobId + "/exceptions").path("exceptionHistory")
+          .path("entries");
+      if (history.size() == 0) {
+        return java.util.Optional.empty();
+      }
+      String trace = history.get(0).path("stacktrace").asText("");
+      String first = trace.lines().findFirst().orElse("");
+      return first.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(first);
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   private JsonNode get(String path) throws Exception {
     HttpResponse<String> response = http.send(
         HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(3)).build(),

@@ -7,11 +7,17 @@ public final class MeshCli {
       usage: ./mesh <command> [options]
 
         demo [--agents N] [--seconds S] [--interval-ms MS] [--port 8081] [--kafka-port 9092]
+             [--data-dir DIR]
             Real Kafka broker + the impedance, coordination, GCL, resonance and mutation
             jobs on a local Flink (dashboard on :8081) + a simulated fleet (default 30,000
             agents) answering periodic scatter-gathers and wave cascades, running graph
             tasks and one adaptive work job over a sample, and a recipe whose variants the
             mutation job tries on live requests; S=0 runs until Ctrl-C.
+        up [--data-dir mesh-data] [--port 8081] [--kafka-port 9092]
+            The broker and the five jobs, no simulated fleet: a mesh for real agents on one
+            machine. The broker's log and Flink's checkpoints stay under the data directory;
+            started again on it (after Ctrl-C or a crash), the jobs resume from the newest
+            checkpoint. demo --data-dir DIR does the same for the demo.
         ask [--select SEL] [--in-ms 5000] [--verb OBSERVE] [--payload JSON] [--min-rate 0.95]
             Scatter-gather a question; prints the quorum decision and arrival errors.
         broadcast [--select SEL] [--in-ms 5000] [--verb ACT] [--payload JSON]
@@ -93,7 +99,18 @@ public final class MeshCli {
     }
     try {
       switch (argv[0]) {
-        case "demo" -> new Demo(new Args(argv, 1), System.out).run();
+        case "up" -> {
+          int code = new MeshUp(new Args(argv, 1), System.out).run();
+          if (code != 0) {
+            System.exit(code);
+          }
+        }
+        case "demo" -> {
+          int code = new Demo(new Args(argv, 1), System.out).run();
+          if (code != 0) {
+            System.exit(code);
+          }
+        }
         case "bench" -> Bench.run(new Args(argv, 1), System.out);
         case "topics" -> CreateTopics.run(new Args(argv, 1), System.out);
         case "gcl" -> System.exit(new GclCommands(new Args(argv, 1), System.out).run());

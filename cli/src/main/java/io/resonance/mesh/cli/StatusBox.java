@@ -13,10 +13,16 @@ final class StatusBox {
   private double lastProcessed = -1;
   private double lastAt;
   private double rate;
+  private java.util.Optional<String> healthWarning = java.util.Optional.empty();
 
   StatusBox(PrintStream out, int fleetSize) {
     this.out = out;
     this.fleetSize = fleetSize;
+  }
+
+  /** The job's health, shown on the box's first row when it is not simply RUNNING. */
+  void health(JobHealth health) {
+    healthWarning = health.warning();
   }
 
   void print(MeshWatcher.Snapshot s, OptionalDouble processed, double at,
@@ -36,6 +42,7 @@ final class StatusBox {
     String mode = g == null ? "(first window pending)" : g.getMode().toString();
     String line = "+" + "-".repeat(66) + "+";
     out.println(line);
+    healthWarning.ifPresent(w -> row("!! " + w));
     row(String.format(Locale.ROOT, "t=%4.0fs   agents active %,d / %,d   mode %s", at, s.active(),
         fleetSize, mode));
     row(String.format(Locale.ROOT, "registry %,d agents: %,d degraded, %,d offline", s.agents(),

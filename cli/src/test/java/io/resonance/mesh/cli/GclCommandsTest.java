@@ -93,7 +93,7 @@ class GclCommandsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    mesh = LocalMesh.start(0);
+    mesh = LocalMesh.start(0, null);
     job = startJob("cli-test-gcl-1");
     handler = new Thread(GclCommandsTest::handle, "test-handler");
     handler.setDaemon(true);

@@ -36,7 +36,7 @@ class RecipeCommandsTest {
 
   @BeforeAll
   static void start() {
-    mesh = LocalMesh.start(0);
+    mesh = LocalMesh.start(0, null);
   }
 
   @AfterAll

@@ -38,7 +38,7 @@ class ResonateTest {
 
   @BeforeAll
   static void start() throws Exception {
-    mesh = LocalMesh.start(0);
+    mesh = LocalMesh.start(0, null);
     MeshJobOptions options = MeshJobOptions.of(Map.of(
         MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
         MeshJobOptions.BEAT_INTERVAL.key(), "1 s",

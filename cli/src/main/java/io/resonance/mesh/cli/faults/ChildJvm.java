@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * its own on this JVM's classpath, its output in a log file, and killable with SIGKILL as an
  * operating system or an operator would kill it.
  */
-final class ChildJvm {
+public final class ChildJvm {
 
   private final String name;
   private final Process process;
@@ -30,7 +30,7 @@ final class ChildJvm {
    * Starts {@code mainClass} with the module flags and Avro limits this JVM was started with, so
    * a child decodes and reflects exactly as the parent does.
    */
-  static ChildJvm start(String name, Path logDir, List<String> jvmArgs, String mainClass,
+  public static ChildJvm start(String name, Path logDir, List<String> jvmArgs, String mainClass,
       List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -66,32 +66,43 @@ final class ChildJvm {
     return name;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
   /** SIGKILL, as a crash: no shutdown hook runs, nothing is flushed. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
     awaitExit(30);
   }
 
   /** SIGTERM, then SIGKILL if the process has not ended within {@code graceSeconds}. */
-  void stop(int graceSeconds) {
+  public void stop(int graceSeconds) {
     if (!process.isAlive()) {
       return;
     }
     process.destroy();
     if (!awaitExit(graceSeconds)) {
       kill();
+    }
+  }
+
+  /** Waits for the process to end by itself; its exit code, or empty if it still runs. */
+  public java.util.OptionalInt exitCode(java.time.Duration within) {
+    try {
+      return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)
+          ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.OptionalInt.empty();
     }
   }
 
@@ -105,7 +116,7 @@ final class ChildJvm {
   }
 
   /** The last lines of the process's output, for an error message. */
-  String tail(int lines) {
+  public String tail(int lines) {
     try {
       List<String> all = Files.readAllLines(log);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

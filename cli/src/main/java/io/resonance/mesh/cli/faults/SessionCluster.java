@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import io.resonance.mesh.cli.RetainedCheckpoints;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
@@ -191,23 +191,9 @@ final class SessionCluster {
         .map(m -> m.path(0).path("value").asLong(0)).orElse(0L);
   }
 
-  /** The newest retained checkpoint of a job on disk: a directory with its {@code _metadata}. */
+  /** The newest retained checkpoint of a job on disk. */
   Optional<Path> latestRetainedCheckpoint(String jobId) {
-    Path jobDir = checkpointDir().resolve(jobId);
-    if (!Files.isDirectory(jobDir)) {
-      return Optional.empty();
-    }
-    try (Stream<Path> dirs = Files.list(jobDir)) {
-      return dirs.filter(p -> p.getFileName().toString().startsWith("chk-"))
-          .filter(p -> Files.exists(p.resolve("_metadata")))
-          .max((a, b) -> Long.compare(number(a), number(b)));
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  private static long number(Path chk) {
-    return Long.parseLong(chk.getFileName().toString().substring("chk-".length()));
+    return RetainedCheckpoints.latestOf(checkpointDir(), jobId);
   }
 
   boolean jobManagerAlive() {

@@ -1,0 +1,90 @@
+package io.resonance.mesh.cli;
+
+import io.resonance.mesh.jobs.config.MeshJobOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * {@code ./mesh up}: the mesh without a simulated fleet, for real agents on one machine — the
+ * broker and the five jobs on a local Flink, with the broker's log and the retained checkpoints
+ * under a data directory, so that starting it again on the same directory (after Ctrl-C, a
+ * reboot or a {@code kill -9}) resumes every agent's state where it was. The jobs run on their
+ * production defaults; only the mutation job's catalog is the demo recipe's.
+ */
+final class MeshUp {
+
+  static final Path DEFAULT_DATA_DIR = Path.of("mesh-data");
+  private static final Duration STATUS_EVERY = Duration.ofSeconds(10);
+
+  private final Path dataDir;
+  private final int port;
+  private final int kafkaPort;
+  private final PrintStream out;
+
+  MeshUp(Args args, PrintStream out) {
+    this.dataDir = Path.of(args.value("data-dir", DEFAULT_DATA_DIR.toString()));
+    this.port = args.intValue("port", 8081);
+    this.kafkaPort = args.intValue("kafka-port", 9092);
+    this.out = out;
+  }
+
+  /** Runs until Ctrl-C; returns the exit code (1 when the job failed). */
+  int run() throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    Ports.requireFree(kafkaPort, "--kafka-port");
+    Ports.requireFree(port, "--port");
+    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir)) {
+      out.println("Broker " + mesh.bootstrapServers() + "; data in " + mesh.workDir);
+      out.println(mesh.restoredFrom() == null ? "A fresh start: no checkpoint in the data "
+          + "directory yet." : "Resuming from the checkpoint " + mesh.restoredFrom());
+      MeshJobOptions options = MeshJobOptions.of(Map.of(
+          MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
+          MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+          MeshJobOptions.MUTATION_CATALOG.key(),
+          DemoRecipes.catalogFile(mesh.workDir).toString()));
+      JobClient job = mesh.runJobs(options, port, "resonance-mesh");
+      String dashboard = "http://localhost:" + port;
+      out.println("The five mesh jobs run as Flink job " + job.getJobID() + "; dashboard on "
+          + dashboard);
+      out.println("Agents join with --bootstrap-servers " + mesh.bootstrapServers()
+          + "; Ctrl-C stops (the next ./mesh up --data-dir " + dataDir + " resumes).");
+      JobHealth health = new JobHealth(new FlinkRest(dashboard, job.getJobID().toString()));
+      try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers())) {
+        while (!stop.await(STATUS_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
+          health.check();
+          MeshWatcher.Snapshot s = watcher.snapshot();
+          out.println(String.format(Locale.ROOT, "job %s, %d restarts; agents %,d: %,d active, "
+                  + "%,d degraded, %,d offline; dead letters %,d", health.state(),
+              Math.max(0, health.restarts()), s.agents(), s.active(), s.degraded(), s.offline(),
+              s.deadLetters()));
+          if (health.failed()) {
+            System.err.println("The mesh's Flink job FAILED: " + health.cause()
+                .orElse("see the log for the cause") + ". Its data stays in " + mesh.workDir
+                + "; fix the cause and run ./mesh up --data-dir " + dataDir + " again.");
+            return 1;
+          }
+        }
+      }
+      out.println("Stopping; the checkpoints stay in " + mesh.workDir.resolve("checkpoints"));
+      job.cancel().get(30, TimeUnit.SECONDS);
+      return 0;
+    } finally {
+      stopped.countDown();
+    }
+  }
+}
