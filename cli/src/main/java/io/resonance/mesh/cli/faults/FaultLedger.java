@@ -23,7 +23,9 @@ import java.util.Set;
  * @param heartbeatsCountedTwice beats counted beyond what the log holds
  * @param requestsSent coordination requests the broker acknowledged
  * @param gatherResultsMissing acknowledged requests without a gather result
- * @param gatherResultsDuplicated gather results beyond the first of each request
+ * @param gatherResultsDuplicated gather results beyond the first of each request and kind: a
+ *     request may have one early result ({@code window_closed=false}, a decision no later answer
+ *     can undo) and one final result, and anything beyond those is a duplicate
  * @param conflictsAnswered distinct (request, agent) pairs that an agent answered CONFLICT
  * @param conflictsLost of those, the pairs with no record on {@code mesh.conflicts}
  * @param conflictsDuplicated records on {@code mesh.conflicts} beyond the first of each
@@ -61,11 +63,12 @@ record FaultLedger(long heartbeatsInLog, long heartbeatsLost, long heartbeatsCou
     Map<String, Integer> resultsPerRequest = new HashMap<>();
     for (GatherResult g : r.gather()) {
       if (r.requestsSent().contains(g.getRequestId().toString())) {
-        resultsPerRequest.merge(g.getRequestId().toString(), 1, Integer::sum);
+        resultsPerRequest.merge(g.getRequestId() + (g.getWindowClosed() ? "/final" : "/early"),
+            1, Integer::sum);
       }
     }
-    long missing = r.requestsSent().stream().filter(id -> !resultsPerRequest.containsKey(id))
-        .count();
+    long missing = r.requestsSent().stream()
+        .filter(id -> !resultsPerRequest.containsKey(id + "/final")).count();
     long duplicated = resultsPerRequest.values().stream().mapToLong(n -> n - 1).sum();
 
     Set<String> answeredConflict = new HashSet<>();

@@ -69,6 +69,23 @@ class FaultLedgerTest {
   }
 
   @Test
+  void anEarlyDecisionBesideTheFinalResultIsNoDuplicateButAnEarlyOneAloneLeavesTheRequestMissing() {
+    Fixture f = new Fixture(23);
+    GatherResult early = gather("req-1");
+    early.setWindowClosed(false);
+    f.gather.add(early);
+    f.gather.removeIf(g -> g.getRequestId().equals("req-3"));
+    GatherResult earlyOnly = gather("req-3");
+    earlyOnly.setWindowClosed(false);
+    f.gather.add(earlyOnly);
+
+    FaultLedger ledger = FaultLedger.of(f.records());
+
+    assertThat(ledger.gatherResultsDuplicated()).isZero();
+    assertThat(ledger.gatherResultsMissing()).isEqualTo(1);
+  }
+
+  @Test
   void aConflictAnsweredButNeverRecordedIsLostAndARepeatedRecordDuplicated() {
     Fixture f = new Fixture(17);
     ConflictRecord first = f.conflicts.get(0);
@@ -185,6 +202,7 @@ class FaultLedgerTest {
   private static GatherResult gather(String request) {
     GatherResult g = new GatherResult();
     g.setRequestId(request);
+    g.setWindowClosed(true);
     return g;
   }
 

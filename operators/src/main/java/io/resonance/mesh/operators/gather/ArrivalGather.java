@@ -103,8 +103,12 @@ import org.apache.flink.util.OutputTag;
  * <h2>State ends</h2>
  *
  * At the final result the per-target entries are cleared and the progress stays as a marker until
- * the request's expiry plus the grace: answers arriving then are counted as late ({@link
- * #ANSWERS_AFTER_CLOSE}) and do not reopen the request. Then every state of the key is cleared.
+ * the request's expiry plus the grace, and at least {@link #CLOSED_MARKER} after the verdict:
+ * answers arriving then are counted as late ({@link #ANSWERS_AFTER_CLOSE}) and plan records change
+ * nothing, so neither reopens the request. The second bound is for failovers: a planner subtask
+ * held up by a broker outage or a restart can deliver its piece of the plan minutes after the
+ * request expired, and without the marker that piece would open the request again and publish a
+ * second final result. Then every state of the key is cleared.
  * Each request holds at most one timer at a time. An answer arriving after even the marker has
  * gone looks like an orphan and ends as one.
  */
@@ -153,6 +157,13 @@ public class ArrivalGather
   public static final String DECISIONS_RETRY = "decisionsRetry";
   public static final String CONFLICTS_RECORDED = "conflictsRecorded";
   public static final String ANSWERS_AFTER_CLOSE = "answersAfterClose";
+
+  /**
+   * How long a decided request's marker outlives its verdict at least: longer than the outages the
+   * jobs ride out without losing their open transactions (their 10-minute transaction timeout),
+   * for a few hundred bytes per request.
+   */
+  public static final java.time.Duration CLOSED_MARKER = java.time.Duration.ofMinutes(10);
   public static final String ORPHAN_ANSWERS = "orphanAnswers";
   public static final String LAST_ARRIVAL_ERROR_P90 = "lastArrivalErrorP90Ms";
 
@@ -441,7 +452,8 @@ public class ArrivalGather
       judge(p, ctx, timestamp);
       p.judged = true;
       targets.clear();
-      arm(ctx, p, Math.max(p.expiresAtMs, timestamp) + graceMs);
+      arm(ctx, p, Math.max(Math.max(p.expiresAtMs, timestamp) + graceMs,
+          timestamp + CLOSED_MARKER.toMillis()));
       progress.update(p);
       return;
     }

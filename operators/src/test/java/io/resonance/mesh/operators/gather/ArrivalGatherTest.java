@@ -627,7 +627,8 @@ class ArrivalGatherTest {
   // 6. State ends.
 
   @Test
-  void clearsEveryStateAfterTheExpiryAndIgnoresLateAnswersUntilThen() throws Exception {
+  void keepsAMarkerLongAfterTheExpirySoThatLateAnswersAndPlanPiecesDoNotReopenTheRequest()
+      throws Exception {
     scheduleAll(3);
     respond(conflict(REQ, agent(2), ConflictType.OTHER));
     closeWindow();
@@ -645,8 +646,18 @@ class ArrivalGatherTest {
     assertThat(results()).as("late records do not reopen the request").hasSize(emitted);
     assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).isZero();
 
-    harness.setProcessingTime(EXPIRES + GRACE_MS);
+    // minutes later, after a failover: a planner subtask's piece of the plan, replayed
+    long replayAt = EXPIRES + GRACE_MS + 3 * 60_000;
+    harness.setProcessingTime(replayAt);
+    plan(tally(REQ, 1, 2, 2, 0, 0));
+    plan(command(REQ, agent(7), null));
+    harness.setProcessingTime(replayAt + 60_000);
+    assertThat(results()).as("no second result for a decided request").hasSize(emitted);
+    assertThat(keysWith(ArrivalGather.PROGRESS_STATE.getName())).as("the marker").isOne();
 
+    harness.setProcessingTime(VERDICT_AT + ArrivalGather.CLOSED_MARKER.toMillis());
+
+    assertThat(results()).hasSize(emitted);
     assertThat(keysInAnyState()).isZero();
     assertThat(harness.numProcessingTimeTimers()).isZero();
   }
