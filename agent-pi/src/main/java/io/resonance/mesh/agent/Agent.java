@@ -1,8 +1,17 @@
 package io.resonance.mesh.agent;
 
 import io.resonance.mesh.agent.work.WorkKinds;
+import io.resonance.mesh.avro.AgentResponse;
+import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.Heartbeat;
+import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -66,6 +75,9 @@ public final class Agent implements AutoCloseable {
 
   public void start() {
     sensors.sample(); // primes the CPU and network deltas, so the first beat reports a real rate
+    if (config.backlogFile() != null) {
+      restoreBacklog(config.backlogFile());
+    }
     link.start();
     commands.start();
     tasks.start();
@@ -162,6 +174,63 @@ public final class Agent implements AutoCloseable {
     return v == null ? "dev" : v;
   }
 
+  /** Queues what the last run left undelivered, before anything new. */
+  private void restoreBacklog(Path file) {
+    int restored = 0;
+    for (BacklogFile.Entry e : BacklogFile.take(file)) {
+      try {
+        if (e.topic().equals(config.responsesTopic())) {
+          commands.outbox().send(e.topic(), e.key(), ANSWERS.decode(e.value()));
+        } else if (e.topic().equals(config.resultsTopic())) {
+          tasks.outbox().send(e.topic(), e.key(), RESULTS.decode(e.value()));
+        } else if (e.topic().equals(config.workReportsTopic())) {
+          workLink.outbox().send(e.topic(), e.key(), REPORTS.decode(e.value()));
+        } else if (e.topic().equals(HEARTBEATS)) {
+          backlog.add(BEATS.decode(e.value()));
+        } else {
+          continue; // written for topics this configuration no longer uses
+        }
+        restored++;
+      } catch (MeshCodec.UndecodableException ex) {
+        LOG.warn("a record of the backlog file for {} is undecodable ({}); skipped", e.topic(),
+            ex.getMessage());
+      }
+    }
+    if (restored > 0) {
+      LOG.info("sending {} records the last run left undelivered (from {})", restored, file);
+    }
+  }
+
+  /** Keeps what was not delivered for the next start; called once the links have stopped. */
+  private void spillBacklog(Path file) {
+    List<BacklogFile.Entry> entries = new ArrayList<>();
+    for (Heartbeat beat : backlog.snapshot()) {
+      entries.add(new BacklogFile.Entry(HEARTBEATS, config.agentId(), BEATS.encode(beat)));
+    }
+    commands.outbox().unsent().forEach(r -> entries.add(
+        new BacklogFile.Entry(r.topic(), r.key(), ANSWERS.encode(r.value()))));
+    tasks.outbox().unsent().forEach(r -> entries.add(
+        new BacklogFile.Entry(r.topic(), r.key(), RESULTS.encode(r.value()))));
+    workLink.outbox().unsent().forEach(r -> entries.add(
+        new BacklogFile.Entry(r.topic(), r.key(), REPORTS.encode(r.value()))));
+    try {
+      BacklogFile.write(file, entries);
+      if (!entries.isEmpty()) {
+        LOG.info("kept {} undelivered records in {} for the next start", entries.size(), file);
+      }
+    } catch (IOException e) {
+      LOG.error("cannot keep {} undelivered records in {}: {}", entries.size(), file,
+          e.getMessage());
+    }
+  }
+
+  /** Beats go back into the backlog, whichever topic the link sends them to. */
+  private static final String HEARTBEATS = MeshTopics.HEARTBEATS;
+  private static final MeshCodec<Heartbeat> BEATS = MeshCodec.of(Heartbeat.class);
+  private static final MeshCodec<AgentResponse> ANSWERS = MeshCodec.of(AgentResponse.class);
+  private static final MeshCodec<GclResult> RESULTS = MeshCodec.of(GclResult.class);
+  private static final MeshCodec<WorkReport> REPORTS = MeshCodec.of(WorkReport.class);
+
   @Override
   public void close() {
     sampler.shutdownNow();
@@ -169,6 +238,9 @@ public final class Agent implements AutoCloseable {
     tasks.close();
     workLink.close();
     link.close();
+    if (config.backlogFile() != null) {
+      spillBacklog(config.backlogFile());
+    }
     LOG.info("agent {} stopped after {} heartbeats ({} delivered)", config.agentId(),
         sequence.get(), link.delivered());
   }

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param resultsTopic where it answers them
  * @param workTopic where it reads its chunked work orders (one partition of it)
  * @param workReportsTopic where it reports what it measured running them
+ * @param backlogFile where what was not yet delivered at a stop is kept for the next start
+ *     ({@link BacklogFile}), or null to let it go
  */
 public record AgentConfig(
     String agentId,
@@ -36,11 +38,23 @@ public record AgentConfig(
     String tasksTopic,
     String resultsTopic,
     String workTopic,
-    String workReportsTopic) {
+    String workReportsTopic,
+    Path backlogFile) {
 
   public AgentConfig {
     capabilities = List.copyOf(capabilities);
     kafka = Map.copyOf(kafka);
+  }
+
+  /** Without a backlog file. */
+  public AgentConfig(String agentId, AgentClass agentClass, String sectorId, String clusterId,
+      List<String> capabilities, String bootstrapServers, Duration heartbeatInterval,
+      int backlogSize, Path procRoot, Map<String, String> kafka, String schedulesTopic,
+      String responsesTopic, String tasksTopic, String resultsTopic, String workTopic,
+      String workReportsTopic) {
+    this(agentId, agentClass, sectorId, clusterId, capabilities, bootstrapServers,
+        heartbeatInterval, backlogSize, procRoot, kafka, schedulesTopic, responsesTopic,
+        tasksTopic, resultsTopic, workTopic, workReportsTopic, null);
   }
 
   /** With the mesh's own work topics. */

@@ -34,6 +34,7 @@ public final class AgentConfigParser {
   static final String BOOTSTRAP = "bootstrap.servers";
   static final String INTERVAL_MS = "heartbeat.interval.ms";
   static final String BACKLOG = "backlog.size";
+  static final String BACKLOG_FILE = "backlog.file";
   static final String PROC_ROOT = "proc.root";
   static final String SCHEDULES_TOPIC = "schedules.topic";
   static final String RESPONSES_TOPIC = "responses.topic";
@@ -56,6 +57,7 @@ public final class AgentConfigParser {
     flags.put("--bootstrap-servers", BOOTSTRAP);
     flags.put("--interval-ms", INTERVAL_MS);
     flags.put("--backlog", BACKLOG);
+    flags.put("--backlog-file", BACKLOG_FILE);
     flags.put("--proc-root", PROC_ROOT);
     flags.put("--schedules-topic", SCHEDULES_TOPIC);
     flags.put("--responses-topic", RESPONSES_TOPIC);
@@ -102,6 +104,8 @@ public final class AgentConfigParser {
             + MIN_INTERVAL_MS,
         "  --backlog N                 backlog.size         heartbeats kept while the broker is"
             + " unreachable, oldest dropped first (default 720 = 1 h at 5 s)",
+        "  --backlog-file FILE         backlog.file         keep undelivered heartbeats and answers"
+            + " here at a stop and send them at the next start (default: none, they are lost)",
         "  --proc-root DIR             proc.root            where /proc and /sys are (default /)",
         "  --schedules-topic T         schedules.topic      commands (default "
             + MeshTopics.SCHEDULES + ")",
@@ -257,9 +261,10 @@ public final class AgentConfigParser {
     String results = topic(p, RESULTS_TOPIC, MeshTopics.RESULTS);
     String work = topic(p, WORK_TOPIC, MeshTopics.WORK);
     String reports = topic(p, WORK_REPORTS_TOPIC, MeshTopics.WORK_REPORTS);
+    String backlogFile = blankToNull(p.get(BACKLOG_FILE));
     return new AgentConfig(agentId, agentClass, sector, cluster, capabilities, bootstrap,
         Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka, schedules, responses,
-        tasks, results, work, reports);
+        tasks, results, work, reports, backlogFile == null ? null : Path.of(backlogFile));
   }
 
   private static String topic(Map<String, String> p, String key, String def)

@@ -74,6 +74,11 @@ public final class HeartbeatBacklog {
     queue.removeIf(done::contains);
   }
 
+  /** Every beat still queued, oldest first, without waiting. */
+  public synchronized List<Heartbeat> snapshot() {
+    return new ArrayList<>(queue);
+  }
+
   public synchronized int size() {
     return queue.size();
   }

@@ -109,6 +109,11 @@ public final class Outbox<V> implements AutoCloseable {
     return queue.size();
   }
 
+  /** The records not yet acknowledged, oldest first: after {@link #close}, what was never sent. */
+  public synchronized java.util.List<ProducerRecord<String, V>> unsent() {
+    return queue.stream().map(e -> e.record).toList();
+  }
+
   public synchronized boolean isUp() {
     return up;
   }

@@ -106,6 +106,55 @@ class AgentKafkaTest {
   }
 
   @Test
+  void beatsBufferedWhenTheAgentStopsAreSentByItsNextRunFromTheBacklogFile(@TempDir Path state)
+      throws Exception {
+    // 1. an agent with a backlog file, stopped while no broker listens
+    int port = freePort();
+    String bootstrap = "127.0.0.1:" + port;
+    Path file = state.resolve("backlog");
+    long sampledByFirstRun;
+    try (Agent first = new Agent(withBacklogFile(config("pi-restart", bootstrap,
+        Map.of("max.block.ms", "300")), file))) {
+      first.start();
+      Await.until(Duration.ofSeconds(15), () -> first.backlog().size() >= 4,
+          () -> "4 buffered heartbeats, backlog holds " + first.backlog().size());
+      assertThat(first.link().delivered()).isZero();
+      first.close();
+      sampledByFirstRun = first.sampled();
+    }
+    assertThat(file).exists();
+
+    // 2. the broker is back and the agent starts again on the same file
+    try (LocalKafkaBroker broker = LocalKafkaBroker.start(brokerDir, port, true)) {
+      broker.createTopics(List.of(new NewTopic(MeshTopics.HEARTBEATS, PARTITIONS, (short) 1)));
+      try (HeartbeatTap tap = new HeartbeatTap(bootstrap, PARTITIONS);
+          Agent second = new Agent(withBacklogFile(config("pi-restart", bootstrap, Map.of()),
+              file))) {
+        second.start();
+        // 3. every beat of the first run arrives before those of the second, and the file is gone
+        Await.until(Duration.ofSeconds(30),
+            () -> beatsOf(tap, "pi-restart").size() >= sampledByFirstRun + 2,
+            () -> (sampledByFirstRun + 2) + " heartbeats, saw " + beatsOf(tap, "pi-restart")
+                .size());
+        List<Long> sequences = beatsOf(tap, "pi-restart").stream()
+            .map(Heartbeat::getSequence).toList();
+        assertThat(sequences.subList(0, (int) sampledByFirstRun))
+            .containsExactlyElementsOf(LongStream.range(0, sampledByFirstRun).boxed().toList());
+        assertThat(sequences.get((int) sampledByFirstRun)).as("the second run's first beat")
+            .isZero();
+        assertThat(file).doesNotExist();
+      }
+    }
+  }
+
+  private static AgentConfig withBacklogFile(AgentConfig c, Path file) {
+    return new AgentConfig(c.agentId(), c.agentClass(), c.sectorId(), c.clusterId(),
+        c.capabilities(), c.bootstrapServers(), c.heartbeatInterval(), c.backlogSize(),
+        c.procRoot(), c.kafka(), c.schedulesTopic(), c.responsesTopic(), c.tasksTopic(),
+        c.resultsTopic(), c.workTopic(), c.workReportsTopic(), file);
+  }
+
+  @Test
   void aFullBacklogDropsTheOldestBeatsAndCountsThem() {
     HeartbeatBacklog backlog = new HeartbeatBacklog(3);
     List<Heartbeat> beats = LongStream.range(0, 5).mapToObj(AgentKafkaTest::beat).toList();
