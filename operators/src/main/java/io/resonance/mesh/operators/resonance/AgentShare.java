@@ -26,6 +26,12 @@ public class AgentShare {
   public String orderId;
   /** The items of the order running now, by timeouts suffered, as in {@link #pending}. */
   public long[] drawn;
+  /** When the running order is overdue (its report lost, or its agent gone), mesh clock ms. */
+  public long orderDeadlineMs;
+  /** How often the running order was sent again after its deadline passed. */
+  public int orderResends;
+  /** The running order as sent (Avro single-object encoding), to send it again unchanged. */
+  public byte[] runningOrder;
 
   public AgentShare() {}
 
@@ -97,5 +103,8 @@ public class AgentShare {
       drawn[k] = 0;
     }
     orderId = null;
+    orderDeadlineMs = 0;
+    orderResends = 0;
+    runningOrder = null;
   }
 }

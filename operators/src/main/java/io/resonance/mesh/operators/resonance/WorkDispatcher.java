@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * submitted (a new deployment replaying the topic must not re-run old jobs). If the initial
  * share has not all reported within {@code initialShareWait} of a job's start (a slow or silent
  * agent), the loop is released without waiting longer. Reports of other jobs, and repeated
- * ones, change nothing.
+ * ones, change nothing. An order whose report does not come by its deadline is sent again, then
+ * settled as timed out ({@link WorkLoop#onDeadlines}); the deadlines are checked by timers on a
+ * {@link #DEADLINE_GRID_MS} grid, so a fleet of orders costs one scan of the shares per grid
+ * step rather than one timer each.
  */
 public class WorkDispatcher extends
     KeyedCoProcessFunction<String, WorkReport, Either<WorkJob, HarmonicAdjustment>, WorkOrder> {
@@ -69,6 +72,9 @@ public class WorkDispatcher extends
       new MapStateDescriptor<>("work-dispatcher-harmonics", Types.STRING,
           new AvroTypeInfo<>(HarmonicAdjustment.class));
 
+  /** Deadlines are checked this often at most; they carry tens of seconds of slack. */
+  static final long DEADLINE_GRID_MS = 10_000;
+
   private final long initialShareWaitMs;
   private final long maxJobAgeMs;
 
@@ -79,6 +85,7 @@ public class WorkDispatcher extends
   private transient Counter ordersSent;
   private transient volatile long itemsDone;
   private transient volatile long itemsGivenUp;
+  private transient volatile long ordersOverdue;
   private transient volatile long agentsWorking;
   private transient String lastFinished;
 
@@ -97,6 +104,7 @@ public class WorkDispatcher extends
     ordersSent = metrics.counter("workOrdersSent");
     metrics.gauge("workItemsDone", () -> itemsDone);
     metrics.gauge("workItemsGivenUp", () -> itemsGivenUp);
+    metrics.gauge("workOrdersOverdue", () -> ordersOverdue);
     metrics.gauge("workAgentsWorking", () -> agentsWorking);
   }
 
@@ -104,7 +112,7 @@ public class WorkDispatcher extends
   public void processElement1(WorkReport r, Context ctx, Collector<WorkOrder> out)
       throws Exception {
     try {
-      send(loop.onReport(r, ctx.timerService().currentProcessingTime()), out);
+      send(loop.onReport(r, ctx.timerService().currentProcessingTime()), ctx, out);
     } catch (WorkLoop.UnknownAgentException e) {
       ctx.output(REJECTED, DeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS,
           r.getAgentId(), "work-dispatch", e.getMessage()));
@@ -129,7 +137,7 @@ public class WorkDispatcher extends
       return;
     }
     try {
-      send(loop.start(job, now), out);
+      send(loop.start(job, now), ctx, out);
       ctx.timerService().registerProcessingTimeTimer(now + initialShareWaitMs);
       LOG.info("work job {} for {}: {} agents, base command to {} first", job.getJobId(),
           job.getCommand(), job.getAgents().size(), plan.value().cohortSize);
@@ -147,17 +155,26 @@ public class WorkDispatcher extends
     if (p != null && !p.released && p.startedAtMs + initialShareWaitMs <= timestamp) {
       LOG.info("work job {}: {} of {} agents of the initial share reported within {} ms; releasing",
           p.jobId, p.cohortReported, p.cohortSize, initialShareWaitMs);
-      send(loop.onWaitOver(timestamp), out);
+      send(loop.onWaitOver(timestamp), ctx, out);
     }
+    send(loop.onDeadlines(timestamp), ctx, out);
   }
 
-  private void send(List<WorkOrder> orders, Collector<WorkOrder> out) throws Exception {
-    orders.forEach(out::collect);
+  private void send(List<WorkOrder> orders, Context ctx, Collector<WorkOrder> out)
+      throws Exception {
+    long now = ctx.timerService().currentProcessingTime();
+    for (WorkOrder o : orders) {
+      out.collect(o);
+      long due = now + WorkLoop.deadlineAfter(o);
+      ctx.timerService().registerProcessingTimeTimer(
+          (due / DEADLINE_GRID_MS + 1) * DEADLINE_GRID_MS);
+    }
     ordersSent.inc(orders.size());
     WorkPlan p = plan.value();
     if (p != null) {
       itemsDone = p.itemsDone;
       itemsGivenUp = p.itemsGivenUp;
+      ordersOverdue = p.ordersOverdue;
       agentsWorking = p.agents - p.agentsFinished;
       if (p.finished() && !p.jobId.equals(lastFinished)) {
         lastFinished = p.jobId;

@@ -37,6 +37,14 @@ import java.util.Set;
  * <p>Placement is sticky: a subset's members do not change when its params do, so the tuner
  * judges a change on the agents it was made for. An item whose chunk timed out goes back to the
  * agent's share and is retried, up to {@code max_attempts} timeouts.
+ *
+ * <p>An order whose report does not come (lost with a broker outage, or its agent gone) must not
+ * hold its agent's share forever: each order has a deadline, twice the longest it can take at its
+ * params ({@code ceil(chunks / parallelism)} rounds of the chunk timeout) plus {@link
+ * #ORDER_SLACK_MS}. Past it the same order is sent again ({@link #ORDER_RESENDS} times; the
+ * agent, which keeps the ids it ran, answers a repeat with its first report instead of running it
+ * twice), and after that its items are settled as timed out, so they are retried or given up like
+ * any other timed-out chunk, and the next order goes out.
  */
 public final class WorkLoop {
 
@@ -123,6 +131,14 @@ public final class WorkLoop {
   static final double RELEASE_SHARE = 0.9;
 
   private final Store store;
+
+  /** Uplink, queueing and a slow start on top of an order's own worst case. */
+  public static final long ORDER_SLACK_MS = 30_000;
+  /** Sends of an overdue order before its items count as timed out. */
+  public static final int ORDER_RESENDS = 2;
+
+  private static final io.resonance.mesh.schema.MeshCodec<WorkOrder> ORDERS =
+      io.resonance.mesh.schema.MeshCodec.of(WorkOrder.class);
 
   public WorkLoop(Store store) {
     this.store = store;
@@ -256,6 +272,54 @@ public final class WorkLoop {
     return orders;
   }
 
+  /**
+   * Orders whose deadline passed by {@code nowMs}: each is sent again, or, once resent {@link
+   * #ORDER_RESENDS} times, settled as timed out and followed by the agent's next order.
+   */
+  public List<WorkOrder> onDeadlines(long nowMs) throws Exception {
+    WorkPlan plan = store.plan();
+    if (plan == null) {
+      return List.of();
+    }
+    List<AgentShare> overdue = new ArrayList<>();
+    for (AgentShare s : store.shares()) {
+      if (s.running() && s.orderDeadlineMs > 0 && s.orderDeadlineMs <= nowMs) {
+        overdue.add(s);
+      }
+    }
+    List<WorkOrder> orders = new ArrayList<>();
+    for (AgentShare s : overdue) {
+      if (s.orderResends < ORDER_RESENDS && s.runningOrder != null) {
+        WorkOrder again = ORDERS.decode(s.runningOrder);
+        s.orderResends++;
+        s.orderDeadlineMs = nowMs + deadlineAfter(again);
+        orders.add(again);
+        store.share(s);
+        continue;
+      }
+      long givenUpBefore = s.givenUp;
+      long doneBefore = s.done;
+      s.settle(Long.MAX_VALUE); // no report: every item of the order timed out
+      plan.itemsDone += s.done - doneBefore;
+      plan.itemsGivenUp += s.givenUp - givenUpBefore;
+      plan.ordersOverdue++;
+      orders.addAll(next(plan, s, nowMs));
+      store.share(s);
+    }
+    if (!overdue.isEmpty()) {
+      store.plan(plan);
+    }
+    return orders;
+  }
+
+  /** How long an order may take before it is overdue; see the class comment. */
+  public static long deadlineAfter(WorkOrder o) {
+    ChunkParams p = o.getParams();
+    long rounds = (o.getChunks() + Math.max(1, p.getParallelism()) - 1)
+        / Math.max(1, p.getParallelism());
+    return 2 * rounds * Math.max(1, p.getTimeoutMs()) + ORDER_SLACK_MS;
+  }
+
   /** A harmonic decision: the subset's params from the agents' next orders on. */
   public void onHarmonic(HarmonicAdjustment h) throws Exception {
     store.harmonic(h);
@@ -333,7 +397,7 @@ public final class WorkLoop {
     long items = s.draw(plan.orderItems);
     int chunks = (int) ((items + params.getChunkSize() - 1) / params.getChunkSize());
     s.orderId = plan.jobId + "/" + s.agentId + "/" + s.orders++;
-    return List.of(WorkOrder.newBuilder()
+    WorkOrder order = WorkOrder.newBuilder()
         .setOrderId(s.orderId)
         .setJobId(plan.jobId)
         .setCommand(plan.command)
@@ -344,7 +408,11 @@ public final class WorkLoop {
         .setChunks(chunks)
         .setParams(params)
         .setIssuedAtMs(nowMs)
-        .build());
+        .build();
+    s.orderDeadlineMs = nowMs + deadlineAfter(order);
+    s.orderResends = 0;
+    s.runningOrder = ORDERS.encode(order);
+    return List.of(order);
   }
 
   private static long spread(String jobId, String agentId) {

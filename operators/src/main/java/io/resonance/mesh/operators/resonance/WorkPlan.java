@@ -29,6 +29,8 @@ public class WorkPlan {
   public double bandP90Ms = Double.NaN;
   public long itemsDone;
   public long itemsGivenUp;
+  /** Orders whose report never came by their deadline and its resends. */
+  public long ordersOverdue;
   public int agentsFinished;
   public long startedAtMs;
   /** When the last agent finished, or 0 while the job runs. */

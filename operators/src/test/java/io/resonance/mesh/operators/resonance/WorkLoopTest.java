@@ -222,4 +222,49 @@ class WorkLoopTest {
     assertThatThrownBy(() -> loop.start(tinyOrders, 0)).hasMessageContaining("order_items");
     assertThatThrownBy(() -> loop.start(twice, 0)).hasMessageContaining("listed twice");
   }
+
+  @Test
+  void anOrderWhoseReportNeverComesIsSentAgainThenCountedAsTimedOutAndTheNextOrderGoesOut()
+      throws Exception {
+    WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
+    WorkLoop loop = new WorkLoop(store);
+    List<WorkOrder> first = new ArrayList<>(loop.start(job("job-1"), 0));
+    first.addAll(loop.onWaitOver(1));
+    WorkOrder lost = first.stream().filter(o -> o.getAgentId().equals("srv-0")).findFirst()
+        .orElseThrow();
+    long deadline = WorkLoop.deadlineAfter(lost);
+    // every other agent reports; srv-0's report is lost
+    for (WorkOrder o : first) {
+      if (o != lost) {
+        loop.onReport(report(o, classOf(o.getAgentId()), 500, 0), 10);
+      }
+    }
+    assertThat(loop.onDeadlines(deadline - 1)).as("nothing is overdue before its deadline")
+        .noneMatch(o -> o.getAgentId().equals("srv-0"));
+
+    // 1. past the deadline: the same order again, twice, each with a fresh deadline
+    long at = deadline + 1;
+    for (int resend = 1; resend <= WorkLoop.ORDER_RESENDS; resend++) {
+      List<WorkOrder> again = loop.onDeadlines(at).stream()
+          .filter(o -> o.getAgentId().equals("srv-0")).toList();
+      assertThat(again).as("resend %d", resend).containsExactly(lost);
+      at += WorkLoop.deadlineAfter(lost) + 1;
+    }
+
+    // 2. then its items count as timed out and the next order goes out
+    long doneBefore = store.share("srv-0").done;
+    List<WorkOrder> next = loop.onDeadlines(at).stream()
+        .filter(o -> o.getAgentId().equals("srv-0")).toList();
+    assertThat(next).hasSize(1);
+    assertThat(next.get(0).getOrderId()).isNotEqualTo(lost.getOrderId());
+    AgentShare s = store.share("srv-0");
+    assertThat(s.done).as("nothing of the lost order counted done").isEqualTo(doneBefore);
+    assertThat(s.pending[1] + s.drawn[1]).as("its items back with one timeout each")
+        .isEqualTo(lost.getChunks() * (long) lost.getParams().getChunkSize());
+    assertThat(store.plan().ordersOverdue).isEqualTo(1);
+
+    // 3. a late report of the lost order changes nothing now
+    assertThat(loop.onReport(report(lost, AgentClass.B, 500, 0), at + 1)).isEmpty();
+    assertThat(store.share("srv-0").orderId).isEqualTo(next.get(0).getOrderId());
+  }
 }
