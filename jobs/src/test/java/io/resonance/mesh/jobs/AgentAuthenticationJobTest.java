@@ -2,6 +2,7 @@ package io.resonance.mesh.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.resonance.mesh.agent.sim.FleetSimulator;
 import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentImpedance;
 import io.resonance.mesh.avro.AgentKey;
@@ -146,6 +147,57 @@ class AgentAuthenticationJobTest {
           beat(producer, heartbeats, enrolled, enrolledSigner);
           return heartbeatsCounted(registry, "agent-enrolled") > enrolledBefore;
         }, () -> Registry.describe(Registry.latest(registry)));
+      } finally {
+        JobsTesting.stop(job);
+      }
+    }
+  }
+
+  @Test
+  void aSimulatedFleetGivenTheMeshKeyEnrolsItselfAndEveryAgentIsHeard(@TempDir Path dir)
+      throws Exception {
+    // 1. topics, the mesh key, and a fleet that signs with it
+    String prefix = "authfleet";
+    KAFKA.createTopics(MeshTopics.newTopics(2).stream()
+        .map(t -> new NewTopic(prefix + t.name().substring(t.name().indexOf('.')),
+            t.numPartitions(), t.replicationFactor()).configs(t.configs()))
+        .toList());
+    Path meshKeyFile = dir.resolve("mesh-agreement.pem");
+    KeyPair mesh = MeshKeys.readOrCreate(meshKeyFile, MeshKeys.AGREEMENT);
+    try (FleetSimulator fleet = FleetSimulator.builder()
+            .bootstrapServers(KAFKA.bootstrapServers())
+            .topic(prefix + ".heartbeats")
+            .responsesTopic(prefix + ".responses")
+            .schedulesTopic(prefix + ".schedules")
+            .graphHandlers(false)
+            .workOrders(false)
+            .agents(20)
+            .heartbeatInterval(Duration.ofMillis(500))
+            .meshAgreementKey(mesh.getPublic())
+            .seed(5)
+            .build();
+        KafkaProducer<byte[], byte[]> producer = producer();
+        TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), prefix + ".impedance");
+        TopicReader dlq = new TopicReader(KAFKA.bootstrapServers(), prefix + ".dlq",
+            "read_committed")) {
+      // 2. the operator (here, as in the demo, code) accepts every signed enrolment
+      List<io.resonance.mesh.avro.AgentEnrollment> enrollments = fleet.enrollments();
+      assertThat(enrollments).hasSize(20);
+      long now = System.currentTimeMillis();
+      for (var e : enrollments) {
+        AgentKey k = KeyDecisions.accept(e, null, e.getRequestedCapabilities(), now,
+            KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP, "demo");
+        send(producer, prefix + ".agent-keys", k.getAgentId(), KEYS.encode(k), null);
+      }
+      JobClient job = start(prefix, meshKeyFile);
+      try {
+        fleet.start();
+        // 3. every agent is heard; nothing it sent was refused for its authenticator
+        Await.until(Duration.ofSeconds(90), "all 20 simulated agents in the registry",
+            () -> Registry.latest(registry).keySet().containsAll(fleet.agentIds()),
+            () -> Registry.describe(Registry.latest(registry)) + "; " + reasons(dlq));
+        assertThat(reasons(dlq)).noneMatch(r -> r.startsWith("bad signature")
+            || r.startsWith("replayed") || r.startsWith("wrong key") || r.startsWith("stale"));
       } finally {
         JobsTesting.stop(job);
       }
