@@ -85,7 +85,8 @@ public final class ImpedanceJob {
         .name("decode responses");
 
     SingleOutputStreamOperator<AgentImpedance> registry = DataStreamUtils
-        .reinterpretAsKeyedStream(heartbeats, Heartbeat::getAgentId, Types.STRING)
+        .reinterpretAsKeyedStream(auth.withGrantedCapabilities(env, heartbeats),
+            Heartbeat::getAgentId, Types.STRING)
         .connect(DataStreamUtils
             .reinterpretAsKeyedStream(responses, AgentResponse::getAgentId, Types.STRING))
         .process(new ImpedanceTracker(impedanceSettings()))

@@ -185,7 +185,7 @@ class AgentAuthenticationJobTest {
       assertThat(enrollments).hasSize(20);
       long now = System.currentTimeMillis();
       for (var e : enrollments) {
-        AgentKey k = KeyDecisions.accept(e, null, e.getRequestedCapabilities(), now,
+        AgentKey k = KeyDecisions.accept(e, null, List.of("granted-only"), now,
             KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP, "demo");
         send(producer, prefix + ".agent-keys", k.getAgentId(), KEYS.encode(k), null);
       }
@@ -196,6 +196,9 @@ class AgentAuthenticationJobTest {
         Await.until(Duration.ofSeconds(90), "all 20 simulated agents in the registry",
             () -> Registry.latest(registry).keySet().containsAll(fleet.agentIds()),
             () -> Registry.describe(Registry.latest(registry)) + "; " + reasons(dlq));
+        // Registered with what the operator granted, not with what the heartbeats declare.
+        assertThat(Registry.latest(registry).values()).allSatisfy(a -> assertThat(
+            a.getCapabilities()).containsExactly("granted-only"));
         assertThat(reasons(dlq)).noneMatch(r -> r.startsWith("bad signature")
             || r.startsWith("replayed") || r.startsWith("wrong key") || r.startsWith("stale"));
       } finally {

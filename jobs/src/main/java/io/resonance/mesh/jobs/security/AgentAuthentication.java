@@ -2,6 +2,9 @@ package io.resonance.mesh.jobs.security;
 
 import io.resonance.mesh.avro.AgentKey;
 import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.Heartbeat;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import io.resonance.mesh.jobs.MeshKafka;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.jobs.io.AvroDecoder;
@@ -60,6 +63,23 @@ public final class AgentAuthentication {
         .name("authenticate " + what);
     refusals.add(verified.getSideOutput(RecordVerifier.REFUSED));
     return verified;
+  }
+
+  /**
+   * {@code heartbeats} (decoded, partitioned by agent id) with the capabilities the operator
+   * granted in place of the declared ones when authentication is on; unchanged otherwise.
+   */
+  public DataStream<Heartbeat> withGrantedCapabilities(StreamExecutionEnvironment env,
+      DataStream<Heartbeat> heartbeats) {
+    if (!required()) {
+      return heartbeats;
+    }
+    return DataStreamUtils
+        .reinterpretAsKeyedStream(heartbeats, Heartbeat::getAgentId, Types.STRING)
+        .connect(keys(env))
+        .process(new CapabilityGrant())
+        .uid(uidPrefix + "granted-capabilities")
+        .name("granted capabilities");
   }
 
   /** Every refusal so far, and the registry records that did not decode. */
