@@ -1,5 +1,8 @@
 package io.resonance.mesh.agent;
 
+import io.resonance.mesh.security.AgentIdentity;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -28,6 +31,17 @@ public final class AgentMain {
       config = new AgentConfigParser().parse(args);
     } catch (AgentConfigException e) {
       exitWithConfigError(System.err, e.getMessage());
+      return;
+    }
+    try {
+      // Made at first start and printed every start, so the operator can compare the
+      // fingerprint with what ./mesh agents pending shows before accepting it.
+      AgentIdentity identity = AgentIdentity.loadOrCreate(stateDirectory(), config.agentId());
+      System.out.println(identity.describe());
+    } catch (IOException | RuntimeException e) {
+      exitWithConfigError(System.err, "cannot read or create the agent's keys in "
+          + stateDirectory() + ": " + e.getMessage()
+          + " (set STATE_DIRECTORY or MESH_AGENT_STATE_DIR to a directory only the agent can read)");
       return;
     }
     Agent agent;
@@ -72,6 +86,22 @@ public final class AgentMain {
       }
     });
   }
+
+  /**
+   * Where the agent keeps its keys: systemd's {@code StateDirectory=} (which it creates mode 0700
+   * and names in {@code STATE_DIRECTORY}), else {@code MESH_AGENT_STATE_DIR}, else {@value
+   * #DEFAULT_STATE_DIR}.
+   */
+  static Path stateDirectory() {
+    String systemd = System.getenv("STATE_DIRECTORY");
+    if (systemd != null && !systemd.isBlank()) {
+      return Path.of(systemd.split(":")[0]);
+    }
+    String own = System.getenv("MESH_AGENT_STATE_DIR");
+    return Path.of(own != null && !own.isBlank() ? own : DEFAULT_STATE_DIR);
+  }
+
+  static final String DEFAULT_STATE_DIR = "/var/lib/resonance-mesh-agent";
 
   private static void exitWithConfigError(PrintStream err, String message) {
     err.println("configuration error: " + message);

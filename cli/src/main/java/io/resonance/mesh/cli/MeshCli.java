@@ -116,6 +116,8 @@ public final class MeshCli {
         case "gcl" -> System.exit(new GclCommands(new Args(argv, 1), System.out).run());
         case "resonate" -> System.exit(new Resonate(new Args(argv, 1), System.out).run());
         case "recipe" -> System.exit(new RecipeCommands(new Args(argv, 1), System.out).run());
+        case "agents" -> System.exit(io.resonance.mesh.cli.security.AgentsCommand.run(
+            java.util.Arrays.copyOfRange(argv, 1, argv.length), System.out));
         case "ask", "broadcast", "delegate", "cascade" ->
             new Coordinate(argv[0], new Args(argv, 1), System.out).run();
         default -> {

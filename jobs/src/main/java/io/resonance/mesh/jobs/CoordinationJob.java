@@ -11,6 +11,8 @@ import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.jobs.security.AgentAuthentication;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.AvroRecordSerializer;
 import io.resonance.mesh.operators.arrival.ScheduleReleaser;
@@ -93,9 +95,20 @@ public final class CoordinationJob {
     SingleOutputStreamOperator<BreakerState> breakerStates = decoded(env,
         options.get(MeshJobOptions.BREAKERS_TOPIC), group, fromStart, BreakerState.class,
         "breakers");
-    SingleOutputStreamOperator<AgentResponse> responses = decoded(env,
-        options.get(MeshJobOptions.RESPONSES_TOPIC), group, fromNow, AgentResponse.class,
-        "responses");
+    // With --auth-required, an answer is heard only from an enrolled agent: a forged CONFLICT
+    // must not count toward anyone's quarantine or open a breaker.
+    AgentAuthentication auth = new AgentAuthentication(options, kafka, "coordination-");
+    String responsesTopic = options.get(MeshJobOptions.RESPONSES_TOPIC);
+    SingleOutputStreamOperator<AgentResponse> responses = auth.required()
+        ? auth.heard(env, env
+                .fromSource(kafka.source(responsesTopic, group, fromNow),
+                    WatermarkStrategy.noWatermarks(), "responses: " + responsesTopic)
+                .uid("coordination-responses-source")
+                .keyBy(AvroDecoder::recordKey), "responses")
+            .process(new AvroDecoder<>(AgentResponse.class, AgentResponse::getAgentId))
+            .uid("coordination-decode-responses")
+            .name("decode responses")
+        : decoded(env, responsesTopic, group, fromNow, AgentResponse.class, "responses");
     SingleOutputStreamOperator<GatherResult> gathered = decoded(env,
         options.get(MeshJobOptions.GATHER_TOPIC), group, fromNow, GatherResult.class,
         "gather results");
@@ -197,13 +210,17 @@ public final class CoordinationJob {
         .returns(DeadLetter.class)
         .uid("refused-requests")
         .name("refused requests");
-    registry.getSideOutput(AvroDecoder.DEAD_LETTERS)
+    DataStream<DeadLetter> deadLetters = registry.getSideOutput(AvroDecoder.DEAD_LETTERS)
         .union(requests.getSideOutput(AvroDecoder.DEAD_LETTERS),
             summaries.getSideOutput(AvroDecoder.DEAD_LETTERS),
             breakerStates.getSideOutput(AvroDecoder.DEAD_LETTERS),
             responses.getSideOutput(AvroDecoder.DEAD_LETTERS),
             gathered.getSideOutput(AvroDecoder.DEAD_LETTERS),
-            refused)
+            refused);
+    for (DataStream<DeadLetter> authRefused : auth.refusals()) {
+      deadLetters = deadLetters.union(authRefused);
+    }
+    deadLetters
         .sinkTo(kafka.deadLetterSink(DLQ_SINK))
         .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));

@@ -9,6 +9,7 @@ import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.AvroRecordSerializer;
 import io.resonance.mesh.jobs.io.TombstoneSerializer;
+import io.resonance.mesh.jobs.security.AgentAuthentication;
 import io.resonance.mesh.operators.impedance.ImpedanceSettings;
 import io.resonance.mesh.operators.impedance.ImpedanceTracker;
 import io.resonance.mesh.operators.summary.SummarySettings;
@@ -59,11 +60,14 @@ public final class ImpedanceJob {
     // after the shuffle: moving bytes between tasks is far cheaper than moving Avro objects. The
     // decoder sends a heartbeat whose key is not its agent id to the dead letters, so the decoded
     // stream is keyed by agent id exactly as the partitioning says.
-    SingleOutputStreamOperator<Heartbeat> heartbeats = env
+    // With --auth-required, records of agents the key registry does not accept are refused
+    // before they are decoded: nothing of a forged record reaches the tracker's state.
+    AgentAuthentication auth = new AgentAuthentication(options, kafka, "");
+    SingleOutputStreamOperator<Heartbeat> heartbeats = auth.heard(env, env
         .fromSource(kafka.source(heartbeatsTopic), WatermarkStrategy.noWatermarks(),
             "heartbeats: " + heartbeatsTopic)
         .uid("heartbeats-source")
-        .keyBy(AvroDecoder::recordKey)
+        .keyBy(AvroDecoder::recordKey), "heartbeats")
         .process(new AvroDecoder<>(Heartbeat.class, Heartbeat::getAgentId))
         .uid("decode-heartbeats")
         .name("decode heartbeats");
@@ -71,17 +75,18 @@ public final class ImpedanceJob {
     // Answers travel the same way, so both inputs of the tracker are partitioned by agent id
     // alike and meet in the same task without another shuffle. The element timestamp is the
     // Kafka record timestamp: the answer's arrival on the mesh clock, the t4 of its exchange.
-    SingleOutputStreamOperator<AgentResponse> responses = env
+    SingleOutputStreamOperator<AgentResponse> responses = auth.heard(env, env
         .fromSource(kafka.source(responsesTopic), WatermarkStrategy.noWatermarks(),
             "responses: " + responsesTopic)
         .uid("responses-source")
-        .keyBy(AvroDecoder::recordKey)
+        .keyBy(AvroDecoder::recordKey), "responses")
         .process(new AvroDecoder<>(AgentResponse.class, AgentResponse::getAgentId))
         .uid("decode-responses")
         .name("decode responses");
 
     SingleOutputStreamOperator<AgentImpedance> registry = DataStreamUtils
-        .reinterpretAsKeyedStream(heartbeats, Heartbeat::getAgentId, Types.STRING)
+        .reinterpretAsKeyedStream(auth.withGrantedCapabilities(env, heartbeats),
+            Heartbeat::getAgentId, Types.STRING)
         .connect(DataStreamUtils
             .reinterpretAsKeyedStream(responses, AgentResponse::getAgentId, Types.STRING))
         .process(new ImpedanceTracker(impedanceSettings()))
@@ -108,6 +113,9 @@ public final class ImpedanceJob {
     DataStream<DeadLetter> deadLetters = heartbeats.getSideOutput(AvroDecoder.DEAD_LETTERS)
         .union(responses.getSideOutput(AvroDecoder.DEAD_LETTERS),
             registry.getSideOutput(ImpedanceTracker.REJECTED));
+    for (DataStream<DeadLetter> refused : auth.refusals()) {
+      deadLetters = deadLetters.union(refused);
+    }
     deadLetters.sinkTo(kafka.deadLetterSink(DLQ_SINK))
         .uid(DLQ_SINK)
         .name("dead letters: " + options.get(MeshJobOptions.DLQ_TOPIC));

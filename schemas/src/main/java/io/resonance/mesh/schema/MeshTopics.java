@@ -34,6 +34,8 @@ public final class MeshTopics {
   public static final String RECIPE_COMMANDS = "mesh.recipe-commands";
   public static final String MUTATIONS = "mesh.mutations";
   public static final String RECIPE_CACHE = "mesh.recipe-cache";
+  public static final String ENROLLMENTS = "mesh.enrollments";
+  public static final String AGENT_KEYS = "mesh.agent-keys";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -131,6 +133,17 @@ public final class MeshTopics {
         new TopicSpec(RECIPE_CACHE, partitions, Map.of(
             "cleanup.policy", "compact,delete",
             "retention.ms", SEVEN_DAYS_MS,
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")),
+        // Agents asking to be heard: rare, and worth auditing as long as operator commands.
+        new TopicSpec(ENROLLMENTS, 1, Map.of(
+            "retention.ms", NINETY_DAYS_MS,
+            "cleanup.policy", "delete")),
+        // The key registry: the latest decision per agent is the whole truth, and every job
+        // reads it from the beginning into broadcast state, so compact and keep one partition.
+        // Never expired: an agent whose entry vanished would fall silent for the mesh.
+        new TopicSpec(AGENT_KEYS, 1, Map.of(
+            "cleanup.policy", "compact",
             "min.cleanable.dirty.ratio", "0.1",
             "segment.ms", "600000")));
   }

@@ -2,7 +2,9 @@ package io.resonance.mesh.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.resonance.mesh.avro.AgentEnrollment;
 import io.resonance.mesh.avro.AgentImpedance;
+import io.resonance.mesh.avro.AgentKey;
 import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.ConflictRecord;
@@ -73,7 +75,8 @@ class TopicsDocumentationTest {
         GclWorkspaceItem.getClassSchema(), WorkJob.getClassSchema(), WorkOrder.getClassSchema(),
         WorkReport.getClassSchema(), ResonanceProfile.getClassSchema(),
         HarmonicAdjustment.getClassSchema(), RecipeRequest.getClassSchema(),
-        RecipeCommand.getClassSchema(), MutationRecord.getClassSchema())) {
+        RecipeCommand.getClassSchema(), MutationRecord.getClassSchema(),
+        AgentEnrollment.getClassSchema(), AgentKey.getClassSchema())) {
       String row = "| `" + schema.getFullName() + "` | `" + MeshCodec.fingerprintHex(schema) + "` |";
       assertThat(doc)
           .as("the schema changed: update its fingerprint in schemas/TOPICS.md to %s", row)

@@ -10,6 +10,10 @@ import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshTopics;
+import io.resonance.mesh.avro.AgentEnrollment;
+import io.resonance.mesh.security.AgentIdentity;
+import io.resonance.mesh.security.RecordSigner;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -131,6 +135,8 @@ public final class FleetSimulator implements AutoCloseable {
   private final boolean offline;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile HostTime time;
+  /** Each agent's keys, when the fleet was given the mesh's agreement key; else empty. */
+  private final Map<String, AgentIdentity> identities = new LinkedHashMap<>();
 
   private FleetSimulator(Builder b) {
     this.description = b.description;
@@ -163,6 +169,18 @@ public final class FleetSimulator implements AutoCloseable {
         b.producerProperties, Heartbeat.class, Heartbeat::getAgentId);
     this.responses = new ProducerPool<>(b.bootstrapServers, b.responsesTopic, clients,
         b.producerProperties, AgentResponse.class, AgentResponse::getAgentId);
+    if (b.meshAgreementKey != null) {
+      // Every simulated agent is its own identity, as a real one is, so that revoking one
+      // silences only that one; each signer derives its MAC key once here.
+      Map<String, RecordSigner> signers = new java.util.HashMap<>();
+      for (String id : ids) {
+        AgentIdentity identity = AgentIdentity.generate(id);
+        identities.put(id, identity);
+        signers.put(id, identity.signer(b.meshAgreementKey));
+      }
+      producers.signWith(signers::get);
+      responses.signWith(signers::get);
+    }
     this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
         responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
         b.commandTruthCapacity, rng.split());
@@ -232,6 +250,23 @@ public final class FleetSimulator implements AutoCloseable {
 
   public List<String> agentIds() {
     return ids;
+  }
+
+  /**
+   * Every agent's signed request to be heard, for {@code mesh.enrollments}; empty unless the
+   * fleet was built with {@link Builder#meshAgreementKey}.
+   */
+  public List<AgentEnrollment> enrollments() {
+    long now = System.currentTimeMillis();
+    List<AgentEnrollment> out = new ArrayList<>();
+    for (VirtualAgent a : agents.values()) {
+      AgentIdentity identity = identities.get(a.slot.agentId());
+      if (identity != null) {
+        out.add(identity.enrollment(a.slot.agentClass(), a.slot.sectorId(), a.slot.clusterId(),
+            "fleet-simulator", a.capabilities(), now));
+      }
+    }
+    return out;
   }
 
   /** The fleet's clusters, in agent order. */
@@ -593,8 +628,19 @@ public final class FleetSimulator implements AutoCloseable {
     private String workTopic = MeshTopics.WORK;
     private String workReportsTopic = MeshTopics.WORK_REPORTS;
     private boolean offline;
+    private PublicKey meshAgreementKey;
 
     private Builder() {}
+
+    /**
+     * The mesh's X25519 public key: each agent then gets its own Ed25519 and X25519 keys, signs
+     * its enrolment ({@link FleetSimulator#enrollments()}) and authenticates its heartbeats and
+     * answers as SECURITY.md describes. Without it the fleet sends unauthenticated records.
+     */
+    public Builder meshAgreementKey(PublicKey meshAgreementKey) {
+      this.meshAgreementKey = meshAgreementKey;
+      return this;
+    }
 
     /** Whether the simulated agents take work orders from {@code mesh.work} (default on). */
     public Builder workOrders(boolean on) {

@@ -1,6 +1,9 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshSerde;
+import io.resonance.mesh.security.RecordSigner;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,12 +35,16 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
   private final String topic;
   private final Function<V, String> key;
   private final String what;
+  private final MeshCodec<V> codec;
+  /** The signer of each agent's records, by agent id; null while the fleet does not sign. */
+  private volatile Function<String, RecordSigner> signers;
 
   ProducerPool(String bootstrapServers, String topic, int count, Map<String, Object> overrides,
       Class<V> type, Function<V, String> key) {
     this.topic = topic;
     this.key = key;
     this.what = type.getSimpleName();
+    this.codec = MeshCodec.of(type);
     for (int i = 0; i < count; i++) {
       Map<String, Object> c = new HashMap<>();
       c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -55,7 +62,17 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
   void send(int agentIndex, V record) {
     KafkaProducer<String, V> p = producers.get(agentIndex % producers.size());
     try {
-      p.send(new ProducerRecord<>(topic, key.apply(record), record),
+      String k = key.apply(record);
+      ProducerRecord<String, V> out = new ProducerRecord<>(topic, k, record);
+      Function<String, RecordSigner> s = signers;
+      RecordSigner signer = s == null ? null : s.apply(k);
+      if (signer != null) {
+        // Avro's binary encoding is deterministic, so the serializer will send exactly the
+        // bytes the MAC was computed over.
+        signer.stamp(topic, k.getBytes(StandardCharsets.UTF_8), codec.encode(record),
+            out.headers());
+      }
+      p.send(out,
           (meta, error) -> {
             if (error == null) {
               sent.incrementAndGet();
@@ -76,6 +93,11 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
       LOG.warn("{} send to {} failed ({} so far): {}", what, topic, errors.get(),
           error.toString());
     }
+  }
+
+  /** From now on, the records of an agent with a signer carry its authenticator. */
+  void signWith(Function<String, RecordSigner> signers) {
+    this.signers = signers;
   }
 
   long sent() {

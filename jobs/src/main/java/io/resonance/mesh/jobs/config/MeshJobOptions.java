@@ -241,8 +241,31 @@ public final class MeshJobOptions {
               + "brokers' transaction.max.timeout.ms (15 min by default) and above the "
               + "checkpoint interval plus the checkpoint timeout; a job down for longer than "
               + "this loses the records of its last, uncommitted transaction.");
+  public static final ConfigOption<Boolean> AUTH_REQUIRED =
+      ConfigOptions.key("auth-required").booleanType().defaultValue(false)
+          .withDescription("Hear only enrolled agents: every heartbeat and answer must carry a "
+              + "valid authenticator of an ACCEPTED key in the key registry, or it goes to the "
+              + "dead letters with the reason (see SECURITY.md). Off by default for the demo "
+              + "and older agents; production sets it.");
+  public static final ConfigOption<String> MESH_AGREEMENT_KEY =
+      ConfigOptions.key("mesh-agreement-key").stringType().noDefaultValue()
+          .withDescription("File with the mesh's X25519 key pair (PEM, mode 0600), read by each "
+              + "task when it opens, never shipped in the job graph; required with "
+              + "--auth-required. The agents are given its public half.");
+  public static final ConfigOption<String> AGENT_KEYS_TOPIC =
+      ConfigOptions.key("agent-keys-topic").stringType().defaultValue(MeshTopics.AGENT_KEYS)
+          .withDescription("The compacted key registry operators write (./mesh agents).");
+  public static final ConfigOption<String> ENROLLMENTS_TOPIC =
+      ConfigOptions.key("enrollments-topic").stringType().defaultValue(MeshTopics.ENROLLMENTS)
+          .withDescription("Where agents ask to be enrolled.");
+  public static final ConfigOption<Duration> AUTH_MAX_SKEW =
+      ConfigOptions.key("auth-max-skew").durationType().defaultValue(Duration.ofMinutes(2))
+          .withDescription("How far an authenticated record's timestamp may be from the mesh "
+              + "clock; older or newer records are refused as stale, which bounds how long a "
+              + "replay window must be kept.");
 
-  public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP_SERVERS, GROUP_ID,
+  public static final List<ConfigOption<?>> ALL = List.of(AUTH_REQUIRED, MESH_AGREEMENT_KEY,
+      AGENT_KEYS_TOPIC, ENROLLMENTS_TOPIC, AUTH_MAX_SKEW,BOOTSTRAP_SERVERS, GROUP_ID,
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
       REQUESTS_TOPIC, SCHEDULES_TOPIC, RESPONSES_TOPIC, GATHER_TOPIC, CONFLICTS_TOPIC,
       BREAKERS_TOPIC, COORDINATION_GROUP_ID, GCL_TOPIC, RESULTS_TOPIC, TASKS_TOPIC,
@@ -280,6 +303,10 @@ public final class MeshJobOptions {
     if (!List.of("committed", "earliest", "latest").contains(offsets)) {
       throw new IllegalArgumentException(
           "--starting-offsets must be committed, earliest or latest, got '" + offsets + "'");
+    }
+    if (options.get(AUTH_REQUIRED) && options.getOptional(MESH_AGREEMENT_KEY).isEmpty()) {
+      throw new IllegalArgumentException("--auth-required needs --" + MESH_AGREEMENT_KEY.key()
+          + " FILE, the mesh's X25519 key pair (./mesh agents creates one)");
     }
     return options;
   }

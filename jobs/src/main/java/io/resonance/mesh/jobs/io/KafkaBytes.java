@@ -12,6 +12,14 @@ public class KafkaBytes {
   public long timestamp;
   public byte[] key;
   public byte[] value;
+  /**
+   * The authenticator headers ({@code io.resonance.mesh.security.RecordMac}), raw, null when
+   * absent: carried so that the verifier can check the record after the shuffle by agent id.
+   */
+  public byte[] authKeyId;
+  public byte[] authSequence;
+  public byte[] authTimestamp;
+  public byte[] authMac;
 
   public KafkaBytes() {}
 
