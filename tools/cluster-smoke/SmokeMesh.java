@@ -112,7 +112,13 @@ public class SmokeMesh {
   }
 
   static int registry(String bootstrap, int want, int timeoutS) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos();
     Map<String, AgentImpedance> agents = agents(bootstrap, want, timeoutS);
+    // The registry fills as the jobs' sinks flush: read it again until it holds everyone.
+    while (agents.size() < want && System.nanoTime() < deadline) {
+      Thread.sleep(1_000);
+      agents = agents(bootstrap, want, timeoutS);
+    }
     long active = agents.values().stream()
         .filter(x -> x.getOperationalState() == OperationalState.ACTIVE).count();
     long clusters = agents.values().stream().map(AgentImpedance::getClusterId).distinct().count();

@@ -323,7 +323,7 @@ submit() { # name [savepoint]: runs the job with its options; prints its job id
   # Refuse here, with the reason, rather than leave a job waiting for slots that never come.
   (( free >= PARALLELISM )) || fail "$name job needs $PARALLELISM free slots, the cluster has $free"
   body=$(jq -nc --arg c "$JOBS_PKG.${JOB_CLASS[$name]}" --argjson a "$(job_args "$name")" --arg sp "$sp" \
-    '{entryClass: $c, programArgsList: $a} + (if $sp == "" then {} else {savepointPath: $sp} end)')
+    --argjson p "$PARALLELISM" '{entryClass: $c, programArgsList: $a, parallelism: $p} + (if $sp == "" then {} else {savepointPath: $sp} end)')
   out=$(curl -sS --max-time 120 -X POST -H 'Content-Type: application/json' -d "$body" \
     "http://localhost:$REST_PORT/jars/$JAR_ID/run") || fail "submitting the $name job failed"
   jq -er '.jobid' <<<"$out" 2>/dev/null || fail "the $name job was refused: $(jq -r '.errors // . | tostring' <<<"$out" | cut -c1-800)"
