@@ -5,7 +5,7 @@
 //   create-topics BOOTSTRAP PARTITIONS      every topic of MeshTopics, with its settings
 //   registry BOOTSTRAP WANT TIMEOUT_S       agents on mesh.impedance (latest record per key);
 //                                           prints "agents=N active=A clusters=C"; exit 0 if N >= WANT
-//   ask BOOTSTRAP                           a scatter-gather OBSERVE of every agent, READY in 3 s
+//   ask BOOTSTRAP                           a scatter-gather OBSERVE of every agent, READY in 10 s
 //   gcl BOOTSTRAP SPEC_YAML                 the spec to mesh.gcl and one instance seeded with a
 //                                           cluster taken from the registry
 //   work BOOTSTRAP AGENTS                   a chunked work job over AGENTS active agents
@@ -128,7 +128,7 @@ public class SmokeMesh {
 
   static void ask(String bootstrap) throws Exception {
     long now = System.currentTimeMillis();
-    long target = now + 3_000;
+    long target = now + 10_000; // time to send every agent its command
     String id = "smoke-ask-" + now;
     byte[] payload = "cluster-smoke".getBytes(StandardCharsets.UTF_8);
     CoordinationRequest request = CoordinationRequest.newBuilder()

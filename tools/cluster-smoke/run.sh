@@ -403,7 +403,8 @@ fi
 # ------------------------------------------------------------------------------------------------
 step "stopping the impedance job with a savepoint and resuming it from the savepoint"
 OLD=${JOB_ID[impedance]}
-IMPEDANCE_BEFORE=$(mesh_tool count "$BOOTSTRAP" mesh.impedance 999999999 3 | sed -n 's/.*records=\([0-9]*\).*/\1/p')
+registry_records() { { mesh_tool count "$BOOTSTRAP" mesh.impedance 999999999 3 || true; } | sed -n "s/.*records=\([0-9]*\).*/\1/p"; }
+IMPEDANCE_BEFORE=$(registry_records)
 REQ=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"drain\":false,\"targetDirectory\":\"file://$TMP/savepoints\"}" \
   "http://localhost:$REST_PORT/jobs/$OLD/stop" | jq -r '."request-id"') || fail "stop-with-savepoint request refused"
 SAVEPOINT=""
@@ -423,8 +424,8 @@ log "impedance job ${JOB_ID[impedance]} RUNNING, restored: $RESTORED"
 [[ "$(jq -r .path <<<"$RESTORED")" == "$SAVEPOINT" || "$(jq -r .path <<<"$RESTORED")" == "${SAVEPOINT#file:}" ]] \
   || fail "the resumed job did not restore $SAVEPOINT: $RESTORED"
 # The restored job knows every agent already: it goes on refreshing their registry entries.
-for i in $(seq 1 60); do
-  IMPEDANCE_AFTER=$(mesh_tool count "$BOOTSTRAP" mesh.impedance 999999999 3 | sed -n 's/.*records=\([0-9]*\).*/\1/p')
+for i in $(seq 1 12); do
+  IMPEDANCE_AFTER=$(registry_records)
   (( IMPEDANCE_AFTER > IMPEDANCE_BEFORE + AGENTS )) && break
 done
 mesh_tool registry "$BOOTSTRAP" "$AGENTS" 30 | tee "$TMP/log/registry-after.txt" \
