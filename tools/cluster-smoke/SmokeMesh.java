@@ -10,6 +10,9 @@
 //                                           cluster taken from the registry
 //   work BOOTSTRAP AGENTS                   a chunked work job over AGENTS active agents
 //   recipe BOOTSTRAP SPEC_YAML N            the recipe to mesh.gcl and N requests for it
+//   drive BOOTSTRAP GCL_YAML WORK_AGENTS RECIPE_YAML N
+//                                           ask, gcl, work and recipe in one JVM (each JVM start
+//                                           costs seconds on a busy machine)
 //   count BOOTSTRAP TOPIC WANT TIMEOUT_S [FIELD=VALUE]
 //                                           read_committed from the beginning until WANT records
 //                                           (whose decoded FIELD equals VALUE) were seen; prints
@@ -75,6 +78,12 @@ public class SmokeMesh {
       case "gcl" -> gcl(a[1], Path.of(a[2]));
       case "work" -> work(a[1], Integer.parseInt(a[2]));
       case "recipe" -> recipe(a[1], Path.of(a[2]), Integer.parseInt(a[3]));
+      case "drive" -> {
+        ask(a[1]);
+        gcl(a[1], Path.of(a[2]));
+        work(a[1], Integer.parseInt(a[3]));
+        recipe(a[1], Path.of(a[4]), Integer.parseInt(a[5]));
+      }
       case "count" -> System.exit(count(a[1], a[2], Integer.parseInt(a[3]),
           Integer.parseInt(a[4]), a.length > 5 ? a[5] : null));
       default -> throw new IllegalArgumentException("unknown command " + a[0]);
