@@ -20,7 +20,8 @@ free_slots() { get /overview | sed -n 's/.*"slots-available":\([0-9]*\).*/\1/p';
 
 submit() { # class name args...
   local class=$1 name=$2; shift 2
-  if get /jobs/overview | grep -q "\"name\":\"$name\",\"state\":\"\(RUNNING\|CREATED\|RESTARTING\|INITIALIZING\)\""; then
+  # /jobs/overview lists each job as {"jid":…,"name":…,"start-time":…,…,"state":…,"tasks":{…}}.
+  if get /jobs/overview | grep -q "\"name\":\"$name\"[^}]*\"state\":\"\(RUNNING\|CREATED\|RESTARTING\|INITIALIZING\)\""; then
     echo "$name is running already"
     return
   fi
