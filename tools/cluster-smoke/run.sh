@@ -152,6 +152,9 @@ edit_conf() { # description sed-expression expected-after
 edit_conf "execution.checkpointing.dir" "s#^\(\s*dir:\s*\)file:///tmp/flink-checkpoints\s*\$#\1file://$TMP/checkpoints#" "file://$TMP/checkpoints"
 edit_conf "execution.checkpointing.savepoint-dir" "s#^\(\s*savepoint-dir:\s*\)file:///tmp/flink-savepoints\s*\$#\1file://$TMP/savepoints#" "file://$TMP/savepoints"
 edit_conf "io.tmp.dirs" "s#^\(\s*dirs:\s*\)/tmp/flink-io\s*\$#\1$TMP/io#" "$TMP/io"
+# The repo's config refuses jar uploads on the REST port (anyone who reaches it could run code);
+# this throwaway cluster listens on localhost and submits through exactly that endpoint.
+edit_conf "web.submit.enable" "/^web:/,/^[a-z]/s#^\(\s*enable:\s*\)false\s*\$#\1true#" "enable: true"
 mkdir -p "$TMP/io"
 REST_PORT=$(sed -n '/^rest:/,/^[a-z]/s/^  port: *\([0-9]*\).*/\1/p' "$CONF/config.yaml" | head -1)
 REST_PORT=${REST_PORT:-8081}
