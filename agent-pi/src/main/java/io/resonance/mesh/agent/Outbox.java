@@ -79,9 +79,7 @@ public final class Outbox<V> implements AutoCloseable {
   public void send(String topic, String key, V value) {
     Entry e = new Entry(new ProducerRecord<>(topic, key, value));
     synchronized (this) {
-      if (queue.size() >= capacity) {
-        queue.pollFirst();
-        dropped++;
+      if (queue.size() >= capacity && dropOldestWaiting()) {
         long now = System.currentTimeMillis();
         if (now - lastDropLogMs >= LOG_EVERY_MS) {
           lastDropLogMs = now;
@@ -92,6 +90,23 @@ public final class Outbox<V> implements AutoCloseable {
       queue.addLast(e);
       notifyAll();
     }
+  }
+
+  /**
+   * Drops the oldest record not in flight. One in flight is already in the producer and may
+   * still arrive, so dropping it would count a record as lost that is not; while every queued
+   * record is in flight the outbox holds one more for a moment instead (the producer's own
+   * in-flight limit bounds that).
+   */
+  private boolean dropOldestWaiting() {
+    for (java.util.Iterator<Entry> it = queue.iterator(); it.hasNext(); ) {
+      if (!it.next().inFlight) {
+        it.remove();
+        dropped++;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Records the broker acknowledged. */
