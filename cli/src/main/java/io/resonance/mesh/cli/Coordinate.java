@@ -3,6 +3,7 @@ package io.resonance.mesh.cli;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.LevelResult;
+import io.resonance.mesh.avro.QuorumDecision;
 import io.resonance.mesh.avro.SelectorKind;
 import io.resonance.mesh.avro.Strategy;
 import io.resonance.mesh.avro.TargetSelector;
@@ -40,7 +41,8 @@ final class Coordinate {
     this.out = out;
   }
 
-  void run() throws Exception {
+  /** Runs the coordination and returns the exit code that stands for the quorum's decision. */
+  int run() throws Exception {
     String bootstrap = args.value("bootstrap-servers", "127.0.0.1:9092");
     long inMs = args.intValue("in-ms", 5_000);
     double minRate = Double.parseDouble(args.value("min-rate", "0.95"));
@@ -98,7 +100,21 @@ final class Coordinate {
             + "? (./mesh demo runs one; on a cluster submit CoordinationJob)");
       }
       print(g);
+      return exitCode(g.getDecision());
     }
+  }
+
+  /**
+   * Scripts branch on the quorum, so each decision has its own code: 0 PROCEED, 3 WAIT or RETRY
+   * (try again later), 4 RESOLVE_CONFLICTS, 5 REFUSED.
+   */
+  static int exitCode(QuorumDecision decision) {
+    return switch (decision) {
+      case PROCEED -> 0;
+      case WAIT, RETRY -> 3;
+      case RESOLVE_CONFLICTS -> 4;
+      case REFUSED -> 5;
+    };
   }
 
   private void print(GatherResult g) {

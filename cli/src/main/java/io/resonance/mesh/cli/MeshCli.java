@@ -29,6 +29,8 @@ public final class MeshCli {
             SEL: all | class:A,B | sector:s001 | cluster:s001-c03 | capability:camera
                  | ids:agent-00001,... | sample:N[:value,...]
             These talk to a running mesh: --bootstrap-servers (default 127.0.0.1:9092, the demo).
+            Exit with the quorum's decision: 0 PROCEED, 3 WAIT or RETRY, 4 RESOLVE_CONFLICTS,
+            5 REFUSED; 2 usage error.
         gcl submit FILE [--seed item=value]... [--instance ID] [--timeout 120]
             Submit a GCL spec (YAML), seed an instance and follow it to its end: each task
             with the agent it was routed to, each result, specs that join, the end.
@@ -118,7 +120,7 @@ public final class MeshCli {
         case "agents" -> System.exit(io.resonance.mesh.cli.security.AgentsCommand.run(
             java.util.Arrays.copyOfRange(argv, 1, argv.length), System.out));
         case "ask", "broadcast", "delegate", "cascade" ->
-            new Coordinate(argv[0], new Args(argv, 1), System.out).run();
+            System.exit(new Coordinate(argv[0], new Args(argv, 1), System.out).run());
         default -> {
           System.err.println("unknown command '" + argv[0] + "'\n" + USAGE);
           System.exit(2);
