@@ -88,6 +88,11 @@ final class Coordinate {
         .setPriority(args.intValue("priority", 1))
         .build();
     Duration timeout = Duration.ofMillis(inMs + args.intValue("timeout-ms", 30_000));
+    String unreachable = MeshReach.problem(bootstrap);
+    if (unreachable != null) {
+      System.err.println("error: " + unreachable);
+      return MeshReach.UNREACHABLE;
+    }
     try (Requests.GatherFollower gather = new Requests.GatherFollower(bootstrap);
         KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
       Requests.send(producer, request);

@@ -30,7 +30,7 @@ public final class MeshCli {
                  | ids:agent-00001,... | sample:N[:value,...]
             These talk to a running mesh: --bootstrap-servers (default 127.0.0.1:9092, the demo).
             Exit with the quorum's decision: 0 PROCEED, 3 WAIT or RETRY, 4 RESOLVE_CONFLICTS,
-            5 REFUSED; 2 usage error.
+            5 REFUSED; 2 usage error; 6 no broker answered at --bootstrap-servers.
         gcl submit FILE [--seed item=value]... [--instance ID] [--timeout 120]
             Submit a GCL spec (YAML), seed an instance and follow it to its end: each task
             with the agent it was routed to, each result, specs that join, the end.
