@@ -185,8 +185,6 @@ public final class WorkLink implements AutoCloseable {
         .setSubset(order.getSubset())
         .setAdjustmentId(order.getAdjustmentId())
         .setParams(params)
-        // What the OS says, as nproc would: the loop sets parallelism against it.
-        .setCores(Runtime.getRuntime().availableProcessors())
         .setStartedAtMs(startedAt);
     int chunks = Math.max(0, order.getChunks());
     if (kind.isEmpty()) {

@@ -77,7 +77,8 @@ public final class MeshCli {
                   [--buffer-timeout-ms MS] [--checkpoint-interval '10 s'] [--kafka.<key> value]
             The GCL job with N graph instances live at once and simulated handlers taking
             seconds per task: expansions/s and result-to-task release latency (p50/p99).
-        bench resonance [--agents 5000] [--items 400] [--classes A,B,C,D,E,F] [--seed 42]
+        bench resonance [--agents 5000] [--items 400] [--classes A,B,C,D,E,F] [--window-s 10]
+                        [--stabilisation-s 20] [--seed 42]
             One chunked job over simulated agents, in simulated time: a static command,
             rolling batches and the adaptive loop; makespan, timeouts, convergence.
         bench mutation [--requests 40000] [--rate 40] [--keys 500] [--zipf 1.0] [--share 0.05]

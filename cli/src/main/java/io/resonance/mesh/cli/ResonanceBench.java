@@ -7,16 +7,22 @@ import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.HarmonicAction;
 import io.resonance.mesh.avro.HarmonicAdjustment;
 import io.resonance.mesh.avro.JobAgent;
+import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.SubsetProfile;
 import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.jobs.ResonanceJob;
 import io.resonance.mesh.operators.resonance.AgentShare;
-import io.resonance.mesh.operators.resonance.HarmonicEngine;
+import io.resonance.mesh.operators.resonance.AgentWindow;
+import io.resonance.mesh.operators.resonance.HarmonicController;
+import io.resonance.mesh.operators.resonance.ProfileBuilder;
+import io.resonance.mesh.operators.resonance.SubsetOutcome;
 import io.resonance.mesh.operators.resonance.SubsetTuner;
 import io.resonance.mesh.operators.resonance.WorkLoop;
 import io.resonance.mesh.operators.resonance.WorkPlan;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -71,6 +77,8 @@ final class ResonanceBench {
   private final int maxAttempts;
   private final double initialShare;
   private final double batchShare;
+  private final long windowMs;
+  private final Duration stabilisation;
   private final long initialShareWaitMs;
   private final long seed;
   private final double maxHours;
@@ -87,6 +95,8 @@ final class ResonanceBench {
     this.maxAttempts = args.intValue("max-attempts", 3);
     this.initialShare = args.doubleValue("initial-share", 0.2);
     this.batchShare = args.doubleValue("batch-share", 0.1);
+    this.windowMs = args.intValue("window-s", 10) * 1000L;
+    this.stabilisation = Duration.ofSeconds(args.intValue("stabilisation-s", 20));
     this.initialShareWaitMs = args.intValue("initial-share-wait-s", 120) * 1000L;
     this.seed = args.intValue("seed", 42);
     this.maxHours = args.doubleValue("max-hours", 48);
@@ -101,9 +111,10 @@ final class ResonanceBench {
       }
     }
     if (agents < 1 || items < 1 || orderItems < base.getChunkSize() || maxAttempts < 1
-        || !(batchShare > 0 && batchShare <= 1)) {
+        || !(batchShare > 0 && batchShare <= 1) || windowMs < 1000) {
       throw new IllegalArgumentException("--agents, --items and --max-attempts must be "
-          + "positive, --order-items at least --chunk-size, --batch-share in (0, 1]");
+          + "positive, --order-items at least --chunk-size, --batch-share in (0, 1], --window-s "
+          + "at least 1");
     }
     this.out = out;
   }
@@ -136,9 +147,6 @@ final class ResonanceBench {
         Integer.MAX_VALUE, true).run();
     report(resonance);
     resonance.finalParams.forEach((subset, line) -> out.printf("  %-8s %s%n", subset, line));
-    out.println("  each subset's path (decision instants on the agents' clocks):");
-    resonance.paths.forEach((subset, path) -> path.forEach(step -> out.printf("    %-8s %s%n",
-        subset, step)));
 
     double ratio = resonance.makespanMs / fixed.makespanMs;
     double fewerTimeouts = fixed.timeouts == 0 ? 0 : 1 - (double) resonance.timeouts
@@ -157,15 +165,11 @@ final class ResonanceBench {
             + "\"batched_timeouts\":%d,\"resonance_timeouts\":%d,\"static_given_up\":%d,"
             + "\"resonance_given_up\":%d,\"static_p99_chunk_ms\":%.0f,"
             + "\"resonance_p99_chunk_ms\":%.0f,\"static_saturation_events\":%d,"
-            + "\"resonance_saturation_events\":%d,\"iterations\":%d,\"converged\":%b,"
-            + "\"items_total\":%d,\"resonance_items_done\":%d,\"converged_subsets\":%d,"
-            + "\"subsets\":%d}%n",
+            + "\"resonance_saturation_events\":%d,\"iterations\":%d,\"converged\":%b}%n",
         agents, members.size(), items, fixed.makespanMs / 1000, batched.makespanMs / 1000,
         resonance.makespanMs / 1000, fixed.timeouts, batched.timeouts, resonance.timeouts,
         fixed.givenUp, resonance.givenUp, fixed.p99(), resonance.p99(), fixed.saturationEvents(),
-        resonance.saturationEvents(), resonance.iterations, resonance.converged,
-        (long) members.size() * items, resonance.itemsDone, resonance.convergedSubsets,
-        resonance.subsets);
+        resonance.saturationEvents(), resonance.iterations, resonance.converged);
   }
 
   private WorkJob job(List<JobAgent> members, double share, int perOrder) {
@@ -205,9 +209,6 @@ final class ResonanceBench {
     boolean finished;
     int iterations;
     boolean converged = true;
-    int subsets;
-    int convergedSubsets;
-    final Map<String, List<String>> paths = new TreeMap<>();
     final Map<String, String> finalParams = new TreeMap<>();
     private double[] latencies = new double[1 << 16];
     private int n;
@@ -247,13 +248,12 @@ final class ResonanceBench {
     // Batched: orders of agents not yet admitted wait here.
     private final Set<String> admitted = new HashSet<>();
     private final Deque<WorkOrder> waiting = new ArrayDeque<>();
-    // Resonance: the tuners (the controller's rules, on each report) and their decisions.
-    private final HarmonicEngine.MemoryStore tuners = new HarmonicEngine.MemoryStore();
-    private final HarmonicEngine engine = new HarmonicEngine(tuners, ResonanceJob.MIN_GAIN,
-        ResonanceJob.MIN_INSTANCES);
+    // Resonance: the open windows' agent summaries, the tuners and their decisions.
+    private final Map<Long, Map<String, AgentWindow>> windows = new TreeMap<>();
+    private final Map<String, SubsetTuner> tuners = new LinkedHashMap<>();
+    private final Map<String, Integer> decisions = new LinkedHashMap<>();
     private final Map<String, Integer> applied = new LinkedHashMap<>();
     private final Map<String, Integer> appliedWhenSettled = new LinkedHashMap<>();
-    private final Map<String, List<String>> paths = new TreeMap<>();
     private long seq;
     private long nextProgressMs = 3_600_000;
 
@@ -273,6 +273,7 @@ final class ResonanceBench {
         if (tuning) {
           schedule(initialShareWaitMs, 1, () -> send(loop.onWaitOver(initialShareWaitMs),
               initialShareWaitMs));
+          schedule(windowMs, 0, () -> closeWindow(windowMs));
         }
         double stopMs = maxHours * 3_600_000;
         while (!events.isEmpty() && !store.plan().finished()) {
@@ -356,10 +357,11 @@ final class ResonanceBench {
     }
 
     private void complete(WorkReport r, double nowMs) throws Exception {
-      // As in the job: the controller and the dispatcher each see the report; a decision
-      // reaches the dispatcher before the agent's next order is made from it.
       if (tuning) {
-        decide(r);
+        long start = r.getFinishedAtMs() - Math.floorMod(r.getFinishedAtMs(), windowMs);
+        AgentWindow w = windows.computeIfAbsent(start, k -> new LinkedHashMap<>())
+            .computeIfAbsent(r.getAgentId(), k -> AgentWindow.empty(r));
+        w.add(r);
       }
       send(loop.onReport(r, (long) nowMs), nowMs);
       AgentShare s = store.share(r.getAgentId());
@@ -377,23 +379,43 @@ final class ResonanceBench {
       }
     }
 
-    /** As the HarmonicController decides, on one order's report. */
-    private void decide(WorkReport r) throws Exception {
-      String key = r.getSubset();
-      SubsetTuner before = key.isEmpty() ? null : engine.tuner(key);
-      boolean settledBefore = before != null && before.converged();
-      var decision = engine.onReport(r);
+    /** The window ending at {@code endMs} closes: profile, decisions, and the next window. */
+    private void closeWindow(long endMs) throws Exception {
+      long start = endMs - windowMs;
+      Map<String, AgentWindow> members = windows.remove(start);
+      if (members != null && !members.isEmpty()) {
+        ResonanceProfile profile = ProfileBuilder.build(job.getCommand(), start, windowMs,
+            members.values(), 0);
+        for (SubsetProfile subset : profile.getSubsets()) {
+          decide(profile, subset);
+        }
+      }
+      if (!store.plan().finished()) {
+        schedule(endMs + windowMs, 0, () -> closeWindow(endMs + windowMs));
+      }
+    }
+
+    /** As the HarmonicController decides, on a subset of one window. */
+    private void decide(ResonanceProfile profile, SubsetProfile subset) throws Exception {
+      if (subset.getParams() == null) {
+        return;
+      }
+      String key = subset.getSubset();
+      SubsetTuner tuner = tuners.computeIfAbsent(key, k -> new SubsetTuner(subset.getParams(),
+          stabilisation, ResonanceJob.MIN_GAIN, ResonanceJob.MIN_INSTANCES));
+      boolean settledBefore = tuner.converged();
+      var decision = tuner.onWindow(SubsetOutcome.of(subset), profile.getWindowStartMs(),
+          profile.getWindowEndMs());
       if (decision.isEmpty()) {
         return;
       }
-      HarmonicAdjustment h = decision.get();
+      int iteration = decisions.merge(key, 1, Integer::sum);
+      HarmonicAdjustment h = HarmonicController.adjustment(profile, key, iteration,
+          decision.get());
       if (h.getAction() == HarmonicAction.APPLY) {
         applied.merge(key, 1, Integer::sum);
       }
-      paths.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(String.format(
-          Locale.ROOT, "%.0f s %s%s: %s", r.getFinishedAtMs() / 1000.0, h.getAction(),
-          h.getRule().isEmpty() ? "" : " " + h.getRule(), h.getExplanation()));
-      if (engine.tuner(key).converged() && !settledBefore) {
+      if (tuner.converged() && !settledBefore) {
         appliedWhenSettled.put(key, applied.getOrDefault(key, 0));
       }
       loop.onHarmonic(h);
@@ -401,24 +423,14 @@ final class ResonanceBench {
 
     private void settle() {
       int iterations = 0;
-      for (String key : tuners.all().keySet()) {
-        SubsetTuner t;
-        try {
-          t = engine.tuner(key);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
+      for (Map.Entry<String, SubsetTuner> e : tuners.entrySet()) {
+        String key = e.getKey();
+        SubsetTuner t = e.getValue();
+        if (!decisions.containsKey(key)) {
+          continue; // never had enough instances in a window to decide on
         }
-        if (!paths.containsKey(key)) {
-          SubsetTuner.State st = tuners.all().get(key);
-          out.printf("  %-8s no decision: %d orders of its params' evidence held%n", key,
-              st.orders.isEmpty() ? 0 : st.orders.split(";").length);
-          continue; // never had orders enough from enough agents to decide on
-        }
-        result.subsets++;
         boolean settled = t.converged();
         result.converged &= settled;
-        result.convergedSubsets += settled ? 1 : 0;
-        result.paths.put(key, paths.get(key));
         iterations = Math.max(iterations, settled ? appliedWhenSettled.getOrDefault(key, 0)
             : applied.getOrDefault(key, 0));
         ChunkParams p = t.params();

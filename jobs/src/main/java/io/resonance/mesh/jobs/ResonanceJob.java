@@ -21,9 +21,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * Adaptive command resonance (issue 4), wiring only. The whole loop runs here: work reports from
  * {@code mesh.work-reports}, in event time, become resonance profiles per command ({@link
- * ResonanceProfiler}, to {@code mesh.resonance}); each report is one order's evidence for the
- * {@link HarmonicController}, which judges each subset's params on the orders issued under them
- * and writes every decision to {@code mesh.harmonics}; and the {@link
+ * ResonanceProfiler}, to {@code mesh.resonance}); each profile's subsets are tuned by the {@link
+ * HarmonicController}, whose every decision goes to {@code mesh.harmonics}; and the {@link
  * WorkDispatcher} starts each job from {@code mesh.work-jobs} and sends every agent's next order,
  * in its subset's params, to {@code mesh.work}. Undecodable, impossible and too-late reports,
  * refused jobs and reports from agents outside their job go to the dead letters.
@@ -42,7 +41,7 @@ public final class ResonanceJob {
 
   /** A change must move goodput by this share to be kept or rolled back. */
   public static final double MIN_GAIN = 0.05;
-  /** Orders from fewer agents than this are not evidence enough to propose a change on. */
+  /** Fewer instances than this in a subset's window is not evidence enough to decide on. */
   public static final int MIN_INSTANCES = 3;
 
   private final MeshJobOptions options;
@@ -83,11 +82,10 @@ public final class ResonanceJob {
         .uid("resonance-profiles-sink")
         .name("profiles: " + resonanceTopic);
 
-    // Decisions are judged on the orders issued under each params version, so the controller
-    // reads the reports themselves; the profiles are the loop's picture for people.
-    SingleOutputStreamOperator<HarmonicAdjustment> harmonics = reports
-        .keyBy(WorkReport::getCommand)
-        .process(new HarmonicController(MIN_GAIN, MIN_INSTANCES))
+    SingleOutputStreamOperator<HarmonicAdjustment> harmonics = profiles
+        .keyBy(ResonanceProfile::getCommand)
+        .process(new HarmonicController(options.get(MeshJobOptions.HARMONIC_STABILISATION),
+            MIN_GAIN, MIN_INSTANCES))
         .uid(HarmonicController.UID)
         .name(HarmonicController.NAME);
     String harmonicsTopic = options.get(MeshJobOptions.HARMONICS_TOPIC);

@@ -105,9 +105,8 @@ class ResonanceJobTest {
           .filter(a -> a.getAction() == HarmonicAction.APPLY).findFirst().orElseThrow();
       assertThat(first.getRule()).isEqualTo("AMPLITUDE");
       assertThat(first.getPrevious()).isEqualTo(BASE);
-      // Pis have 1-4 cores and say so: parallelism goes down to their cores in one step.
-      assertThat(first.getParams().getParallelism()).isBetween(1, 4);
-      assertThat(first.getExplanation()).contains("saturated", "parallelism 8 -> ");
+      assertThat(first.getParams().getParallelism()).isEqualTo(4);
+      assertThat(first.getExplanation()).contains("saturated", "parallelism 8 -> 4");
       String tuned = first.getSubset();
 
       // The subset settles: after its changes it has nothing left to change.
@@ -120,7 +119,9 @@ class ResonanceJobTest {
       HarmonicAdjustment settled = history.stream()
           .filter(a -> a.getAction() == HarmonicAction.HOLD).findFirst().orElseThrow();
       List<HarmonicAdjustment> before = history.subList(0, history.indexOf(settled));
-      // Every change was judged on the orders issued under it, and the verdict names its test.
+      // Every change was judged on what was measured after it, and the verdict follows the
+      // evidence it records. (Whether a change helps is the benchmark's to show: on a fleet this
+      // small, run in real time on a shared machine, a window's goodput is noisy.)
       for (int i = 0; i < before.size(); i++) {
         HarmonicAdjustment d = before.get(i);
         if (d.getAction() == HarmonicAction.APPLY) {
@@ -128,9 +129,10 @@ class ResonanceJobTest {
           HarmonicAdjustment verdict = before.get(i + 1);
           assertThat(verdict.getAction()).isIn(HarmonicAction.KEEP, HarmonicAction.ROLLBACK,
               HarmonicAction.INEFFECTIVE);
-          // Judged on the orders issued under the change, paired by agent, with a test.
-          assertThat(verdict.getExplanation()).as(verdict.getExplanation())
-              .containsAnyOf("paired by agent", "unpaired (Mann-Whitney U)", "forced");
+          double ratio = verdict.getScoreAfter() / verdict.getScoreBefore();
+          assertThat(verdict.getAction()).as(verdict.getExplanation()).isEqualTo(
+              ratio >= 1.05 ? HarmonicAction.KEEP
+                  : ratio <= 0.95 ? HarmonicAction.ROLLBACK : HarmonicAction.INEFFECTIVE);
           assertThat(verdict.getParams()).isEqualTo(verdict.getAction() == HarmonicAction.KEEP
               ? d.getParams() : d.getPrevious());
         }
@@ -145,12 +147,8 @@ class ResonanceJobTest {
           () -> subsetWindows(profiles, tuned).stream().anyMatch(w -> w.getKey()
               >= settled.getDecidedAtMs() && settled.getParams().equals(w.getValue().getParams())),
           () -> subsetProfiles(profiles, tuned).toString());
-      // The first change's verdict is on orders that ran it (a window's majority of params, which
-      // the profiles show, may never be a short-lived trial's).
-      HarmonicAdjustment firstVerdict = history.get(history.indexOf(first) + 1);
-      assertThat(firstVerdict.getExplanation()).as("the verdict on the first change")
-          .contains("-> chunk " + first.getParams().getChunkSize() + ", parallelism "
-              + first.getParams().getParallelism() + ", timeout");
+      assertThat(subsetProfiles(profiles, tuned)).extracting(SubsetProfile::getParams)
+          .as("the subset ran the first change it was sent").contains(first.getParams());
       assertThat(fleet.workStats().reported()).isGreaterThan(machines.size());
 
       Await.until(Duration.ofSeconds(20), "the garbage report and the broken job in the DLQ",

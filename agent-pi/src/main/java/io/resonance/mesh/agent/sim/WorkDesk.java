@@ -226,9 +226,6 @@ final class WorkDesk implements AutoCloseable {
         .setCpuPercent(cpu)
         .setMemoryPercent(memory)
         .setNetBytesPerS(net)
-        // A device knows its own core count exactly (nproc); that is a self-report, not the
-        // hidden cost model.
-        .setCores(a.workCapacity.cores())
         .build();
   }
 

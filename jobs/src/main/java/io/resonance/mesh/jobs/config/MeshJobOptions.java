@@ -190,9 +190,8 @@ public final class MeshJobOptions {
   public static final ConfigOption<Duration> HARMONIC_STABILISATION =
       ConfigOptions.key("harmonic-stabilisation").durationType()
           .defaultValue(Duration.ofSeconds(20))
-          .withDescription("Unused since adjustments are judged on the orders issued under them "
-              + "(each order carries its params version), which needs no waiting time; kept so "
-              + "that existing configurations still parse (resonance job).");
+          .withDescription("No new adjustment of a subset within this long of the last one, and "
+              + "an adjustment is judged only after it (resonance job).");
   public static final ConfigOption<Duration> BEAT_INTERVAL =
       ConfigOptions.key("beat-interval").durationType().defaultValue(Duration.ofSeconds(5))
           .withDescription("Heartbeat interval assumed for an agent until its own is measured.");

@@ -2,7 +2,9 @@ package io.resonance.mesh.operators.resonance;
 
 import io.resonance.mesh.avro.HarmonicAction;
 import io.resonance.mesh.avro.HarmonicAdjustment;
-import io.resonance.mesh.avro.WorkReport;
+import io.resonance.mesh.avro.ResonanceProfile;
+import io.resonance.mesh.avro.SubsetProfile;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -14,77 +16,113 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The deciding half of the adaptive broadcast loop, keyed by command: a thin adapter that keeps
- * one {@link SubsetTuner} per subset in keyed state and hands it each work report, as {@link
- * HarmonicEngine} says; every decision becomes a {@link HarmonicAdjustment} with its evidence and
- * explanation. Decisions are judged on the orders issued under each params version, not on
- * windows, so the controller reads the reports themselves rather than the profiles.
+ * The deciding half of the adaptive broadcast loop, keyed by command: each resonance profile
+ * window is handed, subset by subset, to that subset's {@link SubsetTuner}, and every decision
+ * becomes a {@link HarmonicAdjustment} with its evidence and explanation. Decisions run on the
+ * profile's event time (its window end), so a replay decides the same way.
+ *
+ * <p>A subset seen for the first time starts from the params it ran with in that window: the
+ * base command's, as every agent is sent those until its subset has an adjustment. A HOLD is
+ * written once, not again for every quiet window after it, so the harmonics topic stays a record
+ * of decisions rather than of windows.
  */
 public class HarmonicController
-    extends KeyedProcessFunction<String, WorkReport, HarmonicAdjustment> {
+    extends KeyedProcessFunction<String, ResonanceProfile, HarmonicAdjustment> {
 
   private static final long serialVersionUID = 1L;
 
   public static final String UID = "resonance-harmonic-controller";
   public static final String NAME = "Decide harmonic adjustments";
 
-  /**
-   * Tuner per subset; savepoint format, never rename. (Named apart from the window-judged
-   * tuners' state it replaced, whose fields do not carry over.)
-   */
+  /** Tuner per subset (with its base params); savepoint format, never rename. */
   static final MapStateDescriptor<String, SubsetTuner.State> TUNERS =
-      new MapStateDescriptor<>("harmonic-controller-order-tuners", Types.STRING,
+      new MapStateDescriptor<>("harmonic-controller-tuners", Types.STRING,
           TypeInformation.of(SubsetTuner.State.class));
+  static final MapStateDescriptor<String, String> LAST_ACTION =
+      new MapStateDescriptor<>("harmonic-controller-last-action", Types.STRING, Types.STRING);
+  static final MapStateDescriptor<String, Integer> DECISIONS =
+      new MapStateDescriptor<>("harmonic-controller-decisions", Types.STRING, Types.INT);
 
+  private final long stabilisationMs;
   private final double minGain;
-  private final int minAgents;
+  private final int minInstances;
 
   private transient MapState<String, SubsetTuner.State> tuners;
-  private transient HarmonicEngine engine;
+  private transient MapState<String, String> lastAction;
+  private transient MapState<String, Integer> decisions;
   private transient Counter applied;
   private transient Counter rolledBack;
-  private transient Counter explored;
 
-  public HarmonicController(double minGain, int minAgents) {
+  public HarmonicController(Duration stabilisation, double minGain, int minInstances) {
+    this.stabilisationMs = stabilisation.toMillis();
     this.minGain = minGain;
-    this.minAgents = minAgents;
+    this.minInstances = minInstances;
   }
 
   @Override
   public void open(OpenContext openContext) {
     tuners = getRuntimeContext().getMapState(TUNERS);
-    engine = new HarmonicEngine(new HarmonicEngine.Store() {
-      @Override
-      public SubsetTuner.State tuner(String subset) throws Exception {
-        return tuners.get(subset);
-      }
-
-      @Override
-      public void tuner(String subset, SubsetTuner.State state) throws Exception {
-        tuners.put(subset, state);
-      }
-    }, minGain, minAgents);
-    var metrics = getRuntimeContext().getMetricGroup();
-    applied = metrics.counter("harmonicsApplied");
-    rolledBack = metrics.counter("harmonicsRolledBack");
-    explored = metrics.counter("harmonicsExploredAgain");
+    lastAction = getRuntimeContext().getMapState(LAST_ACTION);
+    decisions = getRuntimeContext().getMapState(DECISIONS);
+    applied = getRuntimeContext().getMetricGroup().counter("harmonicsApplied");
+    rolledBack = getRuntimeContext().getMetricGroup().counter("harmonicsRolledBack");
   }
 
   @Override
-  public void processElement(WorkReport report, Context ctx, Collector<HarmonicAdjustment> out)
-      throws Exception {
-    Optional<HarmonicAdjustment> d = engine.onReport(report);
-    if (d.isEmpty()) {
-      return;
+  public void processElement(ResonanceProfile profile, Context ctx,
+      Collector<HarmonicAdjustment> out) throws Exception {
+    long now = profile.getWindowEndMs();
+    for (SubsetProfile subset : profile.getSubsets()) {
+      if (subset.getParams() == null) {
+        continue;
+      }
+      String key = subset.getSubset();
+      SubsetTuner.State held = tuners.get(key);
+      Duration stabilisation = Duration.ofMillis(stabilisationMs);
+      SubsetTuner tuner = held == null
+          ? new SubsetTuner(subset.getParams(), stabilisation, minGain, minInstances)
+          : SubsetTuner.fromState(held, stabilisation, minGain, minInstances);
+      Optional<SubsetTuner.Decision> decision = tuner.onWindow(SubsetOutcome.of(subset),
+          profile.getWindowStartMs(), now);
+      tuners.put(key, tuner.toState());
+      if (decision.isEmpty()) {
+        continue;
+      }
+      SubsetTuner.Decision d = decision.get();
+      String action = d.action().name();
+      if (d.action() == HarmonicAction.HOLD && action.equals(lastAction.get(key))) {
+        continue;
+      }
+      lastAction.put(key, action);
+      Integer n = decisions.get(key);
+      int iteration = n == null ? 1 : n + 1;
+      decisions.put(key, iteration);
+      if (d.action() == HarmonicAction.APPLY) {
+        applied.inc();
+      } else if (d.action() == HarmonicAction.ROLLBACK) {
+        rolledBack.inc();
+      }
+      out.collect(adjustment(profile, key, iteration, d));
     }
-    HarmonicAdjustment h = d.get();
-    if (h.getAction() == HarmonicAction.APPLY) {
-      applied.inc();
-    } else if (h.getAction() == HarmonicAction.ROLLBACK) {
-      rolledBack.inc();
-    } else if (SubsetTuner.DRIFT.equals(h.getRule())) {
-      explored.inc();
-    }
-    out.collect(h);
+  }
+
+  /** The record of one decision for {@code subset}, the {@code iteration}-th for it. */
+  public static HarmonicAdjustment adjustment(ResonanceProfile profile, String subset,
+      int iteration, SubsetTuner.Decision d) {
+    return HarmonicAdjustment.newBuilder()
+        .setAdjustmentId(profile.getCommand() + "/" + subset + "/" + iteration)
+        .setJobId(profile.getJobId())
+        .setCommand(profile.getCommand())
+        .setSubset(subset)
+        .setIteration(iteration)
+        .setDecidedAtMs(profile.getWindowEndMs())
+        .setAction(d.action())
+        .setRule(d.rule())
+        .setParams(d.params())
+        .setPrevious(d.previous())
+        .setScoreBefore(d.scoreBefore())
+        .setScoreAfter(d.scoreAfter())
+        .setExplanation(d.explanation())
+        .build();
   }
 }

@@ -2,43 +2,34 @@ package io.resonance.mesh.operators.resonance;
 
 import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.HarmonicAction;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The adaptive loop for one subset of one command, on the evidence of its orders: measures,
- * changes one knob, judges the change on the orders issued under it, keeps or reverts it,
- * settles, and explores again only when its evidence drifts.
+ * The adaptive loop for one subset of one command: measures, changes one knob, waits, judges the
+ * change on what it measured, keeps or rolls it back. The autoscaler's lessons, made explicit:
  *
  * <ul>
- *   <li><b>Versions, not windows.</b> Every decision is a params version (its iteration), and
- *       every order carries the version it was sent under ({@link OrderEvidence#iteration}). An
- *       order counts for the current params only if it carried them and was issued at or after
- *       the decision that set them; orders sent before a change are never taken for its effect,
- *       however late they finish. No clock, window or stabilisation time is needed.
- *   <li><b>Like with like.</b> A change is judged once {@value #MIN_PAIRS} orders under it have
- *       come from agents that also ran the previous params: each is paired with its own agent's
- *       last order before the change ({@link OrderComparison#paired}). If after {@value
- *       #UNPAIRED_AFTER} orders too few pair up (agents moved in), the pools are compared
- *       unpaired, and the verdict says so.
- *   <li><b>Keep only what helped.</b> Better by at least the minimum gain, at {@value #ALPHA}:
- *       KEEP. Worse: ROLLBACK. Neither: INEFFECTIVE, reverted too (the simpler params serve as
- *       well). Either way the rule is not tried again until the subset explores afresh. A forced
- *       change (the cores ceiling) is kept whatever the verdict, and the explanation says what
- *       the orders showed.
- *   <li><b>Convergence.</b> The subset settles when the rules have nothing to change, or after
- *       {@value #MAX_ADJUSTMENTS} adjustments: a HOLD, written once.
- *   <li><b>Drift.</b> Settled, it keeps the orders it settled on as a reference and pairs each
- *       agent's new orders with them. When {@value #DRIFT_PAIRS} such pairs show goodput moved
- *       by a factor of {@value #DRIFT_FACTOR} at {@value #DRIFT_ALPHA}, or chunks that did not
- *       time out now do, it explores again: a HOLD with rule {@value #DRIFT} and the reason,
- *       and the failed rules are forgotten, since the agents are not what they were.
+ *   <li><b>Stabilisation.</b> No new change within {@code stabilisation} of the last one, and a
+ *       change is judged only on windows measured entirely under it, once that long has passed.
+ *   <li><b>Like with like.</b> A change is proposed only on a steady baseline: two windows in a
+ *       row under the same params with about the same agents reporting (within {@value
+ *       #POPULATION_DRIFT} of each other), scored as their mean. It is judged only on a window
+ *       with about as many agents as that baseline, so that agents joining or leaving the subset
+ *       are not mistaken for the change's effect, and on the mean of two such windows; after
+ *       {@value #MAX_MISMATCHED} windows that do not match it is judged anyway, and the
+ *       explanation says so.
+ *   <li><b>Bounded steps.</b> {@link HarmonicRules} halves or doubles one knob at most.
+ *   <li><b>Keep only what helped.</b> A change whose goodput (items finished per second per
+ *       instance, timeouts lost) rose by at least {@code minGain} is kept; one that fell by as
+ *       much is rolled back; one in between is INEFFECTIVE and reverted too, since the simpler
+ *       params serve as well. Either way the rule and knob are not tried again for the subset.
+ *   <li><b>History.</b> The last {@value #HISTORY} decisions, for the explanation.
  * </ul>
  *
  * <p>Mutable, not thread-safe: one instance per subset. An operator keeps it in keyed state as
@@ -46,94 +37,64 @@ import java.util.Set;
  */
 public final class SubsetTuner {
 
-  static final int HISTORY = 6;
-  static final int MIN_PAIRS = 8;
-  static final int UNPAIRED_AFTER = 3 * MIN_PAIRS;
-  /** Orders kept as the current params' evidence: enough for the rules, bounded state. */
-  static final int MAX_ORDERS = 64;
-  /** Orders of the previous params kept to pair with: one per agent of a large subset. */
-  static final int MAX_BASELINE = 512;
-  static final int MAX_ADJUSTMENTS = 8;
-  static final double ALPHA = 0.05;
-  static final int DRIFT_PAIRS = 12;
-  static final double DRIFT_ALPHA = 0.001;
-  static final double DRIFT_FACTOR = 2;
-  public static final String DRIFT = "DRIFT";
+  static final int HISTORY = 5;
+  /** Decisions that changed nothing, in a row, after which the subset counts as converged. */
+  static final int CONVERGED_AFTER = 2;
+  /** Instance counts further apart than this share are different populations. */
+  static final double POPULATION_DRIFT = 0.25;
+  static final int MAX_MISMATCHED = 3;
 
-  /** One decision, for the HarmonicAdjustment record; {@code iteration} is its version. */
-  public record Decision(int iteration, HarmonicAction action, String rule, ChunkParams params,
+  /** One decision, for the HarmonicAdjustment record. */
+  public record Decision(HarmonicAction action, String rule, ChunkParams params,
       ChunkParams previous, Double scoreBefore, Double scoreAfter, String explanation) {}
 
-  private final String subset;
   private final ChunkParams base;
+  private final long stabilisationMs;
   private final double minGain;
-  private final int minAgents;
+  private final int minInstances;
 
   private ChunkParams current;
   private ChunkParams previous;
-  /** The first version whose orders count for the current params. */
-  private int since;
-  /** Decisions made: the version of the last one. */
-  private int iteration;
-  private List<OrderEvidence> orders = new ArrayList<>();
-  /** The previous params' orders while a change is pending. */
-  private List<OrderEvidence> baseline = new ArrayList<>();
-  /** The orders the subset settled on, for drift. */
-  private List<OrderEvidence> reference = new ArrayList<>();
   private String pendingKey;
   private String pendingRule;
-  private boolean pendingForced;
+  private double scoreBefore;
+  private long lastChangeAtMs = Long.MIN_VALUE;
   private final Set<String> failed = new LinkedHashSet<>();
   private final List<String> history = new ArrayList<>();
-  private int adjustments;
-  private boolean settled;
-  /** Agents that have reported for the subset, under any params, and reports since a new one. */
-  private final Set<String> members = new LinkedHashSet<>();
-  private int sinceNewMember;
-  private double settledTimeoutShare;
+  private int quiet;
+  // The steady baseline: the last window under the current params, and how many in a row.
+  private int lastInstances;
+  private double lastGoodput;
+  private int steady;
+  // The population a pending change is judged against, and windows that did not match it.
+  private int baselineInstances;
+  private int mismatched;
+  // Windows measured under a pending change, and their goodput summed.
+  private int afterWindows;
+  private double afterSum;
 
-  /**
-   * @param base the params the subset's orders carry before any decision (version 0)
-   * @param minGain the smallest relative goodput change worth a more complex setting
-   * @param minAgents agents whose orders a proposal needs at least
-   */
-  public SubsetTuner(String subset, ChunkParams base, double minGain, int minAgents) {
-    if (minGain <= 0 || minAgents < 1) {
-      throw new IllegalArgumentException("minGain > 0 and minAgents >= 1 required, got "
-          + minGain + ", " + minAgents);
+  public SubsetTuner(ChunkParams base, Duration stabilisation, double minGain,
+      int minInstances) {
+    if (stabilisation.isNegative() || minGain <= 0 || minInstances < 1) {
+      throw new IllegalArgumentException("stabilisation >= 0, minGain > 0 and minInstances >= 1"
+          + " required, got " + stabilisation + ", " + minGain + ", " + minInstances);
     }
-    this.subset = subset;
     this.base = base;
     this.current = base;
+    this.stabilisationMs = stabilisation.toMillis();
     this.minGain = minGain;
-    this.minAgents = minAgents;
+    this.minInstances = minInstances;
   }
 
   public ChunkParams params() {
     return current;
   }
 
-  /** Settled: nothing left to change, and no drift since. */
-  public boolean converged() {
-    return settled;
-  }
-
-  /** Adjustments tried since the subset last started exploring. */
-  public int adjustments() {
-    return adjustments;
-  }
-
-  public List<String> history() {
-    return List.copyOf(history);
-  }
-
   /**
    * The tuner's state as a Flink POJO; part of the savepoint format of the operator that holds
-   * it: add fields, never rename. Orders are kept as lines, sets and the history as {@code
-   * ;}-joined strings.
+   * it: add fields, never rename. Sets and the history are kept as {@code ;}-joined strings.
    */
   public static class State {
-    public String subset = "";
     public int baseChunkSize;
     public int baseParallelism;
     public long baseTimeoutMs;
@@ -147,28 +108,26 @@ public final class SubsetTuner {
     public int previousParallelism;
     public long previousTimeoutMs;
     public double previousRateLimit;
-    public int since;
-    public int iteration;
-    public String orders = "";
-    public String baseline = "";
-    public String reference = "";
     public String pendingKey;
     public String pendingRule;
-    public boolean pendingForced;
+    public double scoreBefore;
+    public long lastChangeAtMs;
     public String failed = "";
     public String history = "";
-    public int adjustments;
-    public boolean settled;
-    public String members = "";
-    public int sinceNewMember;
-    public double settledTimeoutShare;
+    public int quiet;
+    public int lastInstances;
+    public double lastGoodput;
+    public int steady;
+    public int baselineInstances;
+    public int mismatched;
+    public int afterWindows;
+    public double afterSum;
 
     public State() {}
   }
 
   public State toState() {
     State s = new State();
-    s.subset = subset;
     s.baseChunkSize = base.getChunkSize();
     s.baseParallelism = base.getParallelism();
     s.baseTimeoutMs = base.getTimeoutMs();
@@ -184,283 +143,172 @@ public final class SubsetTuner {
       s.previousTimeoutMs = previous.getTimeoutMs();
       s.previousRateLimit = previous.getRateLimitPerS();
     }
-    s.since = since;
-    s.iteration = iteration;
-    s.orders = lines(orders);
-    s.baseline = lines(baseline);
-    s.reference = lines(reference);
     s.pendingKey = pendingKey;
     s.pendingRule = pendingRule;
-    s.pendingForced = pendingForced;
+    s.scoreBefore = scoreBefore;
+    s.lastChangeAtMs = lastChangeAtMs;
     s.failed = String.join(";", failed);
     s.history = String.join(";", history);
-    s.adjustments = adjustments;
-    s.settled = settled;
-    s.members = String.join(";", members);
-    s.sinceNewMember = sinceNewMember;
-    s.settledTimeoutShare = settledTimeoutShare;
+    s.quiet = quiet;
+    s.lastInstances = lastInstances;
+    s.lastGoodput = lastGoodput;
+    s.steady = steady;
+    s.baselineInstances = baselineInstances;
+    s.mismatched = mismatched;
+    s.afterWindows = afterWindows;
+    s.afterSum = afterSum;
     return s;
   }
 
   /** A tuner resumed from its state, with the same settings it was created with. */
-  public static SubsetTuner fromState(State s, double minGain, int minAgents) {
+  public static SubsetTuner fromState(State s, Duration stabilisation, double minGain,
+      int minInstances) {
     ChunkParams base = new ChunkParams(s.baseChunkSize, s.baseParallelism, s.baseTimeoutMs,
         s.baseRateLimit);
-    SubsetTuner t = new SubsetTuner(s.subset, base, minGain, minAgents);
+    SubsetTuner t = new SubsetTuner(base, stabilisation, minGain, minInstances);
     t.current = new ChunkParams(s.chunkSize, s.parallelism, s.timeoutMs, s.rateLimit);
     t.previous = s.hasPrevious ? new ChunkParams(s.previousChunkSize, s.previousParallelism,
         s.previousTimeoutMs, s.previousRateLimit) : null;
-    t.since = s.since;
-    t.iteration = s.iteration;
-    t.orders = parse(s.orders, s.subset, t.current);
-    t.baseline = parse(s.baseline, s.subset, t.previous);
-    t.reference = parse(s.reference, s.subset, t.current);
     t.pendingKey = s.pendingKey;
     t.pendingRule = s.pendingRule;
-    t.pendingForced = s.pendingForced;
+    t.scoreBefore = s.scoreBefore;
+    t.lastChangeAtMs = s.lastChangeAtMs;
     if (!s.failed.isEmpty()) {
       t.failed.addAll(List.of(s.failed.split(";")));
     }
     if (!s.history.isEmpty()) {
       t.history.addAll(List.of(s.history.split(";")));
     }
-    t.adjustments = s.adjustments;
-    t.settled = s.settled;
-    if (!s.members.isEmpty()) {
-      t.members.addAll(List.of(s.members.split(";")));
-    }
-    t.sinceNewMember = s.sinceNewMember;
-    t.settledTimeoutShare = s.settledTimeoutShare;
+    t.quiet = s.quiet;
+    t.lastInstances = s.lastInstances;
+    t.lastGoodput = s.lastGoodput;
+    t.steady = s.steady;
+    t.baselineInstances = s.baselineInstances;
+    t.mismatched = s.mismatched;
+    t.afterWindows = s.afterWindows;
+    t.afterSum = s.afterSum;
     return t;
   }
 
+  /** No change in the last {@value #CONVERGED_AFTER} decisions. */
+  public boolean converged() {
+    return quiet >= CONVERGED_AFTER;
+  }
+
+  public List<String> history() {
+    return List.copyOf(history);
+  }
+
   /**
-   * The decision one order's evidence leads to, if any. Orders under other params, or sent
-   * before the current params were decided, say nothing about them and change nothing.
+   * The decision for a window of the subset measured at {@code nowMs}; empty when the window
+   * says nothing about the current params (measured under older ones, or too few instances).
+   *
+   * @param windowStartMs when the window began: a change is judged only on windows that began
+   *     after it
    */
-  public Optional<Decision> onOrder(OrderEvidence e) {
-    if (members.add(e.agentId())) {
-      sinceNewMember = 0;
-    } else {
-      sinceNewMember++;
-    }
-    if (pendingKey != null && previous != null && previous.equals(e.params())
-        && e.iteration() < since) {
-      // Issued under the previous params before the change: their evidence, late or not.
-      baseline.add(e);
-      if (baseline.size() > MAX_BASELINE) {
-        baseline.remove(0);
-      }
+  public Optional<Decision> onWindow(SubsetOutcome o, long windowStartMs, long nowMs) {
+    if (!current.equals(o.params()) || o.instances() < minInstances) {
       return Optional.empty();
     }
-    if (!current.equals(e.params()) || e.iteration() < since) {
-      return Optional.empty();
-    }
-    orders.add(e);
     if (pendingKey != null) {
-      return judge();
-    }
-    if (settled) {
-      if (orders.size() > MAX_ORDERS) {
-        orders.remove(0);
+      if (windowStartMs < lastChangeAtMs || nowMs - lastChangeAtMs < stabilisationMs) {
+        return Optional.empty(); // stabilising: judge on a full window under the change
       }
-      return drift();
+      boolean like = samePopulation(o.instances(), baselineInstances);
+      if (!like && mismatched < MAX_MISMATCHED) {
+        mismatched++;
+        return Optional.empty(); // other agents than the baseline's: wait for a like window
+      }
+      // Judged, like the baseline, on the mean of two windows: one window is too noisy to
+      // roll back a good change or keep a bad one.
+      afterSum += o.goodput();
+      afterWindows++;
+      if (like && afterWindows < 2) {
+        return Optional.empty();
+      }
+      return Optional.of(judge(o, afterSum / afterWindows, nowMs));
     }
-    if (orders.size() > MAX_ORDERS) {
-      orders.remove(0);
+    steady = windowStartMs >= lastChangeAtMs && samePopulation(o.instances(), lastInstances)
+        ? steady + 1 : 1;
+    double baseline = steady > 1 ? (lastGoodput + o.goodput()) / 2 : o.goodput();
+    lastInstances = o.instances();
+    lastGoodput = o.goodput();
+    if (steady < 2) {
+      return Optional.empty(); // one window is not yet a baseline
     }
-    SubsetOutcome o = SubsetOutcome.of(current, orders);
-    // The first orders to report are the fastest agents'; a proposal waits until the subset's
-    // population stops growing, so that its slow agents are part of the evidence.
-    if (o.orders() < MIN_PAIRS || o.agents() < minAgents || sinceNewMember < MIN_PAIRS) {
+    if (lastChangeAtMs != Long.MIN_VALUE && nowMs - lastChangeAtMs < stabilisationMs) {
       return Optional.empty();
-    }
-    if (adjustments >= MAX_ADJUSTMENTS) {
-      return Optional.of(settle(o, adjustments + " adjustments tried: settled in the params "
-          + "they left"));
     }
     Optional<HarmonicRules.Proposal> next = HarmonicRules.propose(o, current, base, failed);
     if (next.isEmpty()) {
-      return Optional.of(settle(o, String.format(Locale.ROOT, "nothing to change: goodput "
-              + "median %.2f items/s per order over %d orders of %d agents, CPU median %.0f %%, "
-              + "%.1f %% timeouts, %.0f %% saturated; settled", o.goodput(), o.orders(),
-          o.agents(), o.cpuP50(), 100 * o.timeoutShare(), 100 * o.saturatedShare())));
+      return Optional.of(record(new Decision(HarmonicAction.HOLD, "", current, null,
+          baseline, null, String.format(Locale.ROOT,
+              "nothing to change: goodput %.1f items/s per instance, CPU median %.0f %%, "
+                  + "%.1f %% timeouts, %.0f %% saturated", baseline, o.cpuP50(),
+              100 * o.timeoutShare(), 100 * o.saturatedShare())), false));
     }
     HarmonicRules.Proposal p = next.get();
     previous = current;
     current = p.params();
-    baseline = orders;
-    orders = new ArrayList<>();
     pendingKey = p.key();
     pendingRule = p.rule();
-    pendingForced = p.forced();
-    adjustments++;
-    since = iteration + 1;
-    return Optional.of(record(HarmonicAction.APPLY, p.rule(), current, previous, o.goodput(),
-        null, p.reason() + String.format(Locale.ROOT, "; judged on the next %d orders issued "
-            + "under it against the same agents' last orders before it", MIN_PAIRS)));
+    scoreBefore = baseline;
+    baselineInstances = o.instances();
+    mismatched = 0;
+    afterWindows = 0;
+    afterSum = 0;
+    steady = 0;
+    lastChangeAtMs = nowMs;
+    return Optional.of(record(new Decision(HarmonicAction.APPLY, p.rule(), current, previous,
+        scoreBefore, null, p.reason() + String.format(Locale.ROOT,
+            "; judged after %d s against goodput %.1f items/s per instance",
+            stabilisationMs / 1000, scoreBefore)), true));
   }
 
-  private Optional<Decision> judge() {
-    Map<String, OrderEvidence> lastBefore = lastByAgent(baseline);
-    List<double[]> pairs = new ArrayList<>();
-    for (OrderEvidence a : orders) {
-      OrderEvidence b = lastBefore.get(a.agentId());
-      if (b != null) {
-        pairs.add(new double[] {b.goodput(), a.goodput()});
-      }
-    }
-    OrderComparison.Verdict v;
-    if (pairs.size() >= MIN_PAIRS) {
-      v = OrderComparison.paired(pairs.stream().mapToDouble(x -> x[0]).toArray(),
-          pairs.stream().mapToDouble(x -> x[1]).toArray(), ALPHA, minGain);
-    } else if (orders.size() >= UNPAIRED_AFTER) {
-      v = OrderComparison.unpaired(goodputs(baseline), goodputs(orders), ALPHA, minGain);
-    } else {
-      return Optional.empty();
-    }
-    double before = SubsetOutcome.of(previous, baseline).goodput();
-    SubsetOutcome after = SubsetOutcome.of(current, orders);
-    String rule = pendingRule;
-    String change = rule.toLowerCase(Locale.ROOT) + " change (" + describe(previous) + " -> "
-        + describe(current) + "): " + v.describe() + String.format(Locale.ROOT,
-        "; timeouts %.1f %%", 100 * after.timeoutShare());
-    String key = pendingKey;
-    boolean forced = pendingForced;
-    pendingKey = null;
-    pendingRule = null;
-    pendingForced = false;
-    if (v.direction() == OrderComparison.Direction.BETTER || forced) {
-      baseline = new ArrayList<>();
-      return Optional.of(record(HarmonicAction.KEEP, rule, current, previous, before,
-          after.goodput(), (v.direction() == OrderComparison.Direction.BETTER ? "kept "
-              : "kept (forced: a ceiling, not a trial) ") + change));
-    }
-    failed.add(key);
+  private Decision judge(SubsetOutcome o, double after, long nowMs) {
+    double ratio = scoreBefore <= 0 ? (after > 0 ? Double.POSITIVE_INFINITY : 1)
+        : after / scoreBefore;
     ChunkParams tried = current;
+    String rule = pendingRule;
+    String change = String.format(Locale.ROOT, "goodput %.1f -> %.1f items/s per instance "
+        + "(%+.0f %%)", scoreBefore, after, 100 * (ratio - 1))
+        + (samePopulation(o.instances(), baselineInstances) ? "" : String.format(Locale.ROOT,
+            ", judged on %d instances against a baseline of %d after %d unlike windows",
+            o.instances(), baselineInstances, mismatched));
+
+    Decision d;
+    if (ratio >= 1 + minGain) {
+      d = new Decision(HarmonicAction.KEEP, rule, tried, previous, scoreBefore, after,
+          "kept " + rule.toLowerCase(Locale.ROOT) + " change: " + change);
+      pendingKey = null;
+      // The judged window is the first of the kept params' next baseline.
+      steady = 1;
+      lastInstances = o.instances();
+      lastGoodput = after;
+      return record(d, false);
+    }
+    failed.add(pendingKey);
+    boolean worse = ratio <= 1 - minGain;
     current = previous;
-    // The revert's orders count from the revert on; the previous params' orders before the
-    // change are still their evidence.
-    orders = baseline;
-    baseline = new ArrayList<>();
-    since = iteration + 1;
-    boolean worse = v.direction() == OrderComparison.Direction.WORSE;
-    return Optional.of(record(worse ? HarmonicAction.ROLLBACK : HarmonicAction.INEFFECTIVE,
-        rule, current, tried, before, after.goodput(), (worse ? "rolled back "
-            : "reverted ineffective ") + change + "; " + key + " is not tried again unless "
-            + "the subset's evidence drifts"));
+    lastChangeAtMs = nowMs; // the revert is a change too: it gets its own stabilisation
+    d = new Decision(worse ? HarmonicAction.ROLLBACK : HarmonicAction.INEFFECTIVE, rule, current,
+        tried, scoreBefore, after, (worse ? "rolled back " : "reverted ineffective ")
+            + rule.toLowerCase(Locale.ROOT) + " change: " + change + "; " + pendingKey
+            + " is not tried again for this subset");
+    pendingKey = null;
+    return record(d, true);
   }
 
-  private Optional<Decision> drift() {
-    Map<String, OrderEvidence> ref = lastByAgent(reference);
-    OrderEvidence latest = orders.get(orders.size() - 1);
-    if (!ref.containsKey(latest.agentId())) {
-      // An agent the subset settled without (slower than the orders it settled on): its first
-      // order under the settled params is its reference; its timeouts count below.
-      reference.add(latest);
-      if (reference.size() > MAX_BASELINE) {
-        reference.remove(0);
-      }
-    }
-    if (orders.size() < DRIFT_PAIRS) {
-      return Optional.empty();
-    }
-    long done = 0;
-    long lost = 0;
-    for (OrderEvidence a : orders.subList(orders.size() - DRIFT_PAIRS, orders.size())) {
-      done += a.chunksDone();
-      lost += a.chunksTimedOut();
-    }
-    double timeouts = done + lost == 0 ? 0 : (double) lost / (done + lost);
-    boolean newTimeouts = settledTimeoutShare < HarmonicRules.TIMEOUT_SHARE
-        && timeouts >= 5 * HarmonicRules.TIMEOUT_SHARE;
-    List<double[]> pairs = new ArrayList<>();
-    for (OrderEvidence a : orders) {
-      OrderEvidence b = ref.get(a.agentId());
-      if (b != null) {
-        pairs.add(new double[] {b.goodput(), a.goodput()});
-      }
-    }
-    List<double[]> recent = pairs.subList(Math.max(0, pairs.size() - DRIFT_PAIRS),
-        pairs.size());
-    OrderComparison.Verdict v = OrderComparison.paired(
-        recent.stream().mapToDouble(x -> x[0]).toArray(),
-        recent.stream().mapToDouble(x -> x[1]).toArray(), DRIFT_ALPHA, DRIFT_FACTOR - 1);
-    boolean moved = recent.size() >= DRIFT_PAIRS
-        && v.direction() != OrderComparison.Direction.SAME;
-    if (!moved && !newTimeouts) {
-      return Optional.empty();
-    }
-    double settledGoodput = SubsetOutcome.of(current, reference).goodput();
-    double before = settledTimeoutShare;
-    settled = false;
-    adjustments = 0;
-    failed.clear();
-    reference = new ArrayList<>();
-    // The recent orders are the new evidence; a proposal waits for the next order.
-    orders = new ArrayList<>(orders.subList(orders.size() - DRIFT_PAIRS, orders.size()));
-    SubsetOutcome now = SubsetOutcome.of(current, orders);
-    return Optional.of(record(HarmonicAction.HOLD, DRIFT, current, null, settledGoodput,
-        now.goodput(), String.format(Locale.ROOT, "evidence drifted since the subset settled: "
-            + "%s; timeouts %.1f %% when settled, %.1f %% over the last %d orders; exploring "
-            + "again from %s", moved ? v.describe() : "goodput not shown to move",
-            100 * before, 100 * timeouts, DRIFT_PAIRS, describe(current))));
+  private static boolean samePopulation(int instances, int baseline) {
+    return baseline > 0 && Math.abs(instances - baseline) <= POPULATION_DRIFT * baseline;
   }
 
-  private Decision settle(SubsetOutcome o, String why) {
-    settled = true;
-    settledTimeoutShare = o.timeoutShare();
-    reference = orders;
-    orders = new ArrayList<>();
-    return record(HarmonicAction.HOLD, "", current, null, o.goodput(), null, why);
-  }
-
-  private Decision record(HarmonicAction action, String rule, ChunkParams params,
-      ChunkParams prev, Double before, Double after, String explanation) {
-    iteration++;
-    history.add(action + (rule == null || rule.isEmpty() ? "" : " " + rule));
+  private Decision record(Decision d, boolean changed) {
+    history.add(d.action() + (d.rule().isEmpty() ? "" : " " + d.rule()));
     if (history.size() > HISTORY) {
       history.remove(0);
     }
-    return new Decision(iteration, action, rule == null ? "" : rule, params, prev, before, after,
-        explanation);
-  }
-
-  static String describe(ChunkParams p) {
-    return "chunk " + p.getChunkSize() + ", parallelism " + p.getParallelism() + ", timeout "
-        + p.getTimeoutMs() + " ms" + (p.getRateLimitPerS() > 0 ? String.format(Locale.ROOT,
-        ", rate %.2f/s", p.getRateLimitPerS()) : "");
-  }
-
-  private static Map<String, OrderEvidence> lastByAgent(List<OrderEvidence> evidence) {
-    Map<String, OrderEvidence> last = new HashMap<>();
-    evidence.forEach(e -> last.put(e.agentId(), e));
-    return last;
-  }
-
-  private static double[] goodputs(List<OrderEvidence> evidence) {
-    return evidence.stream().mapToDouble(OrderEvidence::goodput).toArray();
-  }
-
-  private static String lines(List<OrderEvidence> evidence) {
-    StringBuilder b = new StringBuilder();
-    for (OrderEvidence e : evidence) {
-      if (b.length() > 0) {
-        b.append(';');
-      }
-      b.append(e.line());
-    }
-    return b.toString();
-  }
-
-  private static List<OrderEvidence> parse(String lines, String subset, ChunkParams params) {
-    List<OrderEvidence> out = new ArrayList<>();
-    if (lines == null || lines.isEmpty()) {
-      return out;
-    }
-    for (String line : lines.split(";")) {
-      out.add(OrderEvidence.parse(line, subset, params));
-    }
-    return out;
+    quiet = changed ? 0 : quiet + 1;
+    return d;
   }
 }

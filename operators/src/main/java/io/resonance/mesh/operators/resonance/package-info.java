@@ -14,26 +14,24 @@
  * ResonanceProfiler (keyed by command, event-time windows; ProfileBuilder)
  *     │ ResonanceProfile: frequency map (chunk latency) and amplitude map (CPU, memory,
  *     │ network), overall and per subset (class × band)                ──▶ mesh.resonance
- *
- * mesh.work-reports ──▶ HarmonicController (keyed by command; a SubsetTuner per subset)
+ *     ▼
+ * HarmonicController (keyed by command; a SubsetTuner per subset)
  *     │ HarmonicAdjustment: APPLY, KEEP, ROLLBACK, HOLD, INEFFECTIVE     ──▶ mesh.harmonics
  *     ▼
  * WorkDispatcher: the subset's params for its agents' next orders
  * </pre>
  *
- * <p>What decides: {@link io.resonance.mesh.operators.resonance.HarmonicEngine} hands each work
- * report to its subset's {@link io.resonance.mesh.operators.resonance.SubsetTuner} (the {@link
- * io.resonance.mesh.operators.resonance.HarmonicController} is its Flink adapter, reading the
- * reports, not the profiles). {@link io.resonance.mesh.operators.resonance.HarmonicRules}
- * proposes one bounded change of the knob the evidence points at (the cores ceiling while chunks
- * time out; oversubscription: parallelism; timeouts: chunk size, then the timeout; idle: more
- * parallelism). The change is judged on the orders issued under it (each order carries its
- * params version), paired by agent with the same agent's last order before it ({@link
- * io.resonance.mesh.operators.resonance.OrderComparison}); the subset settles when nothing is
- * left to change and explores again only when its orders drift. {@link
+ * <p>What decides: {@link io.resonance.mesh.operators.resonance.HarmonicRules} proposes one
+ * bounded change of one knob (amplitude: parallelism, then a rate limit; frequency: chunk size,
+ * then the timeout; headroom: more parallelism); {@link
+ * io.resonance.mesh.operators.resonance.SubsetTuner} applies it, waits out the stabilisation,
+ * judges it on goodput (items finished per second per instance, timed-out chunks lost) and keeps
+ * it, rolls it back, or reverts it as ineffective, never trying a failed rule again for that
+ * subset. {@link io.resonance.mesh.operators.resonance.HarmonicController} runs one tuner per
+ * subset on the profiles' event time and writes every decision with its evidence. A change is
+ * proposed only on a steady two-window baseline and judged on two windows with about the same
+ * agents, so agents joining a subset are not taken for the change's effect. {@link
  * io.resonance.mesh.operators.resonance.WorkLoop} places each agent in a subset once, from its
- * own latency under the base command, so a subset keeps its members when its params change. The
- * profiles ({@link io.resonance.mesh.operators.resonance.ResonanceProfiler}) remain the loop's
- * picture for people on {@code mesh.resonance}.
+ * own latency under the base command, so a subset keeps its members when its params change.
  */
 package io.resonance.mesh.operators.resonance;
