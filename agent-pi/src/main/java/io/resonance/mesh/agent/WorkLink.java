@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's chunked work path (issue 4): reads this agent's own partition of {@code mesh.work}
+ * The agent's chunked work path: reads this agent's own partition of {@code mesh.work}
  * (the one {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group),
  * keeps the orders addressed to it, runs them one at a time in order with the {@link ChunkRunner}
  * (chunk size, parallelism, timeout and rate limit honoured for real) and answers each with a

@@ -14,7 +14,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * {@code ./mesh bench gcl} (issue 5): how fast the GCL job expands graphs while many instances
+ * {@code ./mesh bench gcl}: how fast the GCL job expands graphs while many instances
  * are live at once, in one process: a broker, the GCL job on a local Flink (parallelism 2,
  * RocksDB, checkpoints), and a {@link GclHandlerDriver} playing the handlers.
  *

@@ -38,7 +38,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * {@code ./mesh bench resonance} (issue 4): one job of chunked work over a heterogeneous
+ * {@code ./mesh bench resonance}: one job of chunked work over a heterogeneous
  * simulated fleet, under three policies in one process, in simulated time:
  *
  * <ul>

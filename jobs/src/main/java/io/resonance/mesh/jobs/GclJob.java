@@ -24,7 +24,7 @@ import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * Dynamic computation graphs (issue 5), wiring only. GCL specs from {@code mesh.gcl} are
+ * Dynamic computation graphs, wiring only. GCL specs from {@code mesh.gcl} are
  * broadcast to the {@link GraphOrchestrator}; results from {@code mesh.results} reach it keyed by
  * graph instance. It releases each computation as soon as its inputs exist; the {@link
  * TaskRouter} picks an agent for it among those the impedance registry ({@code mesh.impedance})

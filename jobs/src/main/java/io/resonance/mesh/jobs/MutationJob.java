@@ -26,7 +26,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * Recipe mutation (issue 6), wiring only. Recipes are GCL specs on {@code mesh.gcl}; their runs
+ * Recipe mutation, wiring only. Recipes are GCL specs on {@code mesh.gcl}; their runs
  * come on {@code mesh.recipe-requests}, a person's pins and rollbacks on {@code
  * mesh.recipe-commands}, the ends of their graphs on {@code mesh.graph-events}, and the GCL job's
  * refusals of variants on {@code mesh.gcl-rejections}. The {@link

@@ -19,7 +19,7 @@ import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * Adaptive command resonance (issue 4), wiring only. The whole loop runs here: work reports from
+ * Adaptive command resonance, wiring only. The whole loop runs here: work reports from
  * {@code mesh.work-reports}, in event time, become resonance profiles per command ({@link
  * ResonanceProfiler}, to {@code mesh.resonance}); each profile's subsets are tuned by the {@link
  * HarmonicController}, whose every decision goes to {@code mesh.harmonics}; and the {@link

@@ -3,7 +3,7 @@ package io.resonance.mesh.agent.sim;
 import java.util.SplittableRandom;
 
 /**
- * How a simulated agent really runs a chunked work order (issue 4): the load model behind
+ * How a simulated agent really runs a chunked work order: the load model behind
  * {@link WorkDesk}, so that tuning chunk size, parallelism, timeout and rate limit has something
  * true to find. Pure and deterministic given the random source.
  *

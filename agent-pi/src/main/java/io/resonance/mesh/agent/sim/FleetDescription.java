@@ -63,7 +63,7 @@ public final class FleetDescription {
       WorkProfile work) {}
 
   /**
-   * Ranges of one class's hidden capacity for chunked work (issue 4), each agent drawing its own
+   * Ranges of one class's hidden capacity for chunked work, each agent drawing its own
    * values log-uniformly (cores rounded to whole cores): see {@link ChunkWorkModel}.
    */
   public record WorkProfile(

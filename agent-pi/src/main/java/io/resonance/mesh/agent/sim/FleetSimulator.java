@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * an anomaly detector with a high score grows the running graph with a new spec on
  * {@code mesh.gcl}.
  *
- * <p>Chunked work (issue 4): the simulated agents also take work orders from {@code mesh.work}
+ * <p>Chunked work: the simulated agents also take work orders from {@code mesh.work}
  * and report on {@code mesh.work-reports} (see {@link WorkDesk}), each running its chunks
  * through {@link ChunkWorkModel} against a hidden capacity (cores, per-item and per-chunk cost,
  * memory headroom) and its own load, so chunk size, parallelism, timeout and rate limit have a

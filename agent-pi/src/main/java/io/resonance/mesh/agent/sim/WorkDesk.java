@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The simulated fleet's chunked work (issue 4): reads {@code mesh.work}, runs each order on its
+ * The simulated fleet's chunked work: reads {@code mesh.work}, runs each order on its
  * simulated agent through {@link ChunkWorkModel} and reports what the agent measured on
  * {@code mesh.work-reports}.
  *

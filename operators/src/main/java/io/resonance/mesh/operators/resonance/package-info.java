@@ -1,5 +1,5 @@
 /**
- * Adaptive command resonance (issue 4): a chunked command is tuned per subset of the fleet from
+ * Adaptive command resonance: a chunked command is tuned per subset of the fleet from
  * what the agents measured running it.
  *
  * <p>The loop, as Kafka topics and operators:
