@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 
@@ -45,16 +44,7 @@ final class Demo {
 
   /** Runs the demo; returns the process's exit code (1 when the mesh's job failed). */
   int run() throws Exception {
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await(30, TimeUnit.SECONDS); // let the demo shut down in order on Ctrl-C
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }));
+    OrderlyStop stop = OrderlyStop.install();
 
     Ports.requireFree(kafkaPort, "--kafka-port");
     Ports.requireFree(port, "--port");
@@ -140,7 +130,7 @@ final class Demo {
             graphs.tick();
             resonance.tick();
             recipes.tick();
-            if (stop.await(100, TimeUnit.MILLISECONDS)) {
+            if (stop.awaitAsked(100)) {
               out.println("Interrupted: stopping.");
               interrupted = true;
               break;
@@ -176,7 +166,7 @@ final class Demo {
         return 0;
       }
     } finally {
-      stopped.countDown();
+      stop.stopped();
     }
   }
 

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 
@@ -36,16 +35,7 @@ final class MeshUp {
 
   /** Runs until Ctrl-C; returns the exit code (1 when the job failed). */
   int run() throws Exception {
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }));
+    OrderlyStop stop = OrderlyStop.install();
     Ports.requireFree(kafkaPort, "--kafka-port");
     Ports.requireFree(port, "--port");
     try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir)) {
@@ -65,7 +55,7 @@ final class MeshUp {
           + "; Ctrl-C stops (the next ./mesh up --data-dir " + dataDir + " resumes).");
       JobHealth health = new JobHealth(new FlinkRest(dashboard, job.getJobID().toString()));
       try (MeshWatcher watcher = new MeshWatcher(mesh.bootstrapServers())) {
-        while (!stop.await(STATUS_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
+        while (!stop.awaitAsked(STATUS_EVERY.toMillis())) {
           health.check();
           MeshWatcher.Snapshot s = watcher.snapshot();
           out.println(String.format(Locale.ROOT, "job %s, %d restarts; agents %,d: %,d active, "
@@ -84,7 +74,7 @@ final class MeshUp {
       job.cancel().get(30, TimeUnit.SECONDS);
       return 0;
     } finally {
-      stopped.countDown();
+      stop.stopped();
     }
   }
 }
