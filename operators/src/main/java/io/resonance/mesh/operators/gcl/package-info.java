@@ -1,5 +1,5 @@
 /**
- * GCL, the Graph Construction Language of issue 5: declarative specs of computation graphs that
+ * GCL, the Graph Construction Language: declarative specs of computation graphs that
  * event handlers submit while a graph runs.
  *
  * <p>A spec is YAML ({@link io.resonance.mesh.operators.gcl.GclParser}) or an Avro {@code GclSpec}

@@ -32,7 +32,7 @@ public final class MutationLibrary {
     this.validator = new MutationValidator(catalog);
   }
 
-  /** The five operators of issue 6; steps quicker than {@code cacheMinLatencyMs} stay uncached. */
+  /** The five standard operators; steps quicker than {@code cacheMinLatencyMs} stay uncached. */
   public static MutationLibrary standard(HandlerCatalog catalog, long cacheMinLatencyMs) {
     return new MutationLibrary(catalog, List.of(new ReorderSteps(), new SubstituteStep(),
         new ParallelizeSteps(), new CacheStep(cacheMinLatencyMs), new ShrinkDataFlow()));

@@ -103,8 +103,8 @@ public final class MutationValidator {
     }
     if (now.priority() != step.priority() || !now.retry().equals(step.retry())
         || now.timeoutMs() != step.timeoutMs()) {
-      // Retries and timeouts decide when a step fails over to its alternative; no operator of
-      // issue 6 changes them, so a variant that does is a bug, not an optimisation.
+      // Retries and timeouts decide when a step fails over to its alternative; no mutation
+      // operator changes them, so a variant that does is a bug, not an optimisation.
       problems.add(name + " changed its priority, retry or timeout");
     }
     if (!Objects.equals(now.alternative(), step.alternative())) {

@@ -1,5 +1,5 @@
 /**
- * Recipe mutation, the engine half of issue 6: rewrites of a recipe's GCL graph that keep its
+ * Recipe mutation, the rules half of the mutation job: rewrites of a recipe's GCL graph that keep its
  * meaning and may make it quicker or cheaper, for an A/B test to try on a share of requests.
  *
  * <p>A {@link io.resonance.mesh.operators.mutation.HandlerCatalog} says what the graph cannot:

@@ -1,5 +1,5 @@
 /**
- * Trials of recipe mutations, issue 6: which variant of a recipe requests run, how each side of
+ * Trials of recipe mutations: which variant of a recipe requests run, how each side of
  * a trial is measured, and what the verdict does.
  *
  * <pre>
