@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.core.execution.JobClient;
@@ -40,6 +41,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh bench arrival}: three dispatch policies side by side on one simulated fleet, in
@@ -53,7 +56,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * (classes A, B, D and E: C's batch work and F's humans take tens of seconds to minutes, which no
  * arrival window of a few seconds can serve), shuffles them, and gives each policy a third, in
  * groups of {@code --group}; the thirds rotate, so over three rounds every policy meets every
- * agent. All three policies aim at the same T, {@code --horizon-ms} ahead:
+ * agent. All three policies aim at the same T, {@code --horizon} ahead:
  *
  * <ul>
  *   <li><b>ours</b>: a coordination request per group to {@code mesh.requests}; the coordination
@@ -76,7 +79,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * release: for each of the 30,000 targets, how late its command left against its send time (or
  * the planning time, for a "send now"), and how long planning took.
  */
-final class ArrivalBench {
+@Command(name = "arrival", mixinStandardHelpOptions = true,
+    description = "Our dispatch against the seed's formula and a naive batch on one simulated "
+        + "fleet: hit rate and |ready - T| from the simulator's truth, wave cascades, release.")
+final class ArrivalBench implements Callable<Integer> {
 
   private static final double HIT_RATE_QUORUM = 0.95;
   /** How long a read of the registry to its current end may take before the bench gives up. */
@@ -84,25 +90,47 @@ final class ArrivalBench {
 
   private enum Policy { OURS, SEED, NAIVE }
 
-  private final int agents;
-  private final int rounds;
-  private final int group;
-  private final long horizonMs;
-  private final Duration beatInterval;
-  private final int warmupBeats;
-  private final int cascades;
+  @Option(names = "--agents", defaultValue = "30000",
+      description = "Simulated agents (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--rounds", defaultValue = "6",
+      description = "Rounds of groups per policy (default ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--group", defaultValue = "1000",
+      description = "Agents per coordination group (default ${DEFAULT-VALUE}).")
+  int group;
+
+  @Option(names = "--horizon", paramLabel = "DURATION", defaultValue = "10s",
+      description = "How far ahead each target instant is (default ${DEFAULT-VALUE}).")
+  Duration horizon;
+
+  @Option(names = "--beat-interval", paramLabel = "DURATION", defaultValue = "2s",
+      description = "Each agent's heartbeat interval (default ${DEFAULT-VALUE}).")
+  Duration beatInterval;
+
+  @Option(names = "--warmup-beats", defaultValue = "16",
+      description = "Heartbeats per agent before the first round (default ${DEFAULT-VALUE}).")
+  int warmupBeats;
+
+  @Option(names = "--cascades", defaultValue = "5",
+      description = "Wave cascades measured (default ${DEFAULT-VALUE}).")
+  int cascades;
+
+  private long horizonMs;
   private double simLagMaxMs;
   private final PrintStream out;
 
-  ArrivalBench(Args args, PrintStream out) {
-    this.agents = args.intValue("agents", 30_000);
-    this.rounds = args.intValue("rounds", 6);
-    this.group = args.intValue("group", 1_000);
-    this.horizonMs = args.intValue("horizon-ms", 10_000);
-    this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 2_000));
-    this.warmupBeats = args.intValue("warmup-beats", 16);
-    this.cascades = args.intValue("cascades", 5);
+  ArrivalBench(PrintStream out) {
     this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    horizonMs = horizon.toMillis();
+    run();
+    return 0;
   }
 
   /** Per policy: every scored target and every group's success. */
@@ -245,7 +273,7 @@ final class ArrivalBench {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("the registry did not warm up: " + ready + " of "
             + agents + " agents with " + warmupBeats + " beats; the machine may be too busy,"
-            + " try fewer --agents or a longer --interval-ms");
+            + " try fewer --agents or a longer --beat-interval");
       }
       if (System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(10)) {
         out.printf("  %,d of %,d agents warm (%.0f s)%n", ready, agents, since(t0));

@@ -27,10 +27,14 @@ final class CompactedView<T extends SpecificRecord> implements AutoCloseable {
   private final Map<String, T> latest = new HashMap<>();
 
   CompactedView(String bootstrapServers, String topic, Class<T> type) {
+    this(MeshConnection.plain(bootstrapServers), topic, type);
+  }
+
+  CompactedView(MeshConnection connection, String topic, Class<T> type) {
+    String bootstrapServers = connection.bootstrapServers();
     this.topic = topic;
     this.codec = MeshCodec.of(type);
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = connection.properties();
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
     consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());

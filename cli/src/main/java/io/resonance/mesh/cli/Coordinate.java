@@ -13,7 +13,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code ./mesh ask | broadcast | delegate | cascade}: send one coordination request to a running
@@ -28,80 +34,230 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  *   <li>{@code cascade}: a {@code --strategy wave|parallel|priority_first} cascade over the
  *       hierarchy (verb ACT).
  * </ul>
+ *
+ * <p>The exit code is the quorum's decision ({@link #exitCode}), so that scripts can branch on it.
  */
-final class Coordinate {
+abstract class Coordinate implements Callable<Integer> {
 
-  private final String command;
-  private final Args args;
+  @Mixin KafkaOptions kafka;
+
+  @Option(names = "--in", paramLabel = "DURATION", defaultValue = "5s",
+      description = "How far ahead the target instant is (default ${DEFAULT-VALUE}).")
+  Duration in;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+      description = "How long after the target to wait for the gather (default "
+          + "${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--payload", paramLabel = "JSON", defaultValue = "{}",
+      description = "The command's payload (default ${DEFAULT-VALUE}).")
+  String payload;
+
+  @Option(names = "--min-rate", paramLabel = "SHARE", defaultValue = "0.95",
+      description = "The share of READY answers the quorum needs (default ${DEFAULT-VALUE}).")
+  double minRate;
+
+  @Option(names = "--priority", defaultValue = "1",
+      description = "The request's priority (default ${DEFAULT-VALUE}).")
+  int priority;
+
   private final PrintStream out;
 
-  Coordinate(String command, Args args, PrintStream out) {
-    this.command = command;
-    this.args = args;
+  Coordinate(PrintStream out) {
     this.out = out;
   }
 
-  /** Runs the coordination and returns the exit code that stands for the quorum's decision. */
-  int run() throws Exception {
-    String bootstrap = args.value("bootstrap-servers", "127.0.0.1:9092");
-    long inMs = args.intValue("in-ms", 5_000);
-    double minRate = Double.parseDouble(args.value("min-rate", "0.95"));
-    String payload = args.value("payload", "{}");
-    String id = Requests.newId(command);
+  /** The command's name, the first word of its request id. */
+  abstract String command();
+
+  abstract TargetSelector selector();
+
+  abstract Verb verb();
+
+  abstract Strategy strategy();
+
+  List<String> requiredCapabilities() {
+    return List.of();
+  }
+
+  /** Selected agents, {@code --select}: shared by every command but delegate. */
+  static final class Selection {
+    @Option(names = "--select", paramLabel = "SEL", defaultValue = "all",
+        converter = SelectorConverter.class,
+        description = "Which agents: all | class:A,B | sector:s001 | cluster:s001-c03 | "
+            + "capability:camera | ids:agent-00001,... | sample:N[:value,...] "
+            + "(default ${DEFAULT-VALUE}).")
     TargetSelector selector;
+  }
+
+  @Command(name = "ask", mixinStandardHelpOptions = true,
+      description = "Scatter-gather a question; prints the quorum decision and arrival errors.")
+  static final class Ask extends Coordinate {
+    @Mixin Selection selection;
+
+    @Option(names = "--verb", defaultValue = "OBSERVE",
+        description = "OBSERVE, ACT, ... (default ${DEFAULT-VALUE}).")
     Verb verb;
+
+    Ask(PrintStream out) {
+      super(out);
+    }
+
+    @Override String command() {
+      return "ask";
+    }
+
+    @Override TargetSelector selector() {
+      return selection.selector;
+    }
+
+    @Override Verb verb() {
+      return verb;
+    }
+
+    @Override Strategy strategy() {
+      return Strategy.SCATTER_GATHER;
+    }
+  }
+
+  @Command(name = "broadcast", mixinStandardHelpOptions = true,
+      description = "Every selected agent READY at one instant, --in from now.")
+  static final class Broadcast extends Coordinate {
+    @Mixin Selection selection;
+
+    @Option(names = "--verb", defaultValue = "ACT", description = "(default ${DEFAULT-VALUE})")
+    Verb verb;
+
+    Broadcast(PrintStream out) {
+      super(out);
+    }
+
+    @Override String command() {
+      return "broadcast";
+    }
+
+    @Override TargetSelector selector() {
+      return selection.selector;
+    }
+
+    @Override Verb verb() {
+      return verb;
+    }
+
+    @Override Strategy strategy() {
+      return Strategy.BROADCAST;
+    }
+  }
+
+  @Command(name = "delegate", mixinStandardHelpOptions = true,
+      description = "Hand work to --count agents drawn from those with the capability.")
+  static final class Delegate extends Coordinate {
+    @Option(names = "--capability", required = true, paramLabel = "NAME",
+        description = "The capability the agents must have, e.g. inference.")
+    String capability;
+
+    @Option(names = "--count", defaultValue = "1",
+        description = "How many agents (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--verb", defaultValue = "ACT", description = "(default ${DEFAULT-VALUE})")
+    Verb verb;
+
+    Delegate(PrintStream out) {
+      super(out);
+    }
+
+    @Override String command() {
+      return "delegate";
+    }
+
+    @Override TargetSelector selector() {
+      return new TargetSelector(SelectorKind.SAMPLE, List.of(capability), count);
+    }
+
+    @Override List<String> requiredCapabilities() {
+      return List.of(capability);
+    }
+
+    @Override Verb verb() {
+      return verb;
+    }
+
+    @Override Strategy strategy() {
+      return Strategy.SCATTER_GATHER;
+    }
+  }
+
+  @Command(name = "cascade", mixinStandardHelpOptions = true,
+      description = "A cascade over the hierarchy, with per-level results.")
+  static final class Cascade extends Coordinate {
+    @Mixin Selection selection;
+
+    @Option(names = "--strategy", defaultValue = "WAVE",
+        description = "WAVE, PARALLEL or PRIORITY_FIRST (default ${DEFAULT-VALUE}).")
     Strategy strategy;
-    List<String> required = List.of();
-    switch (command) {
-      case "ask" -> {
-        selector = parseSelector(args.value("select", "all"));
-        verb = Verb.valueOf(args.value("verb", "OBSERVE").toUpperCase(Locale.ROOT));
-        strategy = Strategy.SCATTER_GATHER;
-      }
-      case "broadcast" -> {
-        selector = parseSelector(args.value("select", "all"));
-        verb = Verb.valueOf(args.value("verb", "ACT").toUpperCase(Locale.ROOT));
-        strategy = Strategy.BROADCAST;
-      }
-      case "delegate" -> {
-        String capability = args.value("capability", null);
-        if (capability == null) {
-          throw new IllegalArgumentException("delegate needs --capability NAME (e.g. inference)");
-        }
-        selector = new TargetSelector(SelectorKind.SAMPLE, List.of(capability),
-            args.intValue("count", 1));
-        required = List.of(capability);
-        verb = Verb.valueOf(args.value("verb", "ACT").toUpperCase(Locale.ROOT));
-        strategy = Strategy.SCATTER_GATHER;
-      }
-      case "cascade" -> {
-        selector = parseSelector(args.value("select", "all"));
-        verb = Verb.valueOf(args.value("verb", "ACT").toUpperCase(Locale.ROOT));
-        strategy = Strategy.valueOf(args.value("strategy", "wave").toUpperCase(Locale.ROOT));
-      }
-      default -> throw new IllegalArgumentException("unknown command " + command);
+
+    @Option(names = "--verb", defaultValue = "ACT", description = "(default ${DEFAULT-VALUE})")
+    Verb verb;
+
+    Cascade(PrintStream out) {
+      super(out);
     }
-    long target = System.currentTimeMillis() + inMs;
-    CoordinationRequest request = Requests.at(id, selector, target, verb, payload, strategy)
+
+    @Override String command() {
+      return "cascade";
+    }
+
+    @Override TargetSelector selector() {
+      return selection.selector;
+    }
+
+    @Override Verb verb() {
+      return verb;
+    }
+
+    @Override Strategy strategy() {
+      return strategy;
+    }
+  }
+
+  /** Reads {@code --select}, so that a selector that cannot be read is a usage error. */
+  static final class SelectorConverter implements ITypeConverter<TargetSelector> {
+    @Override
+    public TargetSelector convert(String value) {
+      try {
+        return parseSelector(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Runs the coordination and returns the exit code that stands for the quorum's decision. */
+  @Override
+  public Integer call() throws Exception {
+    MeshConnection connection = kafka.connection();
+    String id = Requests.newId(command());
+    TargetSelector selector = selector();
+    long target = System.currentTimeMillis() + in.toMillis();
+    CoordinationRequest request = Requests.at(id, selector, target, verb(), payload, strategy())
         .setMinResponseRate(minRate)
-        .setRequiredCapabilities(required)
-        .setPriority(args.intValue("priority", 1))
+        .setRequiredCapabilities(requiredCapabilities())
+        .setPriority(priority)
         .build();
-    Duration timeout = Duration.ofMillis(inMs + args.intValue("timeout-ms", 30_000));
-    String unreachable = MeshReach.problem(bootstrap);
-    if (unreachable != null) {
-      System.err.println("error: " + unreachable);
-      return MeshReach.UNREACHABLE;
-    }
-    try (Requests.GatherFollower gather = new Requests.GatherFollower(bootstrap);
-        KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
+    Duration wait = in.plus(timeout);
+    MeshReach.require(connection);
+    try (Requests.GatherFollower gather = new Requests.GatherFollower(connection);
+        KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
       Requests.send(producer, request);
-      out.printf("%s %s: %s %s, READY at %d (in %d ms); waiting for the gather ...%n", command,
-          id, verb, describe(selector), target, inMs);
-      GatherResult g = gather.awaitFinal(id, timeout);
+      out.printf("%s %s: %s %s, READY at %d (in %s); waiting for the gather ...%n", command(),
+          id, verb(), describe(selector), target, Durations.format(in));
+      GatherResult g = gather.awaitFinal(id, wait);
       if (g == null) {
         throw new IllegalStateException("no gather result for " + id + " within "
-            + timeout.toSeconds() + " s: is the coordination job running against " + bootstrap
+            + Durations.format(wait) + ": is the coordination job running against "
+            + connection.bootstrapServers()
             + "? (./mesh demo runs one; on a cluster submit CoordinationJob)");
       }
       print(g);

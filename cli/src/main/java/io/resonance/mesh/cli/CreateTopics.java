@@ -6,30 +6,48 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code ./mesh topics --bootstrap-servers H [--partitions N] [--replication R]}: creates the mesh
+ * {@code ./mesh topics [--bootstrap-servers H] [--partitions N] [--replication R]}: creates the mesh
  * topics on an existing Kafka cluster with the settings the jobs rely on (LogAppendTime on
  * heartbeats, compaction on the registry). Existing topics are left alone and reported.
  */
-final class CreateTopics {
+@Command(name = "topics", mixinStandardHelpOptions = true,
+    description = "Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md);"
+        + " existing topics are left as they are.")
+final class CreateTopics implements Callable<Integer> {
 
-  static void run(Args args, PrintStream out) throws Exception {
-    String bootstrap = args.value("bootstrap-servers", null);
-    if (bootstrap == null) {
-      throw new IllegalArgumentException(
-          "--bootstrap-servers is required, e.g. ./mesh topics --bootstrap-servers kafka:9092");
-    }
-    int partitions = args.intValue("partitions", 8);
-    short replication = (short) args.intValue("replication", 3);
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+  @Mixin KafkaOptions kafka;
+
+  @Option(names = "--partitions", defaultValue = "8",
+      description = "Partitions of the keyed topics (default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--replication", defaultValue = "3",
+      description = "Replication factor (default ${DEFAULT-VALUE}; 1 on a one-broker cluster).")
+  short replication;
+
+  private final PrintStream out;
+
+  CreateTopics(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    MeshConnection connection = kafka.connection();
+    MeshReach.require(connection);
+    Properties props = connection.properties();
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     try (Admin admin = Admin.create(props)) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -54,6 +72,7 @@ final class CreateTopics {
         }
       }
     }
+    return 0;
   }
 
   private static Map<String, String> withMinIsr(Map<String, String> configs, short replication) {
@@ -64,6 +83,4 @@ final class CreateTopics {
     withIsr.putIfAbsent("min.insync.replicas", "2");
     return withIsr;
   }
-
-  private CreateTopics() {}
 }

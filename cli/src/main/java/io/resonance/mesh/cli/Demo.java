@@ -6,8 +6,11 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh demo}: a real broker, the impedance, coordination, GCL and resonance jobs on a
@@ -17,33 +20,51 @@ import org.apache.flink.core.execution.JobClient;
  * DemoGraphs}); one adaptive work job runs over a sample of the machines ({@link
  * DemoResonance}); with a live status box; the last line is a JSON report.
  */
-final class Demo {
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"A real Kafka broker and the five jobs on a local Flink (dashboard on "
+        + ":8081), with a simulated fleet answering scatter-gathers and cascades, running graph "
+        + "tasks, one adaptive work job and a recipe under mutation trials.",
+        "The last line is a JSON report."})
+final class Demo implements Callable<Integer> {
 
   private static final Duration GRAPH_PERIOD = Duration.ofSeconds(10);
   /** Recipe requests per second: enough for a trial verdict every few seconds. */
   private static final double RECIPE_RATE = 10;
 
-  private final int agents;
-  private final int seconds;
-  private final int port;
-  private final int kafkaPort;
-  private final Duration beatInterval;
-  private final java.nio.file.Path dataDir;
+  @Option(names = "--agents", defaultValue = "30000",
+      description = "Simulated agents (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "120s",
+      description = "How long to run (default ${DEFAULT-VALUE}); 0 runs until Ctrl-C.")
+  Duration duration;
+
+  @Option(names = "--beat-interval", paramLabel = "DURATION", defaultValue = "5s",
+      description = "Each agent's heartbeat interval (default ${DEFAULT-VALUE}).")
+  Duration beatInterval;
+
+  @Option(names = "--port", defaultValue = "8081",
+      description = "The Flink dashboard's port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--kafka-port", defaultValue = "9092",
+      description = "The broker's port (default ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Keep the broker's log and the checkpoints here, and resume from them when "
+          + "started again on it (default: a temporary directory, removed at the end).")
+  java.nio.file.Path dataDir;
+
   private final PrintStream out;
 
-  Demo(Args args, PrintStream out) {
-    this.agents = args.intValue("agents", 30_000);
-    this.seconds = args.intValue("seconds", 120);
-    this.port = args.intValue("port", 8081);
-    this.kafkaPort = args.intValue("kafka-port", 9092);
-    this.beatInterval = Duration.ofMillis(args.intValue("interval-ms", 5_000));
-    String dir = args.value("data-dir", null);
-    this.dataDir = dir == null ? null : java.nio.file.Path.of(dir);
+  Demo(PrintStream out) {
     this.out = out;
   }
 
   /** Runs the demo; returns the process's exit code (1 when the mesh's job failed). */
-  int run() throws Exception {
+  @Override
+  public Integer call() throws Exception {
     OrderlyStop stop = OrderlyStop.install();
 
     Ports.requireFree(kafkaPort, "--kafka-port");
@@ -93,7 +114,8 @@ final class Demo {
       fleet.start();
       out.printf("Simulating %,d agents, one heartbeat every %d ms each. %s%n", agents,
           beatInterval.toMillis(),
-          seconds > 0 ? "Stopping after " + seconds + " s (Ctrl-C stops earlier)." : "Ctrl-C stops.");
+          duration.isZero() ? "Ctrl-C stops."
+              : "Stopping after " + Durations.format(duration) + " (Ctrl-C stops earlier).");
 
       FlinkRest rest = new FlinkRest(dashboard, job.getJobID().toString());
       StatusBox box = new StatusBox(out, agents);
@@ -120,7 +142,7 @@ final class Demo {
               resonanceSample(), Duration.ofSeconds(5), Duration.ofSeconds(30), out);
           DemoRecipes recipes = new DemoRecipes(mesh.bootstrapServers(), RECIPE_RATE,
               Duration.ofSeconds(10), out)) {
-        long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
+        long deadline = !duration.isZero() ? System.nanoTime() + duration.toNanos()
             : Long.MAX_VALUE;
         boolean interrupted = false;
         while (!interrupted && !health.failed() && System.nanoTime() < deadline) {

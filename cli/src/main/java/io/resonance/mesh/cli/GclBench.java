@@ -5,13 +5,16 @@ import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.operators.gcl.GraphSpec;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh bench gcl}: how fast the GCL job expands graphs while many instances
@@ -31,43 +34,95 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the measured window, which starts {@code --warmup} seconds after the first task: the ramp, the
  * cold JIT and the first checkpoints stay outside it.
  */
-final class GclBench {
+@Command(name = "gcl", mixinStandardHelpOptions = true,
+    description = "The GCL job with N graph instances live at once and simulated handlers "
+        + "taking seconds per task: expansions/s and result-to-task release latency.")
+final class GclBench implements Callable<Integer> {
 
-  private final int graphs;
-  private final int seconds;
-  private final int warmup;
-  private final int ramp;
-  private final int drain;
-  private final String checkpointInterval;
-  private final int bufferTimeoutMs;
-  private final Map<String, String> jobKafka;
+  @Option(names = "--graphs", defaultValue = "10000",
+      description = "Graph instances live at once (default ${DEFAULT-VALUE}).")
+  int graphs;
+
+  @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "60s",
+      description = "The measured window (default ${DEFAULT-VALUE}).")
+  Duration window;
+
+  @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "30s",
+      description = "From the first task to the window; covers the ramp (default "
+          + "${DEFAULT-VALUE}).")
+  Duration warmupTime;
+
+  @Option(names = "--ramp", paramLabel = "DURATION", defaultValue = "10s",
+      description = "Over which the instances are started (default ${DEFAULT-VALUE}).")
+  Duration rampTime;
+
+  @Option(names = "--drain", paramLabel = "DURATION", defaultValue = "120s",
+      description = "Longest wait for the graphs to end after the window (default "
+          + "${DEFAULT-VALUE}).")
+  Duration drainTime;
+
+  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "10s",
+      description = "The GCL job's checkpoint interval (default ${DEFAULT-VALUE}).")
+  Duration checkpointEvery;
+
+  @Option(names = "--buffer-timeout", paramLabel = "DURATION",
+      description = "The GCL job's network buffer timeout (default: the job's own).")
+  Duration bufferTimeout;
+
+  @Option(names = "--service-ms", paramLabel = "TYPE=MS,...",
+      description = "Median service time per handler type (default "
+          + "sensor_read=1000,analytics=2500,anomaly_detector=4000,gpu_analysis=6000).")
+  String serviceMs;
+
+  @Option(names = "--service-sigma", defaultValue = "0.5",
+      description = "Log-normal sigma of service times (default ${DEFAULT-VALUE}).")
+  double serviceSigma;
+
+  @Option(names = "--fail-rate", defaultValue = "0.03",
+      description = "Share of task attempts that fail (default ${DEFAULT-VALUE}).")
+  double failRate;
+
+  @Option(names = "--kafka", paramLabel = "KEY=VALUE",
+      description = "A Kafka client property for the GCL job's clients (--kafka.KEY VALUE "
+          + "reads the same). Repeatable.")
+  Map<String, String> kafka = new java.util.LinkedHashMap<>();
+
+  private long seconds;
+  private long warmup;
+  private long ramp;
+  private long drain;
+  private String checkpointInterval;
+  private long bufferTimeoutMs;
+  private final Map<String, String> jobKafka = new java.util.TreeMap<>();
   private long effectiveBufferTimeoutMs;
-  private final HandlerModel model;
+  private HandlerModel model;
   private final PrintStream out;
 
-  GclBench(Args args, PrintStream out) {
-    this.graphs = args.intValue("graphs", 10_000);
-    this.seconds = args.intValue("seconds", 60);
-    this.warmup = args.intValue("warmup", 30);
-    this.ramp = args.intValue("ramp", 10);
-    this.drain = args.intValue("drain", 120);
-    this.checkpointInterval = args.value("checkpoint-interval", "10 s");
+  GclBench(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    seconds = window.toSeconds();
+    warmup = warmupTime.toSeconds();
+    ramp = rampTime.toSeconds();
+    drain = drainTime.toSeconds();
+    checkpointInterval = Durations.forFlink(checkpointEvery);
     // -1: the job's own gcl-buffer-timeout.
-    this.bufferTimeoutMs = args.intValue("buffer-timeout-ms", -1);
-    // --kafka.<key> value goes to the GCL job's Kafka clients, as the job's own flags do.
-    this.jobKafka = args.withPrefix("kafka.");
-    this.model = new HandlerModel(HandlerModel.medians(args.value("service-ms", null)),
-        args.doubleValue("service-sigma", HandlerModel.DEFAULT_SIGMA),
-        args.doubleValue("fail-rate", 0.03));
-    if (graphs < 1 || seconds < 1 || warmup < 0 || ramp < 0 || drain < 0) {
-      throw new IllegalArgumentException("--graphs and --seconds must be positive, --warmup, "
-          + "--ramp and --drain not negative");
+    bufferTimeoutMs = bufferTimeout == null ? -1 : bufferTimeout.toMillis();
+    // The GCL job takes its Kafka client properties as kafka.<key>, as its own flags do.
+    kafka.forEach((k, v) -> jobKafka.put("kafka." + k, v));
+    model = new HandlerModel(HandlerModel.medians(serviceMs), serviceSigma, failRate);
+    if (graphs < 1 || seconds < 1) {
+      throw new IllegalArgumentException("--graphs and --duration must be positive");
     }
     if (warmup < ramp) {
       throw new IllegalArgumentException("--warmup (" + warmup + " s) must cover the --ramp ("
           + ramp + " s): the window measures a full population");
     }
-    this.out = out;
+    run();
+    return 0;
   }
 
   void run() throws Exception {
@@ -92,7 +147,7 @@ final class GclBench {
       MeshEnvironment.configure(env, options);
       effectiveBufferTimeoutMs = options.get(MeshJobOptions.GCL_BUFFER_TIMEOUT).toMillis();
       out.printf("network buffer timeout into the orchestrator and the router: %d ms%s%n",
-          effectiveBufferTimeoutMs, bufferTimeoutMs >= 0 ? " (--buffer-timeout-ms)"
+          effectiveBufferTimeoutMs, bufferTimeoutMs >= 0 ? " (--buffer-timeout)"
               : " (the job's gcl-buffer-timeout)");
       new GclJob(options).build(env);
       JobClient job = env.executeAsync(GclJob.NAME + "-bench");

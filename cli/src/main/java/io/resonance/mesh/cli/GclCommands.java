@@ -39,6 +39,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./mesh gcl submit | inspect | resume}: GCL graphs from the command line, against a
@@ -56,6 +60,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       and runs only what had not finished.
  * </ul>
  */
+@Command(name = "gcl", mixinStandardHelpOptions = true,
+    description = "GCL graphs against a running mesh: submit a spec and follow an instance, "
+        + "inspect the workspace, resume live instances.")
 final class GclCommands {
 
   static final int COMPLETED = 0;
@@ -63,37 +70,34 @@ final class GclCommands {
   static final int USAGE = 2;
   static final int TIMED_OUT = 3;
 
-  private final Args args;
   private final PrintStream out;
-  private final String bootstrap;
+  private MeshConnection connection;
 
-  GclCommands(Args args, PrintStream out) {
-    this.args = args;
+  GclCommands(PrintStream out) {
     this.out = out;
-    this.bootstrap = args.value("bootstrap-servers", "127.0.0.1:9092");
-  }
-
-  int run() throws Exception {
-    List<String> words = args.words();
-    String verb = words.isEmpty() ? "" : words.get(0);
-    return switch (verb) {
-      case "submit" -> {
-        if (words.size() < 2) {
-          throw new IllegalArgumentException("usage: ./mesh gcl submit FILE [--instance ID] "
-              + "[--seed item=value]... [--timeout 120]");
-        }
-        yield submit(Path.of(words.get(1)));
-      }
-      case "inspect" -> inspect(words.size() > 1 ? words.get(1) : null);
-      case "resume" -> resume(words.subList(Math.min(1, words.size()), words.size()));
-      default -> throw new IllegalArgumentException("unknown gcl command '" + verb
-          + "'; available: submit FILE, inspect [INSTANCE], resume [INSTANCE...]");
-    };
   }
 
   // submit
 
-  int submit(Path file) throws Exception {
+  @Command(name = "submit", mixinStandardHelpOptions = true,
+      description = {"Submit a GCL spec (YAML), seed an instance and follow it to its end: each "
+          + "task with the agent it was routed to, each result, specs that join, the end.",
+          "Exit 0 COMPLETED, 1 FAILED or refused, 3 no end within the timeout."})
+  int submit(@Mixin KafkaOptions kafka,
+      @Parameters(paramLabel = "FILE", description = "The spec, in YAML.") Path file,
+      @Option(names = "--seed", paramLabel = "ITEM=VALUE",
+          description = "A workspace item's value; repeatable.") List<String> seedValues,
+      @Option(names = "--instance", paramLabel = "ID",
+          description = "The instance id (default SPEC@now).") String instanceId,
+      @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "2m",
+          description = "How long to follow the instance (default ${DEFAULT-VALUE}).")
+      Duration timeout,
+      @Option(names = "--handler-types", split = ",", paramLabel = "TYPE",
+          description = "Handler types to check the spec against (default: the job's "
+              + "default --gcl-handler-types).") List<String> handlerTypeList)
+      throws Exception {
+    connection = kafka.connection();
+    MeshReach.require(connection);
     String yaml;
     try {
       yaml = Files.readString(file);
@@ -104,8 +108,8 @@ final class GclCommands {
       throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
     }
     GclParse parsed = GclParser.parse(yaml);
-    Set<String> handlerTypes = new HashSet<>(List.of(args.value("handler-types",
-        String.join(",", MeshJobOptions.GCL_HANDLER_TYPES.defaultValue())).split(",")));
+    Set<String> handlerTypes = new HashSet<>(handlerTypeList == null || handlerTypeList.isEmpty()
+        ? MeshJobOptions.GCL_HANDLER_TYPES.defaultValue() : handlerTypeList);
     GclValidation validation = new GclValidator(handlerTypes).validate(parsed);
     if (!validation.valid()) {
       out.println(file + " would be refused by the GCL job:");
@@ -117,7 +121,7 @@ final class GclCommands {
     }
     long now = System.currentTimeMillis();
     GraphSpec spec = validation.spec().withSubmission("mesh-cli", now);
-    Map<String, String> seeds = seeds(args.values("seed"));
+    Map<String, String> seeds = seeds(seedValues == null ? List.of() : seedValues);
     List<String> unseeded = spec.workspace().stream().filter(w -> !seeds.containsKey(w))
         .toList();
     if (!unseeded.isEmpty()) {
@@ -125,10 +129,9 @@ final class GclCommands {
           ? " " : "s ") + String.join(", ", unseeded) + " need" + (unseeded.size() == 1 ? "s"
           : "") + " a value: add --seed " + unseeded.get(0) + "=VALUE");
     }
-    String instance = args.value("instance", spec.specId() + "@" + now);
-    Duration timeout = Duration.ofSeconds(args.intValue("timeout", 120));
+    String instance = instanceId != null ? instanceId : spec.specId() + "@" + now;
 
-    try (GraphFollower follower = new GraphFollower(bootstrap);
+    try (GraphFollower follower = new GraphFollower(connection);
         KafkaProducer<String, byte[]> producer = producer()) {
       GclSpec avro = GclAvro.toAvro(spec);
       send(producer, MeshTopics.GCL, spec.specId(), avro);
@@ -216,8 +219,14 @@ final class GclCommands {
 
   // inspect
 
-  int inspect(String instanceId) {
-    Map<String, Workspace.Instance> all = Workspace.read(bootstrap);
+  @Command(name = "inspect", mixinStandardHelpOptions = true,
+      description = "An instance's items with the spec and computation that made each "
+          + "(mesh.workspace); without INSTANCE, every instance and whether it is live.")
+  int inspect(@Mixin KafkaOptions kafka,
+      @Parameters(paramLabel = "INSTANCE", arity = "0..1") String instanceId) {
+    connection = kafka.connection();
+    MeshReach.require(connection);
+    Map<String, Workspace.Instance> all = Workspace.read(connection);
     if (instanceId == null) {
       long live = all.values().stream().filter(Workspace.Instance::live).count();
       out.printf(Locale.ROOT, "%d instances in %s: %d live, %d ended%n", all.size(),
@@ -249,8 +258,15 @@ final class GclCommands {
 
   // resume
 
-  int resume(List<String> instanceIds) throws Exception {
-    Map<String, Workspace.Instance> all = Workspace.read(bootstrap);
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = "Send live instances' items back to mesh.results, for a GCL job that lost "
+          + "its state; without INSTANCE, every live one.")
+  int resume(@Mixin KafkaOptions kafka,
+      @Parameters(paramLabel = "INSTANCE", arity = "0..*") List<String> ids) throws Exception {
+    connection = kafka.connection();
+    MeshReach.require(connection);
+    List<String> instanceIds = ids == null ? List.of() : ids;
+    Map<String, Workspace.Instance> all = Workspace.read(connection);
     List<Workspace.Instance> chosen = new ArrayList<>();
     if (instanceIds.isEmpty()) {
       all.values().stream().filter(Workspace.Instance::live).forEach(chosen::add);
@@ -308,8 +324,7 @@ final class GclCommands {
   }
 
   private KafkaProducer<String, byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = connection.properties();
     p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }

@@ -40,7 +40,11 @@ final class GraphFollower implements AutoCloseable {
   private final MeshCodec<GclRejection> rejections = MeshCodec.of(GclRejection.class);
 
   GraphFollower(String bootstrapServers) {
-    tail = new TopicTail(bootstrapServers, TOPICS);
+    this(MeshConnection.plain(bootstrapServers));
+  }
+
+  GraphFollower(MeshConnection connection) {
+    tail = new TopicTail(connection, TOPICS);
   }
 
   /** Polls once, up to {@code wait}, handing each decodable record to {@code sink}. */

@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -37,6 +39,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh bench heartbeats}. Three measurements in one process, on one broker:
@@ -54,27 +58,60 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Job start-up is inside the measured runtime of 1 and 2, which biases both down; it is the
  * same for both, and the report says how many events each run covered.
  */
-final class HeartbeatBench {
+@Command(name = "heartbeats", mixinStandardHelpOptions = true,
+    description = "Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a "
+        + "pass-through job, and end-to-end latency with the fleet beating once a second.")
+final class HeartbeatBench implements Callable<Integer> {
 
   private static final String PASSTHROUGH_TOPIC = "bench.passthrough";
 
-  private final int agents;
-  private final int events;
-  private final int latencySeconds;
-  private final int warmupSeconds;
-  private final String checkpointInterval;
-  private final PrintStream out;
-  private final java.util.Set<String> phases;
+  /** The three measurements, any of which can be run alone. */
+  enum Phase { PASSTHROUGH, IMPEDANCE, LATENCY }
 
-  HeartbeatBench(Args args, PrintStream out) {
-    this.phases = java.util.Set.of(args.value("phases", "passthrough,impedance,latency")
-        .split(","));
-    this.agents = args.intValue("agents", 30_000);
-    this.events = args.intValue("events", 4_000_000);
-    this.latencySeconds = args.intValue("seconds", 60);
-    this.warmupSeconds = args.intValue("warmup", 60);
-    this.checkpointInterval = args.value("checkpoint-interval", "10 s");
+  @Option(names = "--agents", defaultValue = "30000",
+      description = "Agents whose heartbeats are written (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--events", defaultValue = "4000000",
+      description = "Heartbeats in each throughput run (default ${DEFAULT-VALUE}).")
+  int events;
+
+  @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "60s",
+      description = "How long latency is measured, after the warm-up (default "
+          + "${DEFAULT-VALUE}).")
+  Duration latencyTime;
+
+  @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "60s",
+      description = "Warm-up of the latency run (default ${DEFAULT-VALUE}).")
+  Duration warmupTime;
+
+  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "10s",
+      description = "The impedance job's checkpoint interval (default ${DEFAULT-VALUE}).")
+  Duration checkpointEvery;
+
+  @Option(names = "--phases", split = ",", defaultValue = "passthrough,impedance,latency",
+      description = "Which runs (default ${DEFAULT-VALUE}).")
+  Set<Phase> phaseSet;
+
+  private final PrintStream out;
+  private java.util.Set<String> phases;
+  private String checkpointInterval;
+  private long latencySeconds;
+  private long warmupSeconds;
+
+  HeartbeatBench(PrintStream out) {
     this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    phases = new java.util.HashSet<>();
+    phaseSet.forEach(f -> phases.add(f.name().toLowerCase(java.util.Locale.ROOT)));
+    checkpointInterval = Durations.forFlink(checkpointEvery);
+    latencySeconds = Math.max(1, latencyTime.toSeconds());
+    warmupSeconds = warmupTime.toSeconds();
+    run();
+    return 0;
   }
 
   void run() throws Exception {

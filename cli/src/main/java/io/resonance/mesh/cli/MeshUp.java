@@ -6,8 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh up}: the mesh without a simulated fleet, for real agents on one machine — the
@@ -16,25 +19,36 @@ import org.apache.flink.core.execution.JobClient;
  * reboot or a {@code kill -9}) resumes every agent's state where it was. The jobs run on their
  * production defaults; only the mutation job's catalog is the demo recipe's.
  */
-final class MeshUp {
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = {"The broker and the five jobs, no simulated fleet: a mesh for real agents on "
+        + "one machine.", "The broker's log and Flink's checkpoints stay under the data "
+        + "directory; started again on it (after Ctrl-C or a crash), the jobs resume from the "
+        + "newest checkpoint."})
+final class MeshUp implements Callable<Integer> {
 
-  static final Path DEFAULT_DATA_DIR = Path.of("mesh-data");
   private static final Duration STATUS_EVERY = Duration.ofSeconds(10);
 
-  private final Path dataDir;
-  private final int port;
-  private final int kafkaPort;
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "mesh-data",
+      description = "The broker's log and the checkpoints (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--port", defaultValue = "8081",
+      description = "The Flink dashboard's port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--kafka-port", defaultValue = "9092",
+      description = "The broker's port (default ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
   private final PrintStream out;
 
-  MeshUp(Args args, PrintStream out) {
-    this.dataDir = Path.of(args.value("data-dir", DEFAULT_DATA_DIR.toString()));
-    this.port = args.intValue("port", 8081);
-    this.kafkaPort = args.intValue("kafka-port", 9092);
+  MeshUp(PrintStream out) {
     this.out = out;
   }
 
   /** Runs until Ctrl-C; returns the exit code (1 when the job failed). */
-  int run() throws Exception {
+  @Override
+  public Integer call() throws Exception {
     OrderlyStop stop = OrderlyStop.install();
     Ports.requireFree(kafkaPort, "--kafka-port");
     Ports.requireFree(port, "--port");

@@ -31,6 +31,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh bench mutation}: one recipe workload run twice over the same arrivals, baskets
@@ -48,50 +51,86 @@ import java.util.SplittableRandom;
  * up to the trial's start, then either the variant or its base serving every request; a variant
  * more than 5 % slower on average is harmful.
  */
-final class MutationBench {
+@Command(name = "mutation", mixinStandardHelpOptions = true,
+    description = "One recipe workload with mutation off and on, in simulated time: latency, "
+        + "trials, promotions, rollbacks, requests on losing variants, each trial judged "
+        + "against the ground truth.")
+final class MutationBench implements Callable<Integer> {
 
   private static final String RESOURCES = "/bench/mutation/";
   private static final double HARM_MARGIN = 0.05;
   private static final int GROUND_TRUTH_REQUESTS = 2_000;
   private static final int WARM_UP_REQUESTS = 10_000;
 
-  private final int requests;
-  private final double rate;
-  private final int keys;
-  private final double zipf;
-  private final double share;
-  private final int minSamples;
-  private final int maxTrialRequests;
-  private final long seed;
+  @Option(names = "--requests", defaultValue = "40000",
+      description = "Requests per arm (default ${DEFAULT-VALUE}).")
+  int requests;
+
+  @Option(names = "--rate", defaultValue = "40",
+      description = "Requests per simulated second (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--keys", defaultValue = "500",
+      description = "Distinct request inputs (default ${DEFAULT-VALUE}).")
+  int keys;
+
+  @Option(names = "--zipf", defaultValue = "1.0",
+      description = "Zipf exponent of the inputs' popularity (default ${DEFAULT-VALUE}).")
+  double zipf;
+
+  @Option(names = "--share", defaultValue = "" + MutationEngine.Settings.DEFAULT_SHARE,
+      description = "Share of requests a trial takes (default ${DEFAULT-VALUE}).")
+  double share;
+
+  @Option(names = "--min-samples", defaultValue = "50",
+      description = "Requests a side before a trial is judged (default ${DEFAULT-VALUE}).")
+  int minSamples;
+
+  @Option(names = "--max-trial-requests", defaultValue = "1000",
+      description = "Requests after which an undecided trial ends (default ${DEFAULT-VALUE}).")
+  int maxTrialRequests;
+
+  @Option(names = "--seed", defaultValue = "42",
+      description = "Random seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--catalog", paramLabel = "FILE",
+      description = "Handler catalog YAML (default: the bench's own).")
+  String catalogFile;
+
+  @Option(names = "--services", paramLabel = "FILE",
+      description = "Service model YAML (default: the bench's own).")
+  String servicesFile;
+
+  @Option(names = "--recipe", paramLabel = "FILE",
+      description = "The recipe, a GCL spec (default: the bench's checkout recipe).")
+  String recipeFile;
+
   private final PrintStream out;
 
-  private final HandlerCatalog catalog;
-  private final RecipeServices services;
-  private final GraphSpec recipe;
+  private HandlerCatalog catalog;
+  private RecipeServices services;
+  private GraphSpec recipe;
 
-  MutationBench(Args args, PrintStream out) {
-    this.requests = args.intValue("requests", 40_000);
-    this.rate = args.doubleValue("rate", 40);
-    this.keys = args.intValue("keys", 500);
-    this.zipf = args.doubleValue("zipf", 1.0);
-    this.share = args.doubleValue("share", MutationEngine.Settings.DEFAULT_SHARE);
-    this.minSamples = args.intValue("min-samples", 50);
-    this.maxTrialRequests = args.intValue("max-trial-requests", 1_000);
-    this.seed = args.intValue("seed", 42);
+  MutationBench(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
     if (requests < 100 || !(rate > 0) || keys < 1 || zipf < 0) {
       throw new IllegalArgumentException("--requests at least 100, --rate and --keys positive, "
           + "--zipf not negative");
     }
-    this.out = out;
-    this.catalog = HandlerCatalog.parseYaml(resource(args.value("catalog", null),
-        "catalog.yaml"));
-    this.services = RecipeServices.parseYaml(resource(args.value("services", null),
-        "services.yaml"));
-    GclParse parse = GclParser.parse(resource(args.value("recipe", null), "checkout.yaml"));
+    this.catalog = HandlerCatalog.parseYaml(resource(catalogFile, "catalog.yaml"));
+    this.services = RecipeServices.parseYaml(resource(servicesFile, "services.yaml"));
+    GclParse parse = GclParser.parse(resource(recipeFile, "checkout.yaml"));
     if (!parse.clean()) {
       throw new IllegalArgumentException("the recipe is not valid GCL: " + parse.problems());
     }
     this.recipe = parse.spec();
+    run();
+    return 0;
   }
 
   /** What one arm measured. */

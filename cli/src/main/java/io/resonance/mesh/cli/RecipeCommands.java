@@ -9,7 +9,6 @@ import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,12 +19,19 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./mesh recipe pin|unpin|rollback|history|run}: a person's side of recipe mutation. The
  * commands go to {@code mesh.recipe-commands} and are confirmed by the mutation job's record on
  * {@code mesh.mutations}; the history reads that log back; {@code run} sends requests.
  */
+@Command(name = "recipe", mixinStandardHelpOptions = true,
+    description = "A person's side of recipe mutation: pin, unpin or roll back a recipe, read "
+        + "its history of trials, send requests. RECIPE is the recipe's spec id on mesh.gcl.")
 final class RecipeCommands {
 
   static final int OK = 0;
@@ -34,67 +40,101 @@ final class RecipeCommands {
 
   private static final MeshCodec<MutationRecord> RECORDS = MeshCodec.of(MutationRecord.class);
 
-  private final Args args;
   private final PrintStream out;
-  private final String bootstrap;
+  private MeshConnection connection;
 
-  RecipeCommands(Args args, PrintStream out) {
-    this.args = args;
+  RecipeCommands(PrintStream out) {
     this.out = out;
-    this.bootstrap = args.value("bootstrap-servers", "127.0.0.1:9092");
   }
 
-  /** What was asked: {@code ./mesh recipe COMMAND RECIPE}, and whether to follow. */
-  record Invocation(String command, String recipe, boolean follow) {
+  /** What a pin, unpin or rollback carries, and how long to wait for its record. */
+  static final class Decision {
+    @Mixin KafkaOptions kafka;
 
-    static Invocation of(Args args) {
-      List<String> words = new ArrayList<>(args.words());
-      String follow = args.value("follow", "false");
-      if (!follow.equals("true") && !follow.equals("false")) {
-        // --follow takes no value: the word after it (history --follow RECIPE) is the recipe.
-        words.add(follow);
-        follow = "true";
-      }
-      if (words.size() < 2) {
-        throw new IllegalArgumentException("usage: ./mesh recipe pin|unpin|rollback|history|run "
-            + "RECIPE [options]; RECIPE is the recipe's spec id on mesh.gcl");
-      }
-      return new Invocation(words.get(0), words.get(1), follow.equals("true"));
-    }
+    @Parameters(paramLabel = "RECIPE", description = "The recipe's spec id.")
+    String recipe;
+
+    @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "",
+        description = "Why, for the history.")
+    String reason;
+
+    @Option(names = "--by", paramLabel = "NAME", defaultValue = "${sys:user.name}",
+        description = "Who decided (default ${DEFAULT-VALUE}).")
+    String by;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+        description = "How long to wait for the mutation job's record (default "
+            + "${DEFAULT-VALUE}).")
+    Duration timeout;
   }
 
-  int run() throws Exception {
-    Invocation asked = Invocation.of(args);
-    String recipe = asked.recipe();
-    return switch (asked.command()) {
-      case "pin" -> command(recipe, RecipeAction.PIN, MutationKind.PINNED);
-      case "unpin" -> command(recipe, RecipeAction.UNPIN, MutationKind.UNPINNED);
-      case "rollback" -> command(recipe, RecipeAction.ROLLBACK, MutationKind.FORCED_ROLLBACK);
-      case "history" -> {
-        new RecipeHistory(bootstrap, recipe, asked.follow(), out).run();
-        yield OK;
-      }
-      case "run" -> requests(recipe);
-      default -> throw new IllegalArgumentException("unknown recipe command '" + asked.command()
-          + "'; use pin, unpin, rollback, history or run");
-    };
+  @Command(name = "pin", mixinStandardHelpOptions = true,
+      description = "Pin the live recipe: no more trials. Exit 0 recorded, 3 not in time.")
+  int pin(@Mixin Decision d) throws Exception {
+    return command(d, RecipeAction.PIN, MutationKind.PINNED);
+  }
+
+  @Command(name = "unpin", mixinStandardHelpOptions = true,
+      description = "Let trials run on the recipe again. Exit 0 recorded, 3 not in time.")
+  int unpin(@Mixin Decision d) throws Exception {
+    return command(d, RecipeAction.UNPIN, MutationKind.UNPINNED);
+  }
+
+  @Command(name = "rollback", mixinStandardHelpOptions = true,
+      description = "End any trial and make the recipe as submitted live again. Exit 0 "
+          + "recorded, 3 not in time.")
+  int rollback(@Mixin Decision d) throws Exception {
+    return command(d, RecipeAction.ROLLBACK, MutationKind.FORCED_ROLLBACK);
+  }
+
+  @Command(name = "history", mixinStandardHelpOptions = true,
+      description = "Every trial, verdict and command of the recipe on mesh.mutations, with the "
+          + "evidence, and where it stands.")
+  int history(@Mixin KafkaOptions kafka,
+      @Parameters(paramLabel = "RECIPE", description = "The recipe's spec id.") String recipe,
+      @Option(names = "--follow", description = "Go on with new records until Ctrl-C, then say "
+          + "where it stands.") boolean follow) {
+    connection = kafka.connection();
+    MeshReach.require(connection);
+    new RecipeHistory(connection, recipe, follow, out).run();
+    return OK;
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = {"Send COUNT requests of a recipe at RATE per second; {n} in a seed value "
+          + "becomes n mod 10, so inputs recur. Does not wait for their ends: follow them on "
+          + "mesh.graph-events by request id (RECIPE-<random8>-<n>).",
+          "Exit 0 all written, 1 some not."})
+  int run(@Mixin KafkaOptions kafka,
+      @Parameters(paramLabel = "RECIPE", description = "The recipe's spec id.") String recipe,
+      @Option(names = "--seed", required = true, paramLabel = "ITEM=VALUE[,ITEM=VALUE]",
+          description = "The requests' inputs; repeatable.") List<String> seedValues,
+      @Option(names = "--count", defaultValue = "100",
+          description = "Requests (default ${DEFAULT-VALUE}).") int count,
+      @Option(names = "--rate", defaultValue = "20",
+          description = "Requests per second (default ${DEFAULT-VALUE}).") double rate)
+      throws Exception {
+    connection = kafka.connection();
+    MeshReach.require(connection);
+    return requests(recipe, seed(seedValues), count, rate);
   }
 
   /** Sends the command, then waits for the mutation job to record it. */
-  private int command(String recipe, RecipeAction action, MutationKind confirmation)
+  private int command(Decision d, RecipeAction action, MutationKind confirmation)
       throws Exception {
-    long seconds = args.intValue("seconds", 30);
+    connection = d.kafka.connection();
+    MeshReach.require(connection);
+    String recipe = d.recipe;
     long sent = System.currentTimeMillis();
     RecipeCommand command = RecipeCommand.newBuilder().setRecipeId(recipe).setAction(action)
-        .setBy(args.value("by", System.getProperty("user.name", "")))
-        .setReason(args.value("reason", "")).setAtMs(sent).build();
-    try (TopicTail log = new TopicTail(bootstrap, List.of(MeshTopics.MUTATIONS));
-        KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
+        .setBy(d.by).setReason(d.reason).setAtMs(sent).build();
+    try (TopicTail log = new TopicTail(connection, List.of(MeshTopics.MUTATIONS));
+        KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
       producer.send(new ProducerRecord<>(MeshTopics.RECIPE_COMMANDS, recipe,
           MeshCodec.of(RecipeCommand.class).encode(command))).get();
       out.printf("sent %s of recipe '%s' to %s; waiting for the mutation job to record it%n",
           action, recipe, MeshTopics.RECIPE_COMMANDS);
-      long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+      long deadline = System.nanoTime() + d.timeout.toNanos();
       while (System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : log.poll(Duration.ofMillis(200))) {
           MutationRecord m = TopicTail.decode(RECORDS, r, x -> x);
@@ -106,18 +146,17 @@ final class RecipeCommands {
         }
       }
     }
-    out.printf("no %s record for recipe '%s' on %s within %d s. Is the mutation job running "
+    out.printf("no %s record for recipe '%s' on %s within %s. Is the mutation job running "
             + "(flink list; -c io.resonance.mesh.jobs.MutationJob)? Is '%s' the recipe's spec "
             + "id on %s? A command for an unknown recipe goes to %s.%n", confirmation, recipe,
-        MeshTopics.MUTATIONS, seconds, recipe, MeshTopics.GCL, MeshTopics.DLQ);
+        MeshTopics.MUTATIONS, Durations.format(d.timeout), recipe, MeshTopics.GCL,
+        MeshTopics.DLQ);
     return NOT_CONFIRMED;
   }
 
   /** Sends requests at a steady rate; their ends are on mesh.graph-events by request id. */
-  private int requests(String recipe) throws Exception {
-    int count = args.intValue("count", 100);
-    double rate = args.doubleValue("rate", 20);
-    Map<String, String> seed = seed(args.values("seed"));
+  private int requests(String recipe, Map<String, String> seed, int count, double rate)
+      throws Exception {
     if (count < 1 || !(rate > 0)) {
       throw new IllegalArgumentException("--count and --rate must be positive");
     }
@@ -126,12 +165,12 @@ final class RecipeCommands {
     MeshCodec<RecipeRequest> codec = MeshCodec.of(RecipeRequest.class);
     // Fails at once, saying what to do, without a broker or the topic; a producer would wait a
     // minute for each request instead.
-    new TopicTail(bootstrap, List.of(MeshTopics.RECIPE_REQUESTS)).close();
+    new TopicTail(connection, List.of(MeshTopics.RECIPE_REQUESTS)).close();
     AtomicInteger written = new AtomicInteger();
     AtomicReference<Exception> failed = new AtomicReference<>();
     long start = System.nanoTime();
     long lastReport = start;
-    try (KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
+    try (KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
       for (int n = 0; n < count; n++) {
         long due = start + (long) (n * 1e9 / rate);
         long wait = due - System.nanoTime();
@@ -162,7 +201,8 @@ final class RecipeCommands {
     if (failed.get() != null) {
       out.printf(Locale.ROOT, "%,d of %,d requests were not written to %s: %s. Check the "
               + "broker (--bootstrap-servers %s) and run this again.%n", count - written.get(),
-          count, MeshTopics.RECIPE_REQUESTS, failed.get().getMessage(), bootstrap);
+          count, MeshTopics.RECIPE_REQUESTS, failed.get().getMessage(),
+          connection.bootstrapServers());
       return NOT_SENT;
     }
     out.printf(Locale.ROOT, "sent %,d requests of recipe '%s' to %s as %s-0 … %s-%d; each "

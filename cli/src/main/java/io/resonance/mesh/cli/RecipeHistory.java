@@ -28,7 +28,7 @@ final class RecipeHistory {
 
   private static final MeshCodec<MutationRecord> RECORDS = MeshCodec.of(MutationRecord.class);
 
-  private final String bootstrap;
+  private final MeshConnection connection;
   private final String recipe;
   private final boolean follow;
   private final PrintStream out;
@@ -37,7 +37,11 @@ final class RecipeHistory {
   private volatile KafkaConsumer<String, byte[]> consumer;
 
   RecipeHistory(String bootstrap, String recipe, boolean follow, PrintStream out) {
-    this.bootstrap = bootstrap;
+    this(MeshConnection.plain(bootstrap), recipe, follow, out);
+  }
+
+  RecipeHistory(MeshConnection connection, String recipe, boolean follow, PrintStream out) {
+    this.connection = connection;
     this.recipe = recipe;
     this.follow = follow;
     this.out = out;
@@ -82,14 +86,14 @@ final class RecipeHistory {
   }
 
   private void read(MutationLog log) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = connection.properties();
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
         new ByteArrayDeserializer())) {
       consumer = c;
-      List<TopicPartition> parts = TopicTail.partitions(c, MeshTopics.MUTATIONS, bootstrap);
+      List<TopicPartition> parts = TopicTail.partitions(c, MeshTopics.MUTATIONS,
+          connection.bootstrapServers());
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);

@@ -66,8 +66,11 @@ final class Requests {
   }
 
   static KafkaProducer<String, byte[]> producer(String bootstrapServers) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return producer(MeshConnection.plain(bootstrapServers));
+  }
+
+  static KafkaProducer<String, byte[]> producer(MeshConnection connection) {
+    Properties p = connection.properties();
     p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
@@ -89,8 +92,11 @@ final class Requests {
     private final Map<String, GatherResult> latest = new java.util.HashMap<>();
 
     GatherFollower(String bootstrapServers) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      this(MeshConnection.plain(bootstrapServers));
+    }
+
+    GatherFollower(MeshConnection connection) {
+      Properties p = connection.properties();
       p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());

@@ -36,6 +36,9 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh bench resonance}: one job of chunked work over a heterogeneous
@@ -66,57 +69,106 @@ import java.util.TreeMap;
  * count alike), the makespan of each class, and for resonance the iterations to converge: for each subset, the adjustments it tried
  * before it settled (two decisions in a row that changed nothing); the largest of these.
  */
-final class ResonanceBench {
+@Command(name = "resonance", mixinStandardHelpOptions = true,
+    description = "One chunked job over simulated agents, in simulated time: a static command, "
+        + "rolling batches and the adaptive loop; makespan, timeouts, convergence.")
+final class ResonanceBench implements Callable<Integer> {
 
   private static final double SATURATED_PERCENT = 95;
 
-  private final int agents;
-  private final long items;
-  private final int orderItems;
-  private final ChunkParams base;
-  private final int maxAttempts;
-  private final double initialShare;
-  private final double batchShare;
-  private final long windowMs;
-  private final Duration stabilisation;
-  private final long initialShareWaitMs;
-  private final long seed;
-  private final double maxHours;
-  private final Set<AgentClass> classes;
+  @Option(names = "--agents", defaultValue = "5000",
+      description = "Simulated agents (default ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--items", defaultValue = "400",
+      description = "Items per agent (default ${DEFAULT-VALUE}).")
+  long items;
+
+  @Option(names = "--order-items", defaultValue = "100",
+      description = "Items per work order (default ${DEFAULT-VALUE}).")
+  int orderItems;
+
+  @Option(names = "--chunk-size", defaultValue = "10",
+      description = "Base params: items per chunk (default ${DEFAULT-VALUE}).")
+  int chunkSize;
+
+  @Option(names = "--parallelism", defaultValue = "8",
+      description = "Base params: chunks at once per agent (default ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--chunk-timeout", paramLabel = "DURATION", defaultValue = "2m",
+      description = "Base params: a chunk's timeout (default ${DEFAULT-VALUE}).")
+  Duration chunkTimeout;
+
+  @Option(names = "--rate-limit", defaultValue = "0",
+      description = "Base params: chunks/s per agent, 0 unlimited (default ${DEFAULT-VALUE}).")
+  double rateLimit;
+
+  @Option(names = "--max-attempts", defaultValue = "3",
+      description = "Attempts per chunk before its items are given up (default "
+          + "${DEFAULT-VALUE}).")
+  int maxAttempts;
+
+  @Option(names = "--initial-share", defaultValue = "0.2",
+      description = "Share of each class that starts on the base params (default "
+          + "${DEFAULT-VALUE}).")
+  double initialShare;
+
+  @Option(names = "--batch-share", defaultValue = "0.1",
+      description = "The batched policy's share of the fleet per batch (default "
+          + "${DEFAULT-VALUE}).")
+  double batchShare;
+
+  @Option(names = "--window", paramLabel = "DURATION", defaultValue = "10s",
+      description = "Profile window (default ${DEFAULT-VALUE}).")
+  Duration window;
+
+  @Option(names = "--stabilisation", paramLabel = "DURATION", defaultValue = "20s",
+      description = "Wait after a change before it is judged (default ${DEFAULT-VALUE}).")
+  Duration stabilisation;
+
+  @Option(names = "--initial-share-wait", paramLabel = "DURATION", defaultValue = "2m",
+      description = "Longest wait for the initial share (default ${DEFAULT-VALUE}).")
+  Duration initialShareWait;
+
+  @Option(names = "--seed", defaultValue = "42",
+      description = "The fleet's random seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--max-time", paramLabel = "DURATION", defaultValue = "48h",
+      description = "Simulated time after which a policy is stopped (default "
+          + "${DEFAULT-VALUE}).")
+  Duration maxTime;
+
+  @Option(names = "--classes", split = ",", defaultValue = "A,B,C,D,E,F",
+      description = "Agent classes the job goes to (default ${DEFAULT-VALUE}).")
+  Set<AgentClass> classes;
+
+  private ChunkParams base;
+  private long windowMs;
+  private long initialShareWaitMs;
+  private double maxHours;
   private final PrintStream out;
 
-  ResonanceBench(Args args, PrintStream out) {
-    this.agents = args.intValue("agents", 5_000);
-    this.items = args.intValue("items", 400);
-    this.orderItems = args.intValue("order-items", 100);
-    this.base = new ChunkParams(args.intValue("chunk-size", 10),
-        args.intValue("parallelism", 8), (long) args.intValue("timeout-ms", 120_000),
-        args.doubleValue("rate-limit", 0));
-    this.maxAttempts = args.intValue("max-attempts", 3);
-    this.initialShare = args.doubleValue("initial-share", 0.2);
-    this.batchShare = args.doubleValue("batch-share", 0.1);
-    this.windowMs = args.intValue("window-s", 10) * 1000L;
-    this.stabilisation = Duration.ofSeconds(args.intValue("stabilisation-s", 20));
-    this.initialShareWaitMs = args.intValue("initial-share-wait-s", 120) * 1000L;
-    this.seed = args.intValue("seed", 42);
-    this.maxHours = args.doubleValue("max-hours", 48);
-    String only = args.value("classes", "A,B,C,D,E,F");
-    this.classes = EnumSet.noneOf(AgentClass.class);
-    for (String c : only.split(",")) {
-      try {
-        classes.add(AgentClass.valueOf(c.trim().toUpperCase(Locale.ROOT)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--classes takes agent classes A to F, comma "
-            + "separated, got '" + c + "'");
-      }
-    }
+  ResonanceBench(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() {
+    base = new ChunkParams(chunkSize, parallelism, chunkTimeout.toMillis(), rateLimit);
+    windowMs = window.toMillis();
+    initialShareWaitMs = initialShareWait.toMillis();
+    maxHours = maxTime.toMillis() / 3_600_000.0;
+    classes = classes.isEmpty() ? EnumSet.allOf(AgentClass.class) : EnumSet.copyOf(classes);
     if (agents < 1 || items < 1 || orderItems < base.getChunkSize() || maxAttempts < 1
         || !(batchShare > 0 && batchShare <= 1) || windowMs < 1000) {
       throw new IllegalArgumentException("--agents, --items and --max-attempts must be "
-          + "positive, --order-items at least --chunk-size, --batch-share in (0, 1], --window-s "
-          + "at least 1");
+          + "positive, --order-items at least --chunk-size, --batch-share in (0, 1], --window "
+          + "at least 1s");
     }
-    this.out = out;
+    run();
+    return 0;
   }
 
   void run() {
@@ -182,7 +234,7 @@ final class ResonanceBench {
     out.printf(Locale.ROOT, "%-9s makespan %8.0f s  timeouts %,9d of %,10d chunks  done %,11d "
             + "given up %,9d items  p99 chunk %,8.0f ms  saturation events %,8d  orders %,7d%s%n",
         r.name, r.makespanMs / 1000, r.timeouts, r.chunks, r.itemsDone, r.givenUp, r.p99(),
-        r.saturationEvents(), r.orders, r.finished ? "" : "  (stopped at --max-hours)");
+        r.saturationEvents(), r.orders, r.finished ? "" : "  (stopped at --max-time)");
     StringBuilder classes = new StringBuilder("          by class, last agent done (items given "
         + "up):");
     r.classMakespanMs.forEach((c, ms) -> classes.append(String.format(Locale.ROOT,

@@ -35,7 +35,11 @@ final class ResonanceFollower implements AutoCloseable {
   private final MeshCodec<WorkReport> reports = MeshCodec.of(WorkReport.class);
 
   ResonanceFollower(String bootstrapServers) {
-    tail = new TopicTail(bootstrapServers, TOPICS);
+    this(MeshConnection.plain(bootstrapServers));
+  }
+
+  ResonanceFollower(MeshConnection connection) {
+    tail = new TopicTail(connection, TOPICS);
   }
 
   /** Polls once, up to {@code wait}, handing each decodable record to {@code sink}. */

@@ -22,8 +22,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./mesh resonate}: a chunked command over agents of the registry, run by the resonance
@@ -33,9 +37,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * decision for the command with its explanation, every profile window, and the items done from
  * the job's reports ({@link WorkProgress}) every few seconds. Exit 0 when every agent's items
  * are done or given up, 1 when there is nothing to run it on, 3 when it has not finished within
- * {@code --seconds}.
+ * {@code --timeout}.
  */
-final class Resonate {
+@Command(name = "resonate", mixinStandardHelpOptions = true,
+    description = {"A chunked command over ACTIVE agents of the registry, run by the resonance "
+        + "job's adaptive loop; prints each harmonic decision with its explanation, each "
+        + "profile window and the items done.",
+        "Exit 0 all items done or given up, 1 no agents, 3 not finished within --timeout."})
+final class Resonate implements Callable<Integer> {
 
   static final int FINISHED = 0;
   static final int NO_AGENTS = 1;
@@ -44,31 +53,76 @@ final class Resonate {
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
   private static final Duration REGISTRY_PATIENCE = Duration.ofSeconds(30);
 
-  private final Args args;
-  private final PrintStream out;
-  private final String bootstrap;
+  @Mixin KafkaOptions kafka;
 
-  Resonate(Args args, PrintStream out) {
-    this.args = args;
+  @Option(names = "--command", defaultValue = "resize",
+      description = "The chunked command the agents run (default ${DEFAULT-VALUE}).")
+  String command;
+
+  @Option(names = "--classes", split = ",", paramLabel = "CLASS",
+      description = "Only agents of these classes, e.g. A,B,E (default: every class).")
+  Set<AgentClass> classes = EnumSet.noneOf(AgentClass.class);
+
+  @Option(names = "--agents", paramLabel = "N",
+      description = "A random sample of N of the eligible agents (default: all of them).")
+  int cap = Integer.MAX_VALUE;
+
+  @Option(names = "--items", defaultValue = "500",
+      description = "Items per agent (default ${DEFAULT-VALUE}).")
+  long items;
+
+  @Option(names = "--order-items", defaultValue = "50",
+      description = "Items per work order (default ${DEFAULT-VALUE}).")
+  int orderItems;
+
+  @Option(names = "--chunk-size", defaultValue = "10",
+      description = "Base params: items per chunk (default ${DEFAULT-VALUE}).")
+  int chunkSize;
+
+  @Option(names = "--parallelism", defaultValue = "4",
+      description = "Base params: chunks at once per agent (default ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--chunk-timeout", paramLabel = "DURATION", defaultValue = "30s",
+      description = "Base params: a chunk's timeout (default ${DEFAULT-VALUE}).")
+  Duration chunkTimeout;
+
+  @Option(names = "--rate-limit", defaultValue = "0",
+      description = "Base params: chunks/s per agent, 0 unlimited (default ${DEFAULT-VALUE}).")
+  double rateLimit;
+
+  @Option(names = "--initial-share", defaultValue = "0.2",
+      description = "Share of each class on the base params first (default ${DEFAULT-VALUE}).")
+  double initialShare;
+
+  @Option(names = "--max-attempts", defaultValue = "3",
+      description = "Attempts per chunk before its items are given up (default "
+          + "${DEFAULT-VALUE}).")
+  int maxAttempts;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+      description = "How long to follow the job (default ${DEFAULT-VALUE}).")
+  Duration follow;
+
+  private final PrintStream out;
+
+  Resonate(PrintStream out) {
     this.out = out;
-    this.bootstrap = args.value("bootstrap-servers", args.value("bootstrap", "127.0.0.1:9092"));
   }
 
-  int run() throws Exception {
-    String command = args.value("command", "resize");
-    ChunkParams base = new ChunkParams(args.intValue("chunk-size", 10),
-        args.intValue("parallelism", 4), (long) args.intValue("timeout", 30_000),
-        args.doubleValue("rate-limit", 0));
-    long items = args.intValue("items", 500);
-    int orderItems = args.intValue("order-items", 50);
-    double initialShare = args.doubleValue("initial-share", 0.2);
-    int maxAttempts = args.intValue("max-attempts", 3);
-    int cap = args.intValue("agents", Integer.MAX_VALUE);
-    Set<AgentClass> classes = classes(args.value("classes", ""));
-    Duration follow = Duration.ofSeconds(args.intValue("seconds", 300));
+  @Override
+  public Integer call() throws Exception {
+    MeshConnection connection = kafka.connection();
+    MeshReach.require(connection);
+    String bootstrap = connection.bootstrapServers();
+    ChunkParams base = new ChunkParams(chunkSize, parallelism, chunkTimeout.toMillis(),
+        rateLimit);
+    if (cap < 1) {
+      throw new IllegalArgumentException("--agents must be positive, got " + cap);
+    }
 
     Map<String, AgentImpedance> registry;
-    try (CompactedView<AgentImpedance> view = new CompactedView<>(bootstrap,
+    try (CompactedView<AgentImpedance> view = new CompactedView<>(connection,
         MeshTopics.IMPEDANCE, AgentImpedance.class)) {
       registry = view.refresh(REGISTRY_PATIENCE);
     }
@@ -100,8 +154,8 @@ final class Resonate {
       throw new IllegalArgumentException("the resonance job would refuse this: " + problem);
     }
 
-    try (ResonanceFollower follower = new ResonanceFollower(bootstrap);
-        KafkaProducer<String, byte[]> producer = Requests.producer(bootstrap)) {
+    try (ResonanceFollower follower = new ResonanceFollower(connection);
+        KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
       submit(producer, job);
       out.printf(Locale.ROOT, "submitted job %s to %s: %s on %,d agents (%s), %,d items each, "
               + "orders of %,d, base %s; following (up to %d s)%n", job.getJobId(),
@@ -140,7 +194,7 @@ final class Resonate {
     long last = watch.progress().lastReportAtMs();
     out.printf(Locale.ROOT, "not finished within %d s: %s; %d of %d agents finished, last report"
             + " %s. Is the resonance job running (./mesh demo runs it) and are agents reading "
-            + "%s? Follow longer with --seconds, or use fewer --items.%n", limit.toSeconds(),
+            + "%s? Follow longer with --timeout, or use fewer --items.%n", limit.toSeconds(),
         summary, k.agentsFinished(), k.agents(), last < 0 ? "never" : since(last) + " ago",
         MeshTopics.WORK);
     watch.progress().unfinished(5).forEach(u -> out.println("  still working: " + u));
@@ -164,22 +218,6 @@ final class Resonate {
     java.util.Collections.shuffle(eligible, new Random(seed));
     return eligible.stream().limit(cap)
         .map(a -> new JobAgent(a.getAgentId(), a.getAgentClass())).toList();
-  }
-
-  static Set<AgentClass> classes(String list) {
-    Set<AgentClass> classes = EnumSet.noneOf(AgentClass.class);
-    for (String c : list.split(",")) {
-      if (c.isBlank()) {
-        continue;
-      }
-      try {
-        classes.add(AgentClass.valueOf(c.trim().toUpperCase(Locale.ROOT)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--classes takes agent classes A..F separated by "
-            + "commas, got '" + c.trim() + "'");
-      }
-    }
-    return classes;
   }
 
   static void submit(KafkaProducer<String, byte[]> producer, WorkJob job) throws Exception {

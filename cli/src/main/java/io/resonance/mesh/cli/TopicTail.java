@@ -27,8 +27,12 @@ final class TopicTail implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
 
   TopicTail(String bootstrapServers, List<String> topics) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    this(MeshConnection.plain(bootstrapServers), topics);
+  }
+
+  TopicTail(MeshConnection connection, List<String> topics) {
+    String bootstrapServers = connection.bootstrapServers();
+    Properties p = connection.properties();
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);

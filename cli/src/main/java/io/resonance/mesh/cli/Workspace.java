@@ -25,8 +25,12 @@ final class Workspace {
   private Workspace() {}
 
   static Map<String, Instance> read(String bootstrapServers) {
+    return read(MeshConnection.plain(bootstrapServers));
+  }
+
+  static Map<String, Instance> read(MeshConnection connection) {
     Map<String, GclWorkspaceItem> latest;
-    try (var view = new CompactedView<>(bootstrapServers, MeshTopics.WORKSPACE,
+    try (var view = new CompactedView<>(connection, MeshTopics.WORKSPACE,
         GclWorkspaceItem.class)) {
       latest = view.refresh(Duration.ofSeconds(60));
     }

@@ -9,9 +9,6 @@ import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -192,17 +189,13 @@ class GclCommandsTest {
     }
   }
 
-  private record Run(int exit, String output) {}
-
-  private Run mesh(String... argv) throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    String[] all = new String[argv.length + 2];
-    System.arraycopy(argv, 0, all, 0, argv.length);
-    all[argv.length] = "--bootstrap-servers";
-    all[argv.length + 1] = mesh.bootstrapServers();
-    int exit = new GclCommands(new Args(all, 0), new PrintStream(bytes, true,
-        StandardCharsets.UTF_8)).run();
-    return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
+  private CliRun mesh(String... argv) {
+    String[] all = new String[argv.length + 3];
+    all[0] = "gcl";
+    System.arraycopy(argv, 0, all, 1, argv.length);
+    all[argv.length + 1] = "--bootstrap-servers";
+    all[argv.length + 2] = mesh.bootstrapServers();
+    return CliRun.of(all);
   }
 
   private Path spec(String name, String yaml) throws Exception {
@@ -211,8 +204,8 @@ class GclCommandsTest {
 
   @Test
   void submitFollowsAGraphToItsEndAndInspectShowsWhatMadeEachItem() throws Exception {
-    Run submitted = mesh("submit", spec("anomaly", ANOMALY).toString(), "--instance", "c-1",
-        "--seed", "sensor_readings=21.5,22.0", "--timeout", "60");
+    CliRun submitted = mesh("submit", spec("anomaly", ANOMALY).toString(), "--instance", "c-1",
+        "--seed", "sensor_readings=21.5,22.0", "--timeout", "60s");
 
     assertThat(submitted.exit()).as(submitted.output()).isEqualTo(GclCommands.COMPLETED);
     assertThat(submitted.output())
@@ -222,7 +215,7 @@ class GclCommandsTest {
         .contains("COMPLETED in");
 
     // The workspace topic is written by the job's sink; the end marker is its last record.
-    Run inspected = awaitInspect("c-1", "ended COMPLETED");
+    CliRun inspected = awaitInspect("c-1", "ended COMPLETED");
     assertThat(inspected.output())
         // The seed may reach the job before the spec does; then it has no version yet.
         .containsPattern("sensor_readings +=\\s+21.5,22.0\\s+cli-anomaly( v1)? \\(seed\\)")
@@ -231,7 +224,7 @@ class GclCommandsTest {
 
   @Test
   void aSpecTheJobWouldRefuseIsNotSentAndSaysWhy() throws Exception {
-    Run refused = mesh("submit", spec("bad", ANOMALY.replace("anomaly_detector", "anomly_detector")
+    CliRun refused = mesh("submit", spec("bad", ANOMALY.replace("anomaly_detector", "anomly_detector")
         .replace("cli-anomaly", "cli-bad")).toString(), "--seed", "sensor_readings=1");
     assertThat(refused.exit()).isEqualTo(GclCommands.USAGE);
     assertThat(refused.output()).contains("would be refused", "anomly_detector",
@@ -241,8 +234,8 @@ class GclCommandsTest {
   @Test
   void resumeBringsAHalfDoneGraphIntoAJobThatLostItsStateAndRunsOnlyTheRest()
       throws Exception {
-    Run first = mesh("submit", spec("half", HALF_DONE).toString(), "--instance", "h-1",
-        "--seed", "sensor_readings=7", "--timeout", "8");
+    CliRun first = mesh("submit", spec("half", HALF_DONE).toString(), "--instance", "h-1",
+        "--seed", "sensor_readings=7", "--timeout", "8s");
     assertThat(first.exit()).as(first.output()).isEqualTo(GclCommands.TIMED_OUT);
     assertThat(first.output()).contains("result  cluster_stats = ok");
     awaitInspect("h-1", "h-1: live");
@@ -253,18 +246,18 @@ class GclCommandsTest {
     answerStuck.set(true);
     answered.remove("h-1/aggregate_readings");
 
-    Run resumed = mesh("resume", "h-1");
+    CliRun resumed = mesh("resume", "h-1");
     assertThat(resumed.output()).contains("resumed 1 instance: 2 items sent back");
-    Run done = awaitInspect("h-1", "ended COMPLETED");
+    CliRun done = awaitInspect("h-1", "ended COMPLETED");
     assertThat(done.output()).contains("report", "cluster_stats", "sensor_readings");
     // aggregate_readings had finished before the restart; it was not released again.
     assertThat(answered).as("tasks answered: %s", log).contains("h-1/stuck_report")
         .doesNotContain("h-1/aggregate_readings");
   }
 
-  private Run awaitInspect(String instance, String expected) throws Exception {
-    Run[] last = new Run[1];
-    Run shown = Poll.until(Duration.ofSeconds(60), () -> last[0] = mesh("inspect", instance),
+  private CliRun awaitInspect(String instance, String expected) throws Exception {
+    CliRun[] last = new CliRun[1];
+    CliRun shown = Poll.until(Duration.ofSeconds(60), () -> last[0] = mesh("inspect", instance),
         run -> run.output().contains(expected));
     if (shown == null) {
       throw new AssertionError("inspect " + instance + " never showed '" + expected + "': "

@@ -2,9 +2,6 @@ package io.resonance.mesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,11 +11,10 @@ class MutationBenchTest {
 
   @Test
   void aShortRunAccountsForEveryRequestAndEndsWithItsFigures() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new MutationBench(new Args(new String[] {"--requests", "3000", "--share", "0.3",
-        "--min-samples", "30", "--max-trial-requests", "200"}, 0),
-        new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
-    String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+    CliRun run = CliRun.of("bench", "mutation", "--requests", "3000", "--share", "0.3",
+        "--min-samples", "30", "--max-trial-requests", "200");
+    assertThat(run.exit()).isZero();
+    String[] lines = run.out().split("\n");
     String json = lines[lines.length - 1];
 
     for (String key : List.of("baseline_p99_ms", "mutated_p99_ms", "promoted", "rolled_back",

@@ -10,9 +10,6 @@ import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.ResonanceJob;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
 import io.resonance.mesh.schema.MeshTopics;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -64,9 +61,9 @@ class ResonateTest {
   @Test
   void refusesWithAnEmptyRegistryThenRunsAJobToItsEndPrintingTheDecisions() throws Exception {
     // 1. Nothing in the registry yet: refused, and told what to start.
-    Run empty = resonate("--classes", "A,B");
-    assertThat(empty.exit).isEqualTo(Resonate.NO_AGENTS);
-    assertThat(empty.output).contains("has no agents", "start the impedance job and agents");
+    CliRun empty = resonate("--classes", "A,B");
+    assertThat(empty.exit()).isEqualTo(Resonate.NO_AGENTS);
+    assertThat(empty.output()).contains("has no agents", "start the impedance job and agents");
 
     // 2. A fleet whose agents beat into the registry and take work orders.
     try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(mesh.bootstrapServers())
@@ -78,11 +75,11 @@ class ResonateTest {
       awaitRegistry(machines, fleet);
 
       // 3. The command: submit, follow, finish.
-      Run run = resonate("--classes", "A,B,C,D,E", "--items", "100", "--order-items", "20",
-          "--chunk-size", "5", "--parallelism", "8", "--timeout", "20000",
-          "--initial-share", "0.5", "--seconds", "45");
-      assertThat(run.exit).as(run.output).isEqualTo(Resonate.FINISHED);
-      assertThat(run.output)
+      CliRun run = resonate("--classes", "A,B,C,D,E", "--items", "100", "--order-items", "20",
+          "--chunk-size", "5", "--parallelism", "8", "--chunk-timeout", "20s",
+          "--initial-share", "0.5", "--timeout", "45s");
+      assertThat(run.exit()).as(run.output()).isEqualTo(Resonate.FINISHED);
+      assertThat(run.output())
           .contains("submitted job resize-", "to " + MeshTopics.WORK_JOBS)
           .contains("decision ")
           .contains("window ")
@@ -92,20 +89,13 @@ class ResonateTest {
     }
   }
 
-  private record Run(int exit, String output) {}
-
-  private static Run resonate(String... flags) throws Exception {
+  private static CliRun resonate(String... flags) {
     String[] argv = new String[flags.length + 3];
     argv[0] = "resonate";
     argv[1] = "--bootstrap-servers";
     argv[2] = mesh.bootstrapServers();
     System.arraycopy(flags, 0, argv, 3, flags.length);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int exit = new Resonate(new Args(argv, 1), new PrintStream(bytes, true,
-        StandardCharsets.UTF_8)).run();
-    String output = bytes.toString(StandardCharsets.UTF_8);
-    System.out.print(output);
-    return new Run(exit, output);
+    return CliRun.of(argv);
   }
 
   /** Until every machine of the fleet is ACTIVE in the registry and the fleet reads its work. */

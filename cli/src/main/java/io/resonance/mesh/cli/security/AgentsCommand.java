@@ -2,6 +2,8 @@ package io.resonance.mesh.cli.security;
 
 import io.resonance.mesh.avro.AgentEnrollment;
 import io.resonance.mesh.avro.AgentKey;
+import io.resonance.mesh.cli.KafkaOptions;
+import io.resonance.mesh.cli.MeshReach;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import io.resonance.mesh.security.Enrollments;
@@ -14,8 +16,6 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +30,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./mesh agents pending | accept ID | reject ID | revoke ID | list | mesh-key FILE}: the
  * operator's side of enrolment, as SaltStack's {@code salt-key}. It reads the signed requests on
  * {@code mesh.enrollments} and the decisions on {@code mesh.agent-keys}, and writes a decision
- * ({@link KeyDecisions}) for one agent. Parses its own few options, so that it does not depend on
- * the cli's argument parser.
+ * ({@link KeyDecisions}) for one agent.
  *
  * <pre>
  * ./mesh agents pending
@@ -45,65 +48,107 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * ./mesh agents mesh-key /etc/resonance-mesh/mesh-agreement.pem
  * </pre>
  */
+@Command(name = "agents", mixinStandardHelpOptions = true,
+    description = "Enrolment: the operator accepts an agent's key before the mesh hears it, "
+        + "with the capabilities granted; reject, revoke, list, and the mesh's agreement key.")
 public final class AgentsCommand {
 
   static final int OK = 0;
   static final int NOT_FOUND = 1;
-  static final int USAGE = 2;
 
   private static final MeshCodec<AgentEnrollment> ENROLLMENTS =
       MeshCodec.of(AgentEnrollment.class);
   private static final MeshCodec<AgentKey> KEYS = MeshCodec.of(AgentKey.class);
 
-  private final Map<String, String> options = new HashMap<>();
-  private final List<String> words = new ArrayList<>();
   private final PrintStream out;
+  private Where where;
 
-  AgentsCommand(String[] args, PrintStream out) {
+  AgentsCommand(PrintStream out) {
     this.out = out;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].startsWith("--")) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(args[i] + " needs a value");
-        }
-        options.put(args[i].substring(2), args[++i]);
-      } else {
-        words.add(args[i]);
-      }
-    }
   }
 
-  /** The one-line hook of {@code ./mesh agents}: the exit code. */
-  public static int run(String[] args, PrintStream out) throws Exception {
-    return new AgentsCommand(args, out).run();
+  /** The cluster and the two topics every subcommand reads. */
+  static final class Where {
+    @Mixin KafkaOptions kafka;
+
+    @Option(names = "--enrollments-topic", defaultValue = MeshTopics.ENROLLMENTS,
+        description = "Where agents ask to enrol (default ${DEFAULT-VALUE}).")
+    String enrollmentsTopic;
+
+    @Option(names = "--agent-keys-topic", defaultValue = MeshTopics.AGENT_KEYS,
+        description = "The compacted key registry (default ${DEFAULT-VALUE}).")
+    String agentKeysTopic;
   }
 
-  int run() throws Exception {
-    if (words.isEmpty()) {
-      out.println("usage: ./mesh agents pending|list|accept ID|reject ID|revoke ID|mesh-key FILE"
-          + " [--bootstrap-servers H:P] [--capabilities a,b] [--key-max-age 30d]"
-          + " [--overlap 1h] [--by NAME]");
-      return USAGE;
-    }
-    String command = words.get(0);
-    return switch (command) {
-      case "pending" -> pending();
-      case "list" -> list();
-      case "accept", "reject", "revoke" -> {
-        if (words.size() < 2) {
-          out.println("usage: ./mesh agents " + command + " AGENT_ID");
-          yield USAGE;
-        }
-        yield decide(command, words.get(1));
-      }
-      case "mesh-key" -> meshKey();
-      default -> throw new IllegalArgumentException("unknown agents command '" + command
-          + "'; use pending, list, accept, reject, revoke or mesh-key");
-    };
+  /** Who made a decision. */
+  static final class Decider {
+    @Parameters(paramLabel = "AGENT_ID", description = "The agent, e.g. agent-00042.")
+    String agentId;
+
+    @Option(names = "--by", paramLabel = "NAME", defaultValue = "${sys:user.name}",
+        description = "Who decided (default ${DEFAULT-VALUE}).")
+    String by;
+  }
+
+  @Command(name = "pending", mixinStandardHelpOptions = true,
+      description = "Enrolments that wait for a decision.")
+  int pending(@Mixin Where where) {
+    this.where = where;
+    return pending();
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "Every agent in the key registry, its state, key and capabilities.")
+  int list(@Mixin Where where) {
+    this.where = where;
+    return list();
+  }
+
+  @Command(name = "accept", mixinStandardHelpOptions = true,
+      description = "Accept the agent's latest validly signed enrolment (or its new key).")
+  int accept(@Mixin Where where, @Mixin Decider d,
+      @Option(names = "--capabilities", split = ",", paramLabel = "CAP",
+          description = "Grant these (default: what the agent asked for).") List<String> caps,
+      @Option(names = "--key-max-age", paramLabel = "DURATION", defaultValue = "30d",
+          description = "The key expires after this (default ${DEFAULT-VALUE}).")
+      Duration maxAge,
+      @Option(names = "--overlap", paramLabel = "DURATION", defaultValue = "1h",
+          description = "On rotation, the old key stays valid this long (default "
+              + "${DEFAULT-VALUE}).") Duration overlap) throws Exception {
+    this.where = where;
+    return decide("accept", d, caps, maxAge, overlap);
+  }
+
+  @Command(name = "reject", mixinStandardHelpOptions = true,
+      description = "Refuse the agent's enrolment.")
+  int reject(@Mixin Where where, @Mixin Decider d) throws Exception {
+    this.where = where;
+    return decide("reject", d, null, KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP);
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke the agent's key: within seconds the jobs stop hearing it and "
+          + "quarantine it.")
+  int revoke(@Mixin Where where, @Mixin Decider d) throws Exception {
+    this.where = where;
+    return decide("revoke", d, null, KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP);
+  }
+
+  @Command(name = "mesh-key", mixinStandardHelpOptions = true,
+      description = "Create (if absent) the mesh's agreement key in FILE, and FILE.pub for the "
+          + "agents.")
+  int meshKey(@Parameters(paramLabel = "FILE") Path file) throws Exception {
+    KeyPair pair = MeshKeys.readOrCreate(file, MeshKeys.AGREEMENT);
+    Path pub = Path.of(file + ".pub");
+    MeshKeys.writePublic(pub, pair.getPublic());
+    out.println("mesh agreement key " + file + " (give the jobs --mesh-agreement-key " + file
+        + "); public half for the agents: " + pub);
+    return OK;
   }
 
   /** Enrolments that wait for a decision: no entry yet, or another key than the entry's. */
   int pending() {
+    MeshReach.require(where.kafka.connection());
     Map<String, AgentKey> registry = registry();
     List<AgentEnrollment> waiting = Pending.of(enrollments(), registry);
     if (waiting.isEmpty()) {
@@ -123,6 +168,7 @@ public final class AgentsCommand {
   }
 
   int list() {
+    MeshReach.require(where.kafka.connection());
     Map<String, AgentKey> registry = new TreeMap<>(registry());
     for (AgentKey k : registry.values()) {
       out.printf("%-24s %-8s %s  %s  expires %s%s%n", k.getAgentId(), k.getState(),
@@ -131,16 +177,18 @@ public final class AgentsCommand {
           k.getPrevious() == null ? "" : "  previous " + k.getPrevious().getFingerprint()
               + " until " + Instant.ofEpochMilli(k.getPrevious().getOverlapUntilMs()));
     }
-    out.println(registry.size() + " agents in " + topic("agent-keys-topic",
-        MeshTopics.AGENT_KEYS));
+    out.println(registry.size() + " agents in " + where.agentKeysTopic);
     return OK;
   }
 
-  int decide(String command, String agentId) throws Exception {
+  private int decide(String command, Decider d, List<String> caps, Duration maxAge,
+      Duration overlap) throws Exception {
+    MeshReach.require(where.kafka.connection());
+    String agentId = d.agentId;
     Map<String, AgentKey> registry = registry();
     AgentKey current = registry.get(agentId);
     long now = System.currentTimeMillis();
-    String by = options.getOrDefault("by", System.getProperty("user.name", "operator"));
+    String by = d.by;
     AgentKey decision;
     if (command.equals("revoke")) {
       if (current == null) {
@@ -152,23 +200,20 @@ public final class AgentsCommand {
       AgentEnrollment latest = Pending.latestValid(enrollments(), agentId);
       if (latest == null) {
         out.println("no validly signed enrolment of " + agentId + " on "
-            + topic("enrollments-topic", MeshTopics.ENROLLMENTS));
+            + where.enrollmentsTopic);
         return NOT_FOUND;
       }
       if (command.equals("reject")) {
         decision = KeyDecisions.reject(latest, now, by);
       } else {
-        List<String> granted = options.containsKey("capabilities")
-            ? Arrays.stream(options.get("capabilities").split(",")).map(String::trim)
-                .filter(s -> !s.isEmpty()).toList()
+        List<String> granted = caps != null
+            ? caps.stream().map(String::trim).filter(s -> !s.isEmpty()).toList()
             : latest.getRequestedCapabilities();
-        decision = KeyDecisions.accept(latest, current, granted, now,
-            duration("key-max-age", KeyDecisions.DEFAULT_MAX_AGE),
-            duration("overlap", KeyDecisions.DEFAULT_OVERLAP), by);
+        decision = KeyDecisions.accept(latest, current, granted, now, maxAge, overlap, by);
       }
     }
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      producer.send(new ProducerRecord<>(topic("agent-keys-topic", MeshTopics.AGENT_KEYS),
+      producer.send(new ProducerRecord<>(where.agentKeysTopic,
           agentId.getBytes(StandardCharsets.UTF_8), KEYS.encode(decision))).get();
     }
     out.println(agentId + " " + decision.getState() + " (key " + decision.getFingerprint()
@@ -176,44 +221,9 @@ public final class AgentsCommand {
     return OK;
   }
 
-  int meshKey() throws Exception {
-    if (words.size() < 2) {
-      out.println("usage: ./mesh agents mesh-key FILE   (creates it if absent; FILE.pub for agents)");
-      return USAGE;
-    }
-    Path file = Path.of(words.get(1));
-    KeyPair pair = MeshKeys.readOrCreate(file, MeshKeys.AGREEMENT);
-    Path pub = Path.of(file + ".pub");
-    MeshKeys.writePublic(pub, pair.getPublic());
-    out.println("mesh agreement key " + file + " (give the jobs --mesh-agreement-key " + file
-        + "); public half for the agents: " + pub);
-    return OK;
-  }
-
-  private Duration duration(String name, Duration defaultValue) {
-    String v = options.get(name);
-    if (v == null) {
-      return defaultValue;
-    }
-    char unit = v.charAt(v.length() - 1);
-    long n = Long.parseLong(v.substring(0, v.length() - 1));
-    return switch (unit) {
-      case 'd' -> Duration.ofDays(n);
-      case 'h' -> Duration.ofHours(n);
-      case 'm' -> Duration.ofMinutes(n);
-      case 's' -> Duration.ofSeconds(n);
-      default -> throw new IllegalArgumentException("--" + name + " takes e.g. 30d, 12h, 90m");
-    };
-  }
-
-  private String topic(String option, String defaultTopic) {
-    return options.getOrDefault(option, defaultTopic);
-  }
-
   private List<AgentEnrollment> enrollments() {
     List<AgentEnrollment> out = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : readAll(topic("enrollments-topic",
-        MeshTopics.ENROLLMENTS))) {
+    for (ConsumerRecord<byte[], byte[]> r : readAll(where.enrollmentsTopic)) {
       try {
         out.add(ENROLLMENTS.decode(r.value()));
       } catch (MeshCodec.UndecodableException | RuntimeException e) {
@@ -225,8 +235,7 @@ public final class AgentsCommand {
 
   private Map<String, AgentKey> registry() {
     Map<String, AgentKey> latest = new LinkedHashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : readAll(topic("agent-keys-topic",
-        MeshTopics.AGENT_KEYS))) {
+    for (ConsumerRecord<byte[], byte[]> r : readAll(where.agentKeysTopic)) {
       if (r.value() == null) {
         latest.remove(new String(r.key(), StandardCharsets.UTF_8));
         continue;
@@ -271,15 +280,7 @@ public final class AgentsCommand {
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  /** --bootstrap-servers and any --kafka.KEY VALUE, as Kafka's own tools take them. */
   private Properties kafka() {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", options.getOrDefault("bootstrap-servers", "127.0.0.1:9092"));
-    options.forEach((k, v) -> {
-      if (k.startsWith("kafka.")) {
-        props.put(k.substring("kafka.".length()), v);
-      }
-    });
-    return props;
+    return where.kafka.connection().properties();
   }
 }

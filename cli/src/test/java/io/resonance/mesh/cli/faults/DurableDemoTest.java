@@ -123,8 +123,8 @@ class DurableDemoTest {
 
   private ChildJvm demo(String name, Path data, int kafkaPort, int dashboardPort, int seconds) {
     ChildJvm demo = ChildJvm.start(name, dir.resolve("log"), List.of("-Xmx1500m"), MAIN,
-        List.of("demo", "--agents", Integer.toString(AGENTS), "--seconds",
-            Integer.toString(seconds), "--interval-ms", "500", "--data-dir", data.toString(),
+        List.of("demo", "--agents", Integer.toString(AGENTS), "--duration",
+            seconds + "s", "--beat-interval", "500ms", "--data-dir", data.toString(),
             "--port", Integer.toString(dashboardPort), "--kafka-port",
             Integer.toString(kafkaPort)));
     demos.add(demo);

@@ -6,12 +6,11 @@ import io.resonance.mesh.avro.AgentClass;
 import io.resonance.mesh.avro.AgentEnrollment;
 import io.resonance.mesh.avro.AgentKey;
 import io.resonance.mesh.avro.KeyState;
+import io.resonance.mesh.cli.CliRun;
 import io.resonance.mesh.kafka.LocalKafkaBroker;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import io.resonance.mesh.security.AgentIdentity;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,14 +80,12 @@ class AgentsCommandTest {
     assertThat(run("accept", "agent-unknown")).contains("no validly signed enrolment");
   }
 
-  private static String run(String... words) throws Exception {
-    List<String> args = new ArrayList<>(List.of(words));
+  private static String run(String... words) {
+    List<String> args = new ArrayList<>(List.of("agents"));
+    args.addAll(List.of(words));
     args.add("--bootstrap-servers");
     args.add(broker.bootstrapServers());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    AgentsCommand.run(args.toArray(String[]::new), new PrintStream(bytes, true,
-        StandardCharsets.UTF_8));
-    return bytes.toString(StandardCharsets.UTF_8);
+    return CliRun.of(args.toArray(String[]::new)).output();
   }
 
   private static List<AgentKey> registry() throws Exception {
