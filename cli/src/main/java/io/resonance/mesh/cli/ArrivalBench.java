@@ -463,21 +463,22 @@ final class ArrivalBench implements Callable<Integer> {
     Score ours = scores.get(Policy.OURS);
     Score seed = scores.get(Policy.SEED);
     Score naive = scores.get(Policy.NAIVE);
-    out.println(String.format(Locale.ROOT, "{\"hit_rate\":%.4f,\"p90_abs_error_ms\":%.1f,"
-            + "\"p50_abs_error_ms\":%.1f,\"p99_abs_error_ms\":%.1f,"
-            + "\"seed_hit_rate\":%.4f,\"seed_p90_abs_error_ms\":%.1f,"
-            + "\"naive_hit_rate\":%.4f,\"naive_p90_abs_error_ms\":%.1f,"
-            + "\"success_rate\":%.4f,\"seed_success_rate\":%.4f,\"naive_success_rate\":%.4f,"
-            + "\"release_30k_ms\":%.0f,\"release_targets\":%d,\"plan_ms\":%d,"
-            + "\"cascade_p95_ms\":%s,\"simulator_lag_max_ms\":%.0f,\"agents\":%d,"
-            + "\"rounds\":%d}",
-        rate(ours.hits, ours.targets), pct.get(Policy.OURS)[1], pct.get(Policy.OURS)[0],
-        pct.get(Policy.OURS)[2], rate(seed.hits, seed.targets), pct.get(Policy.SEED)[1],
-        rate(naive.hits, naive.targets), pct.get(Policy.NAIVE)[1],
-        rate(ours.groupsSucceeded, ours.groups), rate(seed.groupsSucceeded, seed.groups),
-        rate(naive.groupsSucceeded, naive.groups), release.lateMaxMs(), release.targets(),
-        release.planMs(), Double.isNaN(cascadeP95) ? "null" : String.format(Locale.ROOT,
-            "%.0f", cascadeP95), simLagMaxMs, agents, rounds));
+    out.println(new JsonReport()
+        .put("hit_rate", rate(ours.hits, ours.targets), 4)
+        .put("p90_abs_error_ms", pct.get(Policy.OURS)[1], 1)
+        .put("p50_abs_error_ms", pct.get(Policy.OURS)[0], 1)
+        .put("p99_abs_error_ms", pct.get(Policy.OURS)[2], 1)
+        .put("seed_hit_rate", rate(seed.hits, seed.targets), 4)
+        .put("seed_p90_abs_error_ms", pct.get(Policy.SEED)[1], 1)
+        .put("naive_hit_rate", rate(naive.hits, naive.targets), 4)
+        .put("naive_p90_abs_error_ms", pct.get(Policy.NAIVE)[1], 1)
+        .put("success_rate", rate(ours.groupsSucceeded, ours.groups), 4)
+        .put("seed_success_rate", rate(seed.groupsSucceeded, seed.groups), 4)
+        .put("naive_success_rate", rate(naive.groupsSucceeded, naive.groups), 4)
+        .put("release_30k_ms", release.lateMaxMs(), 0)
+        .put("release_targets", release.targets()).put("plan_ms", release.planMs())
+        .put("cascade_p95_ms", cascadeP95, 0).put("simulator_lag_max_ms", simLagMaxMs, 0)
+        .put("agents", agents).put("rounds", rounds));
   }
 
   private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {

@@ -206,51 +206,50 @@ final class Demo implements Callable<Integer> {
       ResonanceWatch.Kpis r, double resonanceFinishedAfterS, DemoRecipes.Kpis m,
       java.nio.file.Path restoredFrom, JobHealth health) {
     String mode = s.global() == null ? "UNKNOWN" : s.global().getMode().toString();
-    return String.format(Locale.ROOT, "{\"agents_total\":%d,\"agents_active\":%d,"
-            + "\"agents_degraded\":%d,\"agents_offline\":%d,\"heartbeats_processed\":%d,"
-            + "\"registry_records\":%d,\"registry_agents\":%d,\"dlq_records\":%d,"
-            + "\"mean_impedance\":%.1f,\"mode\":\"%s\","
-            + "\"coordinations_sent\":%d,\"coordinations_decided\":%d,"
-            + "\"coordination_success_rate\":%s,\"arrival_within_window_share\":%s,"
-            + "\"arrival_error_p90_ms\":%s,\"cascades\":%d,\"cascades_proceeded\":%d,"
-            + "\"cascade_last_ms\":%s,\"graphs_started\":%d,\"graphs_active\":%d,"
-            + "\"graphs_completed\":%d,\"graphs_failed\":%d,\"graphs_grown\":%d,"
-            + "\"incidents\":%d,"
-            + "\"deadlocks_resolved\":%.0f,\"alternatives_taken\":%.0f,\"tasks_routed\":%d,"
-            + "\"tasks_unrouted\":%d,%s,\"recipe_requests\":%d,\"mutation_trials\":%d,"
-            + "\"mutations_promoted\":%d,\"mutations_rolled_back\":%d,"
-            + "\"mutations_inconclusive\":%d,\"recipe_live\":\"%s\",\"dashboard_url\":\"%s\","
-            + "\"job_state\":\"%s\",\"job_restarts\":%d,\"restored_from\":%s}",
-        agents, s.active(), s.degraded(), s.offline(), (long) processed, s.registryRecords(),
-        s.agents(), s.deadLetters(), s.meanImpedance(), mode, k.sent(), k.decided(),
-        json(k.successRate()), json(k.meanWithinWindow()), json(k.lastErrorP90Ms()),
-        k.cascades(), k.cascadesProceeded(),
-        k.lastCascadeMs() < 0 ? "null" : Long.toString(k.lastCascadeMs()), g.started(),
-        g.active(), g.completed(), g.failed(), g.grown(), g.incidents(), deadlocks,
-        alternatives, g.routed(),
-        g.unrouted(), resonance(r, resonanceFinishedAfterS), m.sent(), m.trials(), m.promoted(),
-        m.rolledBack(), m.inconclusive(), m.live(), dashboard, health.state(),
-        Math.max(0, health.restarts()), restoredFrom == null ? "null"
-            : "\"" + restoredFrom.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+    JsonReport j = new JsonReport()
+        .put("agents_total", agents).put("agents_active", s.active())
+        .put("agents_degraded", s.degraded()).put("agents_offline", s.offline())
+        .put("heartbeats_processed", (long) processed)
+        .put("registry_records", s.registryRecords()).put("registry_agents", s.agents())
+        .put("dlq_records", s.deadLetters()).put("mean_impedance", s.meanImpedance(), 1)
+        .put("mode", mode)
+        .put("coordinations_sent", k.sent()).put("coordinations_decided", k.decided())
+        .put("coordination_success_rate", k.successRate(), 3)
+        .put("arrival_within_window_share", k.meanWithinWindow(), 3)
+        .put("arrival_error_p90_ms", k.lastErrorP90Ms(), 3)
+        .put("cascades", k.cascades()).put("cascades_proceeded", k.cascadesProceeded())
+        .putNonNegative("cascade_last_ms", k.lastCascadeMs())
+        .put("graphs_started", g.started()).put("graphs_active", g.active())
+        .put("graphs_completed", g.completed()).put("graphs_failed", g.failed())
+        .put("graphs_grown", g.grown()).put("incidents", g.incidents())
+        .put("deadlocks_resolved", deadlocks, 0).put("alternatives_taken", alternatives, 0)
+        .put("tasks_routed", g.routed()).put("tasks_unrouted", g.unrouted());
+    resonance(j, r, resonanceFinishedAfterS);
+    return j.put("recipe_requests", m.sent()).put("mutation_trials", m.trials())
+        .put("mutations_promoted", m.promoted()).put("mutations_rolled_back", m.rolledBack())
+        .put("mutations_inconclusive", m.inconclusive()).put("recipe_live", m.live())
+        .put("dashboard_url", dashboard).put("job_state", health.state())
+        .put("job_restarts", Math.max(0, health.restarts()))
+        .put("restored_from", restoredFrom == null ? null : restoredFrom.toString())
+        .toString();
   }
 
-  private static String resonance(ResonanceWatch.Kpis r, double finishedAfterS) {
+  private static void resonance(JsonReport j, ResonanceWatch.Kpis r, double finishedAfterS) {
     if (r == null) {
-      return "\"resonance_submitted\":false";
+      j.put("resonance_submitted", false);
+      return;
     }
-    return String.format(Locale.ROOT, "\"resonance_submitted\":true,\"resonance_agents\":%d,"
-            + "\"resonance_decisions_applied\":%d,\"resonance_decisions_kept\":%d,"
-            + "\"resonance_decisions_rolled_back\":%d,\"resonance_decisions_ineffective\":%d,"
-            + "\"resonance_decisions_held\":%d,\"resonance_subsets_tuned\":%d,"
-            + "\"resonance_items_total\":%d,\"resonance_items_done\":%d,"
-            + "\"resonance_items_given_up\":%d,\"resonance_finished\":%b,"
-            + "\"resonance_finished_s\":%s", r.agents(), r.applied(), r.kept(), r.rolledBack(),
-        r.ineffective(), r.held(), r.subsetsTuned(), r.itemsTotal(), r.itemsDone(),
-        r.itemsGivenUp(), r.finished(), json(finishedAfterS));
-  }
-
-  private static String json(double v) {
-    return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v);
+    j.put("resonance_submitted", true).put("resonance_agents", r.agents())
+        .put("resonance_decisions_applied", r.applied())
+        .put("resonance_decisions_kept", r.kept())
+        .put("resonance_decisions_rolled_back", r.rolledBack())
+        .put("resonance_decisions_ineffective", r.ineffective())
+        .put("resonance_decisions_held", r.held())
+        .put("resonance_subsets_tuned", r.subsetsTuned())
+        .put("resonance_items_total", r.itemsTotal()).put("resonance_items_done", r.itemsDone())
+        .put("resonance_items_given_up", r.itemsGivenUp())
+        .put("resonance_finished", r.finished())
+        .put("resonance_finished_s", finishedAfterS, 3);
   }
 
   private static double since(long t0) {

@@ -198,20 +198,24 @@ final class GclBench implements Callable<Integer> {
     }
     out.printf(Locale.ROOT, "targets: >= 1,000 expansions/s: %s; p99 <= 50 ms: %s%n",
         rate >= 1_000 ? "met" : "missed", o.release().quantile(0.99) <= 50 ? "met" : "missed");
-    out.printf(Locale.ROOT, "{\"graphs\":%d,\"expansions_per_s\":%.0f,\"expansion_p50_ms\":%.1f,"
-            + "\"expansion_p90_ms\":%.1f,\"expansion_p99_ms\":%.1f,\"expansion_max_ms\":%.1f,"
-            + "\"e2e_p50_ms\":%.1f,\"e2e_p99_ms\":%.1f,\"tasks_per_s\":%.0f,"
-            + "\"retry_lag_p99_ms\":%.1f,\"retries\":%d,\"timed_out\":%d,"
-            + "\"peak_live_graphs\":%d,\"started\":%d,\"completed\":%d,\"failed\":%d,"
-            + "\"unfinished\":%d,\"latency_samples\":%d,\"window_s\":%.0f,\"warmup_s\":%d,"
-            + "\"fail_rate\":%.3f,\"driver_late_max_ms\":%d,\"buffer_timeout_ms\":%d,"
-            + "\"job_kafka\":\"%s\",\"state_backend\":\"rocksdb\",\"parallelism\":2}%n",
-        graphs, rate, o.release().quantile(0.5), o.release().quantile(0.9),
-        o.release().quantile(0.99), o.release().max(), o.endToEnd().quantile(0.5),
-        o.endToEnd().quantile(0.99), o.windowTasks() / windowS, o.retryLag().quantile(0.99),
-        o.retries(), o.timedOut(), o.peakLive(), o.started(), o.completed(), o.failed(),
-        o.unfinished(), o.release().count(), windowS, warmup, model.failRate(),
-        o.driverLateMaxMs(), effectiveBufferTimeoutMs,
-        jobKafka.toString().replace("\"", "'"));
+    JsonReport json = new JsonReport().put("graphs", graphs).put("expansions_per_s", rate, 0)
+        .put("expansion_p50_ms", o.release().quantile(0.5), 1)
+        .put("expansion_p90_ms", o.release().quantile(0.9), 1)
+        .put("expansion_p99_ms", o.release().quantile(0.99), 1)
+        .put("expansion_max_ms", o.release().max(), 1)
+        .put("e2e_p50_ms", o.endToEnd().quantile(0.5), 1)
+        .put("e2e_p99_ms", o.endToEnd().quantile(0.99), 1)
+        .put("tasks_per_s", o.windowTasks() / windowS, 0)
+        .put("retry_lag_p99_ms", o.retryLag().quantile(0.99), 1)
+        .put("retries", o.retries()).put("timed_out", o.timedOut())
+        .put("peak_live_graphs", o.peakLive()).put("started", o.started())
+        .put("completed", o.completed()).put("failed", o.failed())
+        .put("unfinished", o.unfinished()).put("latency_samples", o.release().count())
+        .put("window_s", windowS, 0).put("warmup_s", warmup)
+        .put("fail_rate", model.failRate(), 3).put("driver_late_max_ms", o.driverLateMaxMs())
+        .put("buffer_timeout_ms", effectiveBufferTimeoutMs);
+    JsonReport clients = json.object("job_kafka");
+    jobKafka.forEach(clients::put);
+    out.println(json.put("state_backend", "rocksdb").put("parallelism", 2));
   }
 }

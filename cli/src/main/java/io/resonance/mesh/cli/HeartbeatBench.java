@@ -136,12 +136,14 @@ final class HeartbeatBench implements Callable<Integer> {
           + "records; job processed %,.0f events/s%n", agents, latency.p50, latency.p99,
           latency.samples, latency.eventsPerSecond);
 
-      out.printf(Locale.ROOT, "{\"events_per_s\":%.0f,\"passthrough_events_per_s\":%.0f,"
-              + "\"ratio\":%.3f,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"events\":%d,\"agents\":%d,"
-              + "\"latency_samples\":%d,\"latency_phase_events_per_s\":%.0f,"
-              + "\"latency_warmup_s\":%d,\"state_backend\":\"rocksdb\",\"parallelism\":2}%n",
-          impedance, passthrough, impedance / passthrough, latency.p50, latency.p99, events,
-          agents, latency.samples, latency.eventsPerSecond, warmupSeconds);
+      out.println(new JsonReport().put("events_per_s", impedance, 0)
+          .put("passthrough_events_per_s", passthrough, 0)
+          .put("ratio", impedance / passthrough, 3).put("p50_ms", latency.p50, 1)
+          .put("p99_ms", latency.p99, 1).put("events", events).put("agents", agents)
+          .put("latency_samples", latency.samples)
+          .put("latency_phase_events_per_s", latency.eventsPerSecond, 0)
+          .put("latency_warmup_s", warmupSeconds).put("state_backend", "rocksdb")
+          .put("parallelism", 2));
     }
   }
 

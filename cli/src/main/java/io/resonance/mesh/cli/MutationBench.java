@@ -259,20 +259,20 @@ final class MutationBench implements Callable<Integer> {
     out.printf(Locale.ROOT, "harmful variants tried: %d, rolled back %d, promoted %d (target "
             + "every harmful rolled back: %s)%n", harmful, harmfulRolledBack, harmfulPromoted,
         harmfulRolledBack == harmful ? "met" : "MISSED");
-    out.printf(Locale.ROOT, "{\"requests\":%d,\"rate_per_s\":%.1f,\"share\":%.3f,"
-            + "\"baseline_mean_ms\":%.1f,\"baseline_p99_ms\":%.1f,\"mutated_mean_ms\":%.1f,"
-            + "\"mutated_p99_ms\":%.1f,\"p99_reduction\":%.3f,\"baseline_p99_all_ms\":%.1f,"
-            + "\"mutated_p99_all_ms\":%.1f,\"tried\":%d,\"promoted\":%d,\"rolled_back\":%d,"
-            + "\"inconclusive\":%d,\"refused\":%d,\"requests_lost\":%d,"
-            + "\"baseline_requests_lost\":%d,\"requests_on_losing_variants\":%d,"
-            + "\"harmful_trials\":%d,\"harmful_rolled_back\":%d,\"harmful_promoted\":%d,"
-            + "\"live_spec\":\"%s\"}%n",
-        requests, rate, share, off.mean(half), baselineP99, on.mean(half), mutatedP99,
-        reduction, off.quantile(0, 0.99), on.quantile(0, 0.99),
-        on.count(MutationKind.TRIAL_STARTED), on.count(MutationKind.PROMOTED),
-        on.count(MutationKind.ROLLED_BACK), on.count(MutationKind.INCONCLUSIVE),
-        on.count(MutationKind.REFUSED), lost, off.lost(), onLosers, harmful,
-        harmfulRolledBack, harmfulPromoted, liveAtEnd(on));
+    out.println(new JsonReport().put("requests", requests).put("rate_per_s", rate, 1)
+        .put("share", share, 3).put("baseline_mean_ms", off.mean(half), 1)
+        .put("baseline_p99_ms", baselineP99, 1).put("mutated_mean_ms", on.mean(half), 1)
+        .put("mutated_p99_ms", mutatedP99, 1).put("p99_reduction", reduction, 3)
+        .put("baseline_p99_all_ms", off.quantile(0, 0.99), 1)
+        .put("mutated_p99_all_ms", on.quantile(0, 0.99), 1)
+        .put("tried", on.count(MutationKind.TRIAL_STARTED))
+        .put("promoted", on.count(MutationKind.PROMOTED))
+        .put("rolled_back", on.count(MutationKind.ROLLED_BACK))
+        .put("inconclusive", on.count(MutationKind.INCONCLUSIVE))
+        .put("refused", on.count(MutationKind.REFUSED)).put("requests_lost", lost)
+        .put("baseline_requests_lost", off.lost()).put("requests_on_losing_variants", onLosers)
+        .put("harmful_trials", harmful).put("harmful_rolled_back", harmfulRolledBack)
+        .put("harmful_promoted", harmfulPromoted).put("live_spec", liveAtEnd(on)));
   }
 
   private static String liveAtEnd(Arm on) {

@@ -212,16 +212,19 @@ final class ResonanceBench implements Callable<Integer> {
         resonance.converged ? "" : " (some subsets had not settled when the job ended)",
         resonance.iterations <= 10 && resonance.converged ? "met" : "MISSED",
         (System.nanoTime() - started) / 1e9);
-    out.printf(Locale.ROOT, "{\"agents\":%d,\"job_agents\":%d,\"items_per_agent\":%d,\"static_makespan_s\":%.1f,"
-            + "\"batched_makespan_s\":%.1f,\"resonance_makespan_s\":%.1f,\"static_timeouts\":%d,"
-            + "\"batched_timeouts\":%d,\"resonance_timeouts\":%d,\"static_given_up\":%d,"
-            + "\"resonance_given_up\":%d,\"static_p99_chunk_ms\":%.0f,"
-            + "\"resonance_p99_chunk_ms\":%.0f,\"static_saturation_events\":%d,"
-            + "\"resonance_saturation_events\":%d,\"iterations\":%d,\"converged\":%b}%n",
-        agents, members.size(), items, fixed.makespanMs / 1000, batched.makespanMs / 1000,
-        resonance.makespanMs / 1000, fixed.timeouts, batched.timeouts, resonance.timeouts,
-        fixed.givenUp, resonance.givenUp, fixed.p99(), resonance.p99(), fixed.saturationEvents(),
-        resonance.saturationEvents(), resonance.iterations, resonance.converged);
+    out.println(new JsonReport().put("agents", agents).put("job_agents", members.size())
+        .put("items_per_agent", items)
+        .put("static_makespan_s", fixed.makespanMs / 1000, 1)
+        .put("batched_makespan_s", batched.makespanMs / 1000, 1)
+        .put("resonance_makespan_s", resonance.makespanMs / 1000, 1)
+        .put("static_timeouts", fixed.timeouts).put("batched_timeouts", batched.timeouts)
+        .put("resonance_timeouts", resonance.timeouts).put("static_given_up", fixed.givenUp)
+        .put("resonance_given_up", resonance.givenUp)
+        .put("static_p99_chunk_ms", fixed.p99(), 0)
+        .put("resonance_p99_chunk_ms", resonance.p99(), 0)
+        .put("static_saturation_events", fixed.saturationEvents())
+        .put("resonance_saturation_events", resonance.saturationEvents())
+        .put("iterations", resonance.iterations).put("converged", resonance.converged));
   }
 
   private WorkJob job(List<JobAgent> members, double share, int perOrder) {

@@ -5,14 +5,21 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
-/** Prints the live status of the demo; events/s comes from Flink's own counter between prints. */
+/**
+ * Prints the live status of the demo; events/s comes from Flink's own counter between prints. A
+ * figure not known yet is shown as "-", a row too long for the box goes on in the next row at a
+ * word boundary, and a counter that went back (the job restarted and lost its count) starts the
+ * rate afresh instead of showing a negative one.
+ */
 final class StatusBox {
+
+  static final int WIDTH = 66;
 
   private final PrintStream out;
   private final int fleetSize;
   private double lastProcessed = -1;
   private double lastAt;
-  private double rate;
+  private double rate = Double.NaN;
   private java.util.Optional<String> healthWarning = java.util.Optional.empty();
 
   StatusBox(PrintStream out, int fleetSize) {
@@ -31,26 +38,30 @@ final class StatusBox {
     // Flink's REST API refreshes a counter every few seconds, so the rate is taken between two
     // different readings, not between two prints (which could see the same reading twice).
     if (processed.isPresent() && processed.getAsDouble() != lastProcessed) {
-      if (lastProcessed >= 0 && at > lastAt) {
-        rate = (processed.getAsDouble() - lastProcessed) / (at - lastAt);
+      double now = processed.getAsDouble();
+      if (now < lastProcessed) {
+        rate = Double.NaN; // a restarted job counts from its checkpoint again
+      } else if (lastProcessed >= 0 && at > lastAt) {
+        rate = (now - lastProcessed) / (at - lastAt);
       }
-      lastProcessed = processed.getAsDouble();
+      lastProcessed = now;
       lastAt = at;
     }
     ImpedanceSummary g = s.global();
     String sectors = g == null ? "-" : g.getSectorsHealthy() + "/" + g.getSectorsTotal();
     String mode = g == null ? "(first window pending)" : g.getMode().toString();
-    String line = "+" + "-".repeat(66) + "+";
+    String line = "+" + "-".repeat(WIDTH + 2) + "+";
     out.println(line);
     healthWarning.ifPresent(w -> row("!! " + w));
-    row(String.format(Locale.ROOT, "t=%4.0fs   agents active %,d / %,d   mode %s", at, s.active(),
-        fleetSize, mode));
-    row(String.format(Locale.ROOT, "registry %,d agents: %,d degraded, %,d offline", s.agents(),
-        s.degraded(), s.offline()));
+    // Agents from outside the simulation join the registry too, so the registry is the total.
+    row(String.format(Locale.ROOT, "t=%4.0fs   agents active %,d of %,d   mode %s", at,
+        s.active(), s.agents(), mode));
+    row(String.format(Locale.ROOT, "registry %,d agents (%,d simulated): %,d degraded, %,d "
+        + "offline", s.agents(), fleetSize, s.degraded(), s.offline()));
     row(String.format(Locale.ROOT, "sectors healthy %s   mean impedance %.0f", sectors,
         s.meanImpedance()));
-    row(String.format(Locale.ROOT, "heartbeats processed %,.0f   events/s %,.0f   DLQ %,d",
-        processed.orElse(Double.NaN), rate, s.deadLetters()));
+    row(String.format(Locale.ROOT, "heartbeats processed %s   events/s %s   DLQ %,d",
+        figure(processed.orElse(Double.NaN)), figure(rate), s.deadLetters()));
     row(String.format(Locale.ROOT, "coordinations %d sent, %d decided, %d PROCEED; on time %s",
         k.sent(), k.decided(), k.proceeded(), Double.isNaN(k.meanWithinWindow()) ? "-"
             : String.format(Locale.ROOT, "%.1f %%", 100 * k.meanWithinWindow())));
@@ -90,8 +101,32 @@ final class StatusBox {
     out.println(line);
   }
 
+  private static String figure(double v) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%,.0f", v);
+  }
+
   private void row(String text) {
-    out.println("| " + String.format("%-64s", text.length() > 64 ? text.substring(0, 64) : text)
-        + " |");
+    for (String part : wrap(text, WIDTH)) {
+      out.println("| " + String.format("%-" + WIDTH + "s", part) + " |");
+    }
+  }
+
+  /** The text in lines of at most {@code width}, broken at spaces; a longer word is split. */
+  static java.util.List<String> wrap(String text, int width) {
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    String rest = text.strip();
+    String indent = "";
+    while (indent.length() + rest.length() > width) {
+      int room = width - indent.length();
+      int cut = rest.lastIndexOf(' ', room);
+      if (cut <= 0) {
+        cut = room;
+      }
+      lines.add(indent + rest.substring(0, cut).stripTrailing());
+      rest = rest.substring(cut).strip();
+      indent = "    ";
+    }
+    lines.add(indent + rest);
+    return lines;
   }
 }
