@@ -1,5 +1,6 @@
 package io.resonance.mesh.cli;
 
+import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.LevelResult;
@@ -8,12 +9,15 @@ import io.resonance.mesh.avro.SelectorKind;
 import io.resonance.mesh.avro.Strategy;
 import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.avro.Verb;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -61,6 +65,17 @@ abstract class Coordinate implements Callable<Integer> {
   @Option(names = "--priority", defaultValue = "1",
       description = "The request's priority (default ${DEFAULT-VALUE}).")
   int priority;
+
+  @Option(names = "--group-by", paramLabel = "FIELD", defaultValue = AnswerGroups.DEFAULT_FIELD,
+      description = "Group the answers by this field of theirs (default ${DEFAULT-VALUE}); "
+          + "conflicts are shown apart.")
+  String groupBy;
+
+  @Option(names = "--json", description = "Print one JSON document instead of the table.")
+  boolean json;
+
+  private static final Duration ANSWER_PATIENCE = Duration.ofSeconds(10);
+  private static final Duration QUIET = Duration.ofSeconds(1);
 
   private final PrintStream out;
 
@@ -247,12 +262,16 @@ abstract class Coordinate implements Callable<Integer> {
         .setPriority(priority)
         .build();
     Duration wait = in.plus(timeout);
+    AnswerGroups groups = new AnswerGroups(groupBy);
     MeshReach.require(connection);
     try (Requests.GatherFollower gather = new Requests.GatherFollower(connection);
+        TopicTail answers = new TopicTail(connection, List.of(MeshTopics.RESPONSES));
         KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
       Requests.send(producer, request);
-      out.printf("%s %s: %s %s, READY at %d (in %s); waiting for the gather ...%n", command(),
-          id, verb(), describe(selector), target, Durations.format(in));
+      if (!json) {
+        out.printf("%s %s: %s %s, READY at %d (in %s); waiting for the gather ...%n",
+            command(), id, verb(), describe(selector), target, Durations.format(in));
+      }
       GatherResult g = gather.awaitFinal(id, wait);
       if (g == null) {
         throw new IllegalStateException("no gather result for " + id + " within "
@@ -260,8 +279,37 @@ abstract class Coordinate implements Callable<Integer> {
             + connection.bootstrapServers()
             + "? (./mesh demo runs one; on a cluster submit CoordinationJob)");
       }
-      print(g);
+      collect(answers, id, groups);
+      if (json) {
+        out.println(GatherJson.of(command(), g, groups));
+      } else {
+        print(g);
+        groups.lines().forEach(out::println);
+      }
       return exitCode(g.getDecision());
+    }
+  }
+
+  /**
+   * The answers to the request on {@code mesh.responses}, read until the topic has been quiet
+   * for a second: the gather has decided by now, so what is left to come is stragglers'.
+   */
+  private static void collect(TopicTail answers, String requestId, AnswerGroups groups) {
+    MeshCodec<AgentResponse> codec = MeshCodec.of(AgentResponse.class);
+    long deadline = System.nanoTime() + ANSWER_PATIENCE.toNanos();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() < deadline
+        && System.nanoTime() - quietSince < QUIET.toNanos()) {
+      var records = answers.poll(Duration.ofMillis(200));
+      if (!records.isEmpty()) {
+        quietSince = System.nanoTime();
+      }
+      for (ConsumerRecord<String, byte[]> r : records) {
+        AgentResponse a = TopicTail.decode(codec, r, x -> x);
+        if (a != null && a.getRequestId().equals(requestId)) {
+          groups.add(a);
+        }
+      }
     }
   }
 
@@ -296,7 +344,6 @@ abstract class Coordinate implements Callable<Integer> {
           String.join(", ", g.getStragglers().subList(0, Math.min(10, g.getStragglers().size())))
               + (g.getStragglerCount() > 10 ? ", ..." : ""));
     }
-    out.println(g);
   }
 
   private static String fmt(Double v) {
