@@ -26,7 +26,8 @@ import picocli.CommandLine.ScopeType;
     description = "Fleet coordination on Apache Flink and Apache Kafka: a local mesh to try, "
         + "the operator's commands against any mesh, and the benchmarks.",
     subcommands = {Demo.class, MeshUp.class, Coordinate.Ask.class, Coordinate.Broadcast.class,
-        Coordinate.Delegate.class, Coordinate.Cascade.class, GclCommands.class,
+        Coordinate.Delegate.class, Coordinate.Cascade.class, StatusCommand.class,
+        GclCommands.class,
         Resonate.class, RecipeCommands.class, AgentsCommand.class, CreateTopics.class,
         Bench.class, HelpCommand.class, AutoComplete.GenerateCompletion.class},
     footerHeading = "%nExit codes:%n",
