@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
         + "the operator's commands against any mesh, and the benchmarks.",
     subcommands = {Demo.class, MeshUp.class, Coordinate.Ask.class, Coordinate.Broadcast.class,
         Coordinate.Delegate.class, Coordinate.Cascade.class, StatusCommand.class,
+        FreezeCommands.Freeze.class, FreezeCommands.Thaw.class,
         GclCommands.class,
         Resonate.class, RecipeCommands.class, AgentsCommand.class, CreateTopics.class,
         Bench.class, HelpCommand.class, AutoComplete.GenerateCompletion.class},

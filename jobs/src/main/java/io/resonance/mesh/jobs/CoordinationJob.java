@@ -7,14 +7,14 @@ import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.ConflictRecord;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.FreezeOrder;
 import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
-import io.resonance.mesh.jobs.security.AgentAuthentication;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import io.resonance.mesh.jobs.io.AvroDecoder;
 import io.resonance.mesh.jobs.io.AvroRecordSerializer;
+import io.resonance.mesh.jobs.security.AgentAuthentication;
 import io.resonance.mesh.operators.arrival.ScheduleReleaser;
 import io.resonance.mesh.operators.arrival.TargetPlanner;
 import io.resonance.mesh.operators.breaker.CircuitBreaker;
@@ -24,7 +24,9 @@ import io.resonance.mesh.operators.breaker.ScopedOutcome;
 import io.resonance.mesh.operators.cascade.CascadeCoordinator;
 import io.resonance.mesh.operators.common.DeadLetters;
 import io.resonance.mesh.operators.gather.ArrivalGather;
+import io.resonance.mesh.operators.mode.FreezeGate;
 import io.resonance.mesh.operators.mode.ModeGate;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -109,12 +111,21 @@ public final class CoordinationJob {
             .uid("coordination-decode-responses")
             .name("decode responses")
         : decoded(env, responsesTopic, group, fromNow, AgentResponse.class, "responses");
+    // Read from the start: a restarted job must keep what is frozen frozen.
+    SingleOutputStreamOperator<FreezeOrder> freezes = decoded(env,
+        options.get(MeshJobOptions.CONTROL_TOPIC), group, fromStart, FreezeOrder.class,
+        "freezes");
     SingleOutputStreamOperator<GatherResult> gathered = decoded(env,
         options.get(MeshJobOptions.GATHER_TOPIC), group, fromNow, GatherResult.class,
         "gather results");
 
-    // 1. admit, then split cascades into levels
-    SingleOutputStreamOperator<CoordinationRequest> admitted = requests
+    // 1. hold what a freeze stops, admit under the mode, then split cascades into levels
+    SingleOutputStreamOperator<CoordinationRequest> thawed = requests
+        .connect(freezes.broadcast(FreezeGate.ORDERS))
+        .process(new FreezeGate())
+        .uid(FreezeGate.UID)
+        .name(FreezeGate.NAME);
+    SingleOutputStreamOperator<CoordinationRequest> admitted = thawed
         .connect(summaries.broadcast(ModeGate.SUMMARY_STATE))
         .process(new ModeGate())
         .uid(ModeGate.UID)
@@ -166,7 +177,8 @@ public final class CoordinationJob {
         .name(ArrivalGather.NAME);
     String gatherTopic = options.get(MeshJobOptions.GATHER_TOPIC);
     results
-        .union(admitted.getSideOutput(ModeGate.REFUSED),
+        .union(thawed.getSideOutput(FreezeGate.REFUSED),
+            admitted.getSideOutput(ModeGate.REFUSED),
             levels.getSideOutput(CascadeCoordinator.CASCADE_RESULTS))
         .sinkTo(kafka.exactlyOnceSink(GATHER_SINK, new AvroRecordSerializer<>(gatherTopic,
             GatherResult.class, GatherResult::getRequestId)))

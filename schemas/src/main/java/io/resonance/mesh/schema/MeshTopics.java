@@ -36,6 +36,7 @@ public final class MeshTopics {
   public static final String RECIPE_CACHE = "mesh.recipe-cache";
   public static final String ENROLLMENTS = "mesh.enrollments";
   public static final String AGENT_KEYS = "mesh.agent-keys";
+  public static final String CONTROL = "mesh.control";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -143,6 +144,12 @@ public final class MeshTopics {
         // reads it from the beginning into broadcast state, so compact and keep one partition.
         // Never expired: an agent whose entry vanished would fall silent for the mesh.
         new TopicSpec(AGENT_KEYS, 1, Map.of(
+            "cleanup.policy", "compact",
+            "min.cleanable.dirty.ratio", "0.1",
+            "segment.ms", "600000")),
+        // Freezes and thaws, keyed SCOPE:scope_id: the latest word per scope is what holds, and
+        // every job reads it from the beginning, so compact, keep one partition, never expire.
+        new TopicSpec(CONTROL, 1, Map.of(
             "cleanup.policy", "compact",
             "min.cleanable.dirty.ratio", "0.1",
             "segment.ms", "600000")));

@@ -8,6 +8,7 @@ import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.ConflictRecord;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
+import io.resonance.mesh.avro.FreezeOrder;
 import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.GclGraphEvent;
 import io.resonance.mesh.avro.GclRejection;
@@ -51,7 +52,7 @@ class HostileInputTest {
         GclResult.class, GclTask.class, GclGraphEvent.class, GclRejection.class,
         GclWorkspaceItem.class, WorkJob.class, WorkOrder.class, WorkReport.class,
         ResonanceProfile.class, HarmonicAdjustment.class, RecipeRequest.class,
-        RecipeCommand.class, MutationRecord.class, DeadLetter.class);
+        RecipeCommand.class, MutationRecord.class, DeadLetter.class, FreezeOrder.class);
   }
 
   @ParameterizedTest
