@@ -27,7 +27,7 @@ import picocli.CommandLine.ScopeType;
         + "the operator's commands against any mesh, and the benchmarks.",
     subcommands = {Demo.class, MeshUp.class, Coordinate.Ask.class, Coordinate.Broadcast.class,
         Coordinate.Delegate.class, Coordinate.Cascade.class, StatusCommand.class,
-        FreezeCommands.Freeze.class, FreezeCommands.Thaw.class,
+        FreezeCommands.Freeze.class, FreezeCommands.Thaw.class, TalkCommand.class,
         GclCommands.class,
         Resonate.class, RecipeCommands.class, AgentsCommand.class, CreateTopics.class,
         Bench.class, HelpCommand.class, AutoComplete.GenerateCompletion.class},
@@ -59,7 +59,7 @@ public final class MeshCli {
 
   /** The command tree, printing to out and err. */
   static CommandLine commandLine(PrintStream out, PrintStream err) {
-    CommandLine cli = new CommandLine(new MeshCli(), new Factory(out));
+    CommandLine cli = new CommandLine(new MeshCli(), new Factory(out, err));
     cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
@@ -135,22 +135,33 @@ public final class MeshCli {
     }
   }
 
-  /** Builds commands, handing a command with a {@code (PrintStream)} constructor its stdout. */
+  /**
+   * Builds commands, handing a command with a {@code (PrintStream)} constructor its stdout, and
+   * one with {@code (PrintStream, PrintStream)} its stdout and stderr.
+   */
   private static final class Factory implements IFactory {
     private final PrintStream out;
+    private final PrintStream err;
 
-    Factory(PrintStream out) {
+    Factory(PrintStream out, PrintStream err) {
       this.out = out;
+      this.err = err;
     }
 
     @Override
     public <K> K create(Class<K> type) throws Exception {
       try {
-        Constructor<K> c = type.getDeclaredConstructor(PrintStream.class);
+        Constructor<K> c = type.getDeclaredConstructor(PrintStream.class, PrintStream.class);
         c.setAccessible(true);
-        return c.newInstance(out);
-      } catch (NoSuchMethodException e) {
-        return CommandLine.defaultFactory().create(type);
+        return c.newInstance(out, err);
+      } catch (NoSuchMethodException notBoth) {
+        try {
+          Constructor<K> c = type.getDeclaredConstructor(PrintStream.class);
+          c.setAccessible(true);
+          return c.newInstance(out);
+        } catch (NoSuchMethodException e) {
+          return CommandLine.defaultFactory().create(type);
+        }
       }
     }
   }

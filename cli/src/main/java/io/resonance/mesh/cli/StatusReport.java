@@ -170,14 +170,14 @@ final class StatusReport {
     out.add("  quarantined  " + (held.isEmpty() ? "none" : held.size() + ""));
     held.stream().limit(10).forEach(a -> out.add("    " + a.getAgentId() + ": "
         + a.getQuarantineReason()));
+    out.add("  slowest");
+    for (AgentImpedance a : slowest()) {
+      out.add(String.format(Locale.ROOT, "    %-16s %-11s impedance %4d  latency p90 %s ms, "
+              + "processing %s ms, queue %d, reliability %.2f", a.getAgentId(),
+          a.getOperationalState(), a.getImpedanceScore(), figure(a.getLatencyP90Ms()),
+          figure(a.getProcessingMs()), a.getQueueDepth(), a.getReliabilityScore()));
+    }
     if (scope != null) {
-      out.add("  slowest");
-      for (AgentImpedance a : slowest()) {
-        out.add(String.format(Locale.ROOT, "    %-16s %-11s impedance %4d  latency p90 %s ms, "
-                + "processing %s ms, queue %d, reliability %.2f", a.getAgentId(),
-            a.getOperationalState(), a.getImpedanceScore(), figure(a.getLatencyP90Ms()),
-            figure(a.getProcessingMs()), a.getQueueDepth(), a.getReliabilityScore()));
-      }
       conflicts.stream().sorted(Comparator.comparingLong(ConflictRecord::getDetectedAtMs)
           .reversed()).limit(5).forEach(c -> out.add("    conflict " + ago(c.getDetectedAtMs())
               + " " + c.getAgentId() + " " + c.getType() + " on " + c.getRequestId()
