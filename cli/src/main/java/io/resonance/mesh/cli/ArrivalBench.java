@@ -118,6 +118,10 @@ final class ArrivalBench implements Callable<Integer> {
       description = "Wave cascades measured (default ${DEFAULT-VALUE}).")
   int cascades;
 
+  @Option(names = "--charts", paramLabel = "DIR", defaultValue = "bench-charts",
+      description = "Where the PNG charts go (default ${DEFAULT-VALUE}).")
+  java.nio.file.Path chartsDir;
+
   private long horizonMs;
   private double simLagMaxMs;
   private final PrintStream out;
@@ -463,6 +467,7 @@ final class ArrivalBench implements Callable<Integer> {
     Score ours = scores.get(Policy.OURS);
     Score seed = scores.get(Policy.SEED);
     Score naive = scores.get(Policy.NAIVE);
+    out.println("chart: " + chart(scores));
     out.println(new JsonReport()
         .put("hit_rate", rate(ours.hits, ours.targets), 4)
         .put("p90_abs_error_ms", pct.get(Policy.OURS)[1], 1)
@@ -479,6 +484,24 @@ final class ArrivalBench implements Callable<Integer> {
         .put("release_targets", release.targets()).put("plan_ms", release.planMs())
         .put("cascade_p95_ms", cascadeP95, 0).put("simulator_lag_max_ms", simLagMaxMs, 0)
         .put("agents", agents).put("rounds", rounds));
+  }
+
+  /** Ready minus T per policy and class, from the simulator's truth, as the hit rate is. */
+  private java.nio.file.Path chart(Map<Policy, Score> scores) {
+    org.knowm.xchart.BoxChart chart = Charts.boxes("Arrival error (ready - T) per policy and "
+        + "class, " + agents + " agents", "ready - T, ms");
+    for (Policy p : Policy.values()) {
+      Score s = scores.get(p);
+      if (s == null) {
+        continue;
+      }
+      s.signedByClass.forEach((c, errors) -> {
+        if (Charts.drawable(errors)) {
+          chart.addSeries(p.name().toLowerCase(Locale.ROOT) + " " + c, errors);
+        }
+      });
+    }
+    return Charts.save(chartsDir, "arrival-error", chart);
   }
 
   private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {

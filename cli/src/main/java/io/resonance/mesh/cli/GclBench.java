@@ -3,6 +3,7 @@ package io.resonance.mesh.cli;
 import io.resonance.mesh.jobs.GclJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.operators.common.Quantiles;
 import io.resonance.mesh.operators.gcl.GraphSpec;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -86,6 +87,10 @@ final class GclBench implements Callable<Integer> {
       description = "A Kafka client property for the GCL job's clients (--kafka.KEY VALUE "
           + "reads the same). Repeatable.")
   Map<String, String> kafka = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--charts", paramLabel = "DIR", defaultValue = "bench-charts",
+      description = "Where the PNG charts go (default ${DEFAULT-VALUE}).")
+  java.nio.file.Path chartsDir;
 
   private long seconds;
   private long warmup;
@@ -198,6 +203,7 @@ final class GclBench implements Callable<Integer> {
     }
     out.printf(Locale.ROOT, "targets: >= 1,000 expansions/s: %s; p99 <= 50 ms: %s%n",
         rate >= 1_000 ? "met" : "missed", o.release().quantile(0.99) <= 50 ? "met" : "missed");
+    out.println("chart: " + chart(o));
     JsonReport json = new JsonReport().put("graphs", graphs).put("expansions_per_s", rate, 0)
         .put("expansion_p50_ms", o.release().quantile(0.5), 1)
         .put("expansion_p90_ms", o.release().quantile(0.9), 1)
@@ -217,5 +223,36 @@ final class GclBench implements Callable<Integer> {
     JsonReport clients = json.object("job_kafka");
     jobKafka.forEach(clients::put);
     out.println(json.put("state_backend", "rocksdb").put("parallelism", 2));
+  }
+
+  /**
+   * Release latency second by second over the window (p50, p99, max of the tasks released in
+   * that second): a checkpoint that stalls the orchestrator shows as a spike every interval.
+   */
+  private java.nio.file.Path chart(GclHandlerDriver.Outcome o) {
+    org.knowm.xchart.XYChart chart = Charts.lines("GCL release latency per second of the window"
+        + " (checkpoint every " + Durations.format(checkpointEvery) + ")",
+        "seconds into the window", "result sent -> task released, ms");
+    java.util.TreeMap<Long, List<Long>> bySecond = new java.util.TreeMap<>();
+    long first = o.releases().stream().mapToLong(r -> r[0]).min().orElse(0);
+    for (long[] r : o.releases()) {
+      bySecond.computeIfAbsent((r[0] - first) / 1000, k -> new java.util.ArrayList<>()).add(r[1]);
+    }
+    List<Long> xs = new java.util.ArrayList<>(bySecond.keySet());
+    List<Long> p50 = new java.util.ArrayList<>();
+    List<Long> p99 = new java.util.ArrayList<>();
+    List<Long> max = new java.util.ArrayList<>();
+    for (List<Long> l : bySecond.values()) {
+      long[] sorted = l.stream().mapToLong(Long::longValue).sorted().toArray();
+      p50.add(Quantiles.ofSorted(sorted, 0.5));
+      p99.add(Quantiles.ofSorted(sorted, 0.99));
+      max.add(sorted[sorted.length - 1]);
+    }
+    if (!xs.isEmpty()) {
+      chart.addSeries("p50", xs, p50);
+      chart.addSeries("p99", xs, p99);
+      chart.addSeries("max", xs, max);
+    }
+    return Charts.save(chartsDir, "gcl-release-latency", chart);
   }
 }

@@ -71,7 +71,9 @@ final class GclHandlerDriver implements AutoCloseable {
       long answersSent,
       long failuresSent,
       long driverLateMaxMs,
-      String firstFailure) {}
+      String firstFailure,
+      /** Each expansion in the window: when it was released and how late, for the chart. */
+      List<long[]> releases) {}
 
   /** An answer a handler is working on, due when its service time is up. */
   private record Answer(long dueMs, long seq, GclResult.Builder result, boolean fails) {}
@@ -99,6 +101,7 @@ final class GclHandlerDriver implements AutoCloseable {
   private final LatencyHistogram retryLag = new LatencyHistogram(CEILING_MS);
   private final LatencyHistogram lifetimes = new LatencyHistogram(10 * CEILING_MS);
   private final LatencyHistogram recent = new LatencyHistogram(CEILING_MS);
+  private final List<long[]> releases = new java.util.ArrayList<>();
 
   private long seq;
   private long started;
@@ -227,7 +230,8 @@ final class GclHandlerDriver implements AutoCloseable {
     }
     return new Outcome(plan.measureMs(), windowExpansions, windowTasks, release, endToEnd,
         retryLag, lifetimes, started, completed, failed, live.size(), peakLive, expansions,
-        retries, timedOut, unknown, answersSent, failuresSent, driverLateMaxMs, firstFailure);
+        retries, timedOut, unknown, answersSent, failuresSent, driverLateMaxMs, firstFailure,
+        releases);
   }
 
   private void startGraph(long now) {
@@ -258,6 +262,7 @@ final class GclHandlerDriver implements AutoCloseable {
         if (inWindow) {
           windowExpansions++;
           release.record(cause.latencyMs());
+          releases.add(new long[] {released, cause.latencyMs()});
           endToEnd.record(received - cause.triggerMs());
         }
       }

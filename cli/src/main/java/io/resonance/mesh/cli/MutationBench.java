@@ -106,6 +106,10 @@ final class MutationBench implements Callable<Integer> {
       description = "The recipe, a GCL spec (default: the bench's checkout recipe).")
   String recipeFile;
 
+  @Option(names = "--charts", paramLabel = "DIR", defaultValue = "bench-charts",
+      description = "Where the PNG charts go (default ${DEFAULT-VALUE}).")
+  java.nio.file.Path chartsDir;
+
   private final PrintStream out;
 
   private HandlerCatalog catalog;
@@ -189,6 +193,7 @@ final class MutationBench implements Callable<Integer> {
     Arm on = runOn(arrivals, basket, specs);
 
     int half = requests / 2;
+    out.println("chart: " + chart(off, on));
     out.println();
     out.printf(Locale.ROOT, "%-4s %10s %10s %10s   %14s %14s   %9s %5s%n", "arm", "mean ms",
         "p50 ms", "p99 ms", "2nd half mean", "2nd half p99", "completed", "lost");
@@ -273,6 +278,34 @@ final class MutationBench implements Callable<Integer> {
         .put("baseline_requests_lost", off.lost()).put("requests_on_losing_variants", onLosers)
         .put("harmful_trials", harmful).put("harmful_rolled_back", harmfulRolledBack)
         .put("harmful_promoted", harmfulPromoted).put("live_spec", liveAtEnd(on)));
+  }
+
+  /** Each spec's latencies as the on arm served them, beside the recipe as written (off). */
+  private java.nio.file.Path chart(Arm off, Arm on) {
+    org.knowm.xchart.BoxChart chart = Charts.boxes("Request latency per recipe variant served"
+        + " (mutation on), against mutation off", "latency, ms");
+    List<Double> baseline = new ArrayList<>();
+    for (int i = 0; i < off.latencyMs().length; i++) {
+      if (off.completed()[i]) {
+        baseline.add(off.latencyMs()[i]);
+      }
+    }
+    if (Charts.drawable(baseline)) {
+      chart.addSeries("off: as written", baseline);
+    }
+    Map<String, List<Double>> bySpec = new java.util.TreeMap<>();
+    for (int i = 0; i < on.latencyMs().length; i++) {
+      if (on.completed()[i] && on.firstSpec()[i] != null) {
+        bySpec.computeIfAbsent(on.firstSpec()[i], k -> new ArrayList<>()).add(on.latencyMs()[i]);
+      }
+    }
+    // Variants that served a handful of requests say nothing as a box.
+    bySpec.forEach((spec, l) -> {
+      if (l.size() >= 20) {
+        chart.addSeries(spec, l);
+      }
+    });
+    return Charts.save(chartsDir, "mutation-latency-by-variant", chart);
   }
 
   private static String liveAtEnd(Arm on) {

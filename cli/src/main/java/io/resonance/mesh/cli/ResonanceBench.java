@@ -24,6 +24,7 @@ import io.resonance.mesh.operators.resonance.WorkPlan;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumMap;
@@ -144,6 +145,10 @@ final class ResonanceBench implements Callable<Integer> {
       description = "Agent classes the job goes to (default ${DEFAULT-VALUE}).")
   Set<AgentClass> classes;
 
+  @Option(names = "--charts", paramLabel = "DIR", defaultValue = "bench-charts",
+      description = "Where the PNG charts go (default ${DEFAULT-VALUE}).")
+  java.nio.file.Path chartsDir;
+
   private ChunkParams base;
   private long windowMs;
   private long initialShareWaitMs;
@@ -199,6 +204,7 @@ final class ResonanceBench implements Callable<Integer> {
         Integer.MAX_VALUE, true).run();
     report(resonance);
     resonance.finalParams.forEach((subset, line) -> out.printf("  %-8s %s%n", subset, line));
+    out.println("charts: " + charts(resonance));
 
     double ratio = resonance.makespanMs / fixed.makespanMs;
     double fewerTimeouts = fixed.timeouts == 0 ? 0 : 1 - (double) resonance.timeouts
@@ -245,6 +251,24 @@ final class ResonanceBench implements Callable<Integer> {
     out.println(classes);
   }
 
+  /** Each subset's goodput, and its chunk size times parallelism, over simulated time. */
+  private String charts(Result r) {
+    org.knowm.xchart.XYChart goodput = Charts.lines("Resonance: goodput per subset",
+        "simulated hours", "chunks done per second");
+    org.knowm.xchart.XYChart params = Charts.lines("Resonance: params per subset (items in "
+        + "flight per agent = chunk size x parallelism)", "simulated hours", "items in flight");
+    r.trace.forEach((subset, points) -> {
+      List<Double> hours = points.stream().map(p -> p[0]).toList();
+      goodput.addSeries(subset, hours, points.stream().map(p -> p[1]).toList());
+      params.addSeries(subset, hours, points.stream().map(p -> p[2] * p[3]).toList());
+    });
+    if (r.trace.isEmpty()) {
+      return "none (no subset was profiled)";
+    }
+    return Charts.save(chartsDir, "resonance-goodput", goodput) + ", "
+        + Charts.save(chartsDir, "resonance-params", params);
+  }
+
   /** What one policy measured. */
   private static final class Result {
     final String name;
@@ -265,6 +289,8 @@ final class ResonanceBench implements Callable<Integer> {
     int iterations;
     boolean converged = true;
     final Map<String, String> finalParams = new TreeMap<>();
+    /** Per subset, each window's goodput and the params it ran: what the charts draw. */
+    final Map<String, List<double[]>> trace = new TreeMap<>();
     private double[] latencies = new double[1 << 16];
     private int n;
 
@@ -456,6 +482,9 @@ final class ResonanceBench implements Callable<Integer> {
         return;
       }
       String key = subset.getSubset();
+      result.trace.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {
+          profile.getWindowEndMs() / 3_600_000.0, subset.getChunksPerS(),
+          subset.getParams().getChunkSize(), subset.getParams().getParallelism()});
       SubsetTuner tuner = tuners.computeIfAbsent(key, k -> new SubsetTuner(subset.getParams(),
           stabilisation, ResonanceJob.MIN_GAIN, ResonanceJob.MIN_INSTANCES));
       boolean settledBefore = tuner.converged();

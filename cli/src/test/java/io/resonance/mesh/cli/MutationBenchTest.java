@@ -2,18 +2,26 @@ package io.resonance.mesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MutationBenchTest {
 
+  @TempDir Path charts;
+
   @Test
-  void aShortRunAccountsForEveryRequestAndEndsWithItsFigures() {
+  void aShortRunAccountsForEveryRequestAndEndsWithItsFigures() throws Exception {
     CliRun run = CliRun.of("bench", "mutation", "--requests", "3000", "--share", "0.3",
-        "--min-samples", "30", "--max-trial-requests", "200");
+        "--min-samples", "30", "--max-trial-requests", "200", "--charts", charts.toString());
     assertThat(run.exit()).isZero();
+    Path chart = charts.resolve("mutation-latency-by-variant.png");
+    assertThat(run.out()).contains("chart: " + chart);
+    assertThat(ImageIO.read(chart.toFile()).getWidth()).isEqualTo(Charts.WIDTH);
     String[] lines = run.out().split("\n");
     String json = lines[lines.length - 1];
 
