@@ -43,6 +43,7 @@ final class Charts {
     BoxChart chart = new BoxChartBuilder().width(WIDTH).height(HEIGHT).title(title)
         .yAxisTitle(y).build();
     chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setXAxisLabelRotation(20);
     return chart;
   }
 

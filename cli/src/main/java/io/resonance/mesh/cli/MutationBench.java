@@ -302,10 +302,17 @@ final class MutationBench implements Callable<Integer> {
     // Variants that served a handful of requests say nothing as a box.
     bySpec.forEach((spec, l) -> {
       if (l.size() >= 20) {
-        chart.addSeries(spec, l);
+        chart.addSeries(shortName(spec), l);
       }
     });
     return Charts.save(chartsDir, "mutation-latency-by-variant", chart);
+  }
+
+  /** A variant by its last mutations, so that the chart's labels do not run into each other. */
+  private static String shortName(String spec) {
+    String[] steps = spec.split("~");
+    return steps.length <= 2 ? spec : "~" + steps[steps.length - 2] + "~"
+        + steps[steps.length - 1] + " (" + (steps.length - 1) + " steps)";
   }
 
   private static String liveAtEnd(Arm on) {
