@@ -4,15 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.resonance.mesh.agent.sim.FleetSimulator;
+import io.resonance.mesh.avro.BreakerScope;
+import io.resonance.mesh.avro.BreakerState;
+import io.resonance.mesh.avro.CircuitState;
+import io.resonance.mesh.avro.HealOrder;
 import io.resonance.mesh.jobs.CoordinationJob;
 import io.resonance.mesh.jobs.ImpedanceJob;
 import io.resonance.mesh.jobs.MeshEnvironment;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
+import io.resonance.mesh.schema.MeshCodec;
+import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +116,40 @@ class FreezeCommandTest {
     assertThat(thaw.exit()).isZero();
     assertThat(thaw.out()).contains("MESH THAWED");
     assertThat(proceeded().out()).contains("PROCEED");
+  }
+
+  @Test
+  void healHalfOpensTheScopesOpenBreakers() throws Exception {
+    // A cluster no agent is in, so that the open breaker routes no other test's request around
+    // anyone.
+    BreakerState open = BreakerState.newBuilder().setScope(BreakerScope.CLUSTER)
+        .setScopeId("s009-c09").setState(CircuitState.OPEN)
+        .setChangedAtMs(System.currentTimeMillis()).setReason("test").build();
+    try (KafkaProducer<String, byte[]> producer = Requests.producer(mesh.bootstrapServers());
+        TopicTail heals = new TopicTail(mesh.bootstrapServers(), List.of(MeshTopics.HEALS))) {
+      producer.send(new ProducerRecord<>(MeshTopics.BREAKERS, "CLUSTER:s009-c09",
+          MeshCodec.of(BreakerState.class).encode(open))).get();
+
+      CliRun heal = mesh("heal", "cluster:s009-c09", "--reason", "switch replaced", "--by",
+          "ana");
+      assertThat(heal.out()).contains("Healing cluster:s009-c09:")
+          .contains("1 breaker set half-open, their probes decide: CLUSTER s009-c09")
+          .contains("no agent quarantined")
+          .contains("no agent of cluster:s009-c09 in the registry to re-sync");
+      assertThat(heal.exit()).as(heal.output()).isEqualTo(1);
+
+      AtomicReference<HealOrder> order = new AtomicReference<>();
+      await("the heal order on " + MeshTopics.HEALS).atMost(Duration.ofSeconds(20))
+          .until(() -> {
+            for (ConsumerRecord<String, byte[]> r : heals.poll(Duration.ofMillis(200))) {
+              order.set(MeshCodec.of(HealOrder.class).decode(r.value()));
+            }
+            return order.get() != null;
+          });
+      assertThat(order.get().getScopeId()).isEqualTo("s009-c09");
+      assertThat(order.get().getBy()).isEqualTo("ana");
+      assertThat(order.get().getReason()).isEqualTo("switch replaced");
+    }
   }
 
   @Test

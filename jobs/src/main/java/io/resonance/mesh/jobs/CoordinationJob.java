@@ -9,6 +9,7 @@ import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.FreezeOrder;
 import io.resonance.mesh.avro.GatherResult;
+import io.resonance.mesh.avro.HealOrder;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.jobs.config.MeshJobOptions;
@@ -191,12 +192,20 @@ public final class CoordinationJob {
         .uid(CONFLICTS_SINK)
         .name("conflicts: " + options.get(MeshJobOptions.CONFLICTS_TOPIC));
 
-    // 5. breakers per cluster and sector, and the mesh-wide one over the sectors
+    // 5. breakers per cluster and sector, and the mesh-wide one over the sectors; an operator's
+    //    heal reaches its breaker on the same keyed stream as the outcomes
+    DataStream<ScopedOutcome> heals = decoded(env, options.get(MeshJobOptions.HEALS_TOPIC),
+        group, fromNow, HealOrder.class, "heals")
+        .map(h -> ScopedOutcome.heal(ScopeKey.of(h.getScope(), h.getScopeId()), h.getBy(),
+            h.getReason()))
+        .uid("heals-per-scope")
+        .name("heals per scope");
     SingleOutputStreamOperator<BreakerState> transitions = results
         .getSideOutput(ArrivalGather.TARGET_OUTCOMES)
         .flatMap(ScopedOutcome.FAN_OUT)
         .uid("outcomes-per-scope")
         .name("outcomes per cluster and sector")
+        .union(heals)
         .keyBy(CircuitBreaker.KEY)
         .process(new CircuitBreaker())
         .uid(CircuitBreaker.UID)

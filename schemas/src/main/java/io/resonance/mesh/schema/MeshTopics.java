@@ -37,6 +37,7 @@ public final class MeshTopics {
   public static final String ENROLLMENTS = "mesh.enrollments";
   public static final String AGENT_KEYS = "mesh.agent-keys";
   public static final String CONTROL = "mesh.control";
+  public static final String HEALS = "mesh.heals";
 
   /** How a topic is created when the mesh creates it (demo, tests, {@code ./mesh topics}). */
   public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
@@ -152,7 +153,12 @@ public final class MeshTopics {
         new TopicSpec(CONTROL, 1, Map.of(
             "cleanup.policy", "compact",
             "min.cleanable.dirty.ratio", "0.1",
-            "segment.ms", "600000")));
+            "segment.ms", "600000")),
+        // Heals are one-off operator actions, read from now on by the coordination job; a week
+        // is enough to see who healed what.
+        new TopicSpec(HEALS, 1, Map.of(
+            "retention.ms", SEVEN_DAYS_MS,
+            "cleanup.policy", "delete")));
   }
 
   /** The topics as Kafka admin requests, replication factor 1 (one local broker). */

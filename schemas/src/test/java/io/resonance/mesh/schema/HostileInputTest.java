@@ -17,6 +17,7 @@ import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.GclWorkspaceItem;
 import io.resonance.mesh.avro.HarmonicAdjustment;
+import io.resonance.mesh.avro.HealOrder;
 import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.MutationRecord;
@@ -52,7 +53,8 @@ class HostileInputTest {
         GclResult.class, GclTask.class, GclGraphEvent.class, GclRejection.class,
         GclWorkspaceItem.class, WorkJob.class, WorkOrder.class, WorkReport.class,
         ResonanceProfile.class, HarmonicAdjustment.class, RecipeRequest.class,
-        RecipeCommand.class, MutationRecord.class, DeadLetter.class, FreezeOrder.class);
+        RecipeCommand.class, MutationRecord.class, DeadLetter.class, FreezeOrder.class,
+        HealOrder.class);
   }
 
   @ParameterizedTest

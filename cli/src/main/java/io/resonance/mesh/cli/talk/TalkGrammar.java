@@ -62,9 +62,12 @@ public final class TalkGrammar {
                   "Shall I route around " + describe(s) + "?") : notFreezable("route around",
                   s))),
       new Intent("heal", Pattern.compile("\\b(heal|fix|repair|recover)\\b"),
-          (t, s) -> Optional.of(new Plan("heal", "heal " + describe(s) + ": not something I can"
-              + " do yet; status shows its open breakers and quarantined agents, and thaw lifts"
-              + " a freeze", scoped(List.of("status"), s), false, ""))),
+          (t, s) -> Optional.of(s.startsWith("class:") ? new Plan("heal", "I can heal the mesh,"
+              + " a sector, a cluster or an agent, not " + describe(s), List.of(), false, "")
+              : new Plan("heal", "heal " + describe(s) + ": half-open its open breakers, ask "
+                  + "its agents to re-sync, list its quarantined agents",
+                  withReason(scoped(List.of("heal"), s), t), true,
+                  "Shall I heal " + describe(s) + "?"))),
       new Intent("reassign", Pattern.compile("\\b(reassign|move (the )?work|hand (the )?work)\\b"),
           (t, s) -> Optional.of(new Plan("reassign", "reassign the work of " + describe(s)
               + ": not something I can do yet; freezing it stops new work going there",
@@ -114,6 +117,7 @@ public final class TalkGrammar {
         "ask class A and B                      a scatter-gather, answers grouped",
         "route around sector 7                  freeze it, so new work goes elsewhere",
         "freeze the mesh / thaw sector 7        halt new work, and let it resume",
+        "heal cluster s001-c02                  half-open its breakers, re-sync its agents",
         "quit                                   leave");
   }
 

@@ -27,7 +27,7 @@ class TalkGrammarTest {
       "please freeze cluster s002-c01           | freeze       | freeze cluster:s002-c01       | true",
       "thaw sector 7                            | thaw         | thaw sector:s007              | true",
       "unfreeze everything                      | thaw         | thaw                          | true",
-      "heal sector 7                            | heal         | status sector:s007            | false",
+      "heal sector 7                            | heal         | heal sector:s007 --reason     | true",
       "reassign the work of cluster s003-c01    | reassign     | status cluster:s003-c01       | false",
       "freeze agent-00042                       | freeze       | ''                            | false",
       "help                                     | help         | ''                            | false"})

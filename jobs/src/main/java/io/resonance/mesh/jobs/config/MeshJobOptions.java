@@ -262,6 +262,10 @@ public final class MeshJobOptions {
       ConfigOptions.key("control-topic").stringType().defaultValue(MeshTopics.CONTROL)
           .withDescription("The compacted freezes and thaws operators write (./mesh freeze, "
               + "./mesh thaw): the jobs start no new work in a frozen scope.");
+  public static final ConfigOption<String> HEALS_TOPIC =
+      ConfigOptions.key("heals-topic").stringType().defaultValue(MeshTopics.HEALS)
+          .withDescription("Operators' heals of breakers (./mesh heal): an OPEN breaker goes "
+              + "HALF_OPEN at once.");
   public static final ConfigOption<Duration> AUTH_MAX_SKEW =
       ConfigOptions.key("auth-max-skew").durationType().defaultValue(Duration.ofMinutes(2))
           .withDescription("How far an authenticated record's timestamp may be from the mesh "
@@ -269,7 +273,7 @@ public final class MeshJobOptions {
               + "replay window must be kept.");
 
   public static final List<ConfigOption<?>> ALL = List.of(AUTH_REQUIRED, MESH_AGREEMENT_KEY,
-      AGENT_KEYS_TOPIC, ENROLLMENTS_TOPIC, CONTROL_TOPIC, AUTH_MAX_SKEW, BOOTSTRAP_SERVERS,
+      AGENT_KEYS_TOPIC, ENROLLMENTS_TOPIC, CONTROL_TOPIC, HEALS_TOPIC, AUTH_MAX_SKEW, BOOTSTRAP_SERVERS,
       GROUP_ID,
       STARTING_OFFSETS, BOUNDED, HEARTBEATS_TOPIC, IMPEDANCE_TOPIC, SUMMARIES_TOPIC, DLQ_TOPIC,
       REQUESTS_TOPIC, SCHEDULES_TOPIC, RESPONSES_TOPIC, GATHER_TOPIC, CONFLICTS_TOPIC,

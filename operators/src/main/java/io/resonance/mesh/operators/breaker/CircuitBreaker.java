@@ -94,6 +94,10 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
       throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     BreakerScope scope = ScopeKey.scopeOf(ctx.getCurrentKey());
+    if (scoped.isHeal()) {
+      heal(scoped, now, ctx, out);
+      return;
+    }
     TargetOutcome outcome = scoped.outcome;
     if (scope == null || settings.failureThreshold(scope) < 0 || outcome == null
         || outcome.kind == null || outcome.atMs < now - settings.period().toMillis()) {
@@ -184,6 +188,32 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
       }
     }
     tracks.update(track);
+  }
+
+  /**
+   * An operator's heal: an OPEN breaker goes HALF_OPEN now, as if its wait were over, and its
+   * probes decide as usual. A closed or half-open breaker is left alone: there is nothing to
+   * cut short, and a heal must not close a scope its probes have not cleared.
+   */
+  private void heal(ScopedOutcome heal, long now, Context ctx, Collector<BreakerState> out)
+      throws Exception {
+    BreakerTrack track = tracks.value();
+    if (track == null || track.state != CircuitState.OPEN) {
+      outcomesIgnored.inc();
+      return;
+    }
+    track.state = CircuitState.HALF_OPEN;
+    track.changedAtMs = now;
+    track.nextCheckAtMs = now + settings.halfOpenPeriod().toMillis();
+    track.probeSuccesses = 0;
+    track.probeFailures = 0;
+    ctx.timerService().registerProcessingTimeTimer(track.nextCheckAtMs);
+    tracks.update(track);
+    emit(track, ctx.getCurrentKey(), 0, String.format(Locale.ROOT,
+        "healed by %s%s: half-open now, %.0f %% of the scope's agents take traffic as probes",
+        heal.healedBy.isEmpty() ? "an operator" : heal.healedBy,
+        heal.healReason.isEmpty() ? "" : " (" + heal.healReason + ")",
+        100 * settings.probeShare()), out);
   }
 
   private void judgeClosed(BreakerTrack track, String key, long now, OnTimerContext ctx,

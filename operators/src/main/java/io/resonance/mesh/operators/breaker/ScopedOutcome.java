@@ -15,12 +15,27 @@ public class ScopedOutcome {
   /** {@code CLUSTER:<id>} or {@code SECTOR:<id>}; see {@link ScopeKey}. */
   public String scopeKey;
   public TargetOutcome outcome;
+  /** Set instead of an outcome: an operator's heal of the scope, by whom and why. */
+  public String healedBy;
+  public String healReason;
 
   public ScopedOutcome() {}
 
   public ScopedOutcome(String scopeKey, TargetOutcome outcome) {
     this.scopeKey = scopeKey;
     this.outcome = outcome;
+  }
+
+  /** An operator's heal of one breaker, on the stream its outcomes take. */
+  public static ScopedOutcome heal(String scopeKey, String by, String reason) {
+    ScopedOutcome h = new ScopedOutcome(scopeKey, null);
+    h.healedBy = by == null ? "" : by;
+    h.healReason = reason == null ? "" : reason;
+    return h;
+  }
+
+  public boolean isHeal() {
+    return healedBy != null;
   }
 
   public String getScopeKey() {
@@ -56,16 +71,17 @@ public class ScopedOutcome {
   @Override
   public boolean equals(Object o) {
     return o instanceof ScopedOutcome s && Objects.equals(scopeKey, s.scopeKey)
-        && Objects.equals(outcome, s.outcome);
+        && Objects.equals(outcome, s.outcome) && Objects.equals(healedBy, s.healedBy)
+        && Objects.equals(healReason, s.healReason);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(scopeKey, outcome);
+    return Objects.hash(scopeKey, outcome, healedBy, healReason);
   }
 
   @Override
   public String toString() {
-    return scopeKey + " " + outcome;
+    return scopeKey + " " + (isHeal() ? "healed by " + healedBy : outcome);
   }
 }

@@ -178,6 +178,42 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void anOperatorsHealHalfOpensAnOpenBreakerAtOnceAndItsProbesThenDecide() throws Exception {
+    open(null);
+    tripCluster();
+    at(NOW_MS + 5_000);
+    harness.processElement(ScopedOutcome.heal(CLUSTER, "ana", "switch replaced"), NOW_MS + 5_000);
+
+    assertThat(emitted()).singleElement().satisfies(s -> {
+      assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
+      assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 5_000);
+      assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 65_000);
+      assertThat(s.getReason()).startsWith("healed by ana (switch replaced): half-open now");
+    });
+    // The wait it cut short ends without a second transition.
+    at(NOW_MS + 31_000);
+    assertThat(emitted()).isEmpty();
+    outcomes(CLUSTER, Kind.ON_TIME, 4);
+    settle();
+    assertThat(emitted()).singleElement().satisfies(s ->
+        assertThat(s.getState()).isEqualTo(CircuitState.CLOSED));
+  }
+
+  @Test
+  void aHealOfAClosedOrHalfOpenBreakerChangesNothing() throws Exception {
+    open(null);
+    harness.processElement(ScopedOutcome.heal(SECTOR, "ana", ""), NOW_MS);
+    assertThat(emitted()).isEmpty();
+    assertThat(tracks()).isZero();
+    tripCluster();
+    at(NOW_MS + 31_000);
+    assertThat(emitted()).singleElement().satisfies(s ->
+        assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN));
+    harness.processElement(ScopedOutcome.heal(CLUSTER, "ana", ""), NOW_MS + 31_000);
+    assertThat(emitted()).isEmpty();
+  }
+
+  @Test
   void probeSuccessesCloseTheBreakerAndItsTrackEnds() throws Exception {
     open(null);
     tripCluster();
