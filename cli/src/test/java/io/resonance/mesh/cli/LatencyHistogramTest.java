@@ -38,7 +38,7 @@ class LatencyHistogramTest {
   }
 
   @Test
-  void latenciesBeyondTheCeilingReportTheirTrueMaximum() {
+  void latenciesBeyondTheExpectedMaximumReportTheirTrueValue() {
     LatencyHistogram h = new LatencyHistogram(100);
     h.record(5);
     h.record(7_000);

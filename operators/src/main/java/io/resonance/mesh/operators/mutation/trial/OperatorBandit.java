@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.ChengBetaSampler;
 
 /**
  * Chooses which mutation operator the next trial of a recipe tries, by Thompson sampling: each
@@ -29,7 +30,7 @@ public final class OperatorBandit {
    *     to the first)
    */
   public static Choice choose(List<String> available, Map<String, OperatorArm> arms,
-      SplittableRandom random) {
+      UniformRandomProvider random) {
     if (available.isEmpty()) {
       throw new IllegalArgumentException("no operator to choose from");
     }
@@ -50,19 +51,8 @@ public final class OperatorBandit {
         + "promoted, 1 + not promoted) each: " + String.join("; ", draws) + "; highest: " + best);
   }
 
-  /** A draw from Beta(a, b) for whole a and b, as the share of two sums of exponentials. */
-  static double beta(int a, int b, SplittableRandom random) {
-    double x = gamma(a, random);
-    double y = gamma(b, random);
-    return x / (x + y);
-  }
-
-  /** Gamma(k, 1) for a whole k: the sum of k unit exponentials. */
-  private static double gamma(int k, SplittableRandom random) {
-    double sum = 0;
-    for (int i = 0; i < k; i++) {
-      sum -= Math.log(1 - random.nextDouble());
-    }
-    return sum;
+  /** One draw from Beta(a, b), by Commons RNG's sampler for it. */
+  static double beta(int a, int b, UniformRandomProvider random) {
+    return ChengBetaSampler.of(random, a, b).sample();
   }
 }

@@ -86,7 +86,8 @@ class AbJudgeTest {
     MannWhitney.Result r = MannWhitney.test(new double[] {1, 2, 3}, new double[] {4, 5, 6});
     assertThat(r.u()).isEqualTo(9);
     assertThat(r.superiority()).isEqualTo(1.0);
-    // Mean 4.5, sd sqrt(3 * 3 * 7 / 12) = 2.291; z = (9 - 4.5 - 0.5) / 2.291 = 1.746.
+    // Mean 4.5, sd sqrt(3 * 3 * 7 / 12) = 2.291; z = (9 - 4.5 - 0.5) / 2.291 = 1.746, as the
+    // normal approximation with continuity correction gives it.
     assertThat(r.pSmaller()).isCloseTo(0.0404, within(0.001));
     assertThat(r.pLarger()).isGreaterThan(0.9);
     // Ties count half: {1, 2} against {2, 3}.

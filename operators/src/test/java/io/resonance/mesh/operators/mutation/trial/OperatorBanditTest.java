@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;
 
 class OperatorBanditTest {
@@ -13,7 +14,7 @@ class OperatorBanditTest {
   void anOperatorThatKeptHelpingIsChosenMostOfTheTimeButNotAlways() {
     Map<String, OperatorArm> arms = Map.of("cache", new OperatorArm(4, 0),
         "reorder", new OperatorArm(0, 4));
-    SplittableRandom random = new SplittableRandom(1);
+    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(1L);
     int cache = 0;
     for (int i = 0; i < 1_000; i++) {
       if (OperatorBandit.choose(List.of("reorder", "cache"), arms, random).operator()
@@ -27,7 +28,7 @@ class OperatorBanditTest {
 
   @Test
   void untriedOperatorsShareTheChoiceEvenly() {
-    SplittableRandom random = new SplittableRandom(2);
+    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(2L);
     int first = 0;
     for (int i = 0; i < 2_000; i++) {
       if (OperatorBandit.choose(List.of("a", "b"), Map.of(), random).operator().equals("a")) {
@@ -40,14 +41,14 @@ class OperatorBanditTest {
   @Test
   void theExplanationShowsEveryDraw() {
     OperatorBandit.Choice choice = OperatorBandit.choose(List.of("a", "b"),
-        Map.of("a", new OperatorArm(2, 1)), new SplittableRandom(3));
+        Map.of("a", new OperatorArm(2, 1)), RandomSource.SPLIT_MIX_64.create(3L));
     assertThat(choice.explanation()).contains("a ", "Beta(3, 2)", "b ", "Beta(1, 1)",
         "highest: " + choice.operator());
   }
 
   @Test
   void betaDrawsHaveTheRightMean() {
-    SplittableRandom random = new SplittableRandom(4);
+    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(4L);
     double sum = 0;
     for (int i = 0; i < 20_000; i++) {
       sum += OperatorBandit.beta(3, 1, random);
