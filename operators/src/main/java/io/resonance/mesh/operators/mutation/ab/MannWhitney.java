@@ -2,6 +2,7 @@ package io.resonance.mesh.operators.mutation.ab;
 
 import org.apache.commons.statistics.distribution.NormalDistribution;
 import org.apache.commons.statistics.inference.AlternativeHypothesis;
+import org.apache.commons.statistics.inference.ContinuityCorrection;
 import org.apache.commons.statistics.inference.MannWhitneyUTest;
 import org.apache.commons.statistics.inference.PValueMethod;
 
@@ -15,7 +16,7 @@ import org.apache.commons.statistics.inference.PValueMethod;
 public final class MannWhitney {
 
   private static final MannWhitneyUTest ASYMPTOTIC = MannWhitneyUTest.withDefaults()
-      .with(PValueMethod.ASYMPTOTIC).withContinuityCorrection(true);
+      .with(PValueMethod.ASYMPTOTIC).with(ContinuityCorrection.ENABLED);
   private static final NormalDistribution STANDARD = NormalDistribution.of(0, 1);
 
   /**

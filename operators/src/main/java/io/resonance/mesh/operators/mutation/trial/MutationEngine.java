@@ -24,9 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
-import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.simple.RandomSource;
 
 /**
  * The mutation loop of one recipe, as pure code over a {@link Store}, so that the Flink operator
@@ -551,9 +550,7 @@ public final class MutationEngine {
     if (firstUntried.isEmpty()) {
       return; // every proposal for the live recipe has had its trial
     }
-    // Seeded by the recipe and its trial count: a replay after a restart draws the same choice.
-    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(
-        book.recipeId.hashCode() * 31L + book.trials);
+    SplittableRandom random = new SplittableRandom(book.recipeId.hashCode() * 31L + book.trials);
     OperatorBandit.Choice choice = OperatorBandit.choose(List.copyOf(firstUntried.keySet()),
         store().arms(), random);
     MutationProposal chosen = firstUntried.get(choice.operator());

@@ -323,6 +323,8 @@ class MutationEngineTest {
     run(400, spec -> spec.equals(variant) ? 600 : 1_000, spec -> false);
     assertThat(store.book().liveSpecId).isEqualTo(variant);
     String operator = out.records.get(0).getOperator();
+    // Later trials of the same operator may have lost already; the rollback adds one loss.
+    int lossesBefore = store.arms().containsKey(operator) ? store.arms().get(operator).losses : 0;
 
     engine.onCommand(command(RecipeAction.ROLLBACK, "bad outputs"), now, out);
 
@@ -330,7 +332,7 @@ class MutationEngineTest {
         .filter(r -> r.getKind() == MutationKind.FORCED_ROLLBACK).findFirst().orElseThrow();
     assertThat(forced.getLiveSpecId()).isEqualTo("checkout-score");
     assertThat(forced.getReason()).contains("bad outputs", "undid " + variant);
-    assertThat(store.arms().get(operator).losses).isEqualTo(1);
+    assertThat(store.arms().get(operator).losses).isEqualTo(lossesBefore + 1);
     // The promoted variant is not tried again from the submitted recipe.
     assertThat(out.records.get(out.records.size() - 1).getVariantSpecId()).isNotEqualTo(variant);
   }

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.rng.UniformRandomProvider;
-import org.apache.commons.rng.simple.RandomSource;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class OperatorBanditTest {
@@ -14,7 +13,7 @@ class OperatorBanditTest {
   void anOperatorThatKeptHelpingIsChosenMostOfTheTimeButNotAlways() {
     Map<String, OperatorArm> arms = Map.of("cache", new OperatorArm(4, 0),
         "reorder", new OperatorArm(0, 4));
-    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(1L);
+    SplittableRandom random = new SplittableRandom(1);
     int cache = 0;
     for (int i = 0; i < 1_000; i++) {
       if (OperatorBandit.choose(List.of("reorder", "cache"), arms, random).operator()
@@ -28,7 +27,7 @@ class OperatorBanditTest {
 
   @Test
   void untriedOperatorsShareTheChoiceEvenly() {
-    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(2L);
+    SplittableRandom random = new SplittableRandom(2);
     int first = 0;
     for (int i = 0; i < 2_000; i++) {
       if (OperatorBandit.choose(List.of("a", "b"), Map.of(), random).operator().equals("a")) {
@@ -41,14 +40,14 @@ class OperatorBanditTest {
   @Test
   void theExplanationShowsEveryDraw() {
     OperatorBandit.Choice choice = OperatorBandit.choose(List.of("a", "b"),
-        Map.of("a", new OperatorArm(2, 1)), RandomSource.SPLIT_MIX_64.create(3L));
+        Map.of("a", new OperatorArm(2, 1)), new SplittableRandom(3));
     assertThat(choice.explanation()).contains("a ", "Beta(3, 2)", "b ", "Beta(1, 1)",
         "highest: " + choice.operator());
   }
 
   @Test
   void betaDrawsHaveTheRightMean() {
-    UniformRandomProvider random = RandomSource.SPLIT_MIX_64.create(4L);
+    SplittableRandom random = new SplittableRandom(4);
     double sum = 0;
     for (int i = 0; i < 20_000; i++) {
       sum += OperatorBandit.beta(3, 1, random);
