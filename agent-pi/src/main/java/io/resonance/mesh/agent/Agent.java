@@ -10,11 +10,11 @@ import io.resonance.mesh.schema.MeshTopics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running agent: samples the device every heartbeat interval, turns the sample into a
- * {@link Heartbeat} with the next sequence number and puts it in the backlog, from which the
- * {@link HeartbeatLink} sends it; its {@link CommandLink} answers the commands the mesh sends it,
- * its {@link TaskLink} the GCL tasks assigned to it, its {@link WorkLink} the chunked work orders.
- * It owns the sampling schedule and the sequence counter.
+ * One running agent: samples the device every heartbeat interval, turns the sample into a {@link
+ * Heartbeat} with the next sequence number and puts it in the backlog, from which the {@link
+ * HeartbeatLink} sends it; its {@link CommandLink} answers the commands the mesh sends it, its
+ * {@link TaskLink} the GCL tasks assigned to it, its {@link WorkLink} the chunked work orders. It
+ * owns the sampling schedule and the sequence counter.
  */
 public final class Agent implements AutoCloseable {
 
@@ -47,30 +47,39 @@ public final class Agent implements AutoCloseable {
   private final ScheduledExecutorService sampler;
 
   public Agent(AgentConfig config) {
-    this(config, new SystemSensors(config.procRoot()), new PendingWork(),
+    this(
+        config,
+        new SystemSensors(config.procRoot()),
+        new PendingWork(),
         new HeartbeatBacklog(config.backlogSize()));
   }
 
-  private Agent(AgentConfig config, SystemSensors sensors, PendingWork work,
-      HeartbeatBacklog backlog) {
+  private Agent(
+      AgentConfig config, SystemSensors sensors, PendingWork work, HeartbeatBacklog backlog) {
     this.config = config;
     this.sensors = sensors;
     this.work = work;
     this.backlog = backlog;
-    this.link = new HeartbeatLink(config.agentId(), config.bootstrapServers(), config.kafka(),
-        backlog);
+    this.link =
+        new HeartbeatLink(config.agentId(), config.bootstrapServers(), config.kafka(), backlog);
     this.contextHash = contextHash(config, version());
     // Its own sensor deltas: a command's reading must not shorten the next beat's CPU window.
-    this.commands = new CommandLink(config, work, new SystemSensors(config.procRoot()),
-        contextHash);
+    this.commands =
+        new CommandLink(config, work, new SystemSensors(config.procRoot()), contextHash);
     this.tasks = new TaskLink(config, work, new SystemSensors(config.procRoot()));
-    this.workLink = new WorkLink(config, work, new SystemSensors(config.procRoot()),
-        WorkKinds.standard(new SystemSensors(config.procRoot())));
-    this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "agent-sampler");
-      t.setDaemon(true);
-      return t;
-    });
+    this.workLink =
+        new WorkLink(
+            config,
+            work,
+            new SystemSensors(config.procRoot()),
+            WorkKinds.standard(new SystemSensors(config.procRoot())));
+    this.sampler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "agent-sampler");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public void start() {
@@ -84,8 +93,13 @@ public final class Agent implements AutoCloseable {
     workLink.start();
     long ms = config.heartbeatInterval().toMillis();
     sampler.scheduleAtFixedRate(this::beatSafely, ms, ms, TimeUnit.MILLISECONDS);
-    LOG.info("agent {} (class {}, {}) sending heartbeats every {} ms to {}", config.agentId(),
-        config.agentClass(), config.clusterId(), ms, config.bootstrapServers());
+    LOG.info(
+        "agent {} (class {}, {}) sending heartbeats every {} ms to {}",
+        config.agentId(),
+        config.agentClass(),
+        config.clusterId(),
+        ms,
+        config.bootstrapServers());
   }
 
   public PendingWork pendingWork() {
@@ -128,25 +142,26 @@ public final class Agent implements AutoCloseable {
 
   Heartbeat beat() {
     SensorReading r = sensors.sample();
-    Heartbeat beat = Heartbeat.newBuilder()
-        .setAgentId(config.agentId())
-        .setAgentClass(config.agentClass())
-        .setSectorId(config.sectorId())
-        .setClusterId(config.clusterId())
-        .setSequence(sequence.getAndIncrement())
-        .setSentAtMs(System.currentTimeMillis()) // restamped by the link when actually sent
-        .setCpuPercent((float) r.cpuPercent())
-        .setMemoryPercent((float) r.memoryPercent())
-        .setNetRxBytesPerS(r.netRxBytesPerS())
-        .setNetTxBytesPerS(r.netTxBytesPerS())
-        .setLoadAverage1m(r.load1m())
-        .setQueueDepth(work.depth())
-        .setTemperatureC(r.temperatureC())
-        .setProcessingMs(work.medianProcessingMs())
-        .setLinkRttMs(link.lastRttMs())
-        .setCapabilities(config.capabilities())
-        .setContextHash(contextHash)
-        .build();
+    Heartbeat beat =
+        Heartbeat.newBuilder()
+            .setAgentId(config.agentId())
+            .setAgentClass(config.agentClass())
+            .setSectorId(config.sectorId())
+            .setClusterId(config.clusterId())
+            .setSequence(sequence.getAndIncrement())
+            .setSentAtMs(System.currentTimeMillis()) // restamped by the link when actually sent
+            .setCpuPercent((float) r.cpuPercent())
+            .setMemoryPercent((float) r.memoryPercent())
+            .setNetRxBytesPerS(r.netRxBytesPerS())
+            .setNetTxBytesPerS(r.netTxBytesPerS())
+            .setLoadAverage1m(r.load1m())
+            .setQueueDepth(work.depth())
+            .setTemperatureC(r.temperatureC())
+            .setProcessingMs(work.medianProcessingMs())
+            .setLinkRttMs(link.lastRttMs())
+            .setCapabilities(config.capabilities())
+            .setContextHash(contextHash)
+            .build();
     if (backlog.add(beat)) {
       LOG.debug("backlog full ({}); dropped the oldest heartbeat", backlog.capacity());
     }
@@ -158,11 +173,15 @@ public final class Agent implements AutoCloseable {
    * registry can tell a re-deployed agent from one that merely restarted.
    */
   static String contextHash(AgentConfig config, String version) {
-    String text = config.agentClass() + "|" + String.join(",", new TreeSet<>(
-        config.capabilities())) + "|" + version;
+    String text =
+        config.agentClass()
+            + "|"
+            + String.join(",", new TreeSet<>(config.capabilities()))
+            + "|"
+            + version;
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
@@ -192,7 +211,9 @@ public final class Agent implements AutoCloseable {
         }
         restored++;
       } catch (MeshCodec.UndecodableException ex) {
-        LOG.warn("a record of the backlog file for {} is undecodable ({}); skipped", e.topic(),
+        LOG.warn(
+            "a record of the backlog file for {} is undecodable ({}); skipped",
+            e.topic(),
             ex.getMessage());
       }
     }
@@ -207,25 +228,35 @@ public final class Agent implements AutoCloseable {
     for (Heartbeat beat : backlog.snapshot()) {
       entries.add(new BacklogFile.Entry(HEARTBEATS, config.agentId(), BEATS.encode(beat)));
     }
-    commands.outbox().unsent().forEach(r -> entries.add(
-        new BacklogFile.Entry(r.topic(), r.key(), ANSWERS.encode(r.value()))));
-    tasks.outbox().unsent().forEach(r -> entries.add(
-        new BacklogFile.Entry(r.topic(), r.key(), RESULTS.encode(r.value()))));
-    workLink.outbox().unsent().forEach(r -> entries.add(
-        new BacklogFile.Entry(r.topic(), r.key(), REPORTS.encode(r.value()))));
+    commands
+        .outbox()
+        .unsent()
+        .forEach(
+            r -> entries.add(new BacklogFile.Entry(r.topic(), r.key(), ANSWERS.encode(r.value()))));
+    tasks
+        .outbox()
+        .unsent()
+        .forEach(
+            r -> entries.add(new BacklogFile.Entry(r.topic(), r.key(), RESULTS.encode(r.value()))));
+    workLink
+        .outbox()
+        .unsent()
+        .forEach(
+            r -> entries.add(new BacklogFile.Entry(r.topic(), r.key(), REPORTS.encode(r.value()))));
     try {
       BacklogFile.write(file, entries);
       if (!entries.isEmpty()) {
         LOG.info("kept {} undelivered records in {} for the next start", entries.size(), file);
       }
     } catch (IOException e) {
-      LOG.error("cannot keep {} undelivered records in {}: {}", entries.size(), file,
-          e.getMessage());
+      LOG.error(
+          "cannot keep {} undelivered records in {}: {}", entries.size(), file, e.getMessage());
     }
   }
 
   /** Beats go back into the backlog, whichever topic the link sends them to. */
   private static final String HEARTBEATS = MeshTopics.HEARTBEATS;
+
   private static final MeshCodec<Heartbeat> BEATS = MeshCodec.of(Heartbeat.class);
   private static final MeshCodec<AgentResponse> ANSWERS = MeshCodec.of(AgentResponse.class);
   private static final MeshCodec<GclResult> RESULTS = MeshCodec.of(GclResult.class);
@@ -241,7 +272,10 @@ public final class Agent implements AutoCloseable {
     if (config.backlogFile() != null) {
       spillBacklog(config.backlogFile());
     }
-    LOG.info("agent {} stopped after {} heartbeats ({} delivered)", config.agentId(),
-        sequence.get(), link.delivered());
+    LOG.info(
+        "agent {} stopped after {} heartbeats ({} delivered)",
+        config.agentId(),
+        sequence.get(),
+        link.delivered());
   }
 }

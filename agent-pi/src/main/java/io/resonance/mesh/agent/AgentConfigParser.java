@@ -17,10 +17,10 @@ import java.util.TreeMap;
 
 /**
  * Turns a properties file plus command-line flags into an {@link AgentConfig}. Flags override the
- * file. Each flag {@code --some-name} stands for a property key (see {@link #FLAGS}); any
- * {@code kafka.}-prefixed key, in the file or as {@code --kafka.key value}, goes to the Kafka
- * producer without its prefix. Every problem is reported as an {@link AgentConfigException} that
- * says what to change.
+ * file. Each flag {@code --some-name} stands for a property key (see {@link #FLAGS}); any {@code
+ * kafka.}-prefixed key, in the file or as {@code --kafka.key value}, goes to the Kafka producer
+ * without its prefix. Every problem is reported as an {@link AgentConfigException} that says what
+ * to change.
  */
 public final class AgentConfigParser {
 
@@ -76,13 +76,16 @@ public final class AgentConfigParser {
     this(DEFAULT_CONFIG);
   }
 
-  /** @param defaultConfig read when no {@code --config} is given and the file exists */
+  /**
+   * @param defaultConfig read when no {@code --config} is given and the file exists
+   */
   public AgentConfigParser(Path defaultConfig) {
     this.defaultConfig = defaultConfig;
   }
 
   public static String usage() {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "usage: java -jar mesh-agent-pi-all.jar [--config FILE] [flags]",
         "",
         "Sends a heartbeat with this device's CPU, memory, network, load and temperature to the",
@@ -108,17 +111,23 @@ public final class AgentConfigParser {
             + " here at a stop and send them at the next start (default: none, they are lost)",
         "  --proc-root DIR             proc.root            where /proc and /sys are (default /)",
         "  --schedules-topic T         schedules.topic      commands (default "
-            + MeshTopics.SCHEDULES + ")",
+            + MeshTopics.SCHEDULES
+            + ")",
         "  --responses-topic T         responses.topic      answers (default "
-            + MeshTopics.RESPONSES + ")",
+            + MeshTopics.RESPONSES
+            + ")",
         "  --tasks-topic T             tasks.topic          GCL tasks (default "
-            + MeshTopics.TASKS + ")",
+            + MeshTopics.TASKS
+            + ")",
         "  --results-topic T           results.topic        GCL results (default "
-            + MeshTopics.RESULTS + ")",
+            + MeshTopics.RESULTS
+            + ")",
         "  --work-topic T              work.topic           chunked work orders (default "
-            + MeshTopics.WORK + ")",
+            + MeshTopics.WORK
+            + ")",
         "  --work-reports-topic T      work.reports.topic   work reports (default "
-            + MeshTopics.WORK_REPORTS + ")",
+            + MeshTopics.WORK_REPORTS
+            + ")",
         "  --kafka.KEY VALUE           kafka.KEY            any Kafka client setting, e.g.",
         "                                                   kafka.security.protocol=SASL_SSL",
         "  --help                      print this text");
@@ -137,16 +146,18 @@ public final class AgentConfigParser {
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
       }
-      boolean known = name.equals("--config") || FLAGS.containsKey(name)
-          || name.startsWith("--" + KAFKA_PREFIX);
+      boolean known =
+          name.equals("--config")
+              || FLAGS.containsKey(name)
+              || name.startsWith("--" + KAFKA_PREFIX);
       if (!known) {
-        throw new AgentConfigException("unknown argument '" + arg + "'; run with --help to see"
-            + " the flags");
+        throw new AgentConfigException(
+            "unknown argument '" + arg + "'; run with --help to see" + " the flags");
       }
       if (value == null) {
         if (i + 1 >= args.length) {
-          throw new AgentConfigException(name + " needs a value, e.g. " + name + " "
-              + example(name));
+          throw new AgentConfigException(
+              name + " needs a value, e.g. " + name + " " + example(name));
         }
         value = args[++i];
       }
@@ -162,8 +173,10 @@ public final class AgentConfigParser {
     String source;
     if (configFile != null) {
       if (!Files.isReadable(configFile)) {
-        throw new AgentConfigException("cannot read config file " + configFile
-            + ": check the path given to --config and that the agent's user may read it");
+        throw new AgentConfigException(
+            "cannot read config file "
+                + configFile
+                + ": check the path given to --config and that the agent's user may read it");
       }
       merged.putAll(readFile(configFile));
       source = configFile.toString();
@@ -187,8 +200,14 @@ public final class AgentConfigParser {
     Map<String, String> out = new TreeMap<>();
     for (String key : props.stringPropertyNames()) {
       if (!key.startsWith(KAFKA_PREFIX) && !FLAGS.containsValue(key)) {
-        throw new AgentConfigException("unknown key '" + key + "' in " + file + "; known keys: "
-            + String.join(", ", FLAGS.values()) + ", and kafka.* for producer settings");
+        throw new AgentConfigException(
+            "unknown key '"
+                + key
+                + "' in "
+                + file
+                + "; known keys: "
+                + String.join(", ", FLAGS.values())
+                + ", and kafka.* for producer settings");
       }
       out.put(key, props.getProperty(key).trim());
     }
@@ -199,42 +218,65 @@ public final class AgentConfigParser {
       throws AgentConfigException {
     String bootstrap = blankToNull(p.get(BOOTSTRAP));
     if (bootstrap == null) {
-      throw new AgentConfigException(BOOTSTRAP + " is required: pass --bootstrap-servers"
-          + " host:9092 or set it in " + source);
+      throw new AgentConfigException(
+          BOOTSTRAP
+              + " is required: pass --bootstrap-servers"
+              + " host:9092 or set it in "
+              + source);
     }
     String agentId = blankToNull(p.get(AGENT_ID));
     if (agentId == null) {
       agentId = hostName();
       if (agentId == null) {
-        throw new AgentConfigException(AGENT_ID + " is required (the host name is unknown):"
-            + " pass --agent-id agent-00042 or set it in " + source);
+        throw new AgentConfigException(
+            AGENT_ID
+                + " is required (the host name is unknown):"
+                + " pass --agent-id agent-00042 or set it in "
+                + source);
       }
     }
     if (!agentId.matches("[A-Za-z0-9._-]{1,128}")) {
-      throw new AgentConfigException(AGENT_ID + " may hold only letters, digits, '.', '_' and"
-          + " '-' (at most 128), got '" + agentId + "'");
+      throw new AgentConfigException(
+          AGENT_ID
+              + " may hold only letters, digits, '.', '_' and"
+              + " '-' (at most 128), got '"
+              + agentId
+              + "'");
     }
     AgentClass agentClass = parseClass(p.getOrDefault(AGENT_CLASS, "E"));
     String sector = blankToNull(p.get(SECTOR));
     if (sector == null) {
-      throw new AgentConfigException(SECTOR + " is required: pass --sector s001 or set it in "
-          + source);
+      throw new AgentConfigException(
+          SECTOR + " is required: pass --sector s001 or set it in " + source);
     }
     String cluster = blankToNull(p.get(CLUSTER));
     if (cluster == null) {
-      throw new AgentConfigException(CLUSTER + " is required: pass --cluster " + sector
-          + "-c01 or set it in " + source);
+      throw new AgentConfigException(
+          CLUSTER + " is required: pass --cluster " + sector + "-c01 or set it in " + source);
     }
     if (!cluster.startsWith(sector + "-")) {
-      throw new AgentConfigException(CLUSTER + " '" + cluster + "' must belong to sector '"
-          + sector + "': name it " + sector + "-cNN, e.g. " + sector + "-c03");
+      throw new AgentConfigException(
+          CLUSTER
+              + " '"
+              + cluster
+              + "' must belong to sector '"
+              + sector
+              + "': name it "
+              + sector
+              + "-cNN, e.g. "
+              + sector
+              + "-c03");
     }
-    List<String> capabilities = Arrays.stream(p.getOrDefault(CAPABILITIES, "").split(","))
-        .map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
+    List<String> capabilities =
+        Arrays.stream(p.getOrDefault(CAPABILITIES, "").split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .distinct()
+            .toList();
     long intervalMs = parseLong(p, INTERVAL_MS, 5000);
     if (intervalMs < MIN_INTERVAL_MS) {
-      throw new AgentConfigException(INTERVAL_MS + " must be at least " + MIN_INTERVAL_MS
-          + " ms, got " + intervalMs);
+      throw new AgentConfigException(
+          INTERVAL_MS + " must be at least " + MIN_INTERVAL_MS + " ms, got " + intervalMs);
     }
     long backlog = parseLong(p, BACKLOG, 720);
     if (backlog < 1 || backlog > 1_000_000) {
@@ -242,18 +284,26 @@ public final class AgentConfigParser {
     }
     Path procRoot = Path.of(p.getOrDefault(PROC_ROOT, "/"));
     if (!Files.isDirectory(procRoot.resolve("proc"))) {
-      throw new AgentConfigException(PROC_ROOT + " '" + procRoot + "' has no proc/ directory:"
-          + " the agent needs Linux /proc (leave proc.root unset to use /)");
+      throw new AgentConfigException(
+          PROC_ROOT
+              + " '"
+              + procRoot
+              + "' has no proc/ directory:"
+              + " the agent needs Linux /proc (leave proc.root unset to use /)");
     }
     Map<String, String> kafka = new TreeMap<>();
-    p.forEach((k, v) -> {
-      if (k.startsWith(KAFKA_PREFIX)) {
-        kafka.put(k.substring(KAFKA_PREFIX.length()), v);
-      }
-    });
+    p.forEach(
+        (k, v) -> {
+          if (k.startsWith(KAFKA_PREFIX)) {
+            kafka.put(k.substring(KAFKA_PREFIX.length()), v);
+          }
+        });
     if (kafka.containsKey("bootstrap.servers")) {
-      throw new AgentConfigException("set the brokers with " + BOOTSTRAP + " (or"
-          + " --bootstrap-servers), not kafka.bootstrap.servers");
+      throw new AgentConfigException(
+          "set the brokers with "
+              + BOOTSTRAP
+              + " (or"
+              + " --bootstrap-servers), not kafka.bootstrap.servers");
     }
     String schedules = topic(p, SCHEDULES_TOPIC, MeshTopics.SCHEDULES);
     String responses = topic(p, RESPONSES_TOPIC, MeshTopics.RESPONSES);
@@ -262,9 +312,24 @@ public final class AgentConfigParser {
     String work = topic(p, WORK_TOPIC, MeshTopics.WORK);
     String reports = topic(p, WORK_REPORTS_TOPIC, MeshTopics.WORK_REPORTS);
     String backlogFile = blankToNull(p.get(BACKLOG_FILE));
-    return new AgentConfig(agentId, agentClass, sector, cluster, capabilities, bootstrap,
-        Duration.ofMillis(intervalMs), (int) backlog, procRoot, kafka, schedules, responses,
-        tasks, results, work, reports, backlogFile == null ? null : Path.of(backlogFile));
+    return new AgentConfig(
+        agentId,
+        agentClass,
+        sector,
+        cluster,
+        capabilities,
+        bootstrap,
+        Duration.ofMillis(intervalMs),
+        (int) backlog,
+        procRoot,
+        kafka,
+        schedules,
+        responses,
+        tasks,
+        results,
+        work,
+        reports,
+        backlogFile == null ? null : Path.of(backlogFile));
   }
 
   private static String topic(Map<String, String> p, String key, String def)
@@ -274,8 +339,12 @@ public final class AgentConfigParser {
       return def;
     }
     if (!v.matches("[A-Za-z0-9._-]{1,249}")) {
-      throw new AgentConfigException(key + " must be a Kafka topic name (letters, digits, '.',"
-          + " '_', '-'), got '" + v + "'");
+      throw new AgentConfigException(
+          key
+              + " must be a Kafka topic name (letters, digits, '.',"
+              + " '_', '-'), got '"
+              + v
+              + "'");
     }
     return v;
   }

@@ -2,8 +2,8 @@ package io.resonance.mesh.agent;
 
 import io.resonance.mesh.security.AgentIdentity;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.KafkaException;
@@ -39,9 +39,14 @@ public final class AgentMain {
       AgentIdentity identity = AgentIdentity.loadOrCreate(stateDirectory(), config.agentId());
       System.out.println(identity.describe());
     } catch (IOException | RuntimeException e) {
-      exitWithConfigError(System.err, "cannot read or create the agent's keys in "
-          + stateDirectory() + ": " + e.getMessage()
-          + " (set STATE_DIRECTORY or MESH_AGENT_STATE_DIR to a directory only the agent can read)");
+      exitWithConfigError(
+          System.err,
+          "cannot read or create the agent's keys in "
+              + stateDirectory()
+              + ": "
+              + e.getMessage()
+              + " (set STATE_DIRECTORY or MESH_AGENT_STATE_DIR to a directory only the agent can"
+              + " read)");
       return;
     }
     Agent agent;
@@ -49,15 +54,22 @@ public final class AgentMain {
       agent = new Agent(config);
     } catch (KafkaException e) {
       // The clients reject bad kafka.* settings at construction; say which, then stop.
-      exitWithConfigError(System.err, "the Kafka client rejected the configuration: "
-          + rootMessage(e) + " (check the kafka.* keys)");
+      exitWithConfigError(
+          System.err,
+          "the Kafka client rejected the configuration: "
+              + rootMessage(e)
+              + " (check the kafka.* keys)");
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.close();
-      stopped.countDown();
-    }, "agent-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  agent.close();
+                  stopped.countDown();
+                },
+                "agent-shutdown"));
     agent.start();
     try {
       stopped.await();
@@ -68,23 +80,28 @@ public final class AgentMain {
 
   /**
    * An {@link Error} in any thread (a reader, a worker, a timer) ends the process. A JVM whose
-   * command reader died of one would go on beating and look healthy while it ignores every
-   * command; a dead process is seen and restarted. Out-of-memory in a task that an executor
-   * would have swallowed is covered by the unit's {@code -XX:+ExitOnOutOfMemoryError}.
+   * command reader died of one would go on beating and look healthy while it ignores every command;
+   * a dead process is seen and restarted. Out-of-memory in a task that an executor would have
+   * swallowed is covered by the unit's {@code -XX:+ExitOnOutOfMemoryError}.
    */
   static void exitOnError() {
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
-    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
-      if (e instanceof Error) {
-        System.err.println("fatal: " + e + " in thread " + thread.getName()
-            + "; stopping the agent so that it is restarted");
-        Runtime.getRuntime().halt(EXIT_BROKEN);
-      } else if (previous != null) {
-        previous.uncaughtException(thread, e);
-      } else {
-        System.err.println("thread " + thread.getName() + " ended: " + e);
-      }
-    });
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          if (e instanceof Error) {
+            System.err.println(
+                "fatal: "
+                    + e
+                    + " in thread "
+                    + thread.getName()
+                    + "; stopping the agent so that it is restarted");
+            Runtime.getRuntime().halt(EXIT_BROKEN);
+          } else if (previous != null) {
+            previous.uncaughtException(thread, e);
+          } else {
+            System.err.println("thread " + thread.getName() + " ended: " + e);
+          }
+        });
   }
 
   /**

@@ -16,23 +16,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What an agent had not yet delivered when it stopped (heartbeats, answers, results, reports),
- * kept in a small file under its state directory and sent at the next start, so that a restart
- * for an upgrade or a reboot during a broker outage does not throw the backlog away.
+ * What an agent had not yet delivered when it stopped (heartbeats, answers, results, reports), kept
+ * in a small file under its state directory and sent at the next start, so that a restart for an
+ * upgrade or a reboot during a broker outage does not throw the backlog away.
  *
  * <p>Written once, at an orderly stop (systemd's SIGTERM), not continuously: a Pi's SD card wears
  * with every write, and a {@code kill -9} or a power cut loses only what the in-memory backlog
  * held, as before. The file is replaced atomically, so a crash while writing leaves the previous
- * one or none, never half of one. The format is this class's own (a magic line, then topic, key
- * and the Avro single-object value of each record) because it is read only by the next run of
- * the same agent; a file it cannot read is set aside, never a reason not to start.
+ * one or none, never half of one. The format is this class's own (a magic line, then topic, key and
+ * the Avro single-object value of each record) because it is read only by the next run of the same
+ * agent; a file it cannot read is set aside, never a reason not to start.
  */
 public final class BacklogFile {
 
   private static final Logger LOG = LoggerFactory.getLogger(BacklogFile.class);
   private static final String MAGIC = "resonance-mesh-backlog-1";
+
   /** Bounds what a damaged or foreign file can make the agent allocate at start. */
   static final int MAX_RECORDS = 100_000;
+
   static final int MAX_VALUE_BYTES = 1 << 20;
 
   /** One undelivered record, its value already encoded. */
@@ -74,8 +76,8 @@ public final class BacklogFile {
   }
 
   /**
-   * The records of the file, which is then removed; none if there is no file. A file that cannot
-   * be read whole is renamed {@code <name>.unreadable} and what could be read is returned.
+   * The records of the file, which is then removed; none if there is no file. A file that cannot be
+   * read whole is renamed {@code <name>.unreadable} and what could be read is returned.
    */
   public static List<Entry> take(Path file) {
     if (!Files.isRegularFile(file)) {
@@ -106,8 +108,12 @@ public final class BacklogFile {
       Files.delete(file);
     } catch (IOException | RuntimeException e) {
       Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
-      LOG.warn("backlog file {} unreadable after {} records ({}); moved to {}", file,
-          entries.size(), e.getMessage(), aside);
+      LOG.warn(
+          "backlog file {} unreadable after {} records ({}); moved to {}",
+          file,
+          entries.size(),
+          e.getMessage(),
+          aside);
       try {
         Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException ignored) {

@@ -37,15 +37,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's command path: reads this agent's own partition of {@code mesh.schedules} (the one
  * {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group), keeps
- * the SCHEDULED records addressed to it, checks each payload's SHA-256, prepares the command on
- * one worker (OBSERVE reads the sensors; other verbs are acknowledged), holds it until the agent's
- * own clock reads {@code target_arrival_agent_ms} and answers on {@code mesh.responses}.
+ * the SCHEDULED records addressed to it, checks each payload's SHA-256, prepares the command on one
+ * worker (OBSERVE reads the sensors; other verbs are acknowledged), holds it until the agent's own
+ * clock reads {@code target_arrival_agent_ms} and answers on {@code mesh.responses}.
  *
  * <p>Answers follow the command semantics: READY at the later of prepared and the target; TRANSIT
  * at the window end (on the agent's clock, shifted by the same offset as the target) if still
  * preparing, then READY; CONFLICT HASH_MISMATCH when the payload's hash is not the command's;
- * nothing for a command past its expiry. A record that cannot be decoded is logged and skipped;
- * an unreachable broker is retried forever.
+ * nothing for a command past its expiry. A record that cannot be decoded is logged and skipped; an
+ * unreachable broker is retried forever.
  *
  * <p>A command delivered twice (the schedules topic is at-least-once) is prepared once: {@link
  * SeenIds} keeps the message ids of the last ten minutes with their last answer, and a duplicate
@@ -77,25 +77,41 @@ public final class CommandLink implements AutoCloseable {
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
 
-  public CommandLink(AgentConfig config, PendingWork work, SystemSensors sensors,
-      String contextHash) {
-    this(config.agentId(), config.schedulesTopic(), config.responsesTopic(), contextHash,
-        new KafkaConsumer<>(consumerConfig(config.agentId(), config.bootstrapServers(),
-            config.kafka()), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-responses",
-            config.bootstrapServers(), config.kafka()), new StringSerializer(),
+  public CommandLink(
+      AgentConfig config, PendingWork work, SystemSensors sensors, String contextHash) {
+    this(
+        config.agentId(),
+        config.schedulesTopic(),
+        config.responsesTopic(),
+        contextHash,
+        new KafkaConsumer<>(
+            consumerConfig(config.agentId(), config.bootstrapServers(), config.kafka()),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer()),
+        new KafkaProducer<>(
+            HeartbeatLink.producerConfig(
+                config.agentId() + "-responses", config.bootstrapServers(), config.kafka()),
+            new StringSerializer(),
             MeshSerde.of(AgentResponse.class)),
-        work, observing(sensors));
+        work,
+        observing(sensors));
   }
 
-  CommandLink(String agentId, String schedulesTopic, String responsesTopic, String contextHash,
-      Consumer<byte[], byte[]> consumer, Producer<String, AgentResponse> producer,
-      PendingWork work, Preparation preparation) {
+  CommandLink(
+      String agentId,
+      String schedulesTopic,
+      String responsesTopic,
+      String contextHash,
+      Consumer<byte[], byte[]> consumer,
+      Producer<String, AgentResponse> producer,
+      PendingWork work,
+      Preparation preparation) {
     this.agentId = agentId;
     this.responsesTopic = responsesTopic;
     this.contextHash = contextHash;
-    this.schedules = new OwnPartition(agentId, schedulesTopic, "its commands", consumer,
-        this::take, "command-link");
+    this.schedules =
+        new OwnPartition(
+            agentId, schedulesTopic, "its commands", consumer, this::take, "command-link");
     this.outbox = new Outbox<>("answers of " + agentId, producer, Outbox.CAPACITY);
     this.work = work;
     this.preparation = preparation;
@@ -118,8 +134,8 @@ public final class CommandLink implements AutoCloseable {
    * The consumer reads one assigned partition, no group; the {@code kafka.*} settings that a
    * consumer knows (security, timeouts) apply to it as to the producer.
    */
-  static Map<String, Object> consumerConfig(String agentId, String bootstrapServers,
-      Map<String, String> overrides) {
+  static Map<String, Object> consumerConfig(
+      String agentId, String bootstrapServers, Map<String, String> overrides) {
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-agent-" + agentId + "-commands");
@@ -129,11 +145,12 @@ public final class CommandLink implements AutoCloseable {
     c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
     c.put(ConsumerConfig.RECONNECT_BACKOFF_MS_CONFIG, "200");
     c.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "2000");
-    overrides.forEach((k, v) -> {
-      if (ConsumerConfig.configNames().contains(k)) {
-        c.put(k, v);
-      }
-    });
+    overrides.forEach(
+        (k, v) -> {
+          if (ConsumerConfig.configNames().contains(k)) {
+            c.put(k, v);
+          }
+        });
     return c;
   }
 
@@ -190,7 +207,11 @@ public final class CommandLink implements AutoCloseable {
     volatile long preparedAtMs;
     volatile ScheduledFuture<?> transit;
 
-    Held(ScheduledCommand command, long releasedAtMs, long receivedAtMs, int queueDepth,
+    Held(
+        ScheduledCommand command,
+        long releasedAtMs,
+        long receivedAtMs,
+        int queueDepth,
         String hashSeen) {
       this.command = command;
       this.releasedAtMs = releasedAtMs;
@@ -214,7 +235,9 @@ public final class CommandLink implements AutoCloseable {
       if (sighting.answer() != null) {
         outbox.send(responsesTopic, agentId, sighting.answer());
       }
-      LOG.debug("command {} delivered again; {}", c.getMessageId(),
+      LOG.debug(
+          "command {} delivered again; {}",
+          c.getMessageId(),
           sighting.pending() ? "still preparing it" : "answered as before");
       return;
     }
@@ -226,18 +249,28 @@ public final class CommandLink implements AutoCloseable {
     }
     if (!c.getPayloadHash().isEmpty() && !c.getPayloadHash().equalsIgnoreCase(seen)) {
       h.preparedAtMs = now;
-      answer(h, TrinaryState.CONFLICT, new ConflictDetail(ConflictType.HASH_MISMATCH,
-          c.getPayloadHash(), seen, "payload hash differs from the command's payload_hash"));
+      answer(
+          h,
+          TrinaryState.CONFLICT,
+          new ConflictDetail(
+              ConflictType.HASH_MISMATCH,
+              c.getPayloadHash(),
+              seen,
+              "payload hash differs from the command's payload_hash"));
       return;
     }
     preparing.incrementAndGet();
     work.accept(c.getMessageId(), System.nanoTime());
     long windowEndAgentMs = c.getArrivalWindowEndMs() + h.offsetMs;
-    h.transit = holds.schedule(() -> {
-      if (!h.prepared.get()) {
-        answer(h, TrinaryState.TRANSIT, null);
-      }
-    }, Math.max(0, windowEndAgentMs - now), TimeUnit.MILLISECONDS);
+    h.transit =
+        holds.schedule(
+            () -> {
+              if (!h.prepared.get()) {
+                answer(h, TrinaryState.TRANSIT, null);
+              }
+            },
+            Math.max(0, windowEndAgentMs - now),
+            TimeUnit.MILLISECONDS);
     worker.execute(() -> prepare(h));
   }
 
@@ -271,25 +304,28 @@ public final class CommandLink implements AutoCloseable {
     }
     ScheduledCommand c = h.command;
     boolean prepared = state != TrinaryState.TRANSIT;
-    AgentResponse r = AgentResponse.newBuilder()
-        .setRequestId(c.getRequestId())
-        .setMessageId(c.getMessageId())
-        .setAgentId(agentId)
-        .setState(state)
-        .setReceivedAtMs(h.receivedAtMs)
-        .setReadyAtMs(now)
-        .setProcessingMs(prepared ? h.processingMs
-            : h.startNanos == 0 ? 0 : (System.nanoTime() - h.startNanos) / 1e6)
-        .setPreparedAtMs(prepared ? h.preparedAtMs : 0)
-        .setCommandSentAtMs(h.releasedAtMs)
-        .setRespondedAtMs(now)
-        .setTargetArrivalAgentMs(c.getTargetArrivalAgentMs())
-        .setPayloadWeight(c.getPayloadWeight())
-        .setQueueDepth(h.queueDepth)
-        .setPayloadHashSeen(h.hashSeen)
-        .setContextHash(contextHash)
-        .setConflict(conflict)
-        .build();
+    AgentResponse r =
+        AgentResponse.newBuilder()
+            .setRequestId(c.getRequestId())
+            .setMessageId(c.getMessageId())
+            .setAgentId(agentId)
+            .setState(state)
+            .setReceivedAtMs(h.receivedAtMs)
+            .setReadyAtMs(now)
+            .setProcessingMs(
+                prepared
+                    ? h.processingMs
+                    : h.startNanos == 0 ? 0 : (System.nanoTime() - h.startNanos) / 1e6)
+            .setPreparedAtMs(prepared ? h.preparedAtMs : 0)
+            .setCommandSentAtMs(h.releasedAtMs)
+            .setRespondedAtMs(now)
+            .setTargetArrivalAgentMs(c.getTargetArrivalAgentMs())
+            .setPayloadWeight(c.getPayloadWeight())
+            .setQueueDepth(h.queueDepth)
+            .setPayloadHashSeen(h.hashSeen)
+            .setContextHash(contextHash)
+            .setConflict(conflict)
+            .build();
     seen.answered(c.getMessageId(), r);
     outbox.send(responsesTopic, agentId, r);
     answered.incrementAndGet();

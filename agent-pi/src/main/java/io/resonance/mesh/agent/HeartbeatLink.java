@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's connection to Kafka: one sender thread that moves heartbeats from the
- * {@link HeartbeatBacklog} to {@code mesh.heartbeats}, keyed by agent id, in order. It owns the
- * producer, the last measured link round trip (send to acknowledgement, on the monotonic clock)
- * and the outage bookkeeping and its log lines.
+ * The agent's connection to Kafka: one sender thread that moves heartbeats from the {@link
+ * HeartbeatBacklog} to {@code mesh.heartbeats}, keyed by agent id, in order. It owns the producer,
+ * the last measured link round trip (send to acknowledgement, on the monotonic clock) and the
+ * outage bookkeeping and its log lines.
  *
  * <p>Sending happens on its own thread so that a broker outage (where {@code send()} may wait for
  * metadata up to {@code max.block.ms}) never stalls sampling. While the link is down it sends one
@@ -48,14 +48,22 @@ public final class HeartbeatLink implements AutoCloseable {
   private long downSinceMs;
   private long lastOutageLogMs;
 
-  public HeartbeatLink(String agentId, String bootstrapServers, Map<String, String> overrides,
+  public HeartbeatLink(
+      String agentId,
+      String bootstrapServers,
+      Map<String, String> overrides,
       HeartbeatBacklog backlog) {
-    this(bootstrapServers, new KafkaProducer<>(producerConfig(agentId, bootstrapServers,
-        overrides), new StringSerializer(), MeshSerde.of(Heartbeat.class)), backlog);
+    this(
+        bootstrapServers,
+        new KafkaProducer<>(
+            producerConfig(agentId, bootstrapServers, overrides),
+            new StringSerializer(),
+            MeshSerde.of(Heartbeat.class)),
+        backlog);
   }
 
-  HeartbeatLink(String bootstrapServers, Producer<String, Heartbeat> producer,
-      HeartbeatBacklog backlog) {
+  HeartbeatLink(
+      String bootstrapServers, Producer<String, Heartbeat> producer, HeartbeatBacklog backlog) {
     this.bootstrapServers = bootstrapServers;
     this.producer = producer;
     this.backlog = backlog;
@@ -67,8 +75,8 @@ public final class HeartbeatLink implements AutoCloseable {
    * Defaults chosen for a small device on a flaky link; any {@code kafka.*} setting from the
    * configuration overrides them.
    */
-  static Map<String, Object> producerConfig(String agentId, String bootstrapServers,
-      Map<String, String> overrides) {
+  static Map<String, Object> producerConfig(
+      String agentId, String bootstrapServers, Map<String, String> overrides) {
     Map<String, Object> c = new HashMap<>();
     c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ProducerConfig.CLIENT_ID_CONFIG, "mesh-agent-" + agentId);
@@ -117,9 +125,12 @@ public final class HeartbeatLink implements AutoCloseable {
         backlog.removeDelivered(outcome.delivered());
         if (outcome.failure() == null) {
           if (!up) {
-            LOG.info("broker {} reachable again after {} s; sending {} buffered heartbeats"
-                + " ({} dropped while it was away)", bootstrapServers,
-                (System.currentTimeMillis() - downSinceMs) / 1000, backlog.size(),
+            LOG.info(
+                "broker {} reachable again after {} s; sending {} buffered heartbeats"
+                    + " ({} dropped while it was away)",
+                bootstrapServers,
+                (System.currentTimeMillis() - downSinceMs) / 1000,
+                backlog.size(),
                 backlog.dropped());
           }
           up = true;
@@ -152,7 +163,8 @@ public final class HeartbeatLink implements AutoCloseable {
       CompletableFuture<Heartbeat> ack = new CompletableFuture<>();
       long sentNanos = System.nanoTime();
       try {
-        producer.send(new ProducerRecord<>(MeshTopics.HEARTBEATS, beat.getAgentId(), beat),
+        producer.send(
+            new ProducerRecord<>(MeshTopics.HEARTBEATS, beat.getAgentId(), beat),
             (meta, error) -> {
               if (error == null) {
                 lastRttMs = (System.nanoTime() - sentNanos) / 1e6;
@@ -191,10 +203,14 @@ public final class HeartbeatLink implements AutoCloseable {
     }
     if (now - lastOutageLogMs >= OUTAGE_LOG_EVERY_MS) {
       lastOutageLogMs = now;
-      LOG.warn("broker {} unreachable ({}); {} heartbeats buffered, {} dropped (backlog holds {};"
-              + " check the network and that Kafka is running)", bootstrapServers,
-          cause.getClass().getSimpleName() + ": " + cause.getMessage(), backlog.size(),
-          backlog.dropped(), backlog.capacity());
+      LOG.warn(
+          "broker {} unreachable ({}); {} heartbeats buffered, {} dropped (backlog holds {};"
+              + " check the network and that Kafka is running)",
+          bootstrapServers,
+          cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+          backlog.size(),
+          backlog.dropped(),
+          backlog.capacity());
     }
   }
 

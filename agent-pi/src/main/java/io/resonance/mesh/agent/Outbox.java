@@ -21,11 +21,10 @@ import org.slf4j.LoggerFactory;
  * and a command, task or chunked order takes at least a millisecond), so the bound holds every
  * answer of a ten-second outage with room to spare.
  *
- * <p>While the broker answers, records are handed to the producer as they come (an answer's
- * latency is what the mesh measures). Once a send fails, the link is down: it sends one record at
- * a time as a probe, with a growing backoff, and resumes at full speed once a probe is
- * acknowledged. A failed record goes back to its place, so the order is kept except around the
- * failure.
+ * <p>While the broker answers, records are handed to the producer as they come (an answer's latency
+ * is what the mesh measures). Once a send fails, the link is down: it sends one record at a time as
+ * a probe, with a growing backoff, and resumes at full speed once a probe is acknowledged. A failed
+ * record goes back to its place, so the order is kept except around the failure.
  */
 public final class Outbox<V> implements AutoCloseable {
 
@@ -52,8 +51,10 @@ public final class Outbox<V> implements AutoCloseable {
   private final Thread thread;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicLong delivered = new AtomicLong();
+
   /** Every record not yet acknowledged, oldest first; guarded by this. */
   private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+
   private long dropped;
   private long lastDropLogMs;
   private boolean up = true;
@@ -83,8 +84,11 @@ public final class Outbox<V> implements AutoCloseable {
         long now = System.currentTimeMillis();
         if (now - lastDropLogMs >= LOG_EVERY_MS) {
           lastDropLogMs = now;
-          LOG.warn("outbox of {} full ({} records; broker away?): dropped the oldest, {} so far",
-              name, capacity, dropped);
+          LOG.warn(
+              "outbox of {} full ({} records; broker away?): dropped the oldest, {} so far",
+              name,
+              capacity,
+              dropped);
         }
       }
       queue.addLast(e);
@@ -93,10 +97,10 @@ public final class Outbox<V> implements AutoCloseable {
   }
 
   /**
-   * Drops the oldest record not in flight. One in flight is already in the producer and may
-   * still arrive, so dropping it would count a record as lost that is not; while every queued
-   * record is in flight the outbox holds one more for a moment instead (the producer's own
-   * in-flight limit bounds that).
+   * Drops the oldest record not in flight. One in flight is already in the producer and may still
+   * arrive, so dropping it would count a record as lost that is not; while every queued record is
+   * in flight the outbox holds one more for a moment instead (the producer's own in-flight limit
+   * bounds that).
    */
   private boolean dropOldestWaiting() {
     for (java.util.Iterator<Entry> it = queue.iterator(); it.hasNext(); ) {
@@ -206,8 +210,12 @@ public final class Outbox<V> implements AutoCloseable {
       delivered.incrementAndGet();
       if (!up) {
         up = true;
-        LOG.info("broker reachable again after {} s; sending {} buffered {} ({} dropped)",
-            (System.currentTimeMillis() - downSinceMs) / 1000, queue.size(), name, dropped);
+        LOG.info(
+            "broker reachable again after {} s; sending {} buffered {} ({} dropped)",
+            (System.currentTimeMillis() - downSinceMs) / 1000,
+            queue.size(),
+            name,
+            dropped);
       }
     } else {
       long now = System.currentTimeMillis();
@@ -218,15 +226,21 @@ public final class Outbox<V> implements AutoCloseable {
       }
       if (now - lastOutageLogMs >= LOG_EVERY_MS) {
         lastOutageLogMs = now;
-        LOG.warn("broker unreachable ({}); {} {} buffered, {} dropped (the outbox holds {})",
-            error.getClass().getSimpleName() + ": " + error.getMessage(), queue.size(), name,
-            dropped, capacity);
+        LOG.warn(
+            "broker unreachable ({}); {} {} buffered, {} dropped (the outbox holds {})",
+            error.getClass().getSimpleName() + ": " + error.getMessage(),
+            queue.size(),
+            name,
+            dropped,
+            capacity);
       }
     }
     notifyAll();
   }
 
-  /** Whether the probe was acknowledged; waits for the producer's verdict (its delivery timeout). */
+  /**
+   * Whether the probe was acknowledged; waits for the producer's verdict (its delivery timeout).
+   */
   private synchronized boolean awaitOutcome(Entry e) throws InterruptedException {
     while (e.inFlight && stop.getCount() > 0) {
       wait(200);

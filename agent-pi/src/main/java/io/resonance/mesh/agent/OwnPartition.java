@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's reader of a topic keyed by agent id ({@code mesh.schedules}, {@code mesh.tasks}):
- * it assigns itself exactly the partition {@link MeshPartitions#partitionFor} gives the agent's
- * id, no consumer group, from the end of the topic, and hands every record to its link on its own
- * thread. A missing topic or an unreachable broker is retried forever with a growing wait, and
- * said at most every 30 s.
+ * The agent's reader of a topic keyed by agent id ({@code mesh.schedules}, {@code mesh.tasks}): it
+ * assigns itself exactly the partition {@link MeshPartitions#partitionFor} gives the agent's id, no
+ * consumer group, from the end of the topic, and hands every record to its link on its own thread.
+ * A missing topic or an unreachable broker is retried forever with a growing wait, and said at most
+ * every 30 s.
  */
 final class OwnPartition implements AutoCloseable {
 
@@ -37,9 +37,16 @@ final class OwnPartition implements AutoCloseable {
   private final AtomicLong lastWarnMs = new AtomicLong();
   private volatile TopicPartition assigned;
 
-  /** @param what what the agent reads there, for its log ("its commands") */
-  OwnPartition(String agentId, String topic, String what, Consumer<byte[], byte[]> consumer,
-      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> take, String threadName) {
+  /**
+   * @param what what the agent reads there, for its log ("its commands")
+   */
+  OwnPartition(
+      String agentId,
+      String topic,
+      String what,
+      Consumer<byte[], byte[]> consumer,
+      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> take,
+      String threadName) {
     this.agentId = agentId;
     this.topic = topic;
     this.what = what;
@@ -98,8 +105,8 @@ final class OwnPartition implements AutoCloseable {
       warn("topic " + topic + " not found; waiting for it");
       return false;
     }
-    TopicPartition tp = new TopicPartition(topic,
-        MeshPartitions.partitionFor(agentId, infos.size()));
+    TopicPartition tp =
+        new TopicPartition(topic, MeshPartitions.partitionFor(agentId, infos.size()));
     consumer.assign(List.of(tp));
     consumer.seekToEnd(List.of(tp));
     long position = consumer.position(tp); // resolves the lazy seek now

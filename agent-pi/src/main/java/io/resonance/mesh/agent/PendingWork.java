@@ -8,9 +8,9 @@ import java.util.Optional;
 
 /**
  * The agent's own queue of commands received and not yet finished, and the history of how long
- * finished ones took. Heartbeats report its {@link #depth()} as {@code queue_depth} and its
- * {@link #medianProcessingMs()} as {@code processing_ms}. Commands are opaque ids here; the
- * command executor that fills the queue comes later.
+ * finished ones took. Heartbeats report its {@link #depth()} as {@code queue_depth} and its {@link
+ * #medianProcessingMs()} as {@code processing_ms}. Commands are opaque ids here; the command
+ * executor that fills the queue comes later.
  *
  * <p>Thread-safe: the command consumer adds, the executor takes and completes, the sampling loop
  * reads.

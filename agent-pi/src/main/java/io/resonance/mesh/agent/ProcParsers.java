@@ -30,7 +30,8 @@ final class ProcParsers {
       String[] f = line.trim().split("\\s+");
       if (f.length >= 5 && f[0].equals("cpu")) {
         long total = 0;
-        // user nice system idle iowait irq softirq steal; guest/guest_nice are already in user/nice.
+        // user nice system idle iowait irq softirq steal; guest/guest_nice are already in
+        // user/nice.
         int fields = Math.min(f.length - 1, 8);
         long[] v = new long[fields];
         for (int i = 0; i < fields; i++) {
@@ -58,13 +59,14 @@ final class ProcParsers {
         case "MemTotal:" -> total = Long.parseLong(f[1]);
         case "MemAvailable:" -> available = Long.parseLong(f[1]);
         case "MemFree:" -> free = Long.parseLong(f[1]);
-        default -> { }
+        default -> {}
       }
     }
     if (total <= 0) {
       throw new IllegalArgumentException("no MemTotal in /proc/meminfo");
     }
-    // Kernels before 3.14 have no MemAvailable; MemFree underestimates what is usable but is honest.
+    // Kernels before 3.14 have no MemAvailable; MemFree underestimates what is usable but is
+    // honest.
     long usable = available >= 0 ? available : Math.max(free, 0);
     return Math.max(0.0, Math.min(100.0, 100.0 * (total - usable) / total));
   }

@@ -32,13 +32,13 @@ import org.slf4j.LoggerFactory;
  * The cache handlers of recipe mutation, for an agent that advertises {@code cache_lookup} or
  * {@code cache_store}: a store files a step's output on the compacted {@code mesh.recipe-cache}
  * under {@link RecipeCacheKeys#key}; every such agent reads that topic from its beginning into a
- * bounded map (least recently used out first), so a fill made on any agent serves lookups on all
- * of them. A lookup answers with the filed value, or fails at once with "cache miss": that
- * failure is what makes the GCL job release the step the lookup stands in for.
+ * bounded map (least recently used out first), so a fill made on any agent serves lookups on all of
+ * them. A lookup answers with the filed value, or fails at once with "cache miss": that failure is
+ * what makes the GCL job release the step the lookup stands in for.
  *
- * <p>Like the agent's other readers it assigns itself the partitions (no consumer group) and
- * waits for a missing topic or an unreachable broker, retrying with a growing pause and saying so
- * at most every 30 s; until then lookups see only this agent's own fills.
+ * <p>Like the agent's other readers it assigns itself the partitions (no consumer group) and waits
+ * for a missing topic or an unreachable broker, retrying with a growing pause and saying so at most
+ * every 30 s; until then lookups see only this agent's own fills.
  */
 public final class RecipeCacheLink implements AutoCloseable {
 
@@ -59,37 +59,48 @@ public final class RecipeCacheLink implements AutoCloseable {
   private final Thread reader;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicLong lastWarnMs = new AtomicLong();
+
   /** The end offsets when the reader was assigned; null before. Only the reader touches it. */
   private Map<TopicPartition, Long> endAtStart;
+
   private volatile boolean caughtUp;
 
   public RecipeCacheLink(AgentConfig config, String topic) {
-    this(topic, new KafkaConsumer<>(consumerConfig(config), new StringDeserializer(),
-            new StringDeserializer()),
-        new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-cache",
-            config.bootstrapServers(), config.kafka()), new StringSerializer(),
-            new StringSerializer()), DEFAULT_CAPACITY);
+    this(
+        topic,
+        new KafkaConsumer<>(
+            consumerConfig(config), new StringDeserializer(), new StringDeserializer()),
+        new KafkaProducer<>(
+            HeartbeatLink.producerConfig(
+                config.agentId() + "-cache", config.bootstrapServers(), config.kafka()),
+            new StringSerializer(),
+            new StringSerializer()),
+        DEFAULT_CAPACITY);
   }
 
-  RecipeCacheLink(String topic, Consumer<String, String> consumer,
-      Producer<String, String> producer, int capacity) {
+  RecipeCacheLink(
+      String topic,
+      Consumer<String, String> consumer,
+      Producer<String, String> producer,
+      int capacity) {
     this.topic = topic;
     this.consumer = consumer;
     this.producer = producer;
-    this.cached = java.util.Collections.synchronizedMap(
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > capacity;
-          }
-        });
+    this.cached =
+        java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > capacity;
+              }
+            });
     this.reader = new Thread(this::read, "recipe-cache-reader");
     reader.setDaemon(true);
   }
 
   private static Map<String, Object> consumerConfig(AgentConfig config) {
-    Map<String, Object> c = CommandLink.consumerConfig(config.agentId(),
-        config.bootstrapServers(), config.kafka());
+    Map<String, Object> c =
+        CommandLink.consumerConfig(config.agentId(), config.bootstrapServers(), config.kafka());
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-agent-" + config.agentId() + "-recipe-cache");
     // A missing topic is waited for: one created by this metadata request would not be compacted.
     c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
@@ -123,8 +134,9 @@ public final class RecipeCacheLink implements AutoCloseable {
   public String run(GclTask task) {
     Map<String, String> inputs = new HashMap<>(task.getInputs());
     if (task.getHandlerType().equals(LOOKUP)) {
-      String key = RecipeCacheKeys.key(task.getSpecId(),
-          RecipeCacheKeys.stepOfLookup(task.getComputation()), inputs);
+      String key =
+          RecipeCacheKeys.key(
+              task.getSpecId(), RecipeCacheKeys.stepOfLookup(task.getComputation()), inputs);
       String value = cached.get(key);
       if (value == null) {
         throw new HandlerFailure("cache miss: " + key + "; the step it stands for runs instead");
@@ -135,18 +147,31 @@ public final class RecipeCacheLink implements AutoCloseable {
       String item = RecipeCacheKeys.filledItem(task.getOutput());
       String value = inputs.remove(item);
       if (value == null) {
-        throw new HandlerFailure("nothing to file: the fill '" + task.getComputation()
-            + "' has no input '" + item + "' (its output should be <item>~cached)");
+        throw new HandlerFailure(
+            "nothing to file: the fill '"
+                + task.getComputation()
+                + "' has no input '"
+                + item
+                + "' (its output should be <item>~cached)");
       }
-      String key = RecipeCacheKeys.key(task.getSpecId(),
-          RecipeCacheKeys.stepOfFill(task.getComputation()), inputs);
+      String key =
+          RecipeCacheKeys.key(
+              task.getSpecId(), RecipeCacheKeys.stepOfFill(task.getComputation()), inputs);
       cached.put(key, value);
-      producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
-        if (error != null) {
-          warn("cache entry " + key + " not filed on " + topic + " (" + error
-              + "): other agents will not see it; this agent still answers from it");
-        }
-      });
+      producer.send(
+          new ProducerRecord<>(topic, key, value),
+          (meta, error) -> {
+            if (error != null) {
+              warn(
+                  "cache entry "
+                      + key
+                      + " not filed on "
+                      + topic
+                      + " ("
+                      + error
+                      + "): other agents will not see it; this agent still answers from it");
+            }
+          });
       return key;
     }
     throw new HandlerFailure("not a cache handler type: " + task.getHandlerType());
@@ -172,15 +197,21 @@ public final class RecipeCacheLink implements AutoCloseable {
               cached.put(r.key(), r.value());
             }
           }
-          if (!caughtUp && endAtStart.entrySet().stream()
-              .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+          if (!caughtUp
+              && endAtStart.entrySet().stream()
+                  .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
             caughtUp = true;
           }
         } catch (WakeupException e) {
           return; // closing
         } catch (RuntimeException e) {
-          warn("reading " + topic + " failed (" + e + "); retrying; meanwhile lookups see only "
-              + "this agent's own fills");
+          warn(
+              "reading "
+                  + topic
+                  + " failed ("
+                  + e
+                  + "); retrying; meanwhile lookups see only "
+                  + "this agent's own fills");
           if (pause(backoffMs)) {
             return;
           }
@@ -197,16 +228,19 @@ public final class RecipeCacheLink implements AutoCloseable {
     List<TopicPartition> parts = new ArrayList<>();
     List<PartitionInfo> infos = consumer.partitionsFor(topic);
     if (infos == null || infos.isEmpty()) {
-      warn("topic " + topic + " not found; waiting for it (meanwhile lookups see only this "
-          + "agent's own fills); create the mesh topics: ./mesh topics");
+      warn(
+          "topic "
+              + topic
+              + " not found; waiting for it (meanwhile lookups see only this "
+              + "agent's own fills); create the mesh topics: ./mesh topics");
       return false;
     }
     infos.forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
     endAtStart = consumer.endOffsets(parts);
-    LOG.info("reading the recipe cache from the beginning of {} ({} partitions)", topic,
-        parts.size());
+    LOG.info(
+        "reading the recipe cache from the beginning of {} ({} partitions)", topic, parts.size());
     return true;
   }
 

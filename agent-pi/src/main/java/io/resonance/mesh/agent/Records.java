@@ -16,8 +16,8 @@ public final class Records {
   private Records() {}
 
   /** The decoded value of {@code r}, or null (logged as a {@code what}) if it cannot be read. */
-  public static <T extends SpecificRecord> T decodeOrSkip(MeshCodec<T> codec,
-      ConsumerRecord<byte[], byte[]> r, Logger log, String what) {
+  public static <T extends SpecificRecord> T decodeOrSkip(
+      MeshCodec<T> codec, ConsumerRecord<byte[], byte[]> r, Logger log, String what) {
     String reason;
     try {
       T value = codec.decode(r.value());
@@ -28,8 +28,13 @@ public final class Records {
     } catch (MeshCodec.UndecodableException | RuntimeException e) {
       reason = e.getMessage();
     }
-    log.warn("skipped an unusable {} at {}-{}@{}: {}", what, r.topic(), r.partition(),
-        r.offset(), reason);
+    log.warn(
+        "skipped an unusable {} at {}-{}@{}: {}",
+        what,
+        r.topic(),
+        r.partition(),
+        r.offset(),
+        reason);
     return null;
   }
 }

@@ -43,14 +43,19 @@ public final class SeenIds<V> {
 
   private final int maxIds;
   private final long maxAgeMs;
+
   /** In order of first sight, so the oldest is always at the head. */
   private final LinkedHashMap<String, Entry<V>> byId = new LinkedHashMap<>();
+
   private long duplicates;
 
   public SeenIds(int maxIds, Duration maxAge) {
     if (maxIds < 1 || maxAge.isNegative() || maxAge.isZero()) {
-      throw new IllegalArgumentException("a window needs at least one id and a positive age, got "
-          + maxIds + " ids and " + maxAge);
+      throw new IllegalArgumentException(
+          "a window needs at least one id and a positive age, got "
+              + maxIds
+              + " ids and "
+              + maxAge);
     }
     this.maxIds = maxIds;
     this.maxAgeMs = maxAge.toMillis();

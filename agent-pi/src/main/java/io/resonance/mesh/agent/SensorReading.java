@@ -1,8 +1,8 @@
 package io.resonance.mesh.agent;
 
 /**
- * One sample of the device's state over the last interval. {@code load1m} and
- * {@code temperatureC} are null where the device does not expose them.
+ * One sample of the device's state over the last interval. {@code load1m} and {@code temperatureC}
+ * are null where the device does not expose them.
  */
 public record SensorReading(
     double cpuPercent,

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The device's real sensors: {@code /proc/stat}, {@code /proc/meminfo}, {@code /proc/net/dev},
  * {@code /proc/loadavg} and {@code /sys/class/thermal/thermal_zone*}{@code /temp}, read under a
- * configurable root so tests can point it at a fixture tree. It owns the previous counter
- * snapshot, because CPU and network figures are rates over the interval between two samples.
+ * configurable root so tests can point it at a fixture tree. It owns the previous counter snapshot,
+ * because CPU and network figures are rates over the interval between two samples.
  *
  * <p>Not thread-safe: one sampling loop calls {@link #sample()}.
  */
@@ -67,7 +67,8 @@ public final class SystemSensors {
       return ProcParsers.parseLoad1m(read("proc/loadavg"));
     } catch (RuntimeException e) {
       if (!warnedLoad) {
-        LOG.warn("cannot read load average ({}); heartbeats will carry no load_average_1m",
+        LOG.warn(
+            "cannot read load average ({}); heartbeats will carry no load_average_1m",
             e.getMessage());
         warnedLoad = true;
       }
@@ -88,8 +89,8 @@ public final class SystemSensors {
         if (!Files.isReadable(temp)) {
           continue;
         }
-        OptionalDouble c = ProcParsers.parseThermalMilliC(
-            Files.readString(temp, StandardCharsets.US_ASCII));
+        OptionalDouble c =
+            ProcParsers.parseThermalMilliC(Files.readString(temp, StandardCharsets.US_ASCII));
         if (c.isPresent() && (hottest.isEmpty() || c.getAsDouble() > hottest.getAsDouble())) {
           hottest = c;
         }
@@ -105,9 +106,14 @@ public final class SystemSensors {
     try {
       return Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + file + ": " + e.getMessage()
-          + " (the agent needs a Linux /proc; set proc.root or --proc-root if it is mounted"
-          + " elsewhere)", e);
+      throw new IllegalStateException(
+          "cannot read "
+              + file
+              + ": "
+              + e.getMessage()
+              + " (the agent needs a Linux /proc; set proc.root or --proc-root if it is mounted"
+              + " elsewhere)",
+          e);
     }
   }
 }

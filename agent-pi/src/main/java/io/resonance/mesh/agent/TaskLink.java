@@ -31,19 +31,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's GCL task path: reads this agent's own partition of {@code mesh.tasks} (the one
- * {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group), keeps
- * the tasks assigned to it, runs each on one worker and answers on {@code mesh.results}, keyed by
- * the graph instance.
+ * The agent's GCL task path: reads this agent's own partition of {@code mesh.tasks} (the one {@link
+ * MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group), keeps the tasks
+ * assigned to it, runs each on one worker and answers on {@code mesh.results}, keyed by the graph
+ * instance.
  *
  * <p>The handler types it runs are those of its capabilities it implements: {@code sensor_read}
  * (its own sensors, as a one-agent reading of its cluster), {@code analytics} (statistics of
  * readings, or a CPU report from statistics and a score), and the recipe cache's {@code
- * cache_lookup} and {@code cache_store} ({@link RecipeCacheLink}). A task of any other type assigned to it
- * is answered FAILED with an error that says so, so the job retries elsewhere or falls back at
- * once instead of waiting for the deadline. Tasks assigned to other agents sharing the partition,
- * and unassigned ones, are left to their handlers. A record that cannot be decoded is logged and
- * skipped; an unreachable broker is retried forever.
+ * cache_lookup} and {@code cache_store} ({@link RecipeCacheLink}). A task of any other type
+ * assigned to it is answered FAILED with an error that says so, so the job retries elsewhere or
+ * falls back at once instead of waiting for the deadline. Tasks assigned to other agents sharing
+ * the partition, and unassigned ones, are left to their handlers. A record that cannot be decoded
+ * is logged and skipped; an unreachable broker is retried forever.
  *
  * <p>A task delivered twice runs once: {@link SeenIds} keeps the task ids of the last ten minutes
  * with their results, and a duplicate is answered with the same result (or, still running, by the
@@ -53,6 +53,7 @@ public final class TaskLink implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TaskLink.class);
   private static final MeshCodec<GclTask> TASKS = MeshCodec.of(GclTask.class);
+
   /** The handler types a real agent implements. */
   static final Set<String> IMPLEMENTED = Set.of(HandlerTypes.SENSOR_READ, HandlerTypes.ANALYTICS);
 
@@ -63,46 +64,72 @@ public final class TaskLink implements AutoCloseable {
   private final SeenIds<GclResult> seen = SeenIds.standard();
   private final PendingWork work;
   private final GraphHandlers handlers;
+
   /** The recipe cache's handlers, when this agent advertises them; else null. */
   private final RecipeCacheLink cache;
+
   private final ExecutorService worker;
   private final AtomicLong answered = new AtomicLong();
 
   public TaskLink(AgentConfig config, PendingWork work, SystemSensors sensors) {
-    this(config.agentId(), config.tasksTopic(), config.resultsTopic(),
-        new KafkaConsumer<>(taskConsumerConfig(config), new ByteArrayDeserializer(),
-            new ByteArrayDeserializer()),
-        new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-results",
-            config.bootstrapServers(), config.kafka()), new StringSerializer(),
+    this(
+        config.agentId(),
+        config.tasksTopic(),
+        config.resultsTopic(),
+        new KafkaConsumer<>(
+            taskConsumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        new KafkaProducer<>(
+            HeartbeatLink.producerConfig(
+                config.agentId() + "-results", config.bootstrapServers(), config.kafka()),
+            new StringSerializer(),
             MeshSerde.of(GclResult.class)),
-        work, handlers(config, sensors),
+        work,
+        handlers(config, sensors),
         config.capabilities().stream().anyMatch(RecipeCacheLink.TYPES::contains)
-            ? new RecipeCacheLink(config, MeshTopics.RECIPE_CACHE) : null);
+            ? new RecipeCacheLink(config, MeshTopics.RECIPE_CACHE)
+            : null);
   }
 
-  TaskLink(String agentId, String tasksTopic, String resultsTopic,
-      Consumer<byte[], byte[]> consumer, Producer<String, GclResult> producer, PendingWork work,
-      GraphHandlers handlers, RecipeCacheLink cache) {
+  TaskLink(
+      String agentId,
+      String tasksTopic,
+      String resultsTopic,
+      Consumer<byte[], byte[]> consumer,
+      Producer<String, GclResult> producer,
+      PendingWork work,
+      GraphHandlers handlers,
+      RecipeCacheLink cache) {
     this.agentId = agentId;
     this.resultsTopic = resultsTopic;
     this.cache = cache;
-    this.tasks = new OwnPartition(agentId, tasksTopic, "its graph tasks (runs "
-        + handlers.types() + (cache == null ? "" : " and the recipe cache") + ")", consumer,
-        this::take, "task-link");
+    this.tasks =
+        new OwnPartition(
+            agentId,
+            tasksTopic,
+            "its graph tasks (runs "
+                + handlers.types()
+                + (cache == null ? "" : " and the recipe cache")
+                + ")",
+            consumer,
+            this::take,
+            "task-link");
     this.outbox = new Outbox<>("results of " + agentId, producer, Outbox.CAPACITY);
     this.work = work;
     this.handlers = handlers;
-    this.worker = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "task-worker");
-      t.setDaemon(true);
-      return t;
-    });
+    this.worker =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "task-worker");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   private static java.util.Map<String, Object> taskConsumerConfig(AgentConfig config) {
-    java.util.Map<String, Object> c = CommandLink.consumerConfig(config.agentId(),
-        config.bootstrapServers(), config.kafka());
-    c.put(org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG,
+    java.util.Map<String, Object> c =
+        CommandLink.consumerConfig(config.agentId(), config.bootstrapServers(), config.kafka());
+    c.put(
+        org.apache.kafka.clients.consumer.ConsumerConfig.CLIENT_ID_CONFIG,
         "mesh-agent-" + config.agentId() + "-tasks");
     return c;
   }
@@ -114,13 +141,13 @@ public final class TaskLink implements AutoCloseable {
     synchronized (sensors) {
       sensors.sample(); // primes the CPU delta, so the first sensor_read reports a real rate
     }
-    return new GraphHandlers(types, ownSensors(config.agentId(), config.clusterId(), sensors),
-        null);
+    return new GraphHandlers(
+        types, ownSensors(config.agentId(), config.clusterId(), sensors), null);
   }
 
   /** A real agent sees its own sensors only, and has no view of the fleet. */
-  static GraphHandlers.Surroundings ownSensors(String agentId, String clusterId,
-      SystemSensors sensors) {
+  static GraphHandlers.Surroundings ownSensors(
+      String agentId, String clusterId, SystemSensors sensors) {
     return new GraphHandlers.Surroundings() {
       @Override
       public String ownCluster() {
@@ -130,15 +157,26 @@ public final class TaskLink implements AutoCloseable {
       @Override
       public List<Reading> readCluster(String cluster) {
         if (!cluster.equals(clusterId)) {
-          throw new HandlerFailure("agent " + agentId + " reads only its own sensors, in cluster "
-              + clusterId + ", not " + cluster + "; route the task to an agent of " + cluster);
+          throw new HandlerFailure(
+              "agent "
+                  + agentId
+                  + " reads only its own sensors, in cluster "
+                  + clusterId
+                  + ", not "
+                  + cluster
+                  + "; route the task to an agent of "
+                  + cluster);
         }
         SensorReading r;
         synchronized (sensors) {
           r = sensors.sample();
         }
-        return List.of(new Reading(agentId, r.cpuPercent(), r.memoryPercent(),
-            r.temperatureC() == null ? null : r.temperatureC().doubleValue()));
+        return List.of(
+            new Reading(
+                agentId,
+                r.cpuPercent(),
+                r.memoryPercent(),
+                r.temperatureC() == null ? null : r.temperatureC().doubleValue()));
       }
 
       @Override
@@ -194,7 +232,9 @@ public final class TaskLink implements AutoCloseable {
       if (sighting.answer() != null) {
         outbox.send(resultsTopic, task.getInstanceId(), sighting.answer());
       }
-      LOG.debug("task {} delivered again; {}", task.getTaskId(),
+      LOG.debug(
+          "task {} delivered again; {}",
+          task.getTaskId(),
           sighting.pending() ? "still running it" : "answered as before");
       return;
     }
@@ -207,15 +247,20 @@ public final class TaskLink implements AutoCloseable {
     long start = System.nanoTime();
     GclResult result;
     try {
-      String value = cache != null && RecipeCacheLink.TYPES.contains(task.getHandlerType())
-          ? cache.run(task) : handlers.run(task).value();
+      String value =
+          cache != null && RecipeCacheLink.TYPES.contains(task.getHandlerType())
+              ? cache.run(task)
+              : handlers.run(task).value();
       result = TaskAnswers.ok(task, value, System.currentTimeMillis());
     } catch (HandlerFailure e) {
       result = TaskAnswers.failed(task, e.getMessage(), System.currentTimeMillis());
     } catch (RuntimeException e) {
       LOG.warn("task {} failed: {}", task.getTaskId(), e.toString());
-      result = TaskAnswers.failed(task, "agent " + agentId + " failed running "
-          + task.getHandlerType() + ": " + e, System.currentTimeMillis());
+      result =
+          TaskAnswers.failed(
+              task,
+              "agent " + agentId + " failed running " + task.getHandlerType() + ": " + e,
+              System.currentTimeMillis());
     }
     work.completed(Duration.ofNanos(System.nanoTime() - start));
     seen.answered(task.getTaskId(), result);

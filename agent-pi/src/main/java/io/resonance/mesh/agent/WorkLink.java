@@ -12,7 +12,6 @@ import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshPartitions;
 import io.resonance.mesh.schema.MeshSerde;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,19 +32,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's chunked work path: reads this agent's own partition of {@code mesh.work}
- * (the one {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group),
- * keeps the orders addressed to it, runs them one at a time in order with the {@link ChunkRunner}
- * (chunk size, parallelism, timeout and rate limit honoured for real) and answers each with a
- * {@link WorkReport} on {@code mesh.work-reports}, keyed by its id: what it measured, with its own
- * CPU, memory and network sampled about once a second while it worked.
+ * The agent's chunked work path: reads this agent's own partition of {@code mesh.work} (the one
+ * {@link MeshPartitions#partitionFor} gives its id, assigned directly, no consumer group), keeps
+ * the orders addressed to it, runs them one at a time in order with the {@link ChunkRunner} (chunk
+ * size, parallelism, timeout and rate limit honoured for real) and answers each with a {@link
+ * WorkReport} on {@code mesh.work-reports}, keyed by its id: what it measured, with its own CPU,
+ * memory and network sampled about once a second while it worked.
  *
- * <p>The command kinds it runs are those of its {@link WorkKinds} ({@code checksum},
- * {@code sensor-sweep}). An order for any other command is answered at once with no chunk done and
- * every chunk timed out, and a warning naming the kinds it runs: the loop that owns the job counts
- * a chunk not reported timed out as done, so reporting the chunks as merely not run would mark
- * items done that never ran; timed out, they are retried and, failing again, given up. Orders for
- * other agents sharing the partition are left alone. A record that cannot be decoded is logged and
+ * <p>The command kinds it runs are those of its {@link WorkKinds} ({@code checksum}, {@code
+ * sensor-sweep}). An order for any other command is answered at once with no chunk done and every
+ * chunk timed out, and a warning naming the kinds it runs: the loop that owns the job counts a
+ * chunk not reported timed out as done, so reporting the chunks as merely not run would mark items
+ * done that never ran; timed out, they are retried and, failing again, given up. Orders for other
+ * agents sharing the partition are left alone. A record that cannot be decoded is logged and
  * skipped; an unreachable broker is retried forever.
  *
  * <p>An order delivered twice (a replay, or the dispatcher re-sending an order whose report it
@@ -77,23 +76,44 @@ public final class WorkLink implements AutoCloseable {
    * @param kinds the command kinds it runs; a kind reading sensors has its own instance too
    */
   public WorkLink(AgentConfig config, PendingWork work, SystemSensors sensors, WorkKinds kinds) {
-    this(config.agentId(), config.agentClass(), config.workTopic(), config.workReportsTopic(),
-        new KafkaConsumer<>(workConsumerConfig(config), new ByteArrayDeserializer(),
-            new ByteArrayDeserializer()),
-        new KafkaProducer<>(HeartbeatLink.producerConfig(config.agentId() + "-work-reports",
-            config.bootstrapServers(), config.kafka()), new StringSerializer(),
+    this(
+        config.agentId(),
+        config.agentClass(),
+        config.workTopic(),
+        config.workReportsTopic(),
+        new KafkaConsumer<>(
+            workConsumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+        new KafkaProducer<>(
+            HeartbeatLink.producerConfig(
+                config.agentId() + "-work-reports", config.bootstrapServers(), config.kafka()),
+            new StringSerializer(),
             MeshSerde.of(WorkReport.class)),
-        work, sensors, kinds);
+        work,
+        sensors,
+        kinds);
   }
 
-  WorkLink(String agentId, AgentClass agentClass, String workTopic, String reportsTopic,
-      Consumer<byte[], byte[]> consumer, Producer<String, WorkReport> producer, PendingWork work,
-      SystemSensors sensors, WorkKinds kinds) {
+  WorkLink(
+      String agentId,
+      AgentClass agentClass,
+      String workTopic,
+      String reportsTopic,
+      Consumer<byte[], byte[]> consumer,
+      Producer<String, WorkReport> producer,
+      PendingWork work,
+      SystemSensors sensors,
+      WorkKinds kinds) {
     this.agentId = agentId;
     this.agentClass = agentClass;
     this.reportsTopic = reportsTopic;
-    this.orders = new OwnPartition(agentId, workTopic, "its work orders (runs " + kinds.names()
-        + ")", consumer, this::take, "work-link");
+    this.orders =
+        new OwnPartition(
+            agentId,
+            workTopic,
+            "its work orders (runs " + kinds.names() + ")",
+            consumer,
+            this::take,
+            "work-link");
     this.outbox = new Outbox<>("reports of " + agentId, producer, Outbox.CAPACITY);
     this.work = work;
     this.kinds = kinds;
@@ -103,8 +123,8 @@ public final class WorkLink implements AutoCloseable {
   }
 
   private static Map<String, Object> workConsumerConfig(AgentConfig config) {
-    Map<String, Object> c = CommandLink.consumerConfig(config.agentId(),
-        config.bootstrapServers(), config.kafka());
+    Map<String, Object> c =
+        CommandLink.consumerConfig(config.agentId(), config.bootstrapServers(), config.kafka());
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "mesh-agent-" + config.agentId() + "-work");
     return c;
   }
@@ -143,13 +163,15 @@ public final class WorkLink implements AutoCloseable {
     }
     // The dispatcher re-sends an order whose report it did not get, under the same id: the
     // report goes again if the order ran; an order still running will report once it is done.
-    SeenIds.Sighting<WorkReport> sighting = seen.see(order.getOrderId(),
-        System.currentTimeMillis());
+    SeenIds.Sighting<WorkReport> sighting =
+        seen.see(order.getOrderId(), System.currentTimeMillis());
     if (sighting.duplicate()) {
       if (sighting.answer() != null) {
         outbox.send(reportsTopic, agentId, sighting.answer());
       }
-      LOG.debug("order {} delivered again; {}", order.getOrderId(),
+      LOG.debug(
+          "order {} delivered again; {}",
+          order.getOrderId(),
           sighting.pending() ? "still running it" : "reported as before");
       return;
     }
@@ -175,24 +197,35 @@ public final class WorkLink implements AutoCloseable {
     ChunkParams params = ChunkRunner.honoured(order.getParams());
     Optional<WorkKind> kind = kinds.find(order.getCommand());
     long startedAt = System.currentTimeMillis();
-    WorkReport.Builder report = WorkReport.newBuilder()
-        .setOrderId(order.getOrderId())
-        .setJobId(order.getJobId())
-        .setCommand(order.getCommand())
-        .setAgentId(agentId)
-        .setAgentClass(agentClass)
-        .setIteration(order.getIteration())
-        .setSubset(order.getSubset())
-        .setAdjustmentId(order.getAdjustmentId())
-        .setParams(params)
-        .setStartedAtMs(startedAt);
+    WorkReport.Builder report =
+        WorkReport.newBuilder()
+            .setOrderId(order.getOrderId())
+            .setJobId(order.getJobId())
+            .setCommand(order.getCommand())
+            .setAgentId(agentId)
+            .setAgentClass(agentClass)
+            .setIteration(order.getIteration())
+            .setSubset(order.getSubset())
+            .setAdjustmentId(order.getAdjustmentId())
+            .setParams(params)
+            .setStartedAtMs(startedAt);
     int chunks = Math.max(0, order.getChunks());
     if (kind.isEmpty()) {
-      LOG.warn("agent {} does not run command '{}' (order {}); it runs {}: reported {} chunks"
-          + " timed out, none done", agentId, order.getCommand(), order.getOrderId(),
-          kinds.names(), chunks);
-      report.setFinishedAtMs(startedAt).setChunksDone(0).setChunksTimedOut(chunks)
-          .setChunkLatencyMs(List.of()).setCpuPercent(List.of()).setMemoryPercent(List.of())
+      LOG.warn(
+          "agent {} does not run command '{}' (order {}); it runs {}: reported {} chunks"
+              + " timed out, none done",
+          agentId,
+          order.getCommand(),
+          order.getOrderId(),
+          kinds.names(),
+          chunks);
+      report
+          .setFinishedAtMs(startedAt)
+          .setChunksDone(0)
+          .setChunksTimedOut(chunks)
+          .setChunkLatencyMs(List.of())
+          .setCpuPercent(List.of())
+          .setMemoryPercent(List.of())
           .setNetBytesPerS(List.of());
     } else {
       ChunkRunner.Outcome o;
@@ -205,10 +238,13 @@ public final class WorkLink implements AutoCloseable {
         return; // closing: the order is left unanswered, as by a crashed agent
       }
       OrderSampler.Samples s = sampler.finish();
-      report.setFinishedAtMs(System.currentTimeMillis()).setChunksDone(o.chunksDone())
+      report
+          .setFinishedAtMs(System.currentTimeMillis())
+          .setChunksDone(o.chunksDone())
           .setChunksTimedOut(o.chunksTimedOut())
           .setChunkLatencyMs(WorkReports.sampledLatencies(o.chunkLatencyMs()))
-          .setCpuPercent(s.cpuPercent()).setMemoryPercent(s.memoryPercent())
+          .setCpuPercent(s.cpuPercent())
+          .setMemoryPercent(s.memoryPercent())
           .setNetBytesPerS(s.netBytesPerS());
     }
     send(report.build());

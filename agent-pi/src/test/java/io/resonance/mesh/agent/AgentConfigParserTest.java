@@ -26,16 +26,33 @@ class AgentConfigParserTest {
   }
 
   private static String[] minimal(String... more) {
-    List<String> args = new ArrayList<>(List.of("--bootstrap-servers", "broker:9092",
-        "--sector", "s001", "--cluster", "s001-c03", "--agent-id", "agent-00042"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--bootstrap-servers",
+                "broker:9092",
+                "--sector",
+                "s001",
+                "--cluster",
+                "s001-c03",
+                "--agent-id",
+                "agent-00042"));
     args.addAll(List.of(more));
     return args.toArray(String[]::new);
   }
 
   @Test
   void theFileIsReadAndFlagsOverrideIt() throws Exception {
-    AgentConfig c = parser().parse(new String[] {"--config", fixtureFile().toString(),
-        "--bootstrap-servers", "flag-broker:9093", "--class=D"});
+    AgentConfig c =
+        parser()
+            .parse(
+                new String[] {
+                  "--config",
+                  fixtureFile().toString(),
+                  "--bootstrap-servers",
+                  "flag-broker:9093",
+                  "--class=D"
+                });
 
     assertThat(c.bootstrapServers()).isEqualTo("flag-broker:9093");
     assertThat(c.agentClass()).isEqualTo(AgentClass.D);
@@ -48,8 +65,15 @@ class AgentConfigParserTest {
 
   @Test
   void kafkaPrefixedKeysGoToTheProducerWithoutThePrefix() throws Exception {
-    AgentConfig c = parser().parse(new String[] {"--config", fixtureFile().toString(),
-        "--kafka.sasl.jaas.config", "secret-module required;"});
+    AgentConfig c =
+        parser()
+            .parse(
+                new String[] {
+                  "--config",
+                  fixtureFile().toString(),
+                  "--kafka.sasl.jaas.config",
+                  "secret-module required;"
+                });
 
     assertThat(c.kafka())
         .containsEntry("security.protocol", "SASL_SSL")
@@ -64,8 +88,10 @@ class AgentConfigParserTest {
   @Test
   void theDefaultFileIsUsedWhenNoConfigFlagIsGiven() throws Exception {
     Path defaults = dir.resolve("agent.properties");
-    Files.writeString(defaults, "bootstrap.servers=default-file:9092\nagent.sector=s009\n"
-        + "agent.cluster=s009-c01\nagent.id=pi-kitchen\n");
+    Files.writeString(
+        defaults,
+        "bootstrap.servers=default-file:9092\nagent.sector=s009\n"
+            + "agent.cluster=s009-c01\nagent.id=pi-kitchen\n");
 
     AgentConfig c = new AgentConfigParser(defaults).parse(new String[0]);
 
@@ -81,32 +107,39 @@ class AgentConfigParserTest {
     assertThat(defaults.schedulesTopic()).isEqualTo(MeshTopics.SCHEDULES);
     assertThat(defaults.responsesTopic()).isEqualTo(MeshTopics.RESPONSES);
 
-    AgentConfig changed = parser().parse(minimal("--schedules-topic", "lab.schedules",
-        "--responses-topic=lab.responses"));
+    AgentConfig changed =
+        parser()
+            .parse(
+                minimal("--schedules-topic", "lab.schedules", "--responses-topic=lab.responses"));
     assertThat(changed.schedulesTopic()).isEqualTo("lab.schedules");
     assertThat(changed.responsesTopic()).isEqualTo("lab.responses");
     assertThat(defaults.tasksTopic()).isEqualTo(MeshTopics.TASKS);
     assertThat(defaults.resultsTopic()).isEqualTo(MeshTopics.RESULTS);
-    AgentConfig graph = parser().parse(minimal("--tasks-topic", "lab.tasks",
-        "--results-topic=lab.results"));
+    AgentConfig graph =
+        parser().parse(minimal("--tasks-topic", "lab.tasks", "--results-topic=lab.results"));
     assertThat(graph.tasksTopic()).isEqualTo("lab.tasks");
     assertThat(graph.resultsTopic()).isEqualTo("lab.results");
     assertThat(defaults.workTopic()).isEqualTo(MeshTopics.WORK);
     assertThat(defaults.workReportsTopic()).isEqualTo(MeshTopics.WORK_REPORTS);
-    AgentConfig work = parser().parse(minimal("--work-topic", "lab.work",
-        "--work-reports-topic=lab.work-reports"));
+    AgentConfig work =
+        parser()
+            .parse(minimal("--work-topic", "lab.work", "--work-reports-topic=lab.work-reports"));
     assertThat(work.workTopic()).isEqualTo("lab.work");
     assertThat(work.workReportsTopic()).isEqualTo("lab.work-reports");
 
     assertThatThrownBy(() -> parser().parse(minimal("--schedules-topic", "no spaces")))
-        .isInstanceOf(AgentConfigException.class).hasMessageContaining("schedules.topic");
+        .isInstanceOf(AgentConfigException.class)
+        .hasMessageContaining("schedules.topic");
   }
 
   @Test
   void theCommandConsumerTakesOnlyTheKafkaSettingsAConsumerKnows() {
-    var c = CommandLink.consumerConfig("a", "b:1", java.util.Map.of(
-        "security.protocol", "SASL_SSL", "acks", "all"));
-    assertThat(c).containsEntry("security.protocol", "SASL_SSL").doesNotContainKey("acks")
+    var c =
+        CommandLink.consumerConfig(
+            "a", "b:1", java.util.Map.of("security.protocol", "SASL_SSL", "acks", "all"));
+    assertThat(c)
+        .containsEntry("security.protocol", "SASL_SSL")
+        .doesNotContainKey("acks")
         .doesNotContainKey("group.id");
   }
 
@@ -114,8 +147,10 @@ class AgentConfigParserTest {
   void aMissingBootstrapServerSaysWhereToSetIt() {
     assertThatThrownBy(() -> parser().parse(new String[] {"--sector", "s001"}))
         .isInstanceOf(AgentConfigException.class)
-        .hasMessage("bootstrap.servers is required: pass --bootstrap-servers host:9092 or set it"
-            + " in " + dir.resolve("absent-default.properties"));
+        .hasMessage(
+            "bootstrap.servers is required: pass --bootstrap-servers host:9092 or set it"
+                + " in "
+                + dir.resolve("absent-default.properties"));
   }
 
   @Test
@@ -126,19 +161,25 @@ class AgentConfigParserTest {
 
   @Test
   void aMissingSectorOrClusterIsReported() {
-    assertThatThrownBy(() -> parser().parse(new String[] {"--bootstrap-servers", "b:1",
-        "--agent-id", "a"}))
+    assertThatThrownBy(
+            () -> parser().parse(new String[] {"--bootstrap-servers", "b:1", "--agent-id", "a"}))
         .hasMessageStartingWith("agent.sector is required: pass --sector s001");
-    assertThatThrownBy(() -> parser().parse(new String[] {"--bootstrap-servers", "b:1",
-        "--agent-id", "a", "--sector", "s001"}))
+    assertThatThrownBy(
+            () ->
+                parser()
+                    .parse(
+                        new String[] {
+                          "--bootstrap-servers", "b:1", "--agent-id", "a", "--sector", "s001"
+                        }))
         .hasMessageStartingWith("agent.cluster is required: pass --cluster s001-c01");
   }
 
   @Test
   void aClusterOutsideItsSectorIsRejectedWithTheExpectedName() {
     assertThatThrownBy(() -> parser().parse(minimal("--cluster", "s002-c03")))
-        .hasMessage("agent.cluster 's002-c03' must belong to sector 's001': name it s001-cNN,"
-            + " e.g. s001-c03");
+        .hasMessage(
+            "agent.cluster 's002-c03' must belong to sector 's001': name it s001-cNN,"
+                + " e.g. s001-c03");
   }
 
   @Test

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A whole real agent reading a replayed partition, as after a Flink failover: every command, task
  * and work order it already handled arrives a second time. Each must be acted on once, and each
- * duplicate answered with the very answer the first delivery got (same instants, which a second
- * run could not reproduce).
+ * duplicate answered with the very answer the first delivery got (same instants, which a second run
+ * could not reproduce).
  */
 class AgentReplayTest {
 
@@ -43,8 +43,14 @@ class AgentReplayTest {
   static void startBroker() {
     broker = LocalKafkaBroker.start();
     List<NewTopic> topics = new ArrayList<>();
-    for (String t : List.of("replay.schedules", "replay.responses", "replay.tasks",
-        "replay.results", "replay.work", "replay.reports")) {
+    for (String t :
+        List.of(
+            "replay.schedules",
+            "replay.responses",
+            "replay.tasks",
+            "replay.results",
+            "replay.work",
+            "replay.reports")) {
       topics.add(new NewTopic(t, PARTITIONS, (short) 1));
     }
     topics.add(new NewTopic(MeshTopics.HEARTBEATS, 1, (short) 1));
@@ -57,10 +63,23 @@ class AgentReplayTest {
   }
 
   private static AgentConfig config() {
-    return new AgentConfig(ID, AgentClass.E, "s001", "s001-c03",
-        List.of("sensor", HandlerTypes.SENSOR_READ), broker.bootstrapServers(),
-        Duration.ofSeconds(1), 100, Path.of("/"), Map.of(), "replay.schedules",
-        "replay.responses", "replay.tasks", "replay.results", "replay.work", "replay.reports");
+    return new AgentConfig(
+        ID,
+        AgentClass.E,
+        "s001",
+        "s001-c03",
+        List.of("sensor", HandlerTypes.SENSOR_READ),
+        broker.bootstrapServers(),
+        Duration.ofSeconds(1),
+        100,
+        Path.of("/"),
+        Map.of(),
+        "replay.schedules",
+        "replay.responses",
+        "replay.tasks",
+        "replay.results",
+        "replay.work",
+        "replay.reports");
   }
 
   @Test
@@ -70,15 +89,19 @@ class AgentReplayTest {
         Commands commands = new Commands(bootstrap, "replay.schedules");
         Tasks tasks = new Tasks(bootstrap, "replay.tasks");
         WorkOrders orders = new WorkOrders(bootstrap, "replay.work");
-        RecordTap<AgentResponse> answers = new RecordTap<>(bootstrap, "replay.responses",
-            PARTITIONS, AgentResponse.class);
-        RecordTap<GclResult> results = new RecordTap<>(bootstrap, "replay.results", PARTITIONS,
-            GclResult.class);
-        RecordTap<WorkReport> reports = new RecordTap<>(bootstrap, "replay.reports", PARTITIONS,
-            WorkReport.class)) {
+        RecordTap<AgentResponse> answers =
+            new RecordTap<>(bootstrap, "replay.responses", PARTITIONS, AgentResponse.class);
+        RecordTap<GclResult> results =
+            new RecordTap<>(bootstrap, "replay.results", PARTITIONS, GclResult.class);
+        RecordTap<WorkReport> reports =
+            new RecordTap<>(bootstrap, "replay.reports", PARTITIONS, WorkReport.class)) {
       agent.start();
-      Await.until(Duration.ofSeconds(15), () -> agent.commandLink().assignment() != null
-          && agent.taskLink().assignment() != null && agent.workLink().assignment() != null,
+      Await.until(
+          Duration.ofSeconds(15),
+          () ->
+              agent.commandLink().assignment() != null
+                  && agent.taskLink().assignment() != null
+                  && agent.workLink().assignment() != null,
           () -> "the agent's three links assigned");
 
       // 1. the first delivery of each record
@@ -88,10 +111,11 @@ class AgentReplayTest {
       long target = System.currentTimeMillis() + 100;
       for (int i = 0; i < EACH; i++) {
         sentCommands.add(Commands.command("req-" + i, ID, target, 0, 5_000).build());
-        sentTasks.add(Tasks.task("inst-" + i, "read", HandlerTypes.SENSOR_READ, ID, Map.of())
-            .build());
-        sentOrders.add(WorkOrders.order("job-r", "checksum", ID, i, 2,
-            WorkOrders.params(10, 1, 0, 0)).build());
+        sentTasks.add(
+            Tasks.task("inst-" + i, "read", HandlerTypes.SENSOR_READ, ID, Map.of()).build());
+        sentOrders.add(
+            WorkOrders.order("job-r", "checksum", ID, i, 2, WorkOrders.params(10, 1, 0, 0))
+                .build());
       }
       for (int i = 0; i < EACH; i++) {
         commands.release(sentCommands.get(i));
@@ -100,8 +124,11 @@ class AgentReplayTest {
       }
 
       // 2. every one answered once
-      awaitEach(answers, AgentResponse::getMessageId, ids(sentCommands,
-          ScheduledCommand::getMessageId), 1);
+      awaitEach(
+          answers,
+          AgentResponse::getMessageId,
+          ids(sentCommands, ScheduledCommand::getMessageId),
+          1);
       awaitEach(results, GclResult::getInstanceId, ids(sentTasks, GclTask::getInstanceId), 1);
       awaitEach(reports, WorkReport::getOrderId, ids(sentOrders, WorkOrder::getOrderId), 1);
 
@@ -113,15 +140,18 @@ class AgentReplayTest {
       }
 
       // 4. every duplicate answered again, with the first answer's very content
-      awaitEach(answers, AgentResponse::getMessageId, ids(sentCommands,
-          ScheduledCommand::getMessageId), 2);
+      awaitEach(
+          answers,
+          AgentResponse::getMessageId,
+          ids(sentCommands, ScheduledCommand::getMessageId),
+          2);
       awaitEach(results, GclResult::getInstanceId, ids(sentTasks, GclTask::getInstanceId), 2);
       awaitEach(reports, WorkReport::getOrderId, ids(sentOrders, WorkOrder::getOrderId), 2);
       assertRepeated(answers, AgentResponse::getMessageId);
       assertRepeated(results, GclResult::getInstanceId);
       assertRepeated(reports, WorkReport::getOrderId);
-      assertThat(answers.snapshot()).allSatisfy(
-          s -> assertThat(s.value().getState()).isEqualTo(TrinaryState.READY));
+      assertThat(answers.snapshot())
+          .allSatisfy(s -> assertThat(s.value().getState()).isEqualTo(TrinaryState.READY));
 
       // 5. and acted on once: one preparation, run and report per id
       assertThat(agent.commandLink().answered()).isEqualTo(EACH);
@@ -137,20 +167,24 @@ class AgentReplayTest {
     return records.stream().map(id).toList();
   }
 
-  private static <T extends SpecificRecord> void awaitEach(RecordTap<T> tap,
-      Function<T, String> id, List<String> ids, int times) {
-    Await.until(Duration.ofSeconds(30), () -> ids.stream().allMatch(
-        i -> tap.matching(s -> id.apply(s.value()).equals(i)).size() >= times),
+  private static <T extends SpecificRecord> void awaitEach(
+      RecordTap<T> tap, Function<T, String> id, List<String> ids, int times) {
+    Await.until(
+        Duration.ofSeconds(30),
+        () ->
+            ids.stream()
+                .allMatch(i -> tap.matching(s -> id.apply(s.value()).equals(i)).size() >= times),
         () -> times + " answers to each of " + ids + ", saw " + tap.snapshot());
     assertThat(tap.snapshot()).as("no more than " + times + " each").hasSize(ids.size() * times);
   }
 
-  private static <T extends SpecificRecord> void assertRepeated(RecordTap<T> tap,
-      Function<T, String> id) {
+  private static <T extends SpecificRecord> void assertRepeated(
+      RecordTap<T> tap, Function<T, String> id) {
     Map<String, List<T>> byId = new java.util.LinkedHashMap<>();
-    tap.snapshot().forEach(s -> byId.computeIfAbsent(id.apply(s.value()), k -> new ArrayList<>())
-        .add(s.value()));
-    byId.forEach((k, both) -> assertThat(both.get(1)).as("the repeat of " + k)
-        .isEqualTo(both.get(0)));
+    tap.snapshot()
+        .forEach(
+            s -> byId.computeIfAbsent(id.apply(s.value()), k -> new ArrayList<>()).add(s.value()));
+    byId.forEach(
+        (k, both) -> assertThat(both.get(1)).as("the repeat of " + k).isEqualTo(both.get(0)));
   }
 }

@@ -13,8 +13,11 @@ public final class Await {
 
   public static void until(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
     try {
-      Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20))
-          .pollInSameThread().until(condition::getAsBoolean);
+      Awaitility.await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(20))
+          .pollInSameThread()
+          .until(condition::getAsBoolean);
     } catch (ConditionTimeoutException e) {
       throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what.get(), e);
     }

@@ -13,13 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The backlog file gives back exactly what was written, once; and any damaged or foreign file
- * (random bytes, a valid file cut short or with a byte flipped) is set aside with whatever could
- * be read, never a reason for the agent not to start.
+ * (random bytes, a valid file cut short or with a byte flipped) is set aside with whatever could be
+ * read, never a reason for the agent not to start.
  */
 class BacklogFileTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void givesBackWhatWasWrittenOnceAndThenNothing() throws Exception {
@@ -55,11 +54,12 @@ class BacklogFileTest {
     BacklogFile.write(good, written);
     byte[] valid = Files.readAllBytes(good);
     for (int i = 0; i < 200; i++) {
-      byte[] damaged = switch (i % 3) {
-        case 0 -> randomBytes(rng, rng.nextInt(0, 300));
-        case 1 -> Arrays.copyOf(valid, rng.nextInt(0, valid.length));
-        default -> flipOneByte(valid, rng);
-      };
+      byte[] damaged =
+          switch (i % 3) {
+            case 0 -> randomBytes(rng, rng.nextInt(0, 300));
+            case 1 -> Arrays.copyOf(valid, rng.nextInt(0, valid.length));
+            default -> flipOneByte(valid, rng);
+          };
       Path file = dir.resolve("case-" + i);
       Files.write(file, damaged);
 
@@ -81,8 +81,11 @@ class BacklogFileTest {
   private static List<BacklogFile.Entry> entries(SplittableRandom rng, int n) {
     List<BacklogFile.Entry> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(new BacklogFile.Entry(i % 2 == 0 ? "mesh.responses" : "mesh.heartbeats",
-          i % 5 == 0 ? null : "agent-" + i, randomBytes(rng, rng.nextInt(1, 200))));
+      out.add(
+          new BacklogFile.Entry(
+              i % 2 == 0 ? "mesh.responses" : "mesh.heartbeats",
+              i % 5 == 0 ? null : "agent-" + i,
+              randomBytes(rng, rng.nextInt(1, 200))));
     }
     return out;
   }

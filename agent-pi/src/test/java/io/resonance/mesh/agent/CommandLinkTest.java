@@ -30,6 +30,7 @@ class CommandLinkTest {
 
   private static final int PARTITIONS = 4;
   private static final String ID = "pi-commands";
+
   /** A scheduler's timer and a busy two-core test machine. */
   private static final long HOLD_TOLERANCE_MS = 20;
 
@@ -46,8 +47,9 @@ class CommandLinkTest {
     schedules = KAFKA.read();
     responses = KAFKA.answers();
     commands = new Commands(KAFKA.bootstrapServers(), schedules);
-    answers = new RecordTap<>(KAFKA.bootstrapServers(), responses, KAFKA.answerPartitions(),
-        AgentResponse.class);
+    answers =
+        new RecordTap<>(
+            KAFKA.bootstrapServers(), responses, KAFKA.answerPartitions(), AgentResponse.class);
   }
 
   @AfterEach
@@ -57,9 +59,19 @@ class CommandLinkTest {
   }
 
   private AgentConfig config() {
-    return new AgentConfig(ID, AgentClass.E, "s001", "s001-c03", List.of("sensor"),
-        KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
-        schedules, responses);
+    return new AgentConfig(
+        ID,
+        AgentClass.E,
+        "s001",
+        "s001-c03",
+        List.of("sensor"),
+        KAFKA.bootstrapServers(),
+        Duration.ofSeconds(1),
+        100,
+        Path.of("/"),
+        Map.of(),
+        schedules,
+        responses);
   }
 
   private static String neighbourOn(int partition) {
@@ -73,17 +85,20 @@ class CommandLinkTest {
 
   private List<AgentResponse> answersTo(String requestId) {
     return answers.matching(s -> s.value().getRequestId().equals(requestId)).stream()
-        .map(RecordTap.Seen::value).toList();
+        .map(RecordTap.Seen::value)
+        .toList();
   }
 
   private void awaitAnswers(String requestId, int count) {
-    Await.until(Duration.ofSeconds(10), () -> answersTo(requestId).size() >= count,
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> answersTo(requestId).size() >= count,
         () -> count + " answers to " + requestId + ", saw " + answersTo(requestId));
   }
 
   private static void awaitAssigned(CommandLink link) {
-    Await.until(Duration.ofSeconds(10), () -> link.assignment() != null,
-        () -> "the command link assigned");
+    Await.until(
+        Duration.ofSeconds(10), () -> link.assignment() != null, () -> "the command link assigned");
   }
 
   @Test
@@ -100,11 +115,12 @@ class CommandLinkTest {
       long target = System.currentTimeMillis() + 800;
       String neighbour = neighbourOn(own);
       commands.release(Commands.command("req-neighbour", neighbour, target, 0, 50).build());
-      commands.release(Commands.command("req-skip", ID, target, 0, 50)
-          .setStatus(ScheduleStatus.SKIP).build());
+      commands.release(
+          Commands.command("req-skip", ID, target, 0, 50).setStatus(ScheduleStatus.SKIP).build());
       commands.releaseRaw(ID, new byte[] {(byte) 0xC3, 1, 2}, own);
-      long releasedAt = commands.release(Commands.command("req-own", ID, target, 0, 50)
-          .setPayloadWeight(2.5).build());
+      long releasedAt =
+          commands.release(
+              Commands.command("req-own", ID, target, 0, 50).setPayloadWeight(2.5).build());
 
       // 3. READY when its clock reads the target, echoing what the mesh needs
       awaitAnswers("req-own", 1);
@@ -137,8 +153,10 @@ class CommandLinkTest {
     try (Agent agent = new Agent(config())) {
       agent.start();
       awaitAssigned(agent.commandLink());
-      commands.release(Commands.command("req-hash", ID, System.currentTimeMillis() + 500, 0, 50)
-          .setPayloadHash(Commands.sha256(new byte[] {9})).build());
+      commands.release(
+          Commands.command("req-hash", ID, System.currentTimeMillis() + 500, 0, 50)
+              .setPayloadHash(Commands.sha256(new byte[] {9}))
+              .build());
 
       awaitAnswers("req-hash", 1);
       AgentResponse r = answersTo("req-hash").get(0);
@@ -153,19 +171,30 @@ class CommandLinkTest {
   void stillPreparingAtTheWindowEndItAnswersTransitThenReadyWhenPrepared() throws Exception {
     // 1. a link whose preparation waits until the test has seen the TRANSIT
     CountDownLatch release = new CountDownLatch(1);
-    CommandLink.Preparation slow = c -> {
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
-    try (CommandLink link = new CommandLink(ID, schedules, responses, "ctx",
-        new KafkaConsumer<>(CommandLink.consumerConfig(ID, KAFKA.bootstrapServers(), Map.of()),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        new KafkaProducer<>(HeartbeatLink.producerConfig(ID, KAFKA.bootstrapServers(),
-            Map.of()), new StringSerializer(), MeshSerde.of(AgentResponse.class)),
-        new PendingWork(), slow)) {
+    CommandLink.Preparation slow =
+        c -> {
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    try (CommandLink link =
+        new CommandLink(
+            ID,
+            schedules,
+            responses,
+            "ctx",
+            new KafkaConsumer<>(
+                CommandLink.consumerConfig(ID, KAFKA.bootstrapServers(), Map.of()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()),
+            new KafkaProducer<>(
+                HeartbeatLink.producerConfig(ID, KAFKA.bootstrapServers(), Map.of()),
+                new StringSerializer(),
+                MeshSerde.of(AgentResponse.class)),
+            new PendingWork(),
+            slow)) {
       link.start();
       awaitAssigned(link);
       long target = System.currentTimeMillis() + 200;

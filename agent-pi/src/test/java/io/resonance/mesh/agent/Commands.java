@@ -26,10 +26,15 @@ public final class Commands implements AutoCloseable {
   public Commands(String bootstrapServers, String topic) {
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
-    this.producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.LINGER_MS_CONFIG, "0"),
-        new StringSerializer(), MeshSerde.of(ScheduledCommand.class));
+    this.producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG,
+                "0"),
+            new StringSerializer(),
+            MeshSerde.of(ScheduledCommand.class));
   }
 
   public static String sha256(byte[] bytes) {
@@ -41,11 +46,11 @@ public final class Commands implements AutoCloseable {
   }
 
   /**
-   * A SCHEDULED command for T = {@code targetMs} (mesh clock) with the window
-   * [T - before, T + after], converted to the agent's clock with {@code offsetMs}.
+   * A SCHEDULED command for T = {@code targetMs} (mesh clock) with the window [T - before, T +
+   * after], converted to the agent's clock with {@code offsetMs}.
    */
-  public static ScheduledCommand.Builder command(String requestId, String agentId, long targetMs,
-      long offsetMs, long windowAfterMs) {
+  public static ScheduledCommand.Builder command(
+      String requestId, String agentId, long targetMs, long offsetMs, long windowAfterMs) {
     long now = System.currentTimeMillis();
     return ScheduledCommand.newBuilder()
         .setRequestId(requestId)
@@ -59,8 +64,13 @@ public final class Commands implements AutoCloseable {
         .setArrivalWindowEndMs(targetMs + windowAfterMs)
         .setTargetArrivalAgentMs(targetMs + offsetMs)
         .setExpiresAtMs(targetMs + 60_000)
-        .setLeadMs(0).setNetworkMs(0).setProcessingMs(0).setQueueMs(0).setBufferMs(0)
-        .setQuantile(0.95).setConfidence(0.5)
+        .setLeadMs(0)
+        .setNetworkMs(0)
+        .setProcessingMs(0)
+        .setQueueMs(0)
+        .setBufferMs(0)
+        .setQuantile(0.95)
+        .setConfidence(0.5)
         .setVerb(Verb.OBSERVE)
         .setPayload(ByteBuffer.wrap(PAYLOAD))
         .setPayloadHash(sha256(PAYLOAD))
@@ -74,9 +84,11 @@ public final class Commands implements AutoCloseable {
 
   /** Releases raw bytes to one partition, e.g. a record no agent can decode. */
   public void releaseRaw(String key, byte[] value, int partition) throws Exception {
-    try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-        new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> raw =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+            new StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
       raw.send(new ProducerRecord<>(topic, partition, key, value)).get();
     }
   }

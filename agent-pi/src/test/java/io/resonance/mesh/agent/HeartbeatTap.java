@@ -29,30 +29,37 @@ public final class HeartbeatTap implements AutoCloseable {
   private volatile Throwable failure;
 
   public HeartbeatTap(String bootstrapServers, int partitions) {
-    KafkaConsumer<String, Heartbeat> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
-        new StringDeserializer(), MeshSerde.of(Heartbeat.class));
+    KafkaConsumer<String, Heartbeat> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+            new StringDeserializer(),
+            MeshSerde.of(Heartbeat.class));
     List<TopicPartition> tps = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       tps.add(new TopicPartition(MeshTopics.HEARTBEATS, p));
     }
     consumer.assign(tps);
     consumer.seekToBeginning(tps);
-    thread = new Thread(() -> {
-      try (consumer) {
-        while (running) {
-          for (ConsumerRecord<String, Heartbeat> r : consumer.poll(Duration.ofMillis(100))) {
-            synchronized (seen) {
-              seen.add(new Seen(r.value(), r.timestamp(), r.partition()));
-            }
-          }
-        }
-      } catch (Throwable t) {
-        failure = t; // e.g. an undecodable value: the test reads it from snapshot()
-      }
-    }, "heartbeat-tap");
+    thread =
+        new Thread(
+            () -> {
+              try (consumer) {
+                while (running) {
+                  for (ConsumerRecord<String, Heartbeat> r :
+                      consumer.poll(Duration.ofMillis(100))) {
+                    synchronized (seen) {
+                      seen.add(new Seen(r.value(), r.timestamp(), r.partition()));
+                    }
+                  }
+                }
+              } catch (Throwable t) {
+                failure = t; // e.g. an undecodable value: the test reads it from snapshot()
+              }
+            },
+            "heartbeat-tap");
     thread.setDaemon(true);
     thread.start();
   }

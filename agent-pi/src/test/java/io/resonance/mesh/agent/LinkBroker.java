@@ -51,8 +51,10 @@ final class LinkBroker implements BeforeAllCallback, AfterAllCallback, BeforeEac
     int n = run.incrementAndGet();
     read = readPrefix + "." + n;
     answers = answerPrefix + "." + n;
-    broker.createTopics(List.of(new NewTopic(read, readPartitions, (short) 1),
-        new NewTopic(answers, ANSWER_PARTITIONS, (short) 1)));
+    broker.createTopics(
+        List.of(
+            new NewTopic(read, readPartitions, (short) 1),
+            new NewTopic(answers, ANSWER_PARTITIONS, (short) 1)));
   }
 
   /** A topic made in the middle of a test, as an operator would create one late. */

@@ -24,8 +24,7 @@ class OutboxTest {
 
   private static final String TOPIC = "outbox.results";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -34,18 +33,37 @@ class OutboxTest {
   }
 
   private static GclResult result(int n) {
-    return GclResult.newBuilder().setInstanceId("inst").setSpecId("spec").setItem("item-" + n)
-        .setValue(Integer.toString(n)).setProducedBy("read").setStatus(GclResultStatus.OK)
-        .setAttempt(1).setError("").setAtMs(n).build();
+    return GclResult.newBuilder()
+        .setInstanceId("inst")
+        .setSpecId("spec")
+        .setItem("item-" + n)
+        .setValue(Integer.toString(n))
+        .setProducedBy("read")
+        .setStatus(GclResultStatus.OK)
+        .setAttempt(1)
+        .setError("")
+        .setAtMs(n)
+        .build();
   }
 
   /** The agent's own producer settings, with a delivery timeout the outage outlasts. */
   private static Outbox<GclResult> outbox(String bootstrap, int capacity) {
-    return new Outbox<>("results of pi-test", new KafkaProducer<>(HeartbeatLink.producerConfig(
-        "pi-test", bootstrap, Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "3000",
-            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "1000",
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, "500")), new StringSerializer(),
-        MeshSerde.of(GclResult.class)), capacity);
+    return new Outbox<>(
+        "results of pi-test",
+        new KafkaProducer<>(
+            HeartbeatLink.producerConfig(
+                "pi-test",
+                bootstrap,
+                Map.of(
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                    "3000",
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                    "1000",
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                    "500")),
+            new StringSerializer(),
+            MeshSerde.of(GclResult.class)),
+        capacity);
   }
 
   private static List<String> itemsSeen(RecordTap<GclResult> tap) {
@@ -63,7 +81,9 @@ class OutboxTest {
       for (int i = 0; i < 20; i++) {
         outbox.send(TOPIC, "inst", result(i));
       }
-      Await.until(Duration.ofSeconds(20), () -> outbox.delivered() == 20,
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> outbox.delivered() == 20,
           () -> "20 delivered, got " + outbox.delivered());
 
       // 2. the broker goes away; answers keep coming, and the producer gives up on them
@@ -71,14 +91,16 @@ class OutboxTest {
       for (int i = 20; i < 120; i++) {
         outbox.send(TOPIC, "inst", result(i));
       }
-      Await.until(Duration.ofSeconds(20), () -> !outbox.isUp(),
-          () -> "the outbox noticing the outage");
+      Await.until(
+          Duration.ofSeconds(20), () -> !outbox.isUp(), () -> "the outbox noticing the outage");
       assertThat(outbox.pending()).isEqualTo(100);
 
       // 3. back on the same port with the same log: every answer arrives, none dropped
       broker = LocalKafkaBroker.start(dir, port, true);
       try (RecordTap<GclResult> tap = new RecordTap<>(bootstrap, TOPIC, 1, GclResult.class)) {
-        Await.until(Duration.ofSeconds(60), () -> itemsSeen(tap).size() == 120,
+        Await.until(
+            Duration.ofSeconds(60),
+            () -> itemsSeen(tap).size() == 120,
             () -> "all 120 results on the topic, saw " + itemsSeen(tap).size());
         assertThat(outbox.pending()).isZero();
         assertThat(outbox.dropped()).isZero();
@@ -107,13 +129,19 @@ class OutboxTest {
       // are always among them.
       try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir, port, true)) {
         broker.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1)));
-        try (RecordTap<GclResult> tap = new RecordTap<>(broker.bootstrapServers(), TOPIC, 1,
-            GclResult.class)) {
-          Await.until(Duration.ofSeconds(60), () -> outbox.pending() == 0,
+        try (RecordTap<GclResult> tap =
+            new RecordTap<>(broker.bootstrapServers(), TOPIC, 1, GclResult.class)) {
+          Await.until(
+              Duration.ofSeconds(60),
+              () -> outbox.pending() == 0,
               () -> "the outbox empty, " + outbox.pending() + " pending; saw " + itemsSeen(tap));
-          Await.until(Duration.ofSeconds(30), () -> itemsSeen(tap).size() >= 3,
+          Await.until(
+              Duration.ofSeconds(30),
+              () -> itemsSeen(tap).size() >= 3,
               () -> "three results on the topic, saw " + itemsSeen(tap));
-          assertThat(itemsSeen(tap)).hasSize(3).contains("item-3", "item-4")
+          assertThat(itemsSeen(tap))
+              .hasSize(3)
+              .contains("item-3", "item-4")
               .isSubsetOf("item-0", "item-2", "item-3", "item-4");
           assertThat(outbox.dropped()).isEqualTo(2);
           assertThat(outbox.delivered()).isEqualTo(3);

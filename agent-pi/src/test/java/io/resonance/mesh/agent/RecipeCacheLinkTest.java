@@ -43,9 +43,11 @@ class RecipeCacheLinkTest {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    return new RecipeCacheLink(topic,
+    return new RecipeCacheLink(
+        topic,
         new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer()),
-        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer()), capacity);
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer()),
+        capacity);
   }
 
   private static GclTask lookup(String specId, String raw) {
@@ -53,33 +55,50 @@ class RecipeCacheLinkTest {
   }
 
   private static GclTask fill(String specId, String raw, String enriched) {
-    return task(specId, "enrich~fill", RecipeCacheLink.STORE, "enriched~cached",
+    return task(
+        specId,
+        "enrich~fill",
+        RecipeCacheLink.STORE,
+        "enriched~cached",
         Map.of("raw", raw, "enriched", enriched));
   }
 
-  private static GclTask task(String specId, String computation, String type, String output,
-      Map<String, String> inputs) {
-    return GclTask.newBuilder().setTaskId("i/" + specId + "/" + computation + "/1")
-        .setInstanceId("i").setSpecId(specId).setComputation(computation).setOutput(output)
-        .setHandlerType(type).setPriority("NORMAL").setInputs(inputs).setAttempt(1)
+  private static GclTask task(
+      String specId, String computation, String type, String output, Map<String, String> inputs) {
+    return GclTask.newBuilder()
+        .setTaskId("i/" + specId + "/" + computation + "/1")
+        .setInstanceId("i")
+        .setSpecId(specId)
+        .setComputation(computation)
+        .setOutput(output)
+        .setHandlerType(type)
+        .setPriority("NORMAL")
+        .setInputs(inputs)
+        .setAttempt(1)
         .setReleasedAtMs(System.currentTimeMillis())
-        .setDeadlineAtMs(System.currentTimeMillis() + 60_000).build();
+        .setDeadlineAtMs(System.currentTimeMillis() + 60_000)
+        .build();
   }
 
   @Test
   void aFillOnOneAgentIsAHitOnAnotherAndOnOneThatStartsLater() throws Exception {
-    try (RecipeCacheLink a = link(100); RecipeCacheLink b = link(100)) {
+    try (RecipeCacheLink a = link(100);
+        RecipeCacheLink b = link(100)) {
       assertThatThrownBy(() -> b.run(lookup("checkout~cache-1", "r1")))
-          .isInstanceOf(HandlerFailure.class).hasMessageStartingWith("cache miss: checkout/enrich/");
+          .isInstanceOf(HandlerFailure.class)
+          .hasMessageStartingWith("cache miss: checkout/enrich/");
 
       a.run(fill("checkout~cache-1", "r1", "E(r1)"));
 
       // Another variant of the same recipe shares the cache.
-      Await.until(Duration.ofSeconds(20), () -> hits(b, lookup("checkout~parallelize-1~cache-1",
-          "r1")), () -> "the fill on a to reach b");
+      Await.until(
+          Duration.ofSeconds(20),
+          () -> hits(b, lookup("checkout~parallelize-1~cache-1", "r1")),
+          () -> "the fill on a to reach b");
       assertThat(b.run(lookup("checkout~cache-1", "r1"))).isEqualTo("E(r1)");
       assertThatThrownBy(() -> b.run(lookup("refund~cache-1", "r1")))
-          .as("another recipe never shares it").isInstanceOf(HandlerFailure.class);
+          .as("another recipe never shares it")
+          .isInstanceOf(HandlerFailure.class);
       assertThatThrownBy(() -> b.run(lookup("checkout~cache-1", "r2")))
           .isInstanceOf(HandlerFailure.class);
 
@@ -90,21 +109,22 @@ class RecipeCacheLinkTest {
   }
 
   @Test
-  void aReaderStartedBeforeItsTopicExistsWaitsForItThenServesOtherAgentsFills()
-      throws Exception {
+  void aReaderStartedBeforeItsTopicExistsWaitsForItThenServesOtherAgentsFills() throws Exception {
     String late = KAFKA.read() + ".late";
     try (RecipeCacheLink early = unstarted(late, 100)) {
       // 1. the agent starts while the topic is missing: its reader waits instead of giving up
       early.start();
       // 2. the operator creates the topic; the reader finds it and reads it from the beginning
       KAFKA.create(late, 2);
-      Await.until(Duration.ofSeconds(20), early::caughtUp,
-          () -> "the early reader found the late topic");
+      Await.until(
+          Duration.ofSeconds(20), early::caughtUp, () -> "the early reader found the late topic");
       // 3. a fill made on another agent is a hit here
       try (RecipeCacheLink other = unstarted(late, 100)) {
         other.start();
         other.run(fill("checkout", "r1", "E(r1)"));
-        Await.until(Duration.ofSeconds(20), () -> hits(early, lookup("checkout", "r1")),
+        Await.until(
+            Duration.ofSeconds(20),
+            () -> hits(early, lookup("checkout", "r1")),
             () -> "the other agent's fill to reach the early reader");
       }
     }
@@ -142,9 +162,17 @@ class RecipeCacheLinkTest {
   @Test
   void aFillWithoutTheItemItFilesIsRefusedWithWhy() throws Exception {
     try (RecipeCacheLink link = link(10)) {
-      assertThatThrownBy(() -> link.run(task("r", "enrich~fill", RecipeCacheLink.STORE,
-          "enriched~cached", Map.of("raw", "x"))))
-          .isInstanceOf(HandlerFailure.class).hasMessageContaining("no input 'enriched'");
+      assertThatThrownBy(
+              () ->
+                  link.run(
+                      task(
+                          "r",
+                          "enrich~fill",
+                          RecipeCacheLink.STORE,
+                          "enriched~cached",
+                          Map.of("raw", "x"))))
+          .isInstanceOf(HandlerFailure.class)
+          .hasMessageContaining("no input 'enriched'");
     }
   }
 

@@ -29,32 +29,44 @@ public final class RecordTap<T extends SpecificRecord> implements AutoCloseable 
 
   public RecordTap(String bootstrapServers, String topic, int partitions, Class<T> type) {
     MeshCodec<T> codec = MeshCodec.of(type);
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
     List<TopicPartition> tps = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       tps.add(new TopicPartition(topic, p));
     }
     consumer.assign(tps);
     consumer.seekToBeginning(tps);
-    thread = new Thread(() -> {
-      try (consumer) {
-        while (running) {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-            T value = codec.decode(r.value());
-            synchronized (seen) {
-              seen.add(new Seen<>(r.key() == null ? null : new String(r.key(),
-                  java.nio.charset.StandardCharsets.UTF_8), value, r.timestamp(), r.partition()));
-            }
-          }
-        }
-      } catch (Throwable t) {
-        failure = t;
-      }
-    }, "record-tap-" + topic);
+    thread =
+        new Thread(
+            () -> {
+              try (consumer) {
+                while (running) {
+                  for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    T value = codec.decode(r.value());
+                    synchronized (seen) {
+                      seen.add(
+                          new Seen<>(
+                              r.key() == null
+                                  ? null
+                                  : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8),
+                              value,
+                              r.timestamp(),
+                              r.partition()));
+                    }
+                  }
+                }
+              } catch (Throwable t) {
+                failure = t;
+              }
+            },
+            "record-tap-" + topic);
     thread.setDaemon(true);
     thread.start();
   }

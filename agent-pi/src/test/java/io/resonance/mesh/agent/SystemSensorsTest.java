@@ -71,14 +71,12 @@ class SystemSensorsTest {
 
   @Test
   void temperatureIsTheHottestThermalZoneInDegreesCelsius() throws Exception {
-    assertThat(new SystemSensors(copy("pi4"), () -> 0L).sample().temperatureC())
-        .isEqualTo(51.0f);
+    assertThat(new SystemSensors(copy("pi4"), () -> 0L).sample().temperatureC()).isEqualTo(51.0f);
   }
 
   @Test
   void temperatureIsNullWhereTheDeviceHasNoThermalZone() throws Exception {
-    assertThat(new SystemSensors(copy("no-thermal"), () -> 0L).sample().temperatureC())
-        .isNull();
+    assertThat(new SystemSensors(copy("no-thermal"), () -> 0L).sample().temperatureC()).isNull();
   }
 
   @Test

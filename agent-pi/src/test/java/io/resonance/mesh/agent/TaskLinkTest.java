@@ -39,8 +39,9 @@ class TaskLinkTest {
     tasksTopic = KAFKA.read();
     resultsTopic = KAFKA.answers();
     tasks = new Tasks(KAFKA.bootstrapServers(), tasksTopic);
-    results = new RecordTap<>(KAFKA.bootstrapServers(), resultsTopic, KAFKA.answerPartitions(),
-        GclResult.class);
+    results =
+        new RecordTap<>(
+            KAFKA.bootstrapServers(), resultsTopic, KAFKA.answerPartitions(), GclResult.class);
   }
 
   @AfterEach
@@ -54,14 +55,26 @@ class TaskLinkTest {
   }
 
   private TaskLink link(List<String> capabilities) {
-    AgentConfig config = new AgentConfig(ID, AgentClass.E, "s001", CLUSTER, capabilities,
-        KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
-        "unused.schedules", "unused.responses", tasksTopic, resultsTopic);
-    TaskLink link = new TaskLink(config, new PendingWork(),
-        new SystemSensors(config.procRoot()));
+    AgentConfig config =
+        new AgentConfig(
+            ID,
+            AgentClass.E,
+            "s001",
+            CLUSTER,
+            capabilities,
+            KAFKA.bootstrapServers(),
+            Duration.ofSeconds(1),
+            100,
+            Path.of("/"),
+            Map.of(),
+            "unused.schedules",
+            "unused.responses",
+            tasksTopic,
+            resultsTopic);
+    TaskLink link = new TaskLink(config, new PendingWork(), new SystemSensors(config.procRoot()));
     link.start();
-    Await.until(Duration.ofSeconds(10), () -> link.assignment() != null,
-        () -> "the task link assigned");
+    Await.until(
+        Duration.ofSeconds(10), () -> link.assignment() != null, () -> "the task link assigned");
     return link;
   }
 
@@ -76,11 +89,14 @@ class TaskLinkTest {
 
   private List<GclResult> resultsOf(String instanceId) {
     return results.matching(s -> s.value().getInstanceId().equals(instanceId)).stream()
-        .map(RecordTap.Seen::value).toList();
+        .map(RecordTap.Seen::value)
+        .toList();
   }
 
   private GclResult awaitResult(String instanceId) {
-    Await.until(Duration.ofSeconds(10), () -> !resultsOf(instanceId).isEmpty(),
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> !resultsOf(instanceId).isEmpty(),
         () -> "a result for " + instanceId + ", saw " + results.snapshot());
     return resultsOf(instanceId).get(0);
   }
@@ -93,10 +109,10 @@ class TaskLinkTest {
       assertThat(link.assignment().partition()).isEqualTo(own);
       // 2. a neighbour's task on the same partition, then the agent's own
       String neighbour = neighbourOn(own);
-      tasks.release(Tasks.task("inst-neighbour", "read", HandlerTypes.SENSOR_READ, neighbour,
-          Map.of()).build());
-      tasks.release(Tasks.task("inst-own", "read", HandlerTypes.SENSOR_READ, ID, Map.of())
-          .build());
+      tasks.release(
+          Tasks.task("inst-neighbour", "read", HandlerTypes.SENSOR_READ, neighbour, Map.of())
+              .build());
+      tasks.release(Tasks.task("inst-own", "read", HandlerTypes.SENSOR_READ, ID, Map.of()).build());
       // 3. the own task is answered with this device's reading, as its cluster's
       GclResult r = awaitResult("inst-own");
       assertThat(r.getStatus()).isEqualTo(GclResultStatus.OK);
@@ -118,11 +134,20 @@ class TaskLinkTest {
 
   @Test
   void analyticsOverReadingsAnswersClusterStatistics() throws Exception {
-    String readings = "{\"cluster\":\"" + CLUSTER + "\",\"readings\":["
-        + "{\"agent\":\"a\",\"cpu\":10,\"memory\":20},{\"agent\":\"b\",\"cpu\":30,\"memory\":40}]}";
+    String readings =
+        "{\"cluster\":\""
+            + CLUSTER
+            + "\",\"readings\":["
+            + "{\"agent\":\"a\",\"cpu\":10,\"memory\":20},{\"agent\":\"b\",\"cpu\":30,\"memory\":40}]}";
     try (TaskLink link = link()) {
-      tasks.release(Tasks.task("inst-stats", "aggregate", HandlerTypes.ANALYTICS, ID,
-          Map.of("sensor_readings", readings)).build());
+      tasks.release(
+          Tasks.task(
+                  "inst-stats",
+                  "aggregate",
+                  HandlerTypes.ANALYTICS,
+                  ID,
+                  Map.of("sensor_readings", readings))
+              .build());
       GclResult r = awaitResult("inst-stats");
       assertThat(r.getStatus()).isEqualTo(GclResultStatus.OK);
       JsonNode s = JSON.readTree(r.getValue());
@@ -134,18 +159,29 @@ class TaskLinkTest {
   @Test
   void anAgentThatAdvertisesTheRecipeCacheFilesAndLooksUp() throws Exception {
     try (TaskLink link = link(List.of(RecipeCacheLink.LOOKUP, RecipeCacheLink.STORE))) {
-      tasks.release(Tasks.task("inst-miss", "enrich~cache", RecipeCacheLink.LOOKUP, ID,
-          Map.of("raw", "r1")).setOutput("enriched").build());
+      tasks.release(
+          Tasks.task("inst-miss", "enrich~cache", RecipeCacheLink.LOOKUP, ID, Map.of("raw", "r1"))
+              .setOutput("enriched")
+              .build());
       GclResult miss = awaitResult("inst-miss");
       assertThat(miss.getStatus()).isEqualTo(GclResultStatus.FAILED);
       assertThat(miss.getError()).startsWith("cache miss");
 
-      tasks.release(Tasks.task("inst-fill", "enrich~fill", RecipeCacheLink.STORE, ID,
-          Map.of("raw", "r1", "enriched", "E(r1)")).setOutput("enriched~cached").build());
+      tasks.release(
+          Tasks.task(
+                  "inst-fill",
+                  "enrich~fill",
+                  RecipeCacheLink.STORE,
+                  ID,
+                  Map.of("raw", "r1", "enriched", "E(r1)"))
+              .setOutput("enriched~cached")
+              .build());
       assertThat(awaitResult("inst-fill").getStatus()).isEqualTo(GclResultStatus.OK);
 
-      tasks.release(Tasks.task("inst-hit", "enrich~cache", RecipeCacheLink.LOOKUP, ID,
-          Map.of("raw", "r1")).setOutput("enriched").build());
+      tasks.release(
+          Tasks.task("inst-hit", "enrich~cache", RecipeCacheLink.LOOKUP, ID, Map.of("raw", "r1"))
+              .setOutput("enriched")
+              .build());
       GclResult hit = awaitResult("inst-hit");
       assertThat(hit.getStatus()).isEqualTo(GclResultStatus.OK);
       assertThat(hit.getItem()).isEqualTo("enriched");
@@ -156,8 +192,8 @@ class TaskLinkTest {
   @Test
   void aHandlerTypeTheAgentDoesNotRunIsAnsweredFailedAtOnce() throws Exception {
     try (TaskLink link = link()) {
-      tasks.release(Tasks.task("inst-gpu", "deep", HandlerTypes.GPU_ANALYSIS, ID, Map.of())
-          .build());
+      tasks.release(
+          Tasks.task("inst-gpu", "deep", HandlerTypes.GPU_ANALYSIS, ID, Map.of()).build());
       GclResult r = awaitResult("inst-gpu");
       assertThat(r.getStatus()).isEqualTo(GclResultStatus.FAILED);
       assertThat(r.getProducedBy()).isEqualTo("deep");

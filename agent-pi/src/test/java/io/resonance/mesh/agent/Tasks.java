@@ -17,14 +17,24 @@ public final class Tasks implements AutoCloseable {
 
   public Tasks(String bootstrapServers, String topic) {
     this.topic = topic;
-    this.producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), MeshSerde.of(GclTask.class));
+    this.producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            MeshSerde.of(GclTask.class));
   }
 
   /** A task of {@code computation} in instance {@code instanceId} of spec {@code specId}. */
-  public static GclTask.Builder task(String instanceId, String computation, String handlerType,
-      String assignedAgent, Map<String, String> inputs) {
+  public static GclTask.Builder task(
+      String instanceId,
+      String computation,
+      String handlerType,
+      String assignedAgent,
+      Map<String, String> inputs) {
     long now = System.currentTimeMillis();
     return GclTask.newBuilder()
         .setTaskId(instanceId + "/cluster-anomaly/" + computation + "/1")
@@ -43,8 +53,7 @@ public final class Tasks implements AutoCloseable {
   }
 
   public void release(GclTask task) throws Exception {
-    String key = task.getAssignedAgent().isEmpty() ? task.getInstanceId()
-        : task.getAssignedAgent();
+    String key = task.getAssignedAgent().isEmpty() ? task.getInstanceId() : task.getAssignedAgent();
     producer.send(new ProducerRecord<>(topic, key, task)).get();
   }
 

@@ -37,8 +37,9 @@ class WorkLinkTest {
     workTopic = KAFKA.read();
     reportsTopic = KAFKA.answers();
     orders = new WorkOrders(KAFKA.bootstrapServers(), workTopic);
-    reports = new RecordTap<>(KAFKA.bootstrapServers(), reportsTopic, KAFKA.answerPartitions(),
-        WorkReport.class);
+    reports =
+        new RecordTap<>(
+            KAFKA.bootstrapServers(), reportsTopic, KAFKA.answerPartitions(), WorkReport.class);
   }
 
   @AfterEach
@@ -48,24 +49,41 @@ class WorkLinkTest {
   }
 
   private AgentConfig config() {
-    return new AgentConfig(ID, AgentClass.E, "s001", "s001-c03", List.of("sensor"),
-        KAFKA.bootstrapServers(), Duration.ofSeconds(1), 100, Path.of("/"), Map.of(),
-        "unused.schedules", "unused.responses", "unused.tasks", "unused.results", workTopic,
+    return new AgentConfig(
+        ID,
+        AgentClass.E,
+        "s001",
+        "s001-c03",
+        List.of("sensor"),
+        KAFKA.bootstrapServers(),
+        Duration.ofSeconds(1),
+        100,
+        Path.of("/"),
+        Map.of(),
+        "unused.schedules",
+        "unused.responses",
+        "unused.tasks",
+        "unused.results",
+        workTopic,
         reportsTopic);
   }
 
   private WorkLink link() {
     AgentConfig config = config();
-    WorkLink link = new WorkLink(config, new PendingWork(), new SystemSensors(config.procRoot()),
-        WorkKinds.standard(new SystemSensors(config.procRoot())));
+    WorkLink link =
+        new WorkLink(
+            config,
+            new PendingWork(),
+            new SystemSensors(config.procRoot()),
+            WorkKinds.standard(new SystemSensors(config.procRoot())));
     link.start();
     awaitAssigned(link);
     return link;
   }
 
   private static void awaitAssigned(WorkLink link) {
-    Await.until(Duration.ofSeconds(10), () -> link.assignment() != null,
-        () -> "the work link assigned");
+    Await.until(
+        Duration.ofSeconds(10), () -> link.assignment() != null, () -> "the work link assigned");
   }
 
   private static String neighbourOn(int partition) {
@@ -82,7 +100,9 @@ class WorkLinkTest {
   }
 
   private RecordTap.Seen<WorkReport> awaitReport(String orderId) {
-    Await.until(Duration.ofSeconds(30), () -> !reportsOf(orderId).isEmpty(),
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> !reportsOf(orderId).isEmpty(),
         () -> "a report of " + orderId + ", saw " + reports.snapshot());
     return reportsOf(orderId).get(0);
   }
@@ -101,8 +121,11 @@ class WorkLinkTest {
       String neighbour = neighbourOn(own);
       ChunkParams params = WorkOrders.params(50, 2, 10_000, 10);
       orders.send(WorkOrders.order("job-n", "checksum", neighbour, 0, 6, params).build());
-      WorkOrder order = WorkOrders.order("job-1", "checksum", ID, 2, 6, params)
-          .setSubset("subset-fast").setAdjustmentId("adj-7").build();
+      WorkOrder order =
+          WorkOrders.order("job-1", "checksum", ID, 2, 6, params)
+              .setSubset("subset-fast")
+              .setAdjustmentId("adj-7")
+              .build();
       orders.send(order);
 
       // 3. the report echoes the order and the params it honoured
@@ -121,18 +144,20 @@ class WorkLinkTest {
       // 4. the counts add up, and the rate limit shows in the order's span
       assertThat(r.getChunksDone() + r.getChunksTimedOut()).isEqualTo(6);
       assertThat(r.getChunksDone()).isEqualTo(6); // 50 checksums take far less than 10 s
-      assertThat(r.getChunkLatencyMs()).hasSize(6)
+      assertThat(r.getChunkLatencyMs())
+          .hasSize(6)
           .allSatisfy(ms -> assertThat(ms).isBetween(0, 10_000));
       assertThat(r.getFinishedAtMs() - r.getStartedAtMs()).isGreaterThanOrEqualTo(5 * 100 - 5);
       assertThat(r.getStartedAtMs())
           .isBetween(System.currentTimeMillis() - 60_000, System.currentTimeMillis());
 
       // 5. its own resources, sampled while it worked (the order took over a quarter second)
-      assertThat(r.getCpuPercent()).isNotEmpty()
-          .allSatisfy(c -> assertThat(c).isBetween(0f, 100f));
-      assertThat(r.getMemoryPercent()).hasSameSizeAs(r.getCpuPercent())
+      assertThat(r.getCpuPercent()).isNotEmpty().allSatisfy(c -> assertThat(c).isBetween(0f, 100f));
+      assertThat(r.getMemoryPercent())
+          .hasSameSizeAs(r.getCpuPercent())
           .allSatisfy(m -> assertThat(m).isBetween(0f, 100f));
-      assertThat(r.getNetBytesPerS()).hasSameSizeAs(r.getCpuPercent())
+      assertThat(r.getNetBytesPerS())
+          .hasSameSizeAs(r.getCpuPercent())
           .allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(0.0));
 
       // 6. the neighbour's order, read first by the one worker, was left alone
@@ -144,10 +169,11 @@ class WorkLinkTest {
   @Test
   void ordersRunOneAtATimeInTheOrderTheyArrived() throws Exception {
     try (WorkLink link = link()) {
-      WorkOrder first = WorkOrders.order("job-2", "sensor-sweep", ID, 0, 4,
-          WorkOrders.params(5, 2, 0, 0)).build();
-      WorkOrder second = WorkOrders.order("job-2", "checksum", ID, 1, 3,
-          WorkOrders.params(10, 3, 0, 0)).build();
+      WorkOrder first =
+          WorkOrders.order("job-2", "sensor-sweep", ID, 0, 4, WorkOrders.params(5, 2, 0, 0))
+              .build();
+      WorkOrder second =
+          WorkOrders.order("job-2", "checksum", ID, 1, 3, WorkOrders.params(10, 3, 0, 0)).build();
       orders.send(first);
       orders.send(second);
       WorkReport a = awaitReport(first.getOrderId()).value();
@@ -156,8 +182,7 @@ class WorkLinkTest {
       assertThat(a.getChunkLatencyMs()).hasSize(4);
       assertThat(b.getChunksDone()).isEqualTo(3);
       assertThat(b.getStartedAtMs()).isGreaterThanOrEqualTo(a.getFinishedAtMs());
-      List<String> arrived = reports.snapshot().stream().map(s -> s.value().getOrderId())
-          .toList();
+      List<String> arrived = reports.snapshot().stream().map(s -> s.value().getOrderId()).toList();
       assertThat(arrived).containsExactly(first.getOrderId(), second.getOrderId());
     }
   }
@@ -167,8 +192,8 @@ class WorkLinkTest {
     try (WorkLink link = link()) {
       orders.sendRaw(ID, "not a work order".getBytes(StandardCharsets.UTF_8));
       // chunk size and parallelism 0 cannot run as such: the report says what it honoured
-      WorkOrder order = WorkOrders.order("job-3", "thumbnail", ID, 0, 5,
-          WorkOrders.params(0, 0, 0, 0)).build();
+      WorkOrder order =
+          WorkOrders.order("job-3", "thumbnail", ID, 0, 5, WorkOrders.params(0, 0, 0, 0)).build();
       orders.send(order);
       WorkReport r = awaitReport(order.getOrderId()).value();
       assertThat(r.getChunksDone()).isZero();
@@ -178,8 +203,8 @@ class WorkLinkTest {
       assertThat(r.getParams()).isEqualTo(WorkOrders.params(1, 1, 0, 0));
 
       // and the link still runs the next order it can
-      WorkOrder next = WorkOrders.order("job-3", "checksum", ID, 1, 2,
-          WorkOrders.params(4, 1, 0, 0)).build();
+      WorkOrder next =
+          WorkOrders.order("job-3", "checksum", ID, 1, 2, WorkOrders.params(4, 1, 0, 0)).build();
       orders.send(next);
       assertThat(awaitReport(next.getOrderId()).value().getChunksDone()).isEqualTo(2);
       assertThat(link.reported()).isEqualTo(2);

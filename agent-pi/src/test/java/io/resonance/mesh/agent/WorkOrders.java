@@ -21,19 +21,29 @@ public final class WorkOrders implements AutoCloseable {
 
   public WorkOrders(String bootstrapServers, String topic) {
     this.topic = topic;
-    this.producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
+    this.producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
   }
 
   public static ChunkParams params(int chunkSize, int parallelism, long timeoutMs, double rate) {
-    return ChunkParams.newBuilder().setChunkSize(chunkSize).setParallelism(parallelism)
-        .setTimeoutMs(timeoutMs).setRateLimitPerS(rate).build();
+    return ChunkParams.newBuilder()
+        .setChunkSize(chunkSize)
+        .setParallelism(parallelism)
+        .setTimeoutMs(timeoutMs)
+        .setRateLimitPerS(rate)
+        .build();
   }
 
   /** Iteration {@code iteration} of job {@code jobId}: its order for {@code agentId}. */
-  public static WorkOrder.Builder order(String jobId, String command, String agentId,
-      int iteration, int chunks, ChunkParams params) {
+  public static WorkOrder.Builder order(
+      String jobId, String command, String agentId, int iteration, int chunks, ChunkParams params) {
     return WorkOrder.newBuilder()
         .setOrderId(jobId + "/" + iteration + "/" + agentId)
         .setJobId(jobId)

@@ -12,10 +12,10 @@ import java.util.TreeSet;
 import org.apache.avro.Schema;
 
 /**
- * The answers to one request grouped by what the agents reported, as the seed's console shows
- * them ("7 agents: a1b2…, 2 agents: e5f6…, 1 CONFLICT"): by a field of {@link AgentResponse}
- * (the context hash unless asked otherwise), with the conflicts apart, grouped by their type.
- * An agent that answered more than once counts once, with its latest answer.
+ * The answers to one request grouped by what the agents reported, as the seed's console shows them
+ * ("7 agents: a1b2…, 2 agents: e5f6…, 1 CONFLICT"): by a field of {@link AgentResponse} (the
+ * context hash unless asked otherwise), with the conflicts apart, grouped by their type. An agent
+ * that answered more than once counts once, with its latest answer.
  */
 final class AnswerGroups {
 
@@ -33,8 +33,8 @@ final class AnswerGroups {
 
   AnswerGroups(String field) {
     if (AgentResponse.getClassSchema().getField(field) == null) {
-      throw new IllegalArgumentException("--group-by " + field + " is not a field of an answer;"
-          + " use one of " + fieldNames());
+      throw new IllegalArgumentException(
+          "--group-by " + field + " is not a field of an answer;" + " use one of " + fieldNames());
     }
     this.field = field;
   }
@@ -68,8 +68,10 @@ final class AnswerGroups {
         conflicts.computeIfAbsent(conflictOf(r), k -> new TreeSet<>()).add(r.getAgentId());
       } else {
         Object v = r.get(AgentResponse.getClassSchema().getField(field).pos());
-        agreeing.computeIfAbsent(v == null || v.toString().isEmpty() ? "(none)" : v.toString(),
-            k -> new TreeSet<>()).add(r.getAgentId());
+        agreeing
+            .computeIfAbsent(
+                v == null || v.toString().isEmpty() ? "(none)" : v.toString(), k -> new TreeSet<>())
+            .add(r.getAgentId());
       }
     }
     List<Group> out = new ArrayList<>();
@@ -88,7 +90,8 @@ final class AnswerGroups {
       return "conflict";
     }
     String type = c.getType().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    return c.getExpectedValue().isEmpty() && c.getReceivedValue().isEmpty() ? type
+    return c.getExpectedValue().isEmpty() && c.getReceivedValue().isEmpty()
+        ? type
         : type + " (expected " + c.getExpectedValue() + ", got " + c.getReceivedValue() + ")";
   }
 
@@ -109,7 +112,6 @@ final class AnswerGroups {
   }
 
   private static String sample(List<String> ids) {
-    return ids.size() <= 3 ? String.join(", ", ids)
-        : String.join(", ", ids.subList(0, 3)) + ", …";
+    return ids.size() <= 3 ? String.join(", ", ids) : String.join(", ", ids.subList(0, 3)) + ", …";
   }
 }

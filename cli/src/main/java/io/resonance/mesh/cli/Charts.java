@@ -32,16 +32,22 @@ final class Charts {
   private Charts() {}
 
   static XYChart lines(String title, String x, String y) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x)
-        .yAxisTitle(y).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(x)
+            .yAxisTitle(y)
+            .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setMarkerSize(3);
     return chart;
   }
 
   static BoxChart boxes(String title, String y) {
-    BoxChart chart = new BoxChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-        .yAxisTitle(y).build();
+    BoxChart chart =
+        new BoxChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(y).build();
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setXAxisLabelRotation(20);
     return chart;

@@ -16,8 +16,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * A compacted topic as a client sees it: read from the beginning, the latest value per key,
- * tombstones removing their key. {@link #refresh} reads on to the end offsets of that moment,
- * so a topic that never stops growing (the registry) still gives an answer.
+ * tombstones removing their key. {@link #refresh} reads on to the end offsets of that moment, so a
+ * topic that never stops growing (the registry) still gives an answer.
  */
 final class CompactedView<T extends SpecificRecord> implements AutoCloseable {
 
@@ -41,11 +41,15 @@ final class CompactedView<T extends SpecificRecord> implements AutoCloseable {
     var infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
     if (infos == null || infos.isEmpty()) {
       consumer.close();
-      throw new IllegalArgumentException("topic " + topic + " does not exist at "
-          + bootstrapServers + "; is the mesh running there? (./mesh demo starts one)");
+      throw new IllegalArgumentException(
+          "topic "
+              + topic
+              + " does not exist at "
+              + bootstrapServers
+              + "; is the mesh running there? (./mesh demo starts one)");
     }
-    List<TopicPartition> parts = infos.stream()
-        .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    List<TopicPartition> parts =
+        infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
   }
@@ -56,8 +60,12 @@ final class CompactedView<T extends SpecificRecord> implements AutoCloseable {
     long deadline = System.nanoTime() + patience.toNanos();
     while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("could not read " + topic + " to its end within "
-            + patience.toSeconds() + " s; is the broker overloaded?");
+        throw new IllegalStateException(
+            "could not read "
+                + topic
+                + " to its end within "
+                + patience.toSeconds()
+                + " s; is the broker overloaded?");
       }
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
         if (r.value() == null) {

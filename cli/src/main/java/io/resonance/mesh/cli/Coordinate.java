@@ -45,30 +45,48 @@ abstract class Coordinate implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--in", paramLabel = "DURATION", defaultValue = "5s",
+  @Option(
+      names = "--in",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
       description = "How far ahead the target instant is (default ${DEFAULT-VALUE}).")
   Duration in;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
-      description = "How long after the target to wait for the gather (default "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "How long after the target to wait for the gather (default " + "${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--payload", paramLabel = "JSON", defaultValue = "{}",
+  @Option(
+      names = "--payload",
+      paramLabel = "JSON",
+      defaultValue = "{}",
       description = "The command's payload (default ${DEFAULT-VALUE}).")
   String payload;
 
-  @Option(names = "--min-rate", paramLabel = "SHARE", defaultValue = "0.95",
+  @Option(
+      names = "--min-rate",
+      paramLabel = "SHARE",
+      defaultValue = "0.95",
       description = "The share of READY answers the quorum needs (default ${DEFAULT-VALUE}).")
   double minRate;
 
-  @Option(names = "--priority", defaultValue = "1",
+  @Option(
+      names = "--priority",
+      defaultValue = "1",
       description = "The request's priority (default ${DEFAULT-VALUE}).")
   int priority;
 
-  @Option(names = "--group-by", paramLabel = "FIELD", defaultValue = AnswerGroups.DEFAULT_FIELD,
-      description = "Group the answers by this field of theirs (default ${DEFAULT-VALUE}); "
-          + "conflicts are shown apart.")
+  @Option(
+      names = "--group-by",
+      paramLabel = "FIELD",
+      defaultValue = AnswerGroups.DEFAULT_FIELD,
+      description =
+          "Group the answers by this field of theirs (default ${DEFAULT-VALUE}); "
+              + "conflicts are shown apart.")
   String groupBy;
 
   @Option(names = "--json", description = "Print one JSON document instead of the table.")
@@ -98,20 +116,28 @@ abstract class Coordinate implements Callable<Integer> {
 
   /** Selected agents, {@code --select}: shared by every command but delegate. */
   static final class Selection {
-    @Option(names = "--select", paramLabel = "SEL", defaultValue = "all",
+    @Option(
+        names = "--select",
+        paramLabel = "SEL",
+        defaultValue = "all",
         converter = SelectorConverter.class,
-        description = "Which agents: all | class:A,B | sector:s001 | cluster:s001-c03 | "
-            + "capability:camera | ids:agent-00001,... | sample:N[:value,...] "
-            + "(default ${DEFAULT-VALUE}).")
+        description =
+            "Which agents: all | class:A,B | sector:s001 | cluster:s001-c03 | "
+                + "capability:camera | ids:agent-00001,... | sample:N[:value,...] "
+                + "(default ${DEFAULT-VALUE}).")
     TargetSelector selector;
   }
 
-  @Command(name = "ask", mixinStandardHelpOptions = true,
+  @Command(
+      name = "ask",
+      mixinStandardHelpOptions = true,
       description = "Scatter-gather a question; prints the quorum decision and arrival errors.")
   static final class Ask extends Coordinate {
     @Mixin Selection selection;
 
-    @Option(names = "--verb", defaultValue = "OBSERVE",
+    @Option(
+        names = "--verb",
+        defaultValue = "OBSERVE",
         description = "OBSERVE, ACT, ... (default ${DEFAULT-VALUE}).")
     Verb verb;
 
@@ -119,24 +145,30 @@ abstract class Coordinate implements Callable<Integer> {
       super(out);
     }
 
-    @Override String command() {
+    @Override
+    String command() {
       return "ask";
     }
 
-    @Override TargetSelector selector() {
+    @Override
+    TargetSelector selector() {
       return selection.selector;
     }
 
-    @Override Verb verb() {
+    @Override
+    Verb verb() {
       return verb;
     }
 
-    @Override Strategy strategy() {
+    @Override
+    Strategy strategy() {
       return Strategy.SCATTER_GATHER;
     }
   }
 
-  @Command(name = "broadcast", mixinStandardHelpOptions = true,
+  @Command(
+      name = "broadcast",
+      mixinStandardHelpOptions = true,
       description = "Every selected agent READY at one instant, --in from now.")
   static final class Broadcast extends Coordinate {
     @Mixin Selection selection;
@@ -148,31 +180,42 @@ abstract class Coordinate implements Callable<Integer> {
       super(out);
     }
 
-    @Override String command() {
+    @Override
+    String command() {
       return "broadcast";
     }
 
-    @Override TargetSelector selector() {
+    @Override
+    TargetSelector selector() {
       return selection.selector;
     }
 
-    @Override Verb verb() {
+    @Override
+    Verb verb() {
       return verb;
     }
 
-    @Override Strategy strategy() {
+    @Override
+    Strategy strategy() {
       return Strategy.BROADCAST;
     }
   }
 
-  @Command(name = "delegate", mixinStandardHelpOptions = true,
+  @Command(
+      name = "delegate",
+      mixinStandardHelpOptions = true,
       description = "Hand work to --count agents drawn from those with the capability.")
   static final class Delegate extends Coordinate {
-    @Option(names = "--capability", required = true, paramLabel = "NAME",
+    @Option(
+        names = "--capability",
+        required = true,
+        paramLabel = "NAME",
         description = "The capability the agents must have, e.g. inference.")
     String capability;
 
-    @Option(names = "--count", defaultValue = "1",
+    @Option(
+        names = "--count",
+        defaultValue = "1",
         description = "How many agents (default ${DEFAULT-VALUE}).")
     int count;
 
@@ -183,33 +226,42 @@ abstract class Coordinate implements Callable<Integer> {
       super(out);
     }
 
-    @Override String command() {
+    @Override
+    String command() {
       return "delegate";
     }
 
-    @Override TargetSelector selector() {
+    @Override
+    TargetSelector selector() {
       return new TargetSelector(SelectorKind.SAMPLE, List.of(capability), count);
     }
 
-    @Override List<String> requiredCapabilities() {
+    @Override
+    List<String> requiredCapabilities() {
       return List.of(capability);
     }
 
-    @Override Verb verb() {
+    @Override
+    Verb verb() {
       return verb;
     }
 
-    @Override Strategy strategy() {
+    @Override
+    Strategy strategy() {
       return Strategy.SCATTER_GATHER;
     }
   }
 
-  @Command(name = "cascade", mixinStandardHelpOptions = true,
+  @Command(
+      name = "cascade",
+      mixinStandardHelpOptions = true,
       description = "A cascade over the hierarchy, with per-level results.")
   static final class Cascade extends Coordinate {
     @Mixin Selection selection;
 
-    @Option(names = "--strategy", defaultValue = "WAVE",
+    @Option(
+        names = "--strategy",
+        defaultValue = "WAVE",
         description = "WAVE, PARALLEL or PRIORITY_FIRST (default ${DEFAULT-VALUE}).")
     Strategy strategy;
 
@@ -220,19 +272,23 @@ abstract class Coordinate implements Callable<Integer> {
       super(out);
     }
 
-    @Override String command() {
+    @Override
+    String command() {
       return "cascade";
     }
 
-    @Override TargetSelector selector() {
+    @Override
+    TargetSelector selector() {
       return selection.selector;
     }
 
-    @Override Verb verb() {
+    @Override
+    Verb verb() {
       return verb;
     }
 
-    @Override Strategy strategy() {
+    @Override
+    Strategy strategy() {
       return strategy;
     }
   }
@@ -256,11 +312,12 @@ abstract class Coordinate implements Callable<Integer> {
     String id = Requests.newId(command());
     TargetSelector selector = selector();
     long target = System.currentTimeMillis() + in.toMillis();
-    CoordinationRequest request = Requests.at(id, selector, target, verb(), payload, strategy())
-        .setMinResponseRate(minRate)
-        .setRequiredCapabilities(requiredCapabilities())
-        .setPriority(priority)
-        .build();
+    CoordinationRequest request =
+        Requests.at(id, selector, target, verb(), payload, strategy())
+            .setMinResponseRate(minRate)
+            .setRequiredCapabilities(requiredCapabilities())
+            .setPriority(priority)
+            .build();
     Duration wait = in.plus(timeout);
     AnswerGroups groups = new AnswerGroups(groupBy);
     MeshReach.require(connection);
@@ -269,15 +326,20 @@ abstract class Coordinate implements Callable<Integer> {
         KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
       Requests.send(producer, request);
       if (!json) {
-        out.printf("%s %s: %s %s, READY at %d (in %s); waiting for the gather ...%n",
+        out.printf(
+            "%s %s: %s %s, READY at %d (in %s); waiting for the gather ...%n",
             command(), id, verb(), describe(selector), target, Durations.format(in));
       }
       GatherResult g = gather.awaitFinal(id, wait);
       if (g == null) {
-        throw new IllegalStateException("no gather result for " + id + " within "
-            + Durations.format(wait) + ": is the coordination job running against "
-            + connection.bootstrapServers()
-            + "? (./mesh demo runs one; on a cluster submit CoordinationJob)");
+        throw new IllegalStateException(
+            "no gather result for "
+                + id
+                + " within "
+                + Durations.format(wait)
+                + ": is the coordination job running against "
+                + connection.bootstrapServers()
+                + "? (./mesh demo runs one; on a cluster submit CoordinationJob)");
       }
       collect(answers, id, groups);
       if (json) {
@@ -291,15 +353,14 @@ abstract class Coordinate implements Callable<Integer> {
   }
 
   /**
-   * The answers to the request on {@code mesh.responses}, read until the topic has been quiet
-   * for a second: the gather has decided by now, so what is left to come is stragglers'.
+   * The answers to the request on {@code mesh.responses}, read until the topic has been quiet for a
+   * second: the gather has decided by now, so what is left to come is stragglers'.
    */
   private static void collect(TopicTail answers, String requestId, AnswerGroups groups) {
     MeshCodec<AgentResponse> codec = MeshCodec.of(AgentResponse.class);
     long deadline = System.nanoTime() + ANSWER_PATIENCE.toNanos();
     long quietSince = System.nanoTime();
-    while (System.nanoTime() < deadline
-        && System.nanoTime() - quietSince < QUIET.toNanos()) {
+    while (System.nanoTime() < deadline && System.nanoTime() - quietSince < QUIET.toNanos()) {
       var records = answers.poll(Duration.ofMillis(200));
       if (!records.isEmpty()) {
         quietSince = System.nanoTime();
@@ -327,20 +388,40 @@ abstract class Coordinate implements Callable<Integer> {
   }
 
   private void print(GatherResult g) {
-    out.printf(Locale.ROOT, "%s: %s%n  %s%n", g.getDecision(), g.getReason(),
+    out.printf(
+        Locale.ROOT,
+        "%s: %s%n  %s%n",
+        g.getDecision(),
+        g.getReason(),
         g.getRecommendation().isEmpty() ? "" : "recommendation: " + g.getRecommendation());
-    out.printf(Locale.ROOT, "  targets %d, eligible %d, READY %d, TRANSIT %d, CONFLICT %d,"
-            + " silent %d, arrival error p50/p90/p99 %s/%s/%s ms%n", g.getTargets(),
-        g.getEligible(), g.getReady(), g.getTransit(), g.getConflict(), g.getSilent(),
-        fmt(g.getArrivalErrorP50Ms()), fmt(g.getArrivalErrorP90Ms()),
+    out.printf(
+        Locale.ROOT,
+        "  targets %d, eligible %d, READY %d, TRANSIT %d, CONFLICT %d,"
+            + " silent %d, arrival error p50/p90/p99 %s/%s/%s ms%n",
+        g.getTargets(),
+        g.getEligible(),
+        g.getReady(),
+        g.getTransit(),
+        g.getConflict(),
+        g.getSilent(),
+        fmt(g.getArrivalErrorP50Ms()),
+        fmt(g.getArrivalErrorP90Ms()),
         fmt(g.getArrivalErrorP99Ms()));
     for (LevelResult l : g.getLevels()) {
-      out.printf(Locale.ROOT, "  level %-10s %s %d/%d READY (need %.0f %%) after %d ms%n",
-          l.getLevel(), l.getDecision(), l.getReady(), l.getEligible(),
-          100 * l.getMinResponseRate(), l.getElapsedMs());
+      out.printf(
+          Locale.ROOT,
+          "  level %-10s %s %d/%d READY (need %.0f %%) after %d ms%n",
+          l.getLevel(),
+          l.getDecision(),
+          l.getReady(),
+          l.getEligible(),
+          100 * l.getMinResponseRate(),
+          l.getElapsedMs());
     }
     if (!g.getStragglers().isEmpty()) {
-      out.printf("  stragglers (%d): %s%n", g.getStragglerCount(),
+      out.printf(
+          "  stragglers (%d): %s%n",
+          g.getStragglerCount(),
           String.join(", ", g.getStragglers().subList(0, Math.min(10, g.getStragglers().size())))
               + (g.getStragglerCount() > 10 ? ", ..." : ""));
     }
@@ -351,7 +432,8 @@ abstract class Coordinate implements Callable<Integer> {
   }
 
   private static String describe(TargetSelector s) {
-    return s.getKind() + (s.getValues().isEmpty() ? "" : " " + s.getValues())
+    return s.getKind()
+        + (s.getValues().isEmpty() ? "" : " " + s.getValues())
         + (s.getKind() == SelectorKind.SAMPLE ? " x" + s.getSampleSize() : "");
   }
 
@@ -374,17 +456,20 @@ abstract class Coordinate implements Callable<Integer> {
         return new TargetSelector(k, values, n);
       }
       if (parts.length < 2 || parts[1].isBlank()) {
-        throw new IllegalArgumentException("--select " + spec + " needs values: " + kind
-            .toLowerCase(Locale.ROOT) + ":v1,v2");
+        throw new IllegalArgumentException(
+            "--select " + spec + " needs values: " + kind.toLowerCase(Locale.ROOT) + ":v1,v2");
       }
       return new TargetSelector(k, Arrays.asList(parts[1].split(",")), 0);
     } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
       if (e.getMessage() != null && e.getMessage().startsWith("--select")) {
         throw e;
       }
-      throw new IllegalArgumentException("cannot read --select " + spec + ": use all, class:A,B,"
-          + " sector:s001, cluster:s001-c03, capability:camera, ids:agent-00001,...,"
-          + " sample:N or sample:N:value,...");
+      throw new IllegalArgumentException(
+          "cannot read --select "
+              + spec
+              + ": use all, class:A,B,"
+              + " sector:s001, cluster:s001-c03, capability:camera, ids:agent-00001,...,"
+              + " sample:N or sample:N:value,...");
     }
   }
 }

@@ -18,22 +18,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./mesh topics [--bootstrap-servers H] [--partitions N] [--replication R]}: creates the mesh
- * topics on an existing Kafka cluster with the settings the jobs rely on (LogAppendTime on
+ * {@code ./mesh topics [--bootstrap-servers H] [--partitions N] [--replication R]}: creates the
+ * mesh topics on an existing Kafka cluster with the settings the jobs rely on (LogAppendTime on
  * heartbeats, compaction on the registry). Existing topics are left alone and reported.
  */
-@Command(name = "topics", mixinStandardHelpOptions = true,
-    description = "Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md);"
-        + " existing topics are left as they are.")
+@Command(
+    name = "topics",
+    mixinStandardHelpOptions = true,
+    description =
+        "Create the mesh topics on an existing Kafka cluster (see schemas/TOPICS.md);"
+            + " existing topics are left as they are.")
 final class CreateTopics implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--partitions", defaultValue = "8",
+  @Option(
+      names = "--partitions",
+      defaultValue = "8",
       description = "Partitions of the keyed topics (default ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--replication", defaultValue = "3",
+  @Option(
+      names = "--replication",
+      defaultValue = "3",
       description = "Replication factor (default ${DEFAULT-VALUE}; 1 on a one-broker cluster).")
   short replication;
 
@@ -53,21 +60,30 @@ final class CreateTopics implements Callable<Integer> {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       for (MeshTopics.TopicSpec spec : MeshTopics.all(partitions)) {
         if (existing.contains(spec.name())) {
-          out.printf("  %-18s exists, left as it is (check its configs against "
-              + "schemas/TOPICS.md)%n", spec.name());
+          out.printf(
+              "  %-18s exists, left as it is (check its configs against " + "schemas/TOPICS.md)%n",
+              spec.name());
           continue;
         }
-        NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replication)
-            .configs(withMinIsr(spec.configs(), replication));
+        NewTopic topic =
+            new NewTopic(spec.name(), spec.partitions(), replication)
+                .configs(withMinIsr(spec.configs(), replication));
         try {
           admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-          out.printf("  %-18s created: %d partitions, replication %d, %s%n", spec.name(),
-              spec.partitions(), replication, spec.configs());
+          out.printf(
+              "  %-18s created: %d partitions, replication %d, %s%n",
+              spec.name(), spec.partitions(), replication, spec.configs());
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create " + spec.name() + ": "
-                + e.getCause().getMessage() + (replication > 1
-                    ? " (a cluster with fewer brokers needs --replication 1)" : ""), e.getCause());
+            throw new IllegalStateException(
+                "cannot create "
+                    + spec.name()
+                    + ": "
+                    + e.getCause().getMessage()
+                    + (replication > 1
+                        ? " (a cluster with fewer brokers needs --replication 1)"
+                        : ""),
+                e.getCause());
           }
         }
       }

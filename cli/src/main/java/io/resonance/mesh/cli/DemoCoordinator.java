@@ -17,15 +17,21 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 /**
  * What the demo asks of its fleet: every {@code period} a scatter-gather over a sample of the
  * agents that can act within seconds, and every third time a wave cascade over the hierarchy,
- * exactly as a client would (requests to {@code mesh.requests}, outcomes from {@code
- * mesh.gather}). Keeps the KPIs the status box and the final report show, all from the mesh's
- * own gather results.
+ * exactly as a client would (requests to {@code mesh.requests}, outcomes from {@code mesh.gather}).
+ * Keeps the KPIs the status box and the final report show, all from the mesh's own gather results.
  */
 final class DemoCoordinator implements AutoCloseable {
 
   /** The KPIs so far; rates over the requests that have a final result. */
-  record Kpis(int sent, int decided, int proceeded, double meanWithinWindow,
-      double lastErrorP90Ms, int cascades, int cascadesProceeded, long lastCascadeMs,
+  record Kpis(
+      int sent,
+      int decided,
+      int proceeded,
+      double meanWithinWindow,
+      double lastErrorP90Ms,
+      int cascades,
+      int cascadesProceeded,
+      long lastCascadeMs,
       String last) {
 
     double successRate() {
@@ -65,13 +71,24 @@ final class DemoCoordinator implements AutoCloseable {
       long target = System.currentTimeMillis() + (cascade ? 10_000 : 5_000);
       String id = Requests.newId(cascade ? "demo-wave" : "demo-ask");
       // Machine classes only: C's batch work and F's people take tens of seconds to prepare.
-      CoordinationRequest request = (cascade
-          ? Requests.at(id, Requests.selector(SelectorKind.CLASS, List.of("A", "B", "D", "E"),
-              0), target, Verb.SYNC, "{\"sync\":\"config\"}", Strategy.WAVE)
-          : Requests.at(id, Requests.selector(SelectorKind.SAMPLE, List.of("A", "B", "D", "E"),
-              sampleSize), target, Verb.OBSERVE, "{\"read\":\"load\"}",
-              Strategy.SCATTER_GATHER))
-          .build();
+      CoordinationRequest request =
+          (cascade
+                  ? Requests.at(
+                      id,
+                      Requests.selector(SelectorKind.CLASS, List.of("A", "B", "D", "E"), 0),
+                      target,
+                      Verb.SYNC,
+                      "{\"sync\":\"config\"}",
+                      Strategy.WAVE)
+                  : Requests.at(
+                      id,
+                      Requests.selector(
+                          SelectorKind.SAMPLE, List.of("A", "B", "D", "E"), sampleSize),
+                      target,
+                      Verb.OBSERVE,
+                      "{\"read\":\"load\"}",
+                      Strategy.SCATTER_GATHER))
+              .build();
       Requests.send(producer, request);
       pending.put(id, request.getStrategy());
       sent++;
@@ -96,15 +113,28 @@ final class DemoCoordinator implements AutoCloseable {
           lastErrorP90 = g.getArrivalErrorP90Ms();
         }
       }
-      last = String.format(Locale.ROOT, "%s %s %d/%d READY", strategy == Strategy.WAVE
-          ? "wave" : "ask", g.getDecision(), g.getReady(), g.getEligible());
+      last =
+          String.format(
+              Locale.ROOT,
+              "%s %s %d/%d READY",
+              strategy == Strategy.WAVE ? "wave" : "ask",
+              g.getDecision(),
+              g.getReady(),
+              g.getEligible());
     }
   }
 
   Kpis kpis() {
-    return new Kpis(sent, decided, proceeded,
+    return new Kpis(
+        sent,
+        decided,
+        proceeded,
         withinWindow.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
-        lastErrorP90, cascades, cascadesProceeded, lastCascadeMs, last);
+        lastErrorP90,
+        cascades,
+        cascadesProceeded,
+        lastCascadeMs,
+        last);
   }
 
   @Override

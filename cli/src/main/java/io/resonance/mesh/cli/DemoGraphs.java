@@ -25,14 +25,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The demo's live graphs: the {@code cluster-watch} spec submitted once, then every {@code
- * period} an instance for the next cluster of the fleet, seeded with the cluster's id, exactly as
- * a client would (specs to {@code mesh.gcl}, seeds to {@code mesh.results}). The simulated
- * fleet's handlers run the tasks, and grow the graph where they find an anomaly. Every {@value
- * #INCIDENT_EVERY}th check first sets off an incident on its cluster (every agent overloaded for
- * a minute, through the simulator's fault switch), so that there is something to find; the
- * graph knows nothing of it. Counts what the status box and the report show from the topics
- * ({@link GraphFollower}).
+ * The demo's live graphs: the {@code cluster-watch} spec submitted once, then every {@code period}
+ * an instance for the next cluster of the fleet, seeded with the cluster's id, exactly as a client
+ * would (specs to {@code mesh.gcl}, seeds to {@code mesh.results}). The simulated fleet's handlers
+ * run the tasks, and grow the graph where they find an anomaly. Every {@value #INCIDENT_EVERY}th
+ * check first sets off an incident on its cluster (every agent overloaded for a minute, through the
+ * simulator's fault switch), so that there is something to find; the graph knows nothing of it.
+ * Counts what the status box and the report show from the topics ({@link GraphFollower}).
  */
 final class DemoGraphs implements AutoCloseable {
 
@@ -40,8 +39,16 @@ final class DemoGraphs implements AutoCloseable {
   static final int INCIDENT_EVERY = 4;
 
   /** What the graphs did so far. */
-  record Kpis(int started, int active, int completed, int failed, int grown, int incidents,
-      int routed, int unrouted, String last) {}
+  record Kpis(
+      int started,
+      int active,
+      int completed,
+      int failed,
+      int grown,
+      int incidents,
+      int routed,
+      int unrouted,
+      String last) {}
 
   private final KafkaProducer<String, byte[]> producer;
   private final GraphFollower follower;
@@ -61,9 +68,15 @@ final class DemoGraphs implements AutoCloseable {
   private int incidents;
   private String last = "none yet";
 
-  /** @param incident sets off an incident on a cluster (the simulator's fault switch) */
-  DemoGraphs(String bootstrapServers, List<String> clusters, Duration period,
-      Duration firstAfter, Consumer<String> incident) {
+  /**
+   * @param incident sets off an incident on a cluster (the simulator's fault switch)
+   */
+  DemoGraphs(
+      String bootstrapServers,
+      List<String> clusters,
+      Duration period,
+      Duration firstAfter,
+      Consumer<String> incident) {
     if (clusters.isEmpty()) {
       throw new IllegalArgumentException("the demo's graphs need at least one cluster");
     }
@@ -88,11 +101,12 @@ final class DemoGraphs implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    GclValidation v = new GclValidator(Set.copyOf(
-        MeshJobOptions.GCL_HANDLER_TYPES.defaultValue())).validate(GclParser.parse(yaml));
+    GclValidation v =
+        new GclValidator(Set.copyOf(MeshJobOptions.GCL_HANDLER_TYPES.defaultValue()))
+            .validate(GclParser.parse(yaml));
     if (!v.valid()) {
-      throw new IllegalStateException(SPEC_RESOURCE + " is not a valid spec:\n"
-          + v.describeProblems());
+      throw new IllegalStateException(
+          SPEC_RESOURCE + " is not a valid spec:\n" + v.describeProblems());
     }
     return GclAvro.toAvro(v.spec().withSubmission("mesh-demo", System.currentTimeMillis()));
   }
@@ -107,44 +121,62 @@ final class DemoGraphs implements AutoCloseable {
         incidents++;
       }
       String instance = "watch-" + cluster + "-" + System.currentTimeMillis();
-      GclResult seed = GclResult.newBuilder().setInstanceId(instance)
-          .setSpecId(spec.getSpecId()).setItem("cluster").setValue(cluster)
-          .setAtMs(System.currentTimeMillis()).build();
+      GclResult seed =
+          GclResult.newBuilder()
+              .setInstanceId(instance)
+              .setSpecId(spec.getSpecId())
+              .setItem("cluster")
+              .setValue(cluster)
+              .setAtMs(System.currentTimeMillis())
+              .build();
       send(MeshTopics.RESULTS, instance, MeshCodec.of(GclResult.class).encode(seed));
       active.put(instance, System.currentTimeMillis());
       started++;
     }
-    follower.poll(Duration.ofMillis(100), seen -> {
-      if (seen instanceof GraphFollower.TaskSeen t && active.containsKey(
-          t.task().getInstanceId())) {
-        if (t.task().getAssignedAgent().isEmpty()) {
-          unrouted++;
-        } else {
-          routed++;
-        }
-      } else if (seen instanceof GraphFollower.ResultSeen r
-          && active.containsKey(r.result().getInstanceId())
-          && !r.result().getSpecId().equals(spec.getSpecId())) {
-        grownInstances.add(r.result().getInstanceId());
-      } else if (seen instanceof GraphFollower.EndSeen e
-          && e.event().getSpecId().equals(spec.getSpecId())
-          && active.remove(e.event().getInstanceId()) != null) {
-        boolean ok = e.event().getStatus() == GclGraphStatus.COMPLETED;
-        if (ok) {
-          completed++;
-        } else {
-          failed++;
-        }
-        last = e.event().getInstanceId() + " " + e.event().getStatus()
-            + (grownInstances.contains(e.event().getInstanceId()) ? " (grown)" : "")
-            + (ok ? "" : ": " + e.event().getDetail());
-      }
-    });
+    follower.poll(
+        Duration.ofMillis(100),
+        seen -> {
+          if (seen instanceof GraphFollower.TaskSeen t
+              && active.containsKey(t.task().getInstanceId())) {
+            if (t.task().getAssignedAgent().isEmpty()) {
+              unrouted++;
+            } else {
+              routed++;
+            }
+          } else if (seen instanceof GraphFollower.ResultSeen r
+              && active.containsKey(r.result().getInstanceId())
+              && !r.result().getSpecId().equals(spec.getSpecId())) {
+            grownInstances.add(r.result().getInstanceId());
+          } else if (seen instanceof GraphFollower.EndSeen e
+              && e.event().getSpecId().equals(spec.getSpecId())
+              && active.remove(e.event().getInstanceId()) != null) {
+            boolean ok = e.event().getStatus() == GclGraphStatus.COMPLETED;
+            if (ok) {
+              completed++;
+            } else {
+              failed++;
+            }
+            last =
+                e.event().getInstanceId()
+                    + " "
+                    + e.event().getStatus()
+                    + (grownInstances.contains(e.event().getInstanceId()) ? " (grown)" : "")
+                    + (ok ? "" : ": " + e.event().getDetail());
+          }
+        });
   }
 
   Kpis kpis() {
-    return new Kpis(started, active.size(), completed, failed, grownInstances.size(), incidents,
-        routed, unrouted, last);
+    return new Kpis(
+        started,
+        active.size(),
+        completed,
+        failed,
+        grownInstances.size(),
+        incidents,
+        routed,
+        unrouted,
+        last);
   }
 
   private void send(String topic, String key, byte[] value) {

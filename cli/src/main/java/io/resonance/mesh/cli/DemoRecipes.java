@@ -24,10 +24,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The demo's recipe under mutation: the benchmark's checkout recipe ({@code bench/mutation/}),
- * its services answering live ({@link RecipeServiceDesk}), requests at a steady rate with
- * recurring baskets, and every record of the mutation job printed as it comes, as {@code ./mesh
- * recipe history --follow} would.
+ * The demo's recipe under mutation: the benchmark's checkout recipe ({@code bench/mutation/}), its
+ * services answering live ({@link RecipeServiceDesk}), requests at a steady rate with recurring
+ * baskets, and every record of the mutation job printed as it comes, as {@code ./mesh recipe
+ * history --follow} would.
  */
 final class DemoRecipes implements AutoCloseable {
 
@@ -35,8 +35,14 @@ final class DemoRecipes implements AutoCloseable {
   private static final MeshCodec<MutationRecord> RECORDS = MeshCodec.of(MutationRecord.class);
 
   /** What the status box and the report show. */
-  record Kpis(long sent, int trials, int promoted, int rolledBack, int inconclusive,
-      String live, String last) {}
+  record Kpis(
+      long sent,
+      int trials,
+      int promoted,
+      int rolledBack,
+      int inconclusive,
+      String live,
+      String last) {}
 
   private final PrintStream out;
   private final double ratePerS;
@@ -56,12 +62,19 @@ final class DemoRecipes implements AutoCloseable {
     this.startNanos = System.nanoTime() + firstAfter.toNanos();
     HandlerCatalog catalog = catalog();
     this.mutations = new TopicTail(bootstrapServers, List.of(MeshTopics.MUTATIONS));
-    this.desk = new RecipeServiceDesk(bootstrapServers, services(),
-        catalog.cacheLookup().orElseThrow(), catalog.cacheStore().orElseThrow());
+    this.desk =
+        new RecipeServiceDesk(
+            bootstrapServers,
+            services(),
+            catalog.cacheLookup().orElseThrow(),
+            catalog.cacheStore().orElseThrow());
     this.producer = Requests.producer(bootstrapServers);
     GclSpec spec = GclAvro.toAvro(GclParser.parse(resource("checkout.yaml")).spec());
-    producer.send(new ProducerRecord<>(MeshTopics.GCL, spec.getSpecId(),
-        MeshCodec.of(GclSpec.class).encode(spec))).get();
+    producer
+        .send(
+            new ProducerRecord<>(
+                MeshTopics.GCL, spec.getSpecId(), MeshCodec.of(GclSpec.class).encode(spec)))
+        .get();
   }
 
   static HandlerCatalog catalog() {
@@ -94,11 +107,17 @@ final class DemoRecipes implements AutoCloseable {
       for (; sent < due; sent++) {
         // Baskets recur (a few dozen, the first ones most often), so a cache has something to hit.
         int basket = (int) Math.floor(Math.pow(baskets.nextDouble(), 2) * 40);
-        RecipeRequest r = RecipeRequest.newBuilder().setRequestId("demo-" + RECIPE + "-" + sent)
-            .setRecipeId(RECIPE).setSeed(Map.of("basket", "basket-" + basket))
-            .setRequestedBy("demo").setAtMs(System.currentTimeMillis()).build();
-        producer.send(new ProducerRecord<>(MeshTopics.RECIPE_REQUESTS, RECIPE,
-            MeshCodec.of(RecipeRequest.class).encode(r)));
+        RecipeRequest r =
+            RecipeRequest.newBuilder()
+                .setRequestId("demo-" + RECIPE + "-" + sent)
+                .setRecipeId(RECIPE)
+                .setSeed(Map.of("basket", "basket-" + basket))
+                .setRequestedBy("demo")
+                .setAtMs(System.currentTimeMillis())
+                .build();
+        producer.send(
+            new ProducerRecord<>(
+                MeshTopics.RECIPE_REQUESTS, RECIPE, MeshCodec.of(RecipeRequest.class).encode(r)));
       }
     }
     for (ConsumerRecord<String, byte[]> r : mutations.poll(Duration.ZERO)) {
@@ -107,19 +126,32 @@ final class DemoRecipes implements AutoCloseable {
         continue;
       }
       log.add(m);
-      last = m.getKind() + " " + (m.getVariantSpecId().isEmpty() ? m.getLiveSpecId()
-          : m.getVariantSpecId());
+      last =
+          m.getKind()
+              + " "
+              + (m.getVariantSpecId().isEmpty() ? m.getLiveSpecId() : m.getVariantSpecId());
       if (m.getKind() != MutationKind.REFUSED) {
-        out.printf(Locale.ROOT, "Recipe %s: %s %s (%s)%s%n", RECIPE, m.getKind(),
-            m.getVariantSpecId(), m.getOperator(), m.getEvidence() == null ? ""
-                : " - " + GclCommands.shorten(m.getReason(), 150));
+        out.printf(
+            Locale.ROOT,
+            "Recipe %s: %s %s (%s)%s%n",
+            RECIPE,
+            m.getKind(),
+            m.getVariantSpecId(),
+            m.getOperator(),
+            m.getEvidence() == null ? "" : " - " + GclCommands.shorten(m.getReason(), 150));
       }
     }
   }
 
   Kpis kpis() {
-    return new Kpis(sent, log.trials(), log.promoted(), log.rolledBack(), log.inconclusive(),
-        log.live() == null ? RECIPE : log.live(), last);
+    return new Kpis(
+        sent,
+        log.trials(),
+        log.promoted(),
+        log.rolledBack(),
+        log.inconclusive(),
+        log.live() == null ? RECIPE : log.live(),
+        last);
   }
 
   private static String resource(String name) {

@@ -8,10 +8,10 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The one syntax of every time flag: a whole number and a unit, {@code 500ms}, {@code 10s},
- * {@code 2m}, {@code 1h} or {@code 30d} (Flink's own {@code '10 s'} is read too), or {@code 0}.
- * A bare number is refused, because {@code --timeout 30} has meant seconds in one tool and
- * milliseconds in the next.
+ * The one syntax of every time flag: a whole number and a unit, {@code 500ms}, {@code 10s}, {@code
+ * 2m}, {@code 1h} or {@code 30d} (Flink's own {@code '10 s'} is read too), or {@code 0}. A bare
+ * number is refused, because {@code --timeout 30} has meant seconds in one tool and milliseconds in
+ * the next.
  */
 public final class Durations implements ITypeConverter<Duration> {
 
@@ -31,8 +31,11 @@ public final class Durations implements ITypeConverter<Duration> {
     }
     Matcher m = SYNTAX.matcher(v);
     if (!m.matches()) {
-      throw new TypeConversionException("'" + value + "' is not a duration: write a number and a"
-          + " unit, e.g. 500ms, 10s, 2m, 1h or 30d");
+      throw new TypeConversionException(
+          "'"
+              + value
+              + "' is not a duration: write a number and a"
+              + " unit, e.g. 500ms, 10s, 2m, 1h or 30d");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2).toLowerCase(Locale.ROOT)) {
@@ -49,7 +52,9 @@ public final class Durations implements ITypeConverter<Duration> {
     return d.toMillis() + " ms";
   }
 
-  /** The shortest exact form, as the user would write it: {@code 500ms}, {@code 10s}, {@code 2m}. */
+  /**
+   * The shortest exact form, as the user would write it: {@code 500ms}, {@code 10s}, {@code 2m}.
+   */
   public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms == 0) {

@@ -12,15 +12,15 @@ import java.time.Duration;
 import java.util.OptionalDouble;
 
 /**
- * Reads operator metrics from the Flink REST API, the same numbers the dashboard shows, so the
- * demo reports what Flink counted rather than what the simulator believes it sent.
+ * Reads operator metrics from the Flink REST API, the same numbers the dashboard shows, so the demo
+ * reports what Flink counted rather than what the simulator believes it sent.
  */
 final class FlinkRest {
 
   private final String baseUrl;
   private final String jobId;
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ObjectMapper json = new ObjectMapper();
 
   FlinkRest(String baseUrl, String jobId) {
@@ -28,19 +28,21 @@ final class FlinkRest {
     this.jobId = jobId;
   }
 
-  /** Sum over all vertices and subtasks of the operator metric whose name ends with {@code name}. */
+  /**
+   * Sum over all vertices and subtasks of the operator metric whose name ends with {@code name}.
+   */
   OptionalDouble sum(String name) {
     try {
       double total = 0;
       boolean found = false;
       for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
-        String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText()
-            + "/subtasks/metrics";
+        String path =
+            "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
         for (JsonNode metric : get(path)) {
           String id = metric.path("id").asText();
           if (id.endsWith("." + name)) {
-            JsonNode value = get(path + "?agg=sum&get=" + URLEncoder.encode(id,
-                StandardCharsets.UTF_8));
+            JsonNode value =
+                get(path + "?agg=sum&get=" + URLEncoder.encode(id, StandardCharsets.UTF_8));
             if (value.size() > 0) {
               total += value.get(0).path("sum").asDouble();
               found = true;
@@ -77,8 +79,8 @@ final class FlinkRest {
   /** The first line of the failure that made the job restart or fail, or empty. */
   java.util.Optional<String> rootCause() {
     try {
-      JsonNode history = get("/jobs/" + jobId + "/exceptions").path("exceptionHistory")
-          .path("entries");
+      JsonNode history =
+          get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries");
       if (history.size() == 0) {
         return java.util.Optional.empty();
       }
@@ -91,9 +93,12 @@ final class FlinkRest {
   }
 
   private JsonNode get(String path) throws Exception {
-    HttpResponse<String> response = http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(3)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(3))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     return json.readTree(response.body());
   }
 }

@@ -27,12 +27,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./mesh freeze [SCOPE]} and {@code ./mesh thaw [SCOPE]}: an operator's halt of the
- * mesh, or of a sector or cluster of it (seed part 7.1, Appendix B). The order goes to the
- * compacted {@code mesh.control}, where the coordination job holds it: while a scope is frozen,
- * requests that could reach it are refused with the freeze's reason, and thaw lets them through
- * again. With {@code --flink-rest} the freeze also takes a savepoint of every running job, so the
- * state is preserved where it says.
+ * {@code ./mesh freeze [SCOPE]} and {@code ./mesh thaw [SCOPE]}: an operator's halt of the mesh, or
+ * of a sector or cluster of it (seed part 7.1, Appendix B). The order goes to the compacted {@code
+ * mesh.control}, where the coordination job holds it: while a scope is frozen, requests that could
+ * reach it are refused with the freeze's reason, and thaw lets them through again. With {@code
+ * --flink-rest} the freeze also takes a savepoint of every running job, so the state is preserved
+ * where it says.
  */
 final class FreezeCommands {
 
@@ -48,38 +48,59 @@ final class FreezeCommands {
   static final class Target {
     @Mixin KafkaOptions kafka;
 
-    @Parameters(paramLabel = "SCOPE", arity = "0..1", defaultValue = "all",
+    @Parameters(
+        paramLabel = "SCOPE",
+        arity = "0..1",
+        defaultValue = "all",
         description = "all (the default), sector:ID or cluster:ID.")
     String scope;
 
-    @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "",
+    @Option(
+        names = "--reason",
+        paramLabel = "TEXT",
+        defaultValue = "",
         description = "Why, for whoever is refused.")
     String reason;
 
-    @Option(names = "--by", paramLabel = "NAME", defaultValue = "${sys:user.name}",
+    @Option(
+        names = "--by",
+        paramLabel = "NAME",
+        defaultValue = "${sys:user.name}",
         description = "Who (default ${DEFAULT-VALUE}).")
     String by;
 
-    @Option(names = "--control-topic", defaultValue = MeshTopics.CONTROL,
+    @Option(
+        names = "--control-topic",
+        defaultValue = MeshTopics.CONTROL,
         description = "Where the jobs read freezes (default ${DEFAULT-VALUE}).")
     String topic;
   }
 
-  @Command(name = "freeze", mixinStandardHelpOptions = true,
-      description = {"Halt new work in the mesh, or in a sector or cluster: the coordination job "
-          + "refuses requests that could reach the scope, with the reason, until thaw.",
-          "With --flink-rest it also takes a savepoint of every running job."})
+  @Command(
+      name = "freeze",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Halt new work in the mesh, or in a sector or cluster: the coordination job "
+            + "refuses requests that could reach the scope, with the reason, until thaw.",
+        "With --flink-rest it also takes a savepoint of every running job."
+      })
   static final class Freeze implements java.util.concurrent.Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--flink-rest", paramLabel = "URL",
-        description = "The Flink REST endpoint, e.g. http://jobmanager:8081: take a savepoint of "
-            + "every running job into --savepoint-dir.")
+    @Option(
+        names = "--flink-rest",
+        paramLabel = "URL",
+        description =
+            "The Flink REST endpoint, e.g. http://jobmanager:8081: take a savepoint of "
+                + "every running job into --savepoint-dir.")
     URI flinkRest;
 
-    @Option(names = "--savepoint-dir", paramLabel = "DIR",
-        description = "Where the savepoints go (default: the cluster's "
-            + "execution.checkpointing.savepoint-dir).")
+    @Option(
+        names = "--savepoint-dir",
+        paramLabel = "DIR",
+        description =
+            "Where the savepoints go (default: the cluster's "
+                + "execution.checkpointing.savepoint-dir).")
     String savepointDir;
 
     private final PrintStream out;
@@ -95,7 +116,9 @@ final class FreezeCommands {
     }
   }
 
-  @Command(name = "thaw", mixinStandardHelpOptions = true,
+  @Command(
+      name = "thaw",
+      mixinStandardHelpOptions = true,
       description = "Let the scope take work again (the same scope as its freeze).")
   static final class Thaw implements java.util.concurrent.Callable<Integer> {
     @Mixin Target target;
@@ -113,8 +136,8 @@ final class FreezeCommands {
   }
 
   /** The order a scope word stands for. */
-  static FreezeOrder order(String scope, boolean frozen, String reason, String by, long now,
-      String preserved) {
+  static FreezeOrder order(
+      String scope, boolean frozen, String reason, String by, long now, String preserved) {
     FreezeScope kind;
     String id;
     if (scope == null || scope.equals("all") || scope.equals("mesh")) {
@@ -127,52 +150,77 @@ final class FreezeCommands {
       kind = FreezeScope.CLUSTER;
       id = scope.substring(8);
     } else {
-      throw new IllegalArgumentException("cannot read the scope '" + scope + "': use all, "
-          + "sector:s007 or cluster:s007-c04");
+      throw new IllegalArgumentException(
+          "cannot read the scope '" + scope + "': use all, " + "sector:s007 or cluster:s007-c04");
     }
-    return FreezeOrder.newBuilder().setScope(kind).setScopeId(id).setFrozen(frozen)
-        .setReason(reason).setBy(by).setAtMs(now).setPreserveStateTo(preserved).build();
+    return FreezeOrder.newBuilder()
+        .setScope(kind)
+        .setScopeId(id)
+        .setFrozen(frozen)
+        .setReason(reason)
+        .setBy(by)
+        .setAtMs(now)
+        .setPreserveStateTo(preserved)
+        .build();
   }
 
   private int write(Target t, boolean frozen, String preserved) throws Exception {
-    FreezeOrder order = order(t.scope, frozen, t.reason, t.by, System.currentTimeMillis(),
-        preserved);
+    FreezeOrder order =
+        order(t.scope, frozen, t.reason, t.by, System.currentTimeMillis(), preserved);
     MeshConnection connection = t.kafka.connection();
     MeshReach.require(connection);
     try (KafkaProducer<String, byte[]> producer = Requests.producer(connection)) {
-      producer.send(new ProducerRecord<>(t.topic, FreezeRules.key(order), ORDERS.encode(order)))
+      producer
+          .send(new ProducerRecord<>(t.topic, FreezeRules.key(order), ORDERS.encode(order)))
           .get();
     }
     long agents = agentsIn(connection, order);
-    String what = order.getScope() == FreezeScope.GLOBAL ? "MESH"
-        : order.getScope() + " " + order.getScopeId();
+    String what =
+        order.getScope() == FreezeScope.GLOBAL
+            ? "MESH"
+            : order.getScope() + " " + order.getScopeId();
     if (frozen) {
-      out.printf(Locale.ROOT, "%s FROZEN at %s%s%n", what, Instant.ofEpochMilli(order.getAtMs()),
+      out.printf(
+          Locale.ROOT,
+          "%s FROZEN at %s%s%n",
+          what,
+          Instant.ofEpochMilli(order.getAtMs()),
           order.getReason().isEmpty() ? "" : ": " + order.getReason());
-      out.printf(Locale.ROOT, "  %,d agents in scope take no new coordination; requests that "
-          + "could reach them are REFUSED with this reason%n", agents);
+      out.printf(
+          Locale.ROOT,
+          "  %,d agents in scope take no new coordination; requests that "
+              + "could reach them are REFUSED with this reason%n",
+          agents);
       if (!preserved.isEmpty()) {
         out.println("  state preserved to " + preserved);
       }
-      out.println("  to resume: ./mesh thaw" + (order.getScope() == FreezeScope.GLOBAL ? ""
-          : " " + t.scope));
+      out.println(
+          "  to resume: ./mesh thaw"
+              + (order.getScope() == FreezeScope.GLOBAL ? "" : " " + t.scope));
     } else {
-      out.printf(Locale.ROOT, "%s THAWED at %s: %,d agents in scope take work again%n", what,
-          Instant.ofEpochMilli(order.getAtMs()), agents);
+      out.printf(
+          Locale.ROOT,
+          "%s THAWED at %s: %,d agents in scope take work again%n",
+          what,
+          Instant.ofEpochMilli(order.getAtMs()),
+          agents);
     }
     out.println("  (written to " + t.topic + " as " + FreezeRules.key(order) + ")");
     return 0;
   }
 
   private static long agentsIn(MeshConnection connection, FreezeOrder order) {
-    try (CompactedView<AgentImpedance> view = new CompactedView<>(connection,
-        MeshTopics.IMPEDANCE, AgentImpedance.class)) {
-      return view.refresh(Duration.ofSeconds(30)).values().stream().filter(a ->
-          switch (order.getScope()) {
-            case GLOBAL -> true;
-            case SECTOR -> a.getSectorId().equals(order.getScopeId());
-            case CLUSTER -> a.getClusterId().equals(order.getScopeId());
-          }).count();
+    try (CompactedView<AgentImpedance> view =
+        new CompactedView<>(connection, MeshTopics.IMPEDANCE, AgentImpedance.class)) {
+      return view.refresh(Duration.ofSeconds(30)).values().stream()
+          .filter(
+              a ->
+                  switch (order.getScope()) {
+                    case GLOBAL -> true;
+                    case SECTOR -> a.getSectorId().equals(order.getScopeId());
+                    case CLUSTER -> a.getClusterId().equals(order.getScopeId());
+                  })
+          .count();
     }
   }
 
@@ -191,13 +239,18 @@ final class FreezeCommands {
         continue;
       }
       String id = job.path("jid").asText();
-      String body = json.writeValueAsString(dir == null ? Map.of("cancel-job", false)
-          : Map.of("cancel-job", false, "target-directory", dir));
-      HttpResponse<String> started = http.send(HttpRequest.newBuilder(
-              rest.resolve("/jobs/" + id + "/savepoints"))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      String body =
+          json.writeValueAsString(
+              dir == null
+                  ? Map.of("cancel-job", false)
+                  : Map.of("cancel-job", false, "target-directory", dir));
+      HttpResponse<String> started =
+          http.send(
+              HttpRequest.newBuilder(rest.resolve("/jobs/" + id + "/savepoints"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       String trigger = json.readTree(started.body()).path("request-id").asText();
       if (trigger.isEmpty()) {
         out.println("  no savepoint of " + job.path("name").asText() + ": " + started.body());
@@ -205,18 +258,28 @@ final class FreezeCommands {
       }
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
       while (System.nanoTime() < deadline) {
-        JsonNode status = json.readTree(get(http, rest.resolve("/jobs/" + id + "/savepoints/"
-            + trigger)));
+        JsonNode status =
+            json.readTree(get(http, rest.resolve("/jobs/" + id + "/savepoints/" + trigger)));
         if (status.path("status").path("id").asText().equals("COMPLETED")) {
           JsonNode op = status.path("operation");
           if (op.has("location")) {
             written.add(op.path("location").asText());
-            out.println("  savepoint of " + job.path("name").asText() + ": "
-                + op.path("location").asText());
+            out.println(
+                "  savepoint of "
+                    + job.path("name").asText()
+                    + ": "
+                    + op.path("location").asText());
           } else {
-            out.println("  no savepoint of " + job.path("name").asText() + ": "
-                + op.path("failure-cause").path("stack-trace").asText().lines().findFirst()
-                    .orElse("failed"));
+            out.println(
+                "  no savepoint of "
+                    + job.path("name").asText()
+                    + ": "
+                    + op.path("failure-cause")
+                        .path("stack-trace")
+                        .asText()
+                        .lines()
+                        .findFirst()
+                        .orElse("failed"));
           }
           break;
         }
@@ -227,11 +290,11 @@ final class FreezeCommands {
   }
 
   private static String get(HttpClient http, URI uri) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() / 100 != 2) {
-      throw new IllegalStateException("the Flink REST API at " + uri + " answered "
-          + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          "the Flink REST API at " + uri + " answered " + r.statusCode() + ": " + r.body());
     }
     return r.body();
   }

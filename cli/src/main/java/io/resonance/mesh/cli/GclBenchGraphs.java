@@ -17,10 +17,10 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li><b>cluster anomaly</b> (the issue's example): a chain with a conditional end. A cluster's
- *       sensor readings are aggregated, scored, and only a high score runs the GPU analysis,
- *       which falls back to a CPU one when it fails for good.
- *   <li><b>sensor fusion</b>: a diamond. A site's sensors are read, two analyses run on the
- *       samples in parallel, and a fusion waits for both.
+ *       sensor readings are aggregated, scored, and only a high score runs the GPU analysis, which
+ *       falls back to a CPU one when it fails for good.
+ *   <li><b>sensor fusion</b>: a diamond. A site's sensors are read, two analyses run on the samples
+ *       in parallel, and a fusion waits for both.
  * </ul>
  *
  * Every value is computed from the inputs a task carries, and the inputs from simulated sensor
@@ -38,7 +38,8 @@ final class GclBenchGraphs {
   private static final int READINGS = 24;
   private static final int SAMPLES = 32;
 
-  private static final String CLUSTER_ANOMALY_YAML = """
+  private static final String CLUSTER_ANOMALY_YAML =
+      """
       spec_id: bench-cluster-anomaly
       version: 1
       submitted_by: bench-handlers
@@ -72,7 +73,8 @@ final class GclBenchGraphs {
             priority: high
       """;
 
-  private static final String SENSOR_FUSION_YAML = """
+  private static final String SENSOR_FUSION_YAML =
+      """
       spec_id: bench-sensor-fusion
       version: 1
       submitted_by: bench-handlers
@@ -111,8 +113,9 @@ final class GclBenchGraphs {
       GclParse parse = GclParser.parse(yaml);
       GclValidation validation = validator.validate(parse);
       if (!validation.valid()) {
-        throw new IllegalStateException("a benchmark spec is invalid (a bug in the benchmark): "
-            + validation.describeProblems());
+        throw new IllegalStateException(
+            "a benchmark spec is invalid (a bug in the benchmark): "
+                + validation.describeProblems());
       }
       specs.add(parse.spec());
     }
@@ -123,8 +126,8 @@ final class GclBenchGraphs {
   static Map<String, String> seed(String specId, SplittableRandom random) {
     return switch (specId) {
       case CLUSTER_ANOMALY -> Map.of("sensor_readings", readings(random));
-      case SENSOR_FUSION -> Map.of("site", "site-" + random.nextInt(1000) + ":"
-          + random.nextLong());
+      case SENSOR_FUSION ->
+          Map.of("site", "site-" + random.nextInt(1000) + ":" + random.nextLong());
       default -> throw new IllegalArgumentException("no seed for spec " + specId);
     };
   }
@@ -142,8 +145,11 @@ final class GclBenchGraphs {
       }
       case "deep_analysis", "cpu_analysis" -> {
         double[] stats = numbers(inputs.get("cluster_stats"));
-        yield String.format(Locale.ROOT, "hot sensor %.2f above the cluster mean (score %s)",
-            stats[2] - stats[0], inputs.get("anomaly_score"));
+        yield String.format(
+            Locale.ROOT,
+            "hot sensor %.2f above the cluster mean (score %s)",
+            stats[2] - stats[0],
+            inputs.get("anomaly_score"));
       }
       case "read_sensors" -> samples(inputs.get("site"));
       case "band_power" -> {
@@ -162,8 +168,8 @@ final class GclBenchGraphs {
 
   /**
    * How far the hottest sensor stands out, as a score in (0, 1): its distance from the mean in
-   * standard deviations, through a logistic centred at 3.5. With 24 readings ordinary noise
-   * rarely reaches 3 and one sensor running hot reaches 4 and more.
+   * standard deviations, through a logistic centred at 3.5. With 24 readings ordinary noise rarely
+   * reaches 3 and one sensor running hot reaches 4 and more.
    */
   static double anomalyScore(double mean, double sd, double max) {
     double z = sd <= 0 ? 0 : (max - mean) / sd;

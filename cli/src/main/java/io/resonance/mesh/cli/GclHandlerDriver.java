@@ -35,20 +35,26 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Plays every handler of {@code ./mesh bench gcl}, and the clients that start graphs, on one
  * thread: it keeps {@code graphs} instances live (each one that ends is replaced by a new one),
  * reads the tasks the GCL job releases on {@code mesh.tasks}, works on each for a service time
- * drawn by the {@link HandlerModel} and then answers on {@code mesh.results} with a value
- * computed from the task's inputs (or with a failure), and reads the ends of instances on {@code
+ * drawn by the {@link HandlerModel} and then answers on {@code mesh.results} with a value computed
+ * from the task's inputs (or with a failure), and reads the ends of instances on {@code
  * mesh.graph-events}.
  *
- * <p>Timing: every result's send time is noted ({@link TaskTriggers}); every task is timed from
- * the send of the result that released it to its {@code released_at_ms} (the orchestrator's
- * processing time, the same host clock), and to the moment this driver read it. Only tasks
- * released inside the measured window count towards the reported rate and percentiles.
+ * <p>Timing: every result's send time is noted ({@link TaskTriggers}); every task is timed from the
+ * send of the result that released it to its {@code released_at_ms} (the orchestrator's processing
+ * time, the same host clock), and to the moment this driver read it. Only tasks released inside the
+ * measured window count towards the reported rate and percentiles.
  */
 final class GclHandlerDriver implements AutoCloseable {
 
   /** Seconds are kept as milliseconds; the ramp, warm-up and window start at the first task. */
-  record Plan(int graphs, long rampMs, long warmupMs, long measureMs, long drainMs,
-      long progressMs, long firstTaskTimeoutMs) {}
+  record Plan(
+      int graphs,
+      long rampMs,
+      long warmupMs,
+      long measureMs,
+      long drainMs,
+      long progressMs,
+      long firstTaskTimeoutMs) {}
 
   /** What the run measured; latencies over the tasks released inside the window. */
   record Outcome(
@@ -91,8 +97,9 @@ final class GclHandlerDriver implements AutoCloseable {
   private final MeshCodec<GclGraphEvent> events = MeshCodec.of(GclGraphEvent.class);
   private final MeshCodec<GclResult> results = MeshCodec.of(GclResult.class);
   private final SplittableRandom random = new SplittableRandom(7);
-  private final PriorityQueue<Answer> answers = new PriorityQueue<>(
-      Comparator.comparingLong(Answer::dueMs).thenComparingLong(Answer::seq));
+  private final PriorityQueue<Answer> answers =
+      new PriorityQueue<>(Comparator.comparingLong(Answer::dueMs).thenComparingLong(Answer::seq));
+
   /** Live instance → when it was started. */
   private final Map<String, Long> live = new HashMap<>();
 
@@ -125,7 +132,11 @@ final class GclHandlerDriver implements AutoCloseable {
   private long windowEnd = Long.MAX_VALUE;
   private boolean draining;
 
-  GclHandlerDriver(String bootstrapServers, List<GraphSpec> specs, HandlerModel model, Plan plan,
+  GclHandlerDriver(
+      String bootstrapServers,
+      List<GraphSpec> specs,
+      HandlerModel model,
+      Plan plan,
       PrintStream out) {
     this.plan = plan;
     this.model = model;
@@ -143,12 +154,13 @@ final class GclHandlerDriver implements AutoCloseable {
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
-    this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
     for (String topic : List.of(MeshTopics.TASKS, MeshTopics.GRAPH_EVENTS)) {
-      consumer.partitionsFor(topic).forEach(i -> partitions.add(
-          new TopicPartition(i.topic(), i.partition())));
+      consumer
+          .partitionsFor(topic)
+          .forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
     }
     consumer.assign(partitions);
     // The topics are new with this run's broker: everything on them is this run's.
@@ -160,8 +172,11 @@ final class GclHandlerDriver implements AutoCloseable {
     MeshCodec<io.resonance.mesh.avro.GclSpec> codec =
         MeshCodec.of(io.resonance.mesh.avro.GclSpec.class);
     for (GraphSpec spec : specs) {
-      producer.send(new ProducerRecord<>(MeshTopics.GCL, bytes(spec.specId()),
-          codec.encode(GclAvro.toAvro(spec)))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  MeshTopics.GCL, bytes(spec.specId()), codec.encode(GclAvro.toAvro(spec))))
+          .get();
     }
   }
 
@@ -175,14 +190,18 @@ final class GclHandlerDriver implements AutoCloseable {
       long now = System.currentTimeMillis();
       sendDue();
       if (firstTask < 0 && now - t0 > plan.firstTaskTimeoutMs()) {
-        throw new IllegalStateException("the GCL job released no task within "
-            + plan.firstTaskTimeoutMs() / 1000 + " s of the first graph's seed; is the job "
-            + "running (see the log above) and were the specs accepted (mesh.gcl-rejections)?");
+        throw new IllegalStateException(
+            "the GCL job released no task within "
+                + plan.firstTaskTimeoutMs() / 1000
+                + " s of the first graph's seed; is the job "
+                + "running (see the log above) and were the specs accepted (mesh.gcl-rejections)?");
       }
       if (firstTask >= 0 && !draining) {
         // Open the population gradually, so the seeds do not arrive as one burst.
-        long target = Math.min(plan.graphs(),
-            1 + (plan.graphs() - 1L) * (now - firstTask) / Math.max(1, plan.rampMs()));
+        long target =
+            Math.min(
+                plan.graphs(),
+                1 + (plan.graphs() - 1L) * (now - firstTask) / Math.max(1, plan.rampMs()));
         while (opened < target) {
           startGraph(now);
           opened++;
@@ -190,8 +209,10 @@ final class GclHandlerDriver implements AutoCloseable {
       }
       if (!draining && now >= windowEnd) {
         draining = true;
-        out.printf("measured window over; no new graphs, waiting up to %d s for the %,d live "
-            + "ones to end%n", plan.drainMs() / 1000, live.size());
+        out.printf(
+            "measured window over; no new graphs, waiting up to %d s for the %,d live "
+                + "ones to end%n",
+            plan.drainMs() / 1000, live.size());
       }
       if (draining && (live.isEmpty() || now >= windowEnd + plan.drainMs())) {
         break;
@@ -200,8 +221,7 @@ final class GclHandlerDriver implements AutoCloseable {
         progress(now, t0, firstTask);
         nextProgress += plan.progressMs();
       }
-      long wait = answers.isEmpty() ? 20
-          : Math.max(0, Math.min(20, answers.peek().dueMs() - now));
+      long wait = answers.isEmpty() ? 20 : Math.max(0, Math.min(20, answers.peek().dueMs() - now));
       var records = consumer.poll(Duration.ofMillis(wait));
       long received = System.currentTimeMillis();
       for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -223,14 +243,37 @@ final class GclHandlerDriver implements AutoCloseable {
         firstTask = received;
         windowStart = firstTask + plan.warmupMs();
         windowEnd = windowStart + plan.measureMs();
-        out.printf("first task after %.1f s; opening %,d graphs over %d s, measuring from "
-            + "%d s after the first task for %d s%n", (received - t0) / 1000.0, plan.graphs(),
-            plan.rampMs() / 1000, plan.warmupMs() / 1000, plan.measureMs() / 1000);
+        out.printf(
+            "first task after %.1f s; opening %,d graphs over %d s, measuring from "
+                + "%d s after the first task for %d s%n",
+            (received - t0) / 1000.0,
+            plan.graphs(),
+            plan.rampMs() / 1000,
+            plan.warmupMs() / 1000,
+            plan.measureMs() / 1000);
       }
     }
-    return new Outcome(plan.measureMs(), windowExpansions, windowTasks, release, endToEnd,
-        retryLag, lifetimes, started, completed, failed, live.size(), peakLive, expansions,
-        retries, timedOut, unknown, answersSent, failuresSent, driverLateMaxMs, firstFailure,
+    return new Outcome(
+        plan.measureMs(),
+        windowExpansions,
+        windowTasks,
+        release,
+        endToEnd,
+        retryLag,
+        lifetimes,
+        started,
+        completed,
+        failed,
+        live.size(),
+        peakLive,
+        expansions,
+        retries,
+        timedOut,
+        unknown,
+        answersSent,
+        failuresSent,
+        driverLateMaxMs,
+        firstFailure,
         releases);
   }
 
@@ -241,8 +284,13 @@ final class GclHandlerDriver implements AutoCloseable {
     live.put(instance, now);
     peakLive = Math.max(peakLive, live.size());
     for (Map.Entry<String, String> seed : GclBenchGraphs.seed(specId, random).entrySet()) {
-      send(GclResult.newBuilder().setInstanceId(instance).setSpecId(specId)
-          .setItem(seed.getKey()).setValue(seed.getValue()), false);
+      send(
+          GclResult.newBuilder()
+              .setInstanceId(instance)
+              .setSpecId(specId)
+              .setItem(seed.getKey())
+              .setValue(seed.getValue()),
+          false);
     }
   }
 
@@ -283,16 +331,24 @@ final class GclHandlerDriver implements AutoCloseable {
       return;
     }
     HandlerModel.Attempt attempt = model.next(task.getHandlerType(), random);
-    GclResult.Builder result = GclResult.newBuilder()
-        .setInstanceId(task.getInstanceId())
-        .setSpecId(task.getSpecId())
-        .setProducedBy(task.getComputation())
-        .setAttempt(task.getAttempt());
+    GclResult.Builder result =
+        GclResult.newBuilder()
+            .setInstanceId(task.getInstanceId())
+            .setSpecId(task.getSpecId())
+            .setProducedBy(task.getComputation())
+            .setAttempt(task.getAttempt());
     if (attempt.fails()) {
-      result.setStatus(GclResultStatus.FAILED).setError("simulated fault: the "
-          + task.getHandlerType() + " handler gave up after " + attempt.serviceMs() + " ms");
+      result
+          .setStatus(GclResultStatus.FAILED)
+          .setError(
+              "simulated fault: the "
+                  + task.getHandlerType()
+                  + " handler gave up after "
+                  + attempt.serviceMs()
+                  + " ms");
     } else {
-      result.setItem(task.getOutput())
+      result
+          .setItem(task.getOutput())
           .setValue(GclBenchGraphs.compute(task.getComputation(), task.getInputs()));
     }
     answers.add(new Answer(received + attempt.serviceMs(), seq++, result, attempt.fails()));
@@ -344,19 +400,33 @@ final class GclHandlerDriver implements AutoCloseable {
       triggers.itemSent(r.getInstanceId(), r.getItem(), now);
     }
     answersSent++;
-    producer.send(new ProducerRecord<>(MeshTopics.RESULTS, bytes(r.getInstanceId()),
-        results.encode(r)));
+    producer.send(
+        new ProducerRecord<>(MeshTopics.RESULTS, bytes(r.getInstanceId()), results.encode(r)));
   }
 
   private void progress(long now, long t0, long firstTask) {
-    String phase = firstTask < 0 ? "waiting for the job" : draining ? "draining"
-        : now < windowStart ? "warm-up" : "measuring";
+    String phase =
+        firstTask < 0
+            ? "waiting for the job"
+            : draining ? "draining" : now < windowStart ? "warm-up" : "measuring";
     double seconds = plan.progressMs() / 1000.0;
-    out.printf(Locale.ROOT, "  [%4.0f s, %s] live %,d (peak %,d), ended %,d (%,d failed); "
+    out.printf(
+        Locale.ROOT,
+        "  [%4.0f s, %s] live %,d (peak %,d), ended %,d (%,d failed); "
             + "last %.0f s: %,.0f expansions/s, %,.0f retries/s, release p50 %.0f ms p99 %.0f ms "
-            + "max %.0f ms; answers in progress %,d%n", (now - t0) / 1000.0, phase, live.size(),
-        peakLive, completed + failed, failed, seconds, recentExpansions / seconds,
-        recentRetries / seconds, recent.quantile(0.5), recent.quantile(0.99), recent.max(),
+            + "max %.0f ms; answers in progress %,d%n",
+        (now - t0) / 1000.0,
+        phase,
+        live.size(),
+        peakLive,
+        completed + failed,
+        failed,
+        seconds,
+        recentExpansions / seconds,
+        recentRetries / seconds,
+        recent.quantile(0.5),
+        recent.quantile(0.99),
+        recent.max(),
         answers.size());
     recent.clear();
     recentExpansions = 0;

@@ -30,8 +30,9 @@ final class GraphFollower implements AutoCloseable {
 
   record RejectionSeen(GclRejection rejection) implements Seen {}
 
-  private static final List<String> TOPICS = List.of(MeshTopics.TASKS, MeshTopics.RESULTS,
-      MeshTopics.GRAPH_EVENTS, MeshTopics.GCL_REJECTIONS);
+  private static final List<String> TOPICS =
+      List.of(
+          MeshTopics.TASKS, MeshTopics.RESULTS, MeshTopics.GRAPH_EVENTS, MeshTopics.GCL_REJECTIONS);
 
   private final TopicTail tail;
   private final MeshCodec<GclTask> tasks = MeshCodec.of(GclTask.class);
@@ -50,13 +51,16 @@ final class GraphFollower implements AutoCloseable {
   /** Polls once, up to {@code wait}, handing each decodable record to {@code sink}. */
   void poll(Duration wait, Consumer<Seen> sink) {
     for (ConsumerRecord<String, byte[]> r : tail.poll(wait)) {
-      Seen seen = switch (r.topic()) {
-        case MeshTopics.TASKS -> TopicTail.decode(tasks, r, t -> new TaskSeen(t, r.timestamp()));
-        case MeshTopics.RESULTS -> TopicTail.decode(results, r, x -> new ResultSeen(x, r.timestamp()));
-        case MeshTopics.GRAPH_EVENTS -> TopicTail.decode(events, r, EndSeen::new);
-        case MeshTopics.GCL_REJECTIONS -> TopicTail.decode(rejections, r, RejectionSeen::new);
-        default -> null;
-      };
+      Seen seen =
+          switch (r.topic()) {
+            case MeshTopics.TASKS ->
+                TopicTail.decode(tasks, r, t -> new TaskSeen(t, r.timestamp()));
+            case MeshTopics.RESULTS ->
+                TopicTail.decode(results, r, x -> new ResultSeen(x, r.timestamp()));
+            case MeshTopics.GRAPH_EVENTS -> TopicTail.decode(events, r, EndSeen::new);
+            case MeshTopics.GCL_REJECTIONS -> TopicTail.decode(rejections, r, RejectionSeen::new);
+            default -> null;
+          };
       if (seen != null) {
         sink.accept(seen);
       }

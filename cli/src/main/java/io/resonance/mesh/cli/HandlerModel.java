@@ -7,9 +7,9 @@ import java.util.SplittableRandom;
 
 /**
  * How the benchmark's simulated handlers work: each handler type has a median service time, an
- * attempt's time is drawn around it from a lognormal (most attempts near the median, a long tail
- * of slow ones), and a share of attempts fail. A failing attempt reports its fault after part of
- * its service time, as a handler does that gives up midway.
+ * attempt's time is drawn around it from a lognormal (most attempts near the median, a long tail of
+ * slow ones), and a share of attempts fail. A failing attempt reports its fault after part of its
+ * service time, as a handler does that gives up midway.
  */
 final class HandlerModel {
 
@@ -39,8 +39,8 @@ final class HandlerModel {
   }
 
   /**
-   * The defaults with the overrides of {@code --service-ms}: {@code type=ms,type=ms}, or one
-   * number that sets every type's median.
+   * The defaults with the overrides of {@code --service-ms}: {@code type=ms,type=ms}, or one number
+   * that sets every type's median.
    */
   static Map<String, Long> medians(String option) {
     Map<String, Long> medians = new LinkedHashMap<>(DEFAULT_MEDIANS_MS);
@@ -55,9 +55,12 @@ final class HandlerModel {
     for (String part : option.split(",")) {
       String[] kv = part.split("=", 2);
       if (kv.length != 2 || !medians.containsKey(kv[0].trim())) {
-        throw new IllegalArgumentException("--service-ms takes type=ms pairs for the types "
-            + String.join(", ", medians.keySet()) + " (or one number for all), got '" + part
-            + "'");
+        throw new IllegalArgumentException(
+            "--service-ms takes type=ms pairs for the types "
+                + String.join(", ", medians.keySet())
+                + " (or one number for all), got '"
+                + part
+                + "'");
       }
       medians.put(kv[0].trim(), parseMs(kv[1], part));
     }
@@ -73,8 +76,8 @@ final class HandlerModel {
     double gaussian = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
     long service = Math.max(1, Math.round(median * Math.exp(sigma * gaussian)));
     if (random.nextDouble() < failRate) {
-      return new Attempt(Math.max(1, Math.round(service * (0.2 + 0.8 * random.nextDouble()))),
-          true);
+      return new Attempt(
+          Math.max(1, Math.round(service * (0.2 + 0.8 * random.nextDouble()))), true);
     }
     return new Attempt(service, false);
   }
@@ -85,11 +88,21 @@ final class HandlerModel {
 
   String describe() {
     StringBuilder s = new StringBuilder();
-    mediansMs.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
-        s.append(s.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
-            .append(e.getValue()).append(" ms"));
-    return String.format(Locale.ROOT, "service medians %s (lognormal sigma %.2f), %.1f %% of "
-        + "attempts fail", s, sigma, failRate * 100);
+    mediansMs.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e ->
+                s.append(s.length() == 0 ? "" : ", ")
+                    .append(e.getKey())
+                    .append(' ')
+                    .append(e.getValue())
+                    .append(" ms"));
+    return String.format(
+        Locale.ROOT,
+        "service medians %s (lognormal sigma %.2f), %.1f %% of " + "attempts fail",
+        s,
+        sigma,
+        failRate * 100);
   }
 
   private static long parseMs(String value, String context) {
@@ -100,8 +113,8 @@ final class HandlerModel {
       }
       return ms;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--service-ms needs whole positive milliseconds, got '"
-          + context + "'");
+      throw new IllegalArgumentException(
+          "--service-ms needs whole positive milliseconds, got '" + context + "'");
     }
   }
 

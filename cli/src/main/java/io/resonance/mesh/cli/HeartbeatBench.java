@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -48,48 +47,71 @@ import picocli.CommandLine.Option;
  * <ol>
  *   <li>throughput of the impedance job (Kafka → decode → impedance on RocksDB → Kafka) over a
  *       topic filled beforehand, read as a bounded job: events / net job runtime;
- *   <li>the same for a pass-through job (Kafka → Kafka, bytes copied) over the same records, so
- *       the ratio says what the impedance work costs on top of moving records;
+ *   <li>the same for a pass-through job (Kafka → Kafka, bytes copied) over the same records, so the
+ *       ratio says what the impedance work costs on top of moving records;
  *   <li>end-to-end latency with the simulated fleet beating live (default 30,000 agents, once a
  *       second): from a heartbeat's append on the broker (LogAppendTime, stored by the job as
  *       last_heartbeat_ms) to the registry record it caused being read by a consumer.
  * </ol>
  *
- * Job start-up is inside the measured runtime of 1 and 2, which biases both down; it is the
- * same for both, and the report says how many events each run covered.
+ * Job start-up is inside the measured runtime of 1 and 2, which biases both down; it is the same
+ * for both, and the report says how many events each run covered.
  */
-@Command(name = "heartbeats", mixinStandardHelpOptions = true,
-    description = "Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a "
-        + "pass-through job, and end-to-end latency with the fleet beating once a second.")
+@Command(
+    name = "heartbeats",
+    mixinStandardHelpOptions = true,
+    description =
+        "Sustained events/s of Kafka -> impedance (RocksDB) -> Kafka against a "
+            + "pass-through job, and end-to-end latency with the fleet beating once a second.")
 final class HeartbeatBench implements Callable<Integer> {
 
   private static final String PASSTHROUGH_TOPIC = "bench.passthrough";
 
   /** The three measurements, any of which can be run alone. */
-  enum Phase { PASSTHROUGH, IMPEDANCE, LATENCY }
+  enum Phase {
+    PASSTHROUGH,
+    IMPEDANCE,
+    LATENCY
+  }
 
-  @Option(names = "--agents", defaultValue = "30000",
+  @Option(
+      names = "--agents",
+      defaultValue = "30000",
       description = "Agents whose heartbeats are written (default ${DEFAULT-VALUE}).")
   int agents;
 
-  @Option(names = "--events", defaultValue = "4000000",
+  @Option(
+      names = "--events",
+      defaultValue = "4000000",
       description = "Heartbeats in each throughput run (default ${DEFAULT-VALUE}).")
   int events;
 
-  @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "60s",
-      description = "How long latency is measured, after the warm-up (default "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--duration",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      description =
+          "How long latency is measured, after the warm-up (default " + "${DEFAULT-VALUE}).")
   Duration latencyTime;
 
-  @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "60s",
+  @Option(
+      names = "--warmup",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
       description = "Warm-up of the latency run (default ${DEFAULT-VALUE}).")
   Duration warmupTime;
 
-  @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "10s",
+  @Option(
+      names = "--checkpoint-interval",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
       description = "The impedance job's checkpoint interval (default ${DEFAULT-VALUE}).")
   Duration checkpointEvery;
 
-  @Option(names = "--phases", split = ",", defaultValue = "passthrough,impedance,latency",
+  @Option(
+      names = "--phases",
+      split = ",",
+      defaultValue = "passthrough,impedance,latency",
       description = "Which runs (default ${DEFAULT-VALUE}).")
   Set<Phase> phaseSet;
 
@@ -116,9 +138,10 @@ final class HeartbeatBench implements Callable<Integer> {
 
   void run() throws Exception {
     try (LocalMesh mesh = LocalMesh.start()) {
-      mesh.broker.createTopics(List.of(new NewTopic(PASSTHROUGH_TOPIC, LocalMesh.PARTITIONS,
-          (short) 1)));
-      out.printf("broker %s; filling %s with %,d heartbeats of %,d agents ...%n",
+      mesh.broker.createTopics(
+          List.of(new NewTopic(PASSTHROUGH_TOPIC, LocalMesh.PARTITIONS, (short) 1)));
+      out.printf(
+          "broker %s; filling %s with %,d heartbeats of %,d agents ...%n",
           mesh.bootstrapServers(), MeshTopics.HEARTBEATS, events, agents);
       long t0 = System.nanoTime();
       fill(mesh.bootstrapServers());
@@ -127,23 +150,33 @@ final class HeartbeatBench implements Callable<Integer> {
       double passthrough = phases.contains("passthrough") ? passthrough(mesh) : Double.NaN;
       out.printf("pass-through job: %,.0f events/s%n", passthrough);
       double impedance = phases.contains("impedance") ? impedanceThroughput(mesh) : Double.NaN;
-      out.printf("impedance job:    %,.0f events/s (ratio %.2f), %,d registry records written%n",
+      out.printf(
+          "impedance job:    %,.0f events/s (ratio %.2f), %,d registry records written%n",
           impedance, impedance / passthrough, endOffsets(mesh, MeshTopics.IMPEDANCE));
 
-      Latency latency = phases.contains("latency") ? latency(mesh)
-          : new Latency(Double.NaN, Double.NaN, 0, Double.NaN);
-      out.printf("latency at %,d agents x 1 beat/s: p50 %.1f ms, p99 %.1f ms over %,d registry "
-          + "records; job processed %,.0f events/s%n", agents, latency.p50, latency.p99,
-          latency.samples, latency.eventsPerSecond);
+      Latency latency =
+          phases.contains("latency")
+              ? latency(mesh)
+              : new Latency(Double.NaN, Double.NaN, 0, Double.NaN);
+      out.printf(
+          "latency at %,d agents x 1 beat/s: p50 %.1f ms, p99 %.1f ms over %,d registry "
+              + "records; job processed %,.0f events/s%n",
+          agents, latency.p50, latency.p99, latency.samples, latency.eventsPerSecond);
 
-      out.println(new JsonReport().put("events_per_s", impedance, 0)
-          .put("passthrough_events_per_s", passthrough, 0)
-          .put("ratio", impedance / passthrough, 3).put("p50_ms", latency.p50, 1)
-          .put("p99_ms", latency.p99, 1).put("events", events).put("agents", agents)
-          .put("latency_samples", latency.samples)
-          .put("latency_phase_events_per_s", latency.eventsPerSecond, 0)
-          .put("latency_warmup_s", warmupSeconds).put("state_backend", "rocksdb")
-          .put("parallelism", 2));
+      out.println(
+          new JsonReport()
+              .put("events_per_s", impedance, 0)
+              .put("passthrough_events_per_s", passthrough, 0)
+              .put("ratio", impedance / passthrough, 3)
+              .put("p50_ms", latency.p50, 1)
+              .put("p99_ms", latency.p99, 1)
+              .put("events", events)
+              .put("agents", agents)
+              .put("latency_samples", latency.samples)
+              .put("latency_phase_events_per_s", latency.eventsPerSecond, 0)
+              .put("latency_warmup_s", warmupSeconds)
+              .put("state_backend", "rocksdb")
+              .put("parallelism", 2));
     }
   }
 
@@ -165,22 +198,23 @@ final class HeartbeatBench implements Callable<Integer> {
         int a = i % agents;
         int sector = a / 300;
         int cluster = (a / 30) % 10;
-        Heartbeat hb = Heartbeat.newBuilder()
-            .setAgentId(agentId(a))
-            .setAgentClass(classes[a % classes.length])
-            .setSectorId(String.format("s%03d", sector))
-            .setClusterId(String.format("s%03d-c%02d", sector, cluster))
-            .setSequence(i / agents)
-            .setSentAtMs(firstSecond + (i / agents) * 1000L + (a * 1000L) / agents)
-            .setCpuPercent((float) (20 + 60 * random.nextDouble()))
-            .setMemoryPercent((float) (30 + 40 * random.nextDouble()))
-            .setNetRxBytesPerS(1e4 * random.nextDouble())
-            .setNetTxBytesPerS(1e4 * random.nextDouble())
-            .setQueueDepth(random.nextInt(5))
-            .setProcessingMs(20 + 30 * random.nextDouble())
-            .setLinkRttMs(10 + 40 * random.nextDouble())
-            .setCapabilities(List.of("sense"))
-            .build();
+        Heartbeat hb =
+            Heartbeat.newBuilder()
+                .setAgentId(agentId(a))
+                .setAgentClass(classes[a % classes.length])
+                .setSectorId(String.format("s%03d", sector))
+                .setClusterId(String.format("s%03d-c%02d", sector, cluster))
+                .setSequence(i / agents)
+                .setSentAtMs(firstSecond + (i / agents) * 1000L + (a * 1000L) / agents)
+                .setCpuPercent((float) (20 + 60 * random.nextDouble()))
+                .setMemoryPercent((float) (30 + 40 * random.nextDouble()))
+                .setNetRxBytesPerS(1e4 * random.nextDouble())
+                .setNetTxBytesPerS(1e4 * random.nextDouble())
+                .setQueueDepth(random.nextInt(5))
+                .setProcessingMs(20 + 30 * random.nextDouble())
+                .setLinkRttMs(10 + 40 * random.nextDouble())
+                .setCapabilities(List.of("sense"))
+                .build();
         producer.send(new ProducerRecord<>(MeshTopics.HEARTBEATS, keys[a], codec.encode(hb)));
         if (i > 0 && i % 1_000_000 == 0) {
           out.printf("  %,d produced%n", i);
@@ -195,10 +229,13 @@ final class HeartbeatBench implements Callable<Integer> {
     StreamExecutionEnvironment env = mesh.flink(0, 2);
     MeshEnvironment.configure(env, options);
     MeshKafka kafka = new MeshKafka(options);
-    env.fromSource(kafka.source(MeshTopics.HEARTBEATS), WatermarkStrategy.noWatermarks(),
-            "heartbeats")
-        .sinkTo(kafka.sink((KafkaRecordSerializationSchema<KafkaBytes>) (r, ctx, ts) ->
-            new ProducerRecord<>(PASSTHROUGH_TOPIC, null, ts, r.key, r.value)))
+    env.fromSource(
+            kafka.source(MeshTopics.HEARTBEATS), WatermarkStrategy.noWatermarks(), "heartbeats")
+        .sinkTo(
+            kafka.sink(
+                (KafkaRecordSerializationSchema<KafkaBytes>)
+                    (r, ctx, ts) ->
+                        new ProducerRecord<>(PASSTHROUGH_TOPIC, null, ts, r.key, r.value)))
         .name("copy");
     return events / seconds(env.execute("bench pass-through"));
   }
@@ -212,12 +249,14 @@ final class HeartbeatBench implements Callable<Integer> {
   }
 
   private Latency latency(LocalMesh mesh) throws Exception {
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
-        MeshJobOptions.GROUP_ID.key(), "bench-latency",
-        MeshJobOptions.STARTING_OFFSETS.key(), "latest",
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
-        MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
+                MeshJobOptions.GROUP_ID.key(), "bench-latency",
+                MeshJobOptions.STARTING_OFFSETS.key(), "latest",
+                MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+                MeshJobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval));
     StreamExecutionEnvironment env = mesh.flink(0, 2);
     MeshEnvironment.configure(env, options);
     new ImpedanceJob(options).build(env);
@@ -225,21 +264,23 @@ final class HeartbeatBench implements Callable<Integer> {
 
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, mesh.bootstrapServers());
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
-      consumer.partitionsFor(MeshTopics.IMPEDANCE)
+      consumer
+          .partitionsFor(MeshTopics.IMPEDANCE)
           .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
 
       MeshCodec<AgentImpedance> codec = MeshCodec.of(AgentImpedance.class);
-      FleetSimulator fleet = FleetSimulator.builder()
-          .bootstrapServers(mesh.bootstrapServers())
-          .agents(agents)
-          .heartbeatInterval(Duration.ofSeconds(1))
-          .build();
+      FleetSimulator fleet =
+          FleetSimulator.builder()
+              .bootstrapServers(mesh.bootstrapServers())
+              .agents(agents)
+              .heartbeatInterval(Duration.ofSeconds(1))
+              .build();
       fleet.start();
       long start = System.currentTimeMillis();
       // Every agent's first beat creates its state and a registry record, and the JIT is cold:
@@ -280,18 +321,25 @@ final class HeartbeatBench implements Callable<Integer> {
       job.cancel().get();
       double[] sorted = Arrays.copyOf(samples, n);
       Arrays.sort(sorted);
-      return new Latency(quantile(sorted, 0.50), quantile(sorted, 0.99), n,
-          processed / (double) latencySeconds);
+      return new Latency(
+          quantile(sorted, 0.50), quantile(sorted, 0.99), n, processed / (double) latencySeconds);
     }
   }
 
   private static long endOffsets(LocalMesh mesh, String topic) {
     try (var admin = mesh.broker.admin()) {
-      var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
-          .partitions().stream()
-          .collect(java.util.stream.Collectors.toMap(
-              p -> new TopicPartition(topic, p.partition()),
-              p -> org.apache.kafka.clients.admin.OffsetSpec.latest()));
+      var partitions =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get()
+              .get(topic)
+              .partitions()
+              .stream()
+              .collect(
+                  java.util.stream.Collectors.toMap(
+                      p -> new TopicPartition(topic, p.partition()),
+                      p -> org.apache.kafka.clients.admin.OffsetSpec.latest()));
       return admin.listOffsets(partitions).all().get().values().stream()
           .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset)
           .sum();
@@ -310,11 +358,16 @@ final class HeartbeatBench implements Callable<Integer> {
   }
 
   private static MeshJobOptions options(LocalMesh mesh, String group) {
-    return MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
-        MeshJobOptions.GROUP_ID.key(), group,
-        MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
-        MeshJobOptions.BOUNDED.key(), "true"));
+    return MeshJobOptions.of(
+        Map.of(
+            MeshJobOptions.BOOTSTRAP_SERVERS.key(),
+            mesh.bootstrapServers(),
+            MeshJobOptions.GROUP_ID.key(),
+            group,
+            MeshJobOptions.STARTING_OFFSETS.key(),
+            "earliest",
+            MeshJobOptions.BOUNDED.key(),
+            "true"));
   }
 
   private static double seconds(JobExecutionResult result) {

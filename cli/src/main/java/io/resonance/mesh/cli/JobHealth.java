@@ -3,9 +3,9 @@ package io.resonance.mesh.cli;
 import java.util.Optional;
 
 /**
- * What the JobManager says about the mesh's job: its state, how often it restarted, and why.
- * The status box shows it above the figures, which the topics keep serving unchanged while the
- * job restarts or after it failed; without it a failed job would look like a quiet fleet.
+ * What the JobManager says about the mesh's job: its state, how often it restarted, and why. The
+ * status box shows it above the figures, which the topics keep serving unchanged while the job
+ * restarts or after it failed; without it a failed job would look like a quiet fleet.
  */
 final class JobHealth {
 
@@ -60,13 +60,19 @@ final class JobHealth {
     if (running() && restarts <= 0) {
       return Optional.empty();
     }
-    String what = switch (state) {
-      case "RUNNING" -> "job RUNNING again after " + restarts + " restart(s)";
-      case "FAILED" -> "job FAILED: figures below are the last ones it wrote";
-      case "UNKNOWN" -> "job state unknown: the dashboard does not answer";
-      default -> "job " + state + " (" + Math.max(0, restarts) + " restarts so far): figures may "
-          + "be stale";
-    };
+    String what =
+        switch (state) {
+          case "RUNNING" -> "job RUNNING again after " + restarts + " restart(s)";
+          case "FAILED" -> "job FAILED: figures below are the last ones it wrote";
+          case "UNKNOWN" -> "job state unknown: the dashboard does not answer";
+          default ->
+              "job "
+                  + state
+                  + " ("
+                  + Math.max(0, restarts)
+                  + " restarts so far): figures may "
+                  + "be stale";
+        };
     return Optional.of(what + cause.map(c -> "; last failure " + c).orElse(""));
   }
 }

@@ -3,10 +3,10 @@ package io.resonance.mesh.cli;
 import org.HdrHistogram.Histogram;
 
 /**
- * Latencies in whole milliseconds, kept in an HdrHistogram (three significant digits: exact to
- * 2 s, within 0.1 % above), so that percentiles over hundreds of thousands of samples need no
- * sample list. What this adds is what the benchmarks report beside it: the exact mean and
- * maximum, and how many readings went below zero. Not thread-safe: one owner records and reads.
+ * Latencies in whole milliseconds, kept in an HdrHistogram (three significant digits: exact to 2 s,
+ * within 0.1 % above), so that percentiles over hundreds of thousands of samples need no sample
+ * list. What this adds is what the benchmarks report beside it: the exact mean and maximum, and how
+ * many readings went below zero. Not thread-safe: one owner records and reads.
  */
 final class LatencyHistogram {
 
@@ -56,8 +56,8 @@ final class LatencyHistogram {
   }
 
   /**
-   * The latency at quantile {@code q} as HdrHistogram ranks it (the value at rank
-   * {@code round(q * n)}, at least the first), never above the exact maximum. NaN when empty.
+   * The latency at quantile {@code q} as HdrHistogram ranks it (the value at rank {@code round(q *
+   * n)}, at least the first), never above the exact maximum. NaN when empty.
    */
   double quantile(double q) {
     if (q < 0 || q > 1) {

@@ -28,9 +28,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <p>Without a data directory everything lives in a temp directory removed on close. With one
  * ({@code --data-dir}) the broker's log and Flink's checkpoints stay there, checkpoints are
- * retained when the job is cancelled or the process dies, and the next start on the same
- * directory resumes the jobs from the newest of them: the embedded mesh then survives a
- * {@code kill -9} as a real deployment survives a lost machine.
+ * retained when the job is cancelled or the process dies, and the next start on the same directory
+ * resumes the jobs from the newest of them: the embedded mesh then survives a {@code kill -9} as a
+ * real deployment survives a lost machine.
  */
 final class LocalMesh implements AutoCloseable {
 
@@ -59,10 +59,14 @@ final class LocalMesh implements AutoCloseable {
   static LocalMesh start(int kafkaPort, Path dataDir) {
     try {
       // Short paths: RocksDB warns about long ones and the demo's temp dir may be deep.
-      Path workDir = dataDir == null ? Files.createTempDirectory("mesh-")
-          : Files.createDirectories(dataDir.toAbsolutePath());
-      Path restoredFrom = dataDir == null ? null
-          : RetainedCheckpoints.latest(workDir.resolve(CHECKPOINTS)).orElse(null);
+      Path workDir =
+          dataDir == null
+              ? Files.createTempDirectory("mesh-")
+              : Files.createDirectories(dataDir.toAbsolutePath());
+      Path restoredFrom =
+          dataDir == null
+              ? null
+              : RetainedCheckpoints.latest(workDir.resolve(CHECKPOINTS)).orElse(null);
       if (restoredFrom != null) {
         forgetOtherRuns(workDir.resolve(CHECKPOINTS), restoredFrom.getParent());
       }
@@ -70,8 +74,10 @@ final class LocalMesh implements AutoCloseable {
       broker.createTopics(MeshTopics.newTopics(PARTITIONS)); // existing topics are kept
       return new LocalMesh(workDir, broker, dataDir != null, restoredFrom);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the data directory of the local mesh "
-          + (dataDir == null ? "in the temp directory" : dataDir) + ": check that it is writable",
+      throw new UncheckedIOException(
+          "cannot create the data directory of the local mesh "
+              + (dataDir == null ? "in the temp directory" : dataDir)
+              + ": check that it is writable",
           e);
     }
   }
@@ -79,13 +85,12 @@ final class LocalMesh implements AutoCloseable {
   private static final String CHECKPOINTS = "checkpoints";
 
   /**
-   * The checkpoints of runs before the one being resumed are superseded by it; without this
-   * every restart would leave a job's worth of RocksDB files behind.
+   * The checkpoints of runs before the one being resumed are superseded by it; without this every
+   * restart would leave a job's worth of RocksDB files behind.
    */
   private static void forgetOtherRuns(Path checkpointDir, Path resumedJob) throws IOException {
     try (var jobs = Files.list(checkpointDir)) {
-      for (Path job : jobs.filter(Files::isDirectory).filter(p -> !p.equals(resumedJob))
-          .toList()) {
+      for (Path job : jobs.filter(Files::isDirectory).filter(p -> !p.equals(resumedJob)).toList()) {
         delete(job);
       }
     }
@@ -109,11 +114,12 @@ final class LocalMesh implements AutoCloseable {
     Configuration conf = new Configuration();
     conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+    conf.set(
+        CheckpointingOptions.CHECKPOINTS_DIRECTORY,
         workDir.resolve(CHECKPOINTS).toUri().toString());
     if (durable) {
-      conf.setString("execution.checkpointing.externalized-checkpoint-retention",
-          "RETAIN_ON_CANCELLATION");
+      conf.setString(
+          "execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
       conf.setString("execution.checkpointing.num-retained", "2");
       if (restoredFrom != null) {
         conf.setString("execution.state-recovery.path", restoredFrom.toUri().toString());

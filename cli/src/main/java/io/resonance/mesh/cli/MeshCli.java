@@ -22,30 +22,51 @@ import picocli.CommandLine.ScopeType;
  * usage and acts on nothing, an unknown option or a bad value exits 2 naming the option, and a
  * failure reaches the user as one line (its stack trace only with {@code --verbose}).
  */
-@Command(name = "mesh", mixinStandardHelpOptions = true, version = "Resonance Mesh 0.1.0",
-    description = "Fleet coordination on Apache Flink and Apache Kafka: a local mesh to try, "
-        + "the operator's commands against any mesh, and the benchmarks.",
-    subcommands = {Demo.class, MeshUp.class, Coordinate.Ask.class, Coordinate.Broadcast.class,
-        Coordinate.Delegate.class, Coordinate.Cascade.class, StatusCommand.class,
-        FreezeCommands.Freeze.class, FreezeCommands.Thaw.class, HealCommand.class,
-        TalkCommand.class,
-        GclCommands.class,
-        Resonate.class, RecipeCommands.class, AgentsCommand.class, CreateTopics.class,
-        Bench.class, HelpCommand.class, AutoComplete.GenerateCompletion.class},
+@Command(
+    name = "mesh",
+    mixinStandardHelpOptions = true,
+    version = "Resonance Mesh 0.1.0",
+    description =
+        "Fleet coordination on Apache Flink and Apache Kafka: a local mesh to try, "
+            + "the operator's commands against any mesh, and the benchmarks.",
+    subcommands = {
+      Demo.class,
+      MeshUp.class,
+      Coordinate.Ask.class,
+      Coordinate.Broadcast.class,
+      Coordinate.Delegate.class,
+      Coordinate.Cascade.class,
+      StatusCommand.class,
+      FreezeCommands.Freeze.class,
+      FreezeCommands.Thaw.class,
+      HealCommand.class,
+      TalkCommand.class,
+      GclCommands.class,
+      Resonate.class,
+      RecipeCommands.class,
+      AgentsCommand.class,
+      CreateTopics.class,
+      Bench.class,
+      HelpCommand.class,
+      AutoComplete.GenerateCompletion.class
+    },
     footerHeading = "%nExit codes:%n",
     footer = {
-        "  0  done; for ask/broadcast/delegate/cascade the quorum said PROCEED",
-        "  1  the command failed (the message says why)",
-        "  2  usage error: an unknown option, a bad value, a missing argument",
-        "  3  WAIT or RETRY, or no answer within the timeout: try again later",
-        "  4  RESOLVE_CONFLICTS: the agents disagree",
-        "  5  REFUSED",
-        "  6  no Kafka broker answered at --bootstrap-servers",
-        "",
-        "Shell completion: source <(./mesh generate-completion)"})
+      "  0  done; for ask/broadcast/delegate/cascade the quorum said PROCEED",
+      "  1  the command failed (the message says why)",
+      "  2  usage error: an unknown option, a bad value, a missing argument",
+      "  3  WAIT or RETRY, or no answer within the timeout: try again later",
+      "  4  RESOLVE_CONFLICTS: the agents disagree",
+      "  5  REFUSED",
+      "  6  no Kafka broker answered at --bootstrap-servers",
+      "",
+      "Shell completion: source <(./mesh generate-completion)"
+    })
 public final class MeshCli {
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
       description = "Show the stack trace of a failure.")
   boolean verbose;
 
@@ -137,8 +158,8 @@ public final class MeshCli {
   }
 
   /**
-   * Builds commands, handing a command with a {@code (PrintStream)} constructor its stdout, and
-   * one with {@code (PrintStream, PrintStream)} its stdout and stderr.
+   * Builds commands, handing a command with a {@code (PrintStream)} constructor its stdout, and one
+   * with {@code (PrintStream, PrintStream)} its stdout and stderr.
    */
   private static final class Factory implements IFactory {
     private final PrintStream out;

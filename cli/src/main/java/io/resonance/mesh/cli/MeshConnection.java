@@ -9,18 +9,19 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Where the mesh's broker is and how to talk to it: the bootstrap servers and the client
- * properties of a secured cluster (SASL, TLS), read from a {@code --command-config} file as
- * Kafka's own tools read it, with {@code --kafka KEY=VALUE} on top. Every Kafka client the CLI
- * builds starts from {@link #properties()}.
+ * Where the mesh's broker is and how to talk to it: the bootstrap servers and the client properties
+ * of a secured cluster (SASL, TLS), read from a {@code --command-config} file as Kafka's own tools
+ * read it, with {@code --kafka KEY=VALUE} on top. Every Kafka client the CLI builds starts from
+ * {@link #properties()}.
  */
 public record MeshConnection(String bootstrapServers, Properties client) {
 
   public MeshConnection {
     client = copy(client);
     if (client.containsKey("bootstrap.servers")) {
-      throw new IllegalArgumentException("bootstrap.servers belongs in --bootstrap-servers (or"
-          + " MESH_BOOTSTRAP_SERVERS), not in the client properties");
+      throw new IllegalArgumentException(
+          "bootstrap.servers belongs in --bootstrap-servers (or"
+              + " MESH_BOOTSTRAP_SERVERS), not in the client properties");
     }
   }
 
@@ -30,18 +31,21 @@ public record MeshConnection(String bootstrapServers, Properties client) {
   }
 
   /** The address, the file's properties (if a file is given), then the overrides. */
-  public static MeshConnection of(String bootstrapServers, Path commandConfig,
-      Map<String, String> overrides) {
+  public static MeshConnection of(
+      String bootstrapServers, Path commandConfig, Map<String, String> overrides) {
     Properties p = new Properties();
     if (commandConfig != null) {
       try (Reader r = Files.newBufferedReader(commandConfig)) {
         p.load(r);
       } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("--command-config " + commandConfig + ": no such file;"
-            + " give a Kafka client properties file (security.protocol=SASL_SSL, ...)");
+        throw new IllegalArgumentException(
+            "--command-config "
+                + commandConfig
+                + ": no such file;"
+                + " give a Kafka client properties file (security.protocol=SASL_SSL, ...)");
       } catch (IOException e) {
-        throw new IllegalArgumentException("--command-config " + commandConfig + ": cannot read"
-            + " it (" + e.getMessage() + ")");
+        throw new IllegalArgumentException(
+            "--command-config " + commandConfig + ": cannot read" + " it (" + e.getMessage() + ")");
       }
     }
     if (overrides != null) {

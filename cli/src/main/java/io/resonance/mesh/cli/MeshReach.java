@@ -6,8 +6,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * Checks that a broker answers before a command sends anything, so that a missing mesh is told
- * to the operator in seconds, with the address tried, instead of after a long silent wait.
+ * Checks that a broker answers before a command sends anything, so that a missing mesh is told to
+ * the operator in seconds, with the address tried, instead of after a long silent wait.
  */
 public final class MeshReach {
 
@@ -48,9 +48,12 @@ public final class MeshReach {
       Thread.currentThread().interrupt();
       return "interrupted while reaching the mesh at " + where;
     } catch (Exception e) {
-      return "no Kafka broker answered at " + where + " within 10 s: start a mesh with"
+      return "no Kafka broker answered at "
+          + where
+          + " within 10 s: start a mesh with"
           + " ./mesh demo, or pass --bootstrap-servers HOST:PORT of a running one"
-          + (connection.secured() ? " (and check the security settings of --command-config)"
+          + (connection.secured()
+              ? " (and check the security settings of --command-config)"
               : " (a secured cluster also needs --command-config FILE)");
     }
   }

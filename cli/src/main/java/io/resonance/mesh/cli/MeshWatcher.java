@@ -50,8 +50,9 @@ final class MeshWatcher implements AutoCloseable {
     consumer = new KafkaConsumer<>(props);
     List<TopicPartition> partitions = new java.util.ArrayList<>();
     for (String topic : List.of(MeshTopics.IMPEDANCE, MeshTopics.SUMMARIES, MeshTopics.DLQ)) {
-      consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic,
-          p.partition())));
+      consumer
+          .partitionsFor(topic)
+          .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     }
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
@@ -99,12 +100,12 @@ final class MeshWatcher implements AutoCloseable {
           deadLetters++;
           lastDeadLetterReason = deadLetterCodec.decode(r.value()).getReason();
         }
-        default -> { }
+        default -> {}
       }
     } catch (MeshCodec.UndecodableException e) {
       // the jobs write these topics; an undecodable record here is a bug worth seeing
-      System.err.println("watcher: cannot decode " + r.topic() + "@" + r.offset() + ": "
-          + e.getMessage());
+      System.err.println(
+          "watcher: cannot decode " + r.topic() + "@" + r.offset() + ": " + e.getMessage());
     }
   }
 
@@ -117,16 +118,30 @@ final class MeshWatcher implements AutoCloseable {
       heartbeats += a.getHeartbeats();
       impedanceSum += a.getImpedanceScore();
     }
-    return new Snapshot(registry.size(), byState.getOrDefault(OperationalState.ACTIVE, 0),
+    return new Snapshot(
+        registry.size(),
+        byState.getOrDefault(OperationalState.ACTIVE, 0),
         byState.getOrDefault(OperationalState.DEGRADED, 0),
         byState.getOrDefault(OperationalState.OFFLINE, 0),
-        registry.isEmpty() ? 0 : impedanceSum / registry.size(), heartbeats, registryRecords,
-        deadLetters, lastDeadLetterReason, global);
+        registry.isEmpty() ? 0 : impedanceSum / registry.size(),
+        heartbeats,
+        registryRecords,
+        deadLetters,
+        lastDeadLetterReason,
+        global);
   }
 
   /** What the registry and summaries said at one moment. */
-  record Snapshot(int agents, int active, int degraded, int offline, double meanImpedance,
-      long heartbeatsInRegistry, long registryRecords, long deadLetters, String lastDeadLetter,
+  record Snapshot(
+      int agents,
+      int active,
+      int degraded,
+      int offline,
+      double meanImpedance,
+      long heartbeatsInRegistry,
+      long registryRecords,
+      long deadLetters,
+      String lastDeadLetter,
       ImpedanceSummary global) {}
 
   @Override

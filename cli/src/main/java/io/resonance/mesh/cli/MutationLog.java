@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.Locale;
 
 /**
- * A recipe's mutation records as a person reads them: one block per record, and a summary of
- * where the recipe stands after them.
+ * A recipe's mutation records as a person reads them: one block per record, and a summary of where
+ * the recipe stands after them.
  */
 final class MutationLog {
 
@@ -29,7 +29,7 @@ final class MutationLog {
       case INCONCLUSIVE -> inconclusive++;
       case PINNED -> pinned = true;
       case UNPINNED -> pinned = false;
-      default -> { }
+      default -> {}
     }
     return format(r);
   }
@@ -55,14 +55,27 @@ final class MutationLog {
     }
     TrialEvidence e = r.getEvidence();
     if (e != null) {
-      b.append(String.format(Locale.ROOT, "%n    evidence: %d vs %d requests, median %.0f vs "
-              + "%.0f ms, p99 %.0f vs %.0f ms, p(smaller) %.3g, p(larger) %.3g, errors %.1f %% "
-              + "vs %.1f %%, cost %.2f vs %.2f, attempts %.1f vs %.1f per request, %d rerun",
-          e.getCandidateRequests(), e.getBaselineRequests(), e.getCandidateMedianMs(),
-          e.getBaselineMedianMs(), e.getCandidateP99Ms(), e.getBaselineP99Ms(), e.getPSmaller(),
-          e.getPLarger(), 100 * e.getCandidateErrorRate(), 100 * e.getBaselineErrorRate(),
-          e.getCandidateCost(), e.getBaselineCost(), e.getCandidateAttempts(),
-          e.getBaselineAttempts(), e.getRequestsRerun()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%n    evidence: %d vs %d requests, median %.0f vs "
+                  + "%.0f ms, p99 %.0f vs %.0f ms, p(smaller) %.3g, p(larger) %.3g, errors %.1f %% "
+                  + "vs %.1f %%, cost %.2f vs %.2f, attempts %.1f vs %.1f per request, %d rerun",
+              e.getCandidateRequests(),
+              e.getBaselineRequests(),
+              e.getCandidateMedianMs(),
+              e.getBaselineMedianMs(),
+              e.getCandidateP99Ms(),
+              e.getBaselineP99Ms(),
+              e.getPSmaller(),
+              e.getPLarger(),
+              100 * e.getCandidateErrorRate(),
+              100 * e.getBaselineErrorRate(),
+              e.getCandidateCost(),
+              e.getBaselineCost(),
+              e.getCandidateAttempts(),
+              e.getBaselineAttempts(),
+              e.getRequestsRerun()));
     }
     return b.toString();
   }
@@ -91,11 +104,20 @@ final class MutationLog {
   /** Where the recipe stands after the records taken so far. */
   String summary(String recipe) {
     if (live == null) {
-      return "no mutation records for recipe '" + recipe + "' (is the mutation job running, "
+      return "no mutation records for recipe '"
+          + recipe
+          + "' (is the mutation job running, "
           + "and have requests named it on mesh.recipe-requests?)";
     }
-    return String.format(Locale.ROOT, "%s: live %s; %d trials, %d promoted, %d rolled back, "
-        + "%d inconclusive; %s", recipe, live, trials, promoted, rolledBack, inconclusive,
+    return String.format(
+        Locale.ROOT,
+        "%s: live %s; %d trials, %d promoted, %d rolled back, " + "%d inconclusive; %s",
+        recipe,
+        live,
+        trials,
+        promoted,
+        rolledBack,
+        inconclusive,
         pinned ? "pinned" : "not pinned");
   }
 

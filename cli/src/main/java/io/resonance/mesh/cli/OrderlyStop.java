@@ -5,8 +5,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ctrl-C (or SIGTERM) for a command that runs until stopped, such as the demo and {@code ./mesh
- * up}: the JVM's shutdown hook asks the command to stop and then waits up to 30 s for it to say
- * it has, so the fleet, the jobs and the broker shut down in order instead of being cut off.
+ * up}: the JVM's shutdown hook asks the command to stop and then waits up to 30 s for it to say it
+ * has, so the fleet, the jobs and the broker shut down in order instead of being cut off.
  */
 final class OrderlyStop {
 
@@ -17,14 +17,17 @@ final class OrderlyStop {
 
   static OrderlyStop install() {
     OrderlyStop s = new OrderlyStop();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      s.asked.countDown();
-      try {
-        s.done.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  s.asked.countDown();
+                  try {
+                    s.done.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
     return s;
   }
 

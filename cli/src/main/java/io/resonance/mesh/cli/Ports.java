@@ -17,8 +17,13 @@ final class Ports {
     try (ServerSocket probe = new ServerSocket()) {
       probe.bind(new InetSocketAddress("127.0.0.1", port));
     } catch (IOException e) {
-      throw new IllegalArgumentException("port " + port + " is already in use (another Kafka, "
-          + "Flink or mesh?): stop it, or pass " + flag + " with a free port (0 picks one)");
+      throw new IllegalArgumentException(
+          "port "
+              + port
+              + " is already in use (another Kafka, "
+              + "Flink or mesh?): stop it, or pass "
+              + flag
+              + " with a free port (0 picks one)");
     }
   }
 }

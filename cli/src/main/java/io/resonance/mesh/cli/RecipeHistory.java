@@ -21,8 +21,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * {@code ./mesh recipe history RECIPE [--follow]}: one recipe's records on {@code mesh.mutations}
  * from the beginning, up to the topic's end as of the start or, following, on until stopped
- * (Ctrl-C); then where the recipe stands. The summary is printed on Ctrl-C too: it is what a
- * person following a trial came for.
+ * (Ctrl-C); then where the recipe stands. The summary is printed on Ctrl-C too: it is what a person
+ * following a trial came for.
  */
 final class RecipeHistory {
 
@@ -49,14 +49,17 @@ final class RecipeHistory {
 
   /** Prints the records and the summary; returns once caught up, or when stopped. */
   void run() {
-    Thread onCtrlC = new Thread(() -> {
-      stop();
-      try {
-        summarised.await(5, TimeUnit.SECONDS); // let the summary out before the JVM ends
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "recipe-history-stop");
+    Thread onCtrlC =
+        new Thread(
+            () -> {
+              stop();
+              try {
+                summarised.await(5, TimeUnit.SECONDS); // let the summary out before the JVM ends
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "recipe-history-stop");
     if (follow) {
       Runtime.getRuntime().addShutdownHook(onCtrlC);
     }
@@ -89,23 +92,24 @@ final class RecipeHistory {
     Properties p = connection.properties();
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
-        new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer = c;
-      List<TopicPartition> parts = TopicTail.partitions(c, MeshTopics.MUTATIONS,
-          connection.bootstrapServers());
+      List<TopicPartition> parts =
+          TopicTail.partitions(c, MeshTopics.MUTATIONS, connection.bootstrapServers());
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       boolean caughtUp = false;
       while (!stopped) {
-        if (!caughtUp && end.entrySet().stream()
-            .allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
+        if (!caughtUp
+            && end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
           caughtUp = true;
           if (!follow) {
             return;
           }
-          out.printf("(up to date; following %s for recipe '%s', Ctrl-C stops)%n",
+          out.printf(
+              "(up to date; following %s for recipe '%s', Ctrl-C stops)%n",
               MeshTopics.MUTATIONS, recipe);
         }
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {

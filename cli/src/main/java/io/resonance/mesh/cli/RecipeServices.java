@@ -6,10 +6,10 @@ import java.util.SplittableRandom;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * The truth a simulated recipe runs by: per handler type, its median service time, how many
- * workers serve it and how large its output is; and the network: the time to dispatch a task and
- * return its answer, and the bandwidth inputs move at. The mutation engine never sees this; it
- * sees only its own catalog, which may be wrong.
+ * The truth a simulated recipe runs by: per handler type, its median service time, how many workers
+ * serve it and how large its output is; and the network: the time to dispatch a task and return its
+ * answer, and the bandwidth inputs move at. The mutation engine never sees this; it sees only its
+ * own catalog, which may be wrong.
  */
 final class RecipeServices {
 
@@ -20,8 +20,8 @@ final class RecipeServices {
   private final double dispatchMs;
   private final double bytesPerMs;
 
-  RecipeServices(Map<String, Service> services, double sigma, double dispatchMs,
-      double networkMbPerS) {
+  RecipeServices(
+      Map<String, Service> services, double sigma, double dispatchMs, double networkMbPerS) {
     this.services = Map.copyOf(services);
     this.sigma = sigma;
     this.dispatchMs = dispatchMs;
@@ -33,11 +33,18 @@ final class RecipeServices {
   static RecipeServices parseYaml(String text) {
     Map<String, Object> top = new Yaml().load(text);
     Map<String, Service> services = new LinkedHashMap<>();
-    ((Map<String, Map<String, Object>>) top.get("services")).forEach((type, s) ->
-        services.put(type, new Service(((Number) s.get("median_ms")).longValue(),
-            ((Number) s.get("workers")).intValue(),
-            ((Number) s.get("output_bytes")).longValue())));
-    return new RecipeServices(services, ((Number) top.get("sigma")).doubleValue(),
+    ((Map<String, Map<String, Object>>) top.get("services"))
+        .forEach(
+            (type, s) ->
+                services.put(
+                    type,
+                    new Service(
+                        ((Number) s.get("median_ms")).longValue(),
+                        ((Number) s.get("workers")).intValue(),
+                        ((Number) s.get("output_bytes")).longValue())));
+    return new RecipeServices(
+        services,
+        ((Number) top.get("sigma")).doubleValue(),
         ((Number) top.get("dispatch_ms")).doubleValue(),
         ((Number) top.get("network_mb_per_s")).doubleValue());
   }
@@ -45,8 +52,10 @@ final class RecipeServices {
   Service service(String handlerType) {
     Service s = services.get(handlerType);
     if (s == null) {
-      throw new IllegalArgumentException("no simulated service runs handler type '"
-          + handlerType + "'; add it to the services file");
+      throw new IllegalArgumentException(
+          "no simulated service runs handler type '"
+              + handlerType
+              + "'; add it to the services file");
     }
     return s;
   }

@@ -17,15 +17,15 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li>A computation is released when every input exists; an alternative only when its primary
- *       failed for good; one whose output already exists when it could run is counted done
- *       without running (so a cache hit leaves the step it stands for idle).
+ *       failed for good; one whose output already exists when it could run is counted done without
+ *       running (so a cache hit leaves the step it stands for idle).
  *   <li>A released task travels to its handler (half the dispatch time plus its inputs at the
  *       network's bandwidth), waits for a free worker of its handler type, is served for a
  *       lognormal draw around the service's true median, and its answer travels back.
- *   <li>Values are {@link RecipeAnswers}: computed from the inputs, so equivalent handlers
- *       agree; a cache lookup hits when a fill filed the step's output for the same recipe, step
- *       and input values before the lookup was served, and otherwise fails at once, which
- *       releases the step. The cache is real and shared by every instance.
+ *   <li>Values are {@link RecipeAnswers}: computed from the inputs, so equivalent handlers agree; a
+ *       cache lookup hits when a fill filed the step's output for the same recipe, step and input
+ *       values before the lookup was served, and otherwise fails at once, which releases the step.
+ *       The cache is real and shared by every instance.
  * </ul>
  *
  * <p>Not modelled: conditions (the benchmark's recipe has none), retries of failed attempts and
@@ -34,8 +34,13 @@ import java.util.function.Consumer;
 final class RecipeSimulator {
 
   /** How an instance ended, as the GCL job's graph event tells it. */
-  record End(String instanceId, String specId, boolean completed, double startedMs,
-      double endedMs, Map<String, Integer> attempts) {}
+  record End(
+      String instanceId,
+      String specId,
+      boolean completed,
+      double startedMs,
+      double endedMs,
+      Map<String, Integer> attempts) {}
 
   private static final long SEED_BYTES = 1_024;
 
@@ -79,17 +84,27 @@ final class RecipeSimulator {
   }
 
   /**
-   * Starts an instance of {@code spec} now with its seed items; {@code ended} hears its end.
-   * {@code random} draws its service times, so two runs of one request can share draws.
+   * Starts an instance of {@code spec} now with its seed items; {@code ended} hears its end. {@code
+   * random} draws its service times, so two runs of one request can share draws.
    */
-  void start(String instanceId, GraphSpec spec, Map<String, String> seed,
-      SplittableRandom random, Consumer<End> ended) {
+  void start(
+      String instanceId,
+      GraphSpec spec,
+      Map<String, String> seed,
+      SplittableRandom random,
+      Consumer<End> ended) {
     Instance instance = new Instance(instanceId, spec, random, ended);
     seed.forEach((item, value) -> instance.put(item, value, SEED_BYTES));
     instance.advance();
   }
 
-  private enum Status { WAITING, STANDBY, RUNNING, DONE, REPLACED }
+  private enum Status {
+    WAITING,
+    STANDBY,
+    RUNNING,
+    DONE,
+    REPLACED
+  }
 
   private final class Instance {
     final String id;
@@ -112,8 +127,8 @@ final class RecipeSimulator {
       for (Computation c : spec.computations()) {
         status.put(c.name(), Status.WAITING);
       }
-      spec.computations().forEach(c -> c.alternativeName().ifPresent(a ->
-          status.put(a, Status.STANDBY)));
+      spec.computations()
+          .forEach(c -> c.alternativeName().ifPresent(a -> status.put(a, Status.STANDBY)));
     }
 
     void put(String item, String value, long bytes) {
@@ -135,8 +150,9 @@ final class RecipeSimulator {
       }
       if (running == 0 && !over) {
         over = true;
-        boolean completed = status.values().stream()
-            .allMatch(s -> s == Status.DONE || s == Status.STANDBY || s == Status.REPLACED);
+        boolean completed =
+            status.values().stream()
+                .allMatch(s -> s == Status.DONE || s == Status.STANDBY || s == Status.REPLACED);
         ended.accept(new End(id, spec.specId(), completed, startedMs, now, attempts));
       }
     }
@@ -157,18 +173,20 @@ final class RecipeSimulator {
       c.inputs().forEach(i -> in.put(i, values.get(i)));
       String outcome = answers.answer(spec.specId(), c.name(), c.handlerType(), c.output(), in);
       long bytes = services.service(c.handlerType()).outputBytes();
-      at(now + services.hopMs(), () -> {
-        running--;
-        if (outcome == null) {
-          // A miss fails the lookup for good (one attempt): its alternative takes its place.
-          status.put(c.name(), Status.REPLACED);
-          c.alternativeName().ifPresent(a -> status.put(a, Status.WAITING));
-        } else {
-          status.put(c.name(), Status.DONE);
-          put(c.output(), outcome, bytes);
-        }
-        advance();
-      });
+      at(
+          now + services.hopMs(),
+          () -> {
+            running--;
+            if (outcome == null) {
+              // A miss fails the lookup for good (one attempt): its alternative takes its place.
+              status.put(c.name(), Status.REPLACED);
+              c.alternativeName().ifPresent(a -> status.put(a, Status.WAITING));
+            } else {
+              status.put(c.name(), Status.DONE);
+              put(c.output(), outcome, bytes);
+            }
+            advance();
+          });
     }
   }
 
@@ -182,15 +200,19 @@ final class RecipeSimulator {
     }
 
     void take(double serviceMs, Runnable done) {
-      Runnable job = () -> at(now + serviceMs, () -> {
-        done.run();
-        free++;
-        Runnable next = queue.poll();
-        if (next != null) {
-          free--;
-          next.run();
-        }
-      });
+      Runnable job =
+          () ->
+              at(
+                  now + serviceMs,
+                  () -> {
+                    done.run();
+                    free++;
+                    Runnable next = queue.poll();
+                    if (next != null) {
+                      free--;
+                      next.run();
+                    }
+                  });
       if (free > 0) {
         free--;
         job.run();

@@ -30,9 +30,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Coordination requests as a client sends them: built, written to {@code mesh.requests} keyed by
- * their id, and followed to their result on {@code mesh.gather}. What {@code ./mesh ask},
- * {@code broadcast} and {@code delegate} do, and what any other Kafka producer can do the same
- * way (see schemas/TOPICS.md).
+ * their id, and followed to their result on {@code mesh.gather}. What {@code ./mesh ask}, {@code
+ * broadcast} and {@code delegate} do, and what any other Kafka producer can do the same way (see
+ * schemas/TOPICS.md).
  */
 final class Requests {
 
@@ -43,8 +43,13 @@ final class Requests {
   }
 
   /** A request for {@code selector} to act at {@code targetMs}, met within the point tolerance. */
-  static CoordinationRequest.Builder at(String id, TargetSelector selector, long targetMs,
-      Verb verb, String payload, Strategy strategy) {
+  static CoordinationRequest.Builder at(
+      String id,
+      TargetSelector selector,
+      long targetMs,
+      Verb verb,
+      String payload,
+      Strategy strategy) {
     byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
     long now = System.currentTimeMillis();
     return CoordinationRequest.newBuilder()
@@ -78,8 +83,13 @@ final class Requests {
 
   static void send(KafkaProducer<String, byte[]> producer, CoordinationRequest request)
       throws Exception {
-    producer.send(new ProducerRecord<>(MeshTopics.REQUESTS, request.getMessageId(),
-        MeshCodec.of(CoordinationRequest.class).encode(request))).get();
+    producer
+        .send(
+            new ProducerRecord<>(
+                MeshTopics.REQUESTS,
+                request.getMessageId(),
+                MeshCodec.of(CoordinationRequest.class).encode(request)))
+        .get();
   }
 
   /**
@@ -100,8 +110,10 @@ final class Requests {
       p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> parts = consumer.partitionsFor(MeshTopics.GATHER).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      List<TopicPartition> parts =
+          consumer.partitionsFor(MeshTopics.GATHER).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToEnd(parts);
       parts.forEach(consumer::position); // resolve now: results written after this are seen
@@ -121,8 +133,8 @@ final class Requests {
     }
 
     /**
-     * The request's final result (window closed, or a decision no later answer can change), or
-     * the latest provisional one when {@code timeout} passes, or null if none came.
+     * The request's final result (window closed, or a decision no later answer can change), or the
+     * latest provisional one when {@code timeout} passes, or null if none came.
      */
     GatherResult awaitFinal(String requestId, Duration timeout) {
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -136,10 +148,11 @@ final class Requests {
     }
 
     static boolean isFinal(GatherResult g) {
-      return g.getWindowClosed() || switch (g.getDecision()) {
-        case PROCEED, RESOLVE_CONFLICTS, REFUSED -> true;
-        default -> false;
-      };
+      return g.getWindowClosed()
+          || switch (g.getDecision()) {
+            case PROCEED, RESOLVE_CONFLICTS, REFUSED -> true;
+            default -> false;
+          };
     }
 
     @Override

@@ -42,110 +42,154 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./mesh bench resonance}: one job of chunked work over a heterogeneous
- * simulated fleet, under three policies in one process, in simulated time:
+ * {@code ./mesh bench resonance}: one job of chunked work over a heterogeneous simulated fleet,
+ * under three policies in one process, in simulated time:
  *
  * <ul>
- *   <li><b>static</b>: every agent is sent the base command for all its items at once; items
- *       whose chunk timed out are sent again in the same params, up to {@code --max-attempts}.
- *   <li><b>batched</b>: the same, but at most {@code --batch-share} of the agents work at once,
- *       a new one starting as one finishes (Ansible {@code serial}, SSM max-concurrency).
+ *   <li><b>static</b>: every agent is sent the base command for all its items at once; items whose
+ *       chunk timed out are sent again in the same params, up to {@code --max-attempts}.
+ *   <li><b>batched</b>: the same, but at most {@code --batch-share} of the agents work at once, a
+ *       new one starting as one finishes (Ansible {@code serial}, SSM max-concurrency).
  *   <li><b>resonance</b>: the adaptive loop: {@link WorkLoop} sends the orders (initial share,
- *       release, each agent's next order in its subset's params), {@link ProfileBuilder} makes
- *       each window's profile from the agents' reports, and a {@link SubsetTuner} per subset
- *       decides, as the resonance job does; only Kafka and Flink's clock are replaced by the
- *       simulated clock.
+ *       release, each agent's next order in its subset's params), {@link ProfileBuilder} makes each
+ *       window's profile from the agents' reports, and a {@link SubsetTuner} per subset decides, as
+ *       the resonance job does; only Kafka and Flink's clock are replaced by the simulated clock.
  * </ul>
  *
- * <p>The fleet is the simulator's ({@link FleetSimulator#workModel()}): each agent's hidden
- * cores, per-item and per-chunk costs and memory headroom decide how long an order takes, how it
- * thrashes or swaps, and which chunks time out. The policies only see the reports. Static and
- * batched use the same loop with an initial share of 100 % and no decisions, so that all three
- * account items, retries and give-ups alike. Orders and reports travel instantly here: network
- * delays are small next to the orders and the same for every policy.
+ * <p>The fleet is the simulator's ({@link FleetSimulator#workModel()}): each agent's hidden cores,
+ * per-item and per-chunk costs and memory headroom decide how long an order takes, how it thrashes
+ * or swaps, and which chunks time out. The policies only see the reports. Static and batched use
+ * the same loop with an initial share of 100 % and no decisions, so that all three account items,
+ * retries and give-ups alike. Orders and reports travel instantly here: network delays are small
+ * next to the orders and the same for every policy.
  *
- * <p>What it reports per policy: makespan (until every item is done or given up), chunks timed
- * out, items given up, p99 chunk latency (a timed-out chunk at its timeout), CPU saturation
- * events (agent-seconds sampled at 95 % CPU or more, so that many small orders and one big one
- * count alike), the makespan of each class, and for resonance the iterations to converge: for each subset, the adjustments it tried
- * before it settled (two decisions in a row that changed nothing); the largest of these.
+ * <p>What it reports per policy: makespan (until every item is done or given up), chunks timed out,
+ * items given up, p99 chunk latency (a timed-out chunk at its timeout), CPU saturation events
+ * (agent-seconds sampled at 95 % CPU or more, so that many small orders and one big one count
+ * alike), the makespan of each class, and for resonance the iterations to converge: for each
+ * subset, the adjustments it tried before it settled (two decisions in a row that changed nothing);
+ * the largest of these.
  */
-@Command(name = "resonance", mixinStandardHelpOptions = true,
-    description = "One chunked job over simulated agents, in simulated time: a static command, "
-        + "rolling batches and the adaptive loop; makespan, timeouts, convergence.")
+@Command(
+    name = "resonance",
+    mixinStandardHelpOptions = true,
+    description =
+        "One chunked job over simulated agents, in simulated time: a static command, "
+            + "rolling batches and the adaptive loop; makespan, timeouts, convergence.")
 final class ResonanceBench implements Callable<Integer> {
 
   private static final double SATURATED_PERCENT = 95;
 
-  @Option(names = "--agents", defaultValue = "5000",
+  @Option(
+      names = "--agents",
+      defaultValue = "5000",
       description = "Simulated agents (default ${DEFAULT-VALUE}).")
   int agents;
 
-  @Option(names = "--items", defaultValue = "400",
+  @Option(
+      names = "--items",
+      defaultValue = "400",
       description = "Items per agent (default ${DEFAULT-VALUE}).")
   long items;
 
-  @Option(names = "--order-items", defaultValue = "100",
+  @Option(
+      names = "--order-items",
+      defaultValue = "100",
       description = "Items per work order (default ${DEFAULT-VALUE}).")
   int orderItems;
 
-  @Option(names = "--chunk-size", defaultValue = "10",
+  @Option(
+      names = "--chunk-size",
+      defaultValue = "10",
       description = "Base params: items per chunk (default ${DEFAULT-VALUE}).")
   int chunkSize;
 
-  @Option(names = "--parallelism", defaultValue = "8",
+  @Option(
+      names = "--parallelism",
+      defaultValue = "8",
       description = "Base params: chunks at once per agent (default ${DEFAULT-VALUE}).")
   int parallelism;
 
-  @Option(names = "--chunk-timeout", paramLabel = "DURATION", defaultValue = "2m",
+  @Option(
+      names = "--chunk-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
       description = "Base params: a chunk's timeout (default ${DEFAULT-VALUE}).")
   Duration chunkTimeout;
 
-  @Option(names = "--rate-limit", defaultValue = "0",
+  @Option(
+      names = "--rate-limit",
+      defaultValue = "0",
       description = "Base params: chunks/s per agent, 0 unlimited (default ${DEFAULT-VALUE}).")
   double rateLimit;
 
-  @Option(names = "--max-attempts", defaultValue = "3",
-      description = "Attempts per chunk before its items are given up (default "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-attempts",
+      defaultValue = "3",
+      description =
+          "Attempts per chunk before its items are given up (default " + "${DEFAULT-VALUE}).")
   int maxAttempts;
 
-  @Option(names = "--initial-share", defaultValue = "0.2",
-      description = "Share of each class that starts on the base params (default "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--initial-share",
+      defaultValue = "0.2",
+      description =
+          "Share of each class that starts on the base params (default " + "${DEFAULT-VALUE}).")
   double initialShare;
 
-  @Option(names = "--batch-share", defaultValue = "0.1",
-      description = "The batched policy's share of the fleet per batch (default "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-share",
+      defaultValue = "0.1",
+      description =
+          "The batched policy's share of the fleet per batch (default " + "${DEFAULT-VALUE}).")
   double batchShare;
 
-  @Option(names = "--window", paramLabel = "DURATION", defaultValue = "10s",
+  @Option(
+      names = "--window",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
       description = "Profile window (default ${DEFAULT-VALUE}).")
   Duration window;
 
-  @Option(names = "--stabilisation", paramLabel = "DURATION", defaultValue = "20s",
+  @Option(
+      names = "--stabilisation",
+      paramLabel = "DURATION",
+      defaultValue = "20s",
       description = "Wait after a change before it is judged (default ${DEFAULT-VALUE}).")
   Duration stabilisation;
 
-  @Option(names = "--initial-share-wait", paramLabel = "DURATION", defaultValue = "2m",
+  @Option(
+      names = "--initial-share-wait",
+      paramLabel = "DURATION",
+      defaultValue = "2m",
       description = "Longest wait for the initial share (default ${DEFAULT-VALUE}).")
   Duration initialShareWait;
 
-  @Option(names = "--seed", defaultValue = "42",
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
       description = "The fleet's random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--max-time", paramLabel = "DURATION", defaultValue = "48h",
-      description = "Simulated time after which a policy is stopped (default "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-time",
+      paramLabel = "DURATION",
+      defaultValue = "48h",
+      description =
+          "Simulated time after which a policy is stopped (default " + "${DEFAULT-VALUE}).")
   Duration maxTime;
 
-  @Option(names = "--classes", split = ",", defaultValue = "A,B,C,D,E,F",
+  @Option(
+      names = "--classes",
+      split = ",",
+      defaultValue = "A,B,C,D,E,F",
       description = "Agent classes the job goes to (default ${DEFAULT-VALUE}).")
   Set<AgentClass> classes;
 
-  @Option(names = "--charts", paramLabel = "DIR", defaultValue = "bench-charts",
+  @Option(
+      names = "--charts",
+      paramLabel = "DIR",
+      defaultValue = "bench-charts",
       description = "Where the PNG charts go (default ${DEFAULT-VALUE}).")
   java.nio.file.Path chartsDir;
 
@@ -166,11 +210,16 @@ final class ResonanceBench implements Callable<Integer> {
     initialShareWaitMs = initialShareWait.toMillis();
     maxHours = maxTime.toMillis() / 3_600_000.0;
     classes = classes.isEmpty() ? EnumSet.allOf(AgentClass.class) : EnumSet.copyOf(classes);
-    if (agents < 1 || items < 1 || orderItems < base.getChunkSize() || maxAttempts < 1
-        || !(batchShare > 0 && batchShare <= 1) || windowMs < 1000) {
-      throw new IllegalArgumentException("--agents, --items and --max-attempts must be "
-          + "positive, --order-items at least --chunk-size, --batch-share in (0, 1], --window "
-          + "at least 1s");
+    if (agents < 1
+        || items < 1
+        || orderItems < base.getChunkSize()
+        || maxAttempts < 1
+        || !(batchShare > 0 && batchShare <= 1)
+        || windowMs < 1000) {
+      throw new IllegalArgumentException(
+          "--agents, --items and --max-attempts must be "
+              + "positive, --order-items at least --chunk-size, --batch-share in (0, 1], --window "
+              + "at least 1s");
     }
     run();
     return 0;
@@ -180,92 +229,147 @@ final class ResonanceBench implements Callable<Integer> {
     FleetSimulator fleet = FleetSimulator.builder().agents(agents).seed(seed).buildOffline();
     FleetSimulator.WorkModel model = fleet.workModel();
     // The job goes to the agents of the chosen classes; the fleet keeps all six.
-    List<JobAgent> members = fleet.agentIds().stream()
-        .map(id -> new JobAgent(id, fleet.groundTruth().agentClass(id)))
-        .filter(a -> classes.contains(a.getAgentClass())).toList();
+    List<JobAgent> members =
+        fleet.agentIds().stream()
+            .map(id -> new JobAgent(id, fleet.groundTruth().agentClass(id)))
+            .filter(a -> classes.contains(a.getAgentClass()))
+            .toList();
     Map<AgentClass, Integer> byClass = new EnumMap<>(AgentClass.class);
     members.forEach(a -> byClass.merge(a.getAgentClass(), 1, Integer::sum));
-    out.printf("resonance bench: a job over %,d of %,d simulated agents %s, %,d items each; base command: chunk "
-        + "size %d, parallelism %d, timeout %d ms%s; orders of %d items (resonance), up to %d "
-        + "attempts per item; simulated time%n", members.size(), agents, byClass, items, base.getChunkSize(),
-        base.getParallelism(), base.getTimeoutMs(), base.getRateLimitPerS() > 0
-            ? String.format(Locale.ROOT, ", rate limit %.2f/s", base.getRateLimitPerS()) : "",
-        orderItems, maxAttempts);
+    out.printf(
+        "resonance bench: a job over %,d of %,d simulated agents %s, %,d items each; base command:"
+            + " chunk size %d, parallelism %d, timeout %d ms%s; orders of %d items (resonance), up"
+            + " to %d attempts per item; simulated time%n",
+        members.size(),
+        agents,
+        byClass,
+        items,
+        base.getChunkSize(),
+        base.getParallelism(),
+        base.getTimeoutMs(),
+        base.getRateLimitPerS() > 0
+            ? String.format(Locale.ROOT, ", rate limit %.2f/s", base.getRateLimitPerS())
+            : "",
+        orderItems,
+        maxAttempts);
 
     long started = System.nanoTime();
-    Result fixed = new Run("static", job(members, 1.0, (int) items), model, Integer.MAX_VALUE,
-        false).run();
+    Result fixed =
+        new Run("static", job(members, 1.0, (int) items), model, Integer.MAX_VALUE, false).run();
     report(fixed);
     int batch = (int) Math.max(1, Math.ceil(batchShare * members.size()));
-    Result batched = new Run("batched", job(members, 1.0, (int) items), model, batch, false)
-        .run();
+    Result batched = new Run("batched", job(members, 1.0, (int) items), model, batch, false).run();
     report(batched);
-    Result resonance = new Run("resonance", job(members, initialShare, orderItems), model,
-        Integer.MAX_VALUE, true).run();
+    Result resonance =
+        new Run("resonance", job(members, initialShare, orderItems), model, Integer.MAX_VALUE, true)
+            .run();
     report(resonance);
     resonance.finalParams.forEach((subset, line) -> out.printf("  %-8s %s%n", subset, line));
     out.println("charts: " + charts(resonance));
 
     double ratio = resonance.makespanMs / fixed.makespanMs;
-    double fewerTimeouts = fixed.timeouts == 0 ? 0 : 1 - (double) resonance.timeouts
-        / fixed.timeouts;
-    out.printf("resonance makespan %.2f x static (target <= 0.60: %s), %s batched (%.0f s vs "
-        + "%.0f s); %.1f %% fewer timeouts than static (target >= 90 %%: %s); converged after %d "
-        + "iterations%s (target <= 10: %s); %.1f s of wall time%n", ratio,
-        ratio <= 0.6 ? "met" : "MISSED", resonance.makespanMs < batched.makespanMs ? "below"
-            : "NOT below", resonance.makespanMs / 1000, batched.makespanMs / 1000,
-        100 * fewerTimeouts, fewerTimeouts >= 0.9 ? "met" : "MISSED", resonance.iterations,
+    double fewerTimeouts =
+        fixed.timeouts == 0 ? 0 : 1 - (double) resonance.timeouts / fixed.timeouts;
+    out.printf(
+        "resonance makespan %.2f x static (target <= 0.60: %s), %s batched (%.0f s vs %.0f s); %.1f"
+            + " %% fewer timeouts than static (target >= 90 %%: %s); converged after %d"
+            + " iterations%s (target <= 10: %s); %.1f s of wall time%n",
+        ratio,
+        ratio <= 0.6 ? "met" : "MISSED",
+        resonance.makespanMs < batched.makespanMs ? "below" : "NOT below",
+        resonance.makespanMs / 1000,
+        batched.makespanMs / 1000,
+        100 * fewerTimeouts,
+        fewerTimeouts >= 0.9 ? "met" : "MISSED",
+        resonance.iterations,
         resonance.converged ? "" : " (some subsets had not settled when the job ended)",
         resonance.iterations <= 10 && resonance.converged ? "met" : "MISSED",
         (System.nanoTime() - started) / 1e9);
-    out.println(new JsonReport().put("agents", agents).put("job_agents", members.size())
-        .put("items_per_agent", items)
-        .put("static_makespan_s", fixed.makespanMs / 1000, 1)
-        .put("batched_makespan_s", batched.makespanMs / 1000, 1)
-        .put("resonance_makespan_s", resonance.makespanMs / 1000, 1)
-        .put("static_timeouts", fixed.timeouts).put("batched_timeouts", batched.timeouts)
-        .put("resonance_timeouts", resonance.timeouts).put("static_given_up", fixed.givenUp)
-        .put("resonance_given_up", resonance.givenUp)
-        .put("static_p99_chunk_ms", fixed.p99(), 0)
-        .put("resonance_p99_chunk_ms", resonance.p99(), 0)
-        .put("static_saturation_events", fixed.saturationEvents())
-        .put("resonance_saturation_events", resonance.saturationEvents())
-        .put("iterations", resonance.iterations).put("converged", resonance.converged));
+    out.println(
+        new JsonReport()
+            .put("agents", agents)
+            .put("job_agents", members.size())
+            .put("items_per_agent", items)
+            .put("static_makespan_s", fixed.makespanMs / 1000, 1)
+            .put("batched_makespan_s", batched.makespanMs / 1000, 1)
+            .put("resonance_makespan_s", resonance.makespanMs / 1000, 1)
+            .put("static_timeouts", fixed.timeouts)
+            .put("batched_timeouts", batched.timeouts)
+            .put("resonance_timeouts", resonance.timeouts)
+            .put("static_given_up", fixed.givenUp)
+            .put("resonance_given_up", resonance.givenUp)
+            .put("static_p99_chunk_ms", fixed.p99(), 0)
+            .put("resonance_p99_chunk_ms", resonance.p99(), 0)
+            .put("static_saturation_events", fixed.saturationEvents())
+            .put("resonance_saturation_events", resonance.saturationEvents())
+            .put("iterations", resonance.iterations)
+            .put("converged", resonance.converged));
   }
 
   private WorkJob job(List<JobAgent> members, double share, int perOrder) {
-    return WorkJob.newBuilder().setJobId("bench").setCommand("resize").setBase(base)
-        .setItemsPerAgent(items).setOrderItems(perOrder).setInitialShare(share)
-        .setMaxAttempts(maxAttempts).setAgents(members).setSubmittedAtMs(0).build();
+    return WorkJob.newBuilder()
+        .setJobId("bench")
+        .setCommand("resize")
+        .setBase(base)
+        .setItemsPerAgent(items)
+        .setOrderItems(perOrder)
+        .setInitialShare(share)
+        .setMaxAttempts(maxAttempts)
+        .setAgents(members)
+        .setSubmittedAtMs(0)
+        .build();
   }
 
   private void report(Result r) {
-    out.printf(Locale.ROOT, "%-9s makespan %8.0f s  timeouts %,9d of %,10d chunks  done %,11d "
+    out.printf(
+        Locale.ROOT,
+        "%-9s makespan %8.0f s  timeouts %,9d of %,10d chunks  done %,11d "
             + "given up %,9d items  p99 chunk %,8.0f ms  saturation events %,8d  orders %,7d%s%n",
-        r.name, r.makespanMs / 1000, r.timeouts, r.chunks, r.itemsDone, r.givenUp, r.p99(),
-        r.saturationEvents(), r.orders, r.finished ? "" : "  (stopped at --max-time)");
-    StringBuilder classes = new StringBuilder("          by class, last agent done (items given "
-        + "up):");
-    r.classMakespanMs.forEach((c, ms) -> classes.append(String.format(Locale.ROOT,
-        "  %s %.0f s (%,d)", c, ms / 1000, r.classGivenUp.getOrDefault(c, 0L))));
+        r.name,
+        r.makespanMs / 1000,
+        r.timeouts,
+        r.chunks,
+        r.itemsDone,
+        r.givenUp,
+        r.p99(),
+        r.saturationEvents(),
+        r.orders,
+        r.finished ? "" : "  (stopped at --max-time)");
+    StringBuilder classes =
+        new StringBuilder("          by class, last agent done (items given " + "up):");
+    r.classMakespanMs.forEach(
+        (c, ms) ->
+            classes.append(
+                String.format(
+                    Locale.ROOT,
+                    "  %s %.0f s (%,d)",
+                    c,
+                    ms / 1000,
+                    r.classGivenUp.getOrDefault(c, 0L))));
     out.println(classes);
   }
 
   /** Each subset's goodput, and its chunk size times parallelism, over simulated time. */
   private String charts(Result r) {
-    org.knowm.xchart.XYChart goodput = Charts.lines("Resonance: goodput per subset",
-        "simulated hours", "chunks done per second");
-    org.knowm.xchart.XYChart params = Charts.lines("Resonance: params per subset (items in "
-        + "flight per agent = chunk size x parallelism)", "simulated hours", "items in flight");
-    r.trace.forEach((subset, points) -> {
-      List<Double> hours = points.stream().map(p -> p[0]).toList();
-      goodput.addSeries(subset, hours, points.stream().map(p -> p[1]).toList());
-      params.addSeries(subset, hours, points.stream().map(p -> p[2] * p[3]).toList());
-    });
+    org.knowm.xchart.XYChart goodput =
+        Charts.lines("Resonance: goodput per subset", "simulated hours", "chunks done per second");
+    org.knowm.xchart.XYChart params =
+        Charts.lines(
+            "Resonance: params per subset (items in "
+                + "flight per agent = chunk size x parallelism)",
+            "simulated hours",
+            "items in flight");
+    r.trace.forEach(
+        (subset, points) -> {
+          List<Double> hours = points.stream().map(p -> p[0]).toList();
+          goodput.addSeries(subset, hours, points.stream().map(p -> p[1]).toList());
+          params.addSeries(subset, hours, points.stream().map(p -> p[2] * p[3]).toList());
+        });
     if (r.trace.isEmpty()) {
       return "none (no subset was profiled)";
     }
-    return Charts.save(chartsDir, "resonance-goodput", goodput) + ", "
+    return Charts.save(chartsDir, "resonance-goodput", goodput)
+        + ", "
         + Charts.save(chartsDir, "resonance-params", params);
   }
 
@@ -284,13 +388,16 @@ final class ResonanceBench implements Callable<Integer> {
     long saturationEvents() {
       return Math.round(saturatedSeconds);
     }
+
     long orders;
     boolean finished;
     int iterations;
     boolean converged = true;
     final Map<String, String> finalParams = new TreeMap<>();
+
     /** Per subset, each window's goodput and the params it ran: what the charts draw. */
     final Map<String, List<double[]>> trace = new TreeMap<>();
+
     private double[] latencies = new double[1 << 16];
     private int n;
 
@@ -338,8 +445,7 @@ final class ResonanceBench implements Callable<Integer> {
     private long seq;
     private long nextProgressMs = 3_600_000;
 
-    Run(String name, WorkJob job, FleetSimulator.WorkModel model, int concurrency,
-        boolean tuning) {
+    Run(String name, WorkJob job, FleetSimulator.WorkModel model, int concurrency, boolean tuning) {
       this.name = name;
       this.job = job;
       this.model = model;
@@ -352,8 +458,10 @@ final class ResonanceBench implements Callable<Integer> {
       try {
         send(loop.start(job, 0), 0);
         if (tuning) {
-          schedule(initialShareWaitMs, 1, () -> send(loop.onWaitOver(initialShareWaitMs),
-              initialShareWaitMs));
+          schedule(
+              initialShareWaitMs,
+              1,
+              () -> send(loop.onWaitOver(initialShareWaitMs), initialShareWaitMs));
           schedule(windowMs, 0, () -> closeWindow(windowMs));
         }
         double stopMs = maxHours * 3_600_000;
@@ -365,8 +473,9 @@ final class ResonanceBench implements Callable<Integer> {
           e.action.run();
           if (e.atMs >= nextProgressMs) {
             WorkPlan p = store.plan();
-            out.printf("  %s: %.0f h simulated, %,d of %,d agents done, %,d items done%n", name,
-                e.atMs / 3_600_000.0, p.agentsFinished, p.agents, p.itemsDone);
+            out.printf(
+                "  %s: %.0f h simulated, %,d of %,d agents done, %,d items done%n",
+                name, e.atMs / 3_600_000.0, p.agentsFinished, p.agents, p.itemsDone);
             nextProgressMs += 3_600_000;
           }
         }
@@ -395,13 +504,18 @@ final class ResonanceBench implements Callable<Integer> {
     }
 
     private void schedule(double atMs, int priority, ThrowingAction action) {
-      events.add(new Event(atMs, priority, seq++, () -> {
-        try {
-          action.run();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
+      events.add(
+          new Event(
+              atMs,
+              priority,
+              seq++,
+              () -> {
+                try {
+                  action.run();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
     }
 
     private void send(List<WorkOrder> orders, double nowMs) {
@@ -416,8 +530,8 @@ final class ResonanceBench implements Callable<Integer> {
     }
 
     private void start(WorkOrder o, double nowMs) {
-      ChunkWorkModel.Outcome outcome = model.runAt(o.getAgentId(), o.getParams(), o.getChunks(),
-          o.getOrderId(), (long) nowMs);
+      ChunkWorkModel.Outcome outcome =
+          model.runAt(o.getAgentId(), o.getParams(), o.getChunks(), o.getOrderId(), (long) nowMs);
       double end = nowMs + outcome.makespanMs();
       result.orders++;
       result.chunks += outcome.chunksDone() + outcome.chunksTimedOut();
@@ -440,8 +554,10 @@ final class ResonanceBench implements Callable<Integer> {
     private void complete(WorkReport r, double nowMs) throws Exception {
       if (tuning) {
         long start = r.getFinishedAtMs() - Math.floorMod(r.getFinishedAtMs(), windowMs);
-        AgentWindow w = windows.computeIfAbsent(start, k -> new LinkedHashMap<>())
-            .computeIfAbsent(r.getAgentId(), k -> AgentWindow.empty(r));
+        AgentWindow w =
+            windows
+                .computeIfAbsent(start, k -> new LinkedHashMap<>())
+                .computeIfAbsent(r.getAgentId(), k -> AgentWindow.empty(r));
         w.add(r);
       }
       send(loop.onReport(r, (long) nowMs), nowMs);
@@ -465,8 +581,8 @@ final class ResonanceBench implements Callable<Integer> {
       long start = endMs - windowMs;
       Map<String, AgentWindow> members = windows.remove(start);
       if (members != null && !members.isEmpty()) {
-        ResonanceProfile profile = ProfileBuilder.build(job.getCommand(), start, windowMs,
-            members.values(), 0);
+        ResonanceProfile profile =
+            ProfileBuilder.build(job.getCommand(), start, windowMs, members.values(), 0);
         for (SubsetProfile subset : profile.getSubsets()) {
           decide(profile, subset);
         }
@@ -482,20 +598,34 @@ final class ResonanceBench implements Callable<Integer> {
         return;
       }
       String key = subset.getSubset();
-      result.trace.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {
-          profile.getWindowEndMs() / 3_600_000.0, subset.getChunksPerS(),
-          subset.getParams().getChunkSize(), subset.getParams().getParallelism()});
-      SubsetTuner tuner = tuners.computeIfAbsent(key, k -> new SubsetTuner(subset.getParams(),
-          stabilisation, ResonanceJob.MIN_GAIN, ResonanceJob.MIN_INSTANCES));
+      result
+          .trace
+          .computeIfAbsent(key, k -> new ArrayList<>())
+          .add(
+              new double[] {
+                profile.getWindowEndMs() / 3_600_000.0,
+                subset.getChunksPerS(),
+                subset.getParams().getChunkSize(),
+                subset.getParams().getParallelism()
+              });
+      SubsetTuner tuner =
+          tuners.computeIfAbsent(
+              key,
+              k ->
+                  new SubsetTuner(
+                      subset.getParams(),
+                      stabilisation,
+                      ResonanceJob.MIN_GAIN,
+                      ResonanceJob.MIN_INSTANCES));
       boolean settledBefore = tuner.converged();
-      var decision = tuner.onWindow(SubsetOutcome.of(subset), profile.getWindowStartMs(),
-          profile.getWindowEndMs());
+      var decision =
+          tuner.onWindow(
+              SubsetOutcome.of(subset), profile.getWindowStartMs(), profile.getWindowEndMs());
       if (decision.isEmpty()) {
         return;
       }
       int iteration = decisions.merge(key, 1, Integer::sum);
-      HarmonicAdjustment h = HarmonicController.adjustment(profile, key, iteration,
-          decision.get());
+      HarmonicAdjustment h = HarmonicController.adjustment(profile, key, iteration, decision.get());
       if (h.getAction() == HarmonicAction.APPLY) {
         applied.merge(key, 1, Integer::sum);
       }
@@ -515,15 +645,26 @@ final class ResonanceBench implements Callable<Integer> {
         }
         boolean settled = t.converged();
         result.converged &= settled;
-        iterations = Math.max(iterations, settled ? appliedWhenSettled.getOrDefault(key, 0)
-            : applied.getOrDefault(key, 0));
+        iterations =
+            Math.max(
+                iterations,
+                settled ? appliedWhenSettled.getOrDefault(key, 0) : applied.getOrDefault(key, 0));
         ChunkParams p = t.params();
-        result.finalParams.put(key, String.format(Locale.ROOT, "chunk %d, parallelism %d, "
-                + "timeout %d ms, rate %s; %d adjustments tried, %s; %s", p.getChunkSize(),
-            p.getParallelism(), p.getTimeoutMs(), p.getRateLimitPerS() == 0 ? "none"
-                : String.format(Locale.ROOT, "%.2f/s", p.getRateLimitPerS()),
-            applied.getOrDefault(key, 0), settled ? "settled" : "not settled",
-            String.join(", ", t.history())));
+        result.finalParams.put(
+            key,
+            String.format(
+                Locale.ROOT,
+                "chunk %d, parallelism %d, "
+                    + "timeout %d ms, rate %s; %d adjustments tried, %s; %s",
+                p.getChunkSize(),
+                p.getParallelism(),
+                p.getTimeoutMs(),
+                p.getRateLimitPerS() == 0
+                    ? "none"
+                    : String.format(Locale.ROOT, "%.2f/s", p.getRateLimitPerS()),
+                applied.getOrDefault(key, 0),
+                settled ? "settled" : "not settled",
+                String.join(", ", t.history())));
       }
       result.iterations = iterations;
     }
@@ -534,8 +675,8 @@ final class ResonanceBench implements Callable<Integer> {
   }
 
   /**
-   * A simulated instant: window closes first, then waits, then reports, so a report at a
-   * window's end counts in the next window, as in the profiler.
+   * A simulated instant: window closes first, then waits, then reports, so a report at a window's
+   * end counts in the next window, as in the profiler.
    */
   private record Event(double atMs, int priority, long seq, Runnable action)
       implements Comparable<Event> {

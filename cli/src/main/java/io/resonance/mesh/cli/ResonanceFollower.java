@@ -26,8 +26,8 @@ final class ResonanceFollower implements AutoCloseable {
 
   record ReportSeen(WorkReport report) implements Seen {}
 
-  private static final List<String> TOPICS = List.of(MeshTopics.HARMONICS, MeshTopics.RESONANCE,
-      MeshTopics.WORK_REPORTS);
+  private static final List<String> TOPICS =
+      List.of(MeshTopics.HARMONICS, MeshTopics.RESONANCE, MeshTopics.WORK_REPORTS);
 
   private final TopicTail tail;
   private final MeshCodec<HarmonicAdjustment> decisions = MeshCodec.of(HarmonicAdjustment.class);
@@ -45,12 +45,13 @@ final class ResonanceFollower implements AutoCloseable {
   /** Polls once, up to {@code wait}, handing each decodable record to {@code sink}. */
   void poll(Duration wait, Consumer<Seen> sink) {
     for (ConsumerRecord<String, byte[]> r : tail.poll(wait)) {
-      Seen seen = switch (r.topic()) {
-        case MeshTopics.HARMONICS -> TopicTail.decode(decisions, r, DecisionSeen::new);
-        case MeshTopics.RESONANCE -> TopicTail.decode(profiles, r, ProfileSeen::new);
-        case MeshTopics.WORK_REPORTS -> TopicTail.decode(reports, r, ReportSeen::new);
-        default -> null;
-      };
+      Seen seen =
+          switch (r.topic()) {
+            case MeshTopics.HARMONICS -> TopicTail.decode(decisions, r, DecisionSeen::new);
+            case MeshTopics.RESONANCE -> TopicTail.decode(profiles, r, ProfileSeen::new);
+            case MeshTopics.WORK_REPORTS -> TopicTail.decode(reports, r, ReportSeen::new);
+            default -> null;
+          };
       if (seen != null) {
         sink.accept(seen);
       }

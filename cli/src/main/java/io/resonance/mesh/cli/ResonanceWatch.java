@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One work job as {@code ./mesh resonate} and the demo see it: its command's harmonic decisions
- * and resonance profiles, and its items done from its reports ({@link WorkProgress}), each made
- * into a line for a person and counted for a summary.
+ * One work job as {@code ./mesh resonate} and the demo see it: its command's harmonic decisions and
+ * resonance profiles, and its items done from its reports ({@link WorkProgress}), each made into a
+ * line for a person and counted for a summary.
  */
 final class ResonanceWatch {
 
@@ -26,9 +26,22 @@ final class ResonanceWatch {
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
   /** What the loop did for the job so far. */
-  record Kpis(int applied, int kept, int rolledBack, int ineffective, int held, int subsetsTuned,
-      int windows, long reports, long itemsDone, long itemsGivenUp, long itemsTotal,
-      int agentsFinished, int agents, boolean finished, String lastDecision) {}
+  record Kpis(
+      int applied,
+      int kept,
+      int rolledBack,
+      int ineffective,
+      int held,
+      int subsetsTuned,
+      int windows,
+      long reports,
+      long itemsDone,
+      long itemsGivenUp,
+      long itemsTotal,
+      int agentsFinished,
+      int agents,
+      boolean finished,
+      String lastDecision) {}
 
   private final WorkJob job;
   private final WorkProgress progress;
@@ -43,8 +56,8 @@ final class ResonanceWatch {
   }
 
   /**
-   * Takes in what the follower saw; returns the line to show for a decision or a profile of
-   * this job's command, or null (reports are counted, not shown one by one).
+   * Takes in what the follower saw; returns the line to show for a decision or a profile of this
+   * job's command, or null (reports are counted, not shown one by one).
    */
   String take(ResonanceFollower.Seen seen, long nowMs) {
     if (seen instanceof ResonanceFollower.ReportSeen r) {
@@ -67,12 +80,19 @@ final class ResonanceWatch {
     if (h.getAction() == HarmonicAction.APPLY) {
       tuned.add(h.getSubset());
     }
-    String change = h.getPrevious() == null || h.getPrevious().equals(h.getParams())
-        ? params(h.getParams()) : params(h.getPrevious()) + " -> " + params(h.getParams());
-    lastDecision = h.getSubset() + " " + h.getAction()
-        + (h.getRule().isEmpty() ? "" : " " + h.getRule());
-    return String.format(Locale.ROOT, "decision %-8s %-11s %-9s %s%n           %s",
-        h.getSubset(), h.getAction(), h.getRule().isEmpty() ? "-" : h.getRule(), change,
+    String change =
+        h.getPrevious() == null || h.getPrevious().equals(h.getParams())
+            ? params(h.getParams())
+            : params(h.getPrevious()) + " -> " + params(h.getParams());
+    lastDecision =
+        h.getSubset() + " " + h.getAction() + (h.getRule().isEmpty() ? "" : " " + h.getRule());
+    return String.format(
+        Locale.ROOT,
+        "decision %-8s %-11s %-9s %s%n           %s",
+        h.getSubset(),
+        h.getAction(),
+        h.getRule().isEmpty() ? "-" : h.getRule(),
+        change,
         h.getExplanation());
   }
 
@@ -88,19 +108,29 @@ final class ResonanceWatch {
       samples += s.getCpu().getSamples();
     }
     Double p90 = p.getFrequency().getP90();
-    return String.format(Locale.ROOT, "window   %s-%s%s: %d instances, %d subsets, chunk p90 %s,"
-            + " timeouts %s, saturated %s", CLOCK.format(Instant.ofEpochMilli(
-            p.getWindowStartMs())), CLOCK.format(Instant.ofEpochMilli(p.getWindowEndMs())),
-        again ? " (late reports)" : "", p.getInstances(), p.getSubsets().size(),
+    return String.format(
+        Locale.ROOT,
+        "window   %s-%s%s: %d instances, %d subsets, chunk p90 %s," + " timeouts %s, saturated %s",
+        CLOCK.format(Instant.ofEpochMilli(p.getWindowStartMs())),
+        CLOCK.format(Instant.ofEpochMilli(p.getWindowEndMs())),
+        again ? " (late reports)" : "",
+        p.getInstances(),
+        p.getSubsets().size(),
         p90 == null ? "-" : String.format(Locale.ROOT, "%.0f ms", p90),
         share(chunks == 0 ? Double.NaN : (double) p.getTimeouts() / chunks),
         share(samples == 0 ? Double.NaN : saturated / samples));
   }
 
   String progressLine() {
-    return String.format(Locale.ROOT, "progress %,d reports; items %,d of %,d done, %,d given up;"
-            + " agents finished %,d of %,d", progress.reports(), progress.itemsDone(),
-        progress.itemsTotal(), progress.itemsGivenUp(), progress.agentsFinished(),
+    return String.format(
+        Locale.ROOT,
+        "progress %,d reports; items %,d of %,d done, %,d given up;"
+            + " agents finished %,d of %,d",
+        progress.reports(),
+        progress.itemsDone(),
+        progress.itemsTotal(),
+        progress.itemsGivenUp(),
+        progress.agentsFinished(),
         progress.agents());
   }
 
@@ -117,11 +147,22 @@ final class ResonanceWatch {
   }
 
   Kpis kpis() {
-    return new Kpis(count(HarmonicAction.APPLY), count(HarmonicAction.KEEP),
-        count(HarmonicAction.ROLLBACK), count(HarmonicAction.INEFFECTIVE),
-        count(HarmonicAction.HOLD), tuned.size(), windows.size(), progress.reports(),
-        progress.itemsDone(), progress.itemsGivenUp(), progress.itemsTotal(),
-        progress.agentsFinished(), progress.agents(), progress.finished(), lastDecision);
+    return new Kpis(
+        count(HarmonicAction.APPLY),
+        count(HarmonicAction.KEEP),
+        count(HarmonicAction.ROLLBACK),
+        count(HarmonicAction.INEFFECTIVE),
+        count(HarmonicAction.HOLD),
+        tuned.size(),
+        windows.size(),
+        progress.reports(),
+        progress.itemsDone(),
+        progress.itemsGivenUp(),
+        progress.itemsTotal(),
+        progress.agentsFinished(),
+        progress.agents(),
+        progress.finished(),
+        lastDecision);
   }
 
   private int count(HarmonicAction a) {
@@ -129,9 +170,15 @@ final class ResonanceWatch {
   }
 
   static String params(ChunkParams p) {
-    return String.format(Locale.ROOT, "[chunk %d, parallelism %d, timeout %d ms, rate %s]",
-        p.getChunkSize(), p.getParallelism(), p.getTimeoutMs(), p.getRateLimitPerS() <= 0
-            ? "unlimited" : String.format(Locale.ROOT, "%.1f/s", p.getRateLimitPerS()));
+    return String.format(
+        Locale.ROOT,
+        "[chunk %d, parallelism %d, timeout %d ms, rate %s]",
+        p.getChunkSize(),
+        p.getParallelism(),
+        p.getTimeoutMs(),
+        p.getRateLimitPerS() <= 0
+            ? "unlimited"
+            : String.format(Locale.ROOT, "%.1f/s", p.getRateLimitPerS()));
   }
 
   private static String share(double v) {

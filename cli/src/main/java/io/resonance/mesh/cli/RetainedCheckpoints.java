@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Finds the checkpoints Flink retained under a checkpoint directory ({@code
- * <dir>/<job id>/chk-<n>/_metadata}), for the durable demo, {@code ./mesh up} and the fault
- * benchmark, which restart jobs without a high-availability store that would remember them.
+ * Finds the checkpoints Flink retained under a checkpoint directory ({@code <dir>/<job
+ * id>/chk-<n>/_metadata}), for the durable demo, {@code ./mesh up} and the fault benchmark, which
+ * restart jobs without a high-availability store that would remember them.
  *
  * <p>A checkpoint counts once its {@code _metadata} file exists: Flink writes it last, so a
  * directory without it belongs to a checkpoint a crash interrupted.
@@ -35,11 +35,14 @@ public final class RetainedCheckpoints {
       return Optional.empty();
     }
     try (Stream<Path> jobs = Files.list(checkpointDir)) {
-      return jobs.filter(Files::isDirectory)
+      return jobs
+          .filter(Files::isDirectory)
           .flatMap(RetainedCheckpoints::complete)
-          .toList().stream()
-          .max(Comparator.comparingLong(RetainedCheckpoints::writtenAt)
-              .thenComparingLong(RetainedCheckpoints::number));
+          .toList()
+          .stream()
+          .max(
+              Comparator.comparingLong(RetainedCheckpoints::writtenAt)
+                  .thenComparingLong(RetainedCheckpoints::number));
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -50,9 +53,11 @@ public final class RetainedCheckpoints {
       return Stream.empty();
     }
     try (Stream<Path> dirs = Files.list(jobDir)) {
-      return dirs.filter(p -> p.getFileName().toString().matches("chk-\\d+"))
+      return dirs
+          .filter(p -> p.getFileName().toString().matches("chk-\\d+"))
           .filter(p -> Files.isRegularFile(p.resolve("_metadata")))
-          .toList().stream();
+          .toList()
+          .stream();
     } catch (IOException e) {
       return Stream.empty();
     }

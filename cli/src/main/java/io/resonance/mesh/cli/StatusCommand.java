@@ -19,30 +19,40 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./mesh status [SCOPE] [--watch]}: the seed's status of any running mesh, read from its
- * topics the way any consumer would: the registry, the summaries, the breakers, the conflicts
- * and the gathers of the last hour.
+ * topics the way any consumer would: the registry, the summaries, the breakers, the conflicts and
+ * the gathers of the last hour.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"The mesh's status: agents active of total, sectors healthy, mean impedance, "
-        + "conflicts in the last hour, mode, last cascade, open breakers, quarantined agents.",
-        "With a SCOPE (sector:s007, cluster:s007-c04, agent:ID) it drills down: the scope's "
-            + "agents by state, the slowest with their impedance, and its recent conflicts."})
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The mesh's status: agents active of total, sectors healthy, mean impedance, "
+          + "conflicts in the last hour, mode, last cascade, open breakers, quarantined agents.",
+      "With a SCOPE (sector:s007, cluster:s007-c04, agent:ID) it drills down: the scope's "
+          + "agents by state, the slowest with their impedance, and its recent conflicts."
+    })
 final class StatusCommand implements Callable<Integer> {
 
   private static final Duration HOUR = Duration.ofHours(1);
+
   /** Summaries come every window; a few minutes back always holds the latest. */
   private static final Duration SUMMARY_LOOKBACK = Duration.ofMinutes(5);
 
   @Mixin KafkaOptions kafka;
 
-  @Parameters(paramLabel = "SCOPE", arity = "0..1",
+  @Parameters(
+      paramLabel = "SCOPE",
+      arity = "0..1",
       description = "sector:ID, cluster:ID or agent:ID (default: the whole mesh).")
   String scopeSpec;
 
   @Option(names = "--watch", description = "Print it again every --every until Ctrl-C.")
   boolean watch;
 
-  @Option(names = "--every", paramLabel = "DURATION", defaultValue = "10s",
+  @Option(
+      names = "--every",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
       description = "How often --watch prints (default ${DEFAULT-VALUE}).")
   Duration every;
 
@@ -78,24 +88,31 @@ final class StatusCommand implements Callable<Integer> {
   static StatusReport read(MeshConnection connection, StatusReport.Scope scope) {
     long now = System.currentTimeMillis();
     Map<String, AgentImpedance> registry;
-    try (CompactedView<AgentImpedance> view = new CompactedView<>(connection,
-        MeshTopics.IMPEDANCE, AgentImpedance.class)) {
+    try (CompactedView<AgentImpedance> view =
+        new CompactedView<>(connection, MeshTopics.IMPEDANCE, AgentImpedance.class)) {
       registry = view.refresh(Duration.ofSeconds(30));
     }
     Map<String, BreakerState> breakers;
-    try (CompactedView<BreakerState> view = new CompactedView<>(connection,
-        MeshTopics.BREAKERS, BreakerState.class)) {
+    try (CompactedView<BreakerState> view =
+        new CompactedView<>(connection, MeshTopics.BREAKERS, BreakerState.class)) {
       breakers = view.refresh(Duration.ofSeconds(30));
     }
-    List<ImpedanceSummary> summaries = TopicWindow.read(connection, MeshTopics.SUMMARIES,
-        ImpedanceSummary.class, now - SUMMARY_LOOKBACK.toMillis());
-    List<ConflictRecord> conflicts = TopicWindow.read(connection, MeshTopics.CONFLICTS,
-        ConflictRecord.class, now - HOUR.toMillis());
-    GatherResult lastCascade = TopicWindow.read(connection, MeshTopics.GATHER,
-            GatherResult.class, now - HOUR.toMillis()).stream()
-        .filter(g -> !g.getLevels().isEmpty())
-        .max(Comparator.comparingLong(GatherResult::getDecidedAtMs)).orElse(null);
-    return new StatusReport(now, scope, registry.values(), summaries, breakers.values(),
-        conflicts, lastCascade);
+    List<ImpedanceSummary> summaries =
+        TopicWindow.read(
+            connection,
+            MeshTopics.SUMMARIES,
+            ImpedanceSummary.class,
+            now - SUMMARY_LOOKBACK.toMillis());
+    List<ConflictRecord> conflicts =
+        TopicWindow.read(
+            connection, MeshTopics.CONFLICTS, ConflictRecord.class, now - HOUR.toMillis());
+    GatherResult lastCascade =
+        TopicWindow.read(connection, MeshTopics.GATHER, GatherResult.class, now - HOUR.toMillis())
+            .stream()
+            .filter(g -> !g.getLevels().isEmpty())
+            .max(Comparator.comparingLong(GatherResult::getDecidedAtMs))
+            .orElse(null);
+    return new StatusReport(
+        now, scope, registry.values(), summaries, breakers.values(), conflicts, lastCascade);
   }
 }

@@ -23,9 +23,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The seed's status of a mesh, or of one scope of it, from what the jobs wrote: the registry,
- * the latest summaries, the breakers, the conflicts of the last hour and the last cascade. Pure:
- * {@link StatusCommand} reads the topics, this only says what they show.
+ * The seed's status of a mesh, or of one scope of it, from what the jobs wrote: the registry, the
+ * latest summaries, the breakers, the conflicts of the last hour and the last cascade. Pure: {@link
+ * StatusCommand} reads the topics, this only says what they show.
  */
 final class StatusReport {
 
@@ -43,8 +43,11 @@ final class StatusReport {
       String kind = colon < 0 ? "" : spec.substring(0, colon).toLowerCase(Locale.ROOT);
       String id = colon < 0 ? "" : spec.substring(colon + 1).trim();
       if (!List.of("sector", "cluster", "agent").contains(kind) || id.isEmpty()) {
-        throw new IllegalArgumentException("cannot read the scope '" + spec + "': use "
-            + "sector:s007, cluster:s007-c04 or agent:agent-00042 (or nothing, for the mesh)");
+        throw new IllegalArgumentException(
+            "cannot read the scope '"
+                + spec
+                + "': use "
+                + "sector:s007, cluster:s007-c04 or agent:agent-00042 (or nothing, for the mesh)");
       }
       return new Scope(kind, id);
     }
@@ -80,22 +83,34 @@ final class StatusReport {
   private final List<ConflictRecord> conflicts;
   private final GatherResult lastCascade;
 
-  StatusReport(long nowMs, Scope scope, Collection<AgentImpedance> registry,
-      Collection<ImpedanceSummary> summaries, Collection<BreakerState> breakers,
-      Collection<ConflictRecord> conflictsLastHour, GatherResult lastCascade) {
+  StatusReport(
+      long nowMs,
+      Scope scope,
+      Collection<AgentImpedance> registry,
+      Collection<ImpedanceSummary> summaries,
+      Collection<BreakerState> breakers,
+      Collection<ConflictRecord> conflictsLastHour,
+      GatherResult lastCascade) {
     this.nowMs = nowMs;
     this.scope = scope;
     this.all = List.copyOf(registry);
     this.agents = registry.stream().filter(a -> scope == null || scope.holds(a)).toList();
-    this.global = summaries.stream().filter(s -> s.getScope() == SummaryScope.GLOBAL)
-        .max(Comparator.comparingLong(ImpedanceSummary::getWindowEndMs)).orElse(null);
-    this.breakers = breakers.stream()
-        .filter(b -> b.getState() != CircuitState.CLOSED)
-        .filter(b -> scope == null || scope.holds(b)).toList();
+    this.global =
+        summaries.stream()
+            .filter(s -> s.getScope() == SummaryScope.GLOBAL)
+            .max(Comparator.comparingLong(ImpedanceSummary::getWindowEndMs))
+            .orElse(null);
+    this.breakers =
+        breakers.stream()
+            .filter(b -> b.getState() != CircuitState.CLOSED)
+            .filter(b -> scope == null || scope.holds(b))
+            .toList();
     java.util.Set<String> ids = new java.util.HashSet<>();
     agents.forEach(a -> ids.add(a.getAgentId()));
-    this.conflicts = conflictsLastHour.stream()
-        .filter(c -> scope == null || ids.contains(c.getAgentId())).toList();
+    this.conflicts =
+        conflictsLastHour.stream()
+            .filter(c -> scope == null || ids.contains(c.getAgentId()))
+            .toList();
     this.lastCascade = lastCascade;
   }
 
@@ -114,19 +129,23 @@ final class StatusReport {
 
   List<AgentImpedance> slowest() {
     return agents.stream()
-        .sorted(Comparator.comparingInt(AgentImpedance::getImpedanceScore).reversed()
-            .thenComparing(AgentImpedance::getAgentId))
-        .limit(SLOWEST).toList();
+        .sorted(
+            Comparator.comparingInt(AgentImpedance::getImpedanceScore)
+                .reversed()
+                .thenComparing(AgentImpedance::getAgentId))
+        .limit(SLOWEST)
+        .toList();
   }
 
   List<AgentImpedance> quarantined() {
-    return agents.stream().filter(a -> a.getOperationalState() == OperationalState.QUARANTINED)
-        .sorted(Comparator.comparing(AgentImpedance::getAgentId)).toList();
+    return agents.stream()
+        .filter(a -> a.getOperationalState() == OperationalState.QUARANTINED)
+        .sorted(Comparator.comparing(AgentImpedance::getAgentId))
+        .toList();
   }
 
   double meanImpedance() {
-    return agents.stream().mapToInt(AgentImpedance::getImpedanceScore).average()
-        .orElse(Double.NaN);
+    return agents.stream().mapToInt(AgentImpedance::getImpedanceScore).average().orElse(Double.NaN);
   }
 
   /** The status as the console prints it. */
@@ -135,53 +154,116 @@ final class StatusReport {
     String what = scope == null ? "Mesh" : scope.toString();
     out.add(what + " status at " + Instant.ofEpochMilli(nowMs));
     if (!found()) {
-      out.add("  no agent of " + scope + " in the registry (" + all.size() + " agents there);"
-          + " ./mesh status lists the sectors");
+      out.add(
+          "  no agent of "
+              + scope
+              + " in the registry ("
+              + all.size()
+              + " agents there);"
+              + " ./mesh status lists the sectors");
       return out;
     }
     Map<OperationalState, Integer> n = byState();
-    out.add(String.format(Locale.ROOT, "  agents       %,d active of %,d (%s); %,d degraded, "
-            + "%,d offline, %,d quarantined", n.get(OperationalState.ACTIVE), agents.size(),
-        percent(n.get(OperationalState.ACTIVE), agents.size()), n.get(OperationalState.DEGRADED),
-        n.get(OperationalState.OFFLINE), n.get(OperationalState.QUARANTINED)));
+    out.add(
+        String.format(
+            Locale.ROOT,
+            "  agents       %,d active of %,d (%s); %,d degraded, "
+                + "%,d offline, %,d quarantined",
+            n.get(OperationalState.ACTIVE),
+            agents.size(),
+            percent(n.get(OperationalState.ACTIVE), agents.size()),
+            n.get(OperationalState.DEGRADED),
+            n.get(OperationalState.OFFLINE),
+            n.get(OperationalState.QUARANTINED)));
     if (scope == null) {
-      out.add("  sectors      " + (global == null ? "- (no global summary yet)"
-          : global.getSectorsHealthy() + " of " + global.getSectorsTotal() + " healthy"));
+      out.add(
+          "  sectors      "
+              + (global == null
+                  ? "- (no global summary yet)"
+                  : global.getSectorsHealthy() + " of " + global.getSectorsTotal() + " healthy"));
     }
-    out.add(String.format(Locale.ROOT, "  impedance    mean %s%s", figure(meanImpedance()),
-        scope == null && global != null ? ", p95 " + figure(global.getP95Impedance())
-            + " (window to " + Instant.ofEpochMilli(global.getWindowEndMs()) + ")" : ""));
+    out.add(
+        String.format(
+            Locale.ROOT,
+            "  impedance    mean %s%s",
+            figure(meanImpedance()),
+            scope == null && global != null
+                ? ", p95 "
+                    + figure(global.getP95Impedance())
+                    + " (window to "
+                    + Instant.ofEpochMilli(global.getWindowEndMs())
+                    + ")"
+                : ""));
     out.add("  conflicts    " + conflicts.size() + " in the last hour" + conflictKinds());
     if (scope == null) {
-      out.add("  mode         " + (global == null ? "UNKNOWN (no global summary yet)"
-          : global.getMode()));
-      out.add("  last cascade " + (lastCascade == null ? "none in the last hour"
-          : lastCascade.getRequestId() + " " + lastCascade.getDecision() + ", "
-              + lastCascade.getLevels().size() + " levels in " + lastCascade.getElapsedMs()
-              + " ms, " + ago(lastCascade.getDecidedAtMs())));
+      out.add(
+          "  mode         "
+              + (global == null ? "UNKNOWN (no global summary yet)" : global.getMode()));
+      out.add(
+          "  last cascade "
+              + (lastCascade == null
+                  ? "none in the last hour"
+                  : lastCascade.getRequestId()
+                      + " "
+                      + lastCascade.getDecision()
+                      + ", "
+                      + lastCascade.getLevels().size()
+                      + " levels in "
+                      + lastCascade.getElapsedMs()
+                      + " ms, "
+                      + ago(lastCascade.getDecidedAtMs())));
     }
-    out.add("  breakers     " + (breakers.isEmpty() ? "all closed" : breakers.size() + " not "
-        + "closed"));
+    out.add(
+        "  breakers     "
+            + (breakers.isEmpty() ? "all closed" : breakers.size() + " not " + "closed"));
     for (BreakerState b : breakers) {
-      out.add("    " + b.getScope() + " " + b.getScopeId() + " " + b.getState() + " since "
-          + ago(b.getChangedAtMs()) + (b.getReason().isEmpty() ? "" : ": " + b.getReason()));
+      out.add(
+          "    "
+              + b.getScope()
+              + " "
+              + b.getScopeId()
+              + " "
+              + b.getState()
+              + " since "
+              + ago(b.getChangedAtMs())
+              + (b.getReason().isEmpty() ? "" : ": " + b.getReason()));
     }
     List<AgentImpedance> held = quarantined();
     out.add("  quarantined  " + (held.isEmpty() ? "none" : held.size() + ""));
-    held.stream().limit(10).forEach(a -> out.add("    " + a.getAgentId() + ": "
-        + a.getQuarantineReason()));
+    held.stream()
+        .limit(10)
+        .forEach(a -> out.add("    " + a.getAgentId() + ": " + a.getQuarantineReason()));
     out.add("  slowest");
     for (AgentImpedance a : slowest()) {
-      out.add(String.format(Locale.ROOT, "    %-16s %-11s impedance %4d  latency p90 %s ms, "
-              + "processing %s ms, queue %d, reliability %.2f", a.getAgentId(),
-          a.getOperationalState(), a.getImpedanceScore(), figure(a.getLatencyP90Ms()),
-          figure(a.getProcessingMs()), a.getQueueDepth(), a.getReliabilityScore()));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "    %-16s %-11s impedance %4d  latency p90 %s ms, "
+                  + "processing %s ms, queue %d, reliability %.2f",
+              a.getAgentId(),
+              a.getOperationalState(),
+              a.getImpedanceScore(),
+              figure(a.getLatencyP90Ms()),
+              figure(a.getProcessingMs()),
+              a.getQueueDepth(),
+              a.getReliabilityScore()));
     }
     if (scope != null) {
-      conflicts.stream().sorted(Comparator.comparingLong(ConflictRecord::getDetectedAtMs)
-          .reversed()).limit(5).forEach(c -> out.add("    conflict " + ago(c.getDetectedAtMs())
-              + " " + c.getAgentId() + " " + c.getType() + " on " + c.getRequestId()
-              + (c.getDetail().isEmpty() ? "" : ": " + c.getDetail())));
+      conflicts.stream()
+          .sorted(Comparator.comparingLong(ConflictRecord::getDetectedAtMs).reversed())
+          .limit(5)
+          .forEach(
+              c ->
+                  out.add(
+                      "    conflict "
+                          + ago(c.getDetectedAtMs())
+                          + " "
+                          + c.getAgentId()
+                          + " "
+                          + c.getType()
+                          + " on "
+                          + c.getRequestId()
+                          + (c.getDetail().isEmpty() ? "" : ": " + c.getDetail())));
     }
     return out;
   }
@@ -191,8 +273,10 @@ final class StatusReport {
       return "";
     }
     Map<String, Integer> kinds = new TreeMap<>();
-    conflicts.forEach(c -> kinds.merge(c.getType().name().toLowerCase(Locale.ROOT)
-        .replace('_', ' '), 1, Integer::sum));
+    conflicts.forEach(
+        c ->
+            kinds.merge(
+                c.getType().name().toLowerCase(Locale.ROOT).replace('_', ' '), 1, Integer::sum));
     List<String> parts = new ArrayList<>();
     kinds.forEach((k, v) -> parts.add(v + " " + k));
     return " (" + String.join(", ", parts) + ")";
@@ -232,15 +316,29 @@ final class StatusReport {
       root.putNull("last_cascade");
     }
     ArrayNode open = root.putArray("breakers_not_closed");
-    breakers.forEach(b -> open.addObject().put("scope", b.getScope().name())
-        .put("scope_id", b.getScopeId()).put("state", b.getState().name())
-        .put("changed_at_ms", b.getChangedAtMs()).put("reason", b.getReason()));
+    breakers.forEach(
+        b ->
+            open.addObject()
+                .put("scope", b.getScope().name())
+                .put("scope_id", b.getScopeId())
+                .put("state", b.getState().name())
+                .put("changed_at_ms", b.getChangedAtMs())
+                .put("reason", b.getReason()));
     ArrayNode held = root.putArray("quarantined");
-    quarantined().forEach(a -> held.addObject().put("agent_id", a.getAgentId())
-        .put("reason", a.getQuarantineReason()));
+    quarantined()
+        .forEach(
+            a ->
+                held.addObject()
+                    .put("agent_id", a.getAgentId())
+                    .put("reason", a.getQuarantineReason()));
     ArrayNode slow = root.putArray("slowest");
-    slowest().forEach(a -> slow.addObject().put("agent_id", a.getAgentId())
-        .put("state", a.getOperationalState().name()).put("impedance", a.getImpedanceScore()));
+    slowest()
+        .forEach(
+            a ->
+                slow.addObject()
+                    .put("agent_id", a.getAgentId())
+                    .put("state", a.getOperationalState().name())
+                    .put("impedance", a.getImpedanceScore()));
     try {
       return mapper.writeValueAsString(root);
     } catch (JsonProcessingException e) {

@@ -21,16 +21,22 @@ import picocli.CommandLine.Parameters;
  * acts, and says plainly when it did not understand, with what it can do. Without a question it
  * reads one per line until {@code quit} or the end of input.
  */
-@Command(name = "talk", mixinStandardHelpOptions = true,
-    description = {"Plain-language questions and orders: \"what's happening in sector 7?\", "
-        + "\"who is slow in cluster s001-c02?\", \"freeze sector 3\". Shows the command it "
-        + "stands for and asks before it acts.",
-        "Without a question, one per line until quit."})
+@Command(
+    name = "talk",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Plain-language questions and orders: \"what's happening in sector 7?\", "
+          + "\"who is slow in cluster s001-c02?\", \"freeze sector 3\". Shows the command it "
+          + "stands for and asks before it acts.",
+      "Without a question, one per line until quit."
+    })
 final class TalkCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
-  @Parameters(paramLabel = "QUESTION", arity = "0..*",
+  @Parameters(
+      paramLabel = "QUESTION",
+      arity = "0..*",
       description = "One question; without it, a conversation on stdin.")
   List<String> words = new ArrayList<>();
 
@@ -58,7 +64,8 @@ final class TalkCommand implements Callable<Integer> {
       out.print("> ");
       out.flush();
       String line = in.readLine();
-      if (line == null || line.trim().equalsIgnoreCase("quit")
+      if (line == null
+          || line.trim().equalsIgnoreCase("quit")
           || line.trim().equalsIgnoreCase("exit")) {
         return last;
       }
@@ -71,8 +78,10 @@ final class TalkCommand implements Callable<Integer> {
   private int answer(String sentence) throws Exception {
     Optional<TalkGrammar.Plan> understood = TalkGrammar.understand(sentence);
     if (understood.isEmpty() || understood.get().intent().equals("help")) {
-      out.println(understood.isEmpty() ? "I did not understand \"" + sentence.trim()
-          + "\". I can answer these:" : "I can answer these:");
+      out.println(
+          understood.isEmpty()
+              ? "I did not understand \"" + sentence.trim() + "\". I can answer these:"
+              : "I can answer these:");
       TalkGrammar.capabilities().forEach(c -> out.println("  " + c));
       return understood.isEmpty() ? 2 : 0;
     }
@@ -93,10 +102,11 @@ final class TalkCommand implements Callable<Integer> {
       argv.add("--command-config");
       argv.add(kafka.commandConfig.toString());
     }
-    kafka.overrides.forEach((k, v) -> {
-      argv.add("--kafka");
-      argv.add(k + "=" + v);
-    });
+    kafka.overrides.forEach(
+        (k, v) -> {
+          argv.add("--kafka");
+          argv.add(k + "=" + v);
+        });
     return MeshCli.execute(out, err, argv.toArray(String[]::new));
   }
 

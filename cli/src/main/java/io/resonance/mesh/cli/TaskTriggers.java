@@ -33,7 +33,9 @@ final class TaskTriggers {
     UNKNOWN
   }
 
-  /** @param latencyMs from the trigger to {@code released_at_ms}; for RETRY, beyond the backoff */
+  /**
+   * @param latencyMs from the trigger to {@code released_at_ms}; for RETRY, beyond the backoff
+   */
   record Release(Cause cause, long triggerMs, long latencyMs) {
 
     boolean expansion() {
@@ -45,8 +47,10 @@ final class TaskTriggers {
 
   /** Spec id → computation name → computation; looked up for every task, so built once. */
   private final Map<String, Map<String, Computation>> computations = new HashMap<>();
+
   /** Spec id → alternative's name → its primary. */
   private final Map<String, Map<String, Computation>> primaries = new HashMap<>();
+
   private final Map<String, Book> sent = new HashMap<>();
 
   /** One instance's first send time of each item, and of each failed attempt. */
@@ -77,7 +81,8 @@ final class TaskTriggers {
   }
 
   void failureSent(String instance, String computation, int attempt, long atMs) {
-    sent.computeIfAbsent(instance, i -> new Book()).failures
+    sent.computeIfAbsent(instance, i -> new Book())
+        .failures
         .putIfAbsent(failureKey(computation, attempt), atMs);
   }
 
@@ -104,14 +109,13 @@ final class TaskTriggers {
       if (failed == null) {
         return new Release(Cause.TIMED_OUT, 0, 0);
       }
-      return new Release(Cause.RETRY, failed,
-          released - failed - c.retry().backoffBefore(attempt));
+      return new Release(Cause.RETRY, failed, released - failed - c.retry().backoffBefore(attempt));
     }
     Computation primary = primaries.get(task.getSpecId()).get(task.getComputation());
     if (primary != null) {
-      Long failed = book.failures.get(failureKey(primary.name(),
-          primary.retry().maxAttempts()));
-      return failed == null ? UNKNOWN
+      Long failed = book.failures.get(failureKey(primary.name(), primary.retry().maxAttempts()));
+      return failed == null
+          ? UNKNOWN
           : new Release(Cause.PRIMARY_FAILED, failed, released - failed);
     }
     long last = Long.MIN_VALUE;

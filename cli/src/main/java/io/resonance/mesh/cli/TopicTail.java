@@ -52,20 +52,28 @@ final class TopicTail implements AutoCloseable {
   }
 
   /** Every partition of a topic, or what to do when there is no such topic or no broker. */
-  static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic,
-      String bootstrapServers) {
+  static List<TopicPartition> partitions(
+      KafkaConsumer<?, ?> consumer, String topic, String bootstrapServers) {
     List<PartitionInfo> infos;
     try {
       infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
     } catch (TimeoutException e) {
-      throw new IllegalArgumentException("no Kafka broker answered at " + bootstrapServers
-          + " within 15 s; start the mesh (./mesh demo) or name its brokers with "
-          + "--bootstrap-servers HOST:PORT");
+      throw new IllegalArgumentException(
+          "no Kafka broker answered at "
+              + bootstrapServers
+              + " within 15 s; start the mesh (./mesh demo) or name its brokers with "
+              + "--bootstrap-servers HOST:PORT");
     }
     if (infos == null || infos.isEmpty()) {
-      throw new IllegalArgumentException("topic " + topic + " does not exist at "
-          + bootstrapServers + "; start the mesh (./mesh demo) or create the topics "
-          + "(./mesh topics --bootstrap-servers " + bootstrapServers + ")");
+      throw new IllegalArgumentException(
+          "topic "
+              + topic
+              + " does not exist at "
+              + bootstrapServers
+              + "; start the mesh (./mesh demo) or create the topics "
+              + "(./mesh topics --bootstrap-servers "
+              + bootstrapServers
+              + ")");
     }
     return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
   }
@@ -75,8 +83,8 @@ final class TopicTail implements AutoCloseable {
   }
 
   /** The record decoded and wrapped, or null for a tombstone or another writer's bad record. */
-  static <T extends SpecificRecord, S> S decode(MeshCodec<T> codec,
-      ConsumerRecord<String, byte[]> r, Function<T, S> wrap) {
+  static <T extends SpecificRecord, S> S decode(
+      MeshCodec<T> codec, ConsumerRecord<String, byte[]> r, Function<T, S> wrap) {
     if (r.value() == null) {
       return null;
     }

@@ -15,12 +15,13 @@ import java.util.Set;
 /**
  * How far a work job is, estimated from its agents' reports alone, as a client outside the
  * resonance job sees it. The loop's own accounting ({@code WorkLoop}, {@code AgentShare}) is
- * replayed per agent with the loop's own {@link AgentShare}: each new order of an agent draws up
- * to {@code order_items} of its items, those that timed out most first; what its report says
- * was done ({@code chunks_done × chunk_size}, at most what was drawn) is done, the rest goes back
- * to be retried, and an item whose chunk has failed {@code max_attempts} times is given up. This is exact while every report
- * of the job is read in order (one agent's reports share a partition); a report lost on the way
- * (an agent that crashed mid-order) leaves that agent unfinished here and in the loop alike.
+ * replayed per agent with the loop's own {@link AgentShare}: each new order of an agent draws up to
+ * {@code order_items} of its items, those that timed out most first; what its report says was done
+ * ({@code chunks_done × chunk_size}, at most what was drawn) is done, the rest goes back to be
+ * retried, and an item whose chunk has failed {@code max_attempts} times is given up. This is exact
+ * while every report of the job is read in order (one agent's reports share a partition); a report
+ * lost on the way (an agent that crashed mid-order) leaves that agent unfinished here and in the
+ * loop alike.
  */
 final class WorkProgress {
 
@@ -40,8 +41,10 @@ final class WorkProgress {
     this.itemsPerAgent = job.getItemsPerAgent();
     this.orderItems = job.getOrderItems();
     for (JobAgent a : job.getAgents()) {
-      shares.put(a.getAgentId(), AgentShare.of(a.getAgentId(), a.getAgentClass().name(),
-          itemsPerAgent, job.getMaxAttempts()));
+      shares.put(
+          a.getAgentId(),
+          AgentShare.of(
+              a.getAgentId(), a.getAgentClass().name(), itemsPerAgent, job.getMaxAttempts()));
       ordersSeen.put(a.getAgentId(), new HashSet<>());
     }
     agentsFinished = itemsPerAgent == 0 ? shares.size() : 0;
@@ -50,8 +53,10 @@ final class WorkProgress {
   /** Takes in a report; false if it is not one of this job's or was seen already. */
   boolean take(WorkReport r, long nowMs) {
     AgentShare s = shares.get(r.getAgentId());
-    if (!r.getJobId().equals(jobId) || s == null || !ordersSeen.get(r.getAgentId())
-        .add(r.getOrderId()) || s.remaining() == 0) {
+    if (!r.getJobId().equals(jobId)
+        || s == null
+        || !ordersSeen.get(r.getAgentId()).add(r.getOrderId())
+        || s.remaining() == 0) {
       return false;
     }
     reports++;
@@ -98,14 +103,22 @@ final class WorkProgress {
 
   /** The unfinished agents with the most items left, at most {@code limit}, for a person. */
   List<String> unfinished(int limit) {
-    return shares.entrySet().stream().filter(e -> e.getValue().remaining() > 0)
-        .sorted(Comparator.comparingLong((Map.Entry<String, AgentShare> e) ->
-                e.getValue().remaining())
-            .reversed().thenComparing(Map.Entry::getKey))
+    return shares.entrySet().stream()
+        .filter(e -> e.getValue().remaining() > 0)
+        .sorted(
+            Comparator.comparingLong((Map.Entry<String, AgentShare> e) -> e.getValue().remaining())
+                .reversed()
+                .thenComparing(Map.Entry::getKey))
         .limit(limit)
-        .map(e -> String.format(Locale.ROOT, "%s (%s) %d left after %d orders", e.getKey(),
-            e.getValue().agentClass, e.getValue().remaining(),
-            ordersSeen.get(e.getKey()).size()))
+        .map(
+            e ->
+                String.format(
+                    Locale.ROOT,
+                    "%s (%s) %d left after %d orders",
+                    e.getKey(),
+                    e.getValue().agentClass,
+                    e.getValue().remaining(),
+                    ordersSeen.get(e.getKey()).size()))
         .toList();
   }
 

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The graphs' workspace as {@code mesh.workspace} holds it now: read from the beginning to the
- * end offsets taken at the start, latest record per key, grouped by instance.
+ * The graphs' workspace as {@code mesh.workspace} holds it now: read from the beginning to the end
+ * offsets taken at the start, latest record per key, grouped by instance.
  */
 final class Workspace {
 
@@ -30,8 +30,7 @@ final class Workspace {
 
   static Map<String, Instance> read(MeshConnection connection) {
     Map<String, GclWorkspaceItem> latest;
-    try (var view = new CompactedView<>(connection, MeshTopics.WORKSPACE,
-        GclWorkspaceItem.class)) {
+    try (var view = new CompactedView<>(connection, MeshTopics.WORKSPACE, GclWorkspaceItem.class)) {
       latest = view.refresh(Duration.ofSeconds(60));
     }
     Map<String, List<GclWorkspaceItem>> items = new TreeMap<>();

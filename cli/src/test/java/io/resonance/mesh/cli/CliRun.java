@@ -11,10 +11,14 @@ public record CliRun(int exit, String out, String err) {
   public static CliRun of(String... argv) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = MeshCli.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), argv);
-    CliRun run = new CliRun(exit, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
+    int exit =
+        MeshCli.execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            argv);
+    CliRun run =
+        new CliRun(
+            exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     System.out.print(run.out);
     System.err.print(run.err);
     return run;

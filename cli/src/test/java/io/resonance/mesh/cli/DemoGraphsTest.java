@@ -13,10 +13,14 @@ class DemoGraphsTest {
     GclSpec spec = DemoGraphs.load();
     assertThat(spec.getSpecId()).isEqualTo("cluster-watch");
     assertThat(spec.getWorkspace()).containsExactly("cluster");
-    assertThat(spec.getComputations()).extracting(GclComputation::getHandlerType)
+    assertThat(spec.getComputations())
+        .extracting(GclComputation::getHandlerType)
         .contains("sensor_read", "analytics", "anomaly_detector");
-    GclComputation incident = spec.getComputations().stream()
-        .filter(c -> c.getName().equals("record_incident")).findFirst().orElseThrow();
+    GclComputation incident =
+        spec.getComputations().stream()
+            .filter(c -> c.getName().equals("record_incident"))
+            .findFirst()
+            .orElseThrow();
     assertThat(incident.getAlternative()).isEqualTo("record_normal");
   }
 }

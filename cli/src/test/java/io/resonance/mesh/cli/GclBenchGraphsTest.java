@@ -15,7 +15,8 @@ class GclBenchGraphsTest {
 
   @Test
   void bothSpecsAreValidForTheJobsHandlerTypes() {
-    assertThat(GclBenchGraphs.specs(TYPES)).extracting(s -> s.specId())
+    assertThat(GclBenchGraphs.specs(TYPES))
+        .extracting(s -> s.specId())
         .containsExactly(GclBenchGraphs.CLUSTER_ANOMALY, GclBenchGraphs.SENSOR_FUSION);
   }
 
@@ -25,12 +26,13 @@ class GclBenchGraphsTest {
     int deep = 0;
     int n = 4_000;
     for (int i = 0; i < n; i++) {
-      String readings = GclBenchGraphs.seed(GclBenchGraphs.CLUSTER_ANOMALY, random)
-          .get("sensor_readings");
-      String stats = GclBenchGraphs.compute("aggregate_readings",
-          Map.of("sensor_readings", readings));
-      double score = Double.parseDouble(GclBenchGraphs.compute("detect_anomaly",
-          Map.of("cluster_stats", stats)));
+      String readings =
+          GclBenchGraphs.seed(GclBenchGraphs.CLUSTER_ANOMALY, random).get("sensor_readings");
+      String stats =
+          GclBenchGraphs.compute("aggregate_readings", Map.of("sensor_readings", readings));
+      double score =
+          Double.parseDouble(
+              GclBenchGraphs.compute("detect_anomaly", Map.of("cluster_stats", stats)));
       assertThat(score).isBetween(0.0, 1.0);
       if (score > 0.8) {
         deep++;
@@ -43,17 +45,18 @@ class GclBenchGraphsTest {
 
   @Test
   void aDiamondRunsFromTheSeedToAnAssessment() {
-    Map<String, String> items = new HashMap<>(
-        GclBenchGraphs.seed(GclBenchGraphs.SENSOR_FUSION, new SplittableRandom(4)));
-    items.put("samples", GclBenchGraphs.compute("read_sensors", Map.of("site",
-        items.get("site"))));
+    Map<String, String> items =
+        new HashMap<>(GclBenchGraphs.seed(GclBenchGraphs.SENSOR_FUSION, new SplittableRandom(4)));
+    items.put("samples", GclBenchGraphs.compute("read_sensors", Map.of("site", items.get("site"))));
     assertThat(GclBenchGraphs.numbers(items.get("samples"))).hasSize(32);
-    items.put("power", GclBenchGraphs.compute("band_power", Map.of("samples",
-        items.get("samples"))));
+    items.put(
+        "power", GclBenchGraphs.compute("band_power", Map.of("samples", items.get("samples"))));
     items.put("slope", GclBenchGraphs.compute("trend", Map.of("samples", items.get("samples"))));
 
-    assertThat(GclBenchGraphs.compute("fuse", Map.of("power", items.get("power"), "slope",
-        items.get("slope")))).isIn("drifting", "noisy", "steady");
+    assertThat(
+            GclBenchGraphs.compute(
+                "fuse", Map.of("power", items.get("power"), "slope", items.get("slope"))))
+        .isIn("drifting", "noisy", "steady");
   }
 
   @Test

@@ -34,15 +34,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ./mesh gcl} against a real broker and the GCL job on a local Flink, with a handler
- * played by the test that answers every task except those of computations named {@code stuck*}
- * while {@link #answerStuck} is off: submit follows a graph to COMPLETED; inspect shows its items
- * with the computation that made each; resume brings a half-done graph back into a GCL job that
- * lost its state, and only what had not finished runs again.
+ * {@code ./mesh gcl} against a real broker and the GCL job on a local Flink, with a handler played
+ * by the test that answers every task except those of computations named {@code stuck*} while
+ * {@link #answerStuck} is off: submit follows a graph to COMPLETED; inspect shows its items with
+ * the computation that made each; resume brings a half-done graph back into a GCL job that lost its
+ * state, and only what had not finished runs again.
  */
 class GclCommandsTest {
 
-  private static final String ANOMALY = """
+  private static final String ANOMALY =
+      """
       spec_id: cli-anomaly
       graph:
         name: cli_anomaly
@@ -58,7 +59,8 @@ class GclCommandsTest {
             handler_type: anomaly_detector
       """;
 
-  private static final String HALF_DONE = """
+  private static final String HALF_DONE =
+      """
       spec_id: cli-half-done
       graph:
         name: cli_half_done
@@ -81,12 +83,12 @@ class GclCommandsTest {
   private static final AtomicBoolean running = new AtomicBoolean(true);
   private static final AtomicBoolean answerStuck = new AtomicBoolean(false);
   private static final Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Every task answered, for failure messages. */
   private static final java.util.List<String> log =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void start() throws Exception {
@@ -106,9 +108,13 @@ class GclCommandsTest {
   }
 
   private static JobClient startJob(String group) throws Exception {
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
-        MeshJobOptions.GCL_GROUP_ID.key(), group));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(),
+                mesh.bootstrapServers(),
+                MeshJobOptions.GCL_GROUP_ID.key(),
+                group));
     StreamExecutionEnvironment env = mesh.flink(0, 1);
     MeshEnvironment.configure(env, options);
     new GclJob(options).build(env);
@@ -118,25 +124,37 @@ class GclCommandsTest {
   }
 
   /**
-   * The results source starts at the end of the topic once it runs, so what is sent before that
-   * is skipped: send probe items until one shows up in the workspace, which the job writes only
-   * for items it accepted.
+   * The results source starts at the end of the topic once it runs, so what is sent before that is
+   * skipped: send probe items until one shows up in the workspace, which the job writes only for
+   * items it accepted.
    */
   private static void awaitConsuming(String probe) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, mesh.bootstrapServers());
     MeshCodec<GclResult> codec = MeshCodec.of(GclResult.class);
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    try (var producer = new KafkaProducer<>(p, new StringSerializer(),
-        new ByteArraySerializer())) {
+    try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       for (int n = 0; System.nanoTime() < deadline; n++) {
         String instance = "probe-" + probe + "-" + n;
-        producer.send(new ProducerRecord<>(MeshTopics.RESULTS, instance, codec.encode(
-            GclResult.newBuilder().setInstanceId(instance).setSpecId("probe").setItem("ping")
-                .setAtMs(System.currentTimeMillis()).build()))).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    MeshTopics.RESULTS,
+                    instance,
+                    codec.encode(
+                        GclResult.newBuilder()
+                            .setInstanceId(instance)
+                            .setSpecId("probe")
+                            .setItem("ping")
+                            .setAtMs(System.currentTimeMillis())
+                            .build())))
+            .get();
         String mine = "probe-" + probe + "-";
-        if (Poll.until(Duration.ofSeconds(2), () -> Workspace.read(mesh.bootstrapServers()),
-            all -> all.keySet().stream().anyMatch(k -> k.startsWith(mine))) != null) {
+        if (Poll.until(
+                Duration.ofSeconds(2),
+                () -> Workspace.read(mesh.bootstrapServers()),
+                all -> all.keySet().stream().anyMatch(k -> k.startsWith(mine)))
+            != null) {
           return;
         }
       }
@@ -152,11 +170,13 @@ class GclCommandsTest {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, mesh.bootstrapServers());
     MeshCodec<GclTask> tasks = MeshCodec.of(GclTask.class);
     MeshCodec<GclResult> results = MeshCodec.of(GclResult.class);
-    try (var consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-            new ByteArrayDeserializer());
+    try (var consumer =
+            new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      var parts = consumer.partitionsFor(MeshTopics.TASKS).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      var parts =
+          consumer.partitionsFor(MeshTopics.TASKS).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       java.util.List<GclTask> held = new java.util.ArrayList<>();
@@ -173,13 +193,18 @@ class GclCommandsTest {
           it.remove();
           answered.add(t.getInstanceId() + "/" + t.getComputation());
           log.add(t.getTaskId() + " released at " + t.getReleasedAtMs());
-          GclResult answer = GclResult.newBuilder().setInstanceId(t.getInstanceId())
-              .setSpecId(t.getSpecId()).setItem(t.getOutput())
-              .setValue(t.getComputation().equals("detect_anomaly") ? "0.42" : "ok")
-              .setProducedBy(t.getComputation()).setAttempt(t.getAttempt())
-              .setAtMs(System.currentTimeMillis()).build();
-          producer.send(new ProducerRecord<>(MeshTopics.RESULTS, t.getInstanceId(),
-              results.encode(answer)));
+          GclResult answer =
+              GclResult.newBuilder()
+                  .setInstanceId(t.getInstanceId())
+                  .setSpecId(t.getSpecId())
+                  .setItem(t.getOutput())
+                  .setValue(t.getComputation().equals("detect_anomaly") ? "0.42" : "ok")
+                  .setProducedBy(t.getComputation())
+                  .setAttempt(t.getAttempt())
+                  .setAtMs(System.currentTimeMillis())
+                  .build();
+          producer.send(
+              new ProducerRecord<>(MeshTopics.RESULTS, t.getInstanceId(), results.encode(answer)));
         }
       }
     } catch (Exception e) {
@@ -204,8 +229,16 @@ class GclCommandsTest {
 
   @Test
   void submitFollowsAGraphToItsEndAndInspectShowsWhatMadeEachItem() throws Exception {
-    CliRun submitted = mesh("submit", spec("anomaly", ANOMALY).toString(), "--instance", "c-1",
-        "--seed", "sensor_readings=21.5,22.0", "--timeout", "60s");
+    CliRun submitted =
+        mesh(
+            "submit",
+            spec("anomaly", ANOMALY).toString(),
+            "--instance",
+            "c-1",
+            "--seed",
+            "sensor_readings=21.5,22.0",
+            "--timeout",
+            "60s");
 
     assertThat(submitted.exit()).as(submitted.output()).isEqualTo(GclCommands.COMPLETED);
     assertThat(submitted.output())
@@ -224,18 +257,34 @@ class GclCommandsTest {
 
   @Test
   void aSpecTheJobWouldRefuseIsNotSentAndSaysWhy() throws Exception {
-    CliRun refused = mesh("submit", spec("bad", ANOMALY.replace("anomaly_detector", "anomly_detector")
-        .replace("cli-anomaly", "cli-bad")).toString(), "--seed", "sensor_readings=1");
+    CliRun refused =
+        mesh(
+            "submit",
+            spec(
+                    "bad",
+                    ANOMALY
+                        .replace("anomaly_detector", "anomly_detector")
+                        .replace("cli-anomaly", "cli-bad"))
+                .toString(),
+            "--seed",
+            "sensor_readings=1");
     assertThat(refused.exit()).isEqualTo(GclCommands.USAGE);
-    assertThat(refused.output()).contains("would be refused", "anomly_detector",
-        "anomaly_detector");
+    assertThat(refused.output())
+        .contains("would be refused", "anomly_detector", "anomaly_detector");
   }
 
   @Test
-  void resumeBringsAHalfDoneGraphIntoAJobThatLostItsStateAndRunsOnlyTheRest()
-      throws Exception {
-    CliRun first = mesh("submit", spec("half", HALF_DONE).toString(), "--instance", "h-1",
-        "--seed", "sensor_readings=7", "--timeout", "8s");
+  void resumeBringsAHalfDoneGraphIntoAJobThatLostItsStateAndRunsOnlyTheRest() throws Exception {
+    CliRun first =
+        mesh(
+            "submit",
+            spec("half", HALF_DONE).toString(),
+            "--instance",
+            "h-1",
+            "--seed",
+            "sensor_readings=7",
+            "--timeout",
+            "8s");
     assertThat(first.exit()).as(first.output()).isEqualTo(GclCommands.TIMED_OUT);
     assertThat(first.output()).contains("result  cluster_stats = ok");
     awaitInspect("h-1", "h-1: live");
@@ -251,17 +300,27 @@ class GclCommandsTest {
     CliRun done = awaitInspect("h-1", "ended COMPLETED");
     assertThat(done.output()).contains("report", "cluster_stats", "sensor_readings");
     // aggregate_readings had finished before the restart; it was not released again.
-    assertThat(answered).as("tasks answered: %s", log).contains("h-1/stuck_report")
+    assertThat(answered)
+        .as("tasks answered: %s", log)
+        .contains("h-1/stuck_report")
         .doesNotContain("h-1/aggregate_readings");
   }
 
   private CliRun awaitInspect(String instance, String expected) throws Exception {
     CliRun[] last = new CliRun[1];
-    CliRun shown = Poll.until(Duration.ofSeconds(60), () -> last[0] = mesh("inspect", instance),
-        run -> run.output().contains(expected));
+    CliRun shown =
+        Poll.until(
+            Duration.ofSeconds(60),
+            () -> last[0] = mesh("inspect", instance),
+            run -> run.output().contains(expected));
     if (shown == null) {
-      throw new AssertionError("inspect " + instance + " never showed '" + expected + "': "
-          + (last[0] == null ? "nothing" : last[0].output()));
+      throw new AssertionError(
+          "inspect "
+              + instance
+              + " never showed '"
+              + expected
+              + "': "
+              + (last[0] == null ? "nothing" : last[0].output()));
     }
     return shown;
   }

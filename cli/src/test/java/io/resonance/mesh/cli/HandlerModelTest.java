@@ -46,7 +46,8 @@ class HandlerModelTest {
   @Test
   void serviceMsOverridesSomeTypesOrSetsAll() {
     assertThat(HandlerModel.medians("analytics=300, gpu_analysis=900"))
-        .containsEntry("analytics", 300L).containsEntry("gpu_analysis", 900L)
+        .containsEntry("analytics", 300L)
+        .containsEntry("gpu_analysis", 900L)
         .containsEntry("sensor_read", HandlerModel.DEFAULT_MEDIANS_MS.get("sensor_read"));
     assertThat(HandlerModel.medians("750").values()).containsOnly(750L);
     assertThat(HandlerModel.medians(null)).isEqualTo(HandlerModel.DEFAULT_MEDIANS_MS);
@@ -55,10 +56,13 @@ class HandlerModelTest {
   @Test
   void aMisspeltTypeOrABadNumberIsRefusedWithTheTypesThatExist() {
     assertThatThrownBy(() -> HandlerModel.medians("analytic=300"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("anomaly_detector");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("anomaly_detector");
     assertThatThrownBy(() -> HandlerModel.medians("analytics=fast"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("milliseconds");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("milliseconds");
     assertThatThrownBy(() -> new HandlerModel(Map.of(), 0.5, 1.0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--fail-rate");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--fail-rate");
   }
 }

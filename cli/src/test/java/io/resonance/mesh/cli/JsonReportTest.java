@@ -11,10 +11,15 @@ class JsonReportTest {
 
   @Test
   void unmeasuredFiguresAreNullAndTextIsEscaped() throws Exception {
-    String line = new JsonReport().put("rate", Double.NaN, 3)
-        .put("p99_ms", Double.POSITIVE_INFINITY, 1).put("share", 0.98765, 3)
-        .put("recipe_live", "check\"out\n\\x").put("restored_from", (String) null)
-        .put("events", 12L).toString();
+    String line =
+        new JsonReport()
+            .put("rate", Double.NaN, 3)
+            .put("p99_ms", Double.POSITIVE_INFINITY, 1)
+            .put("share", 0.98765, 3)
+            .put("recipe_live", "check\"out\n\\x")
+            .put("restored_from", (String) null)
+            .put("events", 12L)
+            .toString();
     JsonNode json = new ObjectMapper().readTree(line);
     assertThat(json.get("rate").isNull()).isTrue();
     assertThat(json.get("p99_ms").isNull()).isTrue();

@@ -16,8 +16,20 @@ class MutationBenchTest {
 
   @Test
   void aShortRunAccountsForEveryRequestAndEndsWithItsFigures() throws Exception {
-    CliRun run = CliRun.of("bench", "mutation", "--requests", "3000", "--share", "0.3",
-        "--min-samples", "30", "--max-trial-requests", "200", "--charts", charts.toString());
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "mutation",
+            "--requests",
+            "3000",
+            "--share",
+            "0.3",
+            "--min-samples",
+            "30",
+            "--max-trial-requests",
+            "200",
+            "--charts",
+            charts.toString());
     assertThat(run.exit()).isZero();
     Path chart = charts.resolve("mutation-latency-by-variant.png");
     assertThat(run.out()).contains("chart: " + chart);
@@ -25,15 +37,25 @@ class MutationBenchTest {
     String[] lines = run.out().split("\n");
     String json = lines[lines.length - 1];
 
-    for (String key : List.of("baseline_p99_ms", "mutated_p99_ms", "promoted", "rolled_back",
-        "requests_lost", "tried", "inconclusive", "requests_on_losing_variants",
-        "harmful_trials", "harmful_rolled_back")) {
+    for (String key :
+        List.of(
+            "baseline_p99_ms",
+            "mutated_p99_ms",
+            "promoted",
+            "rolled_back",
+            "requests_lost",
+            "tried",
+            "inconclusive",
+            "requests_on_losing_variants",
+            "harmful_trials",
+            "harmful_rolled_back")) {
       assertThat(json).contains("\"" + key + "\":");
     }
     long tried = number(json, "tried");
     assertThat(tried).isPositive();
-    assertThat(number(json, "promoted") + number(json, "rolled_back")
-        + number(json, "inconclusive")).isLessThanOrEqualTo(tried);
+    assertThat(
+            number(json, "promoted") + number(json, "rolled_back") + number(json, "inconclusive"))
+        .isLessThanOrEqualTo(tried);
     assertThat(number(json, "requests_lost")).isZero();
     assertThat(number(json, "baseline_requests_lost")).isZero();
     assertThat(number(json, "harmful_rolled_back") + number(json, "harmful_promoted"))

@@ -12,13 +12,16 @@ final class Poll {
   private Poll() {}
 
   /**
-   * Reads until {@code done} holds of what was read, or {@code timeout} passes (then null, for
-   * the caller's assertion to say what it expected). Awaitility does the polling.
+   * Reads until {@code done} holds of what was read, or {@code timeout} passes (then null, for the
+   * caller's assertion to say what it expected). Awaitility does the polling.
    */
   static <T> T until(Duration timeout, Callable<T> read, Predicate<T> done) {
     try {
-      return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200))
-          .pollInSameThread().until(read, done);
+      return Awaitility.await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(200))
+          .pollInSameThread()
+          .until(read, done);
     } catch (ConditionTimeoutException e) {
       return null;
     }

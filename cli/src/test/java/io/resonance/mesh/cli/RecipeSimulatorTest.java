@@ -15,11 +15,16 @@ import org.junit.jupiter.api.Test;
 class RecipeSimulatorTest {
 
   /** No spread, no network: every attempt takes exactly its median. */
-  private final RecipeServices exact = new RecipeServices(Map.of(
-      "fast", new RecipeServices.Service(10, 4, 100),
-      "slow", new RecipeServices.Service(500, 4, 100),
-      "lookup", new RecipeServices.Service(2, 4, 100),
-      "store", new RecipeServices.Service(2, 4, 100)), 0, 0, 1e9);
+  private final RecipeServices exact =
+      new RecipeServices(
+          Map.of(
+              "fast", new RecipeServices.Service(10, 4, 100),
+              "slow", new RecipeServices.Service(500, 4, 100),
+              "lookup", new RecipeServices.Service(2, 4, 100),
+              "store", new RecipeServices.Service(2, 4, 100)),
+          0,
+          0,
+          1e9);
 
   private final List<RecipeSimulator.End> ends = new ArrayList<>();
 
@@ -38,10 +43,21 @@ class RecipeSimulatorTest {
   @Test
   void independentStepsOverlapAndDependentOnesWait() {
     RecipeSimulator sim = new RecipeSimulator(exact, "lookup", "store");
-    GraphSpec sideBySide = GraphSpec.of("r", "r", List.of("basket"), List.of(
-        step("a", List.of("basket"), "x", "slow"), step("b", List.of("basket"), "y", "slow")));
-    GraphSpec oneAfterOther = GraphSpec.of("r", "r", List.of("basket"), List.of(
-        step("a", List.of("basket"), "x", "slow"), step("b", List.of("x"), "y", "slow")));
+    GraphSpec sideBySide =
+        GraphSpec.of(
+            "r",
+            "r",
+            List.of("basket"),
+            List.of(
+                step("a", List.of("basket"), "x", "slow"),
+                step("b", List.of("basket"), "y", "slow")));
+    GraphSpec oneAfterOther =
+        GraphSpec.of(
+            "r",
+            "r",
+            List.of("basket"),
+            List.of(
+                step("a", List.of("basket"), "x", "slow"), step("b", List.of("x"), "y", "slow")));
 
     RecipeSimulator.End parallel = run(sim, sideBySide, "b1");
     RecipeSimulator.End serial = run(sim, oneAfterOther, "b1");
@@ -57,11 +73,24 @@ class RecipeSimulatorTest {
     RecipeSimulator sim = new RecipeSimulator(exact, "lookup", "store");
     // What CacheStep makes of a slow step: a lookup standing in for it, the step as its
     // alternative, and a fill.
-    GraphSpec cached = GraphSpec.of("r~cache-1", "r", List.of("basket"), List.of(
-        new Computation("enrich~cache", List.of("basket"), "enriched", "lookup", null,
-            "enrich", new RetryPolicy(1, 0, 1.0), 1_000, null),
-        step("enrich", List.of("basket"), "enriched", "slow"),
-        step("enrich~fill", List.of("basket", "enriched"), "enriched~cached", "store")));
+    GraphSpec cached =
+        GraphSpec.of(
+            "r~cache-1",
+            "r",
+            List.of("basket"),
+            List.of(
+                new Computation(
+                    "enrich~cache",
+                    List.of("basket"),
+                    "enriched",
+                    "lookup",
+                    null,
+                    "enrich",
+                    new RetryPolicy(1, 0, 1.0),
+                    1_000,
+                    null),
+                step("enrich", List.of("basket"), "enriched", "slow"),
+                step("enrich~fill", List.of("basket", "enriched"), "enriched~cached", "store")));
 
     RecipeSimulator.End miss = run(sim, cached, "b1");
     assertThat(miss.completed()).isTrue();
@@ -79,16 +108,18 @@ class RecipeSimulatorTest {
 
   @Test
   void busyWorkersMakeAQueue() {
-    RecipeServices oneWorker = new RecipeServices(Map.of(
-        "slow", new RecipeServices.Service(100, 1, 10)), 0, 0, 1e9);
+    RecipeServices oneWorker =
+        new RecipeServices(Map.of("slow", new RecipeServices.Service(100, 1, 10)), 0, 0, 1e9);
     RecipeSimulator sim = new RecipeSimulator(oneWorker, "", "");
-    GraphSpec spec = GraphSpec.of("r", "r", List.of("basket"),
-        List.of(step("a", List.of("basket"), "x", "slow")));
+    GraphSpec spec =
+        GraphSpec.of(
+            "r", "r", List.of("basket"), List.of(step("a", List.of("basket"), "x", "slow")));
     for (int i = 0; i < 3; i++) {
       sim.start("i" + i, spec, Map.of("basket", "b"), new SplittableRandom(i), ends::add);
     }
     sim.drain();
-    assertThat(ends).extracting(e -> (double) Math.round(e.endedMs() - e.startedMs()))
+    assertThat(ends)
+        .extracting(e -> (double) Math.round(e.endedMs() - e.startedMs()))
         .containsExactly(100.0, 200.0, 300.0);
   }
 }

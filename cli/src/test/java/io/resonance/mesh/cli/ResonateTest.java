@@ -20,11 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code ./mesh resonate} against a real broker, the impedance and resonance jobs on a local
- * Flink with short windows, and a small simulated fleet that runs work orders through its load
- * model: with an empty registry it refuses and says what to start; with the fleet in the
- * registry it submits a job, prints the loop's decisions and windows, and finishes when every
- * agent's items are done or given up.
+ * {@code ./mesh resonate} against a real broker, the impedance and resonance jobs on a local Flink
+ * with short windows, and a small simulated fleet that runs work orders through its load model:
+ * with an empty registry it refuses and says what to start; with the fleet in the registry it
+ * submits a job, prints the loop's decisions and windows, and finishes when every agent's items are
+ * done or given up.
  */
 class ResonateTest {
 
@@ -36,15 +36,17 @@ class ResonateTest {
   @BeforeAll
   static void start() throws Exception {
     mesh = LocalMesh.start(0, null);
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
-        MeshJobOptions.OUT_OF_ORDERNESS.key(), "1 s",
-        MeshJobOptions.IDLENESS.key(), "2 s",
-        MeshJobOptions.RESONANCE_WINDOW.key(), "2 s",
-        MeshJobOptions.RESONANCE_LATENESS.key(), "2 s",
-        MeshJobOptions.HARMONIC_STABILISATION.key(), "4 s",
-        MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "10 s"));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(), mesh.bootstrapServers(),
+                MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+                MeshJobOptions.OUT_OF_ORDERNESS.key(), "1 s",
+                MeshJobOptions.IDLENESS.key(), "2 s",
+                MeshJobOptions.RESONANCE_WINDOW.key(), "2 s",
+                MeshJobOptions.RESONANCE_LATENESS.key(), "2 s",
+                MeshJobOptions.HARMONIC_STABILISATION.key(), "4 s",
+                MeshJobOptions.WORK_INITIAL_SHARE_WAIT.key(), "10 s"));
     StreamExecutionEnvironment env = mesh.flink(0, 1);
     MeshEnvironment.configure(env, options);
     new ImpedanceJob(options).build(env);
@@ -66,18 +68,41 @@ class ResonateTest {
     assertThat(empty.output()).contains("has no agents", "start the impedance job and agents");
 
     // 2. A fleet whose agents beat into the registry and take work orders.
-    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(mesh.bootstrapServers())
-        .agents(60).heartbeatInterval(Duration.ofSeconds(1)).seed(5)
-        .commandConsumers(0).graphHandlers(false).build()) {
+    try (FleetSimulator fleet =
+        FleetSimulator.builder()
+            .bootstrapServers(mesh.bootstrapServers())
+            .agents(60)
+            .heartbeatInterval(Duration.ofSeconds(1))
+            .seed(5)
+            .commandConsumers(0)
+            .graphHandlers(false)
+            .build()) {
       fleet.start();
-      long machines = fleet.agentIds().stream()
-          .filter(id -> MACHINES.contains(fleet.groundTruth().agentClass(id).name())).count();
+      long machines =
+          fleet.agentIds().stream()
+              .filter(id -> MACHINES.contains(fleet.groundTruth().agentClass(id).name()))
+              .count();
       awaitRegistry(machines, fleet);
 
       // 3. The command: submit, follow, finish.
-      CliRun run = resonate("--classes", "A,B,C,D,E", "--items", "100", "--order-items", "20",
-          "--chunk-size", "5", "--parallelism", "8", "--chunk-timeout", "20s",
-          "--initial-share", "0.5", "--timeout", "45s");
+      CliRun run =
+          resonate(
+              "--classes",
+              "A,B,C,D,E",
+              "--items",
+              "100",
+              "--order-items",
+              "20",
+              "--chunk-size",
+              "5",
+              "--parallelism",
+              "8",
+              "--chunk-timeout",
+              "20s",
+              "--initial-share",
+              "0.5",
+              "--timeout",
+              "45s");
       assertThat(run.exit()).as(run.output()).isEqualTo(Resonate.FINISHED);
       assertThat(run.output())
           .contains("submitted job resize-", "to " + MeshTopics.WORK_JOBS)
@@ -100,16 +125,26 @@ class ResonateTest {
 
   /** Until every machine of the fleet is ACTIVE in the registry and the fleet reads its work. */
   private static void awaitRegistry(long machines, FleetSimulator fleet) throws Exception {
-    try (CompactedView<AgentImpedance> view = new CompactedView<>(mesh.bootstrapServers(),
-        MeshTopics.IMPEDANCE, AgentImpedance.class)) {
-      Long active = Poll.until(Duration.ofSeconds(60),
-          () -> view.refresh(Duration.ofSeconds(10)).values().stream()
-              .filter(a -> MACHINES.contains(a.getAgentClass().name())
-                  && a.getOperationalState() == OperationalState.ACTIVE).count(),
-          n -> n == machines && fleet.workReading());
+    try (CompactedView<AgentImpedance> view =
+        new CompactedView<>(mesh.bootstrapServers(), MeshTopics.IMPEDANCE, AgentImpedance.class)) {
+      Long active =
+          Poll.until(
+              Duration.ofSeconds(60),
+              () ->
+                  view.refresh(Duration.ofSeconds(10)).values().stream()
+                      .filter(
+                          a ->
+                              MACHINES.contains(a.getAgentClass().name())
+                                  && a.getOperationalState() == OperationalState.ACTIVE)
+                      .count(),
+              n -> n == machines && fleet.workReading());
       if (active == null) {
-        throw new AssertionError("not all " + machines + " machines ACTIVE in the registry "
-            + "within 60 s, or the fleet not reading work: " + fleet.workReading());
+        throw new AssertionError(
+            "not all "
+                + machines
+                + " machines ACTIVE in the registry "
+                + "within 60 s, or the fleet not reading work: "
+                + fleet.workReading());
       }
     }
   }

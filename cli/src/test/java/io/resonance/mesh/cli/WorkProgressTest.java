@@ -16,22 +16,36 @@ class WorkProgressTest {
   private static final ChunkParams PARAMS = new ChunkParams(10, 2, 1_000L, 0.0);
 
   private static WorkJob job() {
-    return WorkJob.newBuilder().setJobId("job-1").setCommand("resize").setBase(PARAMS)
-        .setItemsPerAgent(50).setOrderItems(30).setMaxAttempts(2)
+    return WorkJob.newBuilder()
+        .setJobId("job-1")
+        .setCommand("resize")
+        .setBase(PARAMS)
+        .setItemsPerAgent(50)
+        .setOrderItems(30)
+        .setMaxAttempts(2)
         .setAgents(List.of(new JobAgent("a-1", AgentClass.A), new JobAgent("e-1", AgentClass.E)))
-        .setSubmittedAtMs(0).build();
+        .setSubmittedAtMs(0)
+        .build();
   }
 
   private static WorkReport report(String agent, int order, int done, int timedOut) {
     return report("job-1", agent, order, done, timedOut);
   }
 
-  private static WorkReport report(String job, String agent, int order, int done,
-      int timedOut) {
-    return WorkReport.newBuilder().setOrderId(job + "/" + agent + "/" + order).setJobId(job)
-        .setCommand("resize").setAgentId(agent).setAgentClass(AgentClass.A).setIteration(0)
-        .setParams(PARAMS).setStartedAtMs(0).setFinishedAtMs(1).setChunksDone(done)
-        .setChunksTimedOut(timedOut).build();
+  private static WorkReport report(String job, String agent, int order, int done, int timedOut) {
+    return WorkReport.newBuilder()
+        .setOrderId(job + "/" + agent + "/" + order)
+        .setJobId(job)
+        .setCommand("resize")
+        .setAgentId(agent)
+        .setAgentClass(AgentClass.A)
+        .setIteration(0)
+        .setParams(PARAMS)
+        .setStartedAtMs(0)
+        .setFinishedAtMs(1)
+        .setChunksDone(done)
+        .setChunksTimedOut(timedOut)
+        .build();
   }
 
   @Test

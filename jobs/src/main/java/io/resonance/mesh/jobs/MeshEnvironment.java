@@ -18,8 +18,8 @@ public final class MeshEnvironment {
    * Checkpointing on RocksDB unless the cluster's own configuration already says otherwise: a
    * cluster operator's {@code config.yaml} wins over the job's defaults. Checkpoints are what
    * publishes the exactly-once topics (see {@link MeshKafka}), so their interval is also the
-   * latency a read_committed reader of {@code mesh.gather} sees; it is checked against the
-   * sinks' transaction timeout.
+   * latency a read_committed reader of {@code mesh.gather} sees; it is checked against the sinks'
+   * transaction timeout.
    */
   public static void configure(StreamExecutionEnvironment env, MeshJobOptions options) {
     Configuration defaults = new Configuration();
@@ -28,17 +28,20 @@ public final class MeshEnvironment {
     }
     if (env.getConfiguration().getOptional(RocksDBOptions.TIMER_SERVICE_FACTORY).isEmpty()) {
       // One timer per agent fits the heap easily; in RocksDB every re-arm would be a write.
-      defaults.set(RocksDBOptions.TIMER_SERVICE_FACTORY,
+      defaults.set(
+          RocksDBOptions.TIMER_SERVICE_FACTORY,
           EmbeddedRocksDBStateBackend.PriorityQueueStateType.HEAP);
     }
-    Duration interval = env.getConfiguration()
-        .getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
-        .orElse(options.get(MeshJobOptions.CHECKPOINT_INTERVAL));
-    Duration timeout = env.getConfiguration()
-        .getOptional(CheckpointingOptions.CHECKPOINTING_TIMEOUT)
-        .orElse(options.get(MeshJobOptions.CHECKPOINT_TIMEOUT));
-    requireTransactionsOutliveCheckpoints(interval, timeout,
-        options.get(MeshJobOptions.TRANSACTION_TIMEOUT));
+    Duration interval =
+        env.getConfiguration()
+            .getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL)
+            .orElse(options.get(MeshJobOptions.CHECKPOINT_INTERVAL));
+    Duration timeout =
+        env.getConfiguration()
+            .getOptional(CheckpointingOptions.CHECKPOINTING_TIMEOUT)
+            .orElse(options.get(MeshJobOptions.CHECKPOINT_TIMEOUT));
+    requireTransactionsOutliveCheckpoints(
+        interval, timeout, options.get(MeshJobOptions.TRANSACTION_TIMEOUT));
     defaults.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
     defaults.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, timeout);
     env.configure(defaults);
@@ -52,22 +55,33 @@ public final class MeshEnvironment {
    * next; a broker that times it out first aborts it, and its records are lost. Refuse to start
    * rather than lose them under load.
    */
-  static void requireTransactionsOutliveCheckpoints(Duration interval, Duration checkpointTimeout,
-      Duration transactionTimeout) {
+  static void requireTransactionsOutliveCheckpoints(
+      Duration interval, Duration checkpointTimeout, Duration transactionTimeout) {
     if (transactionTimeout.compareTo(interval.plus(checkpointTimeout)) <= 0) {
-      throw new IllegalArgumentException("--" + MeshJobOptions.TRANSACTION_TIMEOUT.key() + " ("
-          + transactionTimeout + ") must be longer than the checkpoint interval (" + interval
-          + ") plus the checkpoint timeout (" + checkpointTimeout + "), or a slow checkpoint "
-          + "loses the records of the exactly-once topics");
+      throw new IllegalArgumentException(
+          "--"
+              + MeshJobOptions.TRANSACTION_TIMEOUT.key()
+              + " ("
+              + transactionTimeout
+              + ") must be longer than the checkpoint interval ("
+              + interval
+              + ") plus the checkpoint timeout ("
+              + checkpointTimeout
+              + "), or a slow checkpoint "
+              + "loses the records of the exactly-once topics");
     }
   }
 
   /**
-   * Parses the options (printing them for {@code --help}, and exiting with 2 when there are
-   * none), configures the environment, lets {@code build} wire the job and runs it.
+   * Parses the options (printing them for {@code --help}, and exiting with 2 when there are none),
+   * configures the environment, lets {@code build} wire the job and runs it.
    */
-  public static void launch(String title, String jobName, String[] args,
-      BiConsumer<MeshJobOptions, StreamExecutionEnvironment> build) throws Exception {
+  public static void launch(
+      String title,
+      String jobName,
+      String[] args,
+      BiConsumer<MeshJobOptions, StreamExecutionEnvironment> build)
+      throws Exception {
     if (args.length == 0 || Arrays.asList(args).contains("--help")) {
       System.out.println(title + "\n" + MeshJobOptions.usage());
       if (args.length == 0) {

@@ -25,15 +25,15 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The Docker setup cannot run on a machine without a Docker engine, so what can be checked without
- * one is checked here: {@code docker-compose.yml} parses, its services are restartable, healthy
- * and bounded in memory, its images come from targets of the {@code Dockerfile}, the jobs it
- * submits are the five job classes of this module, the topics it names are the mesh's, and the
- * TaskManager slots cover the five jobs at the parallelism they are submitted with.
+ * one is checked here: {@code docker-compose.yml} parses, its services are restartable, healthy and
+ * bounded in memory, its images come from targets of the {@code Dockerfile}, the jobs it submits
+ * are the five job classes of this module, the topics it names are the mesh's, and the TaskManager
+ * slots cover the five jobs at the parallelism they are submitted with.
  */
 class ComposeFileTest {
 
-  private static final Set<String> FIVE_JOBS = Set.of("ImpedanceJob", "CoordinationJob",
-      "GclJob", "ResonanceJob", "MutationJob");
+  private static final Set<String> FIVE_JOBS =
+      Set.of("ImpedanceJob", "CoordinationJob", "GclJob", "ResonanceJob", "MutationJob");
   private static final Set<String> ONE_SHOT = Set.of("topics", "flink-volumes", "job-submit");
 
   private static Path repo;
@@ -47,8 +47,7 @@ class ComposeFileTest {
   static void read() throws IOException {
     repo = Path.of("").toAbsolutePath().getParent();
     Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
-    Map<String, Object> compose =
-        yaml.load(Files.readString(repo.resolve("docker-compose.yml")));
+    Map<String, Object> compose = yaml.load(Files.readString(repo.resolve("docker-compose.yml")));
     services = (Map<String, Object>) compose.get("services");
     flinkConf = yaml.load(Files.readString(repo.resolve("flink-conf/config.yaml")));
     submitScript = Files.readString(repo.resolve("deploy/submit-jobs.sh"));
@@ -57,9 +56,11 @@ class ComposeFileTest {
 
   @Test
   void theMeshRunsKafkaTheSessionClusterTheTopicsTheJobsAndTheFleet() {
-    assertThat(services).containsKeys("kafka", "topics", "jobmanager", "taskmanager",
-        "job-submit", "agents");
-    assertThat(command("topics")).as("topics are made by ./mesh topics").first()
+    assertThat(services)
+        .containsKeys("kafka", "topics", "jobmanager", "taskmanager", "job-submit", "agents");
+    assertThat(command("topics"))
+        .as("topics are made by ./mesh topics")
+        .first()
         .isEqualTo("topics");
     assertThat(command("agents")).contains("io.resonance.mesh.agent.sim.SimulatorMain");
   }
@@ -105,8 +106,9 @@ class ComposeFileTest {
     while (m.find()) {
       submitted.add(m.group(1));
     }
-    Matcher named = Pattern.compile("io\\.resonance\\.mesh\\.jobs\\.(\\w+)")
-        .matcher(Files.readString(repo.resolve("docker-compose.yml")));
+    Matcher named =
+        Pattern.compile("io\\.resonance\\.mesh\\.jobs\\.(\\w+)")
+            .matcher(Files.readString(repo.resolve("docker-compose.yml")));
     while (named.find()) {
       submitted.add(named.group(1));
     }
@@ -120,8 +122,9 @@ class ComposeFileTest {
       for (Path jar : jars.filter(p -> p.toString().endsWith("-flink.jar")).toList()) {
         try (JarFile j = new JarFile(jar.toFile())) {
           for (String job : submitted) {
-            assertThat(j.getEntry("io/resonance/mesh/jobs/" + job + ".class")).as(job + " in "
-                + jar).isNotNull();
+            assertThat(j.getEntry("io/resonance/mesh/jobs/" + job + ".class"))
+                .as(job + " in " + jar)
+                .isNotNull();
           }
         }
       }
@@ -131,51 +134,71 @@ class ComposeFileTest {
 
   @Test
   void everyTopicNamedIsAMeshTopic() throws IOException {
-    Set<String> mesh = MeshTopics.all(1).stream().map(MeshTopics.TopicSpec::name)
-        .collect(Collectors.toSet());
+    Set<String> mesh =
+        MeshTopics.all(1).stream().map(MeshTopics.TopicSpec::name).collect(Collectors.toSet());
     Set<String> named = new TreeSet<>();
-    for (String text : List.of(Files.readString(repo.resolve("docker-compose.yml")),
-        submitScript)) {
+    for (String text :
+        List.of(Files.readString(repo.resolve("docker-compose.yml")), submitScript)) {
       Matcher m = Pattern.compile("\\bmesh\\.[a-z][a-z-]*[a-z]").matcher(text);
       while (m.find()) {
         named.add(m.group());
       }
     }
-    named.removeIf(n -> n.startsWith("mesh.jobs") || n.startsWith("mesh.agent")
-        || n.startsWith("mesh.cli") || n.startsWith("mesh.avro"));
+    named.removeIf(
+        n ->
+            n.startsWith("mesh.jobs")
+                || n.startsWith("mesh.agent")
+                || n.startsWith("mesh.cli")
+                || n.startsWith("mesh.avro"));
     assertThat(mesh).containsAll(named);
   }
 
   @Test
   void theTaskManagerSlotsCoverTheFiveJobsAtTheirParallelism() {
-    int parallelism = Integer.parseInt(String.valueOf(
-        ((Map<?, ?>) service("job-submit").get("environment")).get("PARALLELISM")));
-    int configSlots = (Integer) ((Map<?, ?>) flinkConf.get("taskmanager"))
-        .get("numberOfTaskSlots");
+    int parallelism =
+        Integer.parseInt(
+            String.valueOf(
+                ((Map<?, ?>) service("job-submit").get("environment")).get("PARALLELISM")));
+    int configSlots = (Integer) ((Map<?, ?>) flinkConf.get("taskmanager")).get("numberOfTaskSlots");
     int configParallelism = (Integer) ((Map<?, ?>) flinkConf.get("parallelism")).get("default");
-    assertThat(configSlots).as("config.yaml's slots for five jobs at parallelism.default")
+    assertThat(configSlots)
+        .as("config.yaml's slots for five jobs at parallelism.default")
         .isGreaterThanOrEqualTo(FIVE_JOBS.size() * configParallelism);
 
     Map<?, ?> tm = service("taskmanager");
     int slots = configSlots;
     Object props = ((Map<?, ?>) tm.get("environment")).get("FLINK_PROPERTIES");
-    Matcher m = Pattern.compile("taskmanager\\.numberOfTaskSlots:\\s*(\\d+)")
-        .matcher(props == null ? "" : props.toString());
+    Matcher m =
+        Pattern.compile("taskmanager\\.numberOfTaskSlots:\\s*(\\d+)")
+            .matcher(props == null ? "" : props.toString());
     if (m.find()) {
       slots = Integer.parseInt(m.group(1));
     }
-    int replicas = tm.get("deploy") instanceof Map<?, ?> d && d.get("replicas") != null
-        ? (Integer) d.get("replicas") : 1;
-    assertThat(slots * replicas).as("TaskManager slots in docker-compose.yml")
+    int replicas =
+        tm.get("deploy") instanceof Map<?, ?> d && d.get("replicas") != null
+            ? (Integer) d.get("replicas")
+            : 1;
+    assertThat(slots * replicas)
+        .as("TaskManager slots in docker-compose.yml")
         .isGreaterThanOrEqualTo(FIVE_JOBS.size() * parallelism);
   }
 
   @Test
   void memoryLimitsHoldTheConfiguredFlinkProcesses() {
-    long tmProcess = mebibytes(((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) flinkConf
-        .get("taskmanager")).get("memory")).get("process")).get("size").toString());
-    long jmProcess = mebibytes(((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) flinkConf
-        .get("jobmanager")).get("memory")).get("process")).get("size").toString());
+    long tmProcess =
+        mebibytes(
+            ((Map<?, ?>)
+                    ((Map<?, ?>) ((Map<?, ?>) flinkConf.get("taskmanager")).get("memory"))
+                        .get("process"))
+                .get("size")
+                .toString());
+    long jmProcess =
+        mebibytes(
+            ((Map<?, ?>)
+                    ((Map<?, ?>) ((Map<?, ?>) flinkConf.get("jobmanager")).get("memory"))
+                        .get("process"))
+                .get("size")
+                .toString());
     assertThat(mebibytes(service("taskmanager").get("mem_limit").toString()))
         .isGreaterThanOrEqualTo(tmProcess);
     assertThat(mebibytes(service("jobmanager").get("mem_limit").toString()))
@@ -188,9 +211,12 @@ class ComposeFileTest {
     assertThat(m.find()).isTrue();
     Set<String> accepted = Set.of(m.group(1).split(","));
     @SuppressWarnings("unchecked")
-    Map<String, Object> catalog = (Map<String, Object>) new Yaml(new SafeConstructor(
-        new LoaderOptions())).load(Files.readString(
-            repo.resolve("cli/src/main/resources/bench/mutation/catalog.yaml")));
+    Map<String, Object> catalog =
+        (Map<String, Object>)
+            new Yaml(new SafeConstructor(new LoaderOptions()))
+                .load(
+                    Files.readString(
+                        repo.resolve("cli/src/main/resources/bench/mutation/catalog.yaml")));
     assertThat(accepted).containsAll(((Map<String, Object>) catalog.get("handlers")).keySet());
     assertThat(submitScript).contains("--mutation-catalog /opt/mesh/catalog.yaml");
     assertThat(dockerfile).contains("/opt/mesh/catalog.yaml");

@@ -38,35 +38,43 @@ class CoordinationJobTest {
   private static final int AGENTS = 120;
   private static final int PARTITIONS = 2;
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(2);
+  @RegisterExtension static final MiniClusterExtension FLINK = JobsTesting.miniCluster(2);
 
-  @RegisterExtension
-  static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
+  @RegisterExtension static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
 
   @Test
   void aRequestForAllAgentsIsReleasedToEachAgentsPartitionAtItsSendTime() throws Exception {
     // 1. both jobs, one slot each, and a fleet that fills the registry
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
-        MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
-        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
-    JobClient impedance = JobsTesting.submit(options, env -> new ImpedanceJob(options).build(env),
-        ImpedanceJob.NAME);
-    JobClient coordination = JobsTesting.submit(options,
-        env -> new CoordinationJob(options).build(env), CoordinationJob.NAME);
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
+                MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+                MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+                MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    JobClient impedance =
+        JobsTesting.submit(options, env -> new ImpedanceJob(options).build(env), ImpedanceJob.NAME);
+    JobClient coordination =
+        JobsTesting.submit(
+            options, env -> new CoordinationJob(options).build(env), CoordinationJob.NAME);
     FleetDescription fleetDescription = FleetDescription.defaults();
     for (AgentClass c : AgentClass.values()) {
       fleetDescription = fleetDescription.with("class." + c + ".latency.max.ms", "1000");
     }
-    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(KAFKA.bootstrapServers())
-            .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1))
-            .description(fleetDescription).seed(3).build();
+    try (FleetSimulator fleet =
+            FleetSimulator.builder()
+                .bootstrapServers(KAFKA.bootstrapServers())
+                .agents(AGENTS)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .description(fleetDescription)
+                .seed(3)
+                .build();
         TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.IMPEDANCE);
         TopicReader schedules = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.SCHEDULES)) {
       fleet.start();
-      Await.until(Duration.ofSeconds(90), "every agent registered with a few beats",
+      Await.until(
+          Duration.ofSeconds(90),
+          "every agent registered with a few beats",
           () -> {
             Map<String, AgentImpedance> r = Registry.latest(registry);
             return r.size() == AGENTS && r.values().stream().allMatch(a -> a.getHeartbeats() >= 3);
@@ -78,14 +86,17 @@ class CoordinationJobTest {
       send(request("req-1", target));
 
       // 3. one command per agent, released not before its send time, on the agent's partition
-      Await.until(Duration.ofSeconds(60), "a command for every agent",
+      Await.until(
+          Duration.ofSeconds(60),
+          "a command for every agent",
           () -> commands(schedules).size() == AGENTS,
           () -> commands(schedules).size() + " commands");
       Map<String, ConsumerRecord<byte[], byte[]>> byAgent = commands(schedules);
       int scheduled = 0;
       for (var e : byAgent.entrySet()) {
         ScheduledCommand c = MeshCodec.of(ScheduledCommand.class).decode(e.getValue().value());
-        assertThat(e.getValue().partition()).as(e.getKey())
+        assertThat(e.getValue().partition())
+            .as(e.getKey())
             .isEqualTo(MeshPartitions.partitionFor(e.getKey(), PARTITIONS));
         assertThat(c.getRequestId()).isEqualTo("req-1");
         if (c.getStatus() == ScheduleStatus.SCHEDULED) {
@@ -104,7 +115,8 @@ class CoordinationJobTest {
           // release time in its detail; otherwise the planner already saw the lead was missing.
           assertThat(c.getSkipReason()).as(e.getKey()).isEqualTo(SkipReason.TOO_LATE);
           if (!c.getSkipDetail().contains("released at")) {
-            assertThat(c.getLeadMs()).as(e.getKey() + ": " + c.getSkipDetail())
+            assertThat(c.getLeadMs())
+                .as(e.getKey() + ": " + c.getSkipDetail())
                 .isGreaterThan(c.getTargetArrivalMs() - c.getPlannedAtMs());
           }
         }
@@ -125,8 +137,9 @@ class CoordinationJobTest {
   }
 
   private static CoordinationRequest request(String id, long target) {
-    return JobsTesting.request(id, target, Verb.OBSERVE,
-        new TargetSelector(SelectorKind.ALL, List.of(), 0)).build();
+    return JobsTesting.request(
+            id, target, Verb.OBSERVE, new TargetSelector(SelectorKind.ALL, List.of(), 0))
+        .build();
   }
 
   private static void send(CoordinationRequest request) throws Exception {

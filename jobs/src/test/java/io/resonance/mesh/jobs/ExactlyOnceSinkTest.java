@@ -34,8 +34,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,47 +46,48 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@link MeshKafka#exactlyOnceSink} on a real broker: a job copying an input topic to an
  * append-only one fails once mid-stream, after records of its open transaction have reached the
- * broker. It restarts from its last checkpoint and writes them again; a read_committed reader
- * sees every record exactly once, a read_uncommitted one sees the replayed records twice.
+ * broker. It restarts from its last checkpoint and writes them again; a read_committed reader sees
+ * every record exactly once, a read_uncommitted one sees the replayed records twice.
  *
- * <p>Checkpoints are taken only when the test triggers them (the periodic ones are kept ten
- * minutes away), so which records are committed before the failure is decided by the test,
- * not by a race with the checkpoint timer.
+ * <p>Checkpoints are taken only when the test triggers them (the periodic ones are kept ten minutes
+ * away), so which records are committed before the failure is decided by the test, not by a race
+ * with the checkpoint timer.
  */
 class ExactlyOnceSinkTest {
 
   private static final String INPUT = "eos.input";
   private static final String OUTPUT = "eos.output";
   private static final String POISON = "fail";
+
   /** Whether the job has failed once; static because a restart builds the function again. */
   private static final AtomicBoolean FAILED = new AtomicBoolean();
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
+  @RegisterExtension static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
 
-  @RegisterExtension
-  static final MeshBroker KAFKA = new MeshBroker(0);
+  @RegisterExtension static final MeshBroker KAFKA = new MeshBroker(0);
 
   @Test
   void aFailureMidStreamNeitherLosesNorDuplicatesWhatReadCommittedReadersSee(
       @InjectClusterClient ClusterClient<?> flink) throws Exception {
     // 1. configure: two topics, a copy job whose checkpoints the test triggers, one restart
-    KAFKA.createTopics(List.of(new NewTopic(INPUT, 2, (short) 1),
-        new NewTopic(OUTPUT, 2, (short) 1)));
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
-        MeshJobOptions.CHECKPOINT_INTERVAL.key(), "10 min",
-        MeshJobOptions.CHECKPOINT_TIMEOUT.key(), "1 min",
-        MeshJobOptions.TRANSACTION_TIMEOUT.key(), "14 min"));
+    KAFKA.createTopics(
+        List.of(new NewTopic(INPUT, 2, (short) 1), new NewTopic(OUTPUT, 2, (short) 1)));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
+                MeshJobOptions.CHECKPOINT_INTERVAL.key(), "10 min",
+                MeshJobOptions.CHECKPOINT_TIMEOUT.key(), "1 min",
+                MeshJobOptions.TRANSACTION_TIMEOUT.key(), "14 min"));
     JobClient job = submit(options);
 
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     try (var producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-        TopicReader committed = new TopicReader(KAFKA.bootstrapServers(), OUTPUT,
-            "read_committed");
-        TopicReader everything = new TopicReader(KAFKA.bootstrapServers(), OUTPUT,
-            "read_uncommitted")) {
+        TopicReader committed =
+            new TopicReader(KAFKA.bootstrapServers(), OUTPUT, "read_committed");
+        TopicReader everything =
+            new TopicReader(KAFKA.bootstrapServers(), OUTPUT, "read_uncommitted")) {
       // 2. fifty records, committed by a checkpoint
       produce(producer, 0, 50);
       awaitCount(everything, 50, "the first 50 records sent in the open transaction");
@@ -109,8 +110,9 @@ class ExactlyOnceSinkTest {
       // 5. verify: read_committed has each record once, read_uncommitted the replayed ones twice
       List<String> expected = IntStream.range(0, 80).mapToObj(i -> "r-" + i).toList();
       assertThat(keys(committed)).containsExactlyInAnyOrderElementsOf(expected);
-      Map<String, Long> seen = keys(everything).stream()
-          .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+      Map<String, Long> seen =
+          keys(everything).stream()
+              .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
       assertThat(seen).hasSize(80);
       assertThat(seen.entrySet().stream().filter(e -> e.getValue() == 2).map(Map.Entry::getKey))
           .containsExactlyInAnyOrderElementsOf(expected.subList(50, 80));
@@ -132,8 +134,10 @@ class ExactlyOnceSinkTest {
     MeshEnvironment.configure(env, options);
     env.setParallelism(1);
     MeshKafka kafka = new MeshKafka(options, "eos-test");
-    env.fromSource(kafka.source(INPUT, "eos-test", OffsetsInitializer.earliest()),
-            WatermarkStrategy.noWatermarks(), "input")
+    env.fromSource(
+            kafka.source(INPUT, "eos-test", OffsetsInitializer.earliest()),
+            WatermarkStrategy.noWatermarks(),
+            "input")
         .uid("input")
         .flatMap(new FailOnceOnPoison())
         .uid("fail-once")
@@ -144,14 +148,18 @@ class ExactlyOnceSinkTest {
 
   /** Triggers a checkpoint, retrying while the job is still (re)starting its tasks. */
   private static void checkpoint(ClusterClient<?> flink, JobClient job) {
-    Await.until(Duration.ofSeconds(30), "a checkpoint of job " + job.getJobID(), () -> {
-      try {
-        flink.triggerCheckpoint(job.getJobID(), CheckpointType.FULL).get(20, TimeUnit.SECONDS);
-        return true;
-      } catch (Exception notRunningYet) {
-        return false;
-      }
-    }, () -> job.getJobStatus().join().toString());
+    Await.until(
+        Duration.ofSeconds(30),
+        "a checkpoint of job " + job.getJobID(),
+        () -> {
+          try {
+            flink.triggerCheckpoint(job.getJobID(), CheckpointType.FULL).get(20, TimeUnit.SECONDS);
+            return true;
+          } catch (Exception notRunningYet) {
+            return false;
+          }
+        },
+        () -> job.getJobStatus().join().toString());
     assertThat(job.getJobStatus().join()).isEqualTo(JobStatus.RUNNING);
   }
 
@@ -164,7 +172,10 @@ class ExactlyOnceSinkTest {
   }
 
   private static void awaitCount(TopicReader reader, int count, String what) {
-    Await.until(Duration.ofSeconds(30), what, () -> reader.records().size() >= count,
+    Await.until(
+        Duration.ofSeconds(30),
+        what,
+        () -> reader.records().size() >= count,
         () -> reader.records().size() + " records");
     assertThat(reader.records()).as(what).hasSize(count);
   }
@@ -200,15 +211,15 @@ class ExactlyOnceSinkTest {
     }
 
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(KafkaBytes record, KafkaSinkContext context,
-        Long timestamp) {
+    public ProducerRecord<byte[], byte[]> serialize(
+        KafkaBytes record, KafkaSinkContext context, Long timestamp) {
       return new ProducerRecord<>(topic, record.key, record.value);
     }
 
     @Override
     public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
-      return Optional.of(new DefaultKafkaDatasetFacet(
-          DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
+      return Optional.of(
+          new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
     }
   }
 }

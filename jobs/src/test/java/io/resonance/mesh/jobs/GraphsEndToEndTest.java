@@ -35,22 +35,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Live graphs over a simulated fleet, on a real broker and a MiniCluster: the impedance job
- * builds the registry from the fleet's beats, the GCL job routes every task to an agent that
- * advertises its handler type, and the fleet's own handlers answer. On a quiet cluster the
- * incident step is deadlocked (its alert can never appear) and resolved by its alternative; on a
- * saturated cluster the anomaly detector grows the graph with a GPU analysis, which runs on a
- * GPU-class agent; both graphs complete.
+ * Live graphs over a simulated fleet, on a real broker and a MiniCluster: the impedance job builds
+ * the registry from the fleet's beats, the GCL job routes every task to an agent that advertises
+ * its handler type, and the fleet's own handlers answer. On a quiet cluster the incident step is
+ * deadlocked (its alert can never appear) and resolved by its alternative; on a saturated cluster
+ * the anomaly detector grows the graph with a GPU analysis, which runs on a GPU-class agent; both
+ * graphs complete.
  */
 class GraphsEndToEndTest {
 
   private static final int PARTITIONS = 2;
+
   /** Ten clusters: the detector judges a cluster against the others, so it needs a few. */
   private static final int AGENTS = 300;
+
   /** One saturated cluster among ten stands about 2.8 sd above the rest: a score near 0.6. */
   private static final double GROW_AT = 0.5;
 
-  private static final String CLUSTER_WATCH = """
+  private static final String CLUSTER_WATCH =
+      """
       spec_id: cluster-watch
       submitted_by: e2e-test
       graph:
@@ -85,41 +88,53 @@ class GraphsEndToEndTest {
             handler_type: analytics
       """;
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
+  @RegisterExtension static final MiniClusterExtension FLINK = JobsTesting.miniCluster(1);
 
-  @RegisterExtension
-  static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
+  @RegisterExtension static final MeshBroker KAFKA = new MeshBroker(PARTITIONS);
 
   @Test
   void aQuietClusterResolvesItsDeadlockAndASaturatedOneGrowsAGpuAnalysis() throws Exception {
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
-        MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s"));
-    JobClient jobs = JobsTesting.submit(options, env -> {
-      new ImpedanceJob(options).build(env);
-      new GclJob(options).build(env);
-    }, "impedance-and-gcl");
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
+                MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+                MeshJobOptions.BEAT_INTERVAL.key(), "1 s"));
+    JobClient jobs =
+        JobsTesting.submit(
+            options,
+            env -> {
+              new ImpedanceJob(options).build(env);
+              new GclJob(options).build(env);
+            },
+            "impedance-and-gcl");
     FleetDescription fast = FleetDescription.defaults();
     for (AgentClass c : AgentClass.values()) {
-      fast = fast.with("class." + c + ".latency.median.ms", "5..20")
-          .with("class." + c + ".processing.median.ms", "20..80");
+      fast =
+          fast.with("class." + c + ".latency.median.ms", "5..20")
+              .with("class." + c + ".processing.median.ms", "20..80");
     }
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-    try (FleetSimulator fleet = FleetSimulator.builder().bootstrapServers(KAFKA.bootstrapServers())
-            .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1)).description(fast).seed(9)
-            .growthThreshold(GROW_AT).build();
-        var producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-            new ByteArraySerializer());
+    try (FleetSimulator fleet =
+            FleetSimulator.builder()
+                .bootstrapServers(KAFKA.bootstrapServers())
+                .agents(AGENTS)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .description(fast)
+                .seed(9)
+                .growthThreshold(GROW_AT)
+                .build();
+        var producer =
+            new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.IMPEDANCE);
         TopicReader tasks = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.TASKS);
         TopicReader events = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.GRAPH_EVENTS);
-        TopicReader workspace = new TopicReader(KAFKA.bootstrapServers(),
-            MeshTopics.WORKSPACE)) {
+        TopicReader workspace = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.WORKSPACE)) {
       fleet.start();
-      Await.until(Duration.ofSeconds(90), "every agent in the registry",
+      Await.until(
+          Duration.ofSeconds(90),
+          "every agent in the registry",
           () -> Registry.latest(registry).size() == AGENTS,
           () -> Registry.describe(Registry.latest(registry)));
 
@@ -133,17 +148,27 @@ class GraphsEndToEndTest {
       // Every agent of the hot cluster overloaded: its sensors read near 100 % CPU.
       fleet.spike(fleet.agentsOf(hot), 8, Duration.ofMinutes(5));
       for (String cluster : List.of(quiet, hot)) {
-        send(producer, MeshTopics.RESULTS, "watch-" + cluster, GclResult.newBuilder()
-            .setInstanceId("watch-" + cluster).setSpecId(spec.getSpecId()).setItem("cluster")
-            .setValue(cluster).setAtMs(System.currentTimeMillis()).build());
+        send(
+            producer,
+            MeshTopics.RESULTS,
+            "watch-" + cluster,
+            GclResult.newBuilder()
+                .setInstanceId("watch-" + cluster)
+                .setSpecId(spec.getSpecId())
+                .setItem("cluster")
+                .setValue(cluster)
+                .setAtMs(System.currentTimeMillis())
+                .build());
       }
 
-      Await.until(Duration.ofSeconds(60), "both graphs to end",
+      Await.until(
+          Duration.ofSeconds(60),
+          "both graphs to end",
           () -> endsOf(events, "cluster-watch").size() == 2,
           () -> endsOf(events, "cluster-watch").toString());
       assertThat(endsOf(events, "cluster-watch").values())
-          .allSatisfy(e -> assertThat(e.getStatus()).as(e.getDetail())
-              .isEqualTo(GclGraphStatus.COMPLETED));
+          .allSatisfy(
+              e -> assertThat(e.getStatus()).as(e.getDetail()).isEqualTo(GclGraphStatus.COMPLETED));
 
       Map<String, GclWorkspaceItem> items = latest(workspace);
       // Quiet: no alert could appear, so record_incident was deadlocked and its alternative ran.
@@ -155,10 +180,14 @@ class GraphsEndToEndTest {
           .isGreaterThan(GROW_AT);
       assertThat(items.get("watch-" + hot + "/health_record").getProducedBy())
           .isEqualTo("record_incident");
-      GclWorkspaceItem report = items.values().stream()
-          .filter(w -> w.getInstanceId().equals("watch-" + hot)
-              && w.getItem().startsWith("expanded_report"))
-          .findFirst().orElseThrow(() -> new AssertionError("no grown report in " + items));
+      GclWorkspaceItem report =
+          items.values().stream()
+              .filter(
+                  w ->
+                      w.getInstanceId().equals("watch-" + hot)
+                          && w.getItem().startsWith("expanded_report"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no grown report in " + items));
       assertThat(report.getProducedBy()).startsWith("expanded_deep_analysis");
       assertThat(report.getSpecId()).startsWith("cluster-watch-expand-");
       assertThat(endsOf(events, report.getSpecId())).containsKey("watch-" + hot);
@@ -166,16 +195,21 @@ class GraphsEndToEndTest {
       // Every task went to an agent of the fleet that advertises its handler type; the GPU
       // analysis to a GPU-class agent.
       Map<String, AgentImpedance> fleetNow = Registry.latest(registry);
-      List<GclTask> released = tasks.records().stream()
-          .map(r -> JobsTesting.decode(GclTask.class, r.value())).toList();
-      assertThat(released).isNotEmpty().allSatisfy(t -> {
-        assertThat(t.getAssignedAgent()).as(t.getRoute()).isNotEmpty();
-        assertThat(fleetNow.get(t.getAssignedAgent()).getCapabilities())
-            .contains(t.getHandlerType());
-      });
-      GclTask deep = released.stream()
-          .filter(t -> t.getComputation().startsWith("expanded_deep_analysis"))
-          .findFirst().orElseThrow();
+      List<GclTask> released =
+          tasks.records().stream().map(r -> JobsTesting.decode(GclTask.class, r.value())).toList();
+      assertThat(released)
+          .isNotEmpty()
+          .allSatisfy(
+              t -> {
+                assertThat(t.getAssignedAgent()).as(t.getRoute()).isNotEmpty();
+                assertThat(fleetNow.get(t.getAssignedAgent()).getCapabilities())
+                    .contains(t.getHandlerType());
+              });
+      GclTask deep =
+          released.stream()
+              .filter(t -> t.getComputation().startsWith("expanded_deep_analysis"))
+              .findFirst()
+              .orElseThrow();
       assertThat(fleetNow.get(deep.getAssignedAgent()).getAgentClass()).isEqualTo(AgentClass.D);
     } finally {
       JobsTesting.stop(jobs);
@@ -185,22 +219,34 @@ class GraphsEndToEndTest {
   /** The last graph event per instance for one spec. */
   private static Map<String, GclGraphEvent> endsOf(TopicReader events, String specId) {
     Map<String, GclGraphEvent> ends = new HashMap<>();
-    events.records().stream().map(r -> JobsTesting.decode(GclGraphEvent.class, r.value()))
-        .filter(e -> e.getSpecId().equals(specId)).forEach(e -> ends.put(e.getInstanceId(), e));
+    events.records().stream()
+        .map(r -> JobsTesting.decode(GclGraphEvent.class, r.value()))
+        .filter(e -> e.getSpecId().equals(specId))
+        .forEach(e -> ends.put(e.getInstanceId(), e));
     return ends;
   }
 
   private static Map<String, GclWorkspaceItem> latest(TopicReader workspace) {
     Map<String, GclWorkspaceItem> items = new HashMap<>();
-    workspace.records().forEach(r -> items.put(new String(r.key(), StandardCharsets.UTF_8),
-        JobsTesting.decode(GclWorkspaceItem.class, r.value())));
+    workspace
+        .records()
+        .forEach(
+            r ->
+                items.put(
+                    new String(r.key(), StandardCharsets.UTF_8),
+                    JobsTesting.decode(GclWorkspaceItem.class, r.value())));
     return items;
   }
 
   @SuppressWarnings("unchecked")
-  private static <T extends SpecificRecord> void send(KafkaProducer<byte[], byte[]> producer,
-      String topic, String key, T value) throws Exception {
-    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-        MeshCodec.of((Class<T>) value.getClass()).encode(value))).get();
+  private static <T extends SpecificRecord> void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, T value) throws Exception {
+    producer
+        .send(
+            new ProducerRecord<>(
+                topic,
+                key.getBytes(StandardCharsets.UTF_8),
+                MeshCodec.of((Class<T>) value.getClass()).encode(value)))
+        .get();
   }
 }

@@ -55,20 +55,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * All five jobs at once on a real broker, with generated hostile values (random bytes, every
- * truncation, wrong fingerprints, huge lengths, trailing noise, impossible values) written to
- * every topic any of them decodes. No job may fail or restart, every malformed record must come
- * back as a dead letter found by where it lay, and a fleet's ordinary request must still be
- * planned and released afterwards.
+ * truncation, wrong fingerprints, huge lengths, trailing noise, impossible values) written to every
+ * topic any of them decodes. No job may fail or restart, every malformed record must come back as a
+ * dead letter found by where it lay, and a fleet's ordinary request must still be planned and
+ * released afterwards.
  */
 class HostileInputEveryJobTest {
 
   private static final int AGENTS = 12;
 
-  @RegisterExtension
-  static final MiniClusterExtension FLINK = JobsTesting.miniCluster(5);
+  @RegisterExtension static final MiniClusterExtension FLINK = JobsTesting.miniCluster(5);
 
-  @RegisterExtension
-  static final MeshBroker KAFKA = new MeshBroker(2);
+  @RegisterExtension static final MeshBroker KAFKA = new MeshBroker(2);
 
   /** Every topic some job decodes, with the record type it decodes there. */
   private static final Map<String, Class<? extends SpecificRecord>> INPUTS = inputs();
@@ -79,29 +77,37 @@ class HostileInputEveryJobTest {
     // 1. the five jobs, none allowed to restart, and a small fleet filling the registry
     Path catalog = dir.resolve("catalog.yaml");
     Files.writeString(catalog, RecipeTesting.resource("catalog.yaml"));
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.MUTATION_CATALOG.key(), catalog.toString(),
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
-        MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
-        MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
-        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.MUTATION_CATALOG.key(), catalog.toString(),
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers(),
+                MeshJobOptions.STARTING_OFFSETS.key(), "earliest",
+                MeshJobOptions.BEAT_INTERVAL.key(), "1 s",
+                MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
     Map<String, JobClient> jobs = new LinkedHashMap<>();
-    jobs.put(ImpedanceJob.NAME, submit(options, env -> new ImpedanceJob(options).build(env),
-        ImpedanceJob.NAME));
-    jobs.put(CoordinationJob.NAME, submit(options,
-        env -> new CoordinationJob(options).build(env), CoordinationJob.NAME));
+    jobs.put(
+        ImpedanceJob.NAME,
+        submit(options, env -> new ImpedanceJob(options).build(env), ImpedanceJob.NAME));
+    jobs.put(
+        CoordinationJob.NAME,
+        submit(options, env -> new CoordinationJob(options).build(env), CoordinationJob.NAME));
     jobs.put(GclJob.NAME, submit(options, env -> new GclJob(options).build(env), GclJob.NAME));
-    jobs.put(ResonanceJob.NAME, submit(options, env -> new ResonanceJob(options).build(env),
-        ResonanceJob.NAME));
-    jobs.put(MutationJob.NAME, submit(options, env -> new MutationJob(options).build(env),
-        MutationJob.NAME));
+    jobs.put(
+        ResonanceJob.NAME,
+        submit(options, env -> new ResonanceJob(options).build(env), ResonanceJob.NAME));
+    jobs.put(
+        MutationJob.NAME,
+        submit(options, env -> new MutationJob(options).build(env), MutationJob.NAME));
     try (FleetSimulator fleet = fleet();
         KafkaProducer<byte[], byte[]> producer = producer();
         TopicReader dlq = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.DLQ);
         TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.IMPEDANCE);
         TopicReader schedules = new TopicReader(KAFKA.bootstrapServers(), MeshTopics.SCHEDULES)) {
       fleet.start();
-      Await.until(Duration.ofSeconds(90), "every agent registered",
+      Await.until(
+          Duration.ofSeconds(90),
+          "every agent registered",
           () -> Registry.latest(registry).size() == AGENTS,
           () -> Registry.describe(Registry.latest(registry)));
 
@@ -123,7 +129,9 @@ class HostileInputEveryJobTest {
 
       // 3. each malformed record is a dead letter, found by its topic, partition and offset
       MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
-      Await.until(Duration.ofSeconds(120), mustBeDeadLettered.size() + " dead letters",
+      Await.until(
+          Duration.ofSeconds(120),
+          mustBeDeadLettered.size() + " dead letters",
           () -> deadLettered(dlq, dlqCodec).keySet().containsAll(mustBeDeadLettered),
           () -> missing(mustBeDeadLettered, deadLettered(dlq, dlqCodec).keySet()));
       assertThat(deadLettered(dlq, dlqCodec).values())
@@ -134,15 +142,24 @@ class HostileInputEveryJobTest {
 
       // 4. the fleet's ordinary work still goes through: a request for every agent is released
       long target = System.currentTimeMillis() + 10_000;
-      JobsTesting.send(KAFKA.bootstrapServers(), JobsTesting.request("after-hostile", target,
-          Verb.OBSERVE, new TargetSelector(SelectorKind.ALL, List.of(), 0)).build());
-      Await.until(Duration.ofSeconds(60), "a command for every agent",
+      JobsTesting.send(
+          KAFKA.bootstrapServers(),
+          JobsTesting.request(
+                  "after-hostile",
+                  target,
+                  Verb.OBSERVE,
+                  new TargetSelector(SelectorKind.ALL, List.of(), 0))
+              .build());
+      Await.until(
+          Duration.ofSeconds(60),
+          "a command for every agent",
           () -> commandedAgents(schedules, "after-hostile").size() == AGENTS,
           () -> commandedAgents(schedules, "after-hostile").size() + " agents commanded");
 
       // 5. and no job failed, restarted or stopped along the way
       for (var job : jobs.entrySet()) {
-        assertThat(job.getValue().getJobStatus().get()).as(job.getKey())
+        assertThat(job.getValue().getJobStatus().get())
+            .as(job.getKey())
             .isEqualTo(JobStatus.RUNNING);
       }
     } finally {
@@ -173,11 +190,15 @@ class HostileInputEveryJobTest {
   }
 
   /**
-   * Sends one case, remembering where a case that must be refused lies. Values above the
-   * broker's own size limit never reach a job; the codec's own tests cover those.
+   * Sends one case, remembering where a case that must be refused lies. Values above the broker's
+   * own size limit never reach a job; the codec's own tests cover those.
    */
-  private static void sendHostile(KafkaProducer<byte[], byte[]> producer, String topic,
-      HostileRecords.Case c, Set<String> mustBeDeadLettered) throws Exception {
+  private static void sendHostile(
+      KafkaProducer<byte[], byte[]> producer,
+      String topic,
+      HostileRecords.Case c,
+      Set<String> mustBeDeadLettered)
+      throws Exception {
     if (c.bytes().length > 1_000_000) {
       return;
     }
@@ -200,7 +221,8 @@ class HostileInputEveryJobTest {
   private static String missing(Set<String> expected, Set<String> found) {
     List<String> missing = new ArrayList<>(expected);
     missing.removeAll(found);
-    return missing.size() + " not dead-lettered yet, e.g. "
+    return missing.size()
+        + " not dead-lettered yet, e.g. "
         + missing.subList(0, Math.min(5, missing.size()));
   }
 
@@ -218,12 +240,15 @@ class HostileInputEveryJobTest {
   /** A job that must not restart: one failure ends it, so step 5 sees it. */
   private static JobClient submit(MeshJobOptions options, JobsTesting.Wiring wiring, String name)
       throws Exception {
-    return JobsTesting.submit(options, env -> {
-      Configuration conf = new Configuration();
-      conf.setString("restart-strategy.type", "none");
-      env.configure(conf);
-      wiring.build(env);
-    }, name);
+    return JobsTesting.submit(
+        options,
+        env -> {
+          Configuration conf = new Configuration();
+          conf.setString("restart-strategy.type", "none");
+          env.configure(conf);
+          wiring.build(env);
+        },
+        name);
   }
 
   /** Beats every second; every class's delay capped at 1 s, as the time scale is compressed. */
@@ -232,9 +257,13 @@ class HostileInputEveryJobTest {
     for (AgentClass c : AgentClass.values()) {
       description = description.with("class." + c + ".latency.max.ms", "1000");
     }
-    return FleetSimulator.builder().bootstrapServers(KAFKA.bootstrapServers())
-        .agents(AGENTS).heartbeatInterval(Duration.ofSeconds(1))
-        .description(description).seed(5).build();
+    return FleetSimulator.builder()
+        .bootstrapServers(KAFKA.bootstrapServers())
+        .agents(AGENTS)
+        .heartbeatInterval(Duration.ofSeconds(1))
+        .description(description)
+        .seed(5)
+        .build();
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {

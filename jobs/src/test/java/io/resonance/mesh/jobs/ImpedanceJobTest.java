@@ -46,23 +46,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The impedance job end to end: a real KRaft broker, the job on a Flink MiniCluster with RocksDB,
- * and the fleet simulator producing heartbeats. Intervals are shrunk (1 s beats, offline after
- * 6 s) so the scenarios of minutes take seconds; the logic is the same.
+ * and the fleet simulator producing heartbeats. Intervals are shrunk (1 s beats, offline after 6 s)
+ * so the scenarios of minutes take seconds; the logic is the same.
  */
 class ImpedanceJobTest {
 
   private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
 
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(
-      new MiniClusterResourceConfiguration.Builder()
-          .setNumberTaskManagers(1)
-          .setNumberSlotsPerTaskManager(2)
-          .setConfiguration(flinkConfig())
-          .build());
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .setConfiguration(flinkConfig())
+              .build());
 
-  @RegisterExtension
-  static final MeshBroker KAFKA = new MeshBroker(0);
+  @RegisterExtension static final MeshBroker KAFKA = new MeshBroker(0);
 
   @Test
   void everySimulatedAgentGetsARegistryEntryAndOnlyCrashedAgentsGoOffline() throws Exception {
@@ -74,7 +74,9 @@ class ImpedanceJobTest {
       // 2. the fleet beats; every agent appears in the registry, active, with plausible values
       fleet.start();
       // An agent's first beat carries no link round trip yet, so wait for a few of each.
-      Await.until(Duration.ofSeconds(90), "1,000 active agents with 3+ beats in the registry",
+      Await.until(
+          Duration.ofSeconds(90),
+          "1,000 active agents with 3+ beats in the registry",
           () -> {
             Map<String, AgentImpedance> r = Registry.latest(registry);
             return Registry.inState(r, OperationalState.ACTIVE).size() == 1_000
@@ -96,9 +98,12 @@ class ImpedanceJobTest {
       // 3. crash 50 agents: exactly those go offline, the rest stay active
       List<String> crashed = fleet.agentIds().subList(100, 150);
       fleet.crash(crashed);
-      Await.until(Duration.ofSeconds(60), "the 50 crashed agents offline",
-          () -> Registry.inState(Registry.latest(registry), OperationalState.OFFLINE)
-              .containsAll(crashed),
+      Await.until(
+          Duration.ofSeconds(60),
+          "the 50 crashed agents offline",
+          () ->
+              Registry.inState(Registry.latest(registry), OperationalState.OFFLINE)
+                  .containsAll(crashed),
           () -> Registry.describe(Registry.latest(registry)));
       Map<String, AgentImpedance> after = Registry.latest(registry);
       assertThat(Registry.inState(after, OperationalState.OFFLINE))
@@ -108,7 +113,8 @@ class ImpedanceJobTest {
       assertThat(after.keySet()).containsAll(alive);
       for (String id : alive) {
         // A live agent may be briefly DEGRADED by a slow beat, but never OFFLINE.
-        assertThat(after.get(id).getOperationalState()).as(id)
+        assertThat(after.get(id).getOperationalState())
+            .as(id)
             .isIn(OperationalState.ACTIVE, OperationalState.DEGRADED);
       }
     } finally {
@@ -134,7 +140,10 @@ class ImpedanceJobTest {
       send(producer, topics.heartbeats, "agent-hot", impossible);
       send(producer, topics.heartbeats, "agent-good", valid);
 
-      Await.until(Duration.ofSeconds(60), "three dead letters", () -> dlq.records().size() >= 3,
+      Await.until(
+          Duration.ofSeconds(60),
+          "three dead letters",
+          () -> dlq.records().size() >= 3,
           () -> dlq.records().size() + " dead letters");
       Map<String, DeadLetter> byKey = new HashMap<>();
       MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
@@ -150,9 +159,11 @@ class ImpedanceJobTest {
       assertThat(byKey.get("agent-hot").getReason()).contains("cpu_percent");
 
       // The job survived all three and still registers valid agents, including after them.
-      send(producer, topics.heartbeats, "agent-late",
-          codec.encode(heartbeat("agent-late", 1, 30f)));
-      Await.until(Duration.ofSeconds(60), "valid agents registered after the bad records",
+      send(
+          producer, topics.heartbeats, "agent-late", codec.encode(heartbeat("agent-late", 1, 30f)));
+      Await.until(
+          Duration.ofSeconds(60),
+          "valid agents registered after the bad records",
           () -> Registry.latest(registry).keySet().containsAll(Set.of("agent-good", "agent-late")),
           () -> Registry.describe(Registry.latest(registry)));
       assertThat(Registry.latest(registry)).doesNotContainKeys("agent-hot", "agent-x");
@@ -163,8 +174,7 @@ class ImpedanceJobTest {
   }
 
   @Test
-  void generatedHostileRecordsOnBothInputsAreDeadLetteredAndTheJobNeverRestarts()
-      throws Exception {
+  void generatedHostileRecordsOnBothInputsAreDeadLetteredAndTheJobNeverRestarts() throws Exception {
     // 1. fresh topics and the job, which may not restart: one failure would end it FAILED
     Topics topics = Topics.fresh("hostile");
     JobClient job = startJob(topics, "committed", null);
@@ -197,18 +207,22 @@ class ImpedanceJobTest {
 
       // 3. every malformed record is a dead letter with a reason, found by where it lay
       MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
-      Await.until(Duration.ofSeconds(90), mustBeDeadLettered.size() + " dead letters",
+      Await.until(
+          Duration.ofSeconds(90),
+          mustBeDeadLettered.size() + " dead letters",
           () -> deadLettered(dlq, dlqCodec).keySet().containsAll(mustBeDeadLettered),
           () -> deadLettered(dlq, dlqCodec).size() + " dead letters");
-      assertThat(deadLettered(dlq, dlqCodec).values()).allSatisfy(
-          reason -> assertThat(reason).isNotBlank());
+      assertThat(deadLettered(dlq, dlqCodec).values())
+          .allSatisfy(reason -> assertThat(reason).isNotBlank());
 
       // 4. every valid agent around them is registered, and the job never failed
-      Await.until(Duration.ofSeconds(60), "the valid agents registered with 3 beats each",
+      Await.until(
+          Duration.ofSeconds(60),
+          "the valid agents registered with 3 beats each",
           () -> {
             Map<String, AgentImpedance> r = Registry.latest(registry);
-            return valid.stream().allMatch(id -> r.containsKey(id)
-                && r.get(id).getHeartbeats() >= 3);
+            return valid.stream()
+                .allMatch(id -> r.containsKey(id) && r.get(id).getHeartbeats() >= 3);
           },
           () -> Registry.describe(Registry.latest(registry)));
       assertThat(mustBeDeadLettered).hasSizeGreaterThan(250);
@@ -223,24 +237,31 @@ class ImpedanceJobTest {
    * tracker), remembering where a case that must be refused lies. Values above the broker's own
    * size limit (1 MB by default) never reach a job, so those are left to the codec's tests.
    */
-  private static void sendHostile(KafkaProducer<byte[], byte[]> producer, String topic,
-      HostileRecords.Case c, Set<String> mustBeDeadLettered) throws Exception {
+  private static void sendHostile(
+      KafkaProducer<byte[], byte[]> producer,
+      String topic,
+      HostileRecords.Case c,
+      Set<String> mustBeDeadLettered)
+      throws Exception {
     if (c.bytes().length > 1_000_000) {
       return;
     }
     String key = "hostile-" + c.index();
     if (c.kind() == HostileRecords.Kind.IMPOSSIBLE_VALUES) {
       try {
-        Object decoded = topic.endsWith("heartbeats")
-            ? MeshCodec.of(Heartbeat.class).decode(c.bytes()).getAgentId()
-            : MeshCodec.of(AgentResponse.class).decode(c.bytes()).getAgentId();
+        Object decoded =
+            topic.endsWith("heartbeats")
+                ? MeshCodec.of(Heartbeat.class).decode(c.bytes()).getAgentId()
+                : MeshCodec.of(AgentResponse.class).decode(c.bytes()).getAgentId();
         key = decoded.toString();
       } catch (MeshCodec.UndecodableException e) {
         // refused already: any key will do
       }
     }
-    var sent = producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-        c.bytes())).get();
+    var sent =
+        producer
+            .send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), c.bytes()))
+            .get();
     if (c.kind().mustBeRefused()) {
       mustBeDeadLettered.add(topic + "/" + sent.partition() + "@" + sent.offset());
     }
@@ -269,27 +290,35 @@ class ImpedanceJobTest {
     try (FleetSimulator fleet = fleet(topics, 200, 11);
         TopicReader registry = new TopicReader(KAFKA.bootstrapServers(), topics.impedance)) {
       fleet.start();
-      Await.until(Duration.ofSeconds(90), "200 agents with at least 3 heartbeats each",
+      Await.until(
+          Duration.ofSeconds(90),
+          "200 agents with at least 3 heartbeats each",
           () -> {
             Map<String, AgentImpedance> r = Registry.latest(registry);
             return r.size() == 200 && r.values().stream().allMatch(a -> a.getHeartbeats() >= 3);
           },
           () -> Registry.describe(Registry.latest(registry)));
 
-      String savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(),
-          SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+      String savepoint =
+          first
+              .stopWithSavepoint(
+                  false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+              .get(60, TimeUnit.SECONDS);
       Registry.latest(registry).forEach((id, a) -> beatsBeforeStop.put(id, a.getHeartbeats()));
       int recordsAtStop = registry.records().size();
 
       JobClient second = startJob(topics, "earliest", savepoint);
       try {
         // Every agent's next record continues its count: restarted from zero it would be small.
-        Await.until(Duration.ofSeconds(90), "a post-restart registry record for every agent",
+        Await.until(
+            Duration.ofSeconds(90),
+            "a post-restart registry record for every agent",
             () -> postRestart(registry, recordsAtStop).size() == 200,
             () -> postRestart(registry, recordsAtStop).size() + " agents re-emitted");
         Map<String, AgentImpedance> resumed = postRestart(registry, recordsAtStop);
         for (var e : beatsBeforeStop.entrySet()) {
-          assertThat(resumed.get(e.getKey()).getHeartbeats()).as(e.getKey())
+          assertThat(resumed.get(e.getKey()).getHeartbeats())
+              .as(e.getKey())
               .isGreaterThanOrEqualTo(e.getValue());
         }
       } finally {
@@ -299,8 +328,7 @@ class ImpedanceJobTest {
   }
 
   @Test
-  void answersToCommandsReachTheRegistryAndRepeatedConflictsQuarantineTheAgent()
-      throws Exception {
+  void answersToCommandsReachTheRegistryAndRepeatedConflictsQuarantineTheAgent() throws Exception {
     Topics topics = Topics.fresh("answers");
     JobClient job = startJob(topics, "committed", null);
     try (KafkaProducer<byte[], byte[]> producer = producer();
@@ -311,13 +339,18 @@ class ImpedanceJobTest {
       for (int seq = 0; seq < 3; seq++) {
         send(producer, topics.heartbeats, "agent-r", beats.encode(heartbeat("agent-r", seq, 20f)));
       }
-      Await.until(Duration.ofSeconds(60), "agent-r registered",
+      Await.until(
+          Duration.ofSeconds(60),
+          "agent-r registered",
           () -> Registry.latest(registry).containsKey("agent-r"),
           () -> Registry.describe(Registry.latest(registry)));
 
       // Ten commands answered READY, heavier ones taking longer; then answers it cannot use.
       for (int i = 0; i < 10; i++) {
-        send(producer, topics.responses, "agent-r",
+        send(
+            producer,
+            topics.responses,
+            "agent-r",
             answers.encode(answer("agent-r", TrinaryState.READY, i % 5, null)));
       }
       byte[] garbage = "not an answer".getBytes(StandardCharsets.UTF_8);
@@ -326,11 +359,15 @@ class ImpedanceJobTest {
       unechoed.setCommandSentAtMs(0);
       send(producer, topics.responses, "agent-r", answers.encode(unechoed));
 
-      Await.until(Duration.ofSeconds(60), "agent-r's entry carrying what ten answers taught",
+      Await.until(
+          Duration.ofSeconds(60),
+          "agent-r's entry carrying what ten answers taught",
           () -> {
             AgentImpedance a = Registry.latest(registry).get("agent-r");
-            return a != null && a.getCommandLatency() != null
-                && a.getCommandLatency().getSamples() >= 8 && a.getProcessingFit() != null
+            return a != null
+                && a.getCommandLatency() != null
+                && a.getCommandLatency().getSamples() >= 8
+                && a.getProcessingFit() != null
                 && a.getProcessingFit().getN() >= 8;
           },
           () -> String.valueOf(Registry.latest(registry).get("agent-r")));
@@ -340,29 +377,41 @@ class ImpedanceJobTest {
       assertThat(learned.getCommandLatency().getP50Ms()).isBetween(20.0, 150.0);
       assertThat(learned.getProcessingFit().getSxy()).isPositive();
 
-      Await.until(Duration.ofSeconds(60), "two dead letters for the answers",
-          () -> dlq.records().size() >= 2, () -> dlq.records().size() + " dead letters");
+      Await.until(
+          Duration.ofSeconds(60),
+          "two dead letters for the answers",
+          () -> dlq.records().size() >= 2,
+          () -> dlq.records().size() + " dead letters");
       MeshCodec<DeadLetter> dlqCodec = MeshCodec.of(DeadLetter.class);
-      List<String> reasons = dlq.records().stream()
-          .map(r -> {
-            try {
-              return dlqCodec.decode(r.value()).getReason();
-            } catch (MeshCodec.UndecodableException e) {
-              throw new AssertionError(e);
-            }
-          })
-          .toList();
+      List<String> reasons =
+          dlq.records().stream()
+              .map(
+                  r -> {
+                    try {
+                      return dlqCodec.decode(r.value()).getReason();
+                    } catch (MeshCodec.UndecodableException e) {
+                      throw new AssertionError(e);
+                    }
+                  })
+              .toList();
       assertThat(reasons).anySatisfy(r -> assertThat(r).contains("not Avro single-object"));
       assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("command_sent_at_ms 0"));
 
       // Three conflicts in quick succession reach the threshold of 2.5: quarantined at once.
       for (int i = 0; i < 3; i++) {
-        send(producer, topics.responses, "agent-r", answers.encode(
-            answer("agent-r", TrinaryState.CONFLICT, 1, ConflictType.DATA_CONTRADICTION)));
+        send(
+            producer,
+            topics.responses,
+            "agent-r",
+            answers.encode(
+                answer("agent-r", TrinaryState.CONFLICT, 1, ConflictType.DATA_CONTRADICTION)));
       }
-      Await.until(Duration.ofSeconds(60), "agent-r quarantined",
-          () -> Registry.inState(Registry.latest(registry), OperationalState.QUARANTINED)
-              .contains("agent-r"),
+      Await.until(
+          Duration.ofSeconds(60),
+          "agent-r quarantined",
+          () ->
+              Registry.inState(Registry.latest(registry), OperationalState.QUARANTINED)
+                  .contains("agent-r"),
           () -> String.valueOf(Registry.latest(registry).get("agent-r")));
       AgentImpedance quarantined = Registry.latest(registry).get("agent-r");
       assertThat(quarantined.getQuarantineReason()).startsWith("3 CONFLICT answers");
@@ -374,24 +423,32 @@ class ImpedanceJobTest {
   }
 
   /**
-   * An answer to a command released 100 ms ago on this host's clock, which the test's agent
-   * shares: received 40 ms after release, answered 20 ms later.
+   * An answer to a command released 100 ms ago on this host's clock, which the test's agent shares:
+   * received 40 ms after release, answered 20 ms later.
    */
-  private static AgentResponse answer(String agent, TrinaryState state, double weight,
-      ConflictType conflict) {
+  private static AgentResponse answer(
+      String agent, TrinaryState state, double weight, ConflictType conflict) {
     long sent = System.currentTimeMillis() - 100;
     long received = sent + 40;
     boolean prepared = state == TrinaryState.READY;
     long processing = 5 + Math.round(10 * weight);
     return AgentResponse.newBuilder()
-        .setRequestId("req").setMessageId("req/" + agent).setAgentId(agent).setState(state)
-        .setReceivedAtMs(received).setReadyAtMs(received + 20)
+        .setRequestId("req")
+        .setMessageId("req/" + agent)
+        .setAgentId(agent)
+        .setState(state)
+        .setReceivedAtMs(received)
+        .setReadyAtMs(received + 20)
         .setProcessingMs(prepared ? processing : 0)
         .setPreparedAtMs(prepared ? received + processing : 0)
-        .setCommandSentAtMs(sent).setRespondedAtMs(received + 20)
-        .setTargetArrivalAgentMs(received + 30).setPayloadWeight(weight)
-        .setConflict(conflict == null ? null
-            : ConflictDetail.newBuilder().setType(conflict).setDetail("test").build())
+        .setCommandSentAtMs(sent)
+        .setRespondedAtMs(received + 20)
+        .setTargetArrivalAgentMs(received + 30)
+        .setPayloadWeight(weight)
+        .setConflict(
+            conflict == null
+                ? null
+                : ConflictDetail.newBuilder().setType(conflict).setDetail("test").build())
         .build();
   }
 
@@ -414,34 +471,46 @@ class ImpedanceJobTest {
   // --- fixtures -------------------------------------------------------------------------------
 
   /** Each test gets its own topics so that tests cannot see each other's records. */
-  private record Topics(String heartbeats, String impedance, String summaries, String dlq,
-      String responses) {
+  private record Topics(
+      String heartbeats, String impedance, String summaries, String dlq, String responses) {
     static Topics fresh(String prefix) {
-      Topics t = new Topics(prefix + ".heartbeats", prefix + ".impedance",
-          prefix + ".summaries", prefix + ".dlq", prefix + ".responses");
-      KAFKA.createTopics(MeshTopics.newTopics(2).stream()
-          .map(nt -> new org.apache.kafka.clients.admin.NewTopic(
-              prefix + nt.name().substring(nt.name().indexOf('.')), nt.numPartitions(),
-              nt.replicationFactor()).configs(nt.configs()))
-          .toList());
+      Topics t =
+          new Topics(
+              prefix + ".heartbeats",
+              prefix + ".impedance",
+              prefix + ".summaries",
+              prefix + ".dlq",
+              prefix + ".responses");
+      KAFKA.createTopics(
+          MeshTopics.newTopics(2).stream()
+              .map(
+                  nt ->
+                      new org.apache.kafka.clients.admin.NewTopic(
+                              prefix + nt.name().substring(nt.name().indexOf('.')),
+                              nt.numPartitions(),
+                              nt.replicationFactor())
+                          .configs(nt.configs()))
+              .toList());
       return t;
     }
   }
 
   private static JobClient startJob(Topics topics, String startingOffsets, String savepoint)
       throws Exception {
-    MeshJobOptions options = MeshJobOptions.of(Map.ofEntries(
-        Map.entry(MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers()),
-        Map.entry(MeshJobOptions.GROUP_ID.key(), "test-" + topics.heartbeats),
-        Map.entry(MeshJobOptions.STARTING_OFFSETS.key(), startingOffsets),
-        Map.entry(MeshJobOptions.HEARTBEATS_TOPIC.key(), topics.heartbeats),
-        Map.entry(MeshJobOptions.IMPEDANCE_TOPIC.key(), topics.impedance),
-        Map.entry(MeshJobOptions.SUMMARIES_TOPIC.key(), topics.summaries),
-        Map.entry(MeshJobOptions.DLQ_TOPIC.key(), topics.dlq),
-        Map.entry(MeshJobOptions.RESPONSES_TOPIC.key(), topics.responses),
-        Map.entry(MeshJobOptions.BEAT_INTERVAL.key(), "1 s"),
-        Map.entry(MeshJobOptions.OFFLINE_AFTER.key(), "6 s"),
-        Map.entry(MeshJobOptions.REFRESH_EVERY.key(), "5 s")));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.ofEntries(
+                Map.entry(MeshJobOptions.BOOTSTRAP_SERVERS.key(), KAFKA.bootstrapServers()),
+                Map.entry(MeshJobOptions.GROUP_ID.key(), "test-" + topics.heartbeats),
+                Map.entry(MeshJobOptions.STARTING_OFFSETS.key(), startingOffsets),
+                Map.entry(MeshJobOptions.HEARTBEATS_TOPIC.key(), topics.heartbeats),
+                Map.entry(MeshJobOptions.IMPEDANCE_TOPIC.key(), topics.impedance),
+                Map.entry(MeshJobOptions.SUMMARIES_TOPIC.key(), topics.summaries),
+                Map.entry(MeshJobOptions.DLQ_TOPIC.key(), topics.dlq),
+                Map.entry(MeshJobOptions.RESPONSES_TOPIC.key(), topics.responses),
+                Map.entry(MeshJobOptions.BEAT_INTERVAL.key(), "1 s"),
+                Map.entry(MeshJobOptions.OFFLINE_AFTER.key(), "6 s"),
+                Map.entry(MeshJobOptions.REFRESH_EVERY.key(), "5 s")));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     MeshEnvironment.configure(env, options);
     Configuration conf = new Configuration();
@@ -488,16 +557,28 @@ class ImpedanceJobTest {
   }
 
   private static double meanLatency(Map<String, AgentImpedance> registry, AgentClass cls) {
-    return registry.values().stream().filter(a -> a.getAgentClass() == cls)
-        .mapToDouble(AgentImpedance::getLatencyMs).average().orElseThrow();
+    return registry.values().stream()
+        .filter(a -> a.getAgentClass() == cls)
+        .mapToDouble(AgentImpedance::getLatencyMs)
+        .average()
+        .orElseThrow();
   }
 
   private static Heartbeat heartbeat(String agent, long seq, float cpu) {
     return Heartbeat.newBuilder()
-        .setAgentId(agent).setAgentClass(AgentClass.E).setSectorId("s001")
-        .setClusterId("s001-c01").setSequence(seq).setSentAtMs(System.currentTimeMillis())
-        .setCpuPercent(cpu).setMemoryPercent(40f).setNetRxBytesPerS(100).setNetTxBytesPerS(50)
-        .setQueueDepth(0).setLinkRttMs(8.0).build();
+        .setAgentId(agent)
+        .setAgentClass(AgentClass.E)
+        .setSectorId("s001")
+        .setClusterId("s001-c01")
+        .setSequence(seq)
+        .setSentAtMs(System.currentTimeMillis())
+        .setCpuPercent(cpu)
+        .setMemoryPercent(40f)
+        .setNetRxBytesPerS(100)
+        .setNetTxBytesPerS(50)
+        .setQueueDepth(0)
+        .setLinkRttMs(8.0)
+        .build();
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {
@@ -506,8 +587,9 @@ class ImpedanceJobTest {
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key,
-      byte[] value) throws Exception {
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+      throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
   }
 }

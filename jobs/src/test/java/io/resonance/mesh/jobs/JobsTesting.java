@@ -33,14 +33,17 @@ final class JobsTesting {
 
   private JobsTesting() {}
 
-  /** A MiniCluster of one TaskManager with {@code slots} slots, its temp files in java.io.tmpdir. */
+  /**
+   * A MiniCluster of one TaskManager with {@code slots} slots, its temp files in java.io.tmpdir.
+   */
   static MiniClusterExtension miniCluster(int slots) {
-    return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-        .setNumberTaskManagers(1)
-        .setNumberSlotsPerTaskManager(slots)
-        .setConfiguration(new Configuration().set(CoreOptions.TMP_DIRS,
-            System.getProperty("java.io.tmpdir")))
-        .build());
+    return new MiniClusterExtension(
+        new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(slots)
+            .setConfiguration(
+                new Configuration().set(CoreOptions.TMP_DIRS, System.getProperty("java.io.tmpdir")))
+            .build());
   }
 
   /** Submits one job with parallelism 1 to the test's MiniCluster. */
@@ -55,14 +58,16 @@ final class JobsTesting {
   /** Cancels a job and waits until it is gone, so the next test gets the MiniCluster's slots. */
   static void stop(JobClient job) throws Exception {
     job.cancel().get(30, TimeUnit.SECONDS);
-    Await.until(Duration.ofSeconds(30), "job " + job.getJobID() + " to terminate",
+    Await.until(
+        Duration.ofSeconds(30),
+        "job " + job.getJobID() + " to terminate",
         () -> job.getJobStatus().join().isGloballyTerminalState(),
         () -> job.getJobStatus().join().toString());
   }
 
   /** A request for {@code targets} to act at {@code targetMs}, with a small hashed payload. */
-  static CoordinationRequest.Builder request(String id, long targetMs, Verb verb,
-      TargetSelector targets) {
+  static CoordinationRequest.Builder request(
+      String id, long targetMs, Verb verb, TargetSelector targets) {
     byte[] payload = "{\"read\":\"temperature\"}".getBytes(StandardCharsets.UTF_8);
     return CoordinationRequest.newBuilder()
         .setMessageId(id)
@@ -80,11 +85,15 @@ final class JobsTesting {
   static void send(String bootstrapServers, CoordinationRequest request) throws Exception {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(MeshTopics.REQUESTS,
-          request.getMessageId().getBytes(StandardCharsets.UTF_8),
-          MeshCodec.of(CoordinationRequest.class).encode(request))).get();
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  MeshTopics.REQUESTS,
+                  request.getMessageId().getBytes(StandardCharsets.UTF_8),
+                  MeshCodec.of(CoordinationRequest.class).encode(request)))
+          .get();
     }
   }
 

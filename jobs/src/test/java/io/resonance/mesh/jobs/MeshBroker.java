@@ -9,9 +9,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real KRaft broker in this JVM for one test class, started before its tests and stopped
- * after them, with every mesh topic created (or none, for tests that make their own). Register it
- * as a static field next to the MiniCluster extension.
+ * A real KRaft broker in this JVM for one test class, started before its tests and stopped after
+ * them, with every mesh topic created (or none, for tests that make their own). Register it as a
+ * static field next to the MiniCluster extension.
  */
 final class MeshBroker implements BeforeAllCallback, AfterAllCallback {
 

@@ -29,17 +29,18 @@ final class RecipeTesting {
     }
   }
 
-  static <T extends SpecificRecord> void send(KafkaProducer<byte[], byte[]> producer,
-      String topic, String key, T record) {
+  static <T extends SpecificRecord> void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, T record) {
     @SuppressWarnings("unchecked")
     MeshCodec<T> codec = MeshCodec.of((Class<T>) record.getClass());
-    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-        codec.encode(record)));
+    producer.send(
+        new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), codec.encode(record)));
   }
 
   static List<MutationRecord> mutations(TopicReader reader) {
     return reader.records().stream()
-        .map(r -> JobsTesting.decode(MutationRecord.class, r.value())).toList();
+        .map(r -> JobsTesting.decode(MutationRecord.class, r.value()))
+        .toList();
   }
 
   /** Requests whose graph completed, under their own id or their rerun's. */

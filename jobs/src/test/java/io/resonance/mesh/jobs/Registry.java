@@ -32,13 +32,17 @@ final class Registry {
   }
 
   static Set<String> inState(Map<String, AgentImpedance> registry, OperationalState state) {
-    return registry.values().stream().filter(a -> a.getOperationalState() == state)
-        .map(AgentImpedance::getAgentId).collect(Collectors.toSet());
+    return registry.values().stream()
+        .filter(a -> a.getOperationalState() == state)
+        .map(AgentImpedance::getAgentId)
+        .collect(Collectors.toSet());
   }
 
   static String describe(Map<String, AgentImpedance> registry) {
-    Map<OperationalState, Long> counts = registry.values().stream().collect(
-        Collectors.groupingBy(AgentImpedance::getOperationalState, Collectors.counting()));
+    Map<OperationalState, Long> counts =
+        registry.values().stream()
+            .collect(
+                Collectors.groupingBy(AgentImpedance::getOperationalState, Collectors.counting()));
     return registry.size() + " agents " + counts;
   }
 

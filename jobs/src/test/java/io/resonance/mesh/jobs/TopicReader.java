@@ -26,8 +26,8 @@ final class TopicReader implements AutoCloseable {
   }
 
   /**
-   * {@code isolationLevel} read_committed reads what the mesh's readers of exactly-once topics
-   * see; read_uncommitted also shows records of open and aborted transactions.
+   * {@code isolationLevel} read_committed reads what the mesh's readers of exactly-once topics see;
+   * read_uncommitted also shows records of open and aborted transactions.
    */
   TopicReader(String bootstrapServers, String topic, String isolationLevel) {
     Properties props = new Properties();
@@ -35,21 +35,25 @@ final class TopicReader implements AutoCloseable {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
-    consumer.partitionsFor(topic).forEach(p -> partitions.add(
-        new TopicPartition(topic, p.partition())));
+    consumer
+        .partitionsFor(topic)
+        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
-    thread = new Thread(() -> {
-      try {
-        while (running.get()) {
-          consumer.poll(Duration.ofMillis(100)).forEach(records::add);
-        }
-      } catch (WakeupException closing) {
-        // close() interrupts the poll
-      } finally {
-        consumer.close();
-      }
-    }, "reader-" + topic);
+    thread =
+        new Thread(
+            () -> {
+              try {
+                while (running.get()) {
+                  consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+                }
+              } catch (WakeupException closing) {
+                // close() interrupts the poll
+              } finally {
+                consumer.close();
+              }
+            },
+            "reader-" + topic);
     thread.setDaemon(true);
     thread.start();
   }

@@ -57,8 +57,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
   /**
    * Starts a broker keeping its log in {@code logDir}; {@code port} 0 picks a free one. Formatting
    * is skipped when the directory already holds a formatted log, so a restart keeps the data; the
-   * restart also keeps the controller port the directory was first started with, so the node
-   * finds itself again as the single voter of its metadata quorum.
+   * restart also keeps the controller port the directory was first started with, so the node finds
+   * itself again as the single voter of its metadata quorum.
    */
   public static LocalKafkaBroker start(Path logDir, int port, boolean deleteOnClose) {
     try {
@@ -69,7 +69,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
       props.put("process.roles", "broker,controller");
       props.put("node.id", "1");
       props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-      props.put("listeners",
+      props.put(
+          "listeners",
           "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
       props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
       props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -96,15 +97,24 @@ public final class LocalKafkaBroker implements AutoCloseable {
         props.store(w, "Resonance Mesh local broker");
       }
       if (!Files.exists(logDir.resolve("data").resolve("meta.properties"))) {
-        int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(),
-            "-c", configFile.toString(), "--ignore-formatted"}, new PrintStream(
-                PrintStream.nullOutputStream()));
+        int rc =
+            StorageTool.execute(
+                new String[] {
+                  "format",
+                  "-t",
+                  Uuid.randomUuid().toString(),
+                  "-c",
+                  configFile.toString(),
+                  "--ignore-formatted"
+                },
+                new PrintStream(PrintStream.nullOutputStream()));
         if (rc != 0) {
-          throw new IllegalStateException("kafka storage format failed with exit code " + rc
-              + " for " + configFile);
+          throw new IllegalStateException(
+              "kafka storage format failed with exit code " + rc + " for " + configFile);
         }
       }
-      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+      KafkaRaftServer server =
+          new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
       server.startup();
       LocalKafkaBroker broker = new LocalKafkaBroker(logDir, deleteOnClose, brokerPort, server);
       broker.awaitReady();
@@ -143,8 +153,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Creates topics; topics that already exist are left as they are. Returns once the broker
-   * serves every partition of them, so that a client started next finds them.
+   * Creates topics; topics that already exist are left as they are. Returns once the broker serves
+   * every partition of them, so that a client started next finds them.
    */
   public void createTopics(List<NewTopic> topics) {
     try (Admin admin = admin()) {
@@ -168,8 +178,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   /**
    * The controller acknowledges a topic once it is in the metadata log; the broker learns of it a
-   * moment later. Until then a client is told the topic does not exist (a consumer's
-   * {@code partitionsFor} answers an empty list at once), so wait for the broker's own view.
+   * moment later. Until then a client is told the topic does not exist (a consumer's {@code
+   * partitionsFor} answers an empty list at once), so wait for the broker's own view.
    */
   private void awaitServed(Admin admin, List<String> names) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -178,7 +188,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
       try {
         Map<String, TopicDescription> described =
             admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
-        if (described.values().stream().flatMap(d -> d.partitions().stream())
+        if (described.values().stream()
+            .flatMap(d -> d.partitions().stream())
             .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
           return;
         }
@@ -187,8 +198,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
       }
       Thread.sleep(50); // polling the broker's metadata: there is no event to wait on
     }
-    throw new IllegalStateException("topics " + names + " created but not served by "
-        + bootstrapServers() + " within 30 s", last);
+    throw new IllegalStateException(
+        "topics " + names + " created but not served by " + bootstrapServers() + " within 30 s",
+        last);
   }
 
   private void awaitReady() {

@@ -18,13 +18,17 @@ public final class LocalKafkaMain {
       System.err.println("usage: LocalKafkaMain DATA_DIR PORT");
       System.exit(2);
     }
-    LocalKafkaBroker broker = LocalKafkaBroker.start(Path.of(args[0]),
-        Integer.parseInt(args[1]), false);
+    LocalKafkaBroker broker =
+        LocalKafkaBroker.start(Path.of(args[0]), Integer.parseInt(args[1]), false);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broker.close();
-      stopped.countDown();
-    }, "local-kafka-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  broker.close();
+                  stopped.countDown();
+                },
+                "local-kafka-shutdown"));
     System.out.println("ready " + broker.bootstrapServers());
     System.out.flush();
     stopped.await();

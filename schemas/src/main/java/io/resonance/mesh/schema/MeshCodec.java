@@ -31,11 +31,13 @@ public final class MeshCodec<T extends SpecificRecord> {
   private final Schema schema;
   private final SpecificData model;
   private final BinaryMessageEncoder<T> encoder;
+
   /** A reader per known writer fingerprint, each resolving that writer to the current schema. */
   private final Map<Long, DatumReader<T>> readers = new ConcurrentHashMap<>();
+
   /**
-   * Avro's own message decoder reads through an InputStream one byte at a time; decoding the
-   * body from the array with a reused buffered decoder is several times faster, which matters at
+   * Avro's own message decoder reads through an InputStream one byte at a time; decoding the body
+   * from the array with a reused buffered decoder is several times faster, which matters at
    * hundreds of thousands of heartbeats a second.
    */
   private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
@@ -55,7 +57,8 @@ public final class MeshCodec<T extends SpecificRecord> {
 
   /** Accept bytes written with an older (or newer) version of this record's schema. */
   public MeshCodec<T> withWriterSchema(Schema writerSchema) {
-    readers.put(SchemaNormalization.parsingFingerprint64(writerSchema),
+    readers.put(
+        SchemaNormalization.parsingFingerprint64(writerSchema),
         new SpecificDatumReader<>(writerSchema, schema, model));
     return this;
   }
@@ -86,38 +89,57 @@ public final class MeshCodec<T extends SpecificRecord> {
    */
   public T decode(byte[] bytes) throws UndecodableException {
     if (bytes == null || bytes.length == 0) {
-      throw new UndecodableException("empty value: expected an Avro single-object encoded "
-          + type.getSimpleName());
+      throw new UndecodableException(
+          "empty value: expected an Avro single-object encoded " + type.getSimpleName());
     }
     if (bytes.length > DecodeLimits.maxRecordBytes()) {
-      throw new UndecodableException("oversized: " + bytes.length + " bytes, above the "
-          + DecodeLimits.maxRecordBytes() + " a mesh record may have ("
-          + DecodeLimits.RECORD_BYTES_PROPERTY + ")");
+      throw new UndecodableException(
+          "oversized: "
+              + bytes.length
+              + " bytes, above the "
+              + DecodeLimits.maxRecordBytes()
+              + " a mesh record may have ("
+              + DecodeLimits.RECORD_BYTES_PROPERTY
+              + ")");
     }
     if (bytes.length < HEADER_LENGTH) {
-      throw new UndecodableException("truncated: " + bytes.length
-          + " bytes, but the single-object header alone is " + HEADER_LENGTH);
+      throw new UndecodableException(
+          "truncated: "
+              + bytes.length
+              + " bytes, but the single-object header alone is "
+              + HEADER_LENGTH);
     }
     if ((bytes[0] & 0xFF) != 0xC3 || (bytes[1] & 0xFF) != 0x01) {
-      throw new UndecodableException("not Avro single-object encoding: starts with 0x"
-          + HexFormat.of().formatHex(bytes, 0, 2) + " instead of 0xc301");
+      throw new UndecodableException(
+          "not Avro single-object encoding: starts with 0x"
+              + HexFormat.of().formatHex(bytes, 0, 2)
+              + " instead of 0xc301");
     }
     DatumReader<T> reader = readers.get(fingerprintAt(bytes));
     if (reader == null) {
-      throw new UndecodableException("unknown schema fingerprint 0x"
-          + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH) + ": not a known version of "
-          + type.getSimpleName() + " (current fingerprint 0x" + fingerprintHex(schema) + ")");
+      throw new UndecodableException(
+          "unknown schema fingerprint 0x"
+              + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH)
+              + ": not a known version of "
+              + type.getSimpleName()
+              + " (current fingerprint 0x"
+              + fingerprintHex(schema)
+              + ")");
     }
     try {
-      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH,
-          bytes.length - HEADER_LENGTH, decoders.get());
+      BinaryDecoder decoder =
+          DecoderFactory.get()
+              .binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoders.get());
       decoders.set(decoder);
       T value = reader.read(null, decoder);
       if (!decoder.isEnd()) {
         // One single-object value is exactly one datum: bytes after it mean the value is not
         // what its writer wrote (two values glued together, or noise after a valid one).
-        throw new UndecodableException(type.getSimpleName() + " decoded, but more of its "
-            + bytes.length + " bytes follow it: not one record");
+        throw new UndecodableException(
+            type.getSimpleName()
+                + " decoded, but more of its "
+                + bytes.length
+                + " bytes follow it: not one record");
       }
       return value;
     } catch (IOException | RuntimeException e) {
@@ -126,8 +148,13 @@ public final class MeshCodec<T extends SpecificRecord> {
       // index out of bounds, a negative array size, UnsupportedOperationException for lengths at
       // the VM's limit, ClassCastException from a resolver): every one of them is the bytes'
       // fault, not the reader's, so all of them are a reason, never a failure.
-      throw new UndecodableException("body of " + bytes.length + " bytes does not decode as "
-          + type.getSimpleName() + ": " + describe(e));
+      throw new UndecodableException(
+          "body of "
+              + bytes.length
+              + " bytes does not decode as "
+              + type.getSimpleName()
+              + ": "
+              + describe(e));
     }
   }
 
@@ -137,8 +164,11 @@ public final class MeshCodec<T extends SpecificRecord> {
     while (cause.getCause() != null && cause.getCause() != cause) {
       cause = cause.getCause();
     }
-    String what = cause instanceof java.io.EOFException ? "ended early" : cause.getClass()
-        .getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+    String what =
+        cause instanceof java.io.EOFException
+            ? "ended early"
+            : cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : " " + cause.getMessage());
     return cause == e ? what : e.getClass().getSimpleName() + " (" + what + ")";
   }
 
@@ -160,7 +190,9 @@ public final class MeshCodec<T extends SpecificRecord> {
     return HexFormat.of().formatHex(le);
   }
 
-  /** The bytes are not a usable record; the message is the reason shown in the dead-letter topic. */
+  /**
+   * The bytes are not a usable record; the message is the reason shown in the dead-letter topic.
+   */
   public static final class UndecodableException extends Exception {
     public UndecodableException(String reason) {
       super(reason);

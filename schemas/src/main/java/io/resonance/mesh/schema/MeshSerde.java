@@ -6,7 +6,9 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Kafka client serde over {@link MeshCodec}, so plain producers and consumers share the encoding. */
+/**
+ * Kafka client serde over {@link MeshCodec}, so plain producers and consumers share the encoding.
+ */
 public final class MeshSerde<T extends SpecificRecord>
     implements Serde<T>, Serializer<T>, Deserializer<T> {
 

@@ -28,8 +28,8 @@ public final class Payloads {
   }
 
   /**
-   * The bytes between the buffer's position and limit, leaving the buffer as it was (Avro hands
-   * out one buffer per record, and other readers may share it); null for null.
+   * The bytes between the buffer's position and limit, leaving the buffer as it was (Avro hands out
+   * one buffer per record, and other readers may share it); null for null.
    */
   public static byte[] copyOf(ByteBuffer buffer) {
     if (buffer == null) {

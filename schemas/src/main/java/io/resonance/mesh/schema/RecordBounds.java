@@ -10,29 +10,31 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificData;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificData;
 
 /**
- * The sizes and shapes a decoded record may have, whatever its type: a decoder refuses a value
- * that Avro can read but no mesh component could hold (a million capabilities, an agent id with a
+ * The sizes and shapes a decoded record may have, whatever its type: a decoder refuses a value that
+ * Avro can read but no mesh component could hold (a million capabilities, an agent id with a
  * newline, a heartbeat sent in 1970). Type-specific sense (a percentage in 0..100, a positive
  * count) stays with each record's own validator; these bounds are the ones every record shares,
  * derived from its schema once and checked without allocation.
  *
  * <p>The rules, by field:
+ *
  * <ul>
  *   <li>{@code agent_id} and {@code source_agent_id}: 1 to {@value #AGENT_ID_MAX} characters of
  *       {@code A-Z a-z 0-9 . _ : -}, starting with a letter or digit; a host name fits.
  *   <li>any other {@code *_id}: at most {@value #ID_MAX} characters, none of them whitespace or a
  *       control character; empty only where the schema's default is empty.
- *   <li>{@code *_at_ms}: an instant between 2020-01-01 and {@link #FUTURE_SLACK} from now (0
- *       where the schema's default is 0: "not known"). A clock that was never set (a Pi without
- *       a real-time clock boots in 1970) or an overflowed sum is not a time.
+ *   <li>{@code *_at_ms}: an instant between 2020-01-01 and {@link #FUTURE_SLACK} from now (0 where
+ *       the schema's default is 0: "not known"). A clock that was never set (a Pi without a
+ *       real-time clock boots in 1970) or an overflowed sum is not a time.
  *   <li>every string and bytes value: at most {@code mesh.maxLength} (a field property in the
- *       {@code .avsc}) or {@value #STRING_MAX}; every array and map: at most
- *       {@code mesh.maxItems} or {@value #ITEMS_MAX} entries.
+ *       {@code .avsc}) or {@value #STRING_MAX}; every array and map: at most {@code mesh.maxItems}
+ *       or {@value #ITEMS_MAX} entries.
  * </ul>
+ *
  * A field property in the schema file does not change the schema's fingerprint (Avro's parsing
  * canonical form leaves such properties out), so tightening a bound never breaks a reader.
  */
@@ -50,11 +52,12 @@ public final class RecordBounds {
   private RecordBounds() {}
 
   /**
-   * Null when {@code record} is within bounds, else what is out of bounds, naming the field, for
-   * a person reading the dead-letter topic. {@code nowMs} is the host's wall clock.
+   * Null when {@code record} is within bounds, else what is out of bounds, naming the field, for a
+   * person reading the dead-letter topic. {@code nowMs} is the host's wall clock.
    */
   public static String problem(IndexedRecord record, long nowMs) {
-    return COMPILED.computeIfAbsent(record.getSchema(), s -> compile(s, s.getName(), null))
+    return COMPILED
+        .computeIfAbsent(record.getSchema(), s -> compile(s, s.getName(), null))
         .problem(record, nowMs);
   }
 
@@ -72,8 +75,10 @@ public final class RecordBounds {
       case MAP -> map(schema, path, field);
       case STRING -> string(path, field);
       case BYTES -> bytes(path, field);
-      case LONG -> field != null && field.name().endsWith("_at_ms") ? instant(path, field)
-          : (v, now) -> null;
+      case LONG ->
+          field != null && field.name().endsWith("_at_ms")
+              ? instant(path, field)
+              : (v, now) -> null;
       default -> (v, now) -> null;
     };
   }
@@ -140,8 +145,7 @@ public final class RecordBounds {
       for (Map.Entry<?, ?> e : entries.entrySet()) {
         CharSequence key = (CharSequence) e.getKey();
         if (key.length() > STRING_MAX) {
-          return path + " has a key of " + key.length() + " characters, more than "
-              + STRING_MAX;
+          return path + " has a key of " + key.length() + " characters, more than " + STRING_MAX;
         }
         String p = value.problem(e.getValue(), now);
         if (p != null) {
@@ -164,7 +168,8 @@ public final class RecordBounds {
     int max = limit(field, "mesh.maxLength", STRING_MAX);
     return (v, now) -> {
       int length = ((CharSequence) v).length();
-      return length <= max ? null
+      return length <= max
+          ? null
           : path + " has " + length + " characters, more than the " + max + " allowed";
     };
   }
@@ -173,14 +178,15 @@ public final class RecordBounds {
     int max = limit(field, "mesh.maxLength", DecodeLimits.maxRecordBytes());
     return (v, now) -> {
       int length = ((ByteBuffer) v).remaining();
-      return length <= max ? null
+      return length <= max
+          ? null
           : path + " has " + length + " bytes, more than the " + max + " allowed";
     };
   }
 
   private static Check instant(String path, Schema.Field field) {
-    boolean zeroAllowed = field.hasDefaultValue() && field.defaultVal() instanceof Number n
-        && n.longValue() == 0;
+    boolean zeroAllowed =
+        field.hasDefaultValue() && field.defaultVal() instanceof Number n && n.longValue() == 0;
     long slack = FUTURE_SLACK.toMillis();
     return (v, now) -> {
       long ms = (Long) v;
@@ -188,8 +194,12 @@ public final class RecordBounds {
         return null;
       }
       if (ms < EARLIEST_MS || ms > now + slack) {
-        return path + " " + ms + " is not a plausible time (before 2020 or more than "
-            + FUTURE_SLACK.toDays() + " days ahead of this host's clock)";
+        return path
+            + " "
+            + ms
+            + " is not a plausible time (before 2020 or more than "
+            + FUTURE_SLACK.toDays()
+            + " days ahead of this host's clock)";
       }
       return null;
     };
@@ -204,7 +214,10 @@ public final class RecordBounds {
       char c = id.charAt(i);
       boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
       if (!alnum && (i == 0 || (c != '.' && c != '_' && c != ':' && c != '-'))) {
-        return path + " '" + printable(id) + "' may hold only letters, digits and . _ : -"
+        return path
+            + " '"
+            + printable(id)
+            + "' may hold only letters, digits and . _ : -"
             + " (starting with a letter or digit)";
       }
     }
@@ -214,8 +227,13 @@ public final class RecordBounds {
   private static String identifier(String path, CharSequence id, boolean emptyAllowed) {
     int n = id.length();
     if ((n == 0 && !emptyAllowed) || n > ID_MAX) {
-      return path + " must have " + (emptyAllowed ? 0 : 1) + " to " + ID_MAX
-          + " characters, has " + n;
+      return path
+          + " must have "
+          + (emptyAllowed ? 0 : 1)
+          + " to "
+          + ID_MAX
+          + " characters, has "
+          + n;
     }
     for (int i = 0; i < n; i++) {
       char c = id.charAt(i);

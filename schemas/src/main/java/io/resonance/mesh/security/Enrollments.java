@@ -7,10 +7,10 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 
 /**
- * Signing and checking an {@link AgentEnrollment}. The signature covers the record's
- * single-object encoding with {@code signature} set to empty bytes, so that any Avro library can
- * rebuild the signed bytes; it proves that whoever asks holds the private half of the identity
- * key and that the agreement key and requested capabilities are the ones that agent sent.
+ * Signing and checking an {@link AgentEnrollment}. The signature covers the record's single-object
+ * encoding with {@code signature} set to empty bytes, so that any Avro library can rebuild the
+ * signed bytes; it proves that whoever asks holds the private half of the identity key and that the
+ * agreement key and requested capabilities are the ones that agent sent.
  */
 public final class Enrollments {
 
@@ -19,8 +19,8 @@ public final class Enrollments {
   private Enrollments() {}
 
   public static AgentEnrollment sign(AgentEnrollment unsigned, PrivateKey identity) {
-    AgentEnrollment copy = AgentEnrollment.newBuilder(unsigned)
-        .setSignature(ByteBuffer.allocate(0)).build();
+    AgentEnrollment copy =
+        AgentEnrollment.newBuilder(unsigned).setSignature(ByteBuffer.allocate(0)).build();
     byte[] sig = MeshKeys.sign(identity, CODEC.encode(copy));
     copy.setSignature(ByteBuffer.wrap(sig));
     return copy;
@@ -31,8 +31,11 @@ public final class Enrollments {
     byte[] identityDer = bytes(e.getIdentityKey());
     String expected = KeyFingerprint.of(identityDer);
     if (!expected.equals(e.getFingerprint())) {
-      return "fingerprint " + e.getFingerprint() + " is not the SHA-256 of the identity key ("
-          + expected + ")";
+      return "fingerprint "
+          + e.getFingerprint()
+          + " is not the SHA-256 of the identity key ("
+          + expected
+          + ")";
     }
     PublicKey identity;
     try {
@@ -42,8 +45,8 @@ public final class Enrollments {
       return bad.getMessage();
     }
     byte[] sig = bytes(e.getSignature());
-    AgentEnrollment unsigned = AgentEnrollment.newBuilder(e)
-        .setSignature(ByteBuffer.allocate(0)).build();
+    AgentEnrollment unsigned =
+        AgentEnrollment.newBuilder(e).setSignature(ByteBuffer.allocate(0)).build();
     if (!MeshKeys.verify(identity, CODEC.encode(unsigned), sig)) {
       return "bad signature: the enrolment is not signed by its identity key";
     }

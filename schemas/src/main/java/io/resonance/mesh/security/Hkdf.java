@@ -6,10 +6,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HKDF with HMAC-SHA256 (RFC 5869), written here on {@code javax.crypto.Mac} because JDK 17 has
- * no HKDF of its own (the KDF API arrived in JDK 24) and the agents must run on the JDK alone,
- * without a provider such as Bouncy Castle. It turns an X25519 shared secret, which is not
- * uniformly random, into a MAC key bound to one agent's identity.
+ * HKDF with HMAC-SHA256 (RFC 5869), written here on {@code javax.crypto.Mac} because JDK 17 has no
+ * HKDF of its own (the KDF API arrived in JDK 24) and the agents must run on the JDK alone, without
+ * a provider such as Bouncy Castle. It turns an X25519 shared secret, which is not uniformly
+ * random, into a MAC key bound to one agent's identity.
  */
 public final class Hkdf {
 

@@ -25,8 +25,8 @@ public final class KeyFingerprint {
 
   public static String of(byte[] encodedPublicKey) {
     try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(encodedPublicKey));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(encodedPublicKey));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

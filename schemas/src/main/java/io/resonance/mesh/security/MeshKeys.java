@@ -52,8 +52,8 @@ public final class MeshKeys {
     try {
       return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
     } catch (GeneralSecurityException | RuntimeException e) {
-      throw new IllegalArgumentException("not an " + algorithm + " public key: " + e.getMessage(),
-          e);
+      throw new IllegalArgumentException(
+          "not an " + algorithm + " public key: " + e.getMessage(), e);
     }
   }
 
@@ -101,8 +101,9 @@ public final class MeshKeys {
     if (dir != null) {
       Files.createDirectories(dir);
     }
-    String pem = pem("PRIVATE KEY", pair.getPrivate().getEncoded())
-        + pem("PUBLIC KEY", pair.getPublic().getEncoded());
+    String pem =
+        pem("PRIVATE KEY", pair.getPrivate().getEncoded())
+            + pem("PUBLIC KEY", pair.getPublic().getEncoded());
     try {
       createOwnerOnly(file);
     } catch (FileAlreadyExistsException e) {
@@ -118,13 +119,13 @@ public final class MeshKeys {
     String pem = Files.readString(file, StandardCharsets.US_ASCII);
     try {
       KeyFactory kf = KeyFactory.getInstance(algorithm);
-      PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(block(pem, "PRIVATE KEY",
-          file)));
+      PrivateKey priv =
+          kf.generatePrivate(new PKCS8EncodedKeySpec(block(pem, "PRIVATE KEY", file)));
       PublicKey pub = kf.generatePublic(new X509EncodedKeySpec(block(pem, "PUBLIC KEY", file)));
       return new KeyPair(pub, priv);
     } catch (GeneralSecurityException e) {
-      throw new IOException(file + " does not hold an " + algorithm + " key pair: "
-          + e.getMessage(), e);
+      throw new IOException(
+          file + " does not hold an " + algorithm + " key pair: " + e.getMessage(), e);
     }
   }
 
@@ -139,9 +140,13 @@ public final class MeshKeys {
   }
 
   public static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   private static byte[] block(String pem, String type, Path file) throws IOException {
@@ -172,8 +177,11 @@ public final class MeshKeys {
     }
     if (perms.contains(PosixFilePermission.GROUP_READ)
         || perms.contains(PosixFilePermission.OTHERS_READ)) {
-      throw new IOException(file + " holds a private key and is readable by others ("
-          + PosixFilePermissions.toString(perms) + "): chmod 600 it");
+      throw new IOException(
+          file
+              + " holds a private key and is readable by others ("
+              + PosixFilePermissions.toString(perms)
+              + "): chmod 600 it");
     }
   }
 }

@@ -21,10 +21,10 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>{@value #MAC_HEADER}: lowercase hex HMAC-SHA256 over {@link #input}.
  * </ul>
  *
- * <p>The MAC key is derived once per identity, not per record: X25519 between the agent's
- * agreement key and the mesh's, then {@link Hkdf} with the agent id and fingerprint as info. So a
- * record costs one HMAC to make and to check instead of an Ed25519 signature, and a key is useless
- * for any other agent id or key.
+ * <p>The MAC key is derived once per identity, not per record: X25519 between the agent's agreement
+ * key and the mesh's, then {@link Hkdf} with the agent id and fingerprint as info. So a record
+ * costs one HMAC to make and to check instead of an Ed25519 signature, and a key is useless for any
+ * other agent id or key.
  */
 public final class RecordMac {
 
@@ -42,29 +42,34 @@ public final class RecordMac {
   private RecordMac() {}
 
   /**
-   * The 32-byte MAC key of one identity: {@code HKDF-SHA256(salt = "resonance-mesh record-mac
-   * v1", ikm = X25519(mine, theirs), info = "record-mac" 0x00 agent_id 0x00 fingerprint)}. The
-   * same on both sides, since X25519 is symmetric.
+   * The 32-byte MAC key of one identity: {@code HKDF-SHA256(salt = "resonance-mesh record-mac v1",
+   * ikm = X25519(mine, theirs), info = "record-mac" 0x00 agent_id 0x00 fingerprint)}. The same on
+   * both sides, since X25519 is symmetric.
    */
-  public static SecretKeySpec macKey(PrivateKey mine, PublicKey theirs, String agentId,
-      String fingerprint) {
+  public static SecretKeySpec macKey(
+      PrivateKey mine, PublicKey theirs, String agentId, String fingerprint) {
     byte[] shared = MeshKeys.agree(mine, theirs);
-    byte[] info = ("record-mac\0" + agentId + "\0" + fingerprint)
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] info = ("record-mac\0" + agentId + "\0" + fingerprint).getBytes(StandardCharsets.UTF_8);
     byte[] key = Hkdf.derive(SALT, shared, info, MAC_LENGTH);
     java.util.Arrays.fill(shared, (byte) 0);
     return new SecretKeySpec(key, HMAC);
   }
 
   /**
-   * What the MAC covers, each variable part preceded by its length as a 4-byte big-endian int
-   * (-1 for an absent key or value) so that no field can pass for another: {@code "RMA1" |
-   * topic | key | value | fingerprint | sequence (8 bytes BE) | timestamp (8 bytes BE)}. The topic
-   * is in it so a heartbeat cannot be replayed as an answer; the key, which is the agent id, binds
-   * the record to the identity its MAC key belongs to.
+   * What the MAC covers, each variable part preceded by its length as a 4-byte big-endian int (-1
+   * for an absent key or value) so that no field can pass for another: {@code "RMA1" | topic | key
+   * | value | fingerprint | sequence (8 bytes BE) | timestamp (8 bytes BE)}. The topic is in it so
+   * a heartbeat cannot be replayed as an answer; the key, which is the agent id, binds the record
+   * to the identity its MAC key belongs to.
    */
-  public static void input(Mac mac, String topic, byte[] key, byte[] value, String fingerprint,
-      long sequence, long timestampMs) {
+  public static void input(
+      Mac mac,
+      String topic,
+      byte[] key,
+      byte[] value,
+      String fingerprint,
+      long sequence,
+      long timestampMs) {
     mac.update(DOMAIN);
     withLength(mac, topic.getBytes(StandardCharsets.UTF_8));
     withLength(mac, key);
@@ -76,8 +81,15 @@ public final class RecordMac {
   }
 
   /** The MAC of one record under {@code macKey}, as raw bytes. */
-  public static byte[] compute(Mac mac, SecretKeySpec macKey, String topic, byte[] key,
-      byte[] value, String fingerprint, long sequence, long timestampMs) {
+  public static byte[] compute(
+      Mac mac,
+      SecretKeySpec macKey,
+      String topic,
+      byte[] key,
+      byte[] value,
+      String fingerprint,
+      long sequence,
+      long timestampMs) {
     try {
       mac.init(macKey);
     } catch (GeneralSecurityException e) {

@@ -23,8 +23,12 @@ public final class RecordSigner {
   private final AtomicLong sequence;
   private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(RecordMac::newMac);
 
-  RecordSigner(PrivateKey agentAgreement, PublicKey meshAgreement, String agentId,
-      String fingerprint, LongSupplier clock) {
+  RecordSigner(
+      PrivateKey agentAgreement,
+      PublicKey meshAgreement,
+      String agentId,
+      String fingerprint,
+      LongSupplier clock) {
     this.fingerprint = fingerprint;
     this.macKey = RecordMac.macKey(agentAgreement, meshAgreement, agentId, fingerprint);
     this.clock = clock;
@@ -41,12 +45,15 @@ public final class RecordSigner {
   }
 
   /** With a given sequence and time: for tests that must forge or replay exactly. */
-  public void stamp(String topic, byte[] key, byte[] value, Headers headers, long seq,
-      long timestampMs) {
-    byte[] mac = RecordMac.compute(macs.get(), macKey, topic, key, value, fingerprint, seq,
-        timestampMs);
-    headers.remove(RecordMac.KEY_HEADER).remove(RecordMac.SEQUENCE_HEADER)
-        .remove(RecordMac.TIMESTAMP_HEADER).remove(RecordMac.MAC_HEADER);
+  public void stamp(
+      String topic, byte[] key, byte[] value, Headers headers, long seq, long timestampMs) {
+    byte[] mac =
+        RecordMac.compute(macs.get(), macKey, topic, key, value, fingerprint, seq, timestampMs);
+    headers
+        .remove(RecordMac.KEY_HEADER)
+        .remove(RecordMac.SEQUENCE_HEADER)
+        .remove(RecordMac.TIMESTAMP_HEADER)
+        .remove(RecordMac.MAC_HEADER);
     headers.add(RecordMac.KEY_HEADER, fingerprint.getBytes(StandardCharsets.US_ASCII));
     headers.add(RecordMac.SEQUENCE_HEADER, ascii(seq));
     headers.add(RecordMac.TIMESTAMP_HEADER, ascii(timestampMs));

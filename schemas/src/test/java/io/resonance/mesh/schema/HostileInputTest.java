@@ -39,21 +39,40 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every value type on every mesh topic, attacked with generated hostile bytes through the real
- * decode path ({@link MeshCodec#decode} then {@link RecordBounds}): nothing may escape but a
- * value or a reason, and every malformed case must be refused.
+ * decode path ({@link MeshCodec#decode} then {@link RecordBounds}): nothing may escape but a value
+ * or a reason, and every malformed case must be refused.
  */
 class HostileInputTest {
 
   static final long SEED = 20_261_202L;
 
   static Stream<Class<? extends SpecificRecord>> everyTopicType() {
-    return Stream.of(Heartbeat.class, AgentResponse.class, AgentImpedance.class,
-        ImpedanceSummary.class, CoordinationRequest.class, ScheduledCommand.class,
-        GatherResult.class, ConflictRecord.class, BreakerState.class, GclSpec.class,
-        GclResult.class, GclTask.class, GclGraphEvent.class, GclRejection.class,
-        GclWorkspaceItem.class, WorkJob.class, WorkOrder.class, WorkReport.class,
-        ResonanceProfile.class, HarmonicAdjustment.class, RecipeRequest.class,
-        RecipeCommand.class, MutationRecord.class, DeadLetter.class, FreezeOrder.class,
+    return Stream.of(
+        Heartbeat.class,
+        AgentResponse.class,
+        AgentImpedance.class,
+        ImpedanceSummary.class,
+        CoordinationRequest.class,
+        ScheduledCommand.class,
+        GatherResult.class,
+        ConflictRecord.class,
+        BreakerState.class,
+        GclSpec.class,
+        GclResult.class,
+        GclTask.class,
+        GclGraphEvent.class,
+        GclRejection.class,
+        GclWorkspaceItem.class,
+        WorkJob.class,
+        WorkOrder.class,
+        WorkReport.class,
+        ResonanceProfile.class,
+        HarmonicAdjustment.class,
+        RecipeRequest.class,
+        RecipeCommand.class,
+        MutationRecord.class,
+        DeadLetter.class,
+        FreezeOrder.class,
         HealOrder.class);
   }
 

@@ -36,7 +36,12 @@ public final class HostileRecords<T extends SpecificRecord> {
 
   /** What a case is made of. */
   public enum Kind {
-    RANDOM_BYTES, TRUNCATED, WRONG_FINGERPRINT, HUGE_LENGTH, OVERSIZED, TRAILING_NOISE,
+    RANDOM_BYTES,
+    TRUNCATED,
+    WRONG_FINGERPRINT,
+    HUGE_LENGTH,
+    OVERSIZED,
+    TRAILING_NOISE,
     IMPOSSIBLE_VALUES;
 
     public boolean mustBeRefused() {
@@ -53,11 +58,17 @@ public final class HostileRecords<T extends SpecificRecord> {
   }
 
   /**
-   * Lengths beyond every limit. Small negative ones are left out: a negative array count is a
-   * legal Avro block header, and noise after it could then complete a valid record by chance.
+   * Lengths beyond every limit. Small negative ones are left out: a negative array count is a legal
+   * Avro block header, and noise after it could then complete a valid record by chance.
    */
-  private static final long[] HUGE = {Integer.MAX_VALUE, Integer.MAX_VALUE + 5L, 1L << 40,
-      Long.MAX_VALUE, Integer.MIN_VALUE, 3_000_000L};
+  private static final long[] HUGE = {
+    Integer.MAX_VALUE,
+    Integer.MAX_VALUE + 5L,
+    1L << 40,
+    Long.MAX_VALUE,
+    Integer.MIN_VALUE,
+    3_000_000L
+  };
 
   private final MeshCodec<T> codec;
   private final Schema schema;
@@ -125,36 +136,40 @@ public final class HostileRecords<T extends SpecificRecord> {
 
   private Object value(Schema s, boolean extreme) {
     switch (s.getType()) {
-      case RECORD: {
-        Object r = SpecificData.get().newRecord(null, s);
-        for (Schema.Field f : s.getFields()) {
-          ((org.apache.avro.generic.IndexedRecord) r).put(f.pos(), value(f.schema(), extreme));
+      case RECORD:
+        {
+          Object r = SpecificData.get().newRecord(null, s);
+          for (Schema.Field f : s.getFields()) {
+            ((org.apache.avro.generic.IndexedRecord) r).put(f.pos(), value(f.schema(), extreme));
+          }
+          return r;
         }
-        return r;
-      }
-      case UNION: {
-        List<Schema> types = s.getTypes();
-        return value(types.get(random.nextInt(types.size())), extreme);
-      }
-      case ARRAY: {
-        int n = size(extreme);
-        List<Object> items = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          items.add(value(s.getElementType(), extreme && i < 3));
+      case UNION:
+        {
+          List<Schema> types = s.getTypes();
+          return value(types.get(random.nextInt(types.size())), extreme);
         }
-        return items;
-      }
-      case MAP: {
-        int n = Math.min(size(extreme), 2_000);
-        Map<String, Object> entries = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-          entries.put(string(false) + i, value(s.getValueType(), extreme && i < 3));
+      case ARRAY:
+        {
+          int n = size(extreme);
+          List<Object> items = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            items.add(value(s.getElementType(), extreme && i < 3));
+          }
+          return items;
         }
-        return entries;
-      }
+      case MAP:
+        {
+          int n = Math.min(size(extreme), 2_000);
+          Map<String, Object> entries = new HashMap<>();
+          for (int i = 0; i < n; i++) {
+            entries.put(string(false) + i, value(s.getValueType(), extreme && i < 3));
+          }
+          return entries;
+        }
       case ENUM:
-        return SpecificData.get().createEnum(
-            s.getEnumSymbols().get(random.nextInt(s.getEnumSymbols().size())), s);
+        return SpecificData.get()
+            .createEnum(s.getEnumSymbols().get(random.nextInt(s.getEnumSymbols().size())), s);
       case FIXED:
         return SpecificData.get().createFixed(null, randomBytes(s.getFixedSize()), s);
       case STRING:
@@ -162,17 +177,34 @@ public final class HostileRecords<T extends SpecificRecord> {
       case BYTES:
         return ByteBuffer.wrap(randomBytes(extreme ? random.nextInt(0, 5_000) : 8));
       case INT:
-        return extreme ? pick(Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE, random.nextInt())
+        return extreme
+            ? pick(Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE, random.nextInt())
             : random.nextInt(0, 1_000);
       case LONG:
-        return extreme ? pick(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE, random.nextLong())
+        return extreme
+            ? pick(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE, random.nextLong())
             : 1_790_000_000_000L + random.nextLong(0, 10_000_000L);
       case FLOAT:
-        return extreme ? pick(Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
-            -Float.MAX_VALUE, -0f, Float.MIN_VALUE) : (float) random.nextDouble(0, 100);
+        return extreme
+            ? pick(
+                Float.NaN,
+                Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY,
+                -Float.MAX_VALUE,
+                -0f,
+                Float.MIN_VALUE)
+            : (float) random.nextDouble(0, 100);
       case DOUBLE:
-        return extreme ? pick(Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
-            -Double.MAX_VALUE, -0d, Double.MIN_VALUE, 1e300) : random.nextDouble(0, 100);
+        return extreme
+            ? pick(
+                Double.NaN,
+                Double.NEGATIVE_INFINITY,
+                Double.POSITIVE_INFINITY,
+                -Double.MAX_VALUE,
+                -0d,
+                Double.MIN_VALUE,
+                1e300)
+            : random.nextDouble(0, 100);
       case BOOLEAN:
         return random.nextBoolean();
       case NULL:
@@ -227,7 +259,9 @@ public final class HostileRecords<T extends SpecificRecord> {
     }
   }
 
-  /** How many strings, bytes, arrays and maps a record writes, each a place to lie about a length. */
+  /**
+   * How many strings, bytes, arrays and maps a record writes, each a place to lie about a length.
+   */
   private int lengthSites(T record) {
     LyingEncoder counter = new LyingEncoder(new ByteArrayOutputStream(), Integer.MAX_VALUE, 0);
     write(record, counter);
@@ -242,8 +276,8 @@ public final class HostileRecords<T extends SpecificRecord> {
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(encode(record), 0, 10);
-    LyingEncoder liar = new LyingEncoder(out, random.nextInt(sites), HUGE[random.nextInt(
-        HUGE.length)]);
+    LyingEncoder liar =
+        new LyingEncoder(out, random.nextInt(sites), HUGE[random.nextInt(HUGE.length)]);
     try {
       write(record, liar);
     } catch (LyingEncoder.Lied done) {
@@ -264,8 +298,8 @@ public final class HostileRecords<T extends SpecificRecord> {
   }
 
   /**
-   * A binary encoder that writes faithfully until its n-th length prefix, writes {@code huge}
-   * there instead and stops.
+   * A binary encoder that writes faithfully until its n-th length prefix, writes {@code huge} there
+   * instead and stops.
    */
   private static final class LyingEncoder extends Encoder {
 

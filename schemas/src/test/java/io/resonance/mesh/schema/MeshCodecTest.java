@@ -75,16 +75,21 @@ class MeshCodecTest {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         int thread = t;
-        results.add(pool.submit(() -> {
-          for (int i = 0; i < 2_000; i++) {
-            Heartbeat sent = Heartbeat.newBuilder(heartbeat())
-                .setAgentId("pi-" + thread + "-" + i).setSequence(i).build();
-            if (!heartbeats.decode(heartbeats.encode(sent)).equals(sent)) {
-              return false;
-            }
-          }
-          return true;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 2_000; i++) {
+                    Heartbeat sent =
+                        Heartbeat.newBuilder(heartbeat())
+                            .setAgentId("pi-" + thread + "-" + i)
+                            .setSequence(i)
+                            .build();
+                    if (!heartbeats.decode(heartbeats.encode(sent)).equals(sent)) {
+                      return false;
+                    }
+                  }
+                  return true;
+                }));
       }
       for (Future<Boolean> result : results) {
         assertThat(result.get()).isTrue();
@@ -102,8 +107,9 @@ class MeshCodecTest {
 
     // Computed the way a producer in another language does it: CRC-64-AVRO over the UTF-8 bytes
     // of the parsing canonical form, written least significant byte first.
-    byte[] canonical = SchemaNormalization.toParsingForm(Heartbeat.getClassSchema())
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] canonical =
+        SchemaNormalization.toParsingForm(Heartbeat.getClassSchema())
+            .getBytes(StandardCharsets.UTF_8);
     byte[] expectedFingerprint = littleEndian(Crc64Avro.of(canonical));
 
     assertThat(Arrays.copyOfRange(bytes, 0, 2)).containsExactly(0xC3, 0x01);
@@ -194,7 +200,8 @@ class MeshCodecTest {
 
     assertThatThrownBy(() -> heartbeats.decode(truncated))
         .isInstanceOf(UndecodableException.class)
-        .hasMessageStartingWith("body of " + truncated.length + " bytes does not decode as Heartbeat: ");
+        .hasMessageStartingWith(
+            "body of " + truncated.length + " bytes does not decode as Heartbeat: ");
   }
 
   @Test
@@ -207,7 +214,8 @@ class MeshCodecTest {
 
     assertThatThrownBy(() -> heartbeats.decode(bytes))
         .isInstanceOf(UndecodableException.class)
-        .hasMessageStartingWith("body of " + bytes.length + " bytes does not decode as Heartbeat: ");
+        .hasMessageStartingWith(
+            "body of " + bytes.length + " bytes does not decode as Heartbeat: ");
   }
 
   @Test
@@ -219,8 +227,12 @@ class MeshCodecTest {
 
     assertThatThrownBy(() -> heartbeats.decode(bytes))
         .isInstanceOf(UndecodableException.class)
-        .hasMessage("unknown schema fingerprint 0x" + found
-            + ": not a known version of Heartbeat (current fingerprint 0x" + current + ")");
+        .hasMessage(
+            "unknown schema fingerprint 0x"
+                + found
+                + ": not a known version of Heartbeat (current fingerprint 0x"
+                + current
+                + ")");
   }
 
   @Test
@@ -230,11 +242,13 @@ class MeshCodecTest {
 
     assertThatThrownBy(() -> impedances.decode(heartbeatBytes))
         .isInstanceOf(UndecodableException.class)
-        .hasMessageStartingWith("unknown schema fingerprint 0x"
-            + MeshCodec.fingerprintHex(Heartbeat.getClassSchema()))
+        .hasMessageStartingWith(
+            "unknown schema fingerprint 0x" + MeshCodec.fingerprintHex(Heartbeat.getClassSchema()))
         .hasMessageContaining("not a known version of AgentImpedance")
-        .hasMessageEndingWith("(current fingerprint 0x"
-            + MeshCodec.fingerprintHex(AgentImpedance.getClassSchema()) + ")");
+        .hasMessageEndingWith(
+            "(current fingerprint 0x"
+                + MeshCodec.fingerprintHex(AgentImpedance.getClassSchema())
+                + ")");
   }
 
   private static byte[] littleEndian(long value) {

@@ -9,10 +9,10 @@ import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 /**
- * An agent computes its partition of {@code mesh.schedules} from its own id; that only works if
- * the number is the one Kafka's producer picks for the same key. {@code KafkaProducer} with no
- * partitioner configured sends a keyed record to {@link BuiltInPartitioner#partitionForKey}
- * (a stand-in producer without a partitioner would be no witness: it always picks partition 0).
+ * An agent computes its partition of {@code mesh.schedules} from its own id; that only works if the
+ * number is the one Kafka's producer picks for the same key. {@code KafkaProducer} with no
+ * partitioner configured sends a keyed record to {@link BuiltInPartitioner#partitionForKey} (a
+ * stand-in producer without a partitioner would be no witness: it always picks partition 0).
  */
 class MeshPartitionsTest {
 

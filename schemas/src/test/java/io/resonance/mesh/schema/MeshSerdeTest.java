@@ -47,8 +47,9 @@ class MeshSerdeTest {
 
     assertThatThrownBy(() -> heartbeats.deserialize(MeshTopics.HEARTBEATS, garbage))
         .isInstanceOf(SerializationException.class)
-        .hasMessage("mesh.heartbeats: not Avro single-object encoding: starts with 0x6e6f"
-            + " instead of 0xc301")
+        .hasMessage(
+            "mesh.heartbeats: not Avro single-object encoding: starts with 0x6e6f"
+                + " instead of 0xc301")
         .hasCauseInstanceOf(MeshCodec.UndecodableException.class);
   }
 
@@ -56,8 +57,9 @@ class MeshSerdeTest {
   void emptyValueIsNotATombstoneAndRaisesSerializationException() {
     assertThatThrownBy(() -> registry.deserialize(MeshTopics.IMPEDANCE, new byte[0]))
         .isInstanceOf(SerializationException.class)
-        .hasMessage("mesh.impedance: empty value: expected an Avro single-object encoded"
-            + " AgentImpedance");
+        .hasMessage(
+            "mesh.impedance: empty value: expected an Avro single-object encoded"
+                + " AgentImpedance");
   }
 
   @Test

@@ -16,10 +16,14 @@ class RecipeCacheKeysTest {
 
   @Test
   void aLookupAndAFillOfOneStepMeetAtOneKeyAcrossVariants() {
-    String lookup = RecipeCacheKeys.key("checkout~parallelize-1~cache-1",
-        RecipeCacheKeys.stepOfLookup("enrich~cache"), Map.of("raw", "r1"));
-    String fill = RecipeCacheKeys.key("checkout~cache-1",
-        RecipeCacheKeys.stepOfFill("enrich~fill_2"), Map.of("raw", "r1"));
+    String lookup =
+        RecipeCacheKeys.key(
+            "checkout~parallelize-1~cache-1",
+            RecipeCacheKeys.stepOfLookup("enrich~cache"),
+            Map.of("raw", "r1"));
+    String fill =
+        RecipeCacheKeys.key(
+            "checkout~cache-1", RecipeCacheKeys.stepOfFill("enrich~fill_2"), Map.of("raw", "r1"));
     assertThat(lookup).isEqualTo(fill).startsWith("checkout/enrich/");
   }
 
@@ -30,10 +34,10 @@ class RecipeCacheKeysTest {
     assertThat(RecipeCacheKeys.key("checkout", "score", Map.of("raw", "r1"))).isNotEqualTo(base);
     assertThat(RecipeCacheKeys.key("refund", "enrich", Map.of("raw", "r1"))).isNotEqualTo(base);
     assertThat(RecipeCacheKeys.key("checkout-v2~cache-1", "enrich", Map.of("raw", "r1")))
-        .startsWith("checkout-v2/").isNotEqualTo(base);
-    // The names count, not only the values.
-    assertThat(RecipeCacheKeys.key("checkout", "enrich", Map.of("raw2", "r1")))
+        .startsWith("checkout-v2/")
         .isNotEqualTo(base);
+    // The names count, not only the values.
+    assertThat(RecipeCacheKeys.key("checkout", "enrich", Map.of("raw2", "r1"))).isNotEqualTo(base);
   }
 
   @Test
@@ -77,7 +81,8 @@ class RecipeCacheKeysTest {
     Map<String, String> in = new HashMap<>();
     in.put("raw", null);
     assertThatThrownBy(() -> RecipeCacheKeys.key("r", "enrich", in))
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("'raw'");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("'raw'");
   }
 
   @Test

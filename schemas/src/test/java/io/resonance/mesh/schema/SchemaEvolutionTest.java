@@ -23,13 +23,14 @@ import org.junit.jupiter.api.Test;
  * if that writer schema was registered with {@link MeshCodec#withWriterSchema}, and then Avro's
  * resolution rules fill in defaults and drop unknown fields.
  *
- * <p>The writers here are GenericRecords encoded with {@link BinaryMessageEncoder} over
- * {@link GenericData}, as an agent built from another version of the schemas would write them.
+ * <p>The writers here are GenericRecords encoded with {@link BinaryMessageEncoder} over {@link
+ * GenericData}, as an agent built from another version of the schemas would write them.
  */
 class SchemaEvolutionTest {
 
   /** An older Heartbeat: no load average, temperature, processing time, link RTT, tags. */
   private static final Schema V1 = evolutionSchema("HeartbeatV1.avsc");
+
   /** A newer Heartbeat: everything current plus {@code firmware} and {@code battery_percent}. */
   private static final Schema NEXT = evolutionSchema("HeartbeatNext.avsc");
 
@@ -46,8 +47,10 @@ class SchemaEvolutionTest {
 
     assertThatThrownBy(() -> MeshCodec.of(Heartbeat.class).decode(bytes))
         .isInstanceOf(UndecodableException.class)
-        .hasMessageStartingWith("unknown schema fingerprint 0x" + MeshCodec.fingerprintHex(V1)
-            + ": not a known version of Heartbeat");
+        .hasMessageStartingWith(
+            "unknown schema fingerprint 0x"
+                + MeshCodec.fingerprintHex(V1)
+                + ": not a known version of Heartbeat");
   }
 
   @Test
@@ -81,27 +84,30 @@ class SchemaEvolutionTest {
 
   @Test
   void codecWithTheNewerWriterSchemaDropsTheFieldsItDoesNotKnow() throws Exception {
-    GenericRecord newer = new GenericRecordBuilder(NEXT)
-        .set("agent_id", "pi-0042")
-        .set("agent_class", new GenericData.EnumSymbol(NEXT.getField("agent_class").schema(), "E"))
-        .set("sector_id", "sector-3")
-        .set("cluster_id", "cluster-3-07")
-        .set("sequence", 1_234L)
-        .set("sent_at_ms", SENT_AT.toEpochMilli())
-        .set("cpu_percent", 37.5f)
-        .set("memory_percent", 61.25f)
-        .set("net_rx_bytes_per_s", 12_345.5)
-        .set("net_tx_bytes_per_s", 2_048.0)
-        .set("load_average_1m", 0.72f)
-        .set("queue_depth", 3)
-        .set("temperature_c", 48.3f)
-        .set("processing_ms", 17.25)
-        .set("link_rtt_ms", 4.5)
-        .set("firmware", "2.7.1")
-        .set("capabilities", List.of("gpio", "camera"))
-        .set("battery_percent", 81.0f)
-        .set("context_hash", "9f1c2e")
-        .build();
+    GenericRecord newer =
+        new GenericRecordBuilder(NEXT)
+            .set("agent_id", "pi-0042")
+            .set(
+                "agent_class",
+                new GenericData.EnumSymbol(NEXT.getField("agent_class").schema(), "E"))
+            .set("sector_id", "sector-3")
+            .set("cluster_id", "cluster-3-07")
+            .set("sequence", 1_234L)
+            .set("sent_at_ms", SENT_AT.toEpochMilli())
+            .set("cpu_percent", 37.5f)
+            .set("memory_percent", 61.25f)
+            .set("net_rx_bytes_per_s", 12_345.5)
+            .set("net_tx_bytes_per_s", 2_048.0)
+            .set("load_average_1m", 0.72f)
+            .set("queue_depth", 3)
+            .set("temperature_c", 48.3f)
+            .set("processing_ms", 17.25)
+            .set("link_rtt_ms", 4.5)
+            .set("firmware", "2.7.1")
+            .set("capabilities", List.of("gpio", "camera"))
+            .set("battery_percent", 81.0f)
+            .set("context_hash", "9f1c2e")
+            .build();
     byte[] bytes = encode(NEXT, newer);
 
     Heartbeat decoded = MeshCodec.of(Heartbeat.class).withWriterSchema(NEXT).decode(bytes);
@@ -113,19 +119,22 @@ class SchemaEvolutionTest {
   void newerWriterIsRefusedByAReaderThatWasNotGivenItsSchema() {
     // Why readers are upgraded before writers: without the writer schema, the fingerprint is all
     // a reader has, and it cannot guess the layout of the body.
-    GenericRecord newer = new GenericRecordBuilder(NEXT)
-        .set("agent_id", "pi-0042")
-        .set("agent_class", new GenericData.EnumSymbol(NEXT.getField("agent_class").schema(), "E"))
-        .set("sector_id", "sector-3")
-        .set("cluster_id", "cluster-3-07")
-        .set("sequence", 1L)
-        .set("sent_at_ms", SENT_AT.toEpochMilli())
-        .set("cpu_percent", 1f)
-        .set("memory_percent", 1f)
-        .set("net_rx_bytes_per_s", 0.0)
-        .set("net_tx_bytes_per_s", 0.0)
-        .set("queue_depth", 0)
-        .build();
+    GenericRecord newer =
+        new GenericRecordBuilder(NEXT)
+            .set("agent_id", "pi-0042")
+            .set(
+                "agent_class",
+                new GenericData.EnumSymbol(NEXT.getField("agent_class").schema(), "E"))
+            .set("sector_id", "sector-3")
+            .set("cluster_id", "cluster-3-07")
+            .set("sequence", 1L)
+            .set("sent_at_ms", SENT_AT.toEpochMilli())
+            .set("cpu_percent", 1f)
+            .set("memory_percent", 1f)
+            .set("net_rx_bytes_per_s", 0.0)
+            .set("net_tx_bytes_per_s", 0.0)
+            .set("queue_depth", 0)
+            .build();
     byte[] bytes = encode(NEXT, newer);
 
     assertThatThrownBy(() -> MeshCodec.of(Heartbeat.class).decode(bytes))
@@ -151,8 +160,8 @@ class SchemaEvolutionTest {
 
   private static byte[] encode(Schema writer, GenericRecord record) {
     try {
-      ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer)
-          .encode(record);
+      ByteBuffer buffer =
+          new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(record);
       byte[] bytes = new byte[buffer.remaining()];
       buffer.get(bytes);
       return bytes;

@@ -62,14 +62,17 @@ public final class ClusterAnalysis {
       if (o == null || o.isNull() || o.isMissingNode()) {
         return null;
       }
-      return new Summary(o.path("n").asInt(), o.path("mean").asDouble(), o.path("max").asDouble(),
+      return new Summary(
+          o.path("n").asInt(),
+          o.path("mean").asDouble(),
+          o.path("max").asDouble(),
           o.path("stddev").asDouble());
     }
   }
 
   /** The statistics of one cluster; {@code temperatureC} null when no agent has a thermal zone. */
-  public record ClusterStats(String cluster, int agents, Summary cpu, Summary memory,
-      Summary temperatureC) {
+  public record ClusterStats(
+      String cluster, int agents, Summary cpu, Summary memory, Summary temperatureC) {
 
     public String toJson() {
       ObjectNode o = JSON.createObjectNode();
@@ -84,8 +87,11 @@ public final class ClusterAnalysis {
     }
 
     static ClusterStats fromJson(JsonNode o) {
-      return new ClusterStats(o.path("cluster").asText(), o.path("agents").asInt(),
-          Summary.fromJson(o.get("cpu")), Summary.fromJson(o.get("memory")),
+      return new ClusterStats(
+          o.path("cluster").asText(),
+          o.path("agents").asInt(),
+          Summary.fromJson(o.get("cpu")),
+          Summary.fromJson(o.get("memory")),
           Summary.fromJson(o.get("temperature_c")));
     }
   }
@@ -138,8 +144,12 @@ public final class ClusterAnalysis {
     List<Reading> out = new ArrayList<>();
     for (JsonNode e : o.path("readings")) {
       JsonNode t = e.get("temperature_c");
-      out.add(new Reading(e.path("agent").asText(), e.path("cpu").asDouble(),
-          e.path("memory").asDouble(), t == null || t.isNull() ? null : t.asDouble()));
+      out.add(
+          new Reading(
+              e.path("agent").asText(),
+              e.path("cpu").asDouble(),
+              e.path("memory").asDouble(),
+              t == null || t.isNull() ? null : t.asDouble()));
     }
     return out;
   }
@@ -147,19 +157,24 @@ public final class ClusterAnalysis {
   /** What {@code analytics} makes of a cluster's readings. */
   public static ClusterStats stats(String cluster, List<Reading> readings) {
     if (readings.isEmpty()) {
-      throw new HandlerFailure("no readings for cluster " + cluster
-          + ": nothing to aggregate (did sensor_read find the cluster's agents?)");
+      throw new HandlerFailure(
+          "no readings for cluster "
+              + cluster
+              + ": nothing to aggregate (did sensor_read find the cluster's agents?)");
     }
-    return new ClusterStats(cluster, readings.size(),
-        Summary.of(readings, Reading::cpuPercent), Summary.of(readings, Reading::memoryPercent),
+    return new ClusterStats(
+        cluster,
+        readings.size(),
+        Summary.of(readings, Reading::cpuPercent),
+        Summary.of(readings, Reading::memoryPercent),
         Summary.of(readings, r -> r.temperatureC() == null ? Double.NaN : r.temperatureC()));
   }
 
   /**
    * How unusual the cluster's mean CPU is against the fleet: the z-score {@code z} of the cluster
-   * mean among the clusters' means, mapped to {@code 1 - exp(-z^2 / 8)} for {@code z > 0} (0 for
-   * a cluster at or below the fleet): z = 2 gives 0.39, z = 3.6 gives 0.80, z = 5 gives 0.96.
-   * Only a hotter cluster is an anomaly here; an idle one is not.
+   * mean among the clusters' means, mapped to {@code 1 - exp(-z^2 / 8)} for {@code z > 0} (0 for a
+   * cluster at or below the fleet): z = 2 gives 0.39, z = 3.6 gives 0.80, z = 5 gives 0.96. Only a
+   * hotter cluster is an anomaly here; an idle one is not.
    */
   public static double anomalyScore(ClusterStats stats, Baseline fleet) {
     double spread = Math.max(fleet.clusterCpuStddev(), 1e-6);
@@ -169,17 +184,16 @@ public final class ClusterAnalysis {
 
   /** The z-score behind {@link #anomalyScore}. */
   public static double zScore(ClusterStats stats, Baseline fleet) {
-    return (stats.cpu().mean() - fleet.clusterCpuMean())
-        / Math.max(fleet.clusterCpuStddev(), 1e-6);
+    return (stats.cpu().mean() - fleet.clusterCpuMean()) / Math.max(fleet.clusterCpuStddev(), 1e-6);
   }
 
   /**
    * A report on an anomalous cluster. The CPU form ({@code fleet} and {@code readings} null) says
-   * what the statistics alone say; the deep form also compares with the fleet and names the
-   * agents furthest above it.
+   * what the statistics alone say; the deep form also compares with the fleet and names the agents
+   * furthest above it.
    */
-  public static String report(ClusterStats stats, double score, Baseline fleet,
-      List<Reading> readings, String method) {
+  public static String report(
+      ClusterStats stats, double score, Baseline fleet, List<Reading> readings, String method) {
     ObjectNode o = JSON.createObjectNode();
     o.put("cluster", stats.cluster());
     o.put("method", method);
@@ -200,9 +214,11 @@ public final class ClusterAnalysis {
     }
     if (readings != null && !readings.isEmpty()) {
       ArrayNode top = o.putArray("hottest_agents");
-      readings.stream().sorted(Comparator.comparingDouble(Reading::cpuPercent).reversed())
-          .limit(3).forEach(r -> top.addObject().put("agent", r.agentId())
-              .put("cpu", round(r.cpuPercent())));
+      readings.stream()
+          .sorted(Comparator.comparingDouble(Reading::cpuPercent).reversed())
+          .limit(3)
+          .forEach(
+              r -> top.addObject().put("agent", r.agentId()).put("cpu", round(r.cpuPercent())));
     }
     return o.toString();
   }

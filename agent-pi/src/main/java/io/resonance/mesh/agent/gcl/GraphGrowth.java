@@ -19,8 +19,8 @@ import java.util.TreeSet;
  * its output in its workspace, runs on {@code gpu_analysis} with an {@code analytics} alternative,
  * and joins the instance through an empty result naming it.
  *
- * <p>Its spec id depends only on the detector's spec and the cluster, so a retried attempt
- * submits the same spec again instead of a second one.
+ * <p>Its spec id depends only on the detector's spec and the cluster, so a retried attempt submits
+ * the same spec again instead of a second one.
  */
 public final class GraphGrowth {
 
@@ -63,40 +63,44 @@ public final class GraphGrowth {
     String output = "expanded_report_" + tag;
     String deep = "expanded_deep_analysis_" + tag;
     String cpu = "expanded_cpu_analysis_" + tag;
-    GclComputation gpu = GclComputation.newBuilder()
-        .setName(deep)
-        .setInputs(inputs)
-        .setOutput(output)
-        .setHandlerType(HandlerTypes.GPU_ANALYSIS)
-        .setPriority(GclPriority.CRITICAL)
-        .setAlternative(cpu)
-        .setRetry(new GclRetry(2, 500L, 2.0))
-        .setTimeoutMs(30_000L)
-        .build();
-    GclComputation fallback = GclComputation.newBuilder()
-        .setName(cpu)
-        .setInputs(inputs)
-        .setOutput(output)
-        .setHandlerType(HandlerTypes.ANALYTICS)
-        .setPriority(GclPriority.HIGH)
-        .setRetry(new GclRetry(3, 500L, 2.0))
-        .setTimeoutMs(30_000L)
-        .build();
-    GclSpec spec = GclSpec.newBuilder()
-        .setSpecId(specId)
-        .setVersion(1)
-        .setSubmittedBy(submitter)
-        .setSubmittedAtMs(nowMs)
-        .setGraphName(GRAPH_NAME)
-        .setWorkspace(inputs)
-        .setComputations(List.of(gpu, fallback))
-        .build();
-    GclResult join = GclResult.newBuilder()
-        .setInstanceId(task.getInstanceId())
-        .setSpecId(specId)
-        .setStatus(GclResultStatus.OK)
-        .setAtMs(nowMs)
-        .build();
+    GclComputation gpu =
+        GclComputation.newBuilder()
+            .setName(deep)
+            .setInputs(inputs)
+            .setOutput(output)
+            .setHandlerType(HandlerTypes.GPU_ANALYSIS)
+            .setPriority(GclPriority.CRITICAL)
+            .setAlternative(cpu)
+            .setRetry(new GclRetry(2, 500L, 2.0))
+            .setTimeoutMs(30_000L)
+            .build();
+    GclComputation fallback =
+        GclComputation.newBuilder()
+            .setName(cpu)
+            .setInputs(inputs)
+            .setOutput(output)
+            .setHandlerType(HandlerTypes.ANALYTICS)
+            .setPriority(GclPriority.HIGH)
+            .setRetry(new GclRetry(3, 500L, 2.0))
+            .setTimeoutMs(30_000L)
+            .build();
+    GclSpec spec =
+        GclSpec.newBuilder()
+            .setSpecId(specId)
+            .setVersion(1)
+            .setSubmittedBy(submitter)
+            .setSubmittedAtMs(nowMs)
+            .setGraphName(GRAPH_NAME)
+            .setWorkspace(inputs)
+            .setComputations(List.of(gpu, fallback))
+            .build();
+    GclResult join =
+        GclResult.newBuilder()
+            .setInstanceId(task.getInstanceId())
+            .setSpecId(specId)
+            .setStatus(GclResultStatus.OK)
+            .setAtMs(nowMs)
+            .build();
     return Optional.of(new Growth(spec, join));
   }
 }

@@ -13,9 +13,9 @@ import java.util.Set;
  * What the agent can see of the world comes through {@link Surroundings}: its own sensors or
  * cluster, and, where it has one, a view of the fleet.
  *
- * <p>Inputs are recognised by their content, not their names: readings (an object with
- * {@code readings}), cluster statistics (with {@code cpu} and {@code agents}), a score (a plain
- * number). So a spec may call its items what it likes.
+ * <p>Inputs are recognised by their content, not their names: readings (an object with {@code
+ * readings}), cluster statistics (with {@code cpu} and {@code agents}), a score (a plain number).
+ * So a spec may call its items what it likes.
  */
 public final class GraphHandlers {
 
@@ -63,8 +63,12 @@ public final class GraphHandlers {
   public Outcome run(GclTask task) {
     String type = task.getHandlerType();
     if (!runs(type)) {
-      throw new HandlerFailure("this agent does not run handler type '" + type + "' (it runs "
-          + types + "); route the task to an agent that advertises it as a capability");
+      throw new HandlerFailure(
+          "this agent does not run handler type '"
+              + type
+              + "' (it runs "
+              + types
+              + "); route the task to an agent that advertises it as a capability");
     }
     Inputs in = Inputs.of(task.getInputs());
     return switch (type) {
@@ -72,8 +76,13 @@ public final class GraphHandlers {
       case HandlerTypes.ANALYTICS -> analytics(task, in);
       case HandlerTypes.ANOMALY_DETECTOR -> detect(task, in);
       case HandlerTypes.GPU_ANALYSIS -> deep(task, in);
-      default -> throw new HandlerFailure("handler type '" + type + "' has no implementation here;"
-          + " implemented: " + HandlerTypes.ALL);
+      default ->
+          throw new HandlerFailure(
+              "handler type '"
+                  + type
+                  + "' has no implementation here;"
+                  + " implemented: "
+                  + HandlerTypes.ALL);
     };
   }
 
@@ -85,42 +94,62 @@ public final class GraphHandlers {
 
   private Outcome analytics(GclTask task, Inputs in) {
     if (in.readings != null) {
-      return new Outcome(ClusterAnalysis.stats(in.readings.path("cluster").asText(),
-          ClusterAnalysis.readings(in.readings)).toJson(), null);
+      return new Outcome(
+          ClusterAnalysis.stats(
+                  in.readings.path("cluster").asText(), ClusterAnalysis.readings(in.readings))
+              .toJson(),
+          null);
     }
     if (in.stats != null && in.score != null) {
       // The CPU stand-in for a deep analysis: what the statistics alone tell.
       return new Outcome(ClusterAnalysis.report(in.stats, in.score, null, null, "cpu"), null);
     }
-    throw new HandlerFailure("analytics needs readings, or cluster statistics and a score, among"
-        + " its inputs; " + task.getComputation() + " got " + task.getInputs().keySet());
+    throw new HandlerFailure(
+        "analytics needs readings, or cluster statistics and a score, among"
+            + " its inputs; "
+            + task.getComputation()
+            + " got "
+            + task.getInputs().keySet());
   }
 
   private Outcome detect(GclTask task, Inputs in) {
     if (in.stats == null) {
-      throw new HandlerFailure("anomaly_detector needs cluster statistics among its inputs; "
-          + task.getComputation() + " got " + task.getInputs().keySet());
+      throw new HandlerFailure(
+          "anomaly_detector needs cluster statistics among its inputs; "
+              + task.getComputation()
+              + " got "
+              + task.getInputs().keySet());
     }
     Baseline fleet = surroundings.fleetBaseline();
     if (fleet == null) {
-      throw new HandlerFailure("no view of the fleet to compare cluster " + in.stats.cluster()
-          + " with; run anomaly_detector on an agent that has one");
+      throw new HandlerFailure(
+          "no view of the fleet to compare cluster "
+              + in.stats.cluster()
+              + " with; run anomaly_detector on an agent that has one");
     }
     double score = ClusterAnalysis.anomalyScore(in.stats, fleet);
-    GraphGrowth.Growth g = growth == null ? null
-        : growth.decide(task, in.stats.cluster(), score, surroundings.nowMs()).orElse(null);
+    GraphGrowth.Growth g =
+        growth == null
+            ? null
+            : growth.decide(task, in.stats.cluster(), score, surroundings.nowMs()).orElse(null);
     return new Outcome(ClusterAnalysis.format(java.util.Locale.ROOT, score), g);
   }
 
   private Outcome deep(GclTask task, Inputs in) {
     if (in.stats == null || in.score == null) {
-      throw new HandlerFailure("gpu_analysis needs cluster statistics and a score among its"
-          + " inputs; " + task.getComputation() + " got " + task.getInputs().keySet());
+      throw new HandlerFailure(
+          "gpu_analysis needs cluster statistics and a score among its"
+              + " inputs; "
+              + task.getComputation()
+              + " got "
+              + task.getInputs().keySet());
     }
-    List<Reading> rs = in.readings != null ? ClusterAnalysis.readings(in.readings)
-        : surroundings.readCluster(in.stats.cluster());
-    return new Outcome(ClusterAnalysis.report(in.stats, in.score, surroundings.fleetBaseline(), rs,
-        "gpu"), null);
+    List<Reading> rs =
+        in.readings != null
+            ? ClusterAnalysis.readings(in.readings)
+            : surroundings.readCluster(in.stats.cluster());
+    return new Outcome(
+        ClusterAnalysis.report(in.stats, in.score, surroundings.fleetBaseline(), rs, "gpu"), null);
   }
 
   /** A task's inputs sorted by what they are. */

@@ -21,8 +21,8 @@ record AgentTruth(
     double driftPhase,
     double processingWeightSlope) {
 
-  static AgentTruth draw(FleetDescription.ClassProfile p, FleetDescription d,
-      SplittableRandom rng) {
+  static AgentTruth draw(
+      FleetDescription.ClassProfile p, FleetDescription d, SplittableRandom rng) {
     return new AgentTruth(
         p.latencyMedianMs().drawLogUniform(rng),
         p.latencyJitter(),
@@ -37,14 +37,15 @@ record AgentTruth(
 
   /** Median scale at {@code elapsedMs} into the run: the slow wander of the fleet description. */
   double driftFactor(FleetDescription d, long elapsedMs) {
-    return 1 + d.driftAmplitude()
-        * Math.sin(driftPhase + 2 * Math.PI * elapsedMs / (d.driftPeriodS() * 1000));
+    return 1
+        + d.driftAmplitude()
+            * Math.sin(driftPhase + 2 * Math.PI * elapsedMs / (d.driftPeriodS() * 1000));
   }
 
   /** One draw of the one-way delay, ms, capped at the class maximum. */
   double oneWayMs(SplittableRandom rng, double scale) {
-    return Math.min(latencyMaxMs, latencyMedianMs * scale * Math.exp(latencyJitter
-        * gaussian(rng)));
+    return Math.min(
+        latencyMaxMs, latencyMedianMs * scale * Math.exp(latencyJitter * gaussian(rng)));
   }
 
   double processingMs(SplittableRandom rng, double scale) {

@@ -3,9 +3,9 @@ package io.resonance.mesh.agent.sim;
 import java.util.SplittableRandom;
 
 /**
- * How a simulated agent really runs a chunked work order: the load model behind
- * {@link WorkDesk}, so that tuning chunk size, parallelism, timeout and rate limit has something
- * true to find. Pure and deterministic given the random source.
+ * How a simulated agent really runs a chunked work order: the load model behind {@link WorkDesk},
+ * so that tuning chunk size, parallelism, timeout and rate limit has something true to find. Pure
+ * and deterministic given the random source.
  *
  * <p>Each chunk first waits out its wall-clock overhead (network round trip, setup: it holds a
  * parallelism slot but no core), then does CPU work: {@code chunk_size} items at the agent's
@@ -20,21 +20,25 @@ import java.util.SplittableRandom;
  *         / (inflight memory > headroom ? min(SWAP_MAX, 1 + SWAP * (ratio - 1)) : 1) swapping
  * </pre>
  *
- * so the order's throughput falls, not just flattens, beyond the cores. Chunk starts are spaced
- * at least {@code 1 / rate_limit_per_s} apart; a chunk not done by {@code timeout_ms} is
- * abandoned and counts at its timeout. Samples (CPU, memory, network) are taken about once per
- * simulated second; on long orders the interval doubles so at most {@link #MAX_SAMPLES} remain.
+ * so the order's throughput falls, not just flattens, beyond the cores. Chunk starts are spaced at
+ * least {@code 1 / rate_limit_per_s} apart; a chunk not done by {@code timeout_ms} is abandoned and
+ * counts at its timeout. Samples (CPU, memory, network) are taken about once per simulated second;
+ * on long orders the interval doubles so at most {@link #MAX_SAMPLES} remain.
  */
 public final class ChunkWorkModel {
 
   /** Throughput lost per unit of oversubscription (run queue, cache and TLB misses). */
   static final double THRASH = 0.3;
+
   /** Latency multiplier per unit of memory in flight beyond the headroom. */
   static final double SWAP = 12.0;
+
   /** Swapping slows work at most this much (beyond it a real device is as good as hung). */
   static final double SWAP_MAX = 50.0;
+
   /** Share of the per-chunk overhead that is CPU (serialising, setup); the rest is waiting. */
   static final double OVERHEAD_CPU_SHARE = 0.3;
+
   static final int MAX_SAMPLES = 1024;
   private static final double EPS = 1e-9;
 
@@ -48,28 +52,41 @@ public final class ChunkWorkModel {
    * @param itemKb bytes moved per item (fetching input, returning output), kilobytes
    * @param jitter sigma of the lognormal around each chunk's cost
    */
-  record Capacity(int cores, double itemMs, double chunkOverheadMs, double memoryHeadroomMb,
-      double itemMemoryMb, double itemKb, double jitter) {}
+  record Capacity(
+      int cores,
+      double itemMs,
+      double chunkOverheadMs,
+      double memoryHeadroomMb,
+      double itemMemoryMb,
+      double itemKb,
+      double jitter) {}
 
   /**
-   * The agent's state when the order starts, held for the order (the model does not follow a
-   * spike that begins mid-order).
+   * The agent's state when the order starts, held for the order (the model does not follow a spike
+   * that begins mid-order).
    *
    * @param backgroundCpuPercent the agent's own load (base, spikes) competing for its cores
    * @param memoryPercent memory in use before the order's work
    * @param netBytesPerS the agent's own traffic
    * @param costScale slow drift of the agent's speed (1 = its median)
    */
-  record Load(double backgroundCpuPercent, double memoryPercent, double netBytesPerS,
-      double costScale) {}
+  record Load(
+      double backgroundCpuPercent, double memoryPercent, double netBytesPerS, double costScale) {}
 
   /**
-   * What running the order took. Latencies are in chunk start order; a timed-out chunk counts
-   * at its timeout.
+   * What running the order took. Latencies are in chunk start order; a timed-out chunk counts at
+   * its timeout.
    */
-  public record Outcome(double[] chunkLatencyMs, boolean[] timedOut, int chunksDone,
-      int chunksTimedOut, double makespanMs, float[] cpuPercent, float[] memoryPercent,
-      double[] netBytesPerS, double sampleIntervalMs) {
+  public record Outcome(
+      double[] chunkLatencyMs,
+      boolean[] timedOut,
+      int chunksDone,
+      int chunksTimedOut,
+      double makespanMs,
+      float[] cpuPercent,
+      float[] memoryPercent,
+      double[] netBytesPerS,
+      double sampleIntervalMs) {
 
     /** Chunks finished within their timeout per second of the order. */
     public double chunksPerS() {
@@ -80,18 +97,23 @@ public final class ChunkWorkModel {
   private ChunkWorkModel() {}
 
   /**
-   * Draws one agent's capacity from its class's ranges. The per-item cost follows the agent's
-   * own processing truth (where its median sits in the class range), so a slow agent is slow at
-   * chunked work too.
+   * Draws one agent's capacity from its class's ranges. The per-item cost follows the agent's own
+   * processing truth (where its median sits in the class range), so a slow agent is slow at chunked
+   * work too.
    */
   static Capacity draw(FleetDescription.ClassProfile p, AgentTruth truth, SplittableRandom rng) {
     FleetDescription.WorkProfile w = p.work();
     FleetDescription.Range cores = w.cores();
     // Whole cores, each equally likely between lo and hi.
-    int c = (int) Math.min(Math.floor(cores.hi()), Math.floor(cores.lo()
-        + rng.nextDouble() * (Math.floor(cores.hi()) + 1 - cores.lo())));
+    int c =
+        (int)
+            Math.min(
+                Math.floor(cores.hi()),
+                Math.floor(
+                    cores.lo() + rng.nextDouble() * (Math.floor(cores.hi()) + 1 - cores.lo())));
     double processingMid = Math.sqrt(p.processingMedianMs().lo() * p.processingMedianMs().hi());
-    return new Capacity(Math.max(1, c),
+    return new Capacity(
+        Math.max(1, c),
         w.itemMs().drawLogUniform(rng) * truth.processingMedianMs() / processingMid,
         w.chunkOverheadMs().drawLogUniform(rng),
         w.memoryHeadroomMb().drawLogUniform(rng),
@@ -101,22 +123,29 @@ public final class ChunkWorkModel {
   }
 
   /**
-   * Runs {@code chunks} chunks with the given params on an agent of capacity {@code cap}. A
-   * chunk size or parallelism below 1 runs as 1; a timeout of 0 (or less) is none, as is a rate
-   * limit of 0.
+   * Runs {@code chunks} chunks with the given params on an agent of capacity {@code cap}. A chunk
+   * size or parallelism below 1 runs as 1; a timeout of 0 (or less) is none, as is a rate limit of
+   * 0.
    */
-  static Outcome run(Capacity cap, Load load, int chunkSize, int parallelism, long timeoutMs,
-      double rateLimitPerS, int chunks, SplittableRandom rng) {
+  static Outcome run(
+      Capacity cap,
+      Load load,
+      int chunkSize,
+      int parallelism,
+      long timeoutMs,
+      double rateLimitPerS,
+      int chunks,
+      SplittableRandom rng) {
     if (chunks <= 0) {
-      return new Outcome(new double[0], new boolean[0], 0, 0, 0, new float[0], new float[0],
-          new double[0], 1000);
+      return new Outcome(
+          new double[0], new boolean[0], 0, 0, 0, new float[0], new float[0], new double[0], 1000);
     }
     int size = Math.max(1, chunkSize);
     int slots = Math.max(1, parallelism);
     double timeout = timeoutMs > 0 ? timeoutMs : Double.POSITIVE_INFINITY;
     double startGap = rateLimitPerS > 0 ? 1000.0 / rateLimitPerS : 0;
-    double background = cap.cores() * Math.max(0, Math.min(100, load.backgroundCpuPercent()))
-        / 100.0;
+    double background =
+        cap.cores() * Math.max(0, Math.min(100, load.backgroundCpuPercent())) / 100.0;
     double chunkMemoryMb = size * cap.itemMemoryMb();
     double chunkBytes = size * cap.itemKb() * 1024;
 
@@ -161,8 +190,8 @@ public final class ChunkWorkModel {
       double memoryRatio = active * chunkMemoryMb / cap.memoryHeadroomMb();
       double speed = speed(cap.cores(), cpuChunks, background, memoryRatio);
       // The next event: a start, an overhead or a chunk done, a timeout.
-      double until = next < chunks && active < slots ? Math.max(t, nextStart)
-          : Double.POSITIVE_INFINITY;
+      double until =
+          next < chunks && active < slots ? Math.max(t, nextStart) : Double.POSITIVE_INFINITY;
       for (int s = 0; s < slots; s++) {
         if (chunkOf[s] >= 0) {
           cpuEnds[s] = overheadEnds[s] > t ? overheadEnds[s] : t + cpuLeft[s] / speed;
@@ -200,8 +229,16 @@ public final class ChunkWorkModel {
       }
     }
     samples.advance(t, t, 0, 1, 0); // the last, partial interval
-    return new Outcome(latency, timedOut, done, lost, t, samples.cpu(), samples.memory(),
-        samples.net(), samples.intervalMs);
+    return new Outcome(
+        latency,
+        timedOut,
+        done,
+        lost,
+        t,
+        samples.cpu(),
+        samples.memory(),
+        samples.net(),
+        samples.intervalMs);
   }
 
   /** Speed of each chunk in its CPU phase relative to a whole idle core. */
@@ -214,8 +251,8 @@ public final class ChunkWorkModel {
   }
 
   /**
-   * Samples the agent's resource use at the end of each interval (about once a second), with
-   * the bytes moved in it; halves the samples and doubles the interval when they grow too many.
+   * Samples the agent's resource use at the end of each interval (about once a second), with the
+   * bytes moved in it; halves the samples and doubles the interval when they grow too many.
    */
   private static final class Sampler {
     private final int cores;
@@ -242,8 +279,8 @@ public final class ChunkWorkModel {
     void advance(double from, double to, int cpuChunks, double speed, double memoryShare) {
       double busy = Math.min(cores, cpuChunks + background);
       double cpuNow = Math.min(100, busy / cores * 100);
-      double memNow = Math.min(100, load.memoryPercent()
-          + (100 - load.memoryPercent()) * memoryShare);
+      double memNow =
+          Math.min(100, load.memoryPercent() + (100 - load.memoryPercent()) * memoryShare);
       double boundary = (n + 1) * intervalMs;
       while (boundary <= to + EPS && to > from) {
         add(cpuNow, memNow);

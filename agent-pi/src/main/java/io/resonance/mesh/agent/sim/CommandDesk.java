@@ -74,9 +74,17 @@ final class CommandDesk implements AutoCloseable {
   private volatile boolean running = true;
   private Thread waiter;
 
-  CommandDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
-      ProducerPool<AgentResponse> responses, String bootstrapServers, String schedulesTopic,
-      String responsesTopic, int consumerCount, int truthCapacity, SplittableRandom rng) {
+  CommandDesk(
+      Map<String, VirtualAgent> agents,
+      FleetDescription description,
+      EventLoop loop,
+      ProducerPool<AgentResponse> responses,
+      String bootstrapServers,
+      String schedulesTopic,
+      String responsesTopic,
+      int consumerCount,
+      int truthCapacity,
+      SplittableRandom rng) {
     this.agents = agents;
     this.description = description;
     this.loop = loop;
@@ -93,26 +101,33 @@ final class CommandDesk implements AutoCloseable {
 
   /**
    * Assigns the consumers and resolves their positions at the end of the partitions before
-   * returning, so no command released after this call is missed. If the schedules or the
-   * responses topic does not exist yet, a background thread keeps looking and starts reading
-   * (from the end) once both exist.
+   * returning, so no command released after this call is missed. If the schedules or the responses
+   * topic does not exist yet, a background thread keeps looking and starts reading (from the end)
+   * once both exist.
    */
   void start(HostTime time) {
     this.time = time;
     KafkaConsumer<byte[], byte[]> probe = consumer(0);
     if (!tryAssign(probe)) {
-      LOG.warn("topic {} or {} not found; simulated agents will read commands once both exist",
-          schedulesTopic, responsesTopic);
+      LOG.warn(
+          "topic {} or {} not found; simulated agents will read commands once both exist",
+          schedulesTopic,
+          responsesTopic);
       // The waiter owns the probe from here on (a consumer is single-threaded) and closes it.
-      waiter = new Thread(() -> {
-        try {
-          while (!tryAssign(probe)) { // returns true, probe closed, once the desk stops
-            Thread.sleep(1_000); // polling for a topic to appear; nothing to wait on instead
-          }
-        } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
-          probe.close(Duration.ZERO);
-        }
-      }, "fleet-sim-schedules-waiter");
+      waiter =
+          new Thread(
+              () -> {
+                try {
+                  while (!tryAssign(probe)) { // returns true, probe closed, once the desk stops
+                    Thread.sleep(
+                        1_000); // polling for a topic to appear; nothing to wait on instead
+                  }
+                } catch (InterruptedException
+                    | org.apache.kafka.common.errors.InterruptException e) {
+                  probe.close(Duration.ZERO);
+                }
+              },
+              "fleet-sim-schedules-waiter");
       waiter.setDaemon(true);
       waiter.start();
     }
@@ -172,8 +187,11 @@ final class CommandDesk implements AutoCloseable {
         intake.thread.start();
       }
     }
-    LOG.info("simulated agents read commands from {} partitions of {} with {} consumer(s)",
-        ours.size(), schedulesTopic, count);
+    LOG.info(
+        "simulated agents read commands from {} partitions of {} with {} consumer(s)",
+        ours.size(),
+        schedulesTopic,
+        count);
     return true;
   }
 
@@ -215,8 +233,11 @@ final class CommandDesk implements AutoCloseable {
     final SplittableRandom rng; // downlink draws: this thread's own, agents' rngs are the loop's
     final Thread thread;
 
-    Intake(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
-        SplittableRandom rng, int i) {
+    Intake(
+        KafkaConsumer<byte[], byte[]> consumer,
+        List<TopicPartition> partitions,
+        SplittableRandom rng,
+        int i) {
       this.consumer = consumer;
       this.partitions = List.copyOf(partitions);
       this.rng = rng;
@@ -269,8 +290,13 @@ final class CommandDesk implements AutoCloseable {
     long now = System.currentTimeMillis();
     long last = lastUndecodableLogMs.get();
     if (now - last >= LOG_EVERY_MS && lastUndecodableLogMs.compareAndSet(last, now)) {
-      LOG.warn("skipped an undecodable record at {}-{}@{} ({} so far): {}", r.topic(),
-          r.partition(), r.offset(), n, e.getMessage());
+      LOG.warn(
+          "skipped an undecodable record at {}-{}@{} ({} so far): {}",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          n,
+          e.getMessage());
     }
   }
 
@@ -287,8 +313,13 @@ final class CommandDesk implements AutoCloseable {
     long preparedNanos;
     boolean transitSent;
 
-    Held(ScheduledCommand command, long releasedAtMs, int incarnation, long receivedNanos,
-        int queueDepth, String hashSeen) {
+    Held(
+        ScheduledCommand command,
+        long releasedAtMs,
+        int incarnation,
+        long receivedNanos,
+        int queueDepth,
+        String hashSeen) {
       this.command = command;
       this.releasedAtMs = releasedAtMs;
       this.incarnation = incarnation;
@@ -303,8 +334,8 @@ final class CommandDesk implements AutoCloseable {
   /**
    * The command reaches the agent at {@code dueNanos}. Every instant the agent acts at is the one
    * its truth says, not the moment the shared dispatcher thread got to it: a burst of a thousand
-   * agents acting at one T is a thousand devices acting at once, and the dispatcher's queue is
-   * the simulator's overhead, not theirs.
+   * agents acting at one T is a thousand devices acting at once, and the dispatcher's queue is the
+   * simulator's overhead, not theirs.
    */
   private void receive(VirtualAgent a, ScheduledCommand c, long releasedAtMs, long dueNanos) {
     if (!a.alive()) {
@@ -313,8 +344,8 @@ final class CommandDesk implements AutoCloseable {
     a.forgetWorkOfEarlierIncarnations();
     long now = dueNanos;
     HostTime t = time;
-    SeenIds.Sighting<AgentResponse> sighting = a.commandsSeen.see(c.getMessageId(),
-        (long) t.epochMs(now));
+    SeenIds.Sighting<AgentResponse> sighting =
+        a.commandsSeen.see(c.getMessageId(), (long) t.epochMs(now));
     if (sighting.duplicate()) {
       duplicates.incrementAndGet();
       if (sighting.answer() != null) {
@@ -337,33 +368,49 @@ final class CommandDesk implements AutoCloseable {
     if (!c.getPayloadHash().isEmpty() && !c.getPayloadHash().equals(seen)) {
       h.startNanos = now; // found on arrival, before any work
       h.preparedNanos = now;
-      answer(a, h, TrinaryState.CONFLICT, new ConflictDetail(ConflictType.HASH_MISMATCH,
-          c.getPayloadHash(), seen, "payload hash differs from the command's payload_hash"), now);
+      answer(
+          a,
+          h,
+          TrinaryState.CONFLICT,
+          new ConflictDetail(
+              ConflictType.HASH_MISMATCH,
+              c.getPayloadHash(),
+              seen,
+              "payload hash differs from the command's payload_hash"),
+          now);
       return;
     }
-    double processingMs = a.truth.commandProcessingMs(a.rng(),
-        a.scale(now, t.elapsedMs(now), description), c.getPayloadWeight());
+    double processingMs =
+        a.truth.commandProcessingMs(
+            a.rng(), a.scale(now, t.elapsedMs(now), description), c.getPayloadWeight());
     h.startNanos = a.claimWorker(now, (long) (processingMs * 1e6));
     h.preparedNanos = h.startNanos + (long) (processingMs * 1e6);
-    ConflictDetail conflict = a.conflicting()
-        ? new ConflictDetail(ConflictType.CONTEXT_DIVERGENCE, "context of the command",
-            a.contextHash(), "the agent's context diverges from the mesh's")
-        : conflictRng.nextDouble() < description.conflictProbability() ? randomConflict(a, c)
-        : null;
+    ConflictDetail conflict =
+        a.conflicting()
+            ? new ConflictDetail(
+                ConflictType.CONTEXT_DIVERGENCE,
+                "context of the command",
+                a.contextHash(),
+                "the agent's context diverges from the mesh's")
+            : conflictRng.nextDouble() < description.conflictProbability()
+                ? randomConflict(a, c)
+                : null;
     long windowEnd = t.nanosWhenAgentClockReads(a.truth, c.getArrivalWindowEndMs() + offset);
     if (h.preparedNanos - windowEnd > 0) {
       long transitAt = Math.max(now, windowEnd);
-      loop.schedule(transitAt, () -> {
-        if (!h.transitSent) {
-          h.transitSent = true;
-          answer(a, h, TrinaryState.TRANSIT, null, transitAt);
-        }
-      });
+      loop.schedule(
+          transitAt,
+          () -> {
+            if (!h.transitSent) {
+              h.transitSent = true;
+              answer(a, h, TrinaryState.TRANSIT, null, transitAt);
+            }
+          });
     }
     if (conflict != null) {
       // Nothing to hold for: the agent says it cannot integrate the command once it has tried.
-      loop.schedule(h.preparedNanos,
-          () -> answer(a, h, TrinaryState.CONFLICT, conflict, h.preparedNanos));
+      loop.schedule(
+          h.preparedNanos, () -> answer(a, h, TrinaryState.CONFLICT, conflict, h.preparedNanos));
     } else {
       long target = t.nanosWhenAgentClockReads(a.truth, c.getTargetArrivalAgentMs());
       long readyAt = h.preparedNanos - target > 0 ? h.preparedNanos : target;
@@ -374,22 +421,29 @@ final class CommandDesk implements AutoCloseable {
   private ConflictDetail randomConflict(VirtualAgent a, ScheduledCommand c) {
     double u = conflictRng.nextDouble();
     if (u < 0.5) {
-      return new ConflictDetail(ConflictType.CONTEXT_DIVERGENCE, "context of the command",
-          a.contextHash(), "the agent's context changed since the command was planned");
+      return new ConflictDetail(
+          ConflictType.CONTEXT_DIVERGENCE,
+          "context of the command",
+          a.contextHash(),
+          "the agent's context changed since the command was planned");
     }
     if (u < 0.9) {
-      return new ConflictDetail(ConflictType.DATA_CONTRADICTION,
-          "state v" + (1 + conflictRng.nextInt(1000)), "state v" + (1 + conflictRng.nextInt(1000)),
+      return new ConflictDetail(
+          ConflictType.DATA_CONTRADICTION,
+          "state v" + (1 + conflictRng.nextInt(1000)),
+          "state v" + (1 + conflictRng.nextInt(1000)),
           "the command contradicts the agent's local data");
     }
-    return new ConflictDetail(ConflictType.TEMPORAL_PARADOX,
-        Long.toString(c.getTargetArrivalAgentMs()), Long.toString(c.getExpiresAtMs()),
+    return new ConflictDetail(
+        ConflictType.TEMPORAL_PARADOX,
+        Long.toString(c.getTargetArrivalAgentMs()),
+        Long.toString(c.getExpiresAtMs()),
         "the agent's local ordering disagrees with the command's");
   }
 
   /** The agent answers at {@code dueNanos}, its own instant (see {@link #receive}). */
-  private void answer(VirtualAgent a, Held h, TrinaryState state, ConflictDetail conflict,
-      long dueNanos) {
+  private void answer(
+      VirtualAgent a, Held h, TrinaryState state, ConflictDetail conflict, long dueNanos) {
     if (!a.alive() || a.incarnation() != h.incarnation) {
       return; // the process that held the command is gone
     }
@@ -402,29 +456,33 @@ final class CommandDesk implements AutoCloseable {
     }
     boolean prepared = state != TrinaryState.TRANSIT;
     long nowAgentMs = (long) Math.floor(agentNow);
-    double processingMs = prepared
-        ? (h.preparedNanos - h.startNanos) / 1e6
-        : Math.max(0, now - h.startNanos) / 1e6;
-    AgentResponse r = AgentResponse.newBuilder()
-        .setRequestId(c.getRequestId())
-        .setMessageId(c.getMessageId())
-        .setAgentId(a.id())
-        .setState(state)
-        .setReceivedAtMs((long) Math.floor(t.agentClockMs(a.truth, h.receivedNanos)))
-        .setReadyAtMs(nowAgentMs)
-        .setProcessingMs(processingMs)
-        .setPreparedAtMs(prepared
-            ? (long) Math.floor(t.agentClockMs(a.truth, h.preparedNanos)) : 0)
-        .setCommandSentAtMs(h.releasedAtMs)
-        .setRespondedAtMs(nowAgentMs)
-        .setTargetArrivalAgentMs(c.getTargetArrivalAgentMs())
-        .setPayloadWeight(c.getPayloadWeight())
-        .setQueueDepth(h.queueDepth)
-        .setPayloadHashSeen(h.hashSeen)
-        .setContextHash(a.contextHash())
-        .setConflict(conflict)
-        .build();
-    truthLog.answered(c.getRequestId(), a.id(), state, t.epochMs(now),
+    double processingMs =
+        prepared ? (h.preparedNanos - h.startNanos) / 1e6 : Math.max(0, now - h.startNanos) / 1e6;
+    AgentResponse r =
+        AgentResponse.newBuilder()
+            .setRequestId(c.getRequestId())
+            .setMessageId(c.getMessageId())
+            .setAgentId(a.id())
+            .setState(state)
+            .setReceivedAtMs((long) Math.floor(t.agentClockMs(a.truth, h.receivedNanos)))
+            .setReadyAtMs(nowAgentMs)
+            .setProcessingMs(processingMs)
+            .setPreparedAtMs(
+                prepared ? (long) Math.floor(t.agentClockMs(a.truth, h.preparedNanos)) : 0)
+            .setCommandSentAtMs(h.releasedAtMs)
+            .setRespondedAtMs(nowAgentMs)
+            .setTargetArrivalAgentMs(c.getTargetArrivalAgentMs())
+            .setPayloadWeight(c.getPayloadWeight())
+            .setQueueDepth(h.queueDepth)
+            .setPayloadHashSeen(h.hashSeen)
+            .setContextHash(a.contextHash())
+            .setConflict(conflict)
+            .build();
+    truthLog.answered(
+        c.getRequestId(),
+        a.id(),
+        state,
+        t.epochMs(now),
         prepared ? t.epochMs(h.preparedNanos) : Double.NaN);
     a.commandsSeen.answered(c.getMessageId(), r);
     deliver(a, r, now);
@@ -433,8 +491,7 @@ final class CommandDesk implements AutoCloseable {
   /** The answer's trip to Kafka: a fresh draw of the uplink, never overtaking the last one. */
   private void deliver(VirtualAgent a, AgentResponse r, long now) {
     HostTime t = time;
-    long up = (long) (a.truth.oneWayMs(a.rng(), a.scale(now, t.elapsedMs(now), description))
-        * 1e6);
+    long up = (long) (a.truth.oneWayMs(a.rng(), a.scale(now, t.elapsedMs(now), description)) * 1e6);
     long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);
     a.lastDeliveryNanos = deliverAt;
     int index = a.slot.index();
@@ -474,19 +531,20 @@ final class CommandDesk implements AutoCloseable {
   }
 
   /**
-   * The true host instants of the latest commands, bounded: the oldest entries go once the
-   * capacity is reached, so a long run cannot grow it without end.
+   * The true host instants of the latest commands, bounded: the oldest entries go once the capacity
+   * is reached, so a long run cannot grow it without end.
    */
   static final class TruthLog {
     private final LinkedHashMap<String, CommandTruth> entries;
 
     TruthLog(int capacity) {
-      this.entries = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CommandTruth> eldest) {
-          return size() > capacity;
-        }
-      };
+      this.entries =
+          new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CommandTruth> eldest) {
+              return size() > capacity;
+            }
+          };
     }
 
     private static String key(String requestId, String agentId) {
@@ -497,10 +555,14 @@ final class CommandDesk implements AutoCloseable {
       entries.put(key(t.requestId(), t.agentId()), t);
     }
 
-    synchronized void answered(String requestId, String agentId, TrinaryState state,
-        double hostMs, double preparedHostMs) {
-      entries.computeIfPresent(key(requestId, agentId),
-          (k, t) -> t.answered(state, hostMs, preparedHostMs));
+    synchronized void answered(
+        String requestId,
+        String agentId,
+        TrinaryState state,
+        double hostMs,
+        double preparedHostMs) {
+      entries.computeIfPresent(
+          key(requestId, agentId), (k, t) -> t.answered(state, hostMs, preparedHostMs));
     }
 
     synchronized CommandTruth get(String requestId, String agentId) {

@@ -37,8 +37,8 @@ public final class FleetDescription {
         }
         return new Range(lo, hi);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(key + " must be a positive range like 5..20 (or one"
-            + " number), got '" + text + "'");
+        throw new IllegalArgumentException(
+            key + " must be a positive range like 5..20 (or one" + " number), got '" + text + "'");
       }
     }
 
@@ -63,8 +63,8 @@ public final class FleetDescription {
       WorkProfile work) {}
 
   /**
-   * Ranges of one class's hidden capacity for chunked work, each agent drawing its own
-   * values log-uniformly (cores rounded to whole cores): see {@link ChunkWorkModel}.
+   * Ranges of one class's hidden capacity for chunked work, each agent drawing its own values
+   * log-uniformly (cores rounded to whole cores): see {@link ChunkWorkModel}.
    */
   public record WorkProfile(
       Range cores,
@@ -93,25 +93,29 @@ public final class FleetDescription {
     this.classes = new EnumMap<>(AgentClass.class);
     for (AgentClass c : AgentClass.values()) {
       String p = "class." + c + ".";
-      classes.put(c, new ClassProfile(
-          nonNegative(p + "share"),
-          Range.parse(p + "latency.median.ms", required(p + "latency.median.ms")),
-          nonNegative(p + "latency.jitter"),
-          positive(p + "latency.max.ms"),
-          Range.parse(p + "processing.median.ms", required(p + "processing.median.ms")),
-          nonNegative(p + "processing.jitter"),
-          nonNegative(p + "clock.offset.ms"),
-          Arrays.stream(props.getProperty(p + "capabilities", "").split(","))
-              .map(String::trim).filter(s -> !s.isEmpty()).toList(),
-          Range.parse(p + "processing.weight.slope", required(p + "processing.weight.slope")),
-          workers(p + "command.workers"),
-          new WorkProfile(
-              range(p + "work.cores"),
-              range(p + "work.item.ms"),
-              range(p + "work.chunk.overhead.ms"),
-              range(p + "work.memory.headroom.mb"),
-              range(p + "work.item.memory.mb"),
-              range(p + "work.item.kb"))));
+      classes.put(
+          c,
+          new ClassProfile(
+              nonNegative(p + "share"),
+              Range.parse(p + "latency.median.ms", required(p + "latency.median.ms")),
+              nonNegative(p + "latency.jitter"),
+              positive(p + "latency.max.ms"),
+              Range.parse(p + "processing.median.ms", required(p + "processing.median.ms")),
+              nonNegative(p + "processing.jitter"),
+              nonNegative(p + "clock.offset.ms"),
+              Arrays.stream(props.getProperty(p + "capabilities", "").split(","))
+                  .map(String::trim)
+                  .filter(s -> !s.isEmpty())
+                  .toList(),
+              Range.parse(p + "processing.weight.slope", required(p + "processing.weight.slope")),
+              workers(p + "command.workers"),
+              new WorkProfile(
+                  range(p + "work.cores"),
+                  range(p + "work.item.ms"),
+                  range(p + "work.chunk.overhead.ms"),
+                  range(p + "work.memory.headroom.mb"),
+                  range(p + "work.item.memory.mb"),
+                  range(p + "work.item.kb"))));
     }
     if (classes.values().stream().mapToDouble(ClassProfile::share).sum() <= 0) {
       throw new IllegalArgumentException("at least one class.X.share must be above 0");
@@ -120,8 +124,8 @@ public final class FleetDescription {
     this.clustersPerSector = (int) positive("hierarchy.clusters.per.sector");
     this.driftAmplitude = nonNegative("drift.median.amplitude");
     if (driftAmplitude >= 1) {
-      throw new IllegalArgumentException("drift.median.amplitude is a fraction below 1, got "
-          + driftAmplitude);
+      throw new IllegalArgumentException(
+          "drift.median.amplitude is a fraction below 1, got " + driftAmplitude);
     }
     this.driftPeriodS = positive("drift.median.period.s");
     this.clockDriftPpm = nonNegative("clock.drift.ppm");
@@ -132,8 +136,8 @@ public final class FleetDescription {
     this.spikeDurationS = positive("faults.spike.duration.s");
     this.conflictProbability = nonNegative("commands.conflict.probability");
     if (conflictProbability > 1) {
-      throw new IllegalArgumentException("commands.conflict.probability is a probability (0..1),"
-          + " got " + conflictProbability);
+      throw new IllegalArgumentException(
+          "commands.conflict.probability is a probability (0..1)," + " got " + conflictProbability);
     }
   }
 
@@ -239,8 +243,12 @@ public final class FleetDescription {
 
   private static void checkKnown(Properties known, String key, String where) {
     if (!known.containsKey(key)) {
-      throw new IllegalArgumentException("unknown key '" + key + "' in " + where
-          + "; fleet-default.properties (in the agent jar) lists every key");
+      throw new IllegalArgumentException(
+          "unknown key '"
+              + key
+              + "' in "
+              + where
+              + "; fleet-default.properties (in the agent jar) lists every key");
     }
   }
 

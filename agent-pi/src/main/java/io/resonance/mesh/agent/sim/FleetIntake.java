@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One topic the simulated fleet reads (graph tasks, work orders), on a thread of its own: it
- * waits until the topic and every topic the fleet will answer on exist (answering to a missing
- * topic would block the dispatcher in {@code send()}), assigns the partitions the fleet needs
- * from their end, and hands every record to its desk. No consumer group: the fleet stands in for
- * agents that each read their own partition.
+ * One topic the simulated fleet reads (graph tasks, work orders), on a thread of its own: it waits
+ * until the topic and every topic the fleet will answer on exist (answering to a missing topic
+ * would block the dispatcher in {@code send()}), assigns the partitions the fleet needs from their
+ * end, and hands every record to its desk. No consumer group: the fleet stands in for agents that
+ * each read their own partition.
  */
 final class FleetIntake implements AutoCloseable {
 
@@ -49,9 +49,14 @@ final class FleetIntake implements AutoCloseable {
    * @param what what is read, for the log and the thread name ("tasks")
    * @param fetchMaxWaitMs how long the broker may hold a fetch: longer keeps an idle intake cheap
    */
-  FleetIntake(String bootstrapServers, String topic, List<String> needed,
+  FleetIntake(
+      String bootstrapServers,
+      String topic,
+      List<String> needed,
       Function<Integer, List<Integer>> partitionsToRead,
-      Consumer<ConsumerRecord<byte[], byte[]>> take, String what, long fetchMaxWaitMs) {
+      Consumer<ConsumerRecord<byte[], byte[]>> take,
+      String what,
+      long fetchMaxWaitMs) {
     this.bootstrapServers = bootstrapServers;
     this.topic = topic;
     this.needed = List.copyOf(needed);
@@ -113,8 +118,10 @@ final class FleetIntake implements AutoCloseable {
         }
       }
       if (all) {
-        List<TopicPartition> tps = partitionsToRead.apply(partitions).stream()
-            .map(p -> new TopicPartition(topic, p)).toList();
+        List<TopicPartition> tps =
+            partitionsToRead.apply(partitions).stream()
+                .map(p -> new TopicPartition(topic, p))
+                .toList();
         c.assign(tps);
         c.seekToEnd(tps);
         tps.forEach(c::position); // seekToEnd is lazy; position() makes it happen now
@@ -122,8 +129,10 @@ final class FleetIntake implements AutoCloseable {
         return true;
       }
       if (!warned) {
-        LOG.warn("topics {} not all there yet; the simulated fleet reads {} once they exist",
-            needed, what);
+        LOG.warn(
+            "topics {} not all there yet; the simulated fleet reads {} once they exist",
+            needed,
+            what);
         warned = true;
       }
       // Polling for topics to appear (nothing to wait on instead); close() ends the wait.

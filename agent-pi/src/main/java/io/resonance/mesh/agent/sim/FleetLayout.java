@@ -8,16 +8,16 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Who is who in a simulated fleet: agent ids, their class, sector and cluster. Classes are dealt
- * by largest remainder so the counts match the description's shares exactly, in blocks of one
- * cluster, so that clusters are mostly of one class (seed part 2.2: agents are clustered by
- * impedance) while every sector mixes classes. Ids: {@code agent-00001}, {@code s001},
- * {@code s001-c03} (all numbered from 1).
+ * Who is who in a simulated fleet: agent ids, their class, sector and cluster. Classes are dealt by
+ * largest remainder so the counts match the description's shares exactly, in blocks of one cluster,
+ * so that clusters are mostly of one class (seed part 2.2: agents are clustered by impedance) while
+ * every sector mixes classes. Ids: {@code agent-00001}, {@code s001}, {@code s001-c03} (all
+ * numbered from 1).
  */
 final class FleetLayout {
 
-  record Slot(int index, String agentId, AgentClass agentClass, String sectorId,
-      String clusterId) {}
+  record Slot(
+      int index, String agentId, AgentClass agentClass, String sectorId, String clusterId) {}
 
   static final String LEAD_CLUSTER = "lead:cluster";
   static final String LEAD_SECTOR = "lead:sector";
@@ -40,8 +40,13 @@ final class FleetLayout {
         int sector = cluster / d.clustersPerSector();
         int clusterInSector = cluster % d.clustersPerSector();
         String sectorId = String.format("s%03d", sector + 1);
-        slots.add(new Slot(i, String.format("agent-%05d", i + 1), c, sectorId,
-            String.format("%s-c%02d", sectorId, clusterInSector + 1)));
+        slots.add(
+            new Slot(
+                i,
+                String.format("agent-%05d", i + 1),
+                c,
+                sectorId,
+                String.format("%s-c%02d", sectorId, clusterInSector + 1)));
         i++;
       }
     }
@@ -49,18 +54,19 @@ final class FleetLayout {
   }
 
   /**
-   * Which agents lead: in each cluster the first agent that can act within seconds (classes A,
-   * B, D and E) leads the cluster, and in each sector the first cluster lead also leads the
-   * sector. A cluster of batch workers (C) or human checkpoints (F) has no lead: a coordinator
-   * that takes minutes to prepare would stall every wave through it, and a real fleet would not
-   * make one a coordinator. Returns the marks per slot index; slots without a mark are absent.
+   * Which agents lead: in each cluster the first agent that can act within seconds (classes A, B, D
+   * and E) leads the cluster, and in each sector the first cluster lead also leads the sector. A
+   * cluster of batch workers (C) or human checkpoints (F) has no lead: a coordinator that takes
+   * minutes to prepare would stall every wave through it, and a real fleet would not make one a
+   * coordinator. Returns the marks per slot index; slots without a mark are absent.
    */
   static Map<Integer, List<String>> leads(List<Slot> slots) {
     Map<Integer, List<String>> marks = new java.util.HashMap<>();
     java.util.Set<String> ledClusters = new java.util.HashSet<>();
     java.util.Set<String> ledSectors = new java.util.HashSet<>();
     for (Slot s : slots) {
-      if (s.agentClass() == AgentClass.C || s.agentClass() == AgentClass.F
+      if (s.agentClass() == AgentClass.C
+          || s.agentClass() == AgentClass.F
           || !ledClusters.add(s.clusterId())) {
         continue;
       }

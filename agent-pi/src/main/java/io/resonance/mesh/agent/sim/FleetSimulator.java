@@ -1,6 +1,7 @@
 package io.resonance.mesh.agent.sim;
 
 import io.resonance.mesh.avro.AgentClass;
+import io.resonance.mesh.avro.AgentEnrollment;
 import io.resonance.mesh.avro.AgentResponse;
 import io.resonance.mesh.avro.ChunkParams;
 import io.resonance.mesh.avro.GclResult;
@@ -10,7 +11,6 @@ import io.resonance.mesh.avro.TrinaryState;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.schema.MeshTopics;
-import io.resonance.mesh.avro.AgentEnrollment;
 import io.resonance.mesh.security.AgentIdentity;
 import io.resonance.mesh.security.RecordSigner;
 import java.security.PublicKey;
@@ -29,38 +29,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fleet of virtual agents (default 30,000) in one JVM, sending real heartbeats to a real Kafka
- * broker through a few shared producers. It owns the agents, their schedule and the fault
- * switches.
+ * broker through a few shared producers. It owns the agents, their schedule and the fault switches.
  *
- * <p>Honest by construction: every agent stamps {@code sent_at_ms} with its own offset and
- * drifting clock, and its heartbeat reaches the producer only once its true one-way delay has
- * passed on the host clock, so a consumer sees {@code arrival - sent_at} = delay - offset, as with
- * real devices. The hidden parameters are reachable only through {@link #groundTruth()}, which
- * exists for benchmarks to score against.
+ * <p>Honest by construction: every agent stamps {@code sent_at_ms} with its own offset and drifting
+ * clock, and its heartbeat reaches the producer only once its true one-way delay has passed on the
+ * host clock, so a consumer sees {@code arrival - sent_at} = delay - offset, as with real devices.
+ * The hidden parameters are reachable only through {@link #groundTruth()}, which exists for
+ * benchmarks to score against.
  *
- * <p>Commands: the simulated agents read {@code mesh.schedules} and answer on
- * {@code mesh.responses} as real agents do (see {@link CommandDesk}): the command arrives after a
- * true one-way delay, waits for the agent's earlier commands, takes a processing time that grows
- * with its payload weight by a slope each agent hides, is held until the agent's own clock reads
- * {@code target_arrival_agent_ms}, and the answer travels back with another true delay.
+ * <p>Commands: the simulated agents read {@code mesh.schedules} and answer on {@code
+ * mesh.responses} as real agents do (see {@link CommandDesk}): the command arrives after a true
+ * one-way delay, waits for the agent's earlier commands, takes a processing time that grows with
+ * its payload weight by a slope each agent hides, is held until the agent's own clock reads {@code
+ * target_arrival_agent_ms}, and the answer travels back with another true delay.
  *
  * <p>Graph tasks: the simulated agents also run GCL handlers (see {@link TaskDesk}): a task on
  * {@code mesh.tasks} assigned to one of them (or unassigned, with a handler type some of them
- * advertise) is run on that agent, in its modelled time, and answered on {@code mesh.results};
- * an anomaly detector with a high score grows the running graph with a new spec on
- * {@code mesh.gcl}.
+ * advertise) is run on that agent, in its modelled time, and answered on {@code mesh.results}; an
+ * anomaly detector with a high score grows the running graph with a new spec on {@code mesh.gcl}.
  *
- * <p>Chunked work: the simulated agents also take work orders from {@code mesh.work}
- * and report on {@code mesh.work-reports} (see {@link WorkDesk}), each running its chunks
- * through {@link ChunkWorkModel} against a hidden capacity (cores, per-item and per-chunk cost,
- * memory headroom) and its own load, so chunk size, parallelism, timeout and rate limit have a
- * true best setting per agent to be found. {@link #workModel()} runs the same model without
- * Kafka, for benchmarks.
+ * <p>Chunked work: the simulated agents also take work orders from {@code mesh.work} and report on
+ * {@code mesh.work-reports} (see {@link WorkDesk}), each running its chunks through {@link
+ * ChunkWorkModel} against a hidden capacity (cores, per-item and per-chunk cost, memory headroom)
+ * and its own load, so chunk size, parallelism, timeout and rate limit have a true best setting per
+ * agent to be found. {@link #workModel()} runs the same model without Kafka, for benchmarks.
  *
- * <p>Leads: the first agent of each cluster that can act within seconds also reports the
- * capability {@value #LEAD_CLUSTER}, the first of those in each sector also {@value
- * #LEAD_SECTOR}, so cascades can select leads with a CAPABILITY selector (see {@link
- * FleetLayout#leads}).
+ * <p>Leads: the first agent of each cluster that can act within seconds also reports the capability
+ * {@value #LEAD_CLUSTER}, the first of those in each sector also {@value #LEAD_SECTOR}, so cascades
+ * can select leads with a CAPABILITY selector (see {@link FleetLayout#leads}).
  */
 public final class FleetSimulator implements AutoCloseable {
 
@@ -69,6 +65,7 @@ public final class FleetSimulator implements AutoCloseable {
 
   /** Capability of each cluster's lead. */
   public static final String LEAD_CLUSTER = FleetLayout.LEAD_CLUSTER;
+
   /** Capability of each sector's lead (which also leads its own cluster). */
   public static final String LEAD_SECTOR = FleetLayout.LEAD_SECTOR;
 
@@ -78,14 +75,20 @@ public final class FleetSimulator implements AutoCloseable {
    * @param sendErrors heartbeats and responses the producers failed to deliver
    * @param commandsReceived commands that reached a living simulated agent
    * @param responsesSent answers the broker acknowledged
-   * @param dispatchLateMaxMs the most any action (a beat, a delivery, an answer) ran after its
-   *     due instant, since the last call to {@link #stats()}: the simulator's own lag, which a
-   *     real fleet does not have; records handed to Kafka late arrive late, so a large value
-   *     means the host cannot simulate this many agents in real time
+   * @param dispatchLateMaxMs the most any action (a beat, a delivery, an answer) ran after its due
+   *     instant, since the last call to {@link #stats()}: the simulator's own lag, which a real
+   *     fleet does not have; records handed to Kafka late arrive late, so a large value means the
+   *     host cannot simulate this many agents in real time
    * @param dispatchLate5msShare share of those actions that ran more than 5 ms late
    */
-  public record Stats(long heartbeatsSent, long sendErrors, int agentsAlive, int agentsTotal,
-      long commandsReceived, long responsesSent, double dispatchLateMaxMs,
+  public record Stats(
+      long heartbeatsSent,
+      long sendErrors,
+      int agentsAlive,
+      int agentsTotal,
+      long commandsReceived,
+      long responsesSent,
+      double dispatchLateMaxMs,
       double dispatchLate5msShare) {}
 
   /**
@@ -98,20 +101,31 @@ public final class FleetSimulator implements AutoCloseable {
    * @param readyHostMs when it stood READY (and answered so)
    * @param answeredHostMs when it sent its latest answer
    */
-  public record CommandTruth(String requestId, String agentId, double receivedHostMs,
-      double preparedHostMs, double transitHostMs, double readyHostMs, double answeredHostMs,
+  public record CommandTruth(
+      String requestId,
+      String agentId,
+      double receivedHostMs,
+      double preparedHostMs,
+      double transitHostMs,
+      double readyHostMs,
+      double answeredHostMs,
       TrinaryState answer) {
 
     static CommandTruth received(String requestId, String agentId, double hostMs) {
-      return new CommandTruth(requestId, agentId, hostMs, Double.NaN, Double.NaN, Double.NaN,
-          Double.NaN, null);
+      return new CommandTruth(
+          requestId, agentId, hostMs, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null);
     }
 
     CommandTruth answered(TrinaryState state, double hostMs, double preparedMs) {
-      return new CommandTruth(requestId, agentId, receivedHostMs,
+      return new CommandTruth(
+          requestId,
+          agentId,
+          receivedHostMs,
           Double.isNaN(preparedMs) ? preparedHostMs : preparedMs,
           state == TrinaryState.TRANSIT ? hostMs : transitHostMs,
-          state == TrinaryState.READY ? hostMs : readyHostMs, hostMs, state);
+          state == TrinaryState.READY ? hostMs : readyHostMs,
+          hostMs,
+          state);
     }
   }
 
@@ -135,6 +149,7 @@ public final class FleetSimulator implements AutoCloseable {
   private final boolean offline;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile HostTime time;
+
   /** Each agent's keys, when the fleet was given the mesh's agreement key; else empty. */
   private final Map<String, AgentIdentity> identities = new LinkedHashMap<>();
 
@@ -151,24 +166,42 @@ public final class FleetSimulator implements AutoCloseable {
     for (FleetLayout.Slot slot : slots) {
       FleetDescription.ClassProfile p = description.profile(slot.agentClass());
       SplittableRandom own = rng.split();
-      agents.put(slot.agentId(), new VirtualAgent(slot, AgentTruth.draw(p, description, own),
-          FleetLayout.capabilities(p.capabilities(), leads.getOrDefault(slot.index(), List.of())),
-          p.commandWorkers(),
-          own));
+      agents.put(
+          slot.agentId(),
+          new VirtualAgent(
+              slot,
+              AgentTruth.draw(p, description, own),
+              FleetLayout.capabilities(
+                  p.capabilities(), leads.getOrDefault(slot.index(), List.of())),
+              p.commandWorkers(),
+              own));
     }
     // A stream of its own, so the capacities leave every other draw of a seeded fleet as it was.
     SplittableRandom capacities = new SplittableRandom(b.seed ^ 0x5DEECE66DL);
     for (VirtualAgent a : agents.values()) {
-      a.workCapacity = ChunkWorkModel.draw(description.profile(a.slot.agentClass()), a.truth,
-          capacities.split());
+      a.workCapacity =
+          ChunkWorkModel.draw(
+              description.profile(a.slot.agentClass()), a.truth, capacities.split());
     }
     this.ids = List.copyOf(agents.keySet());
     // Offline, the fleet makes no Kafka client at all: it only answers ground-truth questions.
     int clients = b.offline ? 0 : b.producers;
-    this.producers = new ProducerPool<>(b.bootstrapServers, b.topic, clients,
-        b.producerProperties, Heartbeat.class, Heartbeat::getAgentId);
-    this.responses = new ProducerPool<>(b.bootstrapServers, b.responsesTopic, clients,
-        b.producerProperties, AgentResponse.class, AgentResponse::getAgentId);
+    this.producers =
+        new ProducerPool<>(
+            b.bootstrapServers,
+            b.topic,
+            clients,
+            b.producerProperties,
+            Heartbeat.class,
+            Heartbeat::getAgentId);
+    this.responses =
+        new ProducerPool<>(
+            b.bootstrapServers,
+            b.responsesTopic,
+            clients,
+            b.producerProperties,
+            AgentResponse.class,
+            AgentResponse::getAgentId);
     if (b.meshAgreementKey != null) {
       // Every simulated agent is its own identity, as a real one is, so that revoking one
       // silences only that one; each signer derives its MAC key once here.
@@ -181,30 +214,78 @@ public final class FleetSimulator implements AutoCloseable {
       producers.signWith(signers::get);
       responses.signWith(signers::get);
     }
-    this.commands = b.commandConsumers == 0 ? null : new CommandDesk(agents, description, loop,
-        responses, b.bootstrapServers, b.schedulesTopic, b.responsesTopic, b.commandConsumers,
-        b.commandTruthCapacity, rng.split());
+    this.commands =
+        b.commandConsumers == 0
+            ? null
+            : new CommandDesk(
+                agents,
+                description,
+                loop,
+                responses,
+                b.bootstrapServers,
+                b.schedulesTopic,
+                b.responsesTopic,
+                b.commandConsumers,
+                b.commandTruthCapacity,
+                rng.split());
     this.producerCount = b.producers;
     if (b.graphHandlers) {
-      this.results = new ProducerPool<>(b.bootstrapServers, b.resultsTopic, 1,
-          b.producerProperties, GclResult.class, GclResult::getInstanceId);
-      this.specs = new ProducerPool<>(b.bootstrapServers, b.gclTopic, 1, b.producerProperties,
-          GclSpec.class, GclSpec::getSpecId);
-      this.tasks = new TaskDesk(agents, description, loop, results, specs, b.bootstrapServers,
-          b.tasksTopic, b.resultsTopic, b.gclTopic, b.handlerFailureProbability,
-          b.growthThreshold, rng.split());
+      this.results =
+          new ProducerPool<>(
+              b.bootstrapServers,
+              b.resultsTopic,
+              1,
+              b.producerProperties,
+              GclResult.class,
+              GclResult::getInstanceId);
+      this.specs =
+          new ProducerPool<>(
+              b.bootstrapServers,
+              b.gclTopic,
+              1,
+              b.producerProperties,
+              GclSpec.class,
+              GclSpec::getSpecId);
+      this.tasks =
+          new TaskDesk(
+              agents,
+              description,
+              loop,
+              results,
+              specs,
+              b.bootstrapServers,
+              b.tasksTopic,
+              b.resultsTopic,
+              b.gclTopic,
+              b.handlerFailureProbability,
+              b.growthThreshold,
+              rng.split());
     } else {
       this.results = null;
       this.specs = null;
       this.tasks = null;
     }
     if (b.workOrders) {
-      this.workReports = new ProducerPool<>(b.bootstrapServers, b.workReportsTopic, 1,
-          b.producerProperties, WorkReport.class, WorkReport::getAgentId);
+      this.workReports =
+          new ProducerPool<>(
+              b.bootstrapServers,
+              b.workReportsTopic,
+              1,
+              b.producerProperties,
+              WorkReport.class,
+              WorkReport::getAgentId);
       // Its own stream, so turning work on leaves every other draw of a seeded fleet as it was.
-      this.work = new WorkDesk(agents, description, loop, workReports, b.bootstrapServers,
-          b.workTopic, b.workReportsTopic, b.seed,
-          new SplittableRandom(b.seed ^ 0x3C6EF372FE94F82BL));
+      this.work =
+          new WorkDesk(
+              agents,
+              description,
+              loop,
+              workReports,
+              b.bootstrapServers,
+              b.workTopic,
+              b.workReportsTopic,
+              b.seed,
+              new SplittableRandom(b.seed ^ 0x3C6EF372FE94F82BL));
     } else {
       this.workReports = null;
       this.work = null;
@@ -217,13 +298,14 @@ public final class FleetSimulator implements AutoCloseable {
 
   /**
    * Starts beating; each agent's first beat falls at a random phase within one interval. When it
-   * returns, the agents read the schedules topic from its current end: every command released
-   * from now on reaches them (if the topic does not exist yet, from when it appears).
+   * returns, the agents read the schedules topic from its current end: every command released from
+   * now on reaches them (if the topic does not exist yet, from when it appears).
    */
   public void start() {
     if (offline) {
-      throw new IllegalStateException("an offline fleet (Builder.buildOffline) does not run; "
-          + "build it with bootstrapServers(...).build() to start it");
+      throw new IllegalStateException(
+          "an offline fleet (Builder.buildOffline) does not run; "
+              + "build it with bootstrapServers(...).build() to start it");
     }
     if (!started.compareAndSet(false, true)) {
       return;
@@ -244,8 +326,11 @@ public final class FleetSimulator implements AutoCloseable {
       loop.schedule(first, () -> beatDue(a, first));
     }
     loop.start();
-    LOG.info("fleet of {} agents started: heartbeat every {} ms, {} producers", agents.size(),
-        interval.toMillis(), producerCount);
+    LOG.info(
+        "fleet of {} agents started: heartbeat every {} ms, {} producers",
+        agents.size(),
+        interval.toMillis(),
+        producerCount);
   }
 
   public List<String> agentIds() {
@@ -253,8 +338,8 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /**
-   * Every agent's signed request to be heard, for {@code mesh.enrollments}; empty unless the
-   * fleet was built with {@link Builder#meshAgreementKey}.
+   * Every agent's signed request to be heard, for {@code mesh.enrollments}; empty unless the fleet
+   * was built with {@link Builder#meshAgreementKey}.
    */
   public List<AgentEnrollment> enrollments() {
     long now = System.currentTimeMillis();
@@ -262,8 +347,14 @@ public final class FleetSimulator implements AutoCloseable {
     for (VirtualAgent a : agents.values()) {
       AgentIdentity identity = identities.get(a.slot.agentId());
       if (identity != null) {
-        out.add(identity.enrollment(a.slot.agentClass(), a.slot.sectorId(), a.slot.clusterId(),
-            "fleet-simulator", a.capabilities(), now));
+        out.add(
+            identity.enrollment(
+                a.slot.agentClass(),
+                a.slot.sectorId(),
+                a.slot.clusterId(),
+                "fleet-simulator",
+                a.capabilities(),
+                now));
       }
     }
     return out;
@@ -276,8 +367,10 @@ public final class FleetSimulator implements AutoCloseable {
 
   /** The agents of one cluster, for fault switches that hit a whole cluster. */
   public List<String> agentsOf(String clusterId) {
-    return agents.values().stream().filter(a -> a.slot.clusterId().equals(clusterId))
-        .map(VirtualAgent::id).toList();
+    return agents.values().stream()
+        .filter(a -> a.slot.clusterId().equals(clusterId))
+        .map(VirtualAgent::id)
+        .toList();
   }
 
   /** The agents fall silent, as a crashed process would; beats already on the wire still land. */
@@ -295,8 +388,8 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /**
-   * While on, the payload bytes the agents receive are damaged on the way; they check them
-   * against the command's {@code payload_hash} and answer CONFLICT (HASH_MISMATCH).
+   * While on, the payload bytes the agents receive are damaged on the way; they check them against
+   * the command's {@code payload_hash} and answer CONFLICT (HASH_MISMATCH).
    */
   public void corruptPayloads(Collection<String> agentIds, boolean on) {
     forEach(agentIds, a -> a.corruptPayloads(on));
@@ -308,8 +401,8 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /**
-   * True once the simulated handlers read the tasks topic (from its end as of then); false
-   * before, or when the handlers are turned off.
+   * True once the simulated handlers read the tasks topic (from its end as of then); false before,
+   * or when the handlers are turned off.
    */
   public boolean handlersReading() {
     return tasks != null && tasks.reading();
@@ -327,9 +420,10 @@ public final class FleetSimulator implements AutoCloseable {
   public record TaskStats(long received, long answered, long graphsGrown, long lost) {}
 
   public TaskStats taskStats() {
-    return tasks == null ? new TaskStats(0, 0, 0, 0)
-        : new TaskStats(tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown(),
-            tasks.tasksLost());
+    return tasks == null
+        ? new TaskStats(0, 0, 0, 0)
+        : new TaskStats(
+            tasks.tasksReceived(), tasks.tasksAnswered(), tasks.graphsGrown(), tasks.tasksLost());
   }
 
   /**
@@ -339,13 +433,15 @@ public final class FleetSimulator implements AutoCloseable {
   public record Duplicates(long commands, long tasks, long orders) {}
 
   public Duplicates duplicates() {
-    return new Duplicates(commands == null ? 0 : commands.commandsRepeated(),
-        tasks == null ? 0 : tasks.tasksRepeated(), work == null ? 0 : work.ordersRepeated());
+    return new Duplicates(
+        commands == null ? 0 : commands.commandsRepeated(),
+        tasks == null ? 0 : tasks.tasksRepeated(),
+        work == null ? 0 : work.ordersRepeated());
   }
 
   /**
-   * True once the simulated agents read the work topic (from its end as of then); false before,
-   * or when work orders are turned off.
+   * True once the simulated agents read the work topic (from its end as of then); false before, or
+   * when work orders are turned off.
    */
   public boolean workReading() {
     return work != null && work.reading();
@@ -362,14 +458,15 @@ public final class FleetSimulator implements AutoCloseable {
   public record WorkStats(long received, long reported, long lost, long foreign) {}
 
   public WorkStats workStats() {
-    return work == null ? new WorkStats(0, 0, 0, 0)
-        : new WorkStats(work.ordersReceived(), work.reportsSent(), work.ordersLost(),
-            work.ordersForeign());
+    return work == null
+        ? new WorkStats(0, 0, 0, 0)
+        : new WorkStats(
+            work.ordersReceived(), work.reportsSent(), work.ordersLost(), work.ordersForeign());
   }
 
   /**
-   * The load model the simulated agents run work orders with, callable without Kafka: ground
-   * truth for benchmarks, like {@link #groundTruth()}. No part of the product may call it.
+   * The load model the simulated agents run work orders with, callable without Kafka: ground truth
+   * for benchmarks, like {@link #groundTruth()}. No part of the product may call it.
    */
   public WorkModel workModel() {
     return new WorkModel();
@@ -390,9 +487,15 @@ public final class FleetSimulator implements AutoCloseable {
       alive += a.alive() ? 1 : 0;
     }
     EventLoop.Lag lag = loop.takeLag();
-    return new Stats(producers.sent(), producers.errors() + responses.errors(), alive,
-        agents.size(), commands == null ? 0 : commands.commandsReceived(), responses.sent(),
-        lag.maxMs(), lag.lateShare());
+    return new Stats(
+        producers.sent(),
+        producers.errors() + responses.errors(),
+        alive,
+        agents.size(),
+        commands == null ? 0 : commands.commandsReceived(),
+        responses.sent(),
+        lag.maxMs(),
+        lag.lateShare());
   }
 
   public GroundTruth groundTruth() {
@@ -410,8 +513,12 @@ public final class FleetSimulator implements AutoCloseable {
       }
     }
     if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("no such simulated agents: " + unknown
-          + " (ids run agent-00001.." + ids.get(ids.size() - 1) + ")");
+      throw new IllegalArgumentException(
+          "no such simulated agents: "
+              + unknown
+              + " (ids run agent-00001.."
+              + ids.get(ids.size() - 1)
+              + ")");
     }
   }
 
@@ -440,8 +547,7 @@ public final class FleetSimulator implements AutoCloseable {
     }
     if (!a.spiking(now)
         && faultRng.nextDouble() < description.spikePerAgentHour() * intervalHours) {
-      a.spike(description.spikeFactor(),
-          now + (long) (description.spikeDurationS() * 1e9));
+      a.spike(description.spikeFactor(), now + (long) (description.spikeDurationS() * 1e9));
     }
   }
 
@@ -471,14 +577,18 @@ public final class FleetSimulator implements AutoCloseable {
       workReports.close();
     }
     Stats s = stats();
-    LOG.info("fleet stopped: {} heartbeats sent, {} commands received, {} responses sent, {} send"
-        + " errors", s.heartbeatsSent(), s.commandsReceived(), s.responsesSent(), s.sendErrors());
+    LOG.info(
+        "fleet stopped: {} heartbeats sent, {} commands received, {} responses sent, {} send"
+            + " errors",
+        s.heartbeatsSent(),
+        s.commandsReceived(),
+        s.responsesSent(),
+        s.sendErrors());
   }
 
   /**
-   * The simulated agents' hidden truth, for benchmarks that score the product's estimates. No
-   * part of the product (jobs, operators, schedulers) may call this: a real fleet has no such
-   * oracle.
+   * The simulated agents' hidden truth, for benchmarks that score the product's estimates. No part
+   * of the product (jobs, operators, schedulers) may call this: a real fleet has no such oracle.
    */
   public final class GroundTruth {
     private GroundTruth() {}
@@ -550,44 +660,54 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /**
-   * The chunked-work load model of the simulated agents, run directly: ground truth for
-   * benchmarks that compare tuning policies on thousands of agents quickly. It gives the numbers
-   * {@link WorkDesk} would report for the same order at the same instant, without the network
-   * delays on the way there and back. No part of the product may call this: a real fleet has no
-   * such oracle.
+   * The chunked-work load model of the simulated agents, run directly: ground truth for benchmarks
+   * that compare tuning policies on thousands of agents quickly. It gives the numbers {@link
+   * WorkDesk} would report for the same order at the same instant, without the network delays on
+   * the way there and back. No part of the product may call this: a real fleet has no such oracle.
    */
   public final class WorkModel {
     private WorkModel() {}
 
     /**
-     * What {@code agentId} measures running {@code chunks} chunks of work with {@code params}
-     * now (its current background load and drift): the same draws as the order
-     * {@code orderId} would get from the simulated agent.
+     * What {@code agentId} measures running {@code chunks} chunks of work with {@code params} now
+     * (its current background load and drift): the same draws as the order {@code orderId} would
+     * get from the simulated agent.
      */
-    public ChunkWorkModel.Outcome run(String agentId, ChunkParams params, int chunks,
-        String orderId) {
+    public ChunkWorkModel.Outcome run(
+        String agentId, ChunkParams params, int chunks, String orderId) {
       VirtualAgent a = agent(agentId);
       long now = System.nanoTime();
       HostTime h = time;
-      return WorkDesk.simulate(a, params, chunks, WorkDesk.orderSeed(seed, orderId), now,
-          h == null ? 0 : h.elapsedMs(now), description);
+      return WorkDesk.simulate(
+          a,
+          params,
+          chunks,
+          WorkDesk.orderSeed(seed, orderId),
+          now,
+          h == null ? 0 : h.elapsedMs(now),
+          description);
     }
 
     /**
      * As {@link #run}, at {@code elapsedMs} into a simulated run (the agent's slow drift follows
      * that instant), for benchmarks that run the fleet in simulated time.
      */
-    public ChunkWorkModel.Outcome runAt(String agentId, ChunkParams params, int chunks,
-        String orderId, long elapsedMs) {
-      return WorkDesk.simulate(agent(agentId), params, chunks, WorkDesk.orderSeed(seed, orderId),
-          System.nanoTime(), elapsedMs, description);
+    public ChunkWorkModel.Outcome runAt(
+        String agentId, ChunkParams params, int chunks, String orderId, long elapsedMs) {
+      return WorkDesk.simulate(
+          agent(agentId),
+          params,
+          chunks,
+          WorkDesk.orderSeed(seed, orderId),
+          System.nanoTime(),
+          elapsedMs,
+          description);
     }
 
     /** The report the agent would send for {@code order} after {@code outcome}. */
-    public WorkReport report(WorkOrder order, ChunkWorkModel.Outcome outcome, long startedAtMs,
-        long finishedAtMs) {
-      return WorkDesk.report(agent(order.getAgentId()), order, outcome, startedAtMs,
-          finishedAtMs);
+    public WorkReport report(
+        WorkOrder order, ChunkWorkModel.Outcome outcome, long startedAtMs, long finishedAtMs) {
+      return WorkDesk.report(agent(order.getAgentId()), order, outcome, startedAtMs, finishedAtMs);
     }
 
     /** The agent's hidden core count. */
@@ -633,9 +753,9 @@ public final class FleetSimulator implements AutoCloseable {
     private Builder() {}
 
     /**
-     * The mesh's X25519 public key: each agent then gets its own Ed25519 and X25519 keys, signs
-     * its enrolment ({@link FleetSimulator#enrollments()}) and authenticates its heartbeats and
-     * answers as SECURITY.md describes. Without it the fleet sends unauthenticated records.
+     * The mesh's X25519 public key: each agent then gets its own Ed25519 and X25519 keys, signs its
+     * enrolment ({@link FleetSimulator#enrollments()}) and authenticates its heartbeats and answers
+     * as SECURITY.md describes. Without it the fleet sends unauthenticated records.
      */
     public Builder meshAgreementKey(PublicKey meshAgreementKey) {
       this.meshAgreementKey = meshAgreementKey;
@@ -675,19 +795,18 @@ public final class FleetSimulator implements AutoCloseable {
      */
     public Builder handlerFailureProbability(String handlerType, double probability) {
       if (!(probability >= 0 && probability <= 1)) {
-        throw new IllegalArgumentException("failure probability of " + handlerType
-            + " must be in [0, 1], got " + probability);
+        throw new IllegalArgumentException(
+            "failure probability of " + handlerType + " must be in [0, 1], got " + probability);
       }
-      handlerFailureProbability.put(Objects.requireNonNull(handlerType, "handlerType"),
-          probability);
+      handlerFailureProbability.put(
+          Objects.requireNonNull(handlerType, "handlerType"), probability);
       return this;
     }
 
     /** Anomaly scores at or above this grow the graph with a deeper analysis (default 0.8). */
     public Builder growthThreshold(double threshold) {
       if (!(threshold >= 0 && threshold <= 1)) {
-        throw new IllegalArgumentException("growth threshold must be in [0, 1], got "
-            + threshold);
+        throw new IllegalArgumentException("growth threshold must be in [0, 1], got " + threshold);
       }
       this.growthThreshold = threshold;
       return this;
@@ -761,14 +880,14 @@ public final class FleetSimulator implements AutoCloseable {
 
     /** Kafka producer settings applied on top of the simulator's defaults. */
     public Builder producerProperties(Map<String, Object> producerProperties) {
-      this.producerProperties = Collections.unmodifiableMap(new LinkedHashMap<>(
-          producerProperties));
+      this.producerProperties =
+          Collections.unmodifiableMap(new LinkedHashMap<>(producerProperties));
       return this;
     }
 
     /**
-     * A fleet that is never started and makes no Kafka client: its {@link #workModel()} and
-     * {@link #groundTruth()} serve benchmarks that simulate time themselves.
+     * A fleet that is never started and makes no Kafka client: its {@link #workModel()} and {@link
+     * #groundTruth()} serve benchmarks that simulate time themselves.
      */
     public FleetSimulator buildOffline() {
       offline = true;
@@ -782,26 +901,26 @@ public final class FleetSimulator implements AutoCloseable {
     }
 
     public FleetSimulator build() {
-      Objects.requireNonNull(bootstrapServers,
+      Objects.requireNonNull(
+          bootstrapServers,
           "bootstrapServers is required, e.g. builder().bootstrapServers(\"127.0.0.1:9092\")");
       if (agents < 1) {
         throw new IllegalArgumentException("agents must be at least 1, got " + agents);
       }
       if (interval.isNegative() || interval.toMillis() < 1) {
-        throw new IllegalArgumentException("heartbeatInterval must be at least 1 ms, got "
-            + interval);
+        throw new IllegalArgumentException(
+            "heartbeatInterval must be at least 1 ms, got " + interval);
       }
       if (producers < 1 || producers > 64) {
-        throw new IllegalArgumentException("producers must be between 1 and 64, got "
-            + producers);
+        throw new IllegalArgumentException("producers must be between 1 and 64, got " + producers);
       }
       if (commandConsumers < 0 || commandConsumers > 16) {
-        throw new IllegalArgumentException("commandConsumers must be between 0 and 16, got "
-            + commandConsumers);
+        throw new IllegalArgumentException(
+            "commandConsumers must be between 0 and 16, got " + commandConsumers);
       }
       if (commandTruthCapacity < 1) {
-        throw new IllegalArgumentException("commandTruthCapacity must be at least 1, got "
-            + commandTruthCapacity);
+        throw new IllegalArgumentException(
+            "commandTruthCapacity must be at least 1, got " + commandTruthCapacity);
       }
       if (description == null) {
         description = FleetDescription.defaults();

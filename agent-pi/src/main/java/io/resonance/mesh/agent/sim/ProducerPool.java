@@ -36,11 +36,17 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
   private final Function<V, String> key;
   private final String what;
   private final MeshCodec<V> codec;
+
   /** The signer of each agent's records, by agent id; null while the fleet does not sign. */
   private volatile Function<String, RecordSigner> signers;
 
-  ProducerPool(String bootstrapServers, String topic, int count, Map<String, Object> overrides,
-      Class<V> type, Function<V, String> key) {
+  ProducerPool(
+      String bootstrapServers,
+      String topic,
+      int count,
+      Map<String, Object> overrides,
+      Class<V> type,
+      Function<V, String> key) {
     this.topic = topic;
     this.key = key;
     this.what = type.getSimpleName();
@@ -48,14 +54,14 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       Map<String, Object> c = new HashMap<>();
       c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      c.put(ProducerConfig.CLIENT_ID_CONFIG, "mesh-fleet-sim-" + what.toLowerCase(
-          java.util.Locale.ROOT) + "-" + i);
+      c.put(
+          ProducerConfig.CLIENT_ID_CONFIG,
+          "mesh-fleet-sim-" + what.toLowerCase(java.util.Locale.ROOT) + "-" + i);
       c.put(ProducerConfig.LINGER_MS_CONFIG, "5");
       c.put(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
       c.put(ProducerConfig.ACKS_CONFIG, "all");
       c.putAll(overrides);
-      producers.add(new KafkaProducer<>(c, new StringSerializer(),
-          MeshSerde.of(type)));
+      producers.add(new KafkaProducer<>(c, new StringSerializer(), MeshSerde.of(type)));
     }
   }
 
@@ -69,10 +75,11 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
       if (signer != null) {
         // Avro's binary encoding is deterministic, so the serializer will send exactly the
         // bytes the MAC was computed over.
-        signer.stamp(topic, k.getBytes(StandardCharsets.UTF_8), codec.encode(record),
-            out.headers());
+        signer.stamp(
+            topic, k.getBytes(StandardCharsets.UTF_8), codec.encode(record), out.headers());
       }
-      p.send(out,
+      p.send(
+          out,
           (meta, error) -> {
             if (error == null) {
               sent.incrementAndGet();
@@ -90,8 +97,7 @@ final class ProducerPool<V extends SpecificRecord> implements AutoCloseable {
     long now = System.currentTimeMillis();
     long last = lastErrorLogMs.get();
     if (now - last >= ERROR_LOG_EVERY_MS && lastErrorLogMs.compareAndSet(last, now)) {
-      LOG.warn("{} send to {} failed ({} so far): {}", what, topic, errors.get(),
-          error.toString());
+      LOG.warn("{} send to {} failed ({} so far): {}", what, topic, errors.get(), error.toString());
     }
   }
 

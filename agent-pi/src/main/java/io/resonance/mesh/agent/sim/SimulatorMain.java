@@ -16,25 +16,27 @@ public final class SimulatorMain {
 
   private static final Logger LOG = LoggerFactory.getLogger(SimulatorMain.class);
 
-  static final String USAGE = String.join("\n",
-      "usage: java -cp mesh-agent-pi-all.jar io.resonance.mesh.agent.sim.SimulatorMain"
-          + " --bootstrap-servers H:P [options]",
-      "",
-      "  --bootstrap-servers H:P  Kafka brokers (required)",
-      "  --agents N               virtual agents (default 30000)",
-      "  --interval-ms MS         heartbeat interval per agent (default 5000)",
-      "  --fleet FILE             fleet description overriding fleet-default.properties",
-      "  --seed S                 random seed; same seed, same fleet (default 42)",
-      "  --producers K            shared Kafka producers (default 2)",
-      "  --graph-handlers on|off  run GCL handlers for mesh.tasks on the simulated agents"
-          + " (default on)",
-      "  --handler-failure T=P    handler type T fails a share P of its runs, e.g."
-          + " gpu_analysis=0.3 (repeatable; default 0)",
-      "  --growth-threshold X     anomaly score from which a detector grows the graph"
-          + " (default 0.8)",
-      "  --work-orders on|off     run chunked work orders from mesh.work on the simulated"
-          + " agents (default on)",
-      "  --help                   print this text");
+  static final String USAGE =
+      String.join(
+          "\n",
+          "usage: java -cp mesh-agent-pi-all.jar io.resonance.mesh.agent.sim.SimulatorMain"
+              + " --bootstrap-servers H:P [options]",
+          "",
+          "  --bootstrap-servers H:P  Kafka brokers (required)",
+          "  --agents N               virtual agents (default 30000)",
+          "  --interval-ms MS         heartbeat interval per agent (default 5000)",
+          "  --fleet FILE             fleet description overriding fleet-default.properties",
+          "  --seed S                 random seed; same seed, same fleet (default 42)",
+          "  --producers K            shared Kafka producers (default 2)",
+          "  --graph-handlers on|off  run GCL handlers for mesh.tasks on the simulated agents"
+              + " (default on)",
+          "  --handler-failure T=P    handler type T fails a share P of its runs, e.g."
+              + " gpu_analysis=0.3 (repeatable; default 0)",
+          "  --growth-threshold X     anomaly score from which a detector grows the graph"
+              + " (default 0.8)",
+          "  --work-orders on|off     run chunked work orders from mesh.work on the simulated"
+              + " agents (default on)",
+          "  --help                   print this text");
 
   public static void main(String[] args) throws InterruptedException {
     FleetSimulator.Builder b = FleetSimulator.builder();
@@ -65,11 +67,11 @@ public final class SimulatorMain {
           case "--handler-failure" -> {
             int eq = v.indexOf('=');
             if (eq <= 0) {
-              throw new IllegalArgumentException(flag + " takes TYPE=PROBABILITY, e.g."
-                  + " gpu_analysis=0.3; got '" + v + "'");
+              throw new IllegalArgumentException(
+                  flag + " takes TYPE=PROBABILITY, e.g." + " gpu_analysis=0.3; got '" + v + "'");
             }
-            b.handlerFailureProbability(v.substring(0, eq),
-                Double.parseDouble(v.substring(eq + 1)));
+            b.handlerFailureProbability(
+                v.substring(0, eq), Double.parseDouble(v.substring(eq + 1)));
           }
           case "--growth-threshold" -> b.growthThreshold(Double.parseDouble(v));
           case "--work-orders" -> b.workOrders(onOff(flag, v));
@@ -95,10 +97,14 @@ public final class SimulatorMain {
 
   private static void run(FleetSimulator sim) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      sim.close();
-      stopped.countDown();
-    }, "fleet-sim-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  sim.close();
+                  stopped.countDown();
+                },
+                "fleet-sim-shutdown"));
     sim.start();
     long lastSent = 0;
     long lastNanos = System.nanoTime();
@@ -109,11 +115,21 @@ public final class SimulatorMain {
       double rate = (s.heartbeatsSent() - lastSent) / ((now - lastNanos) / 1e9);
       FleetSimulator.TaskStats ts = sim.taskStats();
       FleetSimulator.WorkStats ws = sim.workStats();
-      LOG.info("{} heartbeats sent ({}/s), {} send errors, {}/{} agents alive; graph tasks: {}"
-          + " received, {} answered, {} graphs grown; work orders: {} received, {} reported, {}"
-          + " lost", s.heartbeatsSent(), Math.round(rate), s.sendErrors(), s.agentsAlive(),
-          s.agentsTotal(), ts.received(), ts.answered(), ts.graphsGrown(), ws.received(),
-          ws.reported(), ws.lost());
+      LOG.info(
+          "{} heartbeats sent ({}/s), {} send errors, {}/{} agents alive; graph tasks: {}"
+              + " received, {} answered, {} graphs grown; work orders: {} received, {} reported, {}"
+              + " lost",
+          s.heartbeatsSent(),
+          Math.round(rate),
+          s.sendErrors(),
+          s.agentsAlive(),
+          s.agentsTotal(),
+          ts.received(),
+          ts.answered(),
+          ts.graphsGrown(),
+          ws.received(),
+          ws.reported(),
+          ws.lost());
       lastSent = s.heartbeatsSent();
       lastNanos = now;
     }

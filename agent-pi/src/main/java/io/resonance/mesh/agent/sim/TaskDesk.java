@@ -1,5 +1,6 @@
 package io.resonance.mesh.agent.sim;
 
+import io.resonance.mesh.agent.Records;
 import io.resonance.mesh.agent.SeenIds;
 import io.resonance.mesh.agent.gcl.ClusterAnalysis.Baseline;
 import io.resonance.mesh.agent.gcl.GraphGrowth;
@@ -8,7 +9,6 @@ import io.resonance.mesh.agent.gcl.HandlerFailure;
 import io.resonance.mesh.agent.gcl.HandlerTypes;
 import io.resonance.mesh.agent.gcl.Reading;
 import io.resonance.mesh.agent.gcl.TaskAnswers;
-import io.resonance.mesh.agent.Records;
 import io.resonance.mesh.avro.GclResult;
 import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
@@ -34,12 +34,12 @@ import org.slf4j.LoggerFactory;
  * delay, waits for the agent's worker behind its commands, takes the agent's own processing time
  * grown by the size of its inputs (kilobytes as the payload weight), and the answer travels back
  * with another delay. The value is computed when the work ends, from the fleet's state at that
- * instant (the cluster's sensors, the fleet's CPU levels), by the same {@link GraphHandlers} a
- * real agent runs. A crashed agent reads and answers nothing: the job's timeout and retry act. A
+ * instant (the cluster's sensors, the fleet's CPU levels), by the same {@link GraphHandlers} a real
+ * agent runs. A crashed agent reads and answers nothing: the job's timeout and retry act. A
  * configurable share of each handler type's runs fails, for demonstrations.
  *
- * <p>An {@code anomaly_detector} whose score reaches the growth threshold submits a deeper
- * analysis of the cluster on {@code mesh.gcl}, joins it to the instance and only then answers.
+ * <p>An {@code anomaly_detector} whose score reaches the growth threshold submits a deeper analysis
+ * of the cluster on {@code mesh.gcl}, joins it to the instance and only then answers.
  *
  * <p>Threads: one consumer decodes and hands tasks to the event loop; everything else runs on the
  * loop's dispatcher thread, like the commands.
@@ -49,6 +49,7 @@ final class TaskDesk implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskDesk.class);
   private static final MeshCodec<GclTask> TASKS = MeshCodec.of(GclTask.class);
   private static final long BASELINE_MAX_AGE_NANOS = 5_000_000_000L;
+
   /** Unassigned tasks: agents looked at from the hashed start before giving up on the fleet. */
   private static final int PICK_TRIES = 64;
 
@@ -72,20 +73,34 @@ final class TaskDesk implements AutoCloseable {
   private Baseline baseline;
   private long baselineNanos;
 
-  TaskDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
-      ProducerPool<GclResult> results, ProducerPool<GclSpec> specs, String bootstrapServers,
-      String tasksTopic, String resultsTopic, String gclTopic,
-      Map<String, Double> failureProbability, double growthThreshold, SplittableRandom rng) {
+  TaskDesk(
+      Map<String, VirtualAgent> agents,
+      FleetDescription description,
+      EventLoop loop,
+      ProducerPool<GclResult> results,
+      ProducerPool<GclSpec> specs,
+      String bootstrapServers,
+      String tasksTopic,
+      String resultsTopic,
+      String gclTopic,
+      Map<String, Double> failureProbability,
+      double growthThreshold,
+      SplittableRandom rng) {
     this.agents = agents;
     this.description = description;
     this.loop = loop;
     this.results = results;
     this.specs = specs;
     // Unassigned tasks are keyed by instance, so they may land on any partition: read all.
-    this.intake = new FleetIntake(bootstrapServers, tasksTopic,
-        List.of(tasksTopic, resultsTopic, gclTopic),
-        n -> java.util.stream.IntStream.range(0, n).boxed().toList(), this::take, "tasks",
-        100);
+    this.intake =
+        new FleetIntake(
+            bootstrapServers,
+            tasksTopic,
+            List.of(tasksTopic, resultsTopic, gclTopic),
+            n -> java.util.stream.IntStream.range(0, n).boxed().toList(),
+            this::take,
+            "tasks",
+            100);
     this.failureProbability = Map.copyOf(failureProbability);
     this.growthThreshold = growthThreshold;
     this.rng = rng;
@@ -141,14 +156,14 @@ final class TaskDesk implements AutoCloseable {
 
   /** On the dispatcher: whose task it is, and its trip to that agent. */
   private void dispatch(GclTask task, long now) {
-    VirtualAgent a = task.getAssignedAgent().isEmpty() ? pick(task)
-        : agents.get(task.getAssignedAgent());
+    VirtualAgent a =
+        task.getAssignedAgent().isEmpty() ? pick(task) : agents.get(task.getAssignedAgent());
     if (a == null) {
       return; // a real agent's task, or a handler type nobody in this fleet runs
     }
     HostTime t = time;
-    long arrive = now + (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now),
-        description)) * 1e6);
+    long arrive =
+        now + (long) (a.truth.oneWayMs(rng, a.scale(now, t.elapsedMs(now), description)) * 1e6);
     loop.schedule(arrive, () -> receive(a, task, arrive));
   }
 
@@ -175,8 +190,7 @@ final class TaskDesk implements AutoCloseable {
     }
     a.forgetWorkOfEarlierIncarnations();
     HostTime t = time;
-    SeenIds.Sighting<GclResult> sighting = a.tasksSeen.see(task.getTaskId(),
-        (long) t.epochMs(now));
+    SeenIds.Sighting<GclResult> sighting = a.tasksSeen.see(task.getTaskId(), (long) t.epochMs(now));
     if (sighting.duplicate()) {
       duplicates.incrementAndGet();
       if (sighting.answer() != null) {
@@ -188,8 +202,9 @@ final class TaskDesk implements AutoCloseable {
     }
     received.incrementAndGet();
     int incarnation = a.incarnation();
-    double processingMs = a.truth.commandProcessingMs(rng, a.scale(now, t.elapsedMs(now),
-        description), inputKilobytes(task));
+    double processingMs =
+        a.truth.commandProcessingMs(
+            rng, a.scale(now, t.elapsedMs(now), description), inputKilobytes(task));
     long start = a.claimWorker(now, (long) (processingMs * 1e6));
     long done = start + (long) (processingMs * 1e6);
     loop.schedule(done, () -> complete(a, incarnation, task, done));
@@ -215,8 +230,17 @@ final class TaskDesk implements AutoCloseable {
     GraphGrowth.Growth growth = null;
     double p = failureProbability.getOrDefault(task.getHandlerType(), 0.0);
     if (p > 0 && rng.nextDouble() < p) {
-      answer = TaskAnswers.failed(task, "simulated failure of " + task.getHandlerType() + " on "
-          + a.id() + " (failure probability " + p + ")", nowMs);
+      answer =
+          TaskAnswers.failed(
+              task,
+              "simulated failure of "
+                  + task.getHandlerType()
+                  + " on "
+                  + a.id()
+                  + " (failure probability "
+                  + p
+                  + ")",
+              nowMs);
     } else {
       try {
         GraphHandlers.Outcome o = handlers(a, now, nowMs).run(task);
@@ -231,20 +255,26 @@ final class TaskDesk implements AutoCloseable {
     int index = a.slot.index();
     GraphGrowth.Growth g = growth;
     GclResult r = answer;
-    loop.schedule(deliverAt, () -> {
-      if (g != null) {
-        // The join goes before the answer on the instance's partition, so the instance cannot
-        // end between the two. The spec travels on another topic and may reach the job after
-        // the join; the job holds the join until the spec arrives.
-        specs.send(index, g.spec());
-        results.send(index, g.join());
-        grown.incrementAndGet();
-        LOG.info("{} grew instance {} with spec {} (anomaly score {})", a.id(),
-            task.getInstanceId(), g.spec().getSpecId(), r.getValue());
-      }
-      results.send(index, r);
-      answered.incrementAndGet();
-    });
+    loop.schedule(
+        deliverAt,
+        () -> {
+          if (g != null) {
+            // The join goes before the answer on the instance's partition, so the instance cannot
+            // end between the two. The spec travels on another topic and may reach the job after
+            // the join; the job holds the join until the spec arrives.
+            specs.send(index, g.spec());
+            results.send(index, g.join());
+            grown.incrementAndGet();
+            LOG.info(
+                "{} grew instance {} with spec {} (anomaly score {})",
+                a.id(),
+                task.getInstanceId(),
+                g.spec().getSpecId(),
+                r.getValue());
+          }
+          results.send(index, r);
+          answered.incrementAndGet();
+        });
   }
 
   /** When an answer sent at {@code now} reaches Kafka: a fresh uplink draw, in order. */
@@ -263,38 +293,46 @@ final class TaskDesk implements AutoCloseable {
   private GraphHandlers handlers(VirtualAgent a, long now, long nowMs) {
     Set<String> types = new LinkedHashSet<>(a.capabilities());
     types.retainAll(HandlerTypes.ALL);
-    return new GraphHandlers(types, new GraphHandlers.Surroundings() {
-      @Override
-      public String ownCluster() {
-        return a.slot.clusterId();
-      }
-
-      @Override
-      public List<Reading> readCluster(String cluster) {
-        List<VirtualAgent> members = byCluster.get(cluster);
-        if (members == null) {
-          throw new HandlerFailure("no cluster '" + cluster + "' in this fleet (clusters are"
-              + " named like " + a.slot.clusterId() + ")");
-        }
-        List<Reading> out = new ArrayList<>(members.size());
-        for (VirtualAgent m : members) {
-          if (m.alive()) { // a crashed agent's sensors answer nobody
-            out.add(m.sense(now, rng));
+    return new GraphHandlers(
+        types,
+        new GraphHandlers.Surroundings() {
+          @Override
+          public String ownCluster() {
+            return a.slot.clusterId();
           }
-        }
-        return out;
-      }
 
-      @Override
-      public Baseline fleetBaseline() {
-        return baseline(now);
-      }
+          @Override
+          public List<Reading> readCluster(String cluster) {
+            List<VirtualAgent> members = byCluster.get(cluster);
+            if (members == null) {
+              throw new HandlerFailure(
+                  "no cluster '"
+                      + cluster
+                      + "' in this fleet (clusters are"
+                      + " named like "
+                      + a.slot.clusterId()
+                      + ")");
+            }
+            List<Reading> out = new ArrayList<>(members.size());
+            for (VirtualAgent m : members) {
+              if (m.alive()) { // a crashed agent's sensors answer nobody
+                out.add(m.sense(now, rng));
+              }
+            }
+            return out;
+          }
 
-      @Override
-      public long nowMs() {
-        return nowMs;
-      }
-    }, new GraphGrowth(growthThreshold, a.id()));
+          @Override
+          public Baseline fleetBaseline() {
+            return baseline(now);
+          }
+
+          @Override
+          public long nowMs() {
+            return nowMs;
+          }
+        },
+        new GraphGrowth(growthThreshold, a.id()));
   }
 
   /** The clusters' mean CPU levels, recomputed at most every few seconds (30,000 agents). */

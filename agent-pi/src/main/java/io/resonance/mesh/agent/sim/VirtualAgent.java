@@ -11,12 +11,12 @@ import java.util.SplittableRandom;
 
 /**
  * One simulated agent: its identity, its hidden {@link AgentTruth}, and the little state a real
- * agent process keeps (sequence counter, last measured round trip, its load baselines). It acts
- * out its truth: the heartbeat carries only what a real agent could know, stamped with the agent's
- * own (offset, drifting) clock.
+ * agent process keeps (sequence counter, last measured round trip, its load baselines). It acts out
+ * its truth: the heartbeat carries only what a real agent could know, stamped with the agent's own
+ * (offset, drifting) clock.
  *
- * <p>Beats are built on the simulator's single dispatcher thread; the fault switches
- * ({@link #crash()}, {@link #recover()}, {@link #spike}) may be flipped from any thread.
+ * <p>Beats are built on the simulator's single dispatcher thread; the fault switches ({@link
+ * #crash()}, {@link #recover()}, {@link #spike}) may be flipped from any thread.
  */
 final class VirtualAgent {
 
@@ -38,46 +38,62 @@ final class VirtualAgent {
   private final boolean hasThermalZone;
 
   private volatile boolean alive = true;
+
   /** Bumped by every crash: work a crashed process had accepted dies with it. */
   private volatile int incarnation;
+
   private volatile boolean conflicting;
   private volatile boolean corruptPayloads;
+
   /** When each of the agent's command workers is next free, host nanos; dispatcher thread. */
   private final long[] workerFreeNanos;
+
   /** Prepared-at instants of accepted commands, to count those still ahead; dispatcher thread. */
   private java.util.ArrayDeque<Long> preparing;
+
   /** Commands reach an agent in order over one connection; owned by its consumer thread. */
   long lastCommandDeliveryNanos = Long.MIN_VALUE;
+
   /** The incarnation whose queue {@link #workerFreeNanos} describes; dispatcher thread. */
   int workIncarnation;
+
   private volatile boolean restarted;
   private volatile Spike spike = NO_SPIKE;
   private long sequence;
   private Double lastOneWayMs;
+
   /** Delivery instants never go backwards: one agent's beats share one TCP connection. */
   long lastDeliveryNanos = Long.MIN_VALUE;
+
   /** Hidden capacity for chunked work; set once when the fleet is made, before it starts. */
   ChunkWorkModel.Capacity workCapacity;
+
   /** When the agent finishes the work orders it has accepted, host nanos; dispatcher thread. */
   long workFreeNanos = Long.MIN_VALUE;
+
   /**
    * The ids it acted on lately with their answers, as a real agent keeps them, but fewer: the
    * simulator holds thousands of agents in one JVM, and a failover replays only the records since
    * the last checkpoint, a handful per agent. Dispatcher thread; a crash forgets them.
    */
   SeenIds<AgentResponse> commandsSeen = seenIds();
+
   SeenIds<GclResult> tasksSeen = seenIds();
   SeenIds<WorkReport> ordersSeen = seenIds();
 
   /** Ids a virtual agent keeps per path; see {@link #commandsSeen}. */
   static final int SEEN_IDS = 256;
 
-  VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities,
-      SplittableRandom rng) {
+  VirtualAgent(
+      FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities, SplittableRandom rng) {
     this(slot, truth, capabilities, 1, rng);
   }
 
-  VirtualAgent(FleetLayout.Slot slot, AgentTruth truth, List<String> capabilities, int workers,
+  VirtualAgent(
+      FleetLayout.Slot slot,
+      AgentTruth truth,
+      List<String> capabilities,
+      int workers,
       SplittableRandom rng) {
     this.slot = slot;
     this.workerFreeNanos = new long[workers];
@@ -137,8 +153,8 @@ final class VirtualAgent {
   }
 
   /**
-   * Accepts a command at {@code nowNanos} that takes {@code processingNanos} once a worker is
-   * free: first come, first served over the agent's workers.
+   * Accepts a command at {@code nowNanos} that takes {@code processingNanos} once a worker is free:
+   * first come, first served over the agent's workers.
    *
    * @return the host instant, nanos, its preparation starts
    */
@@ -213,9 +229,9 @@ final class VirtualAgent {
   }
 
   /**
-   * Builds the beat the agent sends at host instant {@code hostEpochMs}, {@code elapsedMs} into
-   * the run. Reports the round trip it measured for its previous send (that send's outbound
-   * delay plus a fresh return delay), never this beat's own delay.
+   * Builds the beat the agent sends at host instant {@code hostEpochMs}, {@code elapsedMs} into the
+   * run. Reports the round trip it measured for its previous send (that send's outbound delay plus
+   * a fresh return delay), never this beat's own delay.
    */
   Beat beat(long nowNanos, double hostEpochMs, long elapsedMs, FleetDescription d) {
     if (restarted) {
@@ -230,25 +246,26 @@ final class VirtualAgent {
     Double rtt = lastOneWayMs == null ? null : lastOneWayMs + truth.oneWayMs(rng, scale);
     lastOneWayMs = oneWayMs;
     double cpu = cpu(factor, rng);
-    Heartbeat hb = Heartbeat.newBuilder()
-        .setAgentId(slot.agentId())
-        .setAgentClass(slot.agentClass())
-        .setSectorId(slot.sectorId())
-        .setClusterId(slot.clusterId())
-        .setSequence(sequence++)
-        .setSentAtMs((long) Math.floor(truth.clockMs(hostEpochMs, elapsedMs)))
-        .setCpuPercent((float) cpu)
-        .setMemoryPercent((float) memory(rng))
-        .setNetRxBytesPerS(netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
-        .setNetTxBytesPerS(0.4 * netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
-        .setLoadAverage1m((float) Math.max(0, cpu / 25 + 0.1 * AgentTruth.gaussian(rng)))
-        .setQueueDepth((int) Math.floor(-Math.log(1 - rng.nextDouble()) * 0.5 * factor))
-        .setTemperatureC(hasThermalZone ? (float) temperature(cpu, rng) : null)
-        .setProcessingMs(truth.processingMs(rng, scale))
-        .setLinkRttMs(rtt)
-        .setCapabilities(capabilities)
-        .setContextHash(contextHash)
-        .build();
+    Heartbeat hb =
+        Heartbeat.newBuilder()
+            .setAgentId(slot.agentId())
+            .setAgentClass(slot.agentClass())
+            .setSectorId(slot.sectorId())
+            .setClusterId(slot.clusterId())
+            .setSequence(sequence++)
+            .setSentAtMs((long) Math.floor(truth.clockMs(hostEpochMs, elapsedMs)))
+            .setCpuPercent((float) cpu)
+            .setMemoryPercent((float) memory(rng))
+            .setNetRxBytesPerS(netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
+            .setNetTxBytesPerS(0.4 * netBase * Math.exp(0.3 * AgentTruth.gaussian(rng)))
+            .setLoadAverage1m((float) Math.max(0, cpu / 25 + 0.1 * AgentTruth.gaussian(rng)))
+            .setQueueDepth((int) Math.floor(-Math.log(1 - rng.nextDouble()) * 0.5 * factor))
+            .setTemperatureC(hasThermalZone ? (float) temperature(cpu, rng) : null)
+            .setProcessingMs(truth.processingMs(rng, scale))
+            .setLinkRttMs(rtt)
+            .setCapabilities(capabilities)
+            .setContextHash(contextHash)
+            .build();
     return new Beat(hb, (long) (oneWayMs * 1e6));
   }
 
@@ -258,8 +275,8 @@ final class VirtualAgent {
    */
   io.resonance.mesh.agent.gcl.Reading sense(long nowNanos, SplittableRandom draws) {
     double cpu = cpu(spikeFactor(nowNanos), draws);
-    return new io.resonance.mesh.agent.gcl.Reading(slot.agentId(), cpu, memory(draws),
-        hasThermalZone ? temperature(cpu, draws) : null);
+    return new io.resonance.mesh.agent.gcl.Reading(
+        slot.agentId(), cpu, memory(draws), hasThermalZone ? temperature(cpu, draws) : null);
   }
 
   /** The agent's CPU level at {@code nowNanos} without the sample noise. */
@@ -269,8 +286,8 @@ final class VirtualAgent {
 
   /** The agent's own load at {@code nowNanos}, which chunked work competes with. */
   ChunkWorkModel.Load workLoad(long nowNanos, long elapsedMs, FleetDescription d) {
-    return new ChunkWorkModel.Load(cpuLevel(nowNanos), memoryBase, netBase * 1.4,
-        truth.driftFactor(d, elapsedMs));
+    return new ChunkWorkModel.Load(
+        cpuLevel(nowNanos), memoryBase, netBase * 1.4, truth.driftFactor(d, elapsedMs));
   }
 
   private double spikeFactor(long nowNanos) {
@@ -284,8 +301,7 @@ final class VirtualAgent {
   }
 
   private double cpu(double spikeFactor, SplittableRandom draws) {
-    return clamp(cpuBase + load(spikeFactor) * (100 - cpuBase)
-        + 5 * AgentTruth.gaussian(draws));
+    return clamp(cpuBase + load(spikeFactor) * (100 - cpuBase) + 5 * AgentTruth.gaussian(draws));
   }
 
   private double memory(SplittableRandom draws) {

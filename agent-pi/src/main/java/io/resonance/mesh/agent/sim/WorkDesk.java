@@ -18,18 +18,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The simulated fleet's chunked work: reads {@code mesh.work}, runs each order on its
- * simulated agent through {@link ChunkWorkModel} and reports what the agent measured on
- * {@code mesh.work-reports}.
+ * The simulated fleet's chunked work: reads {@code mesh.work}, runs each order on its simulated
+ * agent through {@link ChunkWorkModel} and reports what the agent measured on {@code
+ * mesh.work-reports}.
  *
  * <p>Honest, like {@link TaskDesk}: the order reaches the agent after a draw of its true one-way
  * delay, waits behind the agent's earlier orders, takes the model's makespan on the host clock
- * (with the agent's hidden capacity and its load at that moment), and the report travels back
- * with another delay, stamped with the agent's own clock. A crashed agent answers nothing, and
- * an order it held when it crashed is lost. Orders for agents not in this fleet are left alone.
+ * (with the agent's hidden capacity and its load at that moment), and the report travels back with
+ * another delay, stamped with the agent's own clock. A crashed agent answers nothing, and an order
+ * it held when it crashed is lost. Orders for agents not in this fleet are left alone.
  *
- * <p>Threads: one consumer decodes and hands orders to the event loop; everything else runs on
- * the loop's dispatcher thread.
+ * <p>Threads: one consumer decodes and hands orders to the event loop; everything else runs on the
+ * loop's dispatcher thread.
  */
 final class WorkDesk implements AutoCloseable {
 
@@ -50,17 +50,35 @@ final class WorkDesk implements AutoCloseable {
   private final AtomicLong foreign = new AtomicLong();
   private volatile HostTime time;
 
-  WorkDesk(Map<String, VirtualAgent> agents, FleetDescription description, EventLoop loop,
-      ProducerPool<WorkReport> reports, String bootstrapServers, String workTopic,
-      String reportsTopic, long seed, SplittableRandom rng) {
+  WorkDesk(
+      Map<String, VirtualAgent> agents,
+      FleetDescription description,
+      EventLoop loop,
+      ProducerPool<WorkReport> reports,
+      String bootstrapServers,
+      String workTopic,
+      String reportsTopic,
+      long seed,
+      SplittableRandom rng) {
     this.agents = agents;
     this.description = description;
     this.loop = loop;
     this.reports = reports;
     // Each agent reads its own partition, as on mesh.schedules: the fleet reads theirs.
-    this.intake = new FleetIntake(bootstrapServers, workTopic, List.of(workTopic, reportsTopic),
-        n -> agents.keySet().stream().map(id -> MeshPartitions.partitionFor(id, n)).distinct()
-            .sorted().toList(), this::take, "work", 50);
+    this.intake =
+        new FleetIntake(
+            bootstrapServers,
+            workTopic,
+            List.of(workTopic, reportsTopic),
+            n ->
+                agents.keySet().stream()
+                    .map(id -> MeshPartitions.partitionFor(id, n))
+                    .distinct()
+                    .sorted()
+                    .toList(),
+            this::take,
+            "work",
+            50);
     this.seed = seed;
     this.rng = rng;
   }
@@ -94,15 +112,26 @@ final class WorkDesk implements AutoCloseable {
   }
 
   /**
-   * What {@code agent} measures running {@code chunks} chunks with {@code params}, starting at
-   * host instant {@code nowNanos}: the agent's hidden capacity against its load at that moment.
-   * The random draws are the order's own, so the same order gives the same numbers.
+   * What {@code agent} measures running {@code chunks} chunks with {@code params}, starting at host
+   * instant {@code nowNanos}: the agent's hidden capacity against its load at that moment. The
+   * random draws are the order's own, so the same order gives the same numbers.
    */
-  static ChunkWorkModel.Outcome simulate(VirtualAgent agent, ChunkParams params, int chunks,
-      long orderSeed, long nowNanos, long elapsedMs, FleetDescription description) {
-    return ChunkWorkModel.run(agent.workCapacity,
-        agent.workLoad(nowNanos, elapsedMs, description), params.getChunkSize(),
-        params.getParallelism(), params.getTimeoutMs(), params.getRateLimitPerS(), chunks,
+  static ChunkWorkModel.Outcome simulate(
+      VirtualAgent agent,
+      ChunkParams params,
+      int chunks,
+      long orderSeed,
+      long nowNanos,
+      long elapsedMs,
+      FleetDescription description) {
+    return ChunkWorkModel.run(
+        agent.workCapacity,
+        agent.workLoad(nowNanos, elapsedMs, description),
+        params.getChunkSize(),
+        params.getParallelism(),
+        params.getTimeoutMs(),
+        params.getRateLimitPerS(),
+        chunks,
         new SplittableRandom(orderSeed));
   }
 
@@ -128,8 +157,8 @@ final class WorkDesk implements AutoCloseable {
 
   /** On the dispatcher: the order's trip to its agent. */
   private void dispatch(VirtualAgent a, WorkOrder order, long now) {
-    long arrive = now + (long) (a.truth.oneWayMs(rng, a.scale(now, time.elapsedMs(now),
-        description)) * 1e6);
+    long arrive =
+        now + (long) (a.truth.oneWayMs(rng, a.scale(now, time.elapsedMs(now), description)) * 1e6);
     loop.schedule(arrive, () -> receive(a, order, arrive));
   }
 
@@ -139,8 +168,8 @@ final class WorkDesk implements AutoCloseable {
       return; // a crashed process reads nothing
     }
     a.forgetWorkOfEarlierIncarnations();
-    SeenIds.Sighting<WorkReport> sighting = a.ordersSeen.see(order.getOrderId(),
-        (long) time.epochMs(now));
+    SeenIds.Sighting<WorkReport> sighting =
+        a.ordersSeen.see(order.getOrderId(), (long) time.epochMs(now));
     if (sighting.duplicate()) {
       duplicates.incrementAndGet();
       if (sighting.answer() != null) {
@@ -151,25 +180,42 @@ final class WorkDesk implements AutoCloseable {
     received.incrementAndGet();
     int incarnation = a.incarnation();
     // A second order waits for the first: the agent's parallelism is the order's to set.
-    long start = a.workFreeNanos == Long.MIN_VALUE || a.workFreeNanos - now <= 0 ? now
-        : a.workFreeNanos;
+    long start =
+        a.workFreeNanos == Long.MIN_VALUE || a.workFreeNanos - now <= 0 ? now : a.workFreeNanos;
     HostTime t = time;
-    ChunkWorkModel.Outcome o = simulate(a, order.getParams(), order.getChunks(),
-        orderSeed(seed, order.getOrderId()), start, t.elapsedMs(start), description);
+    ChunkWorkModel.Outcome o =
+        simulate(
+            a,
+            order.getParams(),
+            order.getChunks(),
+            orderSeed(seed, order.getOrderId()),
+            start,
+            t.elapsedMs(start),
+            description);
     long end = start + (long) (o.makespanMs() * 1e6);
     a.workFreeNanos = end;
     loop.schedule(end, () -> complete(a, incarnation, order, o, start, end));
   }
 
-  private void complete(VirtualAgent a, int incarnation, WorkOrder order,
-      ChunkWorkModel.Outcome o, long start, long end) {
+  private void complete(
+      VirtualAgent a,
+      int incarnation,
+      WorkOrder order,
+      ChunkWorkModel.Outcome o,
+      long start,
+      long end) {
     if (!a.alive() || a.incarnation() != incarnation) {
       lost.incrementAndGet();
       return; // the process that held the order is gone
     }
     HostTime t = time;
-    WorkReport report = report(a, order, o, (long) Math.floor(t.agentClockMs(a.truth, start)),
-        (long) Math.floor(t.agentClockMs(a.truth, end)));
+    WorkReport report =
+        report(
+            a,
+            order,
+            o,
+            (long) Math.floor(t.agentClockMs(a.truth, start)),
+            (long) Math.floor(t.agentClockMs(a.truth, end)));
     a.ordersSeen.answered(order.getOrderId(), report);
     deliver(a, report, end, true);
   }
@@ -181,20 +227,26 @@ final class WorkDesk implements AutoCloseable {
     long deliverAt = Math.max(now + up, a.lastDeliveryNanos + 1_000);
     a.lastDeliveryNanos = deliverAt;
     int index = a.slot.index();
-    loop.schedule(deliverAt, () -> {
-      reports.send(index, report);
-      if (first) {
-        reported.incrementAndGet();
-      }
-    });
+    loop.schedule(
+        deliverAt,
+        () -> {
+          reports.send(index, report);
+          if (first) {
+            reported.incrementAndGet();
+          }
+        });
   }
 
   long ordersRepeated() {
     return duplicates.get();
   }
 
-  static WorkReport report(VirtualAgent a, WorkOrder order, ChunkWorkModel.Outcome o,
-      long startedAtMs, long finishedAtMs) {
+  static WorkReport report(
+      VirtualAgent a,
+      WorkOrder order,
+      ChunkWorkModel.Outcome o,
+      long startedAtMs,
+      long finishedAtMs) {
     List<Integer> latencies = WorkReports.sampledLatencies(o.chunkLatencyMs());
     List<Float> cpu = new ArrayList<>(o.cpuPercent().length);
     for (float f : o.cpuPercent()) {

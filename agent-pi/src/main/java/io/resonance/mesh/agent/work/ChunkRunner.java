@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one work order's chunks on this device as its params say: chunk {@code c} runs items
- * {@code c * chunk_size} to {@code (c + 1) * chunk_size - 1} of a {@link WorkKind}; at most
- * {@code parallelism} chunks run at once, on a pool of that many threads (capped at
- * {@value #MAX_PARALLELISM}); with a rate limit, each chunk starts at least
- * {@code 1 / rate_limit_per_s} after the previous one actually started; chunks start in order.
+ * Runs one work order's chunks on this device as its params say: chunk {@code c} runs items {@code
+ * c * chunk_size} to {@code (c + 1) * chunk_size - 1} of a {@link WorkKind}; at most {@code
+ * parallelism} chunks run at once, on a pool of that many threads (capped at {@value
+ * #MAX_PARALLELISM}); with a rate limit, each chunk starts at least {@code 1 / rate_limit_per_s}
+ * after the previous one actually started; chunks start in order.
  *
  * <p>A chunk past its {@code timeout_ms} is abandoned at its next item boundary (items are not
  * interrupted half-way, so its slot frees at most one item late) and counts as timed out, at its
@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class ChunkRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChunkRunner.class);
+
   /** Threads one order may use: a Pi has four cores, and a thread costs memory. */
   public static final int MAX_PARALLELISM = 64;
 
@@ -36,21 +37,22 @@ public final class ChunkRunner {
    * milliseconds; a timed-out chunk counts at its timeout. {@code chunksTimedOut} includes the
    * {@code chunksFailed}: neither is done.
    */
-  public record Outcome(double[] chunkLatencyMs, int chunksDone, int chunksTimedOut,
-      int chunksFailed) {}
+  public record Outcome(
+      double[] chunkLatencyMs, int chunksDone, int chunksTimedOut, int chunksFailed) {}
 
   /** The params as this runner honours them: {@link WorkReports#honoured}, threads capped. */
   public static ChunkParams honoured(ChunkParams p) {
     ChunkParams h = WorkReports.honoured(p);
-    return h.getParallelism() <= MAX_PARALLELISM ? h
+    return h.getParallelism() <= MAX_PARALLELISM
+        ? h
         : ChunkParams.newBuilder(h).setParallelism(MAX_PARALLELISM).build();
   }
 
   /**
    * Runs {@code chunks} chunks of {@code kind} and returns when all have ended.
    *
-   * @throws InterruptedException if the calling thread is interrupted; the chunks running then
-   *     are interrupted and abandoned
+   * @throws InterruptedException if the calling thread is interrupted; the chunks running then are
+   *     interrupted and abandoned
    */
   public Outcome run(WorkKind kind, ChunkParams params, int chunks) throws InterruptedException {
     ChunkParams p = honoured(params);
@@ -59,15 +61,20 @@ public final class ChunkRunner {
     if (n == 0) {
       return order.outcome();
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(p.getParallelism(), n), r -> {
-      Thread t = new Thread(r, "work-chunk");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(p.getParallelism(), n),
+            r -> {
+              Thread t = new Thread(r, "work-chunk");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       // Capped so that adding it to a nanoTime cannot overflow, however small the rate.
-      long spacingNanos = p.getRateLimitPerS() > 0
-          ? (long) Math.min(1e9 / p.getRateLimitPerS(), Long.MAX_VALUE / 4) : 0;
+      long spacingNanos =
+          p.getRateLimitPerS() > 0
+              ? (long) Math.min(1e9 / p.getRateLimitPerS(), Long.MAX_VALUE / 4)
+              : 0;
       long previousStart = 0;
       for (int c = 0; c < n; c++) {
         order.slots.acquire();
@@ -114,8 +121,10 @@ public final class ChunkRunner {
       this.kind = kind;
       this.chunkSize = p.getChunkSize();
       this.timeoutMs = p.getTimeoutMs();
-      this.timeoutNanos = timeoutMs > 0 && timeoutMs < Long.MAX_VALUE / 1_000_000
-          ? timeoutMs * 1_000_000 : Long.MAX_VALUE;
+      this.timeoutNanos =
+          timeoutMs > 0 && timeoutMs < Long.MAX_VALUE / 1_000_000
+              ? timeoutMs * 1_000_000
+              : Long.MAX_VALUE;
       this.slots = new Semaphore(p.getParallelism());
       this.finished = new CountDownLatch(n);
       this.startNanos = new long[n];

@@ -9,12 +9,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples the device's CPU %, memory % and network bytes/s (received plus sent) about once a
- * second while one work order runs, for its report. CPU and network are rates over the interval
- * since the previous sample, so the order's start primes them; when the order ends, the part of a
- * second since the last sample is sampled too if it is at least {@value #MIN_TAIL_MS} ms long
- * (shorter, {@code /proc/stat}'s 10 ms ticks make the CPU figure noise), so an order of a quarter
- * second or more always reports at least one sample.
+ * Samples the device's CPU %, memory % and network bytes/s (received plus sent) about once a second
+ * while one work order runs, for its report. CPU and network are rates over the interval since the
+ * previous sample, so the order's start primes them; when the order ends, the part of a second
+ * since the last sample is sampled too if it is at least {@value #MIN_TAIL_MS} ms long (shorter,
+ * {@code /proc/stat}'s 10 ms ticks make the CPU figure noise), so an order of a quarter second or
+ * more always reports at least one sample.
  */
 public final class OrderSampler {
 
@@ -45,8 +45,8 @@ public final class OrderSampler {
       // unreadable /proc: the samples that follow say so by their absence
     }
     lastNanos = System.nanoTime();
-    schedule = timer.scheduleAtFixedRate(this::sample, INTERVAL_MS, INTERVAL_MS,
-        TimeUnit.MILLISECONDS);
+    schedule =
+        timer.scheduleAtFixedRate(this::sample, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
   }
 
   private synchronized void sample() {
@@ -87,6 +87,6 @@ public final class OrderSampler {
   }
 
   /** The samples of one order, oldest first, as WorkReport carries them. */
-  public record Samples(List<Float> cpuPercent, List<Float> memoryPercent,
-      List<Double> netBytesPerS) {}
+  public record Samples(
+      List<Float> cpuPercent, List<Float> memoryPercent, List<Double> netBytesPerS) {}
 }

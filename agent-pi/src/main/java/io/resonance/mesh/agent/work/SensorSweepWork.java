@@ -4,9 +4,9 @@ import io.resonance.mesh.agent.SensorReading;
 import io.resonance.mesh.agent.SystemSensors;
 
 /**
- * {@code sensor-sweep}: each item is one read of the agent's own sensors ({@code /proc},
- * thermal zones) folded into a digest of the reading. Mostly file reads and parsing, so its cost
- * follows the device's I/O and kernel, unlike {@link ChecksumWork}.
+ * {@code sensor-sweep}: each item is one read of the agent's own sensors ({@code /proc}, thermal
+ * zones) folded into a digest of the reading. Mostly file reads and parsing, so its cost follows
+ * the device's I/O and kernel, unlike {@link ChecksumWork}.
  *
  * <p>The sensors are its own instance (their CPU and network deltas are per instance), shared by
  * the order's chunks under a lock because {@link SystemSensors} is not thread-safe.
@@ -14,6 +14,7 @@ import io.resonance.mesh.agent.SystemSensors;
 public final class SensorSweepWork implements WorkKind {
 
   public static final String NAME = "sensor-sweep";
+
   /** Mixing rounds per reading: the "little computation" that turns a read into a digest. */
   private static final int ROUNDS = 64;
 
@@ -35,8 +36,14 @@ public final class SensorSweepWork implements WorkKind {
       r = sensors.sample();
     }
     long h = item;
-    double[] values = {r.cpuPercent(), r.memoryPercent(), r.netRxBytesPerS(), r.netTxBytesPerS(),
-        r.load1m() == null ? -1 : r.load1m(), r.temperatureC() == null ? -1 : r.temperatureC()};
+    double[] values = {
+      r.cpuPercent(),
+      r.memoryPercent(),
+      r.netRxBytesPerS(),
+      r.netTxBytesPerS(),
+      r.load1m() == null ? -1 : r.load1m(),
+      r.temperatureC() == null ? -1 : r.temperatureC()
+    };
     for (int round = 0; round < ROUNDS; round++) {
       for (double v : values) {
         h = mix(h ^ Double.doubleToLongBits(v));

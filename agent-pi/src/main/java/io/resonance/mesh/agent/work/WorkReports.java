@@ -16,19 +16,21 @@ public final class WorkReports {
   private WorkReports() {}
 
   /**
-   * The params as run: at least one item a chunk and one chunk at a time; a timeout or rate
-   * limit of 0 (or less) is none.
+   * The params as run: at least one item a chunk and one chunk at a time; a timeout or rate limit
+   * of 0 (or less) is none.
    */
   public static ChunkParams honoured(ChunkParams p) {
-    return ChunkParams.newBuilder(p).setChunkSize(Math.max(1, p.getChunkSize()))
+    return ChunkParams.newBuilder(p)
+        .setChunkSize(Math.max(1, p.getChunkSize()))
         .setParallelism(Math.max(1, p.getParallelism()))
         .setTimeoutMs(Math.max(0, p.getTimeoutMs()))
-        .setRateLimitPerS(Math.max(0, p.getRateLimitPerS())).build();
+        .setRateLimitPerS(Math.max(0, p.getRateLimitPerS()))
+        .build();
   }
 
   /**
-   * Latencies in whole milliseconds, in chunk start order: all of them up to
-   * {@link #MAX_LATENCIES}, beyond that that many evenly spaced through the order.
+   * Latencies in whole milliseconds, in chunk start order: all of them up to {@link
+   * #MAX_LATENCIES}, beyond that that many evenly spaced through the order.
    */
   public static List<Integer> sampledLatencies(double[] latencyMs) {
     int n = Math.min(latencyMs.length, MAX_LATENCIES);

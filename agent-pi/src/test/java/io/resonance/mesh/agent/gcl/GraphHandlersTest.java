@@ -23,13 +23,15 @@ class GraphHandlersTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long NOW = 1_750_000_000_000L;
+
   /** Fleet: clusters average 50 % CPU, spread 5 points. */
   private static final Baseline FLEET = new Baseline(50, 5, 100);
 
-  private static final List<Reading> HOT = List.of(
-      new Reading("agent-00001", 90, 40, 70.0),
-      new Reading("agent-00002", 80, 50, null),
-      new Reading("agent-00003", 100, 60, 66.0));
+  private static final List<Reading> HOT =
+      List.of(
+          new Reading("agent-00001", 90, 40, 70.0),
+          new Reading("agent-00002", 80, 50, null),
+          new Reading("agent-00003", 100, 60, 66.0));
 
   private static GraphHandlers.Surroundings cluster(String own, List<Reading> readings) {
     return new GraphHandlers.Surroundings() {
@@ -86,8 +88,7 @@ class GraphHandlersTest {
     ClusterStats z8 = ClusterAnalysis.stats("c", List.of(new Reading("a", 90, 0, null)));
     assertThat(ClusterAnalysis.anomalyScore(at, FLEET)).isZero();
     assertThat(ClusterAnalysis.anomalyScore(below, FLEET)).isZero();
-    assertThat(ClusterAnalysis.anomalyScore(z2, FLEET)).isCloseTo(1 - Math.exp(-0.5),
-        within(1e-9));
+    assertThat(ClusterAnalysis.anomalyScore(z2, FLEET)).isCloseTo(1 - Math.exp(-0.5), within(1e-9));
     assertThat(ClusterAnalysis.anomalyScore(z8, FLEET)).isGreaterThan(0.99).isLessThanOrEqualTo(1);
   }
 
@@ -99,8 +100,9 @@ class GraphHandlersTest {
     assertThat(r.path("cluster").asText()).isEqualTo("s001-c03");
     assertThat(r.path("readings")).hasSize(3);
 
-    String stats = h.run(task("aggregate", HandlerTypes.ANALYTICS,
-        Map.of("sensor_readings", readings))).value();
+    String stats =
+        h.run(task("aggregate", HandlerTypes.ANALYTICS, Map.of("sensor_readings", readings)))
+            .value();
     JsonNode s = JSON.readTree(stats);
     assertThat(s.path("cluster").asText()).isEqualTo("s001-c03");
     assertThat(s.path("cpu").path("mean").asDouble()).isEqualTo(90.0);
@@ -111,8 +113,15 @@ class GraphHandlersTest {
   void aHighScoreGrowsTheGraphWithAValidDeeperAnalysisJoinedToTheInstance() {
     String stats = ClusterAnalysis.stats("s001-c03", HOT).toJson();
     GraphHandlers h = all(HOT, new GraphGrowth(0.8, "agent-00009"));
-    GclTask detect = Tasks.task("inst-1", "detect_anomaly", HandlerTypes.ANOMALY_DETECTOR,
-        "agent-00009", Map.of("cluster_stats", stats)).setOutput("anomaly_score").build();
+    GclTask detect =
+        Tasks.task(
+                "inst-1",
+                "detect_anomaly",
+                HandlerTypes.ANOMALY_DETECTOR,
+                "agent-00009",
+                Map.of("cluster_stats", stats))
+            .setOutput("anomaly_score")
+            .build();
 
     GraphHandlers.Outcome o = h.run(detect);
 
@@ -122,7 +131,8 @@ class GraphHandlersTest {
     assertThat(spec.getSpecId()).isEqualTo("cluster-anomaly-expand-s001_c03");
     assertThat(spec.getSubmittedBy()).isEqualTo("agent-00009");
     assertThat(spec.getWorkspace()).containsExactly("anomaly_score", "cluster_stats");
-    assertThat(spec.getComputations()).extracting(GclComputation::getHandlerType)
+    assertThat(spec.getComputations())
+        .extracting(GclComputation::getHandlerType)
         .containsExactly(HandlerTypes.GPU_ANALYSIS, HandlerTypes.ANALYTICS);
     GclComputation gpu = spec.getComputations().get(0);
     GclComputation cpu = spec.getComputations().get(1);
@@ -146,8 +156,9 @@ class GraphHandlersTest {
     List<Reading> calm = List.of(new Reading("a", 51, 40, null), new Reading("b", 49, 40, null));
     String stats = ClusterAnalysis.stats("s001-c03", calm).toJson();
     GraphHandlers h = all(calm, new GraphGrowth(0.8, "agent-00009"));
-    GraphHandlers.Outcome o = h.run(task("detect_anomaly", HandlerTypes.ANOMALY_DETECTOR,
-        Map.of("cluster_stats", stats)));
+    GraphHandlers.Outcome o =
+        h.run(
+            task("detect_anomaly", HandlerTypes.ANOMALY_DETECTOR, Map.of("cluster_stats", stats)));
     assertThat(Double.parseDouble(o.value())).isLessThan(0.8);
     assertThat(o.growth()).isNull();
   }
@@ -156,8 +167,8 @@ class GraphHandlersTest {
   void aRetriedDetectorSubmitsTheSameSpecAgain() {
     String stats = ClusterAnalysis.stats("s001-c03", HOT).toJson();
     GraphGrowth g = new GraphGrowth(0.8, "x");
-    GclTask first = task("detect_anomaly", HandlerTypes.ANOMALY_DETECTOR,
-        Map.of("cluster_stats", stats));
+    GclTask first =
+        task("detect_anomaly", HandlerTypes.ANOMALY_DETECTOR, Map.of("cluster_stats", stats));
     GclTask second = GclTask.newBuilder(first).setAttempt(2).build();
     assertThat(g.decide(first, "s001-c03", 0.9, NOW).orElseThrow().spec())
         .isEqualTo(g.decide(second, "s001-c03", 0.9, NOW).orElseThrow().spec());
@@ -166,22 +177,33 @@ class GraphHandlersTest {
   @Test
   void theDeepReportComparesWithTheFleetAndNamesTheHottestAgents() throws Exception {
     String stats = ClusterAnalysis.stats("s001-c03", HOT).toJson();
-    String report = all(HOT, null).run(task("deep", HandlerTypes.GPU_ANALYSIS,
-        Map.of("cluster_stats", stats, "anomaly_score", "0.97"))).value();
+    String report =
+        all(HOT, null)
+            .run(
+                task(
+                    "deep",
+                    HandlerTypes.GPU_ANALYSIS,
+                    Map.of("cluster_stats", stats, "anomaly_score", "0.97")))
+            .value();
     JsonNode r = JSON.readTree(report);
     assertThat(r.path("method").asText()).isEqualTo("gpu");
     assertThat(r.path("severity").asText()).isEqualTo("critical");
     assertThat(r.path("excess_cpu").asDouble()).isEqualTo(40.0);
     assertThat(r.path("hottest_agents").get(0).path("agent").asText()).isEqualTo("agent-00003");
-    String cpu = all(HOT, null).run(task("cpu", HandlerTypes.ANALYTICS,
-        Map.of("cluster_stats", stats, "anomaly_score", "0.97"))).value();
+    String cpu =
+        all(HOT, null)
+            .run(
+                task(
+                    "cpu",
+                    HandlerTypes.ANALYTICS,
+                    Map.of("cluster_stats", stats, "anomaly_score", "0.97")))
+            .value();
     assertThat(JSON.readTree(cpu).path("method").asText()).isEqualTo("cpu");
   }
 
   @Test
   void aHandlerTypeTheAgentDoesNotRunFailsWithWhatToDo() {
-    GraphHandlers h = new GraphHandlers(Set.of(HandlerTypes.SENSOR_READ), cluster("c", HOT),
-        null);
+    GraphHandlers h = new GraphHandlers(Set.of(HandlerTypes.SENSOR_READ), cluster("c", HOT), null);
     assertThatThrownBy(() -> h.run(task("d", HandlerTypes.GPU_ANALYSIS, Map.of())))
         .isInstanceOf(HandlerFailure.class)
         .hasMessageContaining("does not run handler type 'gpu_analysis'")
@@ -190,8 +212,9 @@ class GraphHandlersTest {
 
   @Test
   void analyticsWithoutUsableInputsFailsNamingWhatItGot() {
-    assertThatThrownBy(() -> all(HOT, null).run(task("a", HandlerTypes.ANALYTICS,
-        Map.of("junk", "hello"))))
-        .isInstanceOf(HandlerFailure.class).hasMessageContaining("[junk]");
+    assertThatThrownBy(
+            () -> all(HOT, null).run(task("a", HandlerTypes.ANALYTICS, Map.of("junk", "hello"))))
+        .isInstanceOf(HandlerFailure.class)
+        .hasMessageContaining("[junk]");
   }
 }

@@ -14,13 +14,19 @@ class ChunkWorkModelTest {
   /** A small two-core device: 10 ms an item, 40 ms a chunk, 512 MB free, 2 MB an item. */
   private static final ChunkWorkModel.Capacity PI =
       new ChunkWorkModel.Capacity(2, 10, 40, 512, 2, 4, 0.1);
+
   private static final ChunkWorkModel.Load QUIET = new ChunkWorkModel.Load(10, 40, 1_000, 1);
 
-  private static ChunkWorkModel.Outcome run(ChunkWorkModel.Capacity cap,
-      ChunkWorkModel.Load load, int size, int parallelism, long timeoutMs, double rate,
+  private static ChunkWorkModel.Outcome run(
+      ChunkWorkModel.Capacity cap,
+      ChunkWorkModel.Load load,
+      int size,
+      int parallelism,
+      long timeoutMs,
+      double rate,
       int chunks) {
-    return ChunkWorkModel.run(cap, load, size, parallelism, timeoutMs, rate, chunks,
-        new SplittableRandom(7));
+    return ChunkWorkModel.run(
+        cap, load, size, parallelism, timeoutMs, rate, chunks, new SplittableRandom(7));
   }
 
   private static double itemsPerS(ChunkWorkModel.Outcome o, int size) {
@@ -83,10 +89,9 @@ class ChunkWorkModelTest {
   @Test
   void backgroundLoadAndSpikesTakeCoresAway() {
     double quiet = run(PI, QUIET, 10, 2, 0, 0, 100).makespanMs();
-    double busy = run(PI, new ChunkWorkModel.Load(60, 40, 1_000, 1), 10, 2, 0, 0, 100)
-        .makespanMs();
-    double spiking = run(PI, new ChunkWorkModel.Load(100, 40, 1_000, 1), 10, 2, 0, 0, 100)
-        .makespanMs();
+    double busy = run(PI, new ChunkWorkModel.Load(60, 40, 1_000, 1), 10, 2, 0, 0, 100).makespanMs();
+    double spiking =
+        run(PI, new ChunkWorkModel.Load(100, 40, 1_000, 1), 10, 2, 0, 0, 100).makespanMs();
     assertThat(busy).isGreaterThan(quiet * 1.2);
     assertThat(spiking).isGreaterThan(busy * 1.2);
   }
@@ -99,8 +104,8 @@ class ChunkWorkModelTest {
     for (double net : o.netBytesPerS()) {
       assertThat(net).isGreaterThanOrEqualTo(1_000);
     }
-    ChunkWorkModel.Outcome light = run(new ChunkWorkModel.Capacity(16, 10, 40, 4096, 2, 4, 0.1),
-        QUIET, 10, 2, 0, 0, 100);
+    ChunkWorkModel.Outcome light =
+        run(new ChunkWorkModel.Capacity(16, 10, 40, 4096, 2, 4, 0.1), QUIET, 10, 2, 0, 0, 100);
     // Two busy cores of sixteen over a 10% background.
     assertThat(median(toDouble(light.cpuPercent()))).isBetween(15.0, 30.0);
   }
@@ -110,12 +115,13 @@ class ChunkWorkModelTest {
   void aVeryLongOrderEndsAndKeepsItsSamplesBounded() {
     // A human checkpoint swapping at 64 chunks of 200 items: simulated weeks. Far into it the
     // clock's resolution is coarse; the model must still finish every chunk.
-    ChunkWorkModel.Capacity person = new ChunkWorkModel.Capacity(1, 10_000, 1_500, 100, 0.3, 1,
-        0.4);
+    ChunkWorkModel.Capacity person =
+        new ChunkWorkModel.Capacity(1, 10_000, 1_500, 100, 0.3, 1, 0.4);
     ChunkWorkModel.Outcome o = run(person, QUIET, 200, 64, 0, 0, 100);
     assertThat(o.chunksDone()).isEqualTo(100);
     assertThat(o.makespanMs()).isGreaterThan(1e9);
-    assertThat(o.cpuPercent().length).isLessThanOrEqualTo(ChunkWorkModel.MAX_SAMPLES)
+    assertThat(o.cpuPercent().length)
+        .isLessThanOrEqualTo(ChunkWorkModel.MAX_SAMPLES)
         .isGreaterThan(ChunkWorkModel.MAX_SAMPLES / 4);
     assertThat(o.sampleIntervalMs() * o.cpuPercent().length)
         .isCloseTo(o.makespanMs(), org.assertj.core.data.Percentage.withPercentage(1));

@@ -17,8 +17,8 @@ class CommandModelTest {
     FleetDescription d = FleetDescription.defaults();
     FleetLayout.Slot slot = FleetLayout.plan(1, d, 1).get(0);
     SplittableRandom rng = new SplittableRandom(5);
-    return new VirtualAgent(slot, AgentTruth.draw(d.profile(AgentClass.B), d, rng), List.of(),
-        workers, rng);
+    return new VirtualAgent(
+        slot, AgentTruth.draw(d.profile(AgentClass.B), d, rng), List.of(), workers, rng);
   }
 
   @Test
@@ -59,14 +59,16 @@ class CommandModelTest {
 
   @Test
   void heavierPayloadsTakeLongerByTheAgentsHiddenSlope() {
-    FleetDescription d = FleetDescription.defaults().with("class.C.processing.jitter", "0")
-        .with("class.C.processing.weight.slope", "2");
+    FleetDescription d =
+        FleetDescription.defaults()
+            .with("class.C.processing.jitter", "0")
+            .with("class.C.processing.weight.slope", "2");
     AgentTruth t = AgentTruth.draw(d.profile(AgentClass.C), d, new SplittableRandom(3));
     SplittableRandom rng = new SplittableRandom(4);
     assertThat(t.processingWeightSlope()).isEqualTo(2.0);
     assertThat(t.commandProcessingMs(rng, 1, 0)).isEqualTo(t.processingMedianMs());
-    assertThat(t.commandProcessingMs(rng, 1, 1.5)).isCloseTo(4 * t.processingMedianMs(),
-        within(1e-6));
+    assertThat(t.commandProcessingMs(rng, 1, 1.5))
+        .isCloseTo(4 * t.processingMedianMs(), within(1e-6));
   }
 
   @Test

@@ -33,8 +33,10 @@ class FleetCommandsTest {
   private static final int PARTITIONS = 3;
   private static final int AGENTS = 12;
   private static final double MAX_LATENCY_MS = 150;
+
   /** The dispatcher's timer on a busy two-core test machine. */
   private static final double HOLD_TOLERANCE_MS = 15;
+
   private static final AtomicInteger RUN = new AtomicInteger();
 
   private static LocalKafkaBroker broker;
@@ -59,16 +61,26 @@ class FleetCommandsTest {
     int run = RUN.incrementAndGet();
     schedules = "test.schedules." + run;
     responses = "test.responses." + run;
-    broker.createTopics(List.of(new NewTopic("test.heartbeats." + run, 1, (short) 1),
-        new NewTopic(schedules, PARTITIONS, (short) 1),
-        new NewTopic(responses, PARTITIONS, (short) 1)));
+    broker.createTopics(
+        List.of(
+            new NewTopic("test.heartbeats." + run, 1, (short) 1),
+            new NewTopic(schedules, PARTITIONS, (short) 1),
+            new NewTopic(responses, PARTITIONS, (short) 1)));
     commands = new Commands(broker.bootstrapServers(), schedules);
-    answers = new RecordTap<>(broker.bootstrapServers(), responses, PARTITIONS,
-        AgentResponse.class);
-    sim = FleetSimulator.builder().bootstrapServers(broker.bootstrapServers()).agents(AGENTS)
-        .heartbeatInterval(Duration.ofSeconds(1)).description(fastFleet()).seed(11)
-        .producers(1).topic("test.heartbeats." + run).schedulesTopic(schedules)
-        .responsesTopic(responses).build();
+    answers =
+        new RecordTap<>(broker.bootstrapServers(), responses, PARTITIONS, AgentResponse.class);
+    sim =
+        FleetSimulator.builder()
+            .bootstrapServers(broker.bootstrapServers())
+            .agents(AGENTS)
+            .heartbeatInterval(Duration.ofSeconds(1))
+            .description(fastFleet())
+            .seed(11)
+            .producers(1)
+            .topic("test.heartbeats." + run)
+            .schedulesTopic(schedules)
+            .responsesTopic(responses)
+            .build();
     sim.start();
   }
 
@@ -83,10 +95,11 @@ class FleetCommandsTest {
   private static FleetDescription fastFleet() {
     FleetDescription d = FleetDescription.defaults().with("commands.conflict.probability", "0");
     for (AgentClass c : AgentClass.values()) {
-      d = d.with("class." + c + ".latency.median.ms", "5..40")
-          .with("class." + c + ".latency.max.ms", Double.toString(MAX_LATENCY_MS))
-          .with("class." + c + ".processing.median.ms", "100..300")
-          .with("class." + c + ".processing.jitter", "0.1");
+      d =
+          d.with("class." + c + ".latency.median.ms", "5..40")
+              .with("class." + c + ".latency.max.ms", Double.toString(MAX_LATENCY_MS))
+              .with("class." + c + ".processing.median.ms", "100..300")
+              .with("class." + c + ".processing.jitter", "0.1");
     }
     return d;
   }
@@ -96,14 +109,28 @@ class FleetCommandsTest {
   }
 
   private List<AgentResponse> answersOf(String requestId, String agentId) {
-    return answers.matching(s -> s.value().getRequestId().equals(requestId)
-        && s.value().getAgentId().equals(agentId)).stream().map(RecordTap.Seen::value).toList();
+    return answers
+        .matching(
+            s ->
+                s.value().getRequestId().equals(requestId)
+                    && s.value().getAgentId().equals(agentId))
+        .stream()
+        .map(RecordTap.Seen::value)
+        .toList();
   }
 
   private void awaitAnswers(String requestId, String agentId, int count) {
-    Await.until(Duration.ofSeconds(10), () -> answersOf(requestId, agentId).size() >= count,
-        () -> count + " answers from " + agentId + " to " + requestId + ", saw "
-            + answersOf(requestId, agentId));
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> answersOf(requestId, agentId).size() >= count,
+        () ->
+            count
+                + " answers from "
+                + agentId
+                + " to "
+                + requestId
+                + ", saw "
+                + answersOf(requestId, agentId));
   }
 
   @Test
@@ -114,8 +141,8 @@ class FleetCommandsTest {
     java.util.Map<String, ScheduledCommand> sent = new java.util.HashMap<>();
     java.util.Map<String, Long> releasedAtOf = new java.util.HashMap<>();
     for (String id : agents) {
-      ScheduledCommand c = Commands.command("req-on-time", id, target, trueOffset(id, target), 50)
-          .build();
+      ScheduledCommand c =
+          Commands.command("req-on-time", id, target, trueOffset(id, target), 50).build();
       sent.put(id, c);
       releasedAtOf.put(id, commands.release(c));
     }
@@ -127,11 +154,13 @@ class FleetCommandsTest {
       AgentResponse r = answersOf("req-on-time", id).get(0);
       assertThat(r.getState()).isEqualTo(TrinaryState.READY);
       double readyHost = sim.groundTruth().hostMsAtAgentClock(id, r.getReadyAtMs());
-      assertThat(Math.abs(readyHost - target)).as("|ready - T| of %s, ms", id)
+      assertThat(Math.abs(readyHost - target))
+          .as("|ready - T| of %s, ms", id)
           .isLessThan(HOLD_TOLERANCE_MS);
       FleetSimulator.CommandTruth truth = sim.groundTruth().command("req-on-time", id);
       assertThat(Math.abs(truth.readyHostMs() - target)).isLessThan(HOLD_TOLERANCE_MS);
-      assertThat(truth.receivedHostMs()).isGreaterThan(releasedAt - 1.0)
+      assertThat(truth.receivedHostMs())
+          .isGreaterThan(releasedAt - 1.0)
           .isLessThan(truth.preparedHostMs());
       assertThat(truth.preparedHostMs()).isLessThanOrEqualTo(truth.readyHostMs());
       // 3. echoes and the agent's own measurements
@@ -150,7 +179,9 @@ class FleetCommandsTest {
       assertThat(r.getConflict()).isNull();
     }
     assertThat(sim.stats().commandsReceived()).isEqualTo(agents.size());
-    Await.until(Duration.ofSeconds(5), () -> sim.stats().responsesSent() == agents.size(),
+    Await.until(
+        Duration.ofSeconds(5),
+        () -> sim.stats().responsesSent() == agents.size(),
         () -> "responses acknowledged: " + sim.stats());
   }
 
@@ -161,14 +192,17 @@ class FleetCommandsTest {
     String pastWindow = sim.agentIds().get(1);
     // 1. T is already here: one window lasts 10 s, the other ends 1 ms after T
     long target = System.currentTimeMillis();
-    commands.release(Commands.command("req-late", inWindow, target,
-        trueOffset(inWindow, target), 10_000).build());
-    commands.release(Commands.command("req-late", pastWindow, target,
-        trueOffset(pastWindow, target), 1).build());
+    commands.release(
+        Commands.command("req-late", inWindow, target, trueOffset(inWindow, target), 10_000)
+            .build());
+    commands.release(
+        Commands.command("req-late", pastWindow, target, trueOffset(pastWindow, target), 1)
+            .build());
 
     // 2. within the window: READY as soon as prepared, after T, no TRANSIT
     awaitAnswers("req-late", inWindow, 1);
-    assertThat(answersOf("req-late", inWindow)).extracting(AgentResponse::getState)
+    assertThat(answersOf("req-late", inWindow))
+        .extracting(AgentResponse::getState)
         .containsExactly(TrinaryState.READY);
     FleetSimulator.CommandTruth in = sim.groundTruth().command("req-late", inWindow);
     assertThat(in.readyHostMs()).isGreaterThan(target + 50.0);
@@ -177,7 +211,8 @@ class FleetCommandsTest {
     // 3. past the window end while preparing: TRANSIT then, READY once prepared
     awaitAnswers("req-late", pastWindow, 2);
     List<AgentResponse> late = answersOf("req-late", pastWindow);
-    assertThat(late).extracting(AgentResponse::getState)
+    assertThat(late)
+        .extracting(AgentResponse::getState)
         .containsExactly(TrinaryState.TRANSIT, TrinaryState.READY);
     assertThat(late.get(0).getPreparedAtMs()).isZero();
     assertThat(late.get(0).getReadyAtMs()).isLessThan(late.get(1).getReadyAtMs());
@@ -188,8 +223,7 @@ class FleetCommandsTest {
   }
 
   @Test
-  void damagedPayloadsAndWrongHashesAreAnsweredHashMismatchFromARealHashCheck()
-      throws Exception {
+  void damagedPayloadsAndWrongHashesAreAnsweredHashMismatchFromARealHashCheck() throws Exception {
     String corrupted = sim.agentIds().get(2);
     String wrongHash = sim.agentIds().get(3);
     String diverging = sim.agentIds().get(4);
@@ -199,8 +233,10 @@ class FleetCommandsTest {
     String right = Commands.sha256(Commands.PAYLOAD);
 
     commands.release(Commands.command("req-hash", corrupted, target, 0, 50).build());
-    commands.release(Commands.command("req-hash", wrongHash, target, 0, 50)
-        .setPayloadHash(Commands.sha256(new byte[] {1, 2, 3})).build());
+    commands.release(
+        Commands.command("req-hash", wrongHash, target, 0, 50)
+            .setPayloadHash(Commands.sha256(new byte[] {1, 2, 3}))
+            .build());
     commands.release(Commands.command("req-hash", diverging, target, 0, 50).build());
 
     awaitAnswers("req-hash", corrupted, 1);
@@ -226,11 +262,10 @@ class FleetCommandsTest {
 
     // Switched off, the corrupted agent answers READY again.
     sim.corruptPayloads(List.of(corrupted), false);
-    commands.release(Commands.command("req-clean", corrupted, System.currentTimeMillis() + 500,
-        0, 50).build());
+    commands.release(
+        Commands.command("req-clean", corrupted, System.currentTimeMillis() + 500, 0, 50).build());
     awaitAnswers("req-clean", corrupted, 1);
-    assertThat(answersOf("req-clean", corrupted).get(0).getState())
-        .isEqualTo(TrinaryState.READY);
+    assertThat(answersOf("req-clean", corrupted).get(0).getState()).isEqualTo(TrinaryState.READY);
   }
 
   @Test
@@ -242,19 +277,26 @@ class FleetCommandsTest {
 
     commands.release(Commands.command("req-crash", crashed, target, 0, 60_000).build());
     commands.release(Commands.command("req-crash", "agent-99999", target, 0, 60_000).build());
-    commands.release(Commands.command("req-crash", sim.agentIds().get(7), target, 0, 60_000)
-        .setStatus(ScheduleStatus.SKIP).build());
-    commands.releaseRaw(alive, new byte[] {1, 2, 3},
+    commands.release(
+        Commands.command("req-crash", sim.agentIds().get(7), target, 0, 60_000)
+            .setStatus(ScheduleStatus.SKIP)
+            .build());
+    commands.releaseRaw(
+        alive,
+        new byte[] {1, 2, 3},
         MeshPartitions.partitionFor(alive, PARTITIONS)); // undecodable: skipped, not fatal
     commands.release(Commands.command("req-crash", alive, target, 0, 60_000).build());
 
     awaitAnswers("req-crash", alive, 1);
     // The living agent answered after its command, released last; give stragglers their delays.
     long quietUntil = System.currentTimeMillis() + 2 * (long) MAX_LATENCY_MS + 200;
-    Await.until(Duration.ofSeconds(5), () -> System.currentTimeMillis() > quietUntil,
+    Await.until(
+        Duration.ofSeconds(5),
+        () -> System.currentTimeMillis() > quietUntil,
         () -> "the longest delay passed");
     assertThat(answers.matching(s -> s.value().getRequestId().equals("req-crash")))
-        .extracting(s -> s.value().getAgentId()).containsExactly(alive);
+        .extracting(s -> s.value().getAgentId())
+        .containsExactly(alive);
     assertThat(sim.groundTruth().command("req-crash", crashed)).isNull();
     assertThat(sim.stats().commandsReceived()).isEqualTo(1);
   }
@@ -269,8 +311,11 @@ class FleetCommandsTest {
     for (int i = 0; i < 3; i++) {
       awaitAnswers("req-q" + i, id, 1);
     }
-    List<AgentResponse> rs = List.of(answersOf("req-q0", id).get(0),
-        answersOf("req-q1", id).get(0), answersOf("req-q2", id).get(0));
+    List<AgentResponse> rs =
+        List.of(
+            answersOf("req-q0", id).get(0),
+            answersOf("req-q1", id).get(0),
+            answersOf("req-q2", id).get(0));
     assertThat(rs).extracting(AgentResponse::getQueueDepth).containsExactly(0, 1, 2);
     // One worker: each starts when the one before is prepared.
     assertThat(rs.get(1).getPreparedAtMs() - rs.get(0).getPreparedAtMs())
@@ -281,9 +326,10 @@ class FleetCommandsTest {
 
   @Test
   void theConsumersReadExactlyThePartitionsOfTheSimulatedAgents() {
-    Set<TopicPartition> expected = sim.agentIds().stream()
-        .map(id -> new TopicPartition(schedules, MeshPartitions.partitionFor(id, PARTITIONS)))
-        .collect(Collectors.toSet());
+    Set<TopicPartition> expected =
+        sim.agentIds().stream()
+            .map(id -> new TopicPartition(schedules, MeshPartitions.partitionFor(id, PARTITIONS)))
+            .collect(Collectors.toSet());
     assertThat(sim.commandAssignment()).containsExactlyInAnyOrderElementsOf(expected);
   }
 
@@ -293,27 +339,37 @@ class FleetCommandsTest {
     List<FleetLayout.Slot> slots = FleetLayout.plan(3_000, d, 1);
     Map<Integer, List<String>> leads = FleetLayout.leads(slots);
 
-    List<FleetLayout.Slot> clusterLeads = slots.stream()
-        .filter(s -> leads.getOrDefault(s.index(), List.of())
-            .contains(FleetSimulator.LEAD_CLUSTER))
-        .toList();
-    List<String> machineClusters = slots.stream()
-        .filter(s -> s.agentClass() != AgentClass.C && s.agentClass() != AgentClass.F)
-        .map(FleetLayout.Slot::clusterId).distinct().toList();
-    assertThat(clusterLeads).extracting(FleetLayout.Slot::clusterId)
+    List<FleetLayout.Slot> clusterLeads =
+        slots.stream()
+            .filter(
+                s -> leads.getOrDefault(s.index(), List.of()).contains(FleetSimulator.LEAD_CLUSTER))
+            .toList();
+    List<String> machineClusters =
+        slots.stream()
+            .filter(s -> s.agentClass() != AgentClass.C && s.agentClass() != AgentClass.F)
+            .map(FleetLayout.Slot::clusterId)
+            .distinct()
+            .toList();
+    assertThat(clusterLeads)
+        .extracting(FleetLayout.Slot::clusterId)
         .containsExactlyInAnyOrderElementsOf(machineClusters);
-    assertThat(clusterLeads).extracting(FleetLayout.Slot::agentClass)
+    assertThat(clusterLeads)
+        .extracting(FleetLayout.Slot::agentClass)
         .doesNotContain(AgentClass.C, AgentClass.F);
 
-    List<FleetLayout.Slot> sectorLeads = slots.stream()
-        .filter(s -> leads.getOrDefault(s.index(), List.of())
-            .contains(FleetSimulator.LEAD_SECTOR))
-        .toList();
-    assertThat(sectorLeads).extracting(FleetLayout.Slot::sectorId).doesNotHaveDuplicates()
+    List<FleetLayout.Slot> sectorLeads =
+        slots.stream()
+            .filter(
+                s -> leads.getOrDefault(s.index(), List.of()).contains(FleetSimulator.LEAD_SECTOR))
+            .toList();
+    assertThat(sectorLeads)
+        .extracting(FleetLayout.Slot::sectorId)
+        .doesNotHaveDuplicates()
         .hasSize(10); // 3,000 agents, 300 per sector, each sector has machine clusters
     assertThat(clusterLeads).containsAll(sectorLeads);
-    assertThat(FleetLayout.capabilities(List.of("x"), leads.getOrDefault(
-        sectorLeads.get(0).index(), List.of()))).containsExactly("x", FleetSimulator.LEAD_CLUSTER,
-        FleetSimulator.LEAD_SECTOR);
+    assertThat(
+            FleetLayout.capabilities(
+                List.of("x"), leads.getOrDefault(sectorLeads.get(0).index(), List.of())))
+        .containsExactly("x", FleetSimulator.LEAD_CLUSTER, FleetSimulator.LEAD_SECTOR);
   }
 }

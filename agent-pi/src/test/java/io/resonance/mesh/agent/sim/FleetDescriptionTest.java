@@ -52,26 +52,39 @@ class FleetDescriptionTest {
 
   @Test
   void aBadRangeSaysWhatARangeLooksLike() {
-    assertThatThrownBy(() -> FleetDescription.defaults().with("class.B.latency.median.ms",
-        "150..50"))
-        .hasMessage("class.B.latency.median.ms must be a positive range like 5..20 (or one"
-            + " number), got '150..50'");
+    assertThatThrownBy(
+            () -> FleetDescription.defaults().with("class.B.latency.median.ms", "150..50"))
+        .hasMessage(
+            "class.B.latency.median.ms must be a positive range like 5..20 (or one"
+                + " number), got '150..50'");
   }
 
   @Test
   void classCountsFollowTheSharesExactlyAndClustersStayTogether() {
     List<FleetLayout.Slot> slots = FleetLayout.plan(30_000, FleetDescription.defaults(), 1);
 
-    Map<AgentClass, Long> counts = slots.stream()
-        .collect(Collectors.groupingBy(FleetLayout.Slot::agentClass, Collectors.counting()));
-    assertThat(counts).containsEntry(AgentClass.A, 10_000L).containsEntry(AgentClass.B, 8_000L)
-        .containsEntry(AgentClass.C, 5_000L).containsEntry(AgentClass.D, 2_000L)
-        .containsEntry(AgentClass.E, 3_000L).containsEntry(AgentClass.F, 2_000L);
+    Map<AgentClass, Long> counts =
+        slots.stream()
+            .collect(Collectors.groupingBy(FleetLayout.Slot::agentClass, Collectors.counting()));
+    assertThat(counts)
+        .containsEntry(AgentClass.A, 10_000L)
+        .containsEntry(AgentClass.B, 8_000L)
+        .containsEntry(AgentClass.C, 5_000L)
+        .containsEntry(AgentClass.D, 2_000L)
+        .containsEntry(AgentClass.E, 3_000L)
+        .containsEntry(AgentClass.F, 2_000L);
     assertThat(slots.get(29_999).agentId()).isEqualTo("agent-30000");
     assertThat(slots.get(29_999).clusterId()).isEqualTo("s100-c10");
-    long mixedClusters = slots.stream().collect(Collectors.groupingBy(
-        FleetLayout.Slot::clusterId, Collectors.mapping(FleetLayout.Slot::agentClass,
-            Collectors.toSet()))).values().stream().filter(s -> s.size() > 1).count();
+    long mixedClusters =
+        slots.stream()
+            .collect(
+                Collectors.groupingBy(
+                    FleetLayout.Slot::clusterId,
+                    Collectors.mapping(FleetLayout.Slot::agentClass, Collectors.toSet())))
+            .values()
+            .stream()
+            .filter(s -> s.size() > 1)
+            .count();
     assertThat(mixedClusters).isLessThanOrEqualTo(5);
   }
 

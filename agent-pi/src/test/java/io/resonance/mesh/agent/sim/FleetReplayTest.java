@@ -29,9 +29,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The simulated fleet reading replayed partitions, as after a Flink failover: every simulated
- * agent acts once on each command, task and work order, and answers a duplicate with the answer
- * the first delivery got, as a real agent does.
+ * The simulated fleet reading replayed partitions, as after a Flink failover: every simulated agent
+ * acts once on each command, task and work order, and answers a duplicate with the answer the first
+ * delivery got, as a real agent does.
  */
 class FleetReplayTest {
 
@@ -45,20 +45,32 @@ class FleetReplayTest {
   static void start() {
     broker = LocalKafkaBroker.start();
     List<NewTopic> topics = new ArrayList<>();
-    for (String t : List.of("rp.schedules", "rp.responses", "rp.tasks", "rp.results",
-        "rp.work", "rp.reports")) {
+    for (String t :
+        List.of(
+            "rp.schedules", "rp.responses", "rp.tasks", "rp.results", "rp.work", "rp.reports")) {
       topics.add(new NewTopic(t, PARTITIONS, (short) 1));
     }
     topics.add(new NewTopic("rp.heartbeats", 1, (short) 1));
     topics.add(new NewTopic("rp.gcl", 1, (short) 1));
     broker.createTopics(topics);
-    sim = FleetSimulator.builder().bootstrapServers(broker.bootstrapServers()).agents(24)
-        .heartbeatInterval(Duration.ofSeconds(1)).description(fastFleet()).seed(3)
-        .producers(1).topic("rp.heartbeats").schedulesTopic("rp.schedules")
-        .responsesTopic("rp.responses").graphTopics("rp.tasks", "rp.results", "rp.gcl")
-        .workTopics("rp.work", "rp.reports").build();
+    sim =
+        FleetSimulator.builder()
+            .bootstrapServers(broker.bootstrapServers())
+            .agents(24)
+            .heartbeatInterval(Duration.ofSeconds(1))
+            .description(fastFleet())
+            .seed(3)
+            .producers(1)
+            .topic("rp.heartbeats")
+            .schedulesTopic("rp.schedules")
+            .responsesTopic("rp.responses")
+            .graphTopics("rp.tasks", "rp.results", "rp.gcl")
+            .workTopics("rp.work", "rp.reports")
+            .build();
     sim.start();
-    Await.until(Duration.ofSeconds(20), () -> sim.handlersReading() && sim.workReading(),
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> sim.handlersReading() && sim.workReading(),
         () -> "the simulated fleet reading its tasks and work");
   }
 
@@ -71,12 +83,13 @@ class FleetReplayTest {
   private static FleetDescription fastFleet() {
     FleetDescription d = FleetDescription.defaults().with("commands.conflict.probability", "0");
     for (AgentClass c : AgentClass.values()) {
-      d = d.with("class." + c + ".latency.median.ms", "5..40")
-          .with("class." + c + ".latency.max.ms", "150")
-          .with("class." + c + ".processing.median.ms", "20..60")
-          .with("class." + c + ".processing.jitter", "0.1")
-          .with("class." + c + ".work.item.ms", "1..2")
-          .with("class." + c + ".work.chunk.overhead.ms", "5..10");
+      d =
+          d.with("class." + c + ".latency.median.ms", "5..40")
+              .with("class." + c + ".latency.max.ms", "150")
+              .with("class." + c + ".processing.median.ms", "20..60")
+              .with("class." + c + ".processing.jitter", "0.1")
+              .with("class." + c + ".work.item.ms", "1..2")
+              .with("class." + c + ".work.chunk.overhead.ms", "5..10");
     }
     return d;
   }
@@ -84,19 +97,21 @@ class FleetReplayTest {
   @Test
   void aReplayedPartitionIsActedOnOnceAndEveryDuplicateAnsweredAsBefore() throws Exception {
     String bootstrap = broker.bootstrapServers();
-    String sensor = sim.agentIds().stream()
-        .filter(id -> sim.groundTruth().agentClass(id) == AgentClass.E).findFirst()
-        .orElseThrow();
+    String sensor =
+        sim.agentIds().stream()
+            .filter(id -> sim.groundTruth().agentClass(id) == AgentClass.E)
+            .findFirst()
+            .orElseThrow();
     List<String> ids = sim.agentIds().subList(0, EACH);
     try (Commands commands = new Commands(bootstrap, "rp.schedules");
         Tasks tasks = new Tasks(bootstrap, "rp.tasks");
         WorkOrders orders = new WorkOrders(bootstrap, "rp.work");
-        RecordTap<AgentResponse> answers = new RecordTap<>(bootstrap, "rp.responses",
-            PARTITIONS, AgentResponse.class);
-        RecordTap<GclResult> results = new RecordTap<>(bootstrap, "rp.results", PARTITIONS,
-            GclResult.class);
-        RecordTap<WorkReport> reports = new RecordTap<>(bootstrap, "rp.reports", PARTITIONS,
-            WorkReport.class)) {
+        RecordTap<AgentResponse> answers =
+            new RecordTap<>(bootstrap, "rp.responses", PARTITIONS, AgentResponse.class);
+        RecordTap<GclResult> results =
+            new RecordTap<>(bootstrap, "rp.results", PARTITIONS, GclResult.class);
+        RecordTap<WorkReport> reports =
+            new RecordTap<>(bootstrap, "rp.reports", PARTITIONS, WorkReport.class)) {
       // 1. one command and one order for each of four agents, four tasks for a sensor agent
       long target = System.currentTimeMillis() + 300;
       List<ScheduledCommand> sentCommands = new ArrayList<>();
@@ -104,13 +119,14 @@ class FleetReplayTest {
       List<WorkOrder> sentOrders = new ArrayList<>();
       for (int i = 0; i < EACH; i++) {
         String agent = ids.get(i);
-        long offset = Math.round(sim.groundTruth().clockOffsetMs(agent,
-            System.currentTimeMillis()));
+        long offset =
+            Math.round(sim.groundTruth().clockOffsetMs(agent, System.currentTimeMillis()));
         sentCommands.add(Commands.command("req-" + i, agent, target, offset, 5_000).build());
-        sentTasks.add(Tasks.task("inst-" + i, "read", HandlerTypes.SENSOR_READ, sensor,
-            Map.of()).build());
-        sentOrders.add(WorkOrders.order("job-r", "reindex", agent, 0, 3,
-            WorkOrders.params(5, 1, 10_000, 0)).build());
+        sentTasks.add(
+            Tasks.task("inst-" + i, "read", HandlerTypes.SENSOR_READ, sensor, Map.of()).build());
+        sentOrders.add(
+            WorkOrders.order("job-r", "reindex", agent, 0, 3, WorkOrders.params(5, 1, 10_000, 0))
+                .build());
       }
       release(commands, tasks, orders, sentCommands, sentTasks, sentOrders);
 
@@ -139,8 +155,14 @@ class FleetReplayTest {
     }
   }
 
-  private static void release(Commands commands, Tasks tasks, WorkOrders orders,
-      List<ScheduledCommand> c, List<GclTask> t, List<WorkOrder> o) throws Exception {
+  private static void release(
+      Commands commands,
+      Tasks tasks,
+      WorkOrders orders,
+      List<ScheduledCommand> c,
+      List<GclTask> t,
+      List<WorkOrder> o)
+      throws Exception {
     for (int i = 0; i < c.size(); i++) {
       commands.release(c.get(i));
       tasks.release(t.get(i));
@@ -148,21 +170,30 @@ class FleetReplayTest {
     }
   }
 
-  private static <T extends SpecificRecord, S> void awaitEach(RecordTap<T> tap,
-      Function<T, String> idOfAnswer, List<S> sent, Function<S, String> idOfSent, int times) {
+  private static <T extends SpecificRecord, S> void awaitEach(
+      RecordTap<T> tap,
+      Function<T, String> idOfAnswer,
+      List<S> sent,
+      Function<S, String> idOfSent,
+      int times) {
     List<String> ids = sent.stream().map(idOfSent).toList();
-    Await.until(Duration.ofSeconds(30), () -> ids.stream().allMatch(
-        i -> tap.matching(s -> idOfAnswer.apply(s.value()).equals(i)).size() >= times),
+    Await.until(
+        Duration.ofSeconds(30),
+        () ->
+            ids.stream()
+                .allMatch(
+                    i -> tap.matching(s -> idOfAnswer.apply(s.value()).equals(i)).size() >= times),
         () -> times + " answers to each of " + ids + ", saw " + tap.snapshot());
     assertThat(tap.snapshot()).as("no more than " + times + " each").hasSize(ids.size() * times);
   }
 
-  private static <T extends SpecificRecord> void assertRepeated(RecordTap<T> tap,
-      Function<T, String> id) {
+  private static <T extends SpecificRecord> void assertRepeated(
+      RecordTap<T> tap, Function<T, String> id) {
     Map<String, List<T>> byId = new LinkedHashMap<>();
-    tap.snapshot().forEach(s -> byId.computeIfAbsent(id.apply(s.value()), k -> new ArrayList<>())
-        .add(s.value()));
-    byId.forEach((k, both) -> assertThat(both.get(1)).as("the repeat of " + k)
-        .isEqualTo(both.get(0)));
+    tap.snapshot()
+        .forEach(
+            s -> byId.computeIfAbsent(id.apply(s.value()), k -> new ArrayList<>()).add(s.value()));
+    byId.forEach(
+        (k, both) -> assertThat(both.get(1)).as("the repeat of " + k).isEqualTo(both.get(0)));
   }
 }

@@ -35,22 +35,39 @@ class FleetWorkTest {
   @BeforeAll
   static void start() {
     broker = LocalKafkaBroker.start();
-    broker.createTopics(List.of(new NewTopic("sim.heartbeats", 1, (short) 1),
-        new NewTopic("sim.work", PARTITIONS, (short) 1),
-        new NewTopic("sim.work-reports", PARTITIONS, (short) 1)));
-    orders = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), MeshSerde.of(WorkOrder.class));
-    reports = new RecordTap<>(broker.bootstrapServers(), "sim.work-reports", PARTITIONS,
-        WorkReport.class);
-    sim = FleetSimulator.builder().bootstrapServers(broker.bootstrapServers()).agents(60)
-        .heartbeatInterval(Duration.ofSeconds(1)).description(fastFleet()).seed(8)
-        .producers(1).topic("sim.heartbeats").commandConsumers(0).graphHandlers(false)
-        .workTopics("sim.work", "sim.work-reports")
-        .build();
+    broker.createTopics(
+        List.of(
+            new NewTopic("sim.heartbeats", 1, (short) 1),
+            new NewTopic("sim.work", PARTITIONS, (short) 1),
+            new NewTopic("sim.work-reports", PARTITIONS, (short) 1)));
+    orders =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new StringSerializer(),
+            MeshSerde.of(WorkOrder.class));
+    reports =
+        new RecordTap<>(
+            broker.bootstrapServers(), "sim.work-reports", PARTITIONS, WorkReport.class);
+    sim =
+        FleetSimulator.builder()
+            .bootstrapServers(broker.bootstrapServers())
+            .agents(60)
+            .heartbeatInterval(Duration.ofSeconds(1))
+            .description(fastFleet())
+            .seed(8)
+            .producers(1)
+            .topic("sim.heartbeats")
+            .commandConsumers(0)
+            .graphHandlers(false)
+            .workTopics("sim.work", "sim.work-reports")
+            .build();
     sim.start();
-    Await.until(Duration.ofSeconds(20), sim::workReading,
-        () -> "the simulated agents reading sim.work");
+    Await.until(
+        Duration.ofSeconds(20), sim::workReading, () -> "the simulated agents reading sim.work");
   }
 
   @AfterAll
@@ -65,17 +82,23 @@ class FleetWorkTest {
   private static FleetDescription fastFleet() {
     FleetDescription d = FleetDescription.defaults();
     for (AgentClass c : AgentClass.values()) {
-      d = d.with("class." + c + ".latency.median.ms", "5..40")
-          .with("class." + c + ".latency.max.ms", "150")
-          .with("class." + c + ".processing.median.ms", "50..150")
-          .with("class." + c + ".work.item.ms", "2..4")
-          .with("class." + c + ".work.chunk.overhead.ms", "10..20");
+      d =
+          d.with("class." + c + ".latency.median.ms", "5..40")
+              .with("class." + c + ".latency.max.ms", "150")
+              .with("class." + c + ".processing.median.ms", "50..150")
+              .with("class." + c + ".work.item.ms", "2..4")
+              .with("class." + c + ".work.chunk.overhead.ms", "10..20");
     }
     return d;
   }
 
-  private static final ChunkParams PARAMS = ChunkParams.newBuilder().setChunkSize(10)
-      .setParallelism(2).setTimeoutMs(10_000).setRateLimitPerS(0).build();
+  private static final ChunkParams PARAMS =
+      ChunkParams.newBuilder()
+          .setChunkSize(10)
+          .setParallelism(2)
+          .setTimeoutMs(10_000)
+          .setRateLimitPerS(0)
+          .build();
 
   private static WorkOrder order(String agentId, int iteration, int chunks) {
     return WorkOrder.newBuilder()
@@ -98,7 +121,8 @@ class FleetWorkTest {
 
   private static List<WorkReport> reportsOf(String agentId) {
     return reports.matching(s -> s.value().getAgentId().equals(agentId)).stream()
-        .map(RecordTap.Seen::value).toList();
+        .map(RecordTap.Seen::value)
+        .toList();
   }
 
   @Test
@@ -106,7 +130,9 @@ class FleetWorkTest {
     String agent = sim.agentIds().get(0);
     long before = System.currentTimeMillis();
     release(order(agent, 0, 100));
-    Await.until(Duration.ofSeconds(30), () -> !reportsOf(agent).isEmpty(),
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> !reportsOf(agent).isEmpty(),
         () -> "a work report from " + agent);
     WorkReport r = reportsOf(agent).get(0);
     assertThat(r.getOrderId()).isEqualTo("job-1/0/" + agent);
@@ -121,18 +147,21 @@ class FleetWorkTest {
     assertThat(took).isBetween(500L, 20_000L);
     // The agent's clock is within a WAN offset of the host's.
     assertThat(r.getStartedAtMs()).isBetween(before - 1_000, System.currentTimeMillis());
-    assertThat(r.getCpuPercent()).isNotEmpty()
+    assertThat(r.getCpuPercent())
+        .isNotEmpty()
         .hasSizeBetween((int) (took / 1000), (int) (took / 1000) + 1)
         .allSatisfy(c -> assertThat(c).isBetween(0f, 100f));
-    assertThat(r.getMemoryPercent()).hasSameSizeAs(r.getCpuPercent())
+    assertThat(r.getMemoryPercent())
+        .hasSameSizeAs(r.getCpuPercent())
         .allSatisfy(m -> assertThat(m).isBetween(0f, 100f));
-    assertThat(r.getNetBytesPerS()).hasSameSizeAs(r.getCpuPercent())
+    assertThat(r.getNetBytesPerS())
+        .hasSameSizeAs(r.getCpuPercent())
         .allSatisfy(n -> assertThat(n).isPositive());
     // The same model, run directly, gives the same numbers for the same order (the agent's
     // background load is steady without spikes; drift moves a little between the two).
     ChunkWorkModel.Outcome direct = sim.workModel().run(agent, PARAMS, 100, r.getOrderId());
-    assertThat(direct.makespanMs()).isCloseTo(took, org.assertj.core.data.Percentage
-        .withPercentage(10));
+    assertThat(direct.makespanMs())
+        .isCloseTo(took, org.assertj.core.data.Percentage.withPercentage(10));
   }
 
   @Test
@@ -140,7 +169,9 @@ class FleetWorkTest {
     String agent = sim.agentIds().get(1);
     release(order(agent, 0, 40));
     release(order(agent, 1, 40));
-    Await.until(Duration.ofSeconds(30), () -> reportsOf(agent).size() == 2,
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> reportsOf(agent).size() == 2,
         () -> "two work reports from " + agent + ", saw " + reportsOf(agent));
     List<WorkReport> two = reportsOf(agent);
     WorkReport first = two.get(0).getIteration() == 0 ? two.get(0) : two.get(1);
@@ -158,10 +189,17 @@ class FleetWorkTest {
     release(order(crashed, 0, 10));
     String alive = sim.agentIds().get(3);
     release(order(alive, 0, 10));
-    Await.until(Duration.ofSeconds(30), () -> !reportsOf(alive).isEmpty()
-            && sim.workStats().foreign() > foreignBefore && sim.workStats().lost() > lostBefore,
-        () -> "the foreign order skipped, the crashed agent's lost, a report from " + alive
-            + ": " + sim.workStats());
+    Await.until(
+        Duration.ofSeconds(30),
+        () ->
+            !reportsOf(alive).isEmpty()
+                && sim.workStats().foreign() > foreignBefore
+                && sim.workStats().lost() > lostBefore,
+        () ->
+            "the foreign order skipped, the crashed agent's lost, a report from "
+                + alive
+                + ": "
+                + sim.workStats());
     assertThat(reportsOf("agent-99999")).isEmpty();
     assertThat(reportsOf(crashed)).isEmpty();
   }

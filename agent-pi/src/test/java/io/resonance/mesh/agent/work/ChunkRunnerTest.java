@@ -19,8 +19,12 @@ class ChunkRunnerTest {
   private final ChunkRunner runner = new ChunkRunner();
 
   private static ChunkParams params(int chunkSize, int parallelism, long timeoutMs, double rate) {
-    return ChunkParams.newBuilder().setChunkSize(chunkSize).setParallelism(parallelism)
-        .setTimeoutMs(timeoutMs).setRateLimitPerS(rate).build();
+    return ChunkParams.newBuilder()
+        .setChunkSize(chunkSize)
+        .setParallelism(parallelism)
+        .setTimeoutMs(timeoutMs)
+        .setRateLimitPerS(rate)
+        .build();
   }
 
   /** A kind whose items are what the test says; the work a Pi would do is beside the point. */
@@ -51,11 +55,16 @@ class ChunkRunnerTest {
   private int maxConcurrent(int parallelism, int chunks, long ms) throws Exception {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger max = new AtomicInteger();
-    ChunkRunner.Outcome o = runner.run(probe(i -> {
-      max.accumulateAndGet(running.incrementAndGet(), Math::max);
-      hold(ms);
-      running.decrementAndGet();
-    }), params(1, parallelism, 0, 0), chunks);
+    ChunkRunner.Outcome o =
+        runner.run(
+            probe(
+                i -> {
+                  max.accumulateAndGet(running.incrementAndGet(), Math::max);
+                  hold(ms);
+                  running.decrementAndGet();
+                }),
+            params(1, parallelism, 0, 0),
+            chunks);
     assertThat(o.chunksDone()).isEqualTo(chunks);
     return max.get();
   }
@@ -71,15 +80,16 @@ class ChunkRunnerTest {
   void aRateLimitSpacesTheChunkStarts() throws Exception {
     ConcurrentLinkedQueue<Long> starts = new ConcurrentLinkedQueue<>();
     // 20 chunks a second: 50 ms apart, though four could run at once and each takes no time.
-    ChunkRunner.Outcome o = runner.run(probe(i -> starts.add(System.nanoTime())),
-        params(1, 4, 0, 20), 6);
+    ChunkRunner.Outcome o =
+        runner.run(probe(i -> starts.add(System.nanoTime())), params(1, 4, 0, 20), 6);
     assertThat(o.chunksDone()).isEqualTo(6);
     List<Long> s = new ArrayList<>(starts);
     assertThat(s).hasSize(6);
     for (int i = 1; i < s.size(); i++) {
       // The runner spaces the chunks' own starts; the item starts a few microseconds later, and
       // a descheduled thread on a busy machine can shift one item by a little.
-      assertThat((s.get(i) - s.get(i - 1)) / 1e6).as("gap before chunk %d", i)
+      assertThat((s.get(i) - s.get(i - 1)) / 1e6)
+          .as("gap before chunk %d", i)
           .isGreaterThanOrEqualTo(50 - 5.0);
     }
     assertThat((s.get(5) - s.get(0)) / 1e6).isGreaterThanOrEqualTo(5 * 50 - 3.0);
@@ -95,14 +105,19 @@ class ChunkRunnerTest {
   void aChunkPastItsTimeoutCountsTimedOutAtItsTimeoutAndStopsEarly() throws Exception {
     AtomicInteger slowItemsRun = new AtomicInteger();
     // Chunk 0's items take 1 ms, chunk 1's 60 ms: 10 of them cannot finish within 250 ms.
-    ChunkRunner.Outcome o = runner.run(probe(i -> {
-      if (i >= 10) {
-        slowItemsRun.incrementAndGet();
-        hold(60);
-      } else {
-        hold(1);
-      }
-    }), params(10, 2, 250, 0), 2);
+    ChunkRunner.Outcome o =
+        runner.run(
+            probe(
+                i -> {
+                  if (i >= 10) {
+                    slowItemsRun.incrementAndGet();
+                    hold(60);
+                  } else {
+                    hold(1);
+                  }
+                }),
+            params(10, 2, 250, 0),
+            2);
     assertThat(o.chunksDone()).isEqualTo(1);
     assertThat(o.chunksTimedOut()).isEqualTo(1);
     assertThat(o.chunksFailed()).isZero();
@@ -126,10 +141,11 @@ class ChunkRunnerTest {
   void theChunkSizeSetsTheItemsEachChunkRuns() throws Exception {
     Set<Long> items = ConcurrentHashMap.newKeySet();
     AtomicInteger calls = new AtomicInteger();
-    LongConsumer record = i -> {
-      items.add(i);
-      calls.incrementAndGet();
-    };
+    LongConsumer record =
+        i -> {
+          items.add(i);
+          calls.incrementAndGet();
+        };
     runner.run(probe(record), params(5, 2, 0, 0), 4);
     assertThat(items).containsExactlyInAnyOrderElementsOf(range(20));
     assertThat(calls.get()).isEqualTo(20);
@@ -154,11 +170,16 @@ class ChunkRunnerTest {
 
   @Test
   void aChunkWhoseItemThrowsIsNotDoneAndCountsTimedOut() throws Exception {
-    ChunkRunner.Outcome o = runner.run(probe(i -> {
-      if (i == 3) {
-        throw new IllegalStateException("bad item");
-      }
-    }), params(2, 1, 0, 0), 3);
+    ChunkRunner.Outcome o =
+        runner.run(
+            probe(
+                i -> {
+                  if (i == 3) {
+                    throw new IllegalStateException("bad item");
+                  }
+                }),
+            params(2, 1, 0, 0),
+            3);
     assertThat(o.chunksDone()).isEqualTo(2);
     assertThat(o.chunksFailed()).isEqualTo(1);
     assertThat(o.chunksTimedOut()).isEqualTo(1);
@@ -175,8 +196,8 @@ class ChunkRunnerTest {
         .isEqualTo(ChunkRunner.MAX_PARALLELISM);
 
     AtomicInteger calls = new AtomicInteger();
-    ChunkRunner.Outcome none = runner.run(probe(i -> calls.incrementAndGet()),
-        params(4, 2, 0, 0), 0);
+    ChunkRunner.Outcome none =
+        runner.run(probe(i -> calls.incrementAndGet()), params(4, 2, 0, 0), 0);
     assertThat(none.chunkLatencyMs()).isEmpty();
     assertThat(none.chunksDone()).isZero();
     assertThat(calls.get()).isZero();

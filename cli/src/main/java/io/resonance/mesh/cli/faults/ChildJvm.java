@@ -27,11 +27,11 @@ public final class ChildJvm {
   }
 
   /**
-   * Starts {@code mainClass} with the module flags and Avro limits this JVM was started with, so
-   * a child decodes and reflects exactly as the parent does.
+   * Starts {@code mainClass} with the module flags and Avro limits this JVM was started with, so a
+   * child decodes and reflects exactly as the parent does.
    */
-  public static ChildJvm start(String name, Path logDir, List<String> jvmArgs, String mainClass,
-      List<String> args) {
+  public static ChildJvm start(
+      String name, Path logDir, List<String> jvmArgs, String mainClass, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(inheritedFlags());
@@ -43,8 +43,11 @@ public final class ChildJvm {
     try {
       Files.createDirectories(logDir);
       Path log = logDir.resolve(name + ".out");
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
       return new ChildJvm(name, p, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + " (" + mainClass + ")", e);
@@ -54,7 +57,8 @@ public final class ChildJvm {
   private static List<String> inheritedFlags() {
     List<String> flags = new ArrayList<>();
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")
+      if (arg.startsWith("--add-opens")
+          || arg.startsWith("--add-exports")
           || arg.startsWith("-Dorg.apache.avro.")) {
         flags.add(arg);
       }
@@ -99,7 +103,8 @@ public final class ChildJvm {
   public java.util.OptionalInt exitCode(java.time.Duration within) {
     try {
       return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)
-          ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+          ? java.util.OptionalInt.of(process.exitValue())
+          : java.util.OptionalInt.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return java.util.OptionalInt.empty();

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One fault the benchmark injects, written as on its command line: {@code taskmanager-kill},
- * {@code broker-down:30s}, {@code jobmanager-restart}.
+ * One fault the benchmark injects, written as on its command line: {@code taskmanager-kill}, {@code
+ * broker-down:30s}, {@code jobmanager-restart}.
  *
  * @param kind what is broken
  * @param outage how long the broken part stays down (the broker only; zero otherwise)
@@ -20,8 +20,8 @@ record Fault(Kind kind, Duration outage) {
     /** SIGKILL of the broker, started again on its data after the outage. */
     BROKER_DOWN("broker-down"),
     /**
-     * SIGKILL of the JobManager (no high availability), a new one started, and every job
-     * submitted again from its latest retained checkpoint.
+     * SIGKILL of the JobManager (no high availability), a new one started, and every job submitted
+     * again from its latest retained checkpoint.
      */
     JOBMANAGER_RESTART("jobmanager-restart");
 
@@ -53,8 +53,11 @@ record Fault(Kind kind, Duration outage) {
         }
       }
       if (kind == null) {
-        throw new IllegalArgumentException("unknown fault '" + s + "': use taskmanager-kill,"
-            + " broker-down:DURATION (e.g. broker-down:30s) or jobmanager-restart");
+        throw new IllegalArgumentException(
+            "unknown fault '"
+                + s
+                + "': use taskmanager-kill,"
+                + " broker-down:DURATION (e.g. broker-down:30s) or jobmanager-restart");
       }
       Duration outage = Duration.ZERO;
       if (kind == Kind.BROKER_DOWN) {

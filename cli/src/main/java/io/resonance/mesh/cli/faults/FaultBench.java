@@ -65,35 +65,98 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class FaultBench {
 
   /** What to run and which faults to inject. */
-  public record Settings(int agents, Duration heartbeatInterval, Duration warmup,
-      Duration settle, Duration requestEvery, List<Fault> faults, Path dir, int kafkaPort,
-      int restPort, int rpcPort, long seed, double conflictProbability) {
+  public record Settings(
+      int agents,
+      Duration heartbeatInterval,
+      Duration warmup,
+      Duration settle,
+      Duration requestEvery,
+      List<Fault> faults,
+      Path dir,
+      int kafkaPort,
+      int restPort,
+      int rpcPort,
+      long seed,
+      double conflictProbability) {
 
     public static Settings defaults(Path dir) {
-      return new Settings(300, Duration.ofSeconds(1), Duration.ofSeconds(40),
-          Duration.ofSeconds(20), Duration.ofSeconds(5),
+      return new Settings(
+          300,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(40),
+          Duration.ofSeconds(20),
+          Duration.ofSeconds(5),
           Fault.parseAll("taskmanager-kill,broker-down:30s,broker-down:150s,jobmanager-restart"),
-          dir, 19192, 18181, 16223, 7, 0.05);
+          dir,
+          19192,
+          18181,
+          16223,
+          7,
+          0.05);
     }
 
     public Settings withFaults(String list) {
-      return new Settings(agents, heartbeatInterval, warmup, settle, requestEvery,
-          Fault.parseAll(list), dir, kafkaPort, restPort, rpcPort, seed, conflictProbability);
+      return new Settings(
+          agents,
+          heartbeatInterval,
+          warmup,
+          settle,
+          requestEvery,
+          Fault.parseAll(list),
+          dir,
+          kafkaPort,
+          restPort,
+          rpcPort,
+          seed,
+          conflictProbability);
     }
 
     public Settings withAgents(int n) {
-      return new Settings(n, heartbeatInterval, warmup, settle, requestEvery, faults, dir,
-          kafkaPort, restPort, rpcPort, seed, conflictProbability);
+      return new Settings(
+          n,
+          heartbeatInterval,
+          warmup,
+          settle,
+          requestEvery,
+          faults,
+          dir,
+          kafkaPort,
+          restPort,
+          rpcPort,
+          seed,
+          conflictProbability);
     }
 
     public Settings withTimes(Duration warmupTime, Duration settleTime) {
-      return new Settings(agents, heartbeatInterval, warmupTime, settleTime, requestEvery,
-          faults, dir, kafkaPort, restPort, rpcPort, seed, conflictProbability);
+      return new Settings(
+          agents,
+          heartbeatInterval,
+          warmupTime,
+          settleTime,
+          requestEvery,
+          faults,
+          dir,
+          kafkaPort,
+          restPort,
+          rpcPort,
+          seed,
+          conflictProbability);
     }
 
     public Settings withPorts(int kafka, int rest, int rpc) {
-      return new Settings(agents, heartbeatInterval, warmup, settle, requestEvery, faults, dir,
-          kafka, rest, rpc, seed, conflictProbability);
+      return new Settings(
+          agents,
+          heartbeatInterval,
+          warmup,
+          settle,
+          requestEvery,
+          faults,
+          dir,
+          kafka,
+          rest,
+          rpc,
+          seed,
+          conflictProbability);
     }
   }
 
@@ -101,8 +164,12 @@ public final class FaultBench {
   public record FaultOutcome(Fault fault, double downS, double recoveryS, boolean recovered) {}
 
   /** The run's verdict: the ledger, each fault's outcome and whether a job ended FAILED. */
-  public record Result(FaultLedger ledger, List<FaultOutcome> faults, boolean jobFailed,
-      long jobRestarts, double seconds) {
+  public record Result(
+      FaultLedger ledger,
+      List<FaultOutcome> faults,
+      boolean jobFailed,
+      long jobRestarts,
+      double seconds) {
 
     public double recoverySMax() {
       return faults.stream().mapToDouble(FaultOutcome::recoveryS).max().orElse(0);
@@ -114,8 +181,8 @@ public final class FaultBench {
   }
 
   private static final Duration RECOVERY_LIMIT = Duration.ofMinutes(4);
-  private static final List<String> JOBS = List.of(ImpedanceJob.NAME, CoordinationJob.NAME,
-      GclJob.NAME, ResonanceJob.NAME);
+  private static final List<String> JOBS =
+      List.of(ImpedanceJob.NAME, CoordinationJob.NAME, GclJob.NAME, ResonanceJob.NAME);
 
   private final Settings settings;
   private final PrintStream progress;
@@ -154,8 +221,12 @@ public final class FaultBench {
     o.put("faults_injected", r.faults().size());
     ArrayNode faults = o.putArray("faults");
     for (FaultOutcome f : r.faults()) {
-      faults.addObject().put("fault", f.fault().toString()).put("down_s", round(f.downS()))
-          .put("recovery_s", round(f.recoveryS())).put("recovered", f.recovered());
+      faults
+          .addObject()
+          .put("fault", f.fault().toString())
+          .put("down_s", round(f.downS()))
+          .put("recovery_s", round(f.recoveryS()))
+          .put("recovered", f.recovered());
     }
     o.put("job_failed", r.jobFailed());
     o.put("job_restarts", r.jobRestarts());
@@ -179,12 +250,16 @@ public final class FaultBench {
 
   private Result runAll() throws Exception {
     Files.createDirectories(settings.dir());
-    say("working directory " + settings.dir() + " (logs in " + settings.dir().resolve("log")
-        + ")");
+    say("working directory " + settings.dir() + " (logs in " + settings.dir().resolve("log") + ")");
     startBroker();
     createTopics();
-    cluster = new SessionCluster(settings.dir().resolve("flink"), settings.restPort(),
-        settings.rpcPort(), JOBS.size() + 1, "5s");
+    cluster =
+        new SessionCluster(
+            settings.dir().resolve("flink"),
+            settings.restPort(),
+            settings.rpcPort(),
+            JOBS.size() + 1,
+            "5s");
     cluster.startJobManager();
     cluster.startTaskManager();
     await("the JobManager and one TaskManager", Duration.ofSeconds(90), () -> cluster.ready(1));
@@ -199,12 +274,18 @@ public final class FaultBench {
     List<FaultOutcome> outcomes = new ArrayList<>();
     try (KafkaProducer<String, byte[]> requests = requestProducer();
         RequestTicker ticker = new RequestTicker(requests)) {
-      say("warming up for " + settings.warmup().toSeconds() + " s, a request every "
-          + settings.requestEvery().toSeconds() + " s");
+      say(
+          "warming up for "
+              + settings.warmup().toSeconds()
+              + " s, a request every "
+              + settings.requestEvery().toSeconds()
+              + " s");
       watch(settings.warmup());
       if (!probe(requests, Duration.ofSeconds(90))) {
-        throw new IllegalStateException("the mesh answered no request before the first fault:"
-            + " see the logs in " + settings.dir().resolve("log"));
+        throw new IllegalStateException(
+            "the mesh answered no request before the first fault:"
+                + " see the logs in "
+                + settings.dir().resolve("log"));
       }
       for (Fault fault : settings.faults()) {
         outcomes.add(inject(fault, requests));
@@ -220,10 +301,10 @@ public final class FaultBench {
     collectRestarts();
     say("auditing the topics");
     FaultLedger ledger = FaultLedger.of(records());
-    long restarts = restartsBeforeResubmit + restartsSeen.values().stream()
-        .mapToLong(Long::longValue).sum();
-    return new Result(ledger, outcomes, jobFailed.get(), restarts,
-        (System.nanoTime() - startNanos) / 1e9);
+    long restarts =
+        restartsBeforeResubmit + restartsSeen.values().stream().mapToLong(Long::longValue).sum();
+    return new Result(
+        ledger, outcomes, jobFailed.get(), restarts, (System.nanoTime() - startNanos) / 1e9);
   }
 
   private FaultOutcome inject(Fault fault, KafkaProducer<String, byte[]> requests)
@@ -246,13 +327,20 @@ public final class FaultBench {
         restartsSeen.clear();
         cluster.killJobManager();
         cluster.startJobManager();
-        await("the new JobManager and the TaskManager", Duration.ofSeconds(120),
+        await(
+            "the new JobManager and the TaskManager",
+            Duration.ofSeconds(120),
             () -> cluster.ready(1));
         for (String job : JOBS) {
           String previous = jobIds.get(job);
           Optional<Path> checkpoint = cluster.latestRetainedCheckpoint(previous);
-          say("  " + job + ": from " + checkpoint.map(Path::toString)
-              .orElse("no retained checkpoint (a fresh start)"));
+          say(
+              "  "
+                  + job
+                  + ": from "
+                  + checkpoint
+                      .map(Path::toString)
+                      .orElse("no retained checkpoint (a fresh start)"));
           jobIds.put(job, submit(job, checkpoint.map(Path::toString).orElse(null)));
         }
       }
@@ -271,14 +359,16 @@ public final class FaultBench {
       }
     }
     double recoveryS = (System.nanoTime() - back) / 1e9;
-    say("  " + (recovered ? "recovered in " + Math.round(recoveryS) + " s"
-        : "NOT recovered within " + RECOVERY_LIMIT.toSeconds() + " s"));
+    say(
+        "  "
+            + (recovered
+                ? "recovered in " + Math.round(recoveryS) + " s"
+                : "NOT recovered within " + RECOVERY_LIMIT.toSeconds() + " s"));
     return new FaultOutcome(fault, downS, recoveryS, recovered);
   }
 
   /** Sends a request for the whole fleet and waits for its gather result. */
-  private boolean probe(KafkaProducer<String, byte[]> requests, Duration timeout)
-      throws Exception {
+  private boolean probe(KafkaProducer<String, byte[]> requests, Duration timeout) throws Exception {
     String id = "fault-probe-" + requestSeq.incrementAndGet();
     try {
       send(requests, id, 3_000).get(20, TimeUnit.SECONDS);
@@ -298,33 +388,40 @@ public final class FaultBench {
   private boolean gathered(String requestId) {
     boolean[] found = {false};
     try {
-      TopicLog.read(bootstrap(), MeshTopics.GATHER, GatherResult.class, (k, g) -> {
-        if (g.getRequestId().toString().equals(requestId)) {
-          found[0] = true;
-        }
-      });
+      TopicLog.read(
+          bootstrap(),
+          MeshTopics.GATHER,
+          GatherResult.class,
+          (k, g) -> {
+            if (g.getRequestId().toString().equals(requestId)) {
+              found[0] = true;
+            }
+          });
     } catch (RuntimeException e) {
       return false; // broker still recovering
     }
     return found[0];
   }
 
-  private java.util.concurrent.Future<?> send(KafkaProducer<String, byte[]> producer, String id,
-      long leadMs) {
+  private java.util.concurrent.Future<?> send(
+      KafkaProducer<String, byte[]> producer, String id, long leadMs) {
     byte[] payload = "{\"read\":\"temperature\"}".getBytes(StandardCharsets.UTF_8);
-    CoordinationRequest request = CoordinationRequest.newBuilder()
-        .setMessageId(id)
-        .setCorrelationId(id)
-        .setCreatedAtMs(System.currentTimeMillis())
-        .setVerb(Verb.OBSERVE)
-        .setPayload(ByteBuffer.wrap(payload))
-        .setPayloadHash(Payloads.sha256Hex(payload))
-        .setTtlMs(60_000)
-        .setTargetArrivalMs(System.currentTimeMillis() + leadMs)
-        .setTargets(new TargetSelector(SelectorKind.ALL, List.of(), 0))
-        .build();
-    return producer.send(new ProducerRecord<>(MeshTopics.REQUESTS, id,
-        MeshCodec.of(CoordinationRequest.class).encode(request)), (meta, error) -> {
+    CoordinationRequest request =
+        CoordinationRequest.newBuilder()
+            .setMessageId(id)
+            .setCorrelationId(id)
+            .setCreatedAtMs(System.currentTimeMillis())
+            .setVerb(Verb.OBSERVE)
+            .setPayload(ByteBuffer.wrap(payload))
+            .setPayloadHash(Payloads.sha256Hex(payload))
+            .setTtlMs(60_000)
+            .setTargetArrivalMs(System.currentTimeMillis() + leadMs)
+            .setTargets(new TargetSelector(SelectorKind.ALL, List.of(), 0))
+            .build();
+    return producer.send(
+        new ProducerRecord<>(
+            MeshTopics.REQUESTS, id, MeshCodec.of(CoordinationRequest.class).encode(request)),
+        (meta, error) -> {
           if (error == null) {
             requestsAcked.add(id);
           }
@@ -337,16 +434,19 @@ public final class FaultBench {
     private final AtomicBoolean running = new AtomicBoolean(true);
 
     RequestTicker(KafkaProducer<String, byte[]> producer) {
-      thread = new Thread(() -> {
-        while (running.get()) {
-          send(producer, "fault-" + requestSeq.incrementAndGet(), 4_000);
-          try {
-            Thread.sleep(settings.requestEvery().toMillis()); // the request rate itself
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "fault-requests");
+      thread =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  send(producer, "fault-" + requestSeq.incrementAndGet(), 4_000);
+                  try {
+                    Thread.sleep(settings.requestEvery().toMillis()); // the request rate itself
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "fault-requests");
       thread.setDaemon(true);
       thread.start();
     }
@@ -360,18 +460,23 @@ public final class FaultBench {
   }
 
   private String submit(String job, String restoreFrom) throws Exception {
-    MeshJobOptions options = MeshJobOptions.of(Map.of(
-        MeshJobOptions.BOOTSTRAP_SERVERS.key(), bootstrap(),
-        MeshJobOptions.BEAT_INTERVAL.key(), settings.heartbeatInterval().toMillis() + " ms",
-        MeshJobOptions.REFRESH_EVERY.key(), "5 s"));
+    MeshJobOptions options =
+        MeshJobOptions.of(
+            Map.of(
+                MeshJobOptions.BOOTSTRAP_SERVERS.key(),
+                bootstrap(),
+                MeshJobOptions.BEAT_INTERVAL.key(),
+                settings.heartbeatInterval().toMillis() + " ms",
+                MeshJobOptions.REFRESH_EVERY.key(),
+                "5 s"));
     Configuration conf = new Configuration();
     conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(5));
     if (restoreFrom != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
     }
     // No jar to ship: the JobManager and TaskManagers run on this JVM's classpath.
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
-        "localhost", settings.restPort(), conf);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createRemoteEnvironment("localhost", settings.restPort(), conf);
     MeshEnvironment.configure(env, options);
     env.setParallelism(1);
     switch (job) {
@@ -412,8 +517,8 @@ public final class FaultBench {
     while (System.nanoTime() < end) {
       allJobsRunning();
       collectRestarts();
-      TimeUnit.MILLISECONDS.sleep(Math.min(2_000,
-          Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+      TimeUnit.MILLISECONDS.sleep(
+          Math.min(2_000, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
     }
   }
 
@@ -423,7 +528,10 @@ public final class FaultBench {
     long stableSince = System.nanoTime();
     while (System.nanoTime() < deadline) {
       Map<String, Long> now = new HashMap<>();
-      TopicLog.read(bootstrap(), MeshTopics.IMPEDANCE, AgentImpedance.class,
+      TopicLog.read(
+          bootstrap(),
+          MeshTopics.IMPEDANCE,
+          AgentImpedance.class,
           (k, a) -> now.put(a.getAgentId().toString(), a.getHeartbeats()));
       if (!now.equals(last)) {
         last = now;
@@ -444,29 +552,37 @@ public final class FaultBench {
       }
     }
     Map<String, AgentImpedance> registry = new HashMap<>();
-    TopicLog.read(bootstrap(), MeshTopics.IMPEDANCE, AgentImpedance.class,
+    TopicLog.read(
+        bootstrap(),
+        MeshTopics.IMPEDANCE,
+        AgentImpedance.class,
         (k, a) -> registry.put(a.getAgentId().toString(), a));
     List<GatherResult> gather = new ArrayList<>();
     TopicLog.read(bootstrap(), MeshTopics.GATHER, GatherResult.class, (k, g) -> gather.add(g));
     List<ScheduledCommand> schedules = new ArrayList<>();
-    TopicLog.read(bootstrap(), MeshTopics.SCHEDULES, ScheduledCommand.class,
-        (k, c) -> schedules.add(c));
+    TopicLog.read(
+        bootstrap(), MeshTopics.SCHEDULES, ScheduledCommand.class, (k, c) -> schedules.add(c));
     List<AgentResponse> responses = new ArrayList<>();
-    TopicLog.read(bootstrap(), MeshTopics.RESPONSES, AgentResponse.class,
-        (k, a) -> responses.add(a));
+    TopicLog.read(
+        bootstrap(), MeshTopics.RESPONSES, AgentResponse.class, (k, a) -> responses.add(a));
     List<ConflictRecord> conflicts = new ArrayList<>();
-    TopicLog.read(bootstrap(), MeshTopics.CONFLICTS, ConflictRecord.class,
-        (k, c) -> conflicts.add(c));
+    TopicLog.read(
+        bootstrap(), MeshTopics.CONFLICTS, ConflictRecord.class, (k, c) -> conflicts.add(c));
     // Probes are requests like the others: they count too.
-    return new FaultLedger.Records(beats, registry, Set.copyOf(requestsAcked), gather,
-        schedules, responses, conflicts);
+    return new FaultLedger.Records(
+        beats, registry, Set.copyOf(requestsAcked), gather, schedules, responses, conflicts);
   }
 
   private void startBroker() throws InterruptedException {
-    broker = ChildJvm.start("broker", settings.dir().resolve("log"), List.of("-Xmx1g"),
-        "io.resonance.mesh.kafka.LocalKafkaMain",
-        List.of(settings.dir().resolve("kafka").toString(),
-            Integer.toString(settings.kafkaPort())));
+    broker =
+        ChildJvm.start(
+            "broker",
+            settings.dir().resolve("log"),
+            List.of("-Xmx1g"),
+            "io.resonance.mesh.kafka.LocalKafkaMain",
+            List.of(
+                settings.dir().resolve("kafka").toString(),
+                Integer.toString(settings.kafkaPort())));
     await("the broker on " + bootstrap(), Duration.ofSeconds(90), this::brokerAnswers);
     say("broker up on " + bootstrap() + " (pid " + broker.pid() + ")");
   }
@@ -475,9 +591,15 @@ public final class FaultBench {
     if (!broker.alive()) {
       throw new IllegalStateException("the broker exited: " + broker.tail(20));
     }
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrap(), AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000",
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000"))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                "3000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                "3000"))) {
       return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
     } catch (Exception e) {
       return false;
@@ -485,11 +607,14 @@ public final class FaultBench {
   }
 
   private void createTopics() throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrap()))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-      admin.createTopics(MeshTopics.newTopics(2).stream()
-          .filter(t -> !existing.contains(t.name())).toList()).all().get(60, TimeUnit.SECONDS);
+      admin
+          .createTopics(
+              MeshTopics.newTopics(2).stream().filter(t -> !existing.contains(t.name())).toList())
+          .all()
+          .get(60, TimeUnit.SECONDS);
     }
   }
 
@@ -497,18 +622,32 @@ public final class FaultBench {
     Path fleetFile = settings.dir().resolve("fleet.properties");
     try {
       // More conflicts than a real fleet answers, so that losing or doubling one would show.
-      Files.writeString(fleetFile, "commands.conflict.probability="
-          + settings.conflictProbability() + "\n");
+      Files.writeString(
+          fleetFile, "commands.conflict.probability=" + settings.conflictProbability() + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    fleet = ChildJvm.start("fleet", settings.dir().resolve("log"), List.of("-Xmx1g"),
-        "io.resonance.mesh.agent.sim.SimulatorMain",
-        List.of("--bootstrap-servers", bootstrap(), "--agents",
-            Integer.toString(settings.agents()), "--interval-ms",
-            Long.toString(settings.heartbeatInterval().toMillis()), "--seed",
-            Long.toString(settings.seed()), "--fleet", fleetFile.toString(),
-            "--work-orders", "off", "--graph-handlers", "off"));
+    fleet =
+        ChildJvm.start(
+            "fleet",
+            settings.dir().resolve("log"),
+            List.of("-Xmx1g"),
+            "io.resonance.mesh.agent.sim.SimulatorMain",
+            List.of(
+                "--bootstrap-servers",
+                bootstrap(),
+                "--agents",
+                Integer.toString(settings.agents()),
+                "--interval-ms",
+                Long.toString(settings.heartbeatInterval().toMillis()),
+                "--seed",
+                Long.toString(settings.seed()),
+                "--fleet",
+                fleetFile.toString(),
+                "--work-orders",
+                "off",
+                "--graph-handlers",
+                "off"));
     say("fleet of " + settings.agents() + " agents started (pid " + fleet.pid() + ")");
   }
 
@@ -529,8 +668,13 @@ public final class FaultBench {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out after " + timeout.toSeconds()
-            + " s waiting for " + what + "; the logs are in " + settings.dir().resolve("log"));
+        throw new IllegalStateException(
+            "timed out after "
+                + timeout.toSeconds()
+                + " s waiting for "
+                + what
+                + "; the logs are in "
+                + settings.dir().resolve("log"));
       }
       TimeUnit.MILLISECONDS.sleep(500); // the processes have no callback to wait on
     }

@@ -26,10 +26,10 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 
 /**
  * A standalone Flink session cluster as separate JVMs, the way {@code tools/cluster-smoke} starts
- * one: a JobManager ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers
- * ({@code TaskManagerRunner}, sized as {@code taskmanager.sh} sizes them), configured by a
- * {@code config.yaml} of its own. Checkpoints are retained on cancellation and on failure, so a
- * JobManager that is restarted without high availability can resume each job from its latest one.
+ * one: a JobManager ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers ({@code
+ * TaskManagerRunner}, sized as {@code taskmanager.sh} sizes them), configured by a {@code
+ * config.yaml} of its own. Checkpoints are retained on cancellation and on failure, so a JobManager
+ * that is restarted without high availability can resume each job from its latest one.
  */
 final class SessionCluster {
 
@@ -41,8 +41,8 @@ final class SessionCluster {
   private final Path conf;
   private final int restPort;
   private final int slots;
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ObjectMapper json = new ObjectMapper();
   private ChildJvm jobManager;
   private final List<ChildJvm> taskManagers = new ArrayList<>();
@@ -75,8 +75,7 @@ final class SessionCluster {
     c.put("execution.checkpointing.incremental", "true");
     c.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
     c.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
-    c.put("execution.checkpointing.externalized-checkpoint-retention",
-        "RETAIN_ON_CANCELLATION");
+    c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     c.put("execution.checkpointing.num-retained", "2");
     c.put("execution.checkpointing.min-pause", "1s");
     c.put("execution.checkpointing.tolerable-failed-checkpoints", "1000");
@@ -96,15 +95,19 @@ final class SessionCluster {
       StringBuilder yaml = new StringBuilder("# written by ./mesh bench faults\n");
       c.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
       Files.writeString(conf.resolve("config.yaml"), yaml);
-      Files.writeString(conf.resolve("log4j.properties"), String.join("\n",
-          "rootLogger.level = INFO",
-          "rootLogger.appenderRef.file.ref = MainAppender",
-          "appender.main.name = MainAppender",
-          "appender.main.type = File",
-          "appender.main.append = true",
-          "appender.main.fileName = ${sys:log.file}",
-          "appender.main.layout.type = PatternLayout",
-          "appender.main.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1.} - %m%n", ""));
+      Files.writeString(
+          conf.resolve("log4j.properties"),
+          String.join(
+              "\n",
+              "rootLogger.level = INFO",
+              "rootLogger.appenderRef.file.ref = MainAppender",
+              "appender.main.name = MainAppender",
+              "appender.main.type = File",
+              "appender.main.append = true",
+              "appender.main.fileName = ${sys:log.file}",
+              "appender.main.layout.type = PatternLayout",
+              "appender.main.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1.} - %m%n",
+              ""));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the cluster configuration in " + conf, e);
     }
@@ -123,29 +126,37 @@ final class SessionCluster {
   }
 
   void startJobManager() {
-    String log = dir.resolve("log").resolve("jobmanager-" + (++jobManagerStarts) + ".log")
-        .toString();
-    jobManager = ChildJvm.start("jobmanager-" + jobManagerStarts, dir.resolve("log"),
-        List.of("-Xmx700m", "-Dlog.file=" + log,
-            "-Dlog4j.configurationFile=file:" + conf.resolve("log4j.properties")),
-        JM_MAIN, List.of("--configDir", conf.toString(), "--executionMode", "cluster"));
+    String log =
+        dir.resolve("log").resolve("jobmanager-" + (++jobManagerStarts) + ".log").toString();
+    jobManager =
+        ChildJvm.start(
+            "jobmanager-" + jobManagerStarts,
+            dir.resolve("log"),
+            List.of(
+                "-Xmx700m",
+                "-Dlog.file=" + log,
+                "-Dlog4j.configurationFile=file:" + conf.resolve("log4j.properties")),
+            JM_MAIN,
+            List.of("--configDir", conf.toString(), "--executionMode", "cluster"));
   }
 
   /** Starts one more TaskManager, with the JVM and memory flags {@code taskmanager.sh} derives. */
   void startTaskManager() {
     Configuration c = GlobalConfiguration.loadConfiguration(conf.toString());
     TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(c);
-    List<String> jvm = new ArrayList<>(Arrays.asList(
-        ProcessMemoryUtils.generateJvmParametersStr(spec).trim().split("\\s+")));
-    String log = dir.resolve("log").resolve("taskmanager-" + (++taskManagerStarts) + ".log")
-        .toString();
+    List<String> jvm =
+        new ArrayList<>(
+            Arrays.asList(ProcessMemoryUtils.generateJvmParametersStr(spec).trim().split("\\s+")));
+    String log =
+        dir.resolve("log").resolve("taskmanager-" + (++taskManagerStarts) + ".log").toString();
     jvm.add("-Dlog.file=" + log);
     jvm.add("-Dlog4j.configurationFile=file:" + conf.resolve("log4j.properties"));
     List<String> args = new ArrayList<>(List.of("--configDir", conf.toString()));
-    args.addAll(Arrays.asList(
-        TaskExecutorProcessUtils.generateDynamicConfigsStr(spec).trim().split("\\s+")));
-    taskManagers.add(ChildJvm.start("taskmanager-" + taskManagerStarts, dir.resolve("log"), jvm,
-        TM_MAIN, args));
+    args.addAll(
+        Arrays.asList(
+            TaskExecutorProcessUtils.generateDynamicConfigsStr(spec).trim().split("\\s+")));
+    taskManagers.add(
+        ChildJvm.start("taskmanager-" + taskManagerStarts, dir.resolve("log"), jvm, TM_MAIN, args));
   }
 
   /** SIGKILL of the newest TaskManager. */
@@ -188,7 +199,8 @@ final class SessionCluster {
   /** The job's restarts since it was submitted, as Flink counts them. */
   long restarts(String jobId) {
     return get("/jobs/" + jobId + "/metrics?get=numRestarts")
-        .map(m -> m.path(0).path("value").asLong(0)).orElse(0L);
+        .map(m -> m.path(0).path("value").asLong(0))
+        .orElse(0L);
   }
 
   /** The newest retained checkpoint of a job on disk. */
@@ -216,8 +228,12 @@ final class SessionCluster {
 
   private Optional<JsonNode> get(String path) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(restUrl() + path))
-          .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(restUrl() + path))
+                  .timeout(Duration.ofSeconds(3))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Optional.of(json.readTree(r.body())) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty(); // not up yet, or being restarted

@@ -22,9 +22,11 @@ final class TopicLog {
 
   private TopicLog() {}
 
-  /** Every record of {@code topic}, decoded as {@code type}, handed to {@code each} with its key. */
-  static <T extends SpecificRecord> long read(String bootstrapServers, String topic,
-      Class<T> type, BiConsumer<String, T> each) {
+  /**
+   * Every record of {@code topic}, decoded as {@code type}, handed to {@code each} with its key.
+   */
+  static <T extends SpecificRecord> long read(
+      String bootstrapServers, String topic, Class<T> type, BiConsumer<String, T> each) {
     MeshCodec<T> codec = MeshCodec.of(type);
     long undecodable = 0;
     for (var r : raw(bootstrapServers, topic)) {
@@ -32,8 +34,9 @@ final class TopicLog {
         continue;
       }
       try {
-        each.accept(r.key() == null ? null : new String(r.key(),
-            java.nio.charset.StandardCharsets.UTF_8), codec.decode(r.value()));
+        each.accept(
+            r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8),
+            codec.decode(r.value()));
       } catch (MeshCodec.UndecodableException e) {
         undecodable++;
       }
@@ -48,10 +51,12 @@ final class TopicLog {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
     List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30))
-          .stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+    try (var consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       // Under read_committed the end is the last stable offset: nothing still open is waited for.

@@ -48,16 +48,18 @@ import picocli.CommandLine.Parameters;
  * ./mesh agents mesh-key /etc/resonance-mesh/mesh-agreement.pem
  * </pre>
  */
-@Command(name = "agents", mixinStandardHelpOptions = true,
-    description = "Enrolment: the operator accepts an agent's key before the mesh hears it, "
-        + "with the capabilities granted; reject, revoke, list, and the mesh's agreement key.")
+@Command(
+    name = "agents",
+    mixinStandardHelpOptions = true,
+    description =
+        "Enrolment: the operator accepts an agent's key before the mesh hears it, "
+            + "with the capabilities granted; reject, revoke, list, and the mesh's agreement key.")
 public final class AgentsCommand {
 
   static final int OK = 0;
   static final int NOT_FOUND = 1;
 
-  private static final MeshCodec<AgentEnrollment> ENROLLMENTS =
-      MeshCodec.of(AgentEnrollment.class);
+  private static final MeshCodec<AgentEnrollment> ENROLLMENTS = MeshCodec.of(AgentEnrollment.class);
   private static final MeshCodec<AgentKey> KEYS = MeshCodec.of(AgentKey.class);
 
   private final PrintStream out;
@@ -71,11 +73,15 @@ public final class AgentsCommand {
   static final class Where {
     @Mixin KafkaOptions kafka;
 
-    @Option(names = "--enrollments-topic", defaultValue = MeshTopics.ENROLLMENTS,
+    @Option(
+        names = "--enrollments-topic",
+        defaultValue = MeshTopics.ENROLLMENTS,
         description = "Where agents ask to enrol (default ${DEFAULT-VALUE}).")
     String enrollmentsTopic;
 
-    @Option(names = "--agent-keys-topic", defaultValue = MeshTopics.AGENT_KEYS,
+    @Option(
+        names = "--agent-keys-topic",
+        defaultValue = MeshTopics.AGENT_KEYS,
         description = "The compacted key registry (default ${DEFAULT-VALUE}).")
     String agentKeysTopic;
   }
@@ -85,64 +91,98 @@ public final class AgentsCommand {
     @Parameters(paramLabel = "AGENT_ID", description = "The agent, e.g. agent-00042.")
     String agentId;
 
-    @Option(names = "--by", paramLabel = "NAME", defaultValue = "${sys:user.name}",
+    @Option(
+        names = "--by",
+        paramLabel = "NAME",
+        defaultValue = "${sys:user.name}",
         description = "Who decided (default ${DEFAULT-VALUE}).")
     String by;
   }
 
-  @Command(name = "pending", mixinStandardHelpOptions = true,
+  @Command(
+      name = "pending",
+      mixinStandardHelpOptions = true,
       description = "Enrolments that wait for a decision.")
   int pending(@Mixin Where where) {
     this.where = where;
     return pending();
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true,
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
       description = "Every agent in the key registry, its state, key and capabilities.")
   int list(@Mixin Where where) {
     this.where = where;
     return list();
   }
 
-  @Command(name = "accept", mixinStandardHelpOptions = true,
+  @Command(
+      name = "accept",
+      mixinStandardHelpOptions = true,
       description = "Accept the agent's latest validly signed enrolment (or its new key).")
-  int accept(@Mixin Where where, @Mixin Decider d,
-      @Option(names = "--capabilities", split = ",", paramLabel = "CAP",
-          description = "Grant these (default: what the agent asked for).") List<String> caps,
-      @Option(names = "--key-max-age", paramLabel = "DURATION", defaultValue = "30d",
-          description = "The key expires after this (default ${DEFAULT-VALUE}).")
-      Duration maxAge,
-      @Option(names = "--overlap", paramLabel = "DURATION", defaultValue = "1h",
-          description = "On rotation, the old key stays valid this long (default "
-              + "${DEFAULT-VALUE}).") Duration overlap) throws Exception {
+  int accept(
+      @Mixin Where where,
+      @Mixin Decider d,
+      @Option(
+              names = "--capabilities",
+              split = ",",
+              paramLabel = "CAP",
+              description = "Grant these (default: what the agent asked for).")
+          List<String> caps,
+      @Option(
+              names = "--key-max-age",
+              paramLabel = "DURATION",
+              defaultValue = "30d",
+              description = "The key expires after this (default ${DEFAULT-VALUE}).")
+          Duration maxAge,
+      @Option(
+              names = "--overlap",
+              paramLabel = "DURATION",
+              defaultValue = "1h",
+              description =
+                  "On rotation, the old key stays valid this long (default " + "${DEFAULT-VALUE}).")
+          Duration overlap)
+      throws Exception {
     this.where = where;
     return decide("accept", d, caps, maxAge, overlap);
   }
 
-  @Command(name = "reject", mixinStandardHelpOptions = true,
+  @Command(
+      name = "reject",
+      mixinStandardHelpOptions = true,
       description = "Refuse the agent's enrolment.")
   int reject(@Mixin Where where, @Mixin Decider d) throws Exception {
     this.where = where;
     return decide("reject", d, null, KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP);
   }
 
-  @Command(name = "revoke", mixinStandardHelpOptions = true,
-      description = "Revoke the agent's key: within seconds the jobs stop hearing it and "
-          + "quarantine it.")
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description =
+          "Revoke the agent's key: within seconds the jobs stop hearing it and " + "quarantine it.")
   int revoke(@Mixin Where where, @Mixin Decider d) throws Exception {
     this.where = where;
     return decide("revoke", d, null, KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP);
   }
 
-  @Command(name = "mesh-key", mixinStandardHelpOptions = true,
-      description = "Create (if absent) the mesh's agreement key in FILE, and FILE.pub for the "
-          + "agents.")
+  @Command(
+      name = "mesh-key",
+      mixinStandardHelpOptions = true,
+      description =
+          "Create (if absent) the mesh's agreement key in FILE, and FILE.pub for the " + "agents.")
   int meshKey(@Parameters(paramLabel = "FILE") Path file) throws Exception {
     KeyPair pair = MeshKeys.readOrCreate(file, MeshKeys.AGREEMENT);
     Path pub = Path.of(file + ".pub");
     MeshKeys.writePublic(pub, pair.getPublic());
-    out.println("mesh agreement key " + file + " (give the jobs --mesh-agreement-key " + file
-        + "); public half for the agents: " + pub);
+    out.println(
+        "mesh agreement key "
+            + file
+            + " (give the jobs --mesh-agreement-key "
+            + file
+            + "); public half for the agents: "
+            + pub);
     return OK;
   }
 
@@ -157,11 +197,16 @@ public final class AgentsCommand {
     for (AgentEnrollment e : waiting) {
       String problem = Enrollments.problem(e);
       AgentKey current = registry.get(e.getAgentId());
-      out.printf("%-24s %s  %s  asks %s from %s%s%s%n", e.getAgentId(), e.getFingerprint(),
-          e.getAgentClass() == null ? "-" : e.getAgentClass(), e.getRequestedCapabilities(),
+      out.printf(
+          "%-24s %s  %s  asks %s from %s%s%s%n",
+          e.getAgentId(),
+          e.getFingerprint(),
+          e.getAgentClass() == null ? "-" : e.getAgentClass(),
+          e.getRequestedCapabilities(),
           e.getHost().isEmpty() ? "?" : e.getHost(),
-          current == null ? "" : "  (rotation of " + current.getFingerprint() + ", "
-              + current.getState() + ")",
+          current == null
+              ? ""
+              : "  (rotation of " + current.getFingerprint() + ", " + current.getState() + ")",
           problem == null ? "" : "  INVALID: " + problem);
     }
     return OK;
@@ -171,18 +216,27 @@ public final class AgentsCommand {
     MeshReach.require(where.kafka.connection());
     Map<String, AgentKey> registry = new TreeMap<>(registry());
     for (AgentKey k : registry.values()) {
-      out.printf("%-24s %-8s %s  %s  expires %s%s%n", k.getAgentId(), k.getState(),
-          k.getFingerprint(), k.getCapabilities(),
+      out.printf(
+          "%-24s %-8s %s  %s  expires %s%s%n",
+          k.getAgentId(),
+          k.getState(),
+          k.getFingerprint(),
+          k.getCapabilities(),
           k.getKeyExpiresMs() == 0 ? "never" : Instant.ofEpochMilli(k.getKeyExpiresMs()),
-          k.getPrevious() == null ? "" : "  previous " + k.getPrevious().getFingerprint()
-              + " until " + Instant.ofEpochMilli(k.getPrevious().getOverlapUntilMs()));
+          k.getPrevious() == null
+              ? ""
+              : "  previous "
+                  + k.getPrevious().getFingerprint()
+                  + " until "
+                  + Instant.ofEpochMilli(k.getPrevious().getOverlapUntilMs()));
     }
     out.println(registry.size() + " agents in " + where.agentKeysTopic);
     return OK;
   }
 
-  private int decide(String command, Decider d, List<String> caps, Duration maxAge,
-      Duration overlap) throws Exception {
+  private int decide(
+      String command, Decider d, List<String> caps, Duration maxAge, Duration overlap)
+      throws Exception {
     MeshReach.require(where.kafka.connection());
     String agentId = d.agentId;
     Map<String, AgentKey> registry = registry();
@@ -199,25 +253,37 @@ public final class AgentsCommand {
     } else {
       AgentEnrollment latest = Pending.latestValid(enrollments(), agentId);
       if (latest == null) {
-        out.println("no validly signed enrolment of " + agentId + " on "
-            + where.enrollmentsTopic);
+        out.println("no validly signed enrolment of " + agentId + " on " + where.enrollmentsTopic);
         return NOT_FOUND;
       }
       if (command.equals("reject")) {
         decision = KeyDecisions.reject(latest, now, by);
       } else {
-        List<String> granted = caps != null
-            ? caps.stream().map(String::trim).filter(s -> !s.isEmpty()).toList()
-            : latest.getRequestedCapabilities();
+        List<String> granted =
+            caps != null
+                ? caps.stream().map(String::trim).filter(s -> !s.isEmpty()).toList()
+                : latest.getRequestedCapabilities();
         decision = KeyDecisions.accept(latest, current, granted, now, maxAge, overlap, by);
       }
     }
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      producer.send(new ProducerRecord<>(where.agentKeysTopic,
-          agentId.getBytes(StandardCharsets.UTF_8), KEYS.encode(decision))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  where.agentKeysTopic,
+                  agentId.getBytes(StandardCharsets.UTF_8),
+                  KEYS.encode(decision)))
+          .get();
     }
-    out.println(agentId + " " + decision.getState() + " (key " + decision.getFingerprint()
-        + ", capabilities " + decision.getCapabilities() + ")");
+    out.println(
+        agentId
+            + " "
+            + decision.getState()
+            + " (key "
+            + decision.getFingerprint()
+            + ", capabilities "
+            + decision.getCapabilities()
+            + ")");
     return OK;
   }
 
@@ -244,8 +310,13 @@ public final class AgentsCommand {
         AgentKey k = KEYS.decode(r.value());
         latest.put(k.getAgentId(), k);
       } catch (MeshCodec.UndecodableException e) {
-        throw new IllegalStateException("the key registry holds a record that does not decode"
-            + " at offset " + r.offset() + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "the key registry holds a record that does not decode"
+                + " at offset "
+                + r.offset()
+                + ": "
+                + e.getMessage(),
+            e);
       }
     }
     return latest;
@@ -256,10 +327,12 @@ public final class AgentsCommand {
     Properties props = kafka();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30))
-          .stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

@@ -26,9 +26,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * What authenticating one heartbeat costs, measured in this run on this machine: the mesh's own
  * path (an agent's {@link RecordSigner#stamp} and the jobs' {@link RecordAuthenticator#check},
  * registry lookup, header parsing, HMAC-SHA256 and replay window included) against an Ed25519
- * signature made and verified over the same bytes, the per-record alternative it replaces. A
- * plain main rather than a {@code ./mesh bench} subcommand, so that it needs nothing of the cli's
- * parser:
+ * signature made and verified over the same bytes, the per-record alternative it replaces. A plain
+ * main rather than a {@code ./mesh bench} subcommand, so that it needs nothing of the cli's parser:
  *
  * <pre>
  * ./mvnw -B -o -q install -DskipTests
@@ -45,74 +44,126 @@ public final class AuthCostBench {
     KeyPair mesh = MeshKeys.generate(MeshKeys.AGREEMENT);
     AgentIdentity agent = AgentIdentity.generate("agent-00042");
     long now = System.currentTimeMillis();
-    AgentEnrollment enrollment = agent.enrollment(AgentClass.E, "s001", "s001-c01", "bench",
-        List.of("sense"), now);
-    AgentKey entry = KeyDecisions.accept(enrollment, null, List.of("sense"), now,
-        KeyDecisions.DEFAULT_MAX_AGE, KeyDecisions.DEFAULT_OVERLAP, "bench");
+    AgentEnrollment enrollment =
+        agent.enrollment(AgentClass.E, "s001", "s001-c01", "bench", List.of("sense"), now);
+    AgentKey entry =
+        KeyDecisions.accept(
+            enrollment,
+            null,
+            List.of("sense"),
+            now,
+            KeyDecisions.DEFAULT_MAX_AGE,
+            KeyDecisions.DEFAULT_OVERLAP,
+            "bench");
     byte[] key = agent.agentId().getBytes(StandardCharsets.UTF_8);
-    byte[] value = MeshCodec.of(Heartbeat.class).encode(Heartbeat.newBuilder()
-        .setAgentId(agent.agentId()).setAgentClass(AgentClass.E).setSectorId("s001")
-        .setClusterId("s001-c01").setSequence(1).setSentAtMs(now).setCpuPercent(31.5f)
-        .setMemoryPercent(40f).setNetRxBytesPerS(1200).setNetTxBytesPerS(800)
-        .setQueueDepth(2).setLinkRttMs(8.0).setProcessingMs(12.0)
-        .setCapabilities(List.of("sense", "actuate")).setContextHash("c0ffee").build());
+    byte[] value =
+        MeshCodec.of(Heartbeat.class)
+            .encode(
+                Heartbeat.newBuilder()
+                    .setAgentId(agent.agentId())
+                    .setAgentClass(AgentClass.E)
+                    .setSectorId("s001")
+                    .setClusterId("s001-c01")
+                    .setSequence(1)
+                    .setSentAtMs(now)
+                    .setCpuPercent(31.5f)
+                    .setMemoryPercent(40f)
+                    .setNetRxBytesPerS(1200)
+                    .setNetTxBytesPerS(800)
+                    .setQueueDepth(2)
+                    .setLinkRttMs(8.0)
+                    .setProcessingMs(12.0)
+                    .setCapabilities(List.of("sense", "actuate"))
+                    .setContextHash("c0ffee")
+                    .build());
     String topic = MeshTopics.HEARTBEATS;
-    System.out.printf("heartbeat: %d bytes; JDK %s; %d cores%n", value.length,
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+    System.out.printf(
+        "heartbeat: %d bytes; JDK %s; %d cores%n",
+        value.length,
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors());
 
     RecordSigner signer = agent.signer(mesh.getPublic());
-    RecordAuthenticator authenticator = new RecordAuthenticator(mesh.getPrivate(),
-        Duration.ofDays(1));
+    RecordAuthenticator authenticator =
+        new RecordAuthenticator(mesh.getPrivate(), Duration.ofDays(1));
     ReplayWindow window = new ReplayWindow();
     long[] seq = {1};
 
-    double stamp = measure("HMAC stamp (agent)", seconds, () -> {
-      RecordHeaders h = new RecordHeaders();
-      signer.stamp(topic, key, value, h);
-      sink = h;
-    });
-    double check = measure("HMAC check (jobs)", seconds, () -> {
-      // A fresh, valid record every time: the accepting path, as for a real fleet.
-      RecordHeaders h = new RecordHeaders();
-      long s = ++seq[0];
-      signer.stamp(topic, key, value, h, s, now);
-      sink = h;
-    }, () -> {
-      RecordHeaders h = new RecordHeaders();
-      long s = ++seq[0];
-      signer.stamp(topic, key, value, h, s, now);
-      RecordAuthenticator.Verdict v = authenticator.check(entry, window, topic, key, value,
-          new RecordAuthenticator.Headers(h.lastHeader(RecordMac.KEY_HEADER).value(),
-              h.lastHeader(RecordMac.SEQUENCE_HEADER).value(),
-              h.lastHeader(RecordMac.TIMESTAMP_HEADER).value(),
-              h.lastHeader(RecordMac.MAC_HEADER).value()), now);
-      if (!v.accepted()) {
-        throw new IllegalStateException(v.reason());
-      }
-    });
+    double stamp =
+        measure(
+            "HMAC stamp (agent)",
+            seconds,
+            () -> {
+              RecordHeaders h = new RecordHeaders();
+              signer.stamp(topic, key, value, h);
+              sink = h;
+            });
+    double check =
+        measure(
+            "HMAC check (jobs)",
+            seconds,
+            () -> {
+              // A fresh, valid record every time: the accepting path, as for a real fleet.
+              RecordHeaders h = new RecordHeaders();
+              long s = ++seq[0];
+              signer.stamp(topic, key, value, h, s, now);
+              sink = h;
+            },
+            () -> {
+              RecordHeaders h = new RecordHeaders();
+              long s = ++seq[0];
+              signer.stamp(topic, key, value, h, s, now);
+              RecordAuthenticator.Verdict v =
+                  authenticator.check(
+                      entry,
+                      window,
+                      topic,
+                      key,
+                      value,
+                      new RecordAuthenticator.Headers(
+                          h.lastHeader(RecordMac.KEY_HEADER).value(),
+                          h.lastHeader(RecordMac.SEQUENCE_HEADER).value(),
+                          h.lastHeader(RecordMac.TIMESTAMP_HEADER).value(),
+                          h.lastHeader(RecordMac.MAC_HEADER).value()),
+                      now);
+              if (!v.accepted()) {
+                throw new IllegalStateException(v.reason());
+              }
+            });
 
     KeyPair ed = MeshKeys.generate(MeshKeys.IDENTITY);
     PrivateKey edPrivate = ed.getPrivate();
     PublicKey edPublic = ed.getPublic();
     byte[] signature = MeshKeys.sign(edPrivate, value);
-    double sign = measure("Ed25519 sign", seconds, () -> {
-      Signature s = Signature.getInstance(MeshKeys.IDENTITY);
-      s.initSign(edPrivate);
-      s.update(value);
-      sink = s.sign();
-    });
-    double verify = measure("Ed25519 verify", seconds, () -> {
-      Signature s = Signature.getInstance(MeshKeys.IDENTITY);
-      s.initVerify(edPublic);
-      s.update(value);
-      if (!s.verify(signature)) {
-        throw new IllegalStateException("signature did not verify");
-      }
-    });
-    System.out.printf("%nper record: HMAC stamp %.2f µs, HMAC check %.2f µs; Ed25519 sign %.1f µs,"
-        + " verify %.1f µs%n", stamp / 1e3, check / 1e3, sign / 1e3, verify / 1e3);
-    System.out.printf("one core checks %,.0f records/s with HMAC, %,.0f with Ed25519 (%.0fx);"
-        + " 6,000 heartbeats/s take %.3f of a core with HMAC, %.2f with Ed25519%n",
+    double sign =
+        measure(
+            "Ed25519 sign",
+            seconds,
+            () -> {
+              Signature s = Signature.getInstance(MeshKeys.IDENTITY);
+              s.initSign(edPrivate);
+              s.update(value);
+              sink = s.sign();
+            });
+    double verify =
+        measure(
+            "Ed25519 verify",
+            seconds,
+            () -> {
+              Signature s = Signature.getInstance(MeshKeys.IDENTITY);
+              s.initVerify(edPublic);
+              s.update(value);
+              if (!s.verify(signature)) {
+                throw new IllegalStateException("signature did not verify");
+              }
+            });
+    System.out.printf(
+        "%nper record: HMAC stamp %.2f µs, HMAC check %.2f µs; Ed25519 sign %.1f µs,"
+            + " verify %.1f µs%n",
+        stamp / 1e3, check / 1e3, sign / 1e3, verify / 1e3);
+    System.out.printf(
+        "one core checks %,.0f records/s with HMAC, %,.0f with Ed25519 (%.0fx);"
+            + " 6,000 heartbeats/s take %.3f of a core with HMAC, %.2f with Ed25519%n",
         1e9 / check, 1e9 / verify, verify / check, 6000 * check / 1e9, 6000 * verify / 1e9);
   }
 

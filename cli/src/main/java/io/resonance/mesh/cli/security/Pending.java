@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Which enrolments wait for the operator, from the requests and the registry: per agent its latest
- * request, unless the registry already decided on that very key. A request for another key than
- * the registry's is a rotation (or an impostor), and waits like any other.
+ * request, unless the registry already decided on that very key. A request for another key than the
+ * registry's is a rotation (or an impostor), and waits like any other.
  */
 final class Pending {
 
@@ -26,7 +26,8 @@ final class Pending {
     List<AgentEnrollment> out = new ArrayList<>();
     for (AgentEnrollment e : latest.values()) {
       AgentKey decided = registry.get(e.getAgentId());
-      if (decided == null || decided.getState() == KeyState.PENDING
+      if (decided == null
+          || decided.getState() == KeyState.PENDING
           || !decided.getFingerprint().equals(e.getFingerprint())) {
         out.add(e);
       }

@@ -9,16 +9,16 @@ import java.util.regex.Pattern;
 
 /**
  * The whole grammar of {@code ./mesh talk}, in one place: a few intents, each a set of phrasings
- * and the console command it stands for. It is deterministic on purpose: the same words always
- * give the same command, the user sees the command before anything acts, and what it does not
- * know it says it does not know. Hand-written instead of a language model or a parser generator
- * because the language is a dozen sentences and the point is that every one is tested.
+ * and the console command it stands for. It is deterministic on purpose: the same words always give
+ * the same command, the user sees the command before anything acts, and what it does not know it
+ * says it does not know. Hand-written instead of a language model or a parser generator because the
+ * language is a dozen sentences and the point is that every one is tested.
  */
 public final class TalkGrammar {
 
   /** What was understood: the command's words, said in plain language, and whether it acts. */
-  public record Plan(String intent, String meaning, List<String> command, boolean acts,
-      String question) {
+  public record Plan(
+      String intent, String meaning, List<String> command, boolean acts, String question) {
 
     /** The command as the user would type it. */
     public String commandLine() {
@@ -32,9 +32,11 @@ public final class TalkGrammar {
 
   /** Where a sentence points: {@code all}, {@code sector:s007}, {@code cluster:...}, ... */
   private static final Pattern SECTOR = Pattern.compile("\\bsector\\s+(s?)(\\d{1,3})\\b");
+
   private static final Pattern CLUSTER = Pattern.compile("\\bcluster\\s+(s\\d{3}-c\\d{2})\\b");
   private static final Pattern AGENT = Pattern.compile("\\b(agent-\\d+)\\b");
-  private static final Pattern CLASS = Pattern.compile("\\bclass(?:es)?\\s+([a-f](?:\\s*(?:,|and)\\s*[a-f])*)\\b");
+  private static final Pattern CLASS =
+      Pattern.compile("\\bclass(?:es)?\\s+([a-f](?:\\s*(?:,|and)\\s*[a-f])*)\\b");
 
   private record Intent(String name, Pattern phrasing, Builder build) {}
 
@@ -42,51 +44,143 @@ public final class TalkGrammar {
     Optional<Plan> plan(String text, String scope);
   }
 
-  private static final List<Intent> INTENTS = List.of(
-      new Intent("help", Pattern.compile("^(help|\\?|what can you do.*|how does this work.*)$"),
-          (t, s) -> Optional.of(new Plan("help", "list what I can do", List.of(), false, ""))),
-      new Intent("thaw", Pattern.compile("\\b(thaw|unfreeze|resume|unpause)\\b"),
-          (t, s) -> Optional.of(freezable(s) ? new Plan("thaw", "let " + describe(s)
-              + " take work again", scoped(List.of("thaw"), s), true, "Shall I thaw "
-              + describe(s) + "?") : notFreezable("thaw", s))),
-      new Intent("freeze", Pattern.compile("\\b(freeze|halt|pause|stop everything|stop all)\\b"),
-          (t, s) -> Optional.of(freezable(s) ? new Plan("freeze", "halt new work in "
-              + describe(s), withReason(scoped(List.of("freeze"), s), t), true,
-              "Shall I freeze " + describe(s) + "?") : notFreezable("freeze", s))),
-      new Intent("route-around", Pattern.compile("\\b(route|steer|send work)\\s+around\\b|"
-          + "\\bavoid\\b"),
-          (t, s) -> s.equals("all") ? Optional.empty()
-              : Optional.of(freezable(s) ? new Plan("route-around", "route around "
-                  + describe(s) + ": freeze it, so that no new coordination reaches its agents",
-                  withReason(scoped(List.of("freeze"), s), t), true,
-                  "Shall I route around " + describe(s) + "?") : notFreezable("route around",
-                  s))),
-      new Intent("heal", Pattern.compile("\\b(heal|fix|repair|recover)\\b"),
-          (t, s) -> Optional.of(s.startsWith("class:") ? new Plan("heal", "I can heal the mesh,"
-              + " a sector, a cluster or an agent, not " + describe(s), List.of(), false, "")
-              : new Plan("heal", "heal " + describe(s) + ": half-open its open breakers, ask "
-                  + "its agents to re-sync, list its quarantined agents",
-                  withReason(scoped(List.of("heal"), s), t), true,
-                  "Shall I heal " + describe(s) + "?"))),
-      new Intent("reassign", Pattern.compile("\\b(reassign|move (the )?work|hand (the )?work)\\b"),
-          (t, s) -> Optional.of(new Plan("reassign", "reassign the work of " + describe(s)
-              + ": not something I can do yet; freezing it stops new work going there",
-              scoped(List.of("status"), s), false, ""))),
-      new Intent("stuck", Pattern.compile("\\b(stuck|blocked|waiting on|working on|busy with)\\b"),
-          (t, s) -> Optional.of(new Plan("stuck", "show what " + describe(s)
-              + " is stuck on: its states, slowest agents and recent conflicts",
-              scoped(List.of("status"), s), false, ""))),
-      new Intent("slow", Pattern.compile("\\b(slow|slowest|lagging|laggy|sluggish|behind)\\b"),
-          (t, s) -> Optional.of(new Plan("slow", "show who is slow in " + describe(s)
-              + " and why (impedance, latency, processing, queue)",
-              scoped(List.of("status"), s), false, ""))),
-      new Intent("ask", Pattern.compile("^(ask|query|poll|question)\\b|\\bask (them|the|every)"),
-          (t, s) -> Optional.of(new Plan("ask", "ask " + describe(s) + " and group the answers",
-              select(List.of("ask"), s), true, "Shall I ask " + describe(s) + "?"))),
-      new Intent("status", Pattern.compile("\\b(status|happening|going on|how is|how are|"
-          + "health|healthy|overview|show me|state of)\\b"),
-          (t, s) -> Optional.of(new Plan("status", "show the status of " + describe(s),
-              scoped(List.of("status"), s), false, ""))));
+  private static final List<Intent> INTENTS =
+      List.of(
+          new Intent(
+              "help",
+              Pattern.compile("^(help|\\?|what can you do.*|how does this work.*)$"),
+              (t, s) -> Optional.of(new Plan("help", "list what I can do", List.of(), false, ""))),
+          new Intent(
+              "thaw",
+              Pattern.compile("\\b(thaw|unfreeze|resume|unpause)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      freezable(s)
+                          ? new Plan(
+                              "thaw",
+                              "let " + describe(s) + " take work again",
+                              scoped(List.of("thaw"), s),
+                              true,
+                              "Shall I thaw " + describe(s) + "?")
+                          : notFreezable("thaw", s))),
+          new Intent(
+              "freeze",
+              Pattern.compile("\\b(freeze|halt|pause|stop everything|stop all)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      freezable(s)
+                          ? new Plan(
+                              "freeze",
+                              "halt new work in " + describe(s),
+                              withReason(scoped(List.of("freeze"), s), t),
+                              true,
+                              "Shall I freeze " + describe(s) + "?")
+                          : notFreezable("freeze", s))),
+          new Intent(
+              "route-around",
+              Pattern.compile("\\b(route|steer|send work)\\s+around\\b|" + "\\bavoid\\b"),
+              (t, s) ->
+                  s.equals("all")
+                      ? Optional.empty()
+                      : Optional.of(
+                          freezable(s)
+                              ? new Plan(
+                                  "route-around",
+                                  "route around "
+                                      + describe(s)
+                                      + ": freeze it, so that no new coordination reaches its"
+                                      + " agents",
+                                  withReason(scoped(List.of("freeze"), s), t),
+                                  true,
+                                  "Shall I route around " + describe(s) + "?")
+                              : notFreezable("route around", s))),
+          new Intent(
+              "heal",
+              Pattern.compile("\\b(heal|fix|repair|recover)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      s.startsWith("class:")
+                          ? new Plan(
+                              "heal",
+                              "I can heal the mesh,"
+                                  + " a sector, a cluster or an agent, not "
+                                  + describe(s),
+                              List.of(),
+                              false,
+                              "")
+                          : new Plan(
+                              "heal",
+                              "heal "
+                                  + describe(s)
+                                  + ": half-open its open breakers, ask "
+                                  + "its agents to re-sync, list its quarantined agents",
+                              withReason(scoped(List.of("heal"), s), t),
+                              true,
+                              "Shall I heal " + describe(s) + "?"))),
+          new Intent(
+              "reassign",
+              Pattern.compile("\\b(reassign|move (the )?work|hand (the )?work)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      new Plan(
+                          "reassign",
+                          "reassign the work of "
+                              + describe(s)
+                              + ": not something I can do yet; freezing it stops new work going"
+                              + " there",
+                          scoped(List.of("status"), s),
+                          false,
+                          ""))),
+          new Intent(
+              "stuck",
+              Pattern.compile("\\b(stuck|blocked|waiting on|working on|busy with)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      new Plan(
+                          "stuck",
+                          "show what "
+                              + describe(s)
+                              + " is stuck on: its states, slowest agents and recent conflicts",
+                          scoped(List.of("status"), s),
+                          false,
+                          ""))),
+          new Intent(
+              "slow",
+              Pattern.compile("\\b(slow|slowest|lagging|laggy|sluggish|behind)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      new Plan(
+                          "slow",
+                          "show who is slow in "
+                              + describe(s)
+                              + " and why (impedance, latency, processing, queue)",
+                          scoped(List.of("status"), s),
+                          false,
+                          ""))),
+          new Intent(
+              "ask",
+              Pattern.compile("^(ask|query|poll|question)\\b|\\bask (them|the|every)"),
+              (t, s) ->
+                  Optional.of(
+                      new Plan(
+                          "ask",
+                          "ask " + describe(s) + " and group the answers",
+                          select(List.of("ask"), s),
+                          true,
+                          "Shall I ask " + describe(s) + "?"))),
+          new Intent(
+              "status",
+              Pattern.compile(
+                  "\\b(status|happening|going on|how is|how are|"
+                      + "health|healthy|overview|show me|state of)\\b"),
+              (t, s) ->
+                  Optional.of(
+                      new Plan(
+                          "status",
+                          "show the status of " + describe(s),
+                          scoped(List.of("status"), s),
+                          false,
+                          ""))));
 
   private TalkGrammar() {}
 
@@ -137,15 +231,21 @@ public final class TalkGrammar {
     }
     Matcher classes = CLASS.matcher(text);
     if (classes.find()) {
-      return "class:" + classes.group(1).toUpperCase(Locale.ROOT).replaceAll("\\s*(,|AND)\\s*",
-          ",");
+      return "class:"
+          + classes.group(1).toUpperCase(Locale.ROOT).replaceAll("\\s*(,|AND)\\s*", ",");
     }
     return "all";
   }
 
   private static String normalise(String sentence) {
-    return sentence == null ? "" : sentence.toLowerCase(Locale.ROOT)
-        .replace('’', '\'').replaceAll("[?!.]+$", "").replaceAll("\\s+", " ").trim();
+    return sentence == null
+        ? ""
+        : sentence
+            .toLowerCase(Locale.ROOT)
+            .replace('’', '\'')
+            .replaceAll("[?!.]+$", "")
+            .replaceAll("\\s+", " ")
+            .trim();
   }
 
   private static String describe(String scope) {
@@ -162,9 +262,17 @@ public final class TalkGrammar {
   }
 
   private static Plan notFreezable(String verb, String scope) {
-    return new Plan(verb.replace(' ', '-'), "I can " + verb + " the mesh, a sector or a "
-        + "cluster, not " + describe(scope) + "; name its sector or cluster instead",
-        List.of(), false, "");
+    return new Plan(
+        verb.replace(' ', '-'),
+        "I can "
+            + verb
+            + " the mesh, a sector or a "
+            + "cluster, not "
+            + describe(scope)
+            + "; name its sector or cluster instead",
+        List.of(),
+        false,
+        "");
   }
 
   /** status takes a sector, cluster or agent; a class narrows nothing for it. */

@@ -35,8 +35,7 @@ class DurableDemoTest {
   private static final int AGENTS = 30;
   private static final String MAIN = "io.resonance.mesh.cli.MeshCli";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private final List<ChildJvm> demos = new ArrayList<>();
 
   @AfterEach
@@ -53,20 +52,21 @@ class DurableDemoTest {
 
     // 1. a first run, until every agent has a few beats counted and a checkpoint holds them
     ChildJvm first = demo("demo-1", data, kafkaPort, dashboardPort, 0);
-    await("every agent counted in the registry with at least 8 beats").atMost(Duration.ofMinutes(3))
+    await("every agent counted in the registry with at least 8 beats")
+        .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofSeconds(1))
         .failFast(() -> !first.alive())
-        .until(() -> registry(bootstrap).values().stream().filter(n -> n >= 8).count()
-            >= AGENTS);
+        .until(() -> registry(bootstrap).values().stream().filter(n -> n >= 8).count() >= AGENTS);
     long checkpointAfterCounts = checkpointNumber(data);
-    await("a checkpoint taken after that").atMost(Duration.ofSeconds(60))
+    await("a checkpoint taken after that")
+        .atMost(Duration.ofSeconds(60))
         .until(() -> checkpointNumber(data) > checkpointAfterCounts);
 
     // 2. the crash: no shutdown hook, no final checkpoint (and the demo's broker goes with it)
     Map<String, Long> beforeCrash = registry(bootstrap);
     Map<Integer, Long> endBeforeCrash = new HashMap<>();
-    TopicLog.raw(bootstrap, MeshTopics.IMPEDANCE).forEach(r ->
-        endBeforeCrash.merge(r.partition(), r.offset() + 1, Math::max));
+    TopicLog.raw(bootstrap, MeshTopics.IMPEDANCE)
+        .forEach(r -> endBeforeCrash.merge(r.partition(), r.offset() + 1, Math::max));
     first.kill();
     assertThat(beforeCrash).hasSize(AGENTS);
 
@@ -76,29 +76,41 @@ class DurableDemoTest {
     // reading above and the kill, all with counts at least as high.
     ChildJvm second = demo("demo-2", data, kafkaPort, dashboardPort, 45);
     Map<String, Long> lowestAfterCrash = new HashMap<>();
-    await("a registry record of every agent from the second run").atMost(Duration.ofMinutes(2))
+    await("a registry record of every agent from the second run")
+        .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(1))
         .failFast(() -> !second.alive())
-        .until(() -> {
-          lowestAfterCrash.clear();
-          lowestAfterCrash.putAll(lowestCountsSince(bootstrap, endBeforeCrash));
-          return lowestAfterCrash.size() == AGENTS;
-        });
-    lowestAfterCrash.forEach((agent, beats) -> assertThat(beats)
-        .as("%s: lowest count after the crash against %d before it", agent,
-            beforeCrash.get(agent))
-        .isGreaterThanOrEqualTo(beforeCrash.get(agent) / 2 + 1));
+        .until(
+            () -> {
+              lowestAfterCrash.clear();
+              lowestAfterCrash.putAll(lowestCountsSince(bootstrap, endBeforeCrash));
+              return lowestAfterCrash.size() == AGENTS;
+            });
+    lowestAfterCrash.forEach(
+        (agent, beats) ->
+            assertThat(beats)
+                .as(
+                    "%s: lowest count after the crash against %d before it",
+                    agent, beforeCrash.get(agent))
+                .isGreaterThanOrEqualTo(beforeCrash.get(agent) / 2 + 1));
 
     // 4. its final report says where it resumed from
     OptionalInt exit = second.exitCode(Duration.ofMinutes(2));
-    assertThat(exit).as(() -> "the second run's exit code; its output ends:\n" + second.tail(30))
+    assertThat(exit)
+        .as(() -> "the second run's exit code; its output ends:\n" + second.tail(30))
         .hasValue(0);
     List<String> output = Files.readAllLines(second.log());
     assertThat(output).anyMatch(l -> l.contains("resuming from the checkpoint"));
-    JsonNode report = new ObjectMapper().readTree(output.stream()
-        .filter(l -> l.startsWith("{\"agents_total\"")).reduce((x, y) -> y).orElseThrow());
+    JsonNode report =
+        new ObjectMapper()
+            .readTree(
+                output.stream()
+                    .filter(l -> l.startsWith("{\"agents_total\""))
+                    .reduce((x, y) -> y)
+                    .orElseThrow());
     assertThat(report.path("restored_from").asText())
-        .as("the checkpoint the jobs resumed from").contains("chk-");
+        .as("the checkpoint the jobs resumed from")
+        .contains("chk-");
     assertThat(report.path("job_restarts").asLong()).isZero();
     assertThat(report.path("job_state").asText()).isEqualTo("RUNNING");
   }
@@ -122,11 +134,26 @@ class DurableDemoTest {
   }
 
   private ChildJvm demo(String name, Path data, int kafkaPort, int dashboardPort, int seconds) {
-    ChildJvm demo = ChildJvm.start(name, dir.resolve("log"), List.of("-Xmx1500m"), MAIN,
-        List.of("demo", "--agents", Integer.toString(AGENTS), "--duration",
-            seconds + "s", "--beat-interval", "500ms", "--data-dir", data.toString(),
-            "--port", Integer.toString(dashboardPort), "--kafka-port",
-            Integer.toString(kafkaPort)));
+    ChildJvm demo =
+        ChildJvm.start(
+            name,
+            dir.resolve("log"),
+            List.of("-Xmx1500m"),
+            MAIN,
+            List.of(
+                "demo",
+                "--agents",
+                Integer.toString(AGENTS),
+                "--duration",
+                seconds + "s",
+                "--beat-interval",
+                "500ms",
+                "--data-dir",
+                data.toString(),
+                "--port",
+                Integer.toString(dashboardPort),
+                "--kafka-port",
+                Integer.toString(kafkaPort)));
     demos.add(demo);
     return demo;
   }
@@ -135,7 +162,10 @@ class DurableDemoTest {
   private static Map<String, Long> registry(String bootstrap) {
     Map<String, Long> beats = new HashMap<>();
     try {
-      TopicLog.read(bootstrap, MeshTopics.IMPEDANCE, AgentImpedance.class,
+      TopicLog.read(
+          bootstrap,
+          MeshTopics.IMPEDANCE,
+          AgentImpedance.class,
           (key, a) -> beats.put(a.getAgentId().toString(), a.getHeartbeats()));
     } catch (RuntimeException brokerNotUpYet) {
       return Map.of();

@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fault benchmark's counts, on records made up so that each loss and each duplicate is known:
- * a fleet whose every record arrived once gives zeros, and each kind of damage shows in its own
+ * The fault benchmark's counts, on records made up so that each loss and each duplicate is known: a
+ * fleet whose every record arrived once gives zeros, and each kind of damage shows in its own
  * figure and no other.
  */
 class FaultLedgerTest {
@@ -33,8 +33,21 @@ class FaultLedgerTest {
   void aRunWhereEverythingArrivedOnceCountsNoLossAndNoDuplicate() {
     FaultLedger ledger = FaultLedger.of(new Fixture(7).records());
 
-    assertThat(ledger).isEqualTo(new FaultLedger(ledger.heartbeatsInLog(), 0, 0, 3, 0, 0,
-        ledger.conflictsAnswered(), 0, 0, ledger.commandsReleased(), 0, 0));
+    assertThat(ledger)
+        .isEqualTo(
+            new FaultLedger(
+                ledger.heartbeatsInLog(),
+                0,
+                0,
+                3,
+                0,
+                0,
+                ledger.conflictsAnswered(),
+                0,
+                0,
+                ledger.commandsReleased(),
+                0,
+                0));
     assertThat(ledger.heartbeatsInLog()).isPositive();
     assertThat(ledger.conflictsAnswered()).isPositive();
     assertThat(ledger.commandsReleased()).isEqualTo(3 * Fixture.AGENTS);
@@ -121,8 +134,10 @@ class FaultLedgerTest {
 
   @Test
   void faultsAreParsedFromTheirCommandLineForm() {
-    assertThat(Fault.parseAll("taskmanager-kill, broker-down:30s,broker-down:2m,"
-        + "jobmanager-restart")).containsExactly(
+    assertThat(
+            Fault.parseAll(
+                "taskmanager-kill, broker-down:30s,broker-down:2m," + "jobmanager-restart"))
+        .containsExactly(
             new Fault(Fault.Kind.TASKMANAGER_KILL, Duration.ZERO),
             new Fault(Fault.Kind.BROKER_DOWN, Duration.ofSeconds(30)),
             new Fault(Fault.Kind.BROKER_DOWN, Duration.ofMinutes(2)),
@@ -130,8 +145,7 @@ class FaultLedgerTest {
     assertThatThrownBy(() -> Fault.parseAll("taskmanager-crash"))
         .hasMessageContaining("unknown fault 'taskmanager-crash'")
         .hasMessageContaining("broker-down:DURATION");
-    assertThatThrownBy(() -> Fault.parseAll("broker-down"))
-        .hasMessageContaining("needs an outage");
+    assertThatThrownBy(() -> Fault.parseAll("broker-down")).hasMessageContaining("needs an outage");
   }
 
   /**
@@ -194,8 +208,8 @@ class FaultLedgerTest {
     }
 
     FaultLedger.Records records() {
-      return new FaultLedger.Records(beats, registry, REQUESTS, gather, schedules, responses,
-          conflicts);
+      return new FaultLedger.Records(
+          beats, registry, REQUESTS, gather, schedules, responses, conflicts);
     }
   }
 

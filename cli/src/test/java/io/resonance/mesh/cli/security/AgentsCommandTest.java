@@ -46,18 +46,32 @@ class AgentsCommandTest {
   void anEnrolmentIsPendingUntilAcceptedThenListedAndRevoked() throws Exception {
     // 1. an agent asks, and a forger widens a copy of its request
     AgentIdentity agent = AgentIdentity.generate("agent-00042");
-    AgentEnrollment asked = agent.enrollment(AgentClass.E, "s001", "s001-c01", "pi-42",
-        List.of("sense"), System.currentTimeMillis());
-    AgentEnrollment widened = AgentEnrollment.newBuilder(asked)
-        .setRequestedCapabilities(List.of("sense", "actuate")).build();
-    write(MeshTopics.ENROLLMENTS, asked.getAgentId(),
+    AgentEnrollment asked =
+        agent.enrollment(
+            AgentClass.E,
+            "s001",
+            "s001-c01",
+            "pi-42",
+            List.of("sense"),
+            System.currentTimeMillis());
+    AgentEnrollment widened =
+        AgentEnrollment.newBuilder(asked)
+            .setRequestedCapabilities(List.of("sense", "actuate"))
+            .build();
+    write(
+        MeshTopics.ENROLLMENTS,
+        asked.getAgentId(),
         MeshCodec.of(AgentEnrollment.class).encode(asked));
-    write(MeshTopics.ENROLLMENTS, widened.getAgentId(),
+    write(
+        MeshTopics.ENROLLMENTS,
+        widened.getAgentId(),
         MeshCodec.of(AgentEnrollment.class).encode(widened));
 
     // 2. pending shows it, with its fingerprint, and says the latest copy is invalid
     String pending = run("pending");
-    assertThat(pending).contains("agent-00042").contains(agent.fingerprint())
+    assertThat(pending)
+        .contains("agent-00042")
+        .contains(agent.fingerprint())
         .contains("INVALID: bad signature");
     assertThat(registry()).isEmpty();
 
@@ -92,9 +106,11 @@ class AgentsCommandTest {
     List<AgentKey> out = new ArrayList<>();
     var consumerProps = new Properties();
     consumerProps.put("bootstrap.servers", broker.bootstrapServers());
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(consumerProps,
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            consumerProps,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
       var tp = new org.apache.kafka.common.TopicPartition(MeshTopics.AGENT_KEYS, 0);
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
@@ -111,10 +127,9 @@ class AgentsCommandTest {
   private static void write(String topic, String key, byte[] value) throws Exception {
     Properties props = new Properties();
     props.put("bootstrap.servers", broker.bootstrapServers());
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value))
-          .get();
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
     }
   }
 }

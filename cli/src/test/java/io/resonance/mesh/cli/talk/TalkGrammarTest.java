@@ -12,27 +12,47 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TalkGrammarTest {
 
   @ParameterizedTest(name = "\"{0}\" -> {1}: ./mesh {2}")
-  @CsvSource(delimiter = '|', value = {
-      "what's happening in sector 7?            | status       | status sector:s007            | false",
-      "How is the mesh?                         | status       | status                        | false",
-      "show me agent-00042                      | status       | status agent:agent-00042      | false",
-      "status of cluster s007-c04               | status       | status cluster:s007-c04       | false",
-      "who is slow in sector 3                  | slow         | status sector:s003            | false",
-      "why is cluster s001-c02 so sluggish?     | slow         | status cluster:s001-c02       | false",
-      "what is sector 12 stuck on?              | stuck        | status sector:s012            | false",
-      "ask class A and B                        | ask          | ask --select class:A,B        | true",
-      "ask sector s004                          | ask          | ask --select sector:s004      | true",
-      "route around sector 7                    | route-around | freeze sector:s007 --reason   | true",
-      "freeze the mesh                          | freeze       | freeze --reason               | true",
-      "please freeze cluster s002-c01           | freeze       | freeze cluster:s002-c01       | true",
-      "thaw sector 7                            | thaw         | thaw sector:s007              | true",
-      "unfreeze everything                      | thaw         | thaw                          | true",
-      "heal sector 7                            | heal         | heal sector:s007 --reason     | true",
-      "reassign the work of cluster s003-c01    | reassign     | status cluster:s003-c01       | false",
-      "freeze agent-00042                       | freeze       | ''                            | false",
-      "help                                     | help         | ''                            | false"})
-  void eachPhrasingBecomesItsCommand(String sentence, String intent, String command,
-      boolean acts) {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "what's happening in sector 7?            | status       | status sector:s007            |"
+            + " false",
+        "How is the mesh?                         | status       | status                        |"
+            + " false",
+        "show me agent-00042                      | status       | status agent:agent-00042      |"
+            + " false",
+        "status of cluster s007-c04               | status       | status cluster:s007-c04       |"
+            + " false",
+        "who is slow in sector 3                  | slow         | status sector:s003            |"
+            + " false",
+        "why is cluster s001-c02 so sluggish?     | slow         | status cluster:s001-c02       |"
+            + " false",
+        "what is sector 12 stuck on?              | stuck        | status sector:s012            |"
+            + " false",
+        "ask class A and B                        | ask          | ask --select class:A,B        |"
+            + " true",
+        "ask sector s004                          | ask          | ask --select sector:s004      |"
+            + " true",
+        "route around sector 7                    | route-around | freeze sector:s007 --reason   |"
+            + " true",
+        "freeze the mesh                          | freeze       | freeze --reason               |"
+            + " true",
+        "please freeze cluster s002-c01           | freeze       | freeze cluster:s002-c01       |"
+            + " true",
+        "thaw sector 7                            | thaw         | thaw sector:s007              |"
+            + " true",
+        "unfreeze everything                      | thaw         | thaw                          |"
+            + " true",
+        "heal sector 7                            | heal         | heal sector:s007 --reason     |"
+            + " true",
+        "reassign the work of cluster s003-c01    | reassign     | status cluster:s003-c01       |"
+            + " false",
+        "freeze agent-00042                       | freeze       | ''                            |"
+            + " false",
+        "help                                     | help         | ''                            |"
+            + " false"
+      })
+  void eachPhrasingBecomesItsCommand(String sentence, String intent, String command, boolean acts) {
     Optional<TalkGrammar.Plan> plan = TalkGrammar.understand(sentence);
     assertThat(plan).as(sentence).isPresent();
     assertThat(plan.get().intent()).isEqualTo(intent);
@@ -59,17 +79,24 @@ class TalkGrammarTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {"in sector 7|sector:s007", "sector s012|sector:s012",
-      "cluster s001-c02|cluster:s001-c02", "agent-00001|agent:agent-00001",
-      "classes a, b and e|class:A,B,E", "the whole fleet|all"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "in sector 7|sector:s007",
+        "sector s012|sector:s012",
+        "cluster s001-c02|cluster:s001-c02",
+        "agent-00001|agent:agent-00001",
+        "classes a, b and e|class:A,B,E",
+        "the whole fleet|all"
+      })
   void scopesAreReadAsTheCommandsTakeThem(String text, String scope) {
     assertThat(TalkGrammar.scope(text)).isEqualTo(scope);
   }
 
   @org.junit.jupiter.api.Test
   void theFreezeCarriesWhatWasSaidAsItsReasonAndTheCommandLineQuotesIt() {
-    TalkGrammar.Plan plan = TalkGrammar.understand("freeze sector 3 for the firmware push")
-        .orElseThrow();
+    TalkGrammar.Plan plan =
+        TalkGrammar.understand("freeze sector 3 for the firmware push").orElseThrow();
     assertThat(plan.command()).containsSubsequence(List.of("freeze", "sector:s003", "--reason"));
     assertThat(plan.commandLine()).contains("\"talk: freeze sector 3 for the firmware push\"");
   }

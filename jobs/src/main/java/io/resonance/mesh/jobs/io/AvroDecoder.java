@@ -24,8 +24,7 @@ import org.apache.flink.util.function.SerializableFunction;
 public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction<KafkaBytes, T>
     implements ResultTypeQueryable<T> {
 
-  public static final OutputTag<DeadLetter> DEAD_LETTERS =
-      new OutputTag<>("dead-letters") {};
+  public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
   private final Class<T> type;
   private final SerializableFunction<T, String> keyOf;
@@ -38,8 +37,8 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
 
   /**
    * A decoder that also requires the Kafka record key to equal {@code keyOf(value)}. Streams
-   * partitioned by the record key before decoding rely on it: the decoded stream can then be
-   * used as keyed by {@code keyOf} without a second shuffle.
+   * partitioned by the record key before decoding rely on it: the decoded stream can then be used
+   * as keyed by {@code keyOf} without a second shuffle.
    */
   public AvroDecoder(Class<T> type, SerializableFunction<T, String> keyOf) {
     this.type = type;
@@ -77,8 +76,16 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
       return;
     }
     if (keyOf != null && !keyOf.apply(value).equals(recordKey(in))) {
-      reject(in, "record key '" + quoted(recordKey(in)) + "' is not the " + type.getSimpleName()
-          + "'s own id '" + keyOf.apply(value) + "': produce it keyed by that id", ctx);
+      reject(
+          in,
+          "record key '"
+              + quoted(recordKey(in))
+              + "' is not the "
+              + type.getSimpleName()
+              + "'s own id '"
+              + keyOf.apply(value)
+              + "': produce it keyed by that id",
+          ctx);
       return;
     }
     out.collect(value);
@@ -86,9 +93,17 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
 
   private void reject(KafkaBytes in, String reason, Context ctx) {
     deadLetters.inc();
-    ctx.output(DEAD_LETTERS, DeadLetters.unreadable(in.topic, in.partition, in.offset, in.key,
-        in.value, "decode " + type.getSimpleName(), reason,
-        ctx.timerService().currentProcessingTime()));
+    ctx.output(
+        DEAD_LETTERS,
+        DeadLetters.unreadable(
+            in.topic,
+            in.partition,
+            in.offset,
+            in.key,
+            in.value,
+            "decode " + type.getSimpleName(),
+            reason,
+            ctx.timerService().currentProcessingTime()));
   }
 
   /** A key as a reason may quote it: a producer's key can be of any length. */

@@ -33,11 +33,11 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
 
   /**
    * With {@code stampWhenSent}, the record timestamp is left to the producer (the moment it is
-   * sent) instead of the element's event time: for released commands, the release is the event
-   * a reader of the topic wants to see.
+   * sent) instead of the element's event time: for released commands, the release is the event a
+   * reader of the topic wants to see.
    */
-  public AvroRecordSerializer(String topic, Class<T> type, SerializableFunction<T, String> keyOf,
-      boolean stampWhenSent) {
+  public AvroRecordSerializer(
+      String topic, Class<T> type, SerializableFunction<T, String> keyOf, boolean stampWhenSent) {
     this.topic = topic;
     this.type = type;
     this.keyOf = keyOf;
@@ -45,22 +45,27 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
   }
 
   @Override
-  public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+  public void open(
+      SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
     codec = MeshCodec.of(type);
   }
 
   @Override
-  public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context,
-      Long timestamp) {
+  public ProducerRecord<byte[], byte[]> serialize(
+      T element, KafkaSinkContext context, Long timestamp) {
     String key = keyOf.apply(element);
-    return new ProducerRecord<>(topic, null, stampWhenSent ? null : timestamp,
-        key == null ? null : key.getBytes(StandardCharsets.UTF_8), codec.encode(element));
+    return new ProducerRecord<>(
+        topic,
+        null,
+        stampWhenSent ? null : timestamp,
+        key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        codec.encode(element));
   }
 
   /** The topic, for lineage and for the exactly-once sink's pooled transactional ids. */
   @Override
   public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
-    return Optional.of(new DefaultKafkaDatasetFacet(
-        DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
+    return Optional.of(
+        new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 }

@@ -15,8 +15,8 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Dead letters keep the original record's key, so a person can find the producer's record. */
-public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter>,
-    KafkaDatasetFacetProvider {
+public final class DeadLetterSerializer
+    implements KafkaRecordSerializationSchema<DeadLetter>, KafkaDatasetFacetProvider {
 
   private final String topic;
   private transient MeshCodec<DeadLetter> codec;
@@ -30,21 +30,22 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
   }
 
   @Override
-  public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+  public void open(
+      SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
     codec = MeshCodec.of(DeadLetter.class);
   }
 
   @Override
-  public ProducerRecord<byte[], byte[]> serialize(DeadLetter element, KafkaSinkContext context,
-      Long timestamp) {
-    return new ProducerRecord<>(topic, null, timestamp, Payloads.copyOf(element.getKey()),
-        codec.encode(element));
+  public ProducerRecord<byte[], byte[]> serialize(
+      DeadLetter element, KafkaSinkContext context, Long timestamp) {
+    return new ProducerRecord<>(
+        topic, null, timestamp, Payloads.copyOf(element.getKey()), codec.encode(element));
   }
 
   /** The topic, for lineage and for the exactly-once sink's pooled transactional ids. */
   @Override
   public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
-    return Optional.of(new DefaultKafkaDatasetFacet(
-        DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
+    return Optional.of(
+        new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 }

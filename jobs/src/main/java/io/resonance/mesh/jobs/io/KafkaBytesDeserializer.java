@@ -1,11 +1,11 @@
 package io.resonance.mesh.jobs.io;
 
+import io.resonance.mesh.security.RecordMac;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import io.resonance.mesh.security.RecordMac;
 
 /**
  * Passes records through untouched, with the mesh's authenticator headers; it cannot fail, so no
@@ -15,8 +15,14 @@ public final class KafkaBytesDeserializer implements KafkaRecordDeserializationS
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<KafkaBytes> out) {
-    KafkaBytes bytes = new KafkaBytes(record.topic(), record.partition(), record.offset(),
-        record.timestamp(), record.key(), record.value());
+    KafkaBytes bytes =
+        new KafkaBytes(
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            record.timestamp(),
+            record.key(),
+            record.value());
     bytes.authKeyId = header(record, RecordMac.KEY_HEADER);
     bytes.authSequence = header(record, RecordMac.SEQUENCE_HEADER);
     bytes.authTimestamp = header(record, RecordMac.TIMESTAMP_HEADER);

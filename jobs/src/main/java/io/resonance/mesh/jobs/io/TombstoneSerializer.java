@@ -14,9 +14,9 @@ public final class TombstoneSerializer implements KafkaRecordSerializationSchema
   }
 
   @Override
-  public ProducerRecord<byte[], byte[]> serialize(String key, KafkaSinkContext context,
-      Long timestamp) {
-    return new ProducerRecord<>(topic, null, timestamp, key.getBytes(StandardCharsets.UTF_8),
-        (byte[]) null);
+  public ProducerRecord<byte[], byte[]> serialize(
+      String key, KafkaSinkContext context, Long timestamp) {
+    return new ProducerRecord<>(
+        topic, null, timestamp, key.getBytes(StandardCharsets.UTF_8), (byte[]) null);
   }
 }

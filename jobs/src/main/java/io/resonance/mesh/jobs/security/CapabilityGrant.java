@@ -20,8 +20,9 @@ public final class CapabilityGrant
   @Override
   public void processElement(Heartbeat beat, ReadOnlyContext ctx, Collector<Heartbeat> out)
       throws Exception {
-    out.collect(GrantedCapabilities.of(beat,
-        ctx.getBroadcastState(RecordVerifier.AGENT_KEYS).get(beat.getAgentId())));
+    out.collect(
+        GrantedCapabilities.of(
+            beat, ctx.getBroadcastState(RecordVerifier.AGENT_KEYS).get(beat.getAgentId())));
   }
 
   @Override

@@ -28,8 +28,8 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The Flink side of {@link RecordAuthenticator}: records keyed by agent id (their Kafka key) meet
- * the key registry as broadcast state, and only records it accepts go on, still undecoded, so
- * that nothing of a refused record reaches a decoder or any keyed state of the job. Refusals leave
+ * the key registry as broadcast state, and only records it accepts go on, still undecoded, so that
+ * nothing of a refused record reaches a decoder or any keyed state of the job. Refusals leave
  * through {@link #REFUSED} as dead letters with the record's position, bytes and reason, and count
  * in the {@code authRefused} metric and one counter per reason.
  *
@@ -65,14 +65,16 @@ public final class RecordVerifier
 
   @Override
   public void open(OpenContext openContext) throws Exception {
-    authenticator = new RecordAuthenticator(
-        MeshKeys.read(Path.of(meshKeyFile), MeshKeys.AGREEMENT).getPrivate(), maxSkew);
+    authenticator =
+        new RecordAuthenticator(
+            MeshKeys.read(Path.of(meshKeyFile), MeshKeys.AGREEMENT).getPrivate(), maxSkew);
     ValueStateDescriptor<ReplayWindow> d =
         new ValueStateDescriptor<>("replay-window", ReplayWindow.class);
-    d.enableTimeToLive(StateTtlConfig.newBuilder(maxSkew.multipliedBy(2).plusMinutes(1))
-        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-        .build());
+    d.enableTimeToLive(
+        StateTtlConfig.newBuilder(maxSkew.multipliedBy(2).plusMinutes(1))
+            .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+            .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+            .build());
     window = getRuntimeContext().getState(d);
     var metrics = getRuntimeContext().getMetricGroup();
     refused = metrics.counter("authRefused");
@@ -91,9 +93,16 @@ public final class RecordVerifier
       w = new ReplayWindow();
     }
     long now = ctx.currentProcessingTime();
-    Verdict v = authenticator.check(entry, w, in.topic, in.key, in.value,
-        new RecordAuthenticator.Headers(in.authKeyId, in.authSequence, in.authTimestamp,
-            in.authMac), now);
+    Verdict v =
+        authenticator.check(
+            entry,
+            w,
+            in.topic,
+            in.key,
+            in.value,
+            new RecordAuthenticator.Headers(
+                in.authKeyId, in.authSequence, in.authTimestamp, in.authMac),
+            now);
     if (v.accepted()) {
       window.update(w);
       out.collect(in);
@@ -101,8 +110,10 @@ public final class RecordVerifier
     }
     refused.inc();
     refusedBy.get(v.refusal()).inc();
-    ctx.output(REFUSED, DeadLetters.unreadable(in.topic, in.partition, in.offset, in.key,
-        in.value, stage, v.reason(), now));
+    ctx.output(
+        REFUSED,
+        DeadLetters.unreadable(
+            in.topic, in.partition, in.offset, in.key, in.value, stage, v.reason(), now));
   }
 
   @Override

@@ -50,8 +50,24 @@ public record ArrivalPlan(
 
   /** A skip decided before any timing was computed (offline, quarantined, capability, ...). */
   static ArrivalPlan skip(SkipReason reason, String detail, ArrivalDemand demand) {
-    return new ArrivalPlan(ScheduleStatus.SKIP, reason, detail, 0, demand.actAtMs(),
-        demand.windowStartMs(), demand.windowEndMs(), demand.actAtMs(), 0, 0, 0, 0, 0, 0, 0, 0, 1);
+    return new ArrivalPlan(
+        ScheduleStatus.SKIP,
+        reason,
+        detail,
+        0,
+        demand.actAtMs(),
+        demand.windowStartMs(),
+        demand.windowEndMs(),
+        demand.actAtMs(),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1);
   }
 
   /** The record the release operator writes to {@code mesh.schedules} for this plan. */

@@ -13,59 +13,58 @@ import java.util.Locale;
 /**
  * The quarterback calculation of seed part 3.1: when to send one agent its copy of a command so
  * that it is prepared by the request's target time T, where it holds the command and acts (see
- * {@link ArrivalDemand}). Pure arithmetic over a {@link
- * DelayModel} (the agent's own history) and an {@link ArrivalDemand} (the request); the Flink
- * operators call it per target and release the command at {@code sendAtMs}.
+ * {@link ArrivalDemand}). Pure arithmetic over a {@link DelayModel} (the agent's own history) and
+ * an {@link ArrivalDemand} (the request); the Flink operators call it per target and release the
+ * command at {@code sendAtMs}.
  *
  * <h2>Prior and own history</h2>
  *
  * Each input is a blend {@code b * own + (1 - b) * prior} with {@code b = min(1, samples /
  * FULL_TRUST_SAMPLES)}: the class table of seed part 2.2 ({@link ClassPrior}) speaks for an agent
- * with no samples, and is gone once the agent has {@value #FULL_TRUST_SAMPLES} of its own. A
- * linear ramp rather than an asymptote, because fleets differ from the seed's table and an
- * agent's own p90 over 16 samples already beats any table.
+ * with no samples, and is gone once the agent has {@value #FULL_TRUST_SAMPLES} of its own. A linear
+ * ramp rather than an asymptote, because fleets differ from the seed's table and an agent's own p90
+ * over 16 samples already beats any table.
  *
  * <h2>Network: a quantile chosen per request</h2>
  *
- * One-way delay is predicted by a quantile of the agent's own samples, not their mean (Nezha
- * uses p90). The quantile follows the request: an agent must be READY by the window end with
- * probability at least {@code q = clamp(min_response_rate, 0.5, 0.99)}, because if each target
- * is on time with probability q the expected on-time share is q. The window after T, of width
- * {@code W = end - T}, is slack: aiming {@code D(q) - W} at T puts the q-quantile at the window
- * end, so {@code network = max(D(0.5), D(q) - W)}. The floor at the median keeps at least half
- * of the agents prepared by T, where their answers are precise (they wait for T on their own
- * clock); a late agent answers when it is ready, with its lateness as error. For a window that
- * closes at T the quantile is q itself. {@code D} is piecewise linear through the agent's p50, p90 and p99,
- * and the reported quantile is where the chosen delay falls on it.
+ * One-way delay is predicted by a quantile of the agent's own samples, not their mean (Nezha uses
+ * p90). The quantile follows the request: an agent must be READY by the window end with probability
+ * at least {@code q = clamp(min_response_rate, 0.5, 0.99)}, because if each target is on time with
+ * probability q the expected on-time share is q. The window after T, of width {@code W = end - T},
+ * is slack: aiming {@code D(q) - W} at T puts the q-quantile at the window end, so {@code network =
+ * max(D(0.5), D(q) - W)}. The floor at the median keeps at least half of the agents prepared by T,
+ * where their answers are precise (they wait for T on their own clock); a late agent answers when
+ * it is ready, with its lateness as error. For a window that closes at T the quantile is q itself.
+ * {@code D} is piecewise linear through the agent's p50, p90 and p99, and the reported quantile is
+ * where the chosen delay falls on it.
  *
  * <h2>Processing and queue</h2>
  *
  * With a learned {@link ProcessingFit} processing is the fitted line at the payload's weight;
- * without one it is the agent's mean processing time times the seed's weight factor {@code 1 +
- * w / 2}, which treats the measured mean as a standard (weight 0) payload's. Each command queued
- * ahead adds a tenth of that (the seed's factor {@code 1 + 0.1 * queue_depth}): agents work their
- * queues with some concurrency, and the responses will tell how much once the fit learns it.
+ * without one it is the agent's mean processing time times the seed's weight factor {@code 1 + w /
+ * 2}, which treats the measured mean as a standard (weight 0) payload's. Each command queued ahead
+ * adds a tenth of that (the seed's factor {@code 1 + 0.1 * queue_depth}): agents work their queues
+ * with some concurrency, and the responses will tell how much once the fit learns it.
  *
  * <h2>Buffer</h2>
  *
  * {@code buffer = drift * network + (processing p90 - processing mean)}. The network quantile
  * already holds the spread of the last samples; drift (their coefficient of variation) says how
- * unsteady the agent is, and the distribution can move between the last heartbeat and the send,
- * so the margin grows with it. Processing is predicted at its mean, so its spread up to p90 is
- * added.
+ * unsteady the agent is, and the distribution can move between the last heartbeat and the send, so
+ * the margin grows with it. Processing is predicted at its mean, so its spread up to p90 is added.
  *
  * <h2>Send time and skips</h2>
  *
- * {@code lead = network + processing + queue + buffer} and {@code send_at = T - lead}. If that
- * has passed but the q-quantile can still make the window end, the command goes now; if not, the
- * target is skipped TOO_LATE with the lead it needed and the time left. Expired requests,
- * OFFLINE and QUARANTINED agents and agents lacking a required capability are skipped first.
+ * {@code lead = network + processing + queue + buffer} and {@code send_at = T - lead}. If that has
+ * passed but the q-quantile can still make the window end, the command goes now; if not, the target
+ * is skipped TOO_LATE with the lead it needed and the time left. Expired requests, OFFLINE and
+ * QUARANTINED agents and agents lacking a required capability are skipped first.
  *
  * <h2>Confidence</h2>
  *
  * {@code confidence = trust * 1 / (1 + drift) * reliability}, halved for a DEGRADED agent (its
- * history stopped recently), where {@code trust = c + (1 - c) * PRIOR_TRUST} and {@code c = n /
- * (n + CONFIDENCE_HALF_SAMPLES)}: it rises with the sample count n (a class table alone is worth
+ * history stopped recently), where {@code trust = c + (1 - c) * PRIOR_TRUST} and {@code c = n / (n
+ * + CONFIDENCE_HALF_SAMPLES)}: it rises with the sample count n (a class table alone is worth
  * {@value #PRIOR_TRUST}), falls as the agent gets less steady, and falls with missed heartbeats.
  */
 public final class ArrivalPlanner {
@@ -96,8 +95,15 @@ public final class ArrivalPlanner {
   /** The schedule of one target; {@code model} is null for an agent the registry does not know. */
   public static ArrivalPlan plan(DelayModel model, ArrivalDemand demand, long nowMs) {
     if (nowMs >= demand.expiresAtMs() || demand.actAtMs() > demand.expiresAtMs()) {
-      return ArrivalPlan.skip(SkipReason.EXPIRED, "request expires at " + demand.expiresAtMs()
-          + ", target time is " + demand.actAtMs() + ", now " + nowMs, demand);
+      return ArrivalPlan.skip(
+          SkipReason.EXPIRED,
+          "request expires at "
+              + demand.expiresAtMs()
+              + ", target time is "
+              + demand.actAtMs()
+              + ", now "
+              + nowMs,
+          demand);
     }
     if (model == null) {
       return ArrivalPlan.skip(SkipReason.UNKNOWN_AGENT, "not in the impedance registry", demand);
@@ -115,8 +121,8 @@ public final class ArrivalPlanner {
       }
     }
     if (!missing.isEmpty()) {
-      return ArrivalPlan.skip(SkipReason.MISSING_CAPABILITY, "lacks " + String.join(", ", missing),
-          demand);
+      return ArrivalPlan.skip(
+          SkipReason.MISSING_CAPABILITY, "lacks " + String.join(", ", missing), demand);
     }
     return timed(model, demand, nowMs);
   }
@@ -139,15 +145,19 @@ public final class ArrivalPlanner {
     ProcessingFit fit = m.processingFit();
     int processingEvidence = (int) Math.max(m.processingSamples(), fit.isLearned() ? fit.n() : 0);
     double ownProcessingShare = ownShare(processingEvidence);
-    double ownProcessing = fit.isLearned()
-        ? fit.predict(d.payloadWeight())
-        : m.processingMeanMs() * weightFactor;
-    double ownSpread = m.processingSamples() > 0
-        ? Math.max(0, m.processingP90Ms() - m.processingMeanMs()) * weightFactor
-        : 0;
-    double processing = blend(ownProcessingShare, ownProcessing, prior.processingMs() * weightFactor);
-    double processingSpread = blend(ownProcessingShare, ownSpread,
-        (prior.processingP90Ms() - prior.processingMs()) * weightFactor);
+    double ownProcessing =
+        fit.isLearned() ? fit.predict(d.payloadWeight()) : m.processingMeanMs() * weightFactor;
+    double ownSpread =
+        m.processingSamples() > 0
+            ? Math.max(0, m.processingP90Ms() - m.processingMeanMs()) * weightFactor
+            : 0;
+    double processing =
+        blend(ownProcessingShare, ownProcessing, prior.processingMs() * weightFactor);
+    double processingSpread =
+        blend(
+            ownProcessingShare,
+            ownSpread,
+            (prior.processingP90Ms() - prior.processingMs()) * weightFactor);
     double queue = processing * QUEUE_SHARE_PER_ITEM * Math.max(0, m.queueDepth());
     double buffer = drift * network + processingSpread;
     double lead = network + processing + queue + buffer;
@@ -157,19 +167,51 @@ public final class ArrivalPlanner {
       // The q-quantile at the window end is the requirement; aiming at the start was a choice.
       double neededForEnd = requiredDelay + processing + queue + buffer;
       if (d.windowEndMs() - neededForEnd < nowMs) {
-        return new ArrivalPlan(ScheduleStatus.SKIP, SkipReason.TOO_LATE,
-            String.format(Locale.ROOT, "needs %.0f ms of lead to be READY by %d at p%.0f,"
-                + " only %d ms left", neededForEnd, d.windowEndMs(), required * 100,
+        return new ArrivalPlan(
+            ScheduleStatus.SKIP,
+            SkipReason.TOO_LATE,
+            String.format(
+                Locale.ROOT,
+                "needs %.0f ms of lead to be READY by %d at p%.0f," + " only %d ms left",
+                neededForEnd,
+                d.windowEndMs(),
+                required * 100,
                 d.windowEndMs() - nowMs),
-            sendAt, d.actAtMs(), d.windowStartMs(), d.windowEndMs(), agentClock(d.actAtMs(), m), lead,
-            network, processing, queue, buffer, quantile, confidence(m, drift), m.latencySamples(),
+            sendAt,
+            d.actAtMs(),
+            d.windowStartMs(),
+            d.windowEndMs(),
+            agentClock(d.actAtMs(), m),
+            lead,
+            network,
+            processing,
+            queue,
+            buffer,
+            quantile,
+            confidence(m, drift),
+            m.latencySamples(),
             1 - own);
       }
       sendAt = nowMs;
     }
-    return new ArrivalPlan(ScheduleStatus.SCHEDULED, null, "", sendAt, d.actAtMs(),
-        d.windowStartMs(), d.windowEndMs(), agentClock(d.actAtMs(), m), lead, network, processing, queue,
-        buffer, quantile, confidence(m, drift), m.latencySamples(), 1 - own);
+    return new ArrivalPlan(
+        ScheduleStatus.SCHEDULED,
+        null,
+        "",
+        sendAt,
+        d.actAtMs(),
+        d.windowStartMs(),
+        d.windowEndMs(),
+        agentClock(d.actAtMs(), m),
+        lead,
+        network,
+        processing,
+        queue,
+        buffer,
+        quantile,
+        confidence(m, drift),
+        m.latencySamples(),
+        1 - own);
   }
 
   /** See the class comment: sample trust, times steadiness, times reliability. */
@@ -227,8 +269,8 @@ public final class ArrivalPlanner {
    * from its own uncertainty. An offset is measured from one-way exchanges, and the exchange with
    * the least round trip still carries half the asymmetry of its two legs; with a latency median
    * {@code p50} and coefficient of variation {@code drift}, that is about {@code p50 x drift / 2}.
-   * Most fleets discipline their clocks (NTP, chrony) to within a few ms, far better than that on
-   * a slow or jittery link, so an estimate within two of those uncertainties of zero says "no
+   * Most fleets discipline their clocks (NTP, chrony) to within a few ms, far better than that on a
+   * slow or jittery link, so an estimate within two of those uncertainties of zero says "no
    * measurable offset" and the agent's own clock is trusted; a larger one is a real offset and is
    * corrected. An agent without samples is not corrected at all.
    */

@@ -20,31 +20,39 @@ public class PlanTally {
   public String correlationId = "";
   public long createdAtMs;
   public int priority = 1;
+
   /** T: the commands' {@code target_arrival_ms}. */
   public long targetArrivalMs;
+
   public long windowStartMs;
   public long windowEndMs;
   public long expiresAtMs;
   public double minResponseRate;
   public double maxConflictRate;
   public double maxTransitRate;
+
   /** The request's payload hash, so a HASH_MISMATCH conflict can show what was expected. */
   public String payloadHash = "";
+
   public int subtask;
   public int subtasks;
+
   /** Command records this subtask emitted for the request, SCHEDULED or SKIP. */
   public int targets;
+
   public int scheduled;
+
   /** Skipped TOO_LATE or EXPIRED: meant to take part, the mesh could not reach them. */
   public int skippedTooLate;
+
   /** Skipped OFFLINE, QUARANTINED, MISSING_CAPABILITY, UNKNOWN_AGENT or CIRCUIT_OPEN. */
   public int skippedIneligible;
 
   public PlanTally() {}
 
   /** An empty tally of {@code request} for subtask {@code subtask} of {@code subtasks}. */
-  public static PlanTally of(CoordinationRequest request, ArrivalDemand demand, int subtask,
-      int subtasks) {
+  public static PlanTally of(
+      CoordinationRequest request, ArrivalDemand demand, int subtask, int subtasks) {
     PlanTally t = new PlanTally();
     t.requestId = request.getMessageId();
     t.correlationId = request.getCorrelationId();
@@ -69,10 +77,11 @@ public class PlanTally {
    * TrinaryQuorum}).
    */
   public static boolean ineligible(SkipReason reason) {
-    return reason != null && switch (reason) {
-      case OFFLINE, QUARANTINED, MISSING_CAPABILITY, UNKNOWN_AGENT, CIRCUIT_OPEN -> true;
-      case TOO_LATE, EXPIRED -> false;
-    };
+    return reason != null
+        && switch (reason) {
+          case OFFLINE, QUARANTINED, MISSING_CAPABILITY, UNKNOWN_AGENT, CIRCUIT_OPEN -> true;
+          case TOO_LATE, EXPIRED -> false;
+        };
   }
 
   public void count(ScheduledCommand command) {
@@ -104,8 +113,20 @@ public class PlanTally {
 
   @Override
   public String toString() {
-    return "PlanTally{" + requestId + " subtask " + subtask + "/" + subtasks + ": " + targets
-        + " targets, " + scheduled + " scheduled, " + skippedTooLate + " too late, "
-        + skippedIneligible + " ineligible}";
+    return "PlanTally{"
+        + requestId
+        + " subtask "
+        + subtask
+        + "/"
+        + subtasks
+        + ": "
+        + targets
+        + " targets, "
+        + scheduled
+        + " scheduled, "
+        + skippedTooLate
+        + " too late, "
+        + skippedIneligible
+        + " ineligible}";
   }
 }

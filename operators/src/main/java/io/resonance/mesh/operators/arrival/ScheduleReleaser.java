@@ -19,40 +19,41 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Holds SCHEDULED commands until their send time and releases them to {@code mesh.schedules}.
- * Owns one list of commands per (time bucket, release shard); nothing else.
+ * Holds SCHEDULED commands until their send time and releases them to {@code mesh.schedules}. Owns
+ * one list of commands per (time bucket, release shard); nothing else.
  *
  * <h2>Key and buckets</h2>
  *
- * The stream must be keyed by {@link #keySelector()}: {@code bucket * shards + shard}, where
- * {@code bucket = floor(send_at_ms / bucketMs)} and {@code shard} is the agent's partition among
- * {@code shards} ({@link MeshPartitions}). Flink timers are per key, so keying by agent would
- * register one timer per command (30,000 for one broadcast); keying by the bucket makes each key
- * one bucket with exactly one timer, and a broadcast costs {@code buckets x shards} timers. The
- * shard spreads one crowded bucket (a point target over a uniform fleet) over several subtasks;
- * with one shard a bucket is a single key. Each key's {@link ListState} is appended to (a RocksDB
- * merge, no read) and cleared when its timer fires, so every entry ends with its bucket.
+ * The stream must be keyed by {@link #keySelector()}: {@code bucket * shards + shard}, where {@code
+ * bucket = floor(send_at_ms / bucketMs)} and {@code shard} is the agent's partition among {@code
+ * shards} ({@link MeshPartitions}). Flink timers are per key, so keying by agent would register one
+ * timer per command (30,000 for one broadcast); keying by the bucket makes each key one bucket with
+ * exactly one timer, and a broadcast costs {@code buckets x shards} timers. The shard spreads one
+ * crowded bucket (a point target over a uniform fleet) over several subtasks; with one shard a
+ * bucket is a single key. Each key's {@link ListState} is appended to (a RocksDB merge, no read)
+ * and cleared when its timer fires, so every entry ends with its bucket.
  *
  * <h2>When a command goes out</h2>
  *
- * A command is due once its bucket has started: the timer fires at the bucket's start, so a
- * command leaves at most {@code bucketMs - 1} ms before {@code send_at_ms} and never later because
- * of bucketing. Early is the safe side: the agent acts at {@code target_arrival_agent_ms} on its
- * own clock, so an early command only adds margin, while a late one can miss the window. A
- * command whose bucket has already started when it arrives (the planner's "send now", or a
- * backlog) is released at once and never stored.
+ * A command is due once its bucket has started: the timer fires at the bucket's start, so a command
+ * leaves at most {@code bucketMs - 1} ms before {@code send_at_ms} and never later because of
+ * bucketing. Early is the safe side: the agent acts at {@code target_arrival_agent_ms} on its own
+ * clock, so an early command only adds margin, while a late one can miss the window. A command
+ * whose bucket has already started when it arrives (the planner's "send now", or a backlog) is
+ * released at once and never stored.
  *
  * <h2>Late commands become SKIP</h2>
  *
  * At release a SCHEDULED command is checked against the clock: past {@code expires_at_ms} it
  * becomes SKIP EXPIRED; if {@code now + lead_ms > arrival_window_end_ms + tolerance} (sent now, it
- * is predicted READY after the window has closed) it becomes SKIP TOO_LATE. The tolerance (50 ms
- * by default, the seed's budget for a prediction error) keeps a command whose timer fired a
+ * is predicted READY after the window has closed) it becomes SKIP TOO_LATE. The tolerance (50 ms by
+ * default, the seed's budget for a prediction error) keeps a command whose timer fired a
  * millisecond after its send time from being refused: with a point target the window end is the
- * target itself, and the strict check would refuse every command released at all late. Either way the payload
- * is dropped and {@code skip_detail} gives the numbers. The planner judged lateness with the
- * quantile needed for the window end, which the record does not carry; {@code lead_ms} aims at
- * the window start and is never longer, so this check is at most as strict as the planner's.
+ * target itself, and the strict check would refuse every command released at all late. Either way
+ * the payload is dropped and {@code skip_detail} gives the numbers. The planner judged lateness
+ * with the quantile needed for the window end, which the record does not carry; {@code lead_ms}
+ * aims at the window start and is never longer, so this check is at most as strict as the
+ * planner's.
  *
  * <p>SKIP records from the planner pass straight through: they are reported, never sent.
  */
@@ -145,8 +146,8 @@ public class ScheduleReleaser
   }
 
   @Override
-  public void processElement(ScheduledCommand command, Context ctx,
-      Collector<ScheduledCommand> out) throws Exception {
+  public void processElement(ScheduledCommand command, Context ctx, Collector<ScheduledCommand> out)
+      throws Exception {
     if (command.getStatus() == ScheduleStatus.SKIP) {
       out.collect(command);
       return;
@@ -154,8 +155,12 @@ public class ScheduleReleaser
     long key = ctx.getCurrentKey();
     if (key != keyOf(command, bucketMs, shards)) {
       // Keyed by anything else, one list would mix buckets and release some of them early.
-      throw new IllegalStateException("command " + command.getMessageId() + " arrived under key "
-          + key + ": key the stream by ScheduleReleaser.keySelector() with the same settings");
+      throw new IllegalStateException(
+          "command "
+              + command.getMessageId()
+              + " arrived under key "
+              + key
+              + ": key the stream by ScheduleReleaser.keySelector() with the same settings");
     }
     long now = ctx.timerService().currentProcessingTime();
     long releaseAt = Math.floorDiv(command.getSendAtMs(), bucketMs) * bucketMs;
@@ -186,16 +191,29 @@ public class ScheduleReleaser
   /** The command itself, or a SKIP in its place when sending it now would be too late. */
   private ScheduledCommand release(ScheduledCommand command, long now) {
     if (now > command.getExpiresAtMs()) {
-      return late(command, SkipReason.EXPIRED, String.format(Locale.ROOT,
-          "due at %d, released at %d: the request expired at %d", command.getSendAtMs(), now,
-          command.getExpiresAtMs()));
+      return late(
+          command,
+          SkipReason.EXPIRED,
+          String.format(
+              Locale.ROOT,
+              "due at %d, released at %d: the request expired at %d",
+              command.getSendAtMs(),
+              now,
+              command.getExpiresAtMs()));
     }
     double readyAt = now + command.getLeadMs();
     if (readyAt > command.getArrivalWindowEndMs() + lateToleranceMs) {
-      return late(command, SkipReason.TOO_LATE, String.format(Locale.ROOT,
-          "due at %d, released at %d: needs %.0f ms of lead to be READY by %d, only %d ms left",
-          command.getSendAtMs(), now, command.getLeadMs(), command.getArrivalWindowEndMs(),
-          command.getArrivalWindowEndMs() - now));
+      return late(
+          command,
+          SkipReason.TOO_LATE,
+          String.format(
+              Locale.ROOT,
+              "due at %d, released at %d: needs %.0f ms of lead to be READY by %d, only %d ms left",
+              command.getSendAtMs(),
+              now,
+              command.getLeadMs(),
+              command.getArrivalWindowEndMs(),
+              command.getArrivalWindowEndMs() - now));
     }
     commandsReleased.inc();
     return command;

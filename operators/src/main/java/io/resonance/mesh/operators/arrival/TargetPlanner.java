@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -55,47 +54,48 @@ import org.apache.flink.util.OutputTag;
  * ALL: every agent. CLASS, SECTOR, CLUSTER: the agent's class name, sector id or cluster id is one
  * of {@code values}. CAPABILITY: the agent has at least one of {@code values} (a request's {@code
  * required_capabilities} are separate: a target lacking them is planned as a MISSING_CAPABILITY
- * skip). IDS: the agent's id is one of {@code values}; an id with no registry entry is reported
- * as a SKIP UNKNOWN_AGENT by the one instance that would own its key. SAMPLE: among the agents
+ * skip). IDS: the agent's id is one of {@code values}; an id with no registry entry is reported as
+ * a SKIP UNKNOWN_AGENT by the one instance that would own its key. SAMPLE: among the agents
  * matching {@code values} (any agent when empty; an agent matches when a value equals its id,
- * class, sector,
- * cluster or one of its capabilities), each instance takes the agents with the smallest stable
- * hash of (request id, agent id), {@code sample_size / parallelism} of them (the remainder spread
- * over the first instances). The request carries no population count, so the sample is exact
- * when every instance has at least its share of matching agents, and smaller otherwise; it is
- * deterministic for a request and unbiased, because agents are spread over instances by hash.
+ * class, sector, cluster or one of its capabilities), each instance takes the agents with the
+ * smallest stable hash of (request id, agent id), {@code sample_size / parallelism} of them (the
+ * remainder spread over the first instances). The request carries no population count, so the
+ * sample is exact when every instance has at least its share of matching agents, and smaller
+ * otherwise; it is deterministic for a request and unbiased, because agents are spread over
+ * instances by hash.
  *
  * <h2>Circuit breakers</h2>
  *
  * The broadcast input is {@code Either<CoordinationRequest, BreakerState>} ({@link
  * #BROADCAST_TYPE}, {@link #request}, {@link #breaker}): the requests and the compacted {@code
- * mesh.breakers} topic arrive on one broadcast stream, so a breaker state and a request are
- * handled in the order they arrive, and Flink's own Either serializer carries the two Avro
- * types with no envelope class to keep compatible. Breaker states live in the broadcast state
- * {@link #BREAKER_STATE}, keyed by {@link ScopeKey}, so that a job restored from a savepoint
- * routes around open scopes before the topic is read again; a CLOSED state removes its entry,
- * and a state older than the one held (by {@code changed_at_ms}) is ignored. A target selected
- * and plannable but in an OPEN scope, or not a probe of a HALF_OPEN one, is skipped with
- * CIRCUIT_OPEN ({@link OpenScopes} has the rules and writes the detail); a target already
- * skipped as OFFLINE, QUARANTINED or MISSING_CAPABILITY keeps that reason, which says more.
+ * mesh.breakers} topic arrive on one broadcast stream, so a breaker state and a request are handled
+ * in the order they arrive, and Flink's own Either serializer carries the two Avro types with no
+ * envelope class to keep compatible. Breaker states live in the broadcast state {@link
+ * #BREAKER_STATE}, keyed by {@link ScopeKey}, so that a job restored from a savepoint routes around
+ * open scopes before the topic is read again; a CLOSED state removes its entry, and a state older
+ * than the one held (by {@code changed_at_ms}) is ignored. A target selected and plannable but in
+ * an OPEN scope, or not a probe of a HALF_OPEN one, is skipped with CIRCUIT_OPEN ({@link
+ * OpenScopes} has the rules and writes the detail); a target already skipped as OFFLINE,
+ * QUARANTINED or MISSING_CAPABILITY keeps that reason, which says more.
  *
  * <h2>State ends</h2>
  *
  * The registry is a compacted topic with no tombstones here, so an entry ends when its agent has
- * been OFFLINE for {@code offlineRetention} of processing time: the first OFFLINE entry registers
- * a timer, any other state deletes it, and the timer clears the agent. A later entry brings the
- * agent back. An agent that stops reporting while not OFFLINE keeps its entry, which is the
- * impedance job's duty to turn OFFLINE after missed beats.
+ * been OFFLINE for {@code offlineRetention} of processing time: the first OFFLINE entry registers a
+ * timer, any other state deletes it, and the timer clears the agent. A later entry brings the agent
+ * back. An agent that stops reporting while not OFFLINE keeps its entry, which is the impedance
+ * job's duty to turn OFFLINE after missed beats.
  */
 public class TargetPlanner
-    extends KeyedBroadcastProcessFunction<String, AgentImpedance,
-        Either<CoordinationRequest, BreakerState>, ScheduledCommand> {
+    extends KeyedBroadcastProcessFunction<
+        String, AgentImpedance, Either<CoordinationRequest, BreakerState>, ScheduledCommand> {
 
   private static final long serialVersionUID = 1L;
 
   /** Latest registry entry per agent; part of the savepoint format, never rename. */
   public static final ValueStateDescriptor<AgentImpedance> REGISTRY_STATE =
-      new ValueStateDescriptor<>("target-planner-registry", new AvroTypeInfo<>(AgentImpedance.class));
+      new ValueStateDescriptor<>(
+          "target-planner-registry", new AvroTypeInfo<>(AgentImpedance.class));
 
   /** Processing time at which the agent's current OFFLINE spell began; savepoint format. */
   public static final ValueStateDescriptor<Long> OFFLINE_SINCE_STATE =
@@ -106,13 +106,13 @@ public class TargetPlanner
    * broadcast(...)}. Part of the savepoint format, never rename.
    */
   public static final MapStateDescriptor<String, BreakerState> BREAKER_STATE =
-      new MapStateDescriptor<>("target-planner-breakers", Types.STRING,
-          new AvroTypeInfo<>(BreakerState.class));
+      new MapStateDescriptor<>(
+          "target-planner-breakers", Types.STRING, new AvroTypeInfo<>(BreakerState.class));
 
   /** The type of the broadcast input: requests on the left, breaker states on the right. */
   public static final TypeInformation<Either<CoordinationRequest, BreakerState>> BROADCAST_TYPE =
-      new EitherTypeInfo<>(new AvroTypeInfo<>(CoordinationRequest.class),
-          new AvroTypeInfo<>(BreakerState.class));
+      new EitherTypeInfo<>(
+          new AvroTypeInfo<>(CoordinationRequest.class), new AvroTypeInfo<>(BreakerState.class));
 
   /** Requests that cannot be planned (no target time), with the reason, instead of a failure. */
   public static final OutputTag<String> REJECTED_REQUESTS =
@@ -148,8 +148,8 @@ public class TargetPlanner
 
   public TargetPlanner(Duration offlineRetention) {
     if (offlineRetention.isNegative() || offlineRetention.isZero()) {
-      throw new IllegalArgumentException("offlineRetention must be positive, got "
-          + offlineRetention);
+      throw new IllegalArgumentException(
+          "offlineRetention must be positive, got " + offlineRetention);
     }
     this.offlineRetentionMs = offlineRetention.toMillis();
   }
@@ -163,8 +163,8 @@ public class TargetPlanner
   }
 
   @Override
-  public void processElement(AgentImpedance entry, ReadOnlyContext ctx,
-      Collector<ScheduledCommand> out) throws Exception {
+  public void processElement(
+      AgentImpedance entry, ReadOnlyContext ctx, Collector<ScheduledCommand> out) throws Exception {
     registry.update(entry);
     Long since = offlineSince.value();
     if (entry.getOperationalState() == OperationalState.OFFLINE) {
@@ -197,8 +197,11 @@ public class TargetPlanner
   }
 
   @Override
-  public void processBroadcastElement(Either<CoordinationRequest, BreakerState> element,
-      Context ctx, Collector<ScheduledCommand> out) throws Exception {
+  public void processBroadcastElement(
+      Either<CoordinationRequest, BreakerState> element,
+      Context ctx,
+      Collector<ScheduledCommand> out)
+      throws Exception {
     if (element.isRight()) {
       OpenScopes.hold(element.right(), ctx.getBroadcastState(BREAKER_STATE));
       return;
@@ -213,17 +216,22 @@ public class TargetPlanner
       return;
     }
     long now = ctx.currentProcessingTime();
-    PlanTally tally = PlanTally.of(request, demand,
-        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-        getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
+    PlanTally tally =
+        PlanTally.of(
+            request,
+            demand,
+            getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+            getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
     Collector<ScheduledCommand> counted = tally.counting(out);
     TargetSelector selector = request.getTargets();
     Set<String> values = Set.copyOf(selector.getValues());
 
     if (selector.getKind() == SelectorKind.SAMPLE) {
-      int share = sampleShare(selector.getSampleSize(),
-          getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
-          getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+      int share =
+          sampleShare(
+              selector.getSampleSize(),
+              getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
+              getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
       if (share == 0) {
         ctx.output(PLAN_TALLIES, tally);
         return;
@@ -231,15 +239,17 @@ public class TargetPlanner
       // Max-heap on the hash: holds the `share` smallest hashes seen so far.
       PriorityQueue<Drawn> kept =
           new PriorityQueue<>(Comparator.comparingLong(Drawn::hash).reversed());
-      ctx.applyToKeyedState(REGISTRY_STATE, (agentId, state) -> {
-        AgentImpedance entry = state.value();
-        if (entry != null && (values.isEmpty() || matchesAny(entry, values))) {
-          kept.add(new Drawn(sampleHash(request.getMessageId(), agentId), agentId, entry));
-          if (kept.size() > share) {
-            kept.poll();
-          }
-        }
-      });
+      ctx.applyToKeyedState(
+          REGISTRY_STATE,
+          (agentId, state) -> {
+            AgentImpedance entry = state.value();
+            if (entry != null && (values.isEmpty() || matchesAny(entry, values))) {
+              kept.add(new Drawn(sampleHash(request.getMessageId(), agentId), agentId, entry));
+              if (kept.size() > share) {
+                kept.poll();
+              }
+            }
+          });
       List<Drawn> targets = new ArrayList<>(kept);
       targets.sort(Comparator.comparingLong(Drawn::hash));
       for (Drawn d : targets) {
@@ -250,13 +260,15 @@ public class TargetPlanner
     }
 
     Set<String> found = new java.util.HashSet<>();
-    ctx.applyToKeyedState(REGISTRY_STATE, (agentId, state) -> {
-      AgentImpedance entry = state.value();
-      if (entry != null && selects(selector.getKind(), values, agentId, entry)) {
-        found.add(agentId);
-        emit(request, demand, agentId, entry, now, routes, counted);
-      }
-    });
+    ctx.applyToKeyedState(
+        REGISTRY_STATE,
+        (agentId, state) -> {
+          AgentImpedance entry = state.value();
+          if (entry != null && selects(selector.getKind(), values, agentId, entry)) {
+            found.add(agentId);
+            emit(request, demand, agentId, entry, now, routes, counted);
+          }
+        });
     if (selector.getKind() == SelectorKind.IDS) {
       reportUnknown(request, demand, values, found, now, counted);
     }
@@ -268,27 +280,39 @@ public class TargetPlanner
    * it. The instance that would own its key (Flink's own key-group assignment) reports it as
    * UNKNOWN_AGENT, so every id asked for is answered exactly once across the instances.
    */
-  private void reportUnknown(CoordinationRequest request, ArrivalDemand demand,
-      Set<String> asked, Set<String> found, long now, Collector<ScheduledCommand> out) {
+  private void reportUnknown(
+      CoordinationRequest request,
+      ArrivalDemand demand,
+      Set<String> asked,
+      Set<String> found,
+      long now,
+      Collector<ScheduledCommand> out) {
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
     int self = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     for (String id : asked) {
-      if (!found.contains(id) && KeyGroupRangeAssignment.assignKeyToParallelOperator(id,
-          maxParallelism, parallelism) == self) {
+      if (!found.contains(id)
+          && KeyGroupRangeAssignment.assignKeyToParallelOperator(id, maxParallelism, parallelism)
+              == self) {
         targetsSkipped.inc();
         out.collect(ArrivalPlanner.plan(null, demand, now).toCommand(request, id, now));
       }
     }
   }
 
-  private void emit(CoordinationRequest request, ArrivalDemand demand, String agentId,
-      AgentImpedance entry, long now, OpenScopes routes, Collector<ScheduledCommand> out) {
+  private void emit(
+      CoordinationRequest request,
+      ArrivalDemand demand,
+      String agentId,
+      AgentImpedance entry,
+      long now,
+      OpenScopes routes,
+      Collector<ScheduledCommand> out) {
     ArrivalPlan plan =
         ArrivalPlanner.plan(DelayModel.fromRegistry(entry, ProcessingFit.EMPTY), demand, now);
     if (plan.scheduled() || plan.skipReason() == SkipReason.TOO_LATE) {
-      String blocked = routes.blocked(agentId, entry.getSectorId(), entry.getClusterId(),
-          request.getPriority());
+      String blocked =
+          routes.blocked(agentId, entry.getSectorId(), entry.getClusterId(), request.getPriority());
       if (blocked != null) {
         plan = ArrivalPlan.skip(SkipReason.CIRCUIT_OPEN, blocked, demand);
       }
@@ -301,8 +325,8 @@ public class TargetPlanner
   }
 
   /** Whether a non-SAMPLE selector picks the agent; see the class comment. */
-  static boolean selects(SelectorKind kind, Set<String> values, String agentId,
-      AgentImpedance entry) {
+  static boolean selects(
+      SelectorKind kind, Set<String> values, String agentId, AgentImpedance entry) {
     return switch (kind) {
       case ALL -> true;
       case CLASS -> values.contains(entry.getAgentClass().name());

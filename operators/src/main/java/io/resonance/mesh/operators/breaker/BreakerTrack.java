@@ -5,19 +5,22 @@ import java.util.Arrays;
 
 /**
  * What a {@link CircuitBreaker} remembers about one scope: its state, its consecutive trips, the
- * rolling period's counts in {@link BreakerSettings#PERIOD_BUCKETS} buckets, and the probe
- * outcomes of a HALF_OPEN spell. A Flink POJO of primitives and arrays, so that it is one small
- * RocksDB value per scope, read and written once per outcome.
+ * rolling period's counts in {@link BreakerSettings#PERIOD_BUCKETS} buckets, and the probe outcomes
+ * of a HALF_OPEN spell. A Flink POJO of primitives and arrays, so that it is one small RocksDB
+ * value per scope, read and written once per outcome.
  */
 public class BreakerTrack {
 
   public CircuitState state = CircuitState.CLOSED;
   public int trips;
   public long changedAtMs;
+
   /** When the OPEN wait or the HALF_OPEN judging period ends; 0 when none is pending. */
   public long nextCheckAtMs;
+
   /** Start of the bucket each slot currently counts for; a slot from an older round is stale. */
   public long[] bucketStartMs = emptyBuckets();
+
   public int[] bucketOutcomes = new int[BreakerSettings.PERIOD_BUCKETS];
   public int[] bucketFailures = new int[BreakerSettings.PERIOD_BUCKETS];
   public int probeSuccesses;

@@ -19,16 +19,16 @@ import org.apache.flink.util.Collector;
  * The GLOBAL breaker of seed part 6.2: OPEN while more than {@link
  * BreakerSettings#globalOpenSectors()} sector breakers are OPEN, CLOSED again as soon as no more
  * are. Fed with the SECTOR {@link BreakerState}s of {@link CircuitBreaker} and keyed by {@link
- * #KEY}, a single key: the count needs every sector in one place, and sector transitions are
- * rare (a handful a minute at worst), so one instance is plenty. Owns the set of OPEN sectors
- * and the last GLOBAL state it emitted.
+ * #KEY}, a single key: the count needs every sector in one place, and sector transitions are rare
+ * (a handful a minute at worst), so one instance is plenty. Owns the set of OPEN sectors and the
+ * last GLOBAL state it emitted.
  *
  * <p>Only OPEN sectors count: a HALF_OPEN sector is already taking probe traffic, so the mesh is
- * recovering there, and holding the whole mesh shut for it would starve the probes that decide.
- * The GLOBAL breaker has no half-open of its own for the same reason: the sector breakers probe.
- * The GLOBAL record's {@code failures} is the number of OPEN sectors at the transition. The set
- * ends with its sectors (a CLOSED or HALF_OPEN state removes the entry), and the GLOBAL
- * state ends when it closes.
+ * recovering there, and holding the whole mesh shut for it would starve the probes that decide. The
+ * GLOBAL breaker has no half-open of its own for the same reason: the sector breakers probe. The
+ * GLOBAL record's {@code failures} is the number of OPEN sectors at the transition. The set ends
+ * with its sectors (a CLOSED or HALF_OPEN state removes the entry), and the GLOBAL state ends when
+ * it closes.
  */
 public class GlobalBreaker extends KeyedProcessFunction<String, BreakerState, BreakerState> {
 
@@ -71,8 +71,7 @@ public class GlobalBreaker extends KeyedProcessFunction<String, BreakerState, Br
   @Override
   public void processElement(BreakerState sector, Context ctx, Collector<BreakerState> out)
       throws Exception {
-    if (sector == null || sector.getScope() != BreakerScope.SECTOR
-        || sector.getScopeId() == null) {
+    if (sector == null || sector.getScope() != BreakerScope.SECTOR || sector.getScopeId() == null) {
       return;
     }
     if (sector.getState() == CircuitState.OPEN) {
@@ -91,19 +90,25 @@ public class GlobalBreaker extends KeyedProcessFunction<String, BreakerState, Br
     if (isOpen == wasOpen) {
       return;
     }
-    BreakerState next = BreakerState.newBuilder()
-        .setScope(BreakerScope.GLOBAL)
-        .setScopeId(ScopeKey.MESH)
-        .setState(isOpen ? CircuitState.OPEN : CircuitState.CLOSED)
-        .setChangedAtMs(now)
-        .setNextCheckAtMs(null)
-        .setFailures(open)
-        .setTrips(isOpen ? 1 : 0)
-        .setReason(String.format(Locale.ROOT, isOpen
-                ? "%d sectors OPEN, more than %d: only critical requests (priority 3) are sent"
-                : "%d sectors OPEN, no more than %d: the mesh takes traffic again", open,
-            maxOpenSectors))
-        .build();
+    BreakerState next =
+        BreakerState.newBuilder()
+            .setScope(BreakerScope.GLOBAL)
+            .setScopeId(ScopeKey.MESH)
+            .setState(isOpen ? CircuitState.OPEN : CircuitState.CLOSED)
+            .setChangedAtMs(now)
+            .setNextCheckAtMs(null)
+            .setFailures(open)
+            .setTrips(isOpen ? 1 : 0)
+            .setReason(
+                String.format(
+                    Locale.ROOT,
+                    isOpen
+                        ? "%d sectors OPEN, more than %d: only critical requests (priority 3) are"
+                            + " sent"
+                        : "%d sectors OPEN, no more than %d: the mesh takes traffic again",
+                    open,
+                    maxOpenSectors))
+            .build();
     if (isOpen) {
       global.update(next);
     } else {

@@ -12,9 +12,9 @@ import org.apache.flink.api.common.state.BroadcastState;
 
 /**
  * The routing side of the circuit breakers: given the breakers that are not CLOSED, whether an
- * agent may be sent to, and if not, why (the skip detail of a CIRCUIT_OPEN skip). Pure and
- * cheap: the arrival planner ({@code TargetPlanner}) and the GCL router ({@code TaskRouter}) each
- * build one per request from their broadcast state and ask it once per target.
+ * agent may be sent to, and if not, why (the skip detail of a CIRCUIT_OPEN skip). Pure and cheap:
+ * the arrival planner ({@code TargetPlanner}) and the GCL router ({@code TaskRouter}) each build
+ * one per request from their broadcast state and ask it once per target.
  *
  * <h2>Rules</h2>
  *
@@ -25,11 +25,11 @@ import org.apache.flink.api.common.state.BroadcastState;
  *       cluster breakers below keep it away from the scopes that are actually failing.
  *   <li>An OPEN sector or cluster blocks its agents, whatever the priority.
  *   <li>A HALF_OPEN sector or cluster lets through only its probes: the agents whose stable hash
- *       ({@link StableHash}, the one the planner draws samples with) falls below the scope's
- *       probe share. The hash does not depend on the request, so the same agents probe for every
- *       request of a half-open spell and the verdict rests on a consistent set; it does not
- *       depend on the scope either, so an agent in a half-open cluster inside a half-open sector
- *       is a probe when it is under the smaller of the two shares, not under their product.
+ *       ({@link StableHash}, the one the planner draws samples with) falls below the scope's probe
+ *       share. The hash does not depend on the request, so the same agents probe for every request
+ *       of a half-open spell and the verdict rests on a consistent set; it does not depend on the
+ *       scope either, so an agent in a half-open cluster inside a half-open sector is a probe when
+ *       it is under the smaller of the two shares, not under their product.
  * </ol>
  */
 public final class OpenScopes {
@@ -61,13 +61,15 @@ public final class OpenScopes {
   }
 
   /**
-   * Keeps a breaker state in the broadcast state of an operator that routes by it, keyed by
-   * {@link ScopeKey}: unless it is older than the one held; a CLOSED state removes its entry; bad
-   * records are dropped.
+   * Keeps a breaker state in the broadcast state of an operator that routes by it, keyed by {@link
+   * ScopeKey}: unless it is older than the one held; a CLOSED state removes its entry; bad records
+   * are dropped.
    */
   public static void hold(BreakerState state, BroadcastState<String, BreakerState> breakers)
       throws Exception {
-    if (state == null || state.getScope() == null || state.getScopeId() == null
+    if (state == null
+        || state.getScope() == null
+        || state.getScopeId() == null
         || state.getState() == null) {
       return;
     }
@@ -88,8 +90,8 @@ public final class OpenScopes {
   }
 
   /**
-   * Null when the agent may be sent to; otherwise a sentence for a person saying which scope
-   * blocks it, since when and until when.
+   * Null when the agent may be sent to; otherwise a sentence for a person saying which scope blocks
+   * it, since when and until when.
    */
   public String blocked(String agentId, String sectorId, String clusterId, int priority) {
     if (notClosed.isEmpty()) {
@@ -109,11 +111,15 @@ public final class OpenScopes {
     }
     double probe = probePoint(agentId);
     for (BreakerState halfOpen : new BreakerState[] {sector, cluster}) {
-      if (halfOpen != null && halfOpen.getState() == CircuitState.HALF_OPEN
+      if (halfOpen != null
+          && halfOpen.getState() == CircuitState.HALF_OPEN
           && probe >= halfOpen.getProbeShare()) {
-        return describe(halfOpen, String.format(Locale.ROOT,
-            "half-open, not a probe (probes are %.0f %% of its agents)",
-            100 * halfOpen.getProbeShare()));
+        return describe(
+            halfOpen,
+            String.format(
+                Locale.ROOT,
+                "half-open, not a probe (probes are %.0f %% of its agents)",
+                100 * halfOpen.getProbeShare()));
       }
     }
     return null;
@@ -125,12 +131,20 @@ public final class OpenScopes {
   }
 
   private static String describe(BreakerState s, String effect) {
-    String until = s.getNextCheckAtMs() == null
-        ? "until probes decide"
-        : (s.getState() == CircuitState.OPEN ? "until at least " : "judged at ")
-            + Instant.ofEpochMilli(s.getNextCheckAtMs());
-    return String.format(Locale.ROOT, "%s %s circuit %s since %s, %s: %s (%s)",
-        s.getScope().name().toLowerCase(Locale.ROOT), s.getScopeId(), s.getState(),
-        Instant.ofEpochMilli(s.getChangedAtMs()), until, effect, s.getReason());
+    String until =
+        s.getNextCheckAtMs() == null
+            ? "until probes decide"
+            : (s.getState() == CircuitState.OPEN ? "until at least " : "judged at ")
+                + Instant.ofEpochMilli(s.getNextCheckAtMs());
+    return String.format(
+        Locale.ROOT,
+        "%s %s circuit %s since %s, %s: %s (%s)",
+        s.getScope().name().toLowerCase(Locale.ROOT),
+        s.getScopeId(),
+        s.getState(),
+        Instant.ofEpochMilli(s.getChangedAtMs()),
+        until,
+        effect,
+        s.getReason());
   }
 }

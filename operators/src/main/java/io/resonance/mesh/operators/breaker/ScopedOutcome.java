@@ -7,16 +7,19 @@ import org.apache.flink.util.Collector;
 
 /**
  * One {@link TargetOutcome} as one breaker scope sees it: the job turns each outcome into one for
- * its cluster and one for its sector ({@link #FAN_OUT}) and keys them by {@link #scopeKey}. A
- * Flink POJO.
+ * its cluster and one for its sector ({@link #FAN_OUT}) and keys them by {@link #scopeKey}. A Flink
+ * POJO.
  */
 public class ScopedOutcome {
 
   /** {@code CLUSTER:<id>} or {@code SECTOR:<id>}; see {@link ScopeKey}. */
   public String scopeKey;
+
   public TargetOutcome outcome;
+
   /** Set instead of an outcome: an operator's heal of the scope, by whom and why. */
   public String healedBy;
+
   public String healReason;
 
   public ScopedOutcome() {}
@@ -43,9 +46,9 @@ public class ScopedOutcome {
   }
 
   /**
-   * The cluster and the sector of each outcome. An outcome without a verdict or without an id for
-   * a scope counts for no breaker of that scope rather than under an empty id, which would lump
-   * every such outcome into one made-up scope.
+   * The cluster and the sector of each outcome. An outcome without a verdict or without an id for a
+   * scope counts for no breaker of that scope rather than under an empty id, which would lump every
+   * such outcome into one made-up scope.
    */
   public static final FlatMapFunction<TargetOutcome, ScopedOutcome> FAN_OUT = new FanOut();
 
@@ -58,20 +61,21 @@ public class ScopedOutcome {
         return;
       }
       if (outcome.clusterId != null && !outcome.clusterId.isEmpty()) {
-        out.collect(new ScopedOutcome(
-            ScopeKey.of(BreakerScope.CLUSTER, outcome.clusterId), outcome));
+        out.collect(
+            new ScopedOutcome(ScopeKey.of(BreakerScope.CLUSTER, outcome.clusterId), outcome));
       }
       if (outcome.sectorId != null && !outcome.sectorId.isEmpty()) {
-        out.collect(new ScopedOutcome(
-            ScopeKey.of(BreakerScope.SECTOR, outcome.sectorId), outcome));
+        out.collect(new ScopedOutcome(ScopeKey.of(BreakerScope.SECTOR, outcome.sectorId), outcome));
       }
     }
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ScopedOutcome s && Objects.equals(scopeKey, s.scopeKey)
-        && Objects.equals(outcome, s.outcome) && Objects.equals(healedBy, s.healedBy)
+    return o instanceof ScopedOutcome s
+        && Objects.equals(scopeKey, s.scopeKey)
+        && Objects.equals(outcome, s.outcome)
+        && Objects.equals(healedBy, s.healedBy)
         && Objects.equals(healReason, s.healReason);
   }
 

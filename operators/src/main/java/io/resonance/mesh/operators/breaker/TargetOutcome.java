@@ -3,8 +3,8 @@ package io.resonance.mesh.operators.breaker;
 import java.util.Objects;
 
 /**
- * How one target of one request fared once its gather closed: the gather's verdict per agent,
- * which the circuit breakers count per cluster and sector. A Flink POJO (public fields, no-arg
+ * How one target of one request fared once its gather closed: the gather's verdict per agent, which
+ * the circuit breakers count per cluster and sector. A Flink POJO (public fields, no-arg
  * constructor) so that it travels between operators without Kryo.
  */
 public class TargetOutcome {
@@ -33,13 +33,14 @@ public class TargetOutcome {
   public String sectorId;
   public String clusterId;
   public Kind kind;
+
   /** Mesh time at which the gather judged it. */
   public long atMs;
 
   public TargetOutcome() {}
 
-  public TargetOutcome(String requestId, String agentId, String sectorId, String clusterId,
-      Kind kind, long atMs) {
+  public TargetOutcome(
+      String requestId, String agentId, String sectorId, String clusterId, Kind kind, long atMs) {
     this.requestId = requestId;
     this.agentId = agentId;
     this.sectorId = sectorId;
@@ -54,9 +55,13 @@ public class TargetOutcome {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TargetOutcome t && atMs == t.atMs && kind == t.kind
-        && Objects.equals(requestId, t.requestId) && Objects.equals(agentId, t.agentId)
-        && Objects.equals(sectorId, t.sectorId) && Objects.equals(clusterId, t.clusterId);
+    return o instanceof TargetOutcome t
+        && atMs == t.atMs
+        && kind == t.kind
+        && Objects.equals(requestId, t.requestId)
+        && Objects.equals(agentId, t.agentId)
+        && Objects.equals(sectorId, t.sectorId)
+        && Objects.equals(clusterId, t.clusterId);
   }
 
   @Override

@@ -17,8 +17,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Runs cascades (seed part 3.3) level by level; every other request passes straight through.
- * Keyed by the root request's id: requests by {@code message_id}, gather results by {@code
+ * Runs cascades (seed part 3.3) level by level; every other request passes straight through. Keyed
+ * by the root request's id: requests by {@code message_id}, gather results by {@code
  * correlation_id}, which every level request carries as the root's id.
  *
  * <p>A cascade request is replaced by its first level ({@link CascadePlan}); when that level's
@@ -50,13 +50,14 @@ public class CascadeCoordinator
   /** Level index now running and its deadline; savepoint format. */
   private static final ValueStateDescriptor<Integer> LEVEL =
       new ValueStateDescriptor<>("cascade-level", Types.INT);
+
   private static final ValueStateDescriptor<Long> DEADLINE =
       new ValueStateDescriptor<>("cascade-deadline", Types.LONG);
 
   /** Results of the finished levels, as Avro records; savepoint format. */
   private static final ValueStateDescriptor<List<LevelResult>> DONE =
-      new ValueStateDescriptor<>("cascade-levels",
-          Types.LIST(new AvroTypeInfo<>(LevelResult.class)));
+      new ValueStateDescriptor<>(
+          "cascade-levels", Types.LIST(new AvroTypeInfo<>(LevelResult.class)));
 
   public static final long DEFAULT_LEVEL_GRACE_MS = 5_000;
 
@@ -71,8 +72,9 @@ public class CascadeCoordinator
   }
 
   @Override
-  public void processElement1(CoordinationRequest request, Context ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  public void processElement1(
+      CoordinationRequest request, Context ctx, Collector<CoordinationRequest> out)
+      throws Exception {
     if (!CascadePlan.isCascade(request.getStrategy())) {
       out.collect(request);
       return;
@@ -94,8 +96,8 @@ public class CascadeCoordinator
   }
 
   @Override
-  public void processElement2(GatherResult result, Context ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  public void processElement2(GatherResult result, Context ctx, Collector<CoordinationRequest> out)
+      throws Exception {
     CoordinationRequest root = getRuntimeContext().getState(ROOT).value();
     Integer level = getRuntimeContext().getState(LEVEL).value();
     if (root == null || level == null || !isFinal(result)) {
@@ -106,8 +108,17 @@ public class CascadeCoordinator
     if (!result.getRequestId().equals(expected)) {
       return; // an earlier level's late update, or another request with this correlation id
     }
-    finishLevel(root, levels, level, result.getDecision(), result.getEligible(),
-        result.getReady(), result.getReadyRate(), result.getRequestId(), ctx, out);
+    finishLevel(
+        root,
+        levels,
+        level,
+        result.getDecision(),
+        result.getEligible(),
+        result.getReady(),
+        result.getReadyRate(),
+        result.getRequestId(),
+        ctx,
+        out);
   }
 
   @Override
@@ -124,8 +135,13 @@ public class CascadeCoordinator
     finishLevel(root, levels, level, QuorumDecision.RETRY, 0, 0, 0, id, ctx, out);
   }
 
-  private void startLevel(CoordinationRequest root, int index, String causation, Context ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  private void startLevel(
+      CoordinationRequest root,
+      int index,
+      String causation,
+      Context ctx,
+      Collector<CoordinationRequest> out)
+      throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     List<CascadePlan.Level> levels = CascadePlan.levels(root);
     CoordinationRequest request = CascadePlan.levelRequest(root, levels, index, now, causation);
@@ -137,9 +153,18 @@ public class CascadeCoordinator
     out.collect(request);
   }
 
-  private void finishLevel(CoordinationRequest root, List<CascadePlan.Level> levels, int index,
-      QuorumDecision decision, int eligible, int ready, double readyRate, String requestId,
-      Context ctx, Collector<CoordinationRequest> out) throws Exception {
+  private void finishLevel(
+      CoordinationRequest root,
+      List<CascadePlan.Level> levels,
+      int index,
+      QuorumDecision decision,
+      int eligible,
+      int ready,
+      double readyRate,
+      String requestId,
+      Context ctx,
+      Collector<CoordinationRequest> out)
+      throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     Long deadline = getRuntimeContext().getState(DEADLINE).value();
     if (deadline != null) {
@@ -148,8 +173,16 @@ public class CascadeCoordinator
     CascadePlan.Level level = levels.get(index);
     ValueState<List<LevelResult>> done = getRuntimeContext().getState(DONE);
     List<LevelResult> results = new ArrayList<>(done.value());
-    results.add(new LevelResult(level.name(), requestId, decision, eligible, ready, readyRate,
-        level.minResponseRate(), now - root.getCreatedAtMs()));
+    results.add(
+        new LevelResult(
+            level.name(),
+            requestId,
+            decision,
+            eligible,
+            ready,
+            readyRate,
+            level.minResponseRate(),
+            now - root.getCreatedAtMs()));
     done.update(results);
 
     boolean stop = level.mustProceed() && decision != QuorumDecision.PROCEED;
@@ -159,8 +192,8 @@ public class CascadeCoordinator
     }
     for (int i = index + 1; i < levels.size(); i++) {
       CascadePlan.Level skipped = levels.get(i);
-      results.add(new LevelResult(skipped.name(), "", null, 0, 0, 0.0, skipped.minResponseRate(),
-          0L));
+      results.add(
+          new LevelResult(skipped.name(), "", null, 0, 0, 0.0, skipped.minResponseRate(), 0L));
     }
     ctx.output(CASCADE_RESULTS, summary(root, results, stop ? level.name() : null, now));
     getRuntimeContext().getState(ROOT).clear();
@@ -170,8 +203,8 @@ public class CascadeCoordinator
   }
 
   /** The cascade as one gather result: the last level that ran speaks for the whole. */
-  static GatherResult summary(CoordinationRequest root, List<LevelResult> levels,
-      String failedAt, long nowMs) {
+  static GatherResult summary(
+      CoordinationRequest root, List<LevelResult> levels, String failedAt, long nowMs) {
     int eligible = 0;
     int ready = 0;
     int ran = 0;
@@ -192,18 +225,35 @@ public class CascadeCoordinator
     String reason;
     if (failedAt != null) {
       decision = lastRun.getDecision();
-      reason = String.format(Locale.ROOT, "%s cascade failed at %s: %s", root.getStrategy(),
-          failedAt, lastRun.getDecision());
+      reason =
+          String.format(
+              Locale.ROOT,
+              "%s cascade failed at %s: %s",
+              root.getStrategy(),
+              failedAt,
+              lastRun.getDecision());
     } else if (succeeded == ran) {
       decision = QuorumDecision.PROCEED;
-      reason = String.format(Locale.ROOT, "%s cascade complete: %d of %d levels reached quorum",
-          root.getStrategy(), succeeded, ran);
+      reason =
+          String.format(
+              Locale.ROOT,
+              "%s cascade complete: %d of %d levels reached quorum",
+              root.getStrategy(),
+              succeeded,
+              ran);
     } else {
       // priority_first goes on past a short level; the cascade is done but degraded.
-      decision = lastRun.getDecision() == QuorumDecision.PROCEED
-          ? QuorumDecision.RETRY : lastRun.getDecision();
-      reason = String.format(Locale.ROOT, "%s cascade complete, degraded: %d of %d levels"
-          + " reached quorum", root.getStrategy(), succeeded, ran);
+      decision =
+          lastRun.getDecision() == QuorumDecision.PROCEED
+              ? QuorumDecision.RETRY
+              : lastRun.getDecision();
+      reason =
+          String.format(
+              Locale.ROOT,
+              "%s cascade complete, degraded: %d of %d levels" + " reached quorum",
+              root.getStrategy(),
+              succeeded,
+              ran);
     }
     double readyRate = eligible == 0 ? 0 : (double) ready / eligible;
     return GatherResult.newBuilder()
@@ -227,15 +277,20 @@ public class CascadeCoordinator
         .setResponseRate(readyRate)
         .setDecision(decision)
         .setReason(reason)
-        .setRecommendation(failedAt == null ? "" : "inspect level " + failedAt
-            + " (its own gather result names the stragglers) before retrying")
+        .setRecommendation(
+            failedAt == null
+                ? ""
+                : "inspect level "
+                    + failedAt
+                    + " (its own gather result names the stragglers) before retrying")
         .setConfidence(readyRate)
         .setLevels(levels)
         .build();
   }
 
   private static boolean isFinal(GatherResult g) {
-    return g.getWindowClosed() || g.getDecision() == QuorumDecision.PROCEED
+    return g.getWindowClosed()
+        || g.getDecision() == QuorumDecision.PROCEED
         || g.getDecision() == QuorumDecision.RESOLVE_CONFLICTS
         || g.getDecision() == QuorumDecision.REFUSED;
   }

@@ -30,18 +30,21 @@ public final class DeadLetters {
    * A decoded record that a stage cannot use, re-encoded as it came so that a person can read it
    * back and replay it. A record that no longer encodes is still reported, without its bytes.
    */
-  public static <T extends SpecificRecord> DeadLetter of(MeshCodec<T> codec, T record, String topic,
-      String key, String stage, String reason) {
-    DeadLetter d = DeadLetter.newBuilder()
-        .setSourceTopic(topic)
-        .setPartition(NO_POSITION)
-        .setOffset(NO_POSITION)
-        .setKey(key == null || key.isEmpty() ? null
-            : ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
-        .setReason(reason)
-        .setStage(stage)
-        .setRejectedAtMs(System.currentTimeMillis())
-        .build();
+  public static <T extends SpecificRecord> DeadLetter of(
+      MeshCodec<T> codec, T record, String topic, String key, String stage, String reason) {
+    DeadLetter d =
+        DeadLetter.newBuilder()
+            .setSourceTopic(topic)
+            .setPartition(NO_POSITION)
+            .setOffset(NO_POSITION)
+            .setKey(
+                key == null || key.isEmpty()
+                    ? null
+                    : ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)))
+            .setReason(reason)
+            .setStage(stage)
+            .setRejectedAtMs(System.currentTimeMillis())
+            .build();
     try {
       d.setValue(ByteBuffer.wrap(codec.encode(record)));
     } catch (RuntimeException e) {
@@ -66,19 +69,30 @@ public final class DeadLetters {
   }
 
   /**
-   * A Kafka record that could not be read, with its position, so that it can be found again in
-   * the topic, and its original bytes: untouched up to {@value #UNREADABLE_BYTES_MAX} bytes, cut
-   * beyond that, and then the reason says so.
+   * A Kafka record that could not be read, with its position, so that it can be found again in the
+   * topic, and its original bytes: untouched up to {@value #UNREADABLE_BYTES_MAX} bytes, cut beyond
+   * that, and then the reason says so.
    */
-  public static DeadLetter unreadable(String topic, int partition, long offset, byte[] key,
-      byte[] value, String stage, String reason, long rejectedAtMs) {
+  public static DeadLetter unreadable(
+      String topic,
+      int partition,
+      long offset,
+      byte[] key,
+      byte[] value,
+      String stage,
+      String reason,
+      long rejectedAtMs) {
     if (value != null && value.length > UNREADABLE_BYTES_MAX) {
-      reason += " (value truncated: the first " + UNREADABLE_BYTES_MAX + " of " + value.length
-          + " bytes)";
+      reason +=
+          " (value truncated: the first "
+              + UNREADABLE_BYTES_MAX
+              + " of "
+              + value.length
+              + " bytes)";
     }
     if (key != null && key.length > UNREADABLE_BYTES_MAX) {
-      reason += " (key truncated: the first " + UNREADABLE_BYTES_MAX + " of " + key.length
-          + " bytes)";
+      reason +=
+          " (key truncated: the first " + UNREADABLE_BYTES_MAX + " of " + key.length + " bytes)";
     }
     return DeadLetter.newBuilder()
         .setSourceTopic(topic)
@@ -96,7 +110,7 @@ public final class DeadLetters {
     if (bytes == null) {
       return null;
     }
-    return ByteBuffer.wrap(bytes.length <= UNREADABLE_BYTES_MAX ? bytes
-        : Arrays.copyOf(bytes, UNREADABLE_BYTES_MAX));
+    return ByteBuffer.wrap(
+        bytes.length <= UNREADABLE_BYTES_MAX ? bytes : Arrays.copyOf(bytes, UNREADABLE_BYTES_MAX));
   }
 }

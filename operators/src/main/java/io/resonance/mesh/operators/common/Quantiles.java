@@ -3,13 +3,13 @@ package io.resonance.mesh.operators.common;
 import java.util.Arrays;
 
 /**
- * The nearest-rank quantile, the one convention every operator reports latencies and scores by:
- * the q-quantile of n values is the value of 1-based rank {@code ceil(q * n)} in ascending order,
- * so it is always one of the values (never an interpolation), and p100 is the maximum. A rank
- * below 1 (q = 0, or q NaN) reads as the minimum and a rank past the end as the maximum. Pure.
+ * The nearest-rank quantile, the one convention every operator reports latencies and scores by: the
+ * q-quantile of n values is the value of 1-based rank {@code ceil(q * n)} in ascending order, so it
+ * is always one of the values (never an interpolation), and p100 is the maximum. A rank below 1 (q
+ * = 0, or q NaN) reads as the minimum and a rank past the end as the maximum. Pure.
  *
- * <p>Callers decide what an empty input means (0, NaN or no value at all): every method here
- * needs at least one value.
+ * <p>Callers decide what an empty input means (0, NaN or no value at all): every method here needs
+ * at least one value.
  */
 public final class Quantiles {
 

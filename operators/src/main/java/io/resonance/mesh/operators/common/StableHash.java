@@ -3,9 +3,9 @@ package io.resonance.mesh.operators.common;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A 64-bit hash of a pair of ids that is the same in every JVM and every run, so that a choice
- * made from it (which agents a sample draws, which agents probe a half-open breaker) can be
- * repeated by any subtask, after any restart. Pure.
+ * A 64-bit hash of a pair of ids that is the same in every JVM and every run, so that a choice made
+ * from it (which agents a sample draws, which agents probe a half-open breaker) can be repeated by
+ * any subtask, after any restart. Pure.
  */
 public final class StableHash {
 

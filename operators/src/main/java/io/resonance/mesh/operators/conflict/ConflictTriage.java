@@ -42,27 +42,30 @@ public final class ConflictTriage {
 
   private ConflictTriage() {}
 
-  public record Triage(int priority, ResolutionMethod resolution, List<String> steps,
-      Escalation escalation) implements Serializable {}
+  public record Triage(
+      int priority, ResolutionMethod resolution, List<String> steps, Escalation escalation)
+      implements Serializable {}
 
   /**
    * @param requestPriority the request's priority, {@link #DEFAULT_REQUEST_PRIORITY} if unknown
-   * @param contradictingAgents agents of the request that answered DATA_CONTRADICTION so far,
-   *     this one included
+   * @param contradictingAgents agents of the request that answered DATA_CONTRADICTION so far, this
+   *     one included
    */
   public static Triage classify(ConflictType type, int requestPriority, int contradictingAgents) {
-    int priority = switch (type) {
-      case CONTEXT_DIVERGENCE -> requestPriority >= CRITICAL_REQUEST ? 3 : 2;
-      case DATA_CONTRADICTION -> contradictingAgents > WIDE_CONTRADICTION ? 3 : 2;
-      case TEMPORAL_PARADOX, HASH_MISMATCH -> 4;
-      case CAPABILITY_MISMATCH -> 1;
-      case OTHER -> 2;
-    };
+    int priority =
+        switch (type) {
+          case CONTEXT_DIVERGENCE -> requestPriority >= CRITICAL_REQUEST ? 3 : 2;
+          case DATA_CONTRADICTION -> contradictingAgents > WIDE_CONTRADICTION ? 3 : 2;
+          case TEMPORAL_PARADOX, HASH_MISMATCH -> 4;
+          case CAPABILITY_MISMATCH -> 1;
+          case OTHER -> 2;
+        };
     return new Triage(priority, resolution(type), steps(type), escalation(priority));
   }
 
   public static Escalation escalation(int priority) {
-    return priority >= 4 ? Escalation.ORCHESTRATOR
+    return priority >= 4
+        ? Escalation.ORCHESTRATOR
         : priority == 3 ? Escalation.SECTOR_COORDINATOR : Escalation.NONE;
   }
 
@@ -79,33 +82,39 @@ public final class ConflictTriage {
 
   static List<String> steps(ConflictType type) {
     return switch (type) {
-      case CONTEXT_DIVERGENCE -> List.of(
-          "Create parallel context branches",
-          "Let both branches operate independently",
-          "Identify convergence points",
-          "Human review of irreconcilable differences");
-      case DATA_CONTRADICTION -> List.of(
-          "Trace both values to origin",
-          "Identify where divergence occurred",
-          "Prefer value with stronger provenance",
-          "Update weaker source");
-      case TEMPORAL_PARADOX -> List.of(
-          "Check Lamport timestamps",
-          "Verify causal ordering",
-          "Identify clock drift source",
-          "Rebuild causal chain");
-      case CAPABILITY_MISMATCH -> List.of(
-          "Correct the agent's capabilities in the registry",
-          "Reroute the command to a capable agent of the same cluster",
-          "Check the request's target selector and required capabilities");
-      case HASH_MISMATCH -> List.of(
-          "Compare the payload hash the agent saw with the request's",
-          "Check the path from the mesh to the agent for corruption",
-          "Resend the command from the original payload",
-          "If it repeats, isolate the agent as possibly tampered with");
-      case OTHER -> List.of(
-          "Read the agent's detail and the quarantined values",
-          "Decide by hand whether to retry, reroute or drop the command");
+      case CONTEXT_DIVERGENCE ->
+          List.of(
+              "Create parallel context branches",
+              "Let both branches operate independently",
+              "Identify convergence points",
+              "Human review of irreconcilable differences");
+      case DATA_CONTRADICTION ->
+          List.of(
+              "Trace both values to origin",
+              "Identify where divergence occurred",
+              "Prefer value with stronger provenance",
+              "Update weaker source");
+      case TEMPORAL_PARADOX ->
+          List.of(
+              "Check Lamport timestamps",
+              "Verify causal ordering",
+              "Identify clock drift source",
+              "Rebuild causal chain");
+      case CAPABILITY_MISMATCH ->
+          List.of(
+              "Correct the agent's capabilities in the registry",
+              "Reroute the command to a capable agent of the same cluster",
+              "Check the request's target selector and required capabilities");
+      case HASH_MISMATCH ->
+          List.of(
+              "Compare the payload hash the agent saw with the request's",
+              "Check the path from the mesh to the agent for corruption",
+              "Resend the command from the original payload",
+              "If it repeats, isolate the agent as possibly tampered with");
+      case OTHER ->
+          List.of(
+              "Read the agent's detail and the quarantined values",
+              "Decide by hand whether to retry, reroute or drop the command");
     };
   }
 
@@ -115,8 +124,12 @@ public final class ConflictTriage {
    * @param correlationId the request's, empty if unknown
    * @param payloadHashExpected the request's payload hash, empty if unknown
    */
-  public static ConflictRecord record(AgentResponse response, long detectedAtMs,
-      String correlationId, String payloadHashExpected, int requestPriority,
+  public static ConflictRecord record(
+      AgentResponse response,
+      long detectedAtMs,
+      String correlationId,
+      String payloadHashExpected,
+      int requestPriority,
       int contradictingAgents) {
     ConflictDetail detail = response.getConflict();
     ConflictType type = detail == null ? ConflictType.OTHER : detail.getType();

@@ -43,9 +43,9 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Gathers the answers to one coordination request and decides it with the {@link TrinaryQuorum}
- * (seed parts 3.2 and 5.2), keyed by request id. Owns, per request, a {@link GatherProgress}
- * (value state) and a {@link GatherTarget} per agent (map state), plus the ids of the conflicts
- * already recorded; every piece ends with the request (see "State ends").
+ * (seed parts 3.2 and 5.2), keyed by request id. Owns, per request, a {@link GatherProgress} (value
+ * state) and a {@link GatherTarget} per agent (map state), plus the ids of the conflicts already
+ * recorded; every piece ends with the request (see "State ends").
  *
  * <h2>Inputs</h2>
  *
@@ -56,12 +56,12 @@ import org.apache.flink.util.OutputTag;
  *   <li>The {@link AgentResponse}s from {@code mesh.responses}, keyed by {@link #responseKey()}.
  * </ol>
  *
- * Tallies and commands share one input because both describe the plan and come from the same
- * job: the tallies say how many records to expect and carry the request's metadata, the records
- * say what became of each target after release (a SCHEDULED command can turn SKIP TOO_LATE or
- * EXPIRED at release, and that record is the one counted). Responses come from Kafka, from the
- * agents, and take their own input. Any of them may come first: an answer that overtakes its
- * command record (or the tallies) is kept, and the record completes the entry later.
+ * Tallies and commands share one input because both describe the plan and come from the same job:
+ * the tallies say how many records to expect and carry the request's metadata, the records say what
+ * became of each target after release (a SCHEDULED command can turn SKIP TOO_LATE or EXPIRED at
+ * release, and that record is the one counted). Responses come from Kafka, from the agents, and
+ * take their own input. Any of them may come first: an answer that overtakes its command record (or
+ * the tallies) is kept, and the record completes the entry later.
  *
  * <h2>Deciding</h2>
  *
@@ -75,17 +75,16 @@ import org.apache.flink.util.OutputTag;
  *
  * <h2>Outcomes for the breakers</h2>
  *
- * One {@link TargetOutcome} per scheduled target goes to {@link #TARGET_OUTCOMES}, not at the
- * close but {@code verdictDelay} later: an answer that missed the close was late, not absent, and
- * a loaded mesh (or a slow uplink) delays many answers at once. Judged at the close, those would
- * all count as SILENT failures and open breakers over healthy clusters; until the verdict, late
- * answers still update their targets, so only the truly silent count against their scopes.
+ * One {@link TargetOutcome} per scheduled target goes to {@link #TARGET_OUTCOMES}, not at the close
+ * but {@code verdictDelay} later: an answer that missed the close was late, not absent, and a
+ * loaded mesh (or a slow uplink) delays many answers at once. Judged at the close, those would all
+ * count as SILENT failures and open breakers over healthy clusters; until the verdict, late answers
+ * still update their targets, so only the truly silent count against their scopes.
  *
  * <p>Without any tally (the tallies were lost), the window and expiry come from a command record,
  * the created time from its {@code planned_at_ms} and the rates are the seed's defaults. Answers
- * with neither tally nor record are held {@code orphanHold} in case the plan follows, then
- * dropped (counted in {@link #ORPHAN_ANSWERS}): nothing tells which request or window they belong
- * to.
+ * with neither tally nor record are held {@code orphanHold} in case the plan follows, then dropped
+ * (counted in {@link #ORPHAN_ANSWERS}): nothing tells which request or window they belong to.
  *
  * <h2>Arrival error</h2>
  *
@@ -108,30 +107,30 @@ import org.apache.flink.util.OutputTag;
  * nothing, so neither reopens the request. The second bound is for failovers: a planner subtask
  * held up by a broker outage or a restart can deliver its piece of the plan minutes after the
  * request expired, and without the marker that piece would open the request again and publish a
- * second final result. Then every state of the key is cleared.
- * Each request holds at most one timer at a time. An answer arriving after even the marker has
- * gone looks like an orphan and ends as one.
+ * second final result. Then every state of the key is cleared. Each request holds at most one timer
+ * at a time. An answer arriving after even the marker has gone looks like an orphan and ends as
+ * one.
  */
 public class ArrivalGather
-    extends KeyedCoProcessFunction<String, Either<PlanTally, ScheduledCommand>, AgentResponse,
-        GatherResult> {
+    extends KeyedCoProcessFunction<
+        String, Either<PlanTally, ScheduledCommand>, AgentResponse, GatherResult> {
 
   private static final long serialVersionUID = 1L;
 
   /** The plan input's element type. */
   public static final TypeInformation<Either<PlanTally, ScheduledCommand>> PLAN_TYPE =
-      new EitherTypeInfo<>(TypeInformation.of(PlanTally.class),
-          new AvroTypeInfo<>(ScheduledCommand.class));
+      new EitherTypeInfo<>(
+          TypeInformation.of(PlanTally.class), new AvroTypeInfo<>(ScheduledCommand.class));
 
   /** Per request; part of the savepoint format, never rename. */
   public static final ValueStateDescriptor<GatherProgress> PROGRESS_STATE =
-      new ValueStateDescriptor<>("arrival-gather-progress",
-          TypeInformation.of(GatherProgress.class));
+      new ValueStateDescriptor<>(
+          "arrival-gather-progress", TypeInformation.of(GatherProgress.class));
 
   /** Per request and agent; part of the savepoint format, never rename. */
   public static final MapStateDescriptor<String, GatherTarget> TARGETS_STATE =
-      new MapStateDescriptor<>("arrival-gather-targets", Types.STRING,
-          TypeInformation.of(GatherTarget.class));
+      new MapStateDescriptor<>(
+          "arrival-gather-targets", Types.STRING, TypeInformation.of(GatherTarget.class));
 
   /** message_ids of the conflicts recorded for the request; savepoint format. */
   public static final MapStateDescriptor<String, Boolean> CONFLICT_IDS_STATE =
@@ -160,10 +159,11 @@ public class ArrivalGather
 
   /**
    * How long a decided request's marker outlives its verdict at least: longer than the outages the
-   * jobs ride out without losing their open transactions (their 10-minute transaction timeout),
-   * for a few hundred bytes per request.
+   * jobs ride out without losing their open transactions (their 10-minute transaction timeout), for
+   * a few hundred bytes per request.
    */
   public static final java.time.Duration CLOSED_MARKER = java.time.Duration.ofMinutes(10);
+
   public static final String ORPHAN_ANSWERS = "orphanAnswers";
   public static final String LAST_ARRIVAL_ERROR_P90 = "lastArrivalErrorP90Ms";
 
@@ -204,8 +204,7 @@ public class ArrivalGather
 
   public ArrivalGather(Duration answerGrace, Duration orphanHold, Duration verdictDelay) {
     if (verdictDelay.isNegative()) {
-      throw new IllegalArgumentException("verdictDelay must not be negative, got "
-          + verdictDelay);
+      throw new IllegalArgumentException("verdictDelay must not be negative, got " + verdictDelay);
     }
     this.verdictDelayMs = verdictDelay.toMillis();
     if (answerGrace.isNegative()) {
@@ -221,14 +220,16 @@ public class ArrivalGather
   /** Tallies as Left and released command records as Right: the gather's first input. */
   public static DataStream<Either<PlanTally, ScheduledCommand>> plans(
       DataStream<PlanTally> tallies, DataStream<ScheduledCommand> released) {
-    DataStream<Either<PlanTally, ScheduledCommand>> left = tallies
-        .map(t -> Either.<PlanTally, ScheduledCommand>Left(t))
-        .returns(PLAN_TYPE)
-        .name("Plan tallies for the gather");
-    DataStream<Either<PlanTally, ScheduledCommand>> right = released
-        .map(c -> Either.<PlanTally, ScheduledCommand>Right(c))
-        .returns(PLAN_TYPE)
-        .name("Released commands for the gather");
+    DataStream<Either<PlanTally, ScheduledCommand>> left =
+        tallies
+            .map(t -> Either.<PlanTally, ScheduledCommand>Left(t))
+            .returns(PLAN_TYPE)
+            .name("Plan tallies for the gather");
+    DataStream<Either<PlanTally, ScheduledCommand>> right =
+        released
+            .map(c -> Either.<PlanTally, ScheduledCommand>Right(c))
+            .returns(PLAN_TYPE)
+            .name("Released commands for the gather");
     return left.union(right);
   }
 
@@ -274,8 +275,9 @@ public class ArrivalGather
   }
 
   @Override
-  public void processElement1(Either<PlanTally, ScheduledCommand> plan, Context ctx,
-      Collector<GatherResult> out) throws Exception {
+  public void processElement1(
+      Either<PlanTally, ScheduledCommand> plan, Context ctx, Collector<GatherResult> out)
+      throws Exception {
     GatherProgress p = progress.value();
     if (p == null) {
       p = GatherProgress.of(ctx.getCurrentKey());
@@ -294,7 +296,9 @@ public class ArrivalGather
   }
 
   private boolean onTally(PlanTally t, GatherProgress p) {
-    if (t.subtasks <= 0 || t.subtask < 0 || t.subtask >= t.subtasks
+    if (t.subtasks <= 0
+        || t.subtask < 0
+        || t.subtask >= t.subtasks
         || (p.subtasks != 0 && p.subtasks != t.subtasks)) {
       // Not a tally of this job's planner (or of another parallelism); the timer still closes.
       return false;
@@ -413,27 +417,39 @@ public class ArrivalGather
     if (detail != null && detail.getType() == ConflictType.DATA_CONTRADICTION) {
       p.dataContradictions++;
     }
-    ctx.output(CONFLICTS, ConflictTriage.record(r, ctx.timerService().currentProcessingTime(),
-        p.correlationId, p.payloadHash, p.priority, p.dataContradictions));
+    ctx.output(
+        CONFLICTS,
+        ConflictTriage.record(
+            r,
+            ctx.timerService().currentProcessingTime(),
+            p.correlationId,
+            p.payloadHash,
+            p.priority,
+            p.dataContradictions));
     conflictsRecorded.inc();
   }
 
   private void decideEarly(GatherProgress p, Context ctx, Collector<GatherResult> out)
       throws Exception {
-    if (p.closed || p.earlyDecided || !p.planKnown || !p.allTalliesIn()
+    if (p.closed
+        || p.earlyDecided
+        || !p.planKnown
+        || !p.allTalliesIn()
         || p.accounted < p.talliedTargets) {
       return;
     }
     TrinaryQuorum.Tally tally = p.tally();
     TrinaryQuorum.Rule rule = p.rule();
     // Cheap test first: decide() formats its reason, and this runs on every answer.
-    if (tally.eligible() == 0 || (tally.readyRate() < rule.minReadyRate() - 1e-9
-        && tally.conflictRate() <= rule.maxConflictRate() + 1e-9)) {
+    if (tally.eligible() == 0
+        || (tally.readyRate() < rule.minReadyRate() - 1e-9
+            && tally.conflictRate() <= rule.maxConflictRate() + 1e-9)) {
       return;
     }
     TrinaryQuorum.Outcome outcome = TrinaryQuorum.decide(tally, rule, false);
-    if (!outcome.settled() || (outcome.decision() != QuorumDecision.PROCEED
-        && outcome.decision() != QuorumDecision.RESOLVE_CONFLICTS)) {
+    if (!outcome.settled()
+        || (outcome.decision() != QuorumDecision.PROCEED
+            && outcome.decision() != QuorumDecision.RESOLVE_CONFLICTS)) {
       return;
     }
     p.earlyDecided = true;
@@ -452,8 +468,11 @@ public class ArrivalGather
       judge(p, ctx, timestamp);
       p.judged = true;
       targets.clear();
-      arm(ctx, p, Math.max(Math.max(p.expiresAtMs, timestamp) + graceMs,
-          timestamp + CLOSED_MARKER.toMillis()));
+      arm(
+          ctx,
+          p,
+          Math.max(
+              Math.max(p.expiresAtMs, timestamp) + graceMs, timestamp + CLOSED_MARKER.toMillis()));
       progress.update(p);
       return;
     }
@@ -495,8 +514,10 @@ public class ArrivalGather
         long readyMesh = p.targetArrivalMs + error;
         inWindow = readyMesh >= p.windowStartMs && readyMesh <= p.windowEndMs;
       }
-      ctx.output(TARGET_OUTCOMES, new TargetOutcome(p.requestId, e.getKey(), t.sectorId,
-          t.clusterId, kindOf(t, inWindow), now));
+      ctx.output(
+          TARGET_OUTCOMES,
+          new TargetOutcome(
+              p.requestId, e.getKey(), t.sectorId, t.clusterId, kindOf(t, inWindow), now));
     }
   }
 
@@ -522,8 +543,8 @@ public class ArrivalGather
    * The result for the current counts, with one pass over the targets for stragglers, arrival
    * errors.
    */
-  private GatherResult summarize(GatherProgress p, TrinaryQuorum.Outcome outcome, boolean closed,
-      long now) throws Exception {
+  private GatherResult summarize(
+      GatherProgress p, TrinaryQuorum.Outcome outcome, boolean closed, long now) throws Exception {
     TrinaryQuorum.Tally tally = p.tally();
     List<String> stragglers = new ArrayList<>();
     double[] errors = new double[Math.max(0, p.ready)];
@@ -571,8 +592,8 @@ public class ArrivalGather
         .setTransitRate(tally.transitRate())
         .setConflictRate(tally.conflictRate())
         .setResponseRate(tally.responseRate())
-        .setStragglers(new ArrayList<>(stragglers.subList(0,
-            Math.min(MAX_STRAGGLERS, stragglers.size()))))
+        .setStragglers(
+            new ArrayList<>(stragglers.subList(0, Math.min(MAX_STRAGGLERS, stragglers.size()))))
         .setStragglerCount(tally.transit() + tally.silent())
         .setArrivalErrorP50Ms(percentile(errors, errorCount, 0.50))
         .setArrivalErrorP90Ms(percentile(errors, errorCount, 0.90))

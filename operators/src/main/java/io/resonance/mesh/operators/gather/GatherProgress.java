@@ -8,8 +8,8 @@ import io.resonance.mesh.operators.conflict.ConflictTriage;
 /**
  * {@link ArrivalGather}'s progress of one request: what it knows of the request, which planner
  * subtasks have reported, and running counts over its {@link GatherTarget}s, so that the early
- * decision never has to scan the targets. A Flink POJO in value state; after the final result it
- * is the only state left (the marker that keeps late answers from reopening the request).
+ * decision never has to scan the targets. A Flink POJO in value state; after the final result it is
+ * the only state left (the marker that keeps late answers from reopening the request).
  */
 public class GatherProgress {
 
@@ -17,11 +17,13 @@ public class GatherProgress {
   public String correlationId = "";
   public String payloadHash = "";
   public int priority = ConflictTriage.DEFAULT_REQUEST_PRIORITY;
+
   /** Without a tally, the earliest planned_at_ms of a command stands in for it. */
   public long createdAtMs;
 
   /** Whether T, the window and the expiry are known (from a tally or a command record). */
   public boolean planKnown;
+
   public long targetArrivalMs;
   public long windowStartMs;
   public long windowEndMs;
@@ -29,12 +31,14 @@ public class GatherProgress {
 
   /** Whether the request's rates are known; only a tally carries them. */
   public boolean ratesKnown;
+
   public double minResponseRate;
   public double maxConflictRate;
   public double maxTransitRate;
 
   /** Number of planner subtasks, 0 until the first tally. */
   public int subtasks;
+
   public boolean[] reported = new boolean[0];
   public int tallies;
   public int talliedTargets;
@@ -54,8 +58,10 @@ public class GatherProgress {
   public int dataContradictions;
   public boolean earlyDecided;
   public boolean closed;
+
   /** Whether the per-target outcomes went to the breakers (after the verdict delay). */
   public boolean judged;
+
   /** The one processing-time timer pending for this request, 0 when none. */
   public long timerAtMs;
 
@@ -118,8 +124,8 @@ public class GatherProgress {
       planKnown = true;
       targetArrivalMs = c.getTargetArrivalMs();
       // The planner leaves the window start at its default; T is the window start.
-      windowStartMs = c.getArrivalWindowStartMs() != 0 ? c.getArrivalWindowStartMs()
-          : c.getTargetArrivalMs();
+      windowStartMs =
+          c.getArrivalWindowStartMs() != 0 ? c.getArrivalWindowStartMs() : c.getTargetArrivalMs();
       windowEndMs = c.getArrivalWindowEndMs();
       expiresAtMs = c.getExpiresAtMs();
     } else {

@@ -13,13 +13,17 @@ public class GatherTarget {
 
   /** Null until the command record is seen (an answer can come first). */
   public ScheduleStatus status;
+
   public SkipReason skipReason;
   public String sectorId = "";
   public String clusterId = "";
+
   /** T on the agent's clock, from the answer's echo or else the command; 0 while unknown. */
   public long targetArrivalAgentMs;
+
   /** Null while silent. READY beats TRANSIT; CONFLICT is final. */
   public TrinaryState answer;
+
   /** Agent clock; meaningful for READY. */
   public long readyAtMs;
 
@@ -43,6 +47,7 @@ public class GatherTarget {
   /** READY time minus T, both on the agent's clock; null unless READY with a known T. */
   public Long arrivalErrorMs() {
     return answer == TrinaryState.READY && targetArrivalAgentMs != 0
-        ? readyAtMs - targetArrivalAgentMs : null;
+        ? readyAtMs - targetArrivalAgentMs
+        : null;
   }
 }

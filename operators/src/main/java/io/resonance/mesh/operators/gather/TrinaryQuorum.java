@@ -13,9 +13,9 @@ import java.util.Locale;
  *
  * Every rate is a share of the <em>eligible</em> targets: those the selector matched, less those
  * skipped as OFFLINE, QUARANTINED, MISSING_CAPABILITY or UNKNOWN_AGENT (the selector over-reached;
- * they could never answer). Targets skipped TOO_LATE stay in it as silent: they were meant to
- * take part and the mesh failed to reach them, which must show in the ready rate. (The seed
- * divides by the messages sent, which would hide those misses.)
+ * they could never answer). Targets skipped TOO_LATE stay in it as silent: they were meant to take
+ * part and the mesh failed to reach them, which must show in the ready rate. (The seed divides by
+ * the messages sent, which would hide those misses.)
  *
  * <h2>Once the window has closed</h2>
  *
@@ -39,8 +39,8 @@ import java.util.Locale;
  * Silent targets may still answer, so only decisions that no later answer can undo are made:
  * PROCEED once {@code ready_rate >= min_response_rate} and the conflicts would stay within
  * tolerance even if every agent not yet READY answered CONFLICT; RESOLVE_CONFLICTS once the
- * conflicts already exceed it. Otherwise WAIT until the window closes. (A READY answer is taken
- * as final: the agent has integrated the command.)
+ * conflicts already exceed it. Otherwise WAIT until the window closes. (A READY answer is taken as
+ * final: the agent has integrated the command.)
  */
 public final class TrinaryQuorum {
 
@@ -71,8 +71,8 @@ public final class TrinaryQuorum {
     }
 
     public static Rule of(CoordinationRequest request) {
-      return new Rule(request.getMinResponseRate(), request.getMaxConflictRate(),
-          request.getMaxTransitRate());
+      return new Rule(
+          request.getMinResponseRate(), request.getMaxConflictRate(), request.getMaxTransitRate());
     }
   }
 
@@ -84,8 +84,8 @@ public final class TrinaryQuorum {
         throw new IllegalArgumentException("counts must not be negative");
       }
       if (ready + transit + conflict > eligible) {
-        throw new IllegalArgumentException((ready + transit + conflict) + " answers from "
-            + eligible + " eligible targets");
+        throw new IllegalArgumentException(
+            (ready + transit + conflict) + " answers from " + eligible + " eligible targets");
       }
     }
 
@@ -118,45 +118,80 @@ public final class TrinaryQuorum {
    * @param confidence the seed's {@code ready_rate - conflict_rate / 2}, clamped to 0..1
    * @param settled whether later answers can no longer change the decision
    */
-  public record Outcome(QuorumDecision decision, String reason, String recommendation,
-      double confidence, boolean settled) implements Serializable {}
+  public record Outcome(
+      QuorumDecision decision,
+      String reason,
+      String recommendation,
+      double confidence,
+      boolean settled)
+      implements Serializable {}
 
   public static Outcome decide(Tally t, Rule rule, boolean windowClosed) {
     double confidence = Math.max(0, Math.min(1, t.readyRate() - t.conflictRate() / 2));
     if (t.eligible() == 0) {
-      return new Outcome(QuorumDecision.RETRY, "no eligible targets",
-          "check the target selector and the required capabilities", 0, true);
+      return new Outcome(
+          QuorumDecision.RETRY,
+          "no eligible targets",
+          "check the target selector and the required capabilities",
+          0,
+          true);
     }
     boolean enoughReady = t.readyRate() >= rule.minReadyRate() - EPSILON;
     boolean tooManyConflicts = t.conflictRate() > rule.maxConflictRate() + EPSILON;
-    String counts = String.format(Locale.ROOT, "%d of %d READY (%.1f %%, need %.1f %%),"
-            + " %d CONFLICT (%.1f %%, tolerate %.1f %%), %d TRANSIT, %d silent",
-        t.ready(), t.eligible(), 100 * t.readyRate(), 100 * rule.minReadyRate(), t.conflict(),
-        100 * t.conflictRate(), 100 * rule.maxConflictRate(), t.transit(), t.silent());
+    String counts =
+        String.format(
+            Locale.ROOT,
+            "%d of %d READY (%.1f %%, need %.1f %%),"
+                + " %d CONFLICT (%.1f %%, tolerate %.1f %%), %d TRANSIT, %d silent",
+            t.ready(),
+            t.eligible(),
+            100 * t.readyRate(),
+            100 * rule.minReadyRate(),
+            t.conflict(),
+            100 * t.conflictRate(),
+            100 * rule.maxConflictRate(),
+            t.transit(),
+            t.silent());
 
     if (tooManyConflicts) {
-      return new Outcome(QuorumDecision.RESOLVE_CONFLICTS, "conflict rate above tolerance: "
-          + counts, "run conflict resolution before proceeding", confidence, true);
+      return new Outcome(
+          QuorumDecision.RESOLVE_CONFLICTS,
+          "conflict rate above tolerance: " + counts,
+          "run conflict resolution before proceeding",
+          confidence,
+          true);
     }
     if (!windowClosed) {
       int worstCaseConflicts = t.eligible() - t.ready();
       boolean conflictsCannotExceed =
           (double) worstCaseConflicts / t.eligible() <= rule.maxConflictRate() + EPSILON;
       if (enoughReady && conflictsCannotExceed) {
-        return new Outcome(QuorumDecision.PROCEED, "quorum reached before the window closed: "
-            + counts, "", confidence, true);
+        return new Outcome(
+            QuorumDecision.PROCEED,
+            "quorum reached before the window closed: " + counts,
+            "",
+            confidence,
+            true);
       }
-      return new Outcome(QuorumDecision.WAIT, "window still open: " + counts, "", confidence,
-          false);
+      return new Outcome(
+          QuorumDecision.WAIT, "window still open: " + counts, "", confidence, false);
     }
     if (enoughReady) {
       return new Outcome(QuorumDecision.PROCEED, "quorum reached: " + counts, "", confidence, true);
     }
     if (t.transitRate() > rule.maxTransitRate() + EPSILON) {
-      return new Outcome(QuorumDecision.WAIT, "too many agents still in transit: " + counts,
-          "extend the arrival window", confidence, true);
+      return new Outcome(
+          QuorumDecision.WAIT,
+          "too many agents still in transit: " + counts,
+          "extend the arrival window",
+          confidence,
+          true);
     }
-    return new Outcome(QuorumDecision.RETRY, "too few agents READY: " + counts,
-        "retry the silent targets with adjusted impedance compensation", confidence, true);
+    return new Outcome(
+        QuorumDecision.RETRY,
+        "too few agents READY: " + counts,
+        "retry the silent targets with adjusted impedance compensation",
+        confidence,
+        true);
   }
 }

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One node of a GCL graph: a handler of {@code handlerType} reads {@code inputs} and writes
- * {@code output}.
+ * One node of a GCL graph: a handler of {@code handlerType} reads {@code inputs} and writes {@code
+ * output}.
  *
  * @param alternative the computation released in place of this one when it fails for good (its
  *     retries exhausted), or null. A computation named as an alternative is on standby: it is
@@ -38,10 +38,18 @@ public record Computation(
   }
 
   /** A computation with every optional part at its default. */
-  public static Computation of(String name, List<String> inputs, String output,
-      String handlerType) {
-    return new Computation(name, inputs, output, handlerType, Priority.NORMAL, null,
-        RetryPolicy.DEFAULT, DEFAULT_TIMEOUT_MS, null);
+  public static Computation of(
+      String name, List<String> inputs, String output, String handlerType) {
+    return new Computation(
+        name,
+        inputs,
+        output,
+        handlerType,
+        Priority.NORMAL,
+        null,
+        RetryPolicy.DEFAULT,
+        DEFAULT_TIMEOUT_MS,
+        null);
   }
 
   public Optional<String> alternativeName() {
@@ -53,27 +61,27 @@ public record Computation(
   }
 
   public Computation withPriority(Priority p) {
-    return new Computation(name, inputs, output, handlerType, p, alternative, retry, timeoutMs,
-        condition);
+    return new Computation(
+        name, inputs, output, handlerType, p, alternative, retry, timeoutMs, condition);
   }
 
   public Computation withAlternative(String a) {
-    return new Computation(name, inputs, output, handlerType, priority, a, retry, timeoutMs,
-        condition);
+    return new Computation(
+        name, inputs, output, handlerType, priority, a, retry, timeoutMs, condition);
   }
 
   public Computation withRetry(RetryPolicy r) {
-    return new Computation(name, inputs, output, handlerType, priority, alternative, r, timeoutMs,
-        condition);
+    return new Computation(
+        name, inputs, output, handlerType, priority, alternative, r, timeoutMs, condition);
   }
 
   public Computation withTimeoutMs(long t) {
-    return new Computation(name, inputs, output, handlerType, priority, alternative, retry, t,
-        condition);
+    return new Computation(
+        name, inputs, output, handlerType, priority, alternative, retry, t, condition);
   }
 
   public Computation withCondition(Condition c) {
-    return new Computation(name, inputs, output, handlerType, priority, alternative, retry,
-        timeoutMs, c);
+    return new Computation(
+        name, inputs, output, handlerType, priority, alternative, retry, timeoutMs, c);
   }
 }

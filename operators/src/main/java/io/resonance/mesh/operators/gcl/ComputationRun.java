@@ -3,8 +3,8 @@ package io.resonance.mesh.operators.gcl;
 import java.util.Objects;
 
 /**
- * Where one computation of one graph instance stands; keyed state of {@link GraphOrchestrator}.
- * A Flink POJO (public fields, no-argument constructor) so that RocksDB stores it compactly and a
+ * Where one computation of one graph instance stands; keyed state of {@link GraphOrchestrator}. A
+ * Flink POJO (public fields, no-argument constructor) so that RocksDB stores it compactly and a
  * field can be added later without losing savepoints.
  */
 public class ComputationRun {
@@ -34,10 +34,13 @@ public class ComputationRun {
   }
 
   public Status status;
+
   /** Attempts released so far; 0 before the first. */
   public int attempt;
+
   /** Processing time of this computation's pending timer, or 0. */
   public long timerAtMs;
+
   /** Why it was skipped, replaced or failed; null otherwise. */
   public String note;
 
@@ -56,8 +59,11 @@ public class ComputationRun {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ComputationRun r && status == r.status && attempt == r.attempt
-        && timerAtMs == r.timerAtMs && Objects.equals(note, r.note);
+    return o instanceof ComputationRun r
+        && status == r.status
+        && attempt == r.attempt
+        && timerAtMs == r.timerAtMs
+        && Objects.equals(note, r.note);
   }
 
   @Override
@@ -67,7 +73,10 @@ public class ComputationRun {
 
   @Override
   public String toString() {
-    return status + "#" + attempt + (timerAtMs > 0 ? "@" + timerAtMs : "")
+    return status
+        + "#"
+        + attempt
+        + (timerAtMs > 0 ? "@" + timerAtMs : "")
         + (note == null ? "" : " (" + note + ")");
   }
 }

@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * A guard on the value of one input: the computation runs only if it holds, and is skipped (its
- * output never produced) otherwise. Deliberately small: one input, one operator, one literal.
- * Both sides are compared as numbers when both parse as numbers; otherwise only {@code ==} and
- * {@code !=} apply, as exact string equality, and an ordering operator is false.
+ * output never produced) otherwise. Deliberately small: one input, one operator, one literal. Both
+ * sides are compared as numbers when both parse as numbers; otherwise only {@code ==} and {@code
+ * !=} apply, as exact string equality, and an ordering operator is false.
  */
 public record Condition(String input, Op op, String value) {
 

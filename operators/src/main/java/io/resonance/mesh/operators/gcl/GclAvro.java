@@ -32,9 +32,15 @@ public final class GclAvro {
   }
 
   public static GraphSpec fromAvro(GclSpec spec) {
-    return new GraphSpec(spec.getSpecId(), spec.getVersion(), spec.getSubmittedBy(),
-        spec.getSubmittedAtMs(), spec.getGraphName(), spec.getWorkspace(),
-        spec.getComputations().stream().map(GclAvro::fromAvro).toList(), spec.getSourceYaml());
+    return new GraphSpec(
+        spec.getSpecId(),
+        spec.getVersion(),
+        spec.getSubmittedBy(),
+        spec.getSubmittedAtMs(),
+        spec.getGraphName(),
+        spec.getWorkspace(),
+        spec.getComputations().stream().map(GclAvro::fromAvro).toList(),
+        spec.getSourceYaml());
   }
 
   static GclComputation toAvro(Computation c) {
@@ -46,30 +52,41 @@ public final class GclAvro {
         .setHandlerType(c.handlerType())
         .setPriority(GclPriority.valueOf(c.priority().name()))
         .setAlternative(c.alternative())
-        .setRetry(new GclRetry(c.retry().maxAttempts(), c.retry().backoffMs(),
-            c.retry().multiplier()))
+        .setRetry(
+            new GclRetry(c.retry().maxAttempts(), c.retry().backoffMs(), c.retry().multiplier()))
         .setTimeoutMs(c.timeoutMs())
-        .setCondition(cond == null ? null : new GclCondition(cond.input(),
-            GclConditionOp.valueOf(cond.op().name()), cond.value()))
+        .setCondition(
+            cond == null
+                ? null
+                : new GclCondition(
+                    cond.input(), GclConditionOp.valueOf(cond.op().name()), cond.value()))
         .build();
   }
 
   static Computation fromAvro(GclComputation c) {
     GclCondition cond = c.getCondition();
     GclRetry r = c.getRetry();
-    return new Computation(c.getName(), c.getInputs(), c.getOutput(), c.getHandlerType(),
-        Priority.valueOf(c.getPriority().name()), c.getAlternative(),
+    return new Computation(
+        c.getName(),
+        c.getInputs(),
+        c.getOutput(),
+        c.getHandlerType(),
+        Priority.valueOf(c.getPriority().name()),
+        c.getAlternative(),
         new RetryPolicy(r.getMaxAttempts(), r.getBackoffMs(), r.getMultiplier()),
-        c.getTimeoutMs(), cond == null ? null : new Condition(cond.getInput(),
-            Condition.Op.valueOf(cond.getOp().name()), cond.getValue()));
+        c.getTimeoutMs(),
+        cond == null
+            ? null
+            : new Condition(
+                cond.getInput(), Condition.Op.valueOf(cond.getOp().name()), cond.getValue()));
   }
 
   /**
-   * The rejection record for a refused spec. {@code spec} may be null when the text was not
-   * usable YAML; {@code fallbackSpecId} then names it (for instance the Kafka key).
+   * The rejection record for a refused spec. {@code spec} may be null when the text was not usable
+   * YAML; {@code fallbackSpecId} then names it (for instance the Kafka key).
    */
-  public static GclRejection rejection(GclValidation validation, String fallbackSpecId,
-      long rejectedAtMs) {
+  public static GclRejection rejection(
+      GclValidation validation, String fallbackSpecId, long rejectedAtMs) {
     GraphSpec spec = validation.spec();
     return GclRejection.newBuilder()
         .setSpecId(spec == null ? fallbackSpecId : spec.specId())
@@ -77,8 +94,13 @@ public final class GclAvro {
         .setSubmittedBy(spec == null ? "" : spec.submittedBy())
         .setGraphName(spec == null ? "" : spec.name())
         .setRejectedAtMs(rejectedAtMs)
-        .setProblems(validation.problems().stream().map(p -> new GclProblemRecord(
-            p.reason().name(), p.location(), p.line(), p.column(), p.message())).toList())
+        .setProblems(
+            validation.problems().stream()
+                .map(
+                    p ->
+                        new GclProblemRecord(
+                            p.reason().name(), p.location(), p.line(), p.column(), p.message()))
+                .toList())
         .build();
   }
 }

@@ -30,29 +30,42 @@ import org.yaml.snakeyaml.representer.Representer;
  * {@code version} and {@code submitted_by}.
  *
  * <p>SnakeYAML only composes the node tree (no object construction, so no arbitrary types can be
- * instantiated); this class walks the nodes itself, which is what gives every problem its line
- * and column. Documents are bounded in size, aliases and nesting so that a hostile spec cannot
- * exhaust the operator that parses it. Never throws on bad input.
+ * instantiated); this class walks the nodes itself, which is what gives every problem its line and
+ * column. Documents are bounded in size, aliases and nesting so that a hostile spec cannot exhaust
+ * the operator that parses it. Never throws on bad input.
  */
 public final class GclParser {
 
   /** Far above any hand-written graph; a spec is metadata, not data. */
   public static final int MAX_DOCUMENT_CODE_POINTS = 256 * 1024;
+
   /** Aliases are legitimate for shared retry policies; a billion-laughs needs far more. */
   public static final int MAX_ALIASES = 64;
+
   public static final int MAX_NESTING_DEPTH = 16;
 
   static final List<String> SPEC_FIELDS = List.of("spec_id", "version", "submitted_by");
   static final List<String> GRAPH_FIELDS = List.of("name", "workspace", "computations");
-  static final List<String> COMPUTATION_FIELDS = List.of("computation", "inputs", "output",
-      "handler_type", "priority", "alternative", "retry", "timeout_ms", "condition");
+  static final List<String> COMPUTATION_FIELDS =
+      List.of(
+          "computation",
+          "inputs",
+          "output",
+          "handler_type",
+          "priority",
+          "alternative",
+          "retry",
+          "timeout_ms",
+          "condition");
   static final List<String> RETRY_FIELDS = List.of("max_attempts", "backoff_ms", "multiplier");
   static final List<String> CONDITION_FIELDS = List.of("input", "op", "value");
 
   private static final List<String> GRAPH_DOCUMENT_FIELDS =
       Stream.concat(Stream.of("graph"), SPEC_FIELDS.stream()).toList();
-  private static final List<String> FLAT_DOCUMENT_FIELDS = Stream.of(COMPUTATION_FIELDS,
-      SPEC_FIELDS, List.of("workspace")).flatMap(List::stream).toList();
+  private static final List<String> FLAT_DOCUMENT_FIELDS =
+      Stream.of(COMPUTATION_FIELDS, SPEC_FIELDS, List.of("workspace"))
+          .flatMap(List::stream)
+          .toList();
 
   private final List<GclProblem> problems = new ArrayList<>();
 
@@ -70,8 +83,14 @@ public final class GclParser {
     // Checked here rather than left to SnakeYAML, whose limit does not count comment text.
     int size = text.codePointCount(0, text.length());
     if (size > MAX_DOCUMENT_CODE_POINTS) {
-      problems.add(GclProblem.at(Reason.MALFORMED_YAML, "", "document of " + size
-          + " characters is over the limit of " + MAX_DOCUMENT_CODE_POINTS));
+      problems.add(
+          GclProblem.at(
+              Reason.MALFORMED_YAML,
+              "",
+              "document of "
+                  + size
+                  + " characters is over the limit of "
+                  + MAX_DOCUMENT_CODE_POINTS));
       return new GclParse(null, problems);
     }
     Node root;
@@ -80,13 +99,18 @@ public final class GclParser {
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       String what = (e.getContext() == null ? "" : e.getContext() + ": ") + e.getProblem();
-      problems.add(new GclProblem(Reason.MALFORMED_YAML, "", mark == null ? 0 : mark.getLine() + 1,
-          mark == null ? 0 : mark.getColumn() + 1, "not valid YAML: " + what));
+      problems.add(
+          new GclProblem(
+              Reason.MALFORMED_YAML,
+              "",
+              mark == null ? 0 : mark.getLine() + 1,
+              mark == null ? 0 : mark.getColumn() + 1,
+              "not valid YAML: " + what));
       return new GclParse(null, problems);
     } catch (YAMLException e) {
       // Limits (code points, aliases, nesting) are reported without a mark.
-      problems.add(GclProblem.at(Reason.MALFORMED_YAML, "", "not accepted as YAML: "
-          + e.getMessage()));
+      problems.add(
+          GclProblem.at(Reason.MALFORMED_YAML, "", "not accepted as YAML: " + e.getMessage()));
       return new GclParse(null, problems);
     }
     if (root == null) {
@@ -94,14 +118,18 @@ public final class GclParser {
       return new GclParse(null, problems);
     }
     if (!(root instanceof MappingNode mapping)) {
-      problem(Reason.INVALID_VALUE, "", root, "a GCL spec is a mapping (computation: ... or "
-          + "graph: ...), not " + describe(root));
+      problem(
+          Reason.INVALID_VALUE,
+          "",
+          root,
+          "a GCL spec is a mapping (computation: ... or " + "graph: ...), not " + describe(root));
       return new GclParse(null, problems);
     }
-    boolean graphForm = mapping.getValue().stream()
-        .anyMatch(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("graph"));
-    Map<String, Node> top = fields(mapping, "",
-        graphForm ? GRAPH_DOCUMENT_FIELDS : FLAT_DOCUMENT_FIELDS);
+    boolean graphForm =
+        mapping.getValue().stream()
+            .anyMatch(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("graph"));
+    Map<String, Node> top =
+        fields(mapping, "", graphForm ? GRAPH_DOCUMENT_FIELDS : FLAT_DOCUMENT_FIELDS);
 
     String specId = string(top, "spec_id", "", false);
     if (specId == null) {
@@ -110,7 +138,10 @@ public final class GclParser {
     }
     Long version = integer(top, "version", "");
     if (version != null && (version < 1 || version > Integer.MAX_VALUE)) {
-      problem(Reason.INVALID_VALUE, "version", top.get("version"),
+      problem(
+          Reason.INVALID_VALUE,
+          "version",
+          top.get("version"),
           "version must be a whole number from 1, not " + version);
       version = null;
     }
@@ -122,7 +153,10 @@ public final class GclParser {
     if (graphForm) {
       Node graphNode = top.get("graph");
       if (!(graphNode instanceof MappingNode graph)) {
-        problem(Reason.INVALID_VALUE, "graph", graphNode,
+        problem(
+            Reason.INVALID_VALUE,
+            "graph",
+            graphNode,
             "graph must be a mapping with name, workspace and computations, not "
                 + describe(graphNode));
         return new GclParse(null, problems);
@@ -134,7 +168,10 @@ public final class GclParser {
       if (list == null) {
         problem(Reason.MISSING_FIELD, "graph", graph, "graph has no computations");
       } else if (!(list instanceof SequenceNode seq)) {
-        problem(Reason.INVALID_VALUE, "graph.computations", list,
+        problem(
+            Reason.INVALID_VALUE,
+            "graph.computations",
+            list,
             "computations must be a list, not " + describe(list));
       } else {
         for (int i = 0; i < seq.getValue().size(); i++) {
@@ -146,7 +183,10 @@ public final class GclParser {
               computations.add(c);
             }
           } else {
-            problem(Reason.INVALID_VALUE, path, item,
+            problem(
+                Reason.INVALID_VALUE,
+                path,
+                item,
                 "a computation is a mapping, not " + describe(item));
           }
         }
@@ -159,9 +199,16 @@ public final class GclParser {
         computations.add(c);
       }
     }
-    GraphSpec spec = new GraphSpec(specId, version == null ? 1 : version.intValue(),
-        submittedBy == null ? "" : submittedBy, null, name == null ? "" : name, workspace,
-        computations, text);
+    GraphSpec spec =
+        new GraphSpec(
+            specId,
+            version == null ? 1 : version.intValue(),
+            submittedBy == null ? "" : submittedBy,
+            null,
+            name == null ? "" : name,
+            workspace,
+            computations,
+            text);
     return new GclParse(spec, problems);
   }
 
@@ -177,8 +224,11 @@ public final class GclParser {
     if (p != null) {
       priority = Priority.fromGcl(p.toLowerCase(java.util.Locale.ROOT)).orElse(null);
       if (priority == null) {
-        problem(Reason.INVALID_VALUE, at(path, "priority"), f.get("priority"), "priority '" + p
-            + "' is not one of low, normal, high, critical");
+        problem(
+            Reason.INVALID_VALUE,
+            at(path, "priority"),
+            f.get("priority"),
+            "priority '" + p + "' is not one of low, normal, high, critical");
         priority = Priority.NORMAL;
       }
     }
@@ -194,17 +244,26 @@ public final class GclParser {
         Long backoff = integer(rf, "backoff_ms", rp);
         Double multiplier = decimal(rf, "multiplier", rp);
         if (max != null && (max > Integer.MAX_VALUE || max < Integer.MIN_VALUE)) {
-          problem(Reason.INVALID_VALUE, at(rp, "max_attempts"), rf.get("max_attempts"),
+          problem(
+              Reason.INVALID_VALUE,
+              at(rp, "max_attempts"),
+              rf.get("max_attempts"),
               "max_attempts " + max + " is out of range");
           max = null;
         }
-        retry = new RetryPolicy(
-            max == null ? RetryPolicy.DEFAULT_MAX_ATTEMPTS : max.intValue(),
-            backoff == null ? RetryPolicy.DEFAULT_BACKOFF_MS : backoff,
-            multiplier == null ? RetryPolicy.DEFAULT_MULTIPLIER : multiplier);
+        retry =
+            new RetryPolicy(
+                max == null ? RetryPolicy.DEFAULT_MAX_ATTEMPTS : max.intValue(),
+                backoff == null ? RetryPolicy.DEFAULT_BACKOFF_MS : backoff,
+                multiplier == null ? RetryPolicy.DEFAULT_MULTIPLIER : multiplier);
       } else {
-        problem(Reason.INVALID_VALUE, rp, r, "retry must be a mapping with max_attempts, "
-            + "backoff_ms and multiplier, not " + describe(r));
+        problem(
+            Reason.INVALID_VALUE,
+            rp,
+            r,
+            "retry must be a mapping with max_attempts, "
+                + "backoff_ms and multiplier, not "
+                + describe(r));
       }
     }
     Long timeout = integer(f, "timeout_ms", path);
@@ -220,22 +279,36 @@ public final class GclParser {
         String value = scalarText(cf, "value", cp);
         Condition.Op op = opText == null ? null : Condition.Op.fromSymbol(opText).orElse(null);
         if (opText != null && op == null) {
-          problem(Reason.INVALID_VALUE, at(cp, "op"), cf.get("op"), "op '" + opText
-              + "' is not one of >, >=, <, <=, ==, !=");
+          problem(
+              Reason.INVALID_VALUE,
+              at(cp, "op"),
+              cf.get("op"),
+              "op '" + opText + "' is not one of >, >=, <, <=, ==, !=");
         }
         if (input != null && op != null && value != null) {
           condition = new Condition(input, op, value);
         }
       } else {
-        problem(Reason.INVALID_VALUE, cp, cn,
+        problem(
+            Reason.INVALID_VALUE,
+            cp,
+            cn,
             "condition must be a mapping with input, op and value, not " + describe(cn));
       }
     }
     if (name == null || output == null || handlerType == null) {
       return null;
     }
-    return new Computation(name, inputs, output, handlerType, priority, alternative, retry,
-        timeout == null ? Computation.DEFAULT_TIMEOUT_MS : timeout, condition);
+    return new Computation(
+        name,
+        inputs,
+        output,
+        handlerType,
+        priority,
+        alternative,
+        retry,
+        timeout == null ? Computation.DEFAULT_TIMEOUT_MS : timeout,
+        condition);
   }
 
   // ---- node reading: each records its own problem and returns null when it cannot read
@@ -245,7 +318,10 @@ public final class GclParser {
     Map<String, Node> keys = new LinkedHashMap<>();
     for (NodeTuple tuple : mapping.getValue()) {
       if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
-        problem(Reason.INVALID_VALUE, path, tuple.getKeyNode(),
+        problem(
+            Reason.INVALID_VALUE,
+            path,
+            tuple.getKeyNode(),
             "field names must be plain words, not " + describe(tuple.getKeyNode()));
         continue;
       }
@@ -253,15 +329,24 @@ public final class GclParser {
       Node first = keys.putIfAbsent(name, key);
       if (first != null) {
         // YAML forbids duplicate keys; composing does not check, constructing would.
-        problem(Reason.MALFORMED_YAML, at(path, name), key, "duplicate key '" + name
-            + "' (first at line " + (first.getStartMark().getLine() + 1) + ")");
+        problem(
+            Reason.MALFORMED_YAML,
+            at(path, name),
+            key,
+            "duplicate key '"
+                + name
+                + "' (first at line "
+                + (first.getStartMark().getLine() + 1)
+                + ")");
         continue;
       }
       if (known.contains(name)) {
         found.put(name, tuple.getValueNode());
       } else {
-        String hint = Names.nearest(name, known).map(n -> " (did you mean '" + n + "'?)")
-            .orElse(" (known fields: " + String.join(", ", known) + ")");
+        String hint =
+            Names.nearest(name, known)
+                .map(n -> " (did you mean '" + n + "'?)")
+                .orElse(" (known fields: " + String.join(", ", known) + ")");
         problem(Reason.UNKNOWN_FIELD, at(path, name), key, "unknown field '" + name + "'" + hint);
       }
     }
@@ -279,8 +364,11 @@ public final class GclParser {
     if (n instanceof ScalarNode s && s.getTag().equals(Tag.STR) && !s.getValue().isBlank()) {
       return s.getValue();
     }
-    problem(Reason.INVALID_VALUE, at(path, field), n, field + " must be a non-empty name, not "
-        + describe(n));
+    problem(
+        Reason.INVALID_VALUE,
+        at(path, field),
+        n,
+        field + " must be a non-empty name, not " + describe(n));
     return null;
   }
 
@@ -294,8 +382,11 @@ public final class GclParser {
     if (n instanceof ScalarNode s) {
       return s.getValue();
     }
-    problem(Reason.INVALID_VALUE, at(path, field), n, field + " must be a single value, not "
-        + describe(n));
+    problem(
+        Reason.INVALID_VALUE,
+        at(path, field),
+        n,
+        field + " must be a single value, not " + describe(n));
     return null;
   }
 
@@ -304,14 +395,20 @@ public final class GclParser {
     List<String> out = new ArrayList<>();
     if (n == null || isNull(n)) {
       if (required) {
-        problem(Reason.MISSING_FIELD, path, n, "missing required field '" + field
-            + "' (write " + field + ": [] for none)");
+        problem(
+            Reason.MISSING_FIELD,
+            path,
+            n,
+            "missing required field '" + field + "' (write " + field + ": [] for none)");
       }
       return out;
     }
     if (!(n instanceof SequenceNode seq)) {
-      problem(Reason.INVALID_VALUE, at(path, field), n, field + " must be a list of names, not "
-          + describe(n));
+      problem(
+          Reason.INVALID_VALUE,
+          at(path, field),
+          n,
+          field + " must be a list of names, not " + describe(n));
       return out;
     }
     for (int i = 0; i < seq.getValue().size(); i++) {
@@ -319,7 +416,10 @@ public final class GclParser {
       if (item instanceof ScalarNode s && s.getTag().equals(Tag.STR) && !s.getValue().isBlank()) {
         out.add(s.getValue());
       } else {
-        problem(Reason.INVALID_VALUE, at(path, field) + "[" + i + "]", item,
+        problem(
+            Reason.INVALID_VALUE,
+            at(path, field) + "[" + i + "]",
+            item,
             field + " must hold names, not " + describe(item));
       }
     }
@@ -338,8 +438,11 @@ public final class GclParser {
         // falls through: sexagesimal or out of range
       }
     }
-    problem(Reason.INVALID_VALUE, at(path, field), n, field + " must be a whole number, not "
-        + describe(n));
+    problem(
+        Reason.INVALID_VALUE,
+        at(path, field),
+        n,
+        field + " must be a whole number, not " + describe(n));
     return null;
   }
 
@@ -355,15 +458,20 @@ public final class GclParser {
         // falls through: .inf, .nan and friends are not policies
       }
     }
-    problem(Reason.INVALID_VALUE, at(path, field), n, field + " must be a number, not "
-        + describe(n));
+    problem(
+        Reason.INVALID_VALUE, at(path, field), n, field + " must be a number, not " + describe(n));
     return null;
   }
 
   private void problem(Reason reason, String path, Node node, String message) {
     Mark mark = node == null ? null : node.getStartMark();
-    problems.add(new GclProblem(reason, path, mark == null ? 0 : mark.getLine() + 1,
-        mark == null ? 0 : mark.getColumn() + 1, message));
+    problems.add(
+        new GclProblem(
+            reason,
+            path,
+            mark == null ? 0 : mark.getLine() + 1,
+            mark == null ? 0 : mark.getColumn() + 1,
+            message));
   }
 
   private static boolean isNull(Node n) {
@@ -385,9 +493,16 @@ public final class GclParser {
       return "a list";
     }
     ScalarNode s = (ScalarNode) n;
-    String kind = s.getTag().equals(Tag.STR) ? "text" : s.getTag().equals(Tag.INT) ? "number"
-        : s.getTag().equals(Tag.FLOAT) ? "number" : s.getTag().equals(Tag.BOOL) ? "a boolean"
-        : s.getTag().equals(Tag.NULL) ? "null" : s.getTag().getValue();
+    String kind =
+        s.getTag().equals(Tag.STR)
+            ? "text"
+            : s.getTag().equals(Tag.INT)
+                ? "number"
+                : s.getTag().equals(Tag.FLOAT)
+                    ? "number"
+                    : s.getTag().equals(Tag.BOOL)
+                        ? "a boolean"
+                        : s.getTag().equals(Tag.NULL) ? "null" : s.getTag().getValue();
     return s.getValue().isBlank() ? "empty text" : kind + " '" + s.getValue() + "'";
   }
 

@@ -10,8 +10,8 @@ import java.util.List;
  * @param topologicalOrder computation names, each after every computation whose output it reads
  *     (ties in declaration order); empty unless the spec is valid
  */
-public record GclValidation(GraphSpec spec, List<GclProblem> problems,
-    List<String> topologicalOrder) {
+public record GclValidation(
+    GraphSpec spec, List<GclProblem> problems, List<String> topologicalOrder) {
 
   public GclValidation {
     problems = List.copyOf(problems);

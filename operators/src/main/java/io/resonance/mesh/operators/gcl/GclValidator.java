@@ -27,7 +27,9 @@ public final class GclValidator {
 
   private final Set<String> knownHandlerTypes;
 
-  /** @param knownHandlerTypes handler types some agent or handler can run */
+  /**
+   * @param knownHandlerTypes handler types some agent or handler can run
+   */
   public GclValidator(Set<String> knownHandlerTypes) {
     this.knownHandlerTypes = Set.copyOf(knownHandlerTypes);
   }
@@ -44,8 +46,8 @@ public final class GclValidator {
     List<GclProblem> all = new ArrayList<>(parse.problems());
     GclValidation graph = validate(parse.spec());
     all.addAll(graph.problems());
-    return new GclValidation(parse.spec(), all, all.isEmpty() ? graph.topologicalOrder()
-        : List.of());
+    return new GclValidation(
+        parse.spec(), all, all.isEmpty() ? graph.topologicalOrder() : List.of());
   }
 
   public GclValidation validate(GraphSpec spec) {
@@ -76,8 +78,10 @@ public final class GclValidator {
         Computation c = cs.get(i);
         Integer first = byName.putIfAbsent(c.name(), i);
         if (first != null) {
-          problem(Reason.DUPLICATE_COMPUTATION, where(i), "computation '" + c.name()
-              + "' is defined twice (also at " + where(first) + ")");
+          problem(
+              Reason.DUPLICATE_COMPUTATION,
+              where(i),
+              "computation '" + c.name() + "' is defined twice (also at " + where(first) + ")");
         }
         producers.computeIfAbsent(c.output(), o -> new ArrayList<>()).add(i);
       }
@@ -104,48 +108,84 @@ public final class GclValidator {
       if (blank(c.handlerType())) {
         problem(Reason.MISSING_FIELD, at, "computation '" + c.name() + "' has no handler_type");
       } else if (!knownHandlerTypes.contains(c.handlerType())) {
-        String hint = Names.nearest(c.handlerType(), knownHandlerTypes)
-            .map(n -> "did you mean '" + n + "'?")
-            .orElse("known: " + String.join(", ", new TreeSet<>(knownHandlerTypes)));
-        problem(Reason.UNKNOWN_HANDLER_TYPE, at + ".handler_type", "computation '" + c.name()
-            + "' needs handler type '" + c.handlerType() + "', which nothing runs (" + hint + ")");
+        String hint =
+            Names.nearest(c.handlerType(), knownHandlerTypes)
+                .map(n -> "did you mean '" + n + "'?")
+                .orElse("known: " + String.join(", ", new TreeSet<>(knownHandlerTypes)));
+        problem(
+            Reason.UNKNOWN_HANDLER_TYPE,
+            at + ".handler_type",
+            "computation '"
+                + c.name()
+                + "' needs handler type '"
+                + c.handlerType()
+                + "', which nothing runs ("
+                + hint
+                + ")");
       }
       RetryPolicy r = c.retry();
       if (r.maxAttempts() < 1) {
-        problem(Reason.INVALID_VALUE, at + ".retry.max_attempts", "max_attempts must be at least "
-            + "1 (the first attempt counts), not " + r.maxAttempts());
+        problem(
+            Reason.INVALID_VALUE,
+            at + ".retry.max_attempts",
+            "max_attempts must be at least "
+                + "1 (the first attempt counts), not "
+                + r.maxAttempts());
       }
       if (r.backoffMs() < 0) {
-        problem(Reason.INVALID_VALUE, at + ".retry.backoff_ms", "backoff_ms must not be negative,"
-            + " not " + r.backoffMs());
+        problem(
+            Reason.INVALID_VALUE,
+            at + ".retry.backoff_ms",
+            "backoff_ms must not be negative," + " not " + r.backoffMs());
       }
       if (!(r.multiplier() >= 1.0) || Double.isInfinite(r.multiplier())) {
-        problem(Reason.INVALID_VALUE, at + ".retry.multiplier", "multiplier must be a finite "
-            + "number of at least 1.0 (waits never shrink), not " + r.multiplier());
+        problem(
+            Reason.INVALID_VALUE,
+            at + ".retry.multiplier",
+            "multiplier must be a finite "
+                + "number of at least 1.0 (waits never shrink), not "
+                + r.multiplier());
       }
       if (c.timeoutMs() <= 0) {
-        problem(Reason.INVALID_VALUE, at + ".timeout_ms", "timeout_ms must be positive, not "
-            + c.timeoutMs());
+        problem(
+            Reason.INVALID_VALUE,
+            at + ".timeout_ms",
+            "timeout_ms must be positive, not " + c.timeoutMs());
       }
       Set<String> seen = new HashSet<>();
       for (String input : c.inputs()) {
         if (!seen.add(input)) {
-          problem(Reason.INVALID_VALUE, at + ".inputs", "computation '" + c.name()
-              + "' lists input '" + input + "' twice");
+          problem(
+              Reason.INVALID_VALUE,
+              at + ".inputs",
+              "computation '" + c.name() + "' lists input '" + input + "' twice");
         }
       }
       Condition cond = c.condition();
       if (cond != null) {
         if (!c.inputs().contains(cond.input())) {
-          problem(Reason.INVALID_VALUE, at + ".condition.input", "condition tests '"
-              + cond.input() + "', which is not an input of '" + c.name() + "' (inputs: "
-              + String.join(", ", c.inputs()) + ")");
+          problem(
+              Reason.INVALID_VALUE,
+              at + ".condition.input",
+              "condition tests '"
+                  + cond.input()
+                  + "', which is not an input of '"
+                  + c.name()
+                  + "' (inputs: "
+                  + String.join(", ", c.inputs())
+                  + ")");
         }
         if (cond.op() == null) {
           problem(Reason.INVALID_VALUE, at + ".condition.op", "condition has no op");
         } else if (cond.op().ordering() && !cond.valueIsNumeric()) {
-          problem(Reason.INVALID_VALUE, at + ".condition.value", "'" + cond.op().symbol()
-              + "' compares numbers, but value '" + cond.value() + "' is not one");
+          problem(
+              Reason.INVALID_VALUE,
+              at + ".condition.value",
+              "'"
+                  + cond.op().symbol()
+                  + "' compares numbers, but value '"
+                  + cond.value()
+                  + "' is not one");
         }
       }
     }
@@ -160,15 +200,26 @@ public final class GclValidator {
         }
         String at = where(i) + ".alternative";
         if (alt.equals(c.name())) {
-          problem(Reason.ALTERNATIVE_CYCLE, at, "computation '" + c.name()
-              + "' is its own alternative");
+          problem(
+              Reason.ALTERNATIVE_CYCLE,
+              at,
+              "computation '" + c.name() + "' is its own alternative");
           continue;
         }
         if (!byName.containsKey(alt)) {
-          String hint = Names.nearest(alt, byName.keySet()).map(n -> " (did you mean '" + n
-              + "'?)").orElse("");
-          problem(Reason.UNKNOWN_ALTERNATIVE, at, "alternative '" + alt + "' of '" + c.name()
-              + "' is not a computation of this graph" + hint);
+          String hint =
+              Names.nearest(alt, byName.keySet())
+                  .map(n -> " (did you mean '" + n + "'?)")
+                  .orElse("");
+          problem(
+              Reason.UNKNOWN_ALTERNATIVE,
+              at,
+              "alternative '"
+                  + alt
+                  + "' of '"
+                  + c.name()
+                  + "' is not a computation of this graph"
+                  + hint);
           continue;
         }
         // Follow the chain of alternatives; coming back to c means failures go round for ever.
@@ -180,17 +231,27 @@ public final class GclValidator {
         }
         if (c.name().equals(next) && reportedLoops.add(new HashSet<>(chain))) {
           chain.add(next);
-          problem(Reason.ALTERNATIVE_CYCLE, at, "alternatives go round in a loop: "
-              + String.join(" -> ", chain));
+          problem(
+              Reason.ALTERNATIVE_CYCLE,
+              at,
+              "alternatives go round in a loop: " + String.join(" -> ", chain));
           continue;
         }
         // The alternative runs because c failed, so it cannot wait on anything c was to produce.
         List<Integer> path = dataPath(i, byName.get(alt));
         if (path != null) {
           List<String> names = path.stream().map(k -> cs.get(k).name()).toList();
-          problem(Reason.ALTERNATIVE_CYCLE, at, "alternative '" + alt + "' depends on '"
-              + c.name() + "', so it could never run when '" + c.name() + "' fails: "
-              + String.join(" -> ", names));
+          problem(
+              Reason.ALTERNATIVE_CYCLE,
+              at,
+              "alternative '"
+                  + alt
+                  + "' depends on '"
+                  + c.name()
+                  + "', so it could never run when '"
+                  + c.name()
+                  + "' fails: "
+                  + String.join(" -> ", names));
         }
       }
     }
@@ -200,14 +261,25 @@ public final class GclValidator {
         String output = e.getKey();
         List<Integer> ps = e.getValue();
         if (spec.workspace().contains(output)) {
-          problem(Reason.DUPLICATE_OUTPUT, where(ps.get(0)) + ".output", "output '" + output
-              + "' of '" + cs.get(ps.get(0)).name() + "' is already in the workspace");
+          problem(
+              Reason.DUPLICATE_OUTPUT,
+              where(ps.get(0)) + ".output",
+              "output '"
+                  + output
+                  + "' of '"
+                  + cs.get(ps.get(0)).name()
+                  + "' is already in the workspace");
         }
         if (ps.size() > 1 && !oneChain(ps)) {
           List<String> names = ps.stream().map(k -> cs.get(k).name()).toList();
-          problem(Reason.DUPLICATE_OUTPUT, where(ps.get(1)) + ".output", "output '" + output
-              + "' is produced by " + String.join(" and ", names)
-              + "; only a computation and its alternatives may share an output");
+          problem(
+              Reason.DUPLICATE_OUTPUT,
+              where(ps.get(1)) + ".output",
+              "output '"
+                  + output
+                  + "' is produced by "
+                  + String.join(" and ", names)
+                  + "; only a computation and its alternatives may share an output");
         }
       }
     }
@@ -236,11 +308,17 @@ public final class GclValidator {
         Computation c = cs.get(i);
         for (String input : new LinkedHashSet<>(c.inputs())) {
           if (!known.contains(input)) {
-            String hint = Names.nearest(input, known).map(n -> " (did you mean '" + n + "'?)")
-                .orElse("");
-            problem(Reason.UNPRODUCED_INPUT, where(i) + ".inputs", "input '" + input + "' of '"
-                + c.name() + "' is produced by no computation and is not in the workspace"
-                + hint);
+            String hint =
+                Names.nearest(input, known).map(n -> " (did you mean '" + n + "'?)").orElse("");
+            problem(
+                Reason.UNPRODUCED_INPUT,
+                where(i) + ".inputs",
+                "input '"
+                    + input
+                    + "' of '"
+                    + c.name()
+                    + "' is produced by no computation and is not in the workspace"
+                    + hint);
           }
         }
       }
@@ -300,8 +378,10 @@ public final class GclValidator {
         for (int k = 0; k < path.size() - 1; k++) {
           via.add(cs.get(path.get(k)).output());
         }
-        problem(Reason.CYCLE, where(i), "cycle: " + String.join(" -> ", names) + " (through "
-            + String.join(", ", via) + ")");
+        problem(
+            Reason.CYCLE,
+            where(i),
+            "cycle: " + String.join(" -> ", names) + " (through " + String.join(", ", via) + ")");
       }
       return any;
     }

@@ -39,47 +39,47 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Runs GCL graph instances: specs arrive on the broadcast input and are held in broadcast state;
- * results arrive keyed by graph instance and are held in keyed state; a computation is released
- * as a {@link GclTask} as soon as all its inputs exist, whichever came first.
+ * results arrive keyed by graph instance and are held in keyed state; a computation is released as
+ * a {@link GclTask} as soon as all its inputs exist, whichever came first.
  *
  * <p><b>Instances and specs.</b> An instance is a key (its id). Every {@link GclResult} names a
  * spec, and naming it joins that spec to the instance; an instance may carry several specs, and
  * their data items share one namespace. This is how a graph grows while it runs: a handler that
- * inspected an intermediate result submits a new spec whose workspace lists the items it builds
- * on, then sends a result naming the new spec (an empty item is enough). Computations are keyed
- * by spec and name, so two specs may reuse a computation name.
+ * inspected an intermediate result submits a new spec whose workspace lists the items it builds on,
+ * then sends a result naming the new spec (an empty item is enough). Computations are keyed by spec
+ * and name, so two specs may reuse a computation name.
  *
  * <p><b>Errors.</b> A FAILED result for the current attempt, or no result by the attempt's
  * deadline, is retried after the spec's backoff until max_attempts; then the alternative is
  * released in its place, or the computation fails for good. A computation that waits on an item
- * that can no longer appear (every producer skipped, replaced without a substitute, or failed)
- * is deadlocked: its alternative takes its place, or it fails with the chain that blocked it.
- * Cycles created by a later spec cannot occur within a spec (the validator refuses them); across
- * specs they show up as the same deadlock, because no producer in the cycle can start.
+ * that can no longer appear (every producer skipped, replaced without a substitute, or failed) is
+ * deadlocked: its alternative takes its place, or it fails with the chain that blocked it. Cycles
+ * created by a later spec cannot occur within a spec (the validator refuses them); across specs
+ * they show up as the same deadlock, because no producer in the cycle can start.
  *
- * <p><b>End.</b> When nothing is released, backing off or able to run, the instance ends:
- * COMPLETED if nothing failed for good, FAILED with every reason otherwise. One {@link
- * GclGraphEvent} per joined spec goes to {@link #GRAPH_EVENTS} (for that spec's submitter), and
- * all the instance's keyed state and timers are cleared. Only a tombstone stays, for {@code
- * endedRetention}: a late answer (an attempt that timed out, then answered) must not bring the
- * instance back to life and release its computations again.
+ * <p><b>End.</b> When nothing is released, backing off or able to run, the instance ends: COMPLETED
+ * if nothing failed for good, FAILED with every reason otherwise. One {@link GclGraphEvent} per
+ * joined spec goes to {@link #GRAPH_EVENTS} (for that spec's submitter), and all the instance's
+ * keyed state and timers are cleared. Only a tombstone stays, for {@code endedRetention}: a late
+ * answer (an attempt that timed out, then answered) must not bring the instance back to life and
+ * release its computations again.
  *
- * <p><b>Abandoned.</b> A spec may come after its data, so an instance naming an unknown spec
- * waits; but not for ever: if a spec it named is still unknown {@code specWait} after the
- * instance first waited for it, the instance is abandoned (FAILED events naming the missing
- * spec) and its state cleared like any ended instance. Without this, results for a mistyped spec
- * id would hold keyed state for ever.
+ * <p><b>Abandoned.</b> A spec may come after its data, so an instance naming an unknown spec waits;
+ * but not for ever: if a spec it named is still unknown {@code specWait} after the instance first
+ * waited for it, the instance is abandoned (FAILED events naming the missing spec) and its state
+ * cleared like any ended instance. Without this, results for a mistyped spec id would hold keyed
+ * state for ever.
  *
  * <p><b>Workspace.</b> Every data item accepted into an instance goes to {@link #WORKSPACE} with
  * the spec that produced it (id, version, graph name, computation, attempt), and every end adds a
  * marker with how it ended: written to the compacted {@code mesh.workspace}, it lets a person
  * inspect a graph and lets a job that lost its state resume the live ones. A computation whose
  * output is already present when its inputs are complete is not released but counted done; so a
- * resume that sends an instance's items back newest first (each item after everything derived
- * from it) runs only what had not finished.
+ * resume that sends an instance's items back newest first (each item after everything derived from
+ * it) runs only what had not finished.
  *
- * <p><b>Timers from the broadcast side.</b> Flink gives the broadcast side no timer service, yet
- * a spec arriving after the data releases tasks there, and their deadlines need timers. {@link
+ * <p><b>Timers from the broadcast side.</b> Flink gives the broadcast side no timer service, yet a
+ * spec arriving after the data releases tasks there, and their deadlines need timers. {@link
  * org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator} hands the keyed side
  * one {@link TimerService} for its whole life, bound to the keyed backend's current key, which
  * {@code applyToKeyedState} sets for each visited instance; the function keeps that service from
@@ -94,8 +94,8 @@ public class GraphOrchestrator
 
   /** Valid specs by spec id, latest version; savepoint format, never rename. */
   public static final MapStateDescriptor<String, GclSpec> SPECS =
-      new MapStateDescriptor<>("gcl-orchestrator-specs", Types.STRING,
-          new AvroTypeInfo<>(GclSpec.class));
+      new MapStateDescriptor<>(
+          "gcl-orchestrator-specs", Types.STRING, new AvroTypeInfo<>(GclSpec.class));
 
   /** Specs joined to the instance, with the order they joined in. */
   public static final MapStateDescriptor<String, Long> JOINED_SPECS =
@@ -111,8 +111,8 @@ public class GraphOrchestrator
 
   /** Per computation, keyed by spec id and name; absent means not yet touched. */
   public static final MapStateDescriptor<String, ComputationRun> RUNS =
-      new MapStateDescriptor<>("gcl-orchestrator-runs", Types.STRING,
-          TypeInformation.of(ComputationRun.class));
+      new MapStateDescriptor<>(
+          "gcl-orchestrator-runs", Types.STRING, TypeInformation.of(ComputationRun.class));
 
   public static final OutputTag<GclRejection> REJECTIONS =
       new OutputTag<>("gcl-orchestrator-rejections", new AvroTypeInfo<>(GclRejection.class));
@@ -170,21 +170,23 @@ public class GraphOrchestrator
   private transient Counter deadlocksResolved;
   private transient Counter graphsAbandoned;
 
-  /** @param handlerTypes the handler types some agent or handler runs; specs needing others are refused */
+  /**
+   * @param handlerTypes the handler types some agent or handler runs; specs needing others are
+   *     refused
+   */
   public GraphOrchestrator(Set<String> handlerTypes) {
     this(handlerTypes, DEFAULT_ENDED_RETENTION, DEFAULT_SPEC_WAIT);
   }
 
   /**
-   * @param endedRetention how long an ended instance's id keeps dropping late results; zero
-   *     keeps no tombstone at all
+   * @param endedRetention how long an ended instance's id keeps dropping late results; zero keeps
+   *     no tombstone at all
    * @param specWait how long an instance waits for a spec it named before it is abandoned
    */
-  public GraphOrchestrator(Set<String> handlerTypes, Duration endedRetention,
-      Duration specWait) {
+  public GraphOrchestrator(Set<String> handlerTypes, Duration endedRetention, Duration specWait) {
     if (endedRetention.isNegative()) {
-      throw new IllegalArgumentException("endedRetention must not be negative, got "
-          + endedRetention);
+      throw new IllegalArgumentException(
+          "endedRetention must not be negative, got " + endedRetention);
     }
     if (specWait.isNegative() || specWait.isZero()) {
       throw new IllegalArgumentException("specWait must be positive, got " + specWait);
@@ -217,10 +219,21 @@ public class GraphOrchestrator
 
   /** The counters' values by metric name, for tests. */
   Map<String, Long> counts() {
-    return Map.of(TASKS_RELEASED, tasksReleased.getCount(), RETRIES, retries.getCount(),
-        ALTERNATIVES_TAKEN, alternativesTaken.getCount(), GRAPHS_COMPLETED,
-        graphsCompleted.getCount(), GRAPHS_FAILED, graphsFailed.getCount(), DEADLOCKS_RESOLVED,
-        deadlocksResolved.getCount(), GRAPHS_ABANDONED, graphsAbandoned.getCount());
+    return Map.of(
+        TASKS_RELEASED,
+        tasksReleased.getCount(),
+        RETRIES,
+        retries.getCount(),
+        ALTERNATIVES_TAKEN,
+        alternativesTaken.getCount(),
+        GRAPHS_COMPLETED,
+        graphsCompleted.getCount(),
+        GRAPHS_FAILED,
+        graphsFailed.getCount(),
+        DEADLOCKS_RESOLVED,
+        deadlocksResolved.getCount(),
+        GRAPHS_ABANDONED,
+        graphsAbandoned.getCount());
   }
 
   // 1. Specs.
@@ -252,12 +265,14 @@ public class GraphOrchestrator
     String specId = spec.getSpecId();
     // Only instances that joined this spec; applyToKeyedState makes each the current key, so the
     // keyed states (and the kept timer service) below act on it.
-    ctx.applyToKeyedState(JOINED_SPECS, (instance, state) -> {
-      runCache.clear();
-      if (state.contains(specId)) {
-        advance(instance, specs::get, now, out, ctx::output);
-      }
-    });
+    ctx.applyToKeyedState(
+        JOINED_SPECS,
+        (instance, state) -> {
+          runCache.clear();
+          if (state.contains(specId)) {
+            advance(instance, specs::get, now, out, ctx::output);
+          }
+        });
   }
 
   // 2. Results.
@@ -267,7 +282,9 @@ public class GraphOrchestrator
       throws Exception {
     timers = ctx.timerService();
     runCache.clear();
-    if (result == null || blank(result.getInstanceId()) || blank(result.getSpecId())
+    if (result == null
+        || blank(result.getInstanceId())
+        || blank(result.getSpecId())
         || ended.value() != null) {
       return;
     }
@@ -297,7 +314,9 @@ public class GraphOrchestrator
         // A late answer of an earlier attempt is as good as the current one's.
         dropTimer(run.timerAtMs, key);
         putRun(key, new ComputationRun(Status.DONE, run.attempt, 0, null));
-      } else if (run != null && !ok && run.status == Status.RELEASED
+      } else if (run != null
+          && !ok
+          && run.status == Status.RELEASED
           && result.getAttempt() == run.attempt) {
         dropTimer(run.timerAtMs, key);
         String error = blank(result.getError()) ? "no reason given" : result.getError();
@@ -310,8 +329,7 @@ public class GraphOrchestrator
   // 3. Deadlines and backoffs.
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<GclTask> out)
-      throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<GclTask> out) throws Exception {
     timers = ctx.timerService();
     runCache.clear();
     Long endedAt = ended.value();
@@ -359,8 +377,8 @@ public class GraphOrchestrator
   }
 
   /** The attempt failed: back off for another, or hand over to the alternative, or fail. */
-  private void failAttempt(GraphSpec spec, Computation c, ComputationRun run, String reason,
-      long now) throws Exception {
+  private void failAttempt(
+      GraphSpec spec, Computation c, ComputationRun run, String reason, long now) throws Exception {
     String key = key(spec.specId(), c.name());
     if (run.attempt < c.retry().maxAttempts()) {
       retries.inc();
@@ -374,8 +392,15 @@ public class GraphOrchestrator
       }
       return;
     }
-    String note = "'" + c.name() + "' failed for good after " + run.attempt + " attempt"
-        + (run.attempt == 1 ? "" : "s") + ": " + reason;
+    String note =
+        "'"
+            + c.name()
+            + "' failed for good after "
+            + run.attempt
+            + " attempt"
+            + (run.attempt == 1 ? "" : "s")
+            + ": "
+            + reason;
     if (c.alternative() != null) {
       alternativesTaken.inc();
       putRun(key, new ComputationRun(Status.REPLACED, run.attempt, 0, note));
@@ -414,8 +439,9 @@ public class GraphOrchestrator
     }
   }
 
-  private void advance(String instance, SpecSource source, long now, Collector<GclTask> out,
-      SideOutputs sides) throws Exception {
+  private void advance(
+      String instance, SpecSource source, long now, Collector<GclTask> out, SideOutputs sides)
+      throws Exception {
     List<String> specIds = joinedInOrder();
     List<GraphSpec> specs = new ArrayList<>();
     boolean allKnown = true;
@@ -485,8 +511,9 @@ public class GraphOrchestrator
         Computation c = s.computations().get(i);
         ComputationRun run = run(key(s.specId(), c.name()));
         if (run == null) {
-          run = new ComputationRun(standby.contains(c.name()) ? Status.STANDBY : Status.WAITING,
-              0, 0, null);
+          run =
+              new ComputationRun(
+                  standby.contains(c.name()) ? Status.STANDBY : Status.WAITING, 0, 0, null);
         }
         nodes.add(new Node(s, i, c, run));
       }
@@ -495,8 +522,13 @@ public class GraphOrchestrator
   }
 
   /** Releases (or skips) every waiting computation whose inputs all exist, most urgent first. */
-  private boolean release(String instance, List<Node> nodes, Map<String, String> present,
-      long now, Collector<GclTask> out) throws Exception {
+  private boolean release(
+      String instance,
+      List<Node> nodes,
+      Map<String, String> present,
+      long now,
+      Collector<GclTask> out)
+      throws Exception {
     List<Node> ready = new ArrayList<>();
     for (Node n : nodes) {
       if (n.run().status == Status.WAITING && present.keySet().containsAll(n.c().inputs())) {
@@ -510,15 +542,36 @@ public class GraphOrchestrator
       if (present.containsKey(c.output())) {
         // Its output is already in the workspace: produced before a restart that lost the job's
         // state and sent back by a resume, or given as data. Running it again would only redo it.
-        putRun(n.key(), new ComputationRun(Status.DONE, n.run().attempt, 0, "'" + c.name()
-            + "' not run: its output '" + c.output() + "' was already in the workspace"));
+        putRun(
+            n.key(),
+            new ComputationRun(
+                Status.DONE,
+                n.run().attempt,
+                0,
+                "'"
+                    + c.name()
+                    + "' not run: its output '"
+                    + c.output()
+                    + "' was already in the workspace"));
         continue;
       }
       Condition cond = c.condition();
       if (cond != null && !cond.holds(present.get(cond.input()))) {
-        putRun(n.key(), new ComputationRun(Status.SKIPPED, n.run().attempt, 0, "'" + c.name()
-            + "' skipped: condition " + cond + " did not hold ('" + cond.input() + "' was '"
-            + present.get(cond.input()) + "')"));
+        putRun(
+            n.key(),
+            new ComputationRun(
+                Status.SKIPPED,
+                n.run().attempt,
+                0,
+                "'"
+                    + c.name()
+                    + "' skipped: condition "
+                    + cond
+                    + " did not hold ('"
+                    + cond.input()
+                    + "' was '"
+                    + present.get(cond.input())
+                    + "')"));
         continue;
       }
       int attempt = n.run().attempt + 1;
@@ -528,19 +581,20 @@ public class GraphOrchestrator
       putRun(n.key(), new ComputationRun(Status.RELEASED, attempt, deadline, null));
       armTimer(deadline);
       tasksReleased.inc();
-      out.collect(GclTask.newBuilder()
-          .setTaskId(instance + "/" + n.spec().specId() + "/" + c.name() + "/" + attempt)
-          .setInstanceId(instance)
-          .setSpecId(n.spec().specId())
-          .setComputation(c.name())
-          .setOutput(c.output())
-          .setHandlerType(c.handlerType())
-          .setPriority(c.priority().name())
-          .setInputs(inputs)
-          .setAttempt(attempt)
-          .setReleasedAtMs(now)
-          .setDeadlineAtMs(deadline)
-          .build());
+      out.collect(
+          GclTask.newBuilder()
+              .setTaskId(instance + "/" + n.spec().specId() + "/" + c.name() + "/" + attempt)
+              .setInstanceId(instance)
+              .setSpecId(n.spec().specId())
+              .setComputation(c.name())
+              .setOutput(c.output())
+              .setHandlerType(c.handlerType())
+              .setPriority(c.priority().name())
+              .setInputs(inputs)
+              .setAttempt(attempt)
+              .setReleasedAtMs(now)
+              .setDeadlineAtMs(deadline)
+              .build());
     }
     return !ready.isEmpty();
   }
@@ -549,11 +603,10 @@ public class GraphOrchestrator
    * Finds waiting computations with an input that can no longer appear, and hands each to its
    * alternative or fails it with the chain that blocked it. An item can still appear if it is
    * present, if no computation of the instance produces it (seed data may yet come), or if one of
-   * its producers can still run: released, backing off, waiting on items that can still appear,
-   * or on standby for a primary that has not finished.
+   * its producers can still run: released, backing off, waiting on items that can still appear, or
+   * on standby for a primary that has not finished.
    */
-  private boolean resolveDeadlocks(List<Node> nodes, Map<String, String> present)
-      throws Exception {
+  private boolean resolveDeadlocks(List<Node> nodes, Map<String, String> present) throws Exception {
     Map<String, List<Node>> producers = new HashMap<>();
     for (Node n : nodes) {
       producers.computeIfAbsent(n.c().output(), o -> new ArrayList<>()).add(n);
@@ -587,7 +640,9 @@ public class GraphOrchestrator
     Map<String, String> blockedBy = new LinkedHashMap<>();
     for (Node n : nodes) {
       if (n.run().status == Status.WAITING) {
-        n.c().inputs().stream().filter(i -> !possible.contains(i)).findFirst()
+        n.c().inputs().stream()
+            .filter(i -> !possible.contains(i))
+            .findFirst()
             .ifPresent(i -> blockedBy.put(n.key(), i));
       }
     }
@@ -600,8 +655,8 @@ public class GraphOrchestrator
     List<Node> first = new ArrayList<>();
     for (Node n : nodes) {
       String input = blockedBy.get(n.key());
-      if (input != null && producers.get(input).stream()
-          .noneMatch(p -> blockedBy.containsKey(p.key()))) {
+      if (input != null
+          && producers.get(input).stream().noneMatch(p -> blockedBy.containsKey(p.key()))) {
         first.add(n);
       }
     }
@@ -611,10 +666,17 @@ public class GraphOrchestrator
     }
     for (Node n : first) {
       String blocked = blockedBy.get(n.key());
-      String note = "'" + n.c().name() + "' can never run: " + (cycle ? "it is in a cycle "
-          + "that joined specs made; " : "") + "its input '" + blocked
-          + "' can no longer appear (" + String.join("; ", producers.get(blocked).stream()
-              .map(GraphOrchestrator::describe).toList()) + ")";
+      String note =
+          "'"
+              + n.c().name()
+              + "' can never run: "
+              + (cycle ? "it is in a cycle " + "that joined specs made; " : "")
+              + "its input '"
+              + blocked
+              + "' can no longer appear ("
+              + String.join(
+                  "; ", producers.get(blocked).stream().map(GraphOrchestrator::describe).toList())
+              + ")";
       if (n.c().alternative() != null) {
         deadlocksResolved.inc();
         alternativesTaken.inc();
@@ -633,7 +695,8 @@ public class GraphOrchestrator
       case WAITING -> possible.containsAll(n.c().inputs());
       case STANDBY -> {
         Node primary = primaryOf.get(n.key());
-        yield primary != null && possible.containsAll(n.c().inputs())
+        yield primary != null
+            && possible.containsAll(n.c().inputs())
             && (primary.run().status.live() || primary.run().status == Status.STANDBY);
       }
       default -> false;
@@ -642,17 +705,23 @@ public class GraphOrchestrator
 
   private static String describe(Node producer) {
     ComputationRun run = producer.run();
-    String note = run.note != null ? run.note : "'" + producer.c().name() + "' "
-        + run.status.name().toLowerCase(Locale.ROOT);
-    return run.status == Status.STANDBY ? "'" + producer.c().name()
-        + "' is an alternative nobody called on" : note;
+    String note =
+        run.note != null
+            ? run.note
+            : "'" + producer.c().name() + "' " + run.status.name().toLowerCase(Locale.ROOT);
+    return run.status == Status.STANDBY
+        ? "'" + producer.c().name() + "' is an alternative nobody called on"
+        : note;
   }
 
-  private void end(String instance, List<GraphSpec> specs, List<Node> nodes, long first,
-      SideOutputs sides) throws Exception {
-    List<String> failures = nodes.stream().filter(n -> n.run().status == Status.FAILED)
-        .map(n -> n.run().note == null ? "'" + n.c().name() + "' failed" : n.run().note)
-        .toList();
+  private void end(
+      String instance, List<GraphSpec> specs, List<Node> nodes, long first, SideOutputs sides)
+      throws Exception {
+    List<String> failures =
+        nodes.stream()
+            .filter(n -> n.run().status == Status.FAILED)
+            .map(n -> n.run().note == null ? "'" + n.c().name() + "' failed" : n.run().note)
+            .toList();
     boolean completed = failures.isEmpty();
     (completed ? graphsCompleted : graphsFailed).inc();
     String detail = completed ? "" : String.join("; ", failures);
@@ -664,42 +733,57 @@ public class GraphOrchestrator
     }
     long started = startedOr(first);
     for (GraphSpec s : specs) {
-      sides.output(GRAPH_EVENTS, GclGraphEvent.newBuilder()
-          .setInstanceId(instance)
-          .setSpecId(s.specId())
-          .setStatus(completed ? GclGraphStatus.COMPLETED : GclGraphStatus.FAILED)
-          .setDetail(detail)
-          .setSubmittedBy(s.submittedBy())
-          .setStartedAtMs(started)
-          .setAttempts(new HashMap<>(attempts))
-          .setAtMs(first)
-          .build());
+      sides.output(
+          GRAPH_EVENTS,
+          GclGraphEvent.newBuilder()
+              .setInstanceId(instance)
+              .setSpecId(s.specId())
+              .setStatus(completed ? GclGraphStatus.COMPLETED : GclGraphStatus.FAILED)
+              .setDetail(detail)
+              .setSubmittedBy(s.submittedBy())
+              .setStartedAtMs(started)
+              .setAttempts(new HashMap<>(attempts))
+              .setAtMs(first)
+              .build());
     }
-    sides.output(WORKSPACE, endMarker(instance, specs.get(0).specId(),
-        completed ? GclWorkspaceEnd.COMPLETED : GclWorkspaceEnd.FAILED, first));
+    sides.output(
+        WORKSPACE,
+        endMarker(
+            instance,
+            specs.get(0).specId(),
+            completed ? GclWorkspaceEnd.COMPLETED : GclWorkspaceEnd.FAILED,
+            first));
     forget(first);
   }
 
   /** A spec the instance named never came: it fails, naming the missing specs. */
-  private void abandon(String instance, List<String> missing, SpecSource source, long now,
-      SideOutputs sides) throws Exception {
+  private void abandon(
+      String instance, List<String> missing, SpecSource source, long now, SideOutputs sides)
+      throws Exception {
     graphsAbandoned.inc();
-    String detail = "abandoned: spec" + (missing.size() == 1 ? " '" : "s '")
-        + String.join("', '", missing) + "' never arrived on the specs topic within "
-        + Duration.ofMillis(specWaitMs) + " of the first result naming "
-        + (missing.size() == 1 ? "it" : "them") + "; submit the spec, then resend the results";
+    String detail =
+        "abandoned: spec"
+            + (missing.size() == 1 ? " '" : "s '")
+            + String.join("', '", missing)
+            + "' never arrived on the specs topic within "
+            + Duration.ofMillis(specWaitMs)
+            + " of the first result naming "
+            + (missing.size() == 1 ? "it" : "them")
+            + "; submit the spec, then resend the results";
     long started = startedOr(now);
     for (String id : joinedInOrder()) {
       GraphSpec s = graph(source.get(id));
-      sides.output(GRAPH_EVENTS, GclGraphEvent.newBuilder()
-          .setInstanceId(instance)
-          .setSpecId(id)
-          .setStatus(GclGraphStatus.FAILED)
-          .setDetail(detail)
-          .setSubmittedBy(s == null ? "" : s.submittedBy())
-          .setStartedAtMs(started)
-          .setAtMs(now)
-          .build());
+      sides.output(
+          GRAPH_EVENTS,
+          GclGraphEvent.newBuilder()
+              .setInstanceId(instance)
+              .setSpecId(id)
+              .setStatus(GclGraphStatus.FAILED)
+              .setDetail(detail)
+              .setSubmittedBy(s == null ? "" : s.submittedBy())
+              .setStartedAtMs(started)
+              .setAtMs(now)
+              .build());
     }
     sides.output(WORKSPACE, endMarker(instance, missing.get(0), GclWorkspaceEnd.ABANDONED, now));
     forget(now);
@@ -765,8 +849,8 @@ public class GraphOrchestrator
         .build();
   }
 
-  private static GclWorkspaceItem endMarker(String instance, String specId, GclWorkspaceEnd how,
-      long at) {
+  private static GclWorkspaceItem endMarker(
+      String instance, String specId, GclWorkspaceEnd how, long at) {
     return GclWorkspaceItem.newBuilder()
         .setInstanceId(instance)
         .setItem("")
@@ -788,7 +872,8 @@ public class GraphOrchestrator
       return;
     }
     for (Map.Entry<String, ComputationRun> e : entries(runs)) {
-      if (!e.getKey().equals(ownerKey) && e.getValue().timerAtMs == at
+      if (!e.getKey().equals(ownerKey)
+          && e.getValue().timerAtMs == at
           && e.getValue().status.live()) {
         return;
       }
@@ -820,8 +905,7 @@ public class GraphOrchestrator
 
   private record Parsed(GclSpec source, GraphSpec spec) {}
 
-  private static <K, V> Iterable<Map.Entry<K, V>> entries(MapState<K, V> state)
-      throws Exception {
+  private static <K, V> Iterable<Map.Entry<K, V>> entries(MapState<K, V> state) throws Exception {
     Iterable<Map.Entry<K, V>> it = state.entries();
     return it == null ? List.of() : it;
   }
@@ -859,8 +943,14 @@ public class GraphOrchestrator
         .setSubmittedBy(spec.getSubmittedBy() == null ? "" : spec.getSubmittedBy())
         .setGraphName(spec.getGraphName() == null ? "" : spec.getGraphName())
         .setRejectedAtMs(first)
-        .setProblems(List.of(new GclProblemRecord(GclProblem.Reason.MISSING_FIELD.name(), "",
-            0, 0, "the spec record is incomplete: " + e.getMessage())))
+        .setProblems(
+            List.of(
+                new GclProblemRecord(
+                    GclProblem.Reason.MISSING_FIELD.name(),
+                    "",
+                    0,
+                    0,
+                    "the spec record is incomplete: " + e.getMessage())))
         .build();
   }
 }

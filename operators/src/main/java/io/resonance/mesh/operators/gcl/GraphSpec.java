@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A parsed GCL spec: a named graph of computations, the data items it may take as given
- * ({@code workspace}), and who submitted it. Parsing does not judge it; {@link GclValidator} does.
+ * A parsed GCL spec: a named graph of computations, the data items it may take as given ({@code
+ * workspace}), and who submitted it. Parsing does not judge it; {@link GclValidator} does.
  *
  * @param specId stable id; a spec submitted again with the same id and a higher version replaces
  *     the earlier one
@@ -32,8 +32,8 @@ public record GraphSpec(
     computations = List.copyOf(computations);
   }
 
-  public static GraphSpec of(String specId, String name, List<String> workspace,
-      List<Computation> computations) {
+  public static GraphSpec of(
+      String specId, String name, List<String> workspace, List<Computation> computations) {
     return new GraphSpec(specId, 1, "", null, name, workspace, computations, null);
   }
 
@@ -42,7 +42,7 @@ public record GraphSpec(
   }
 
   public GraphSpec withSubmission(String handlerId, long atMs) {
-    return new GraphSpec(specId, version, handlerId, atMs, name, workspace, computations,
-        sourceYaml);
+    return new GraphSpec(
+        specId, version, handlerId, atMs, name, workspace, computations, sourceYaml);
   }
 }

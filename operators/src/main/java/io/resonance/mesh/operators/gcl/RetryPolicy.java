@@ -1,9 +1,9 @@
 package io.resonance.mesh.operators.gcl;
 
 /**
- * How often a failed computation is tried again before its alternative takes over. The record
- * holds whatever the spec said; {@link GclValidator} judges whether the values make sense, so that
- * a spec arriving as Avro is judged by the same rules as one arriving as YAML.
+ * How often a failed computation is tried again before its alternative takes over. The record holds
+ * whatever the spec said; {@link GclValidator} judges whether the values make sense, so that a spec
+ * arriving as Avro is judged by the same rules as one arriving as YAML.
  *
  * @param maxAttempts attempts in all, the first included
  * @param backoffMs wait before the second attempt

@@ -13,14 +13,14 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Turns the impedance registry, keyed by agent, into routing candidates keyed by what the agent
- * can do: one {@link RouteCandidate} per advertised capability, and a withdrawal for each
- * capability the agent stopped advertising, which a stream of registry records alone cannot say.
+ * Turns the impedance registry, keyed by agent, into routing candidates keyed by what the agent can
+ * do: one {@link RouteCandidate} per advertised capability, and a withdrawal for each capability
+ * the agent stopped advertising, which a stream of registry records alone cannot say.
  *
- * <p>The registry changes on nearly every heartbeat (latency quantiles, drift); routing needs
- * only the agent's state, a coarse score and queue, and its capabilities. A candidate is emitted
- * only when one of those changes, so the router downstream sees a trickle, not the heartbeat
- * rate of the fleet.
+ * <p>The registry changes on nearly every heartbeat (latency quantiles, drift); routing needs only
+ * the agent's state, a coarse score and queue, and its capabilities. A candidate is emitted only
+ * when one of those changes, so the router downstream sees a trickle, not the heartbeat rate of the
+ * fleet.
  */
 public class RouteCandidates extends KeyedProcessFunction<String, AgentImpedance, RouteCandidate> {
 
@@ -28,6 +28,7 @@ public class RouteCandidates extends KeyedProcessFunction<String, AgentImpedance
 
   /** Scores within one step route alike; a finer change is not worth a candidate. */
   static final int SCORE_STEP = 25;
+
   static final int QUEUE_STEP = 4;
 
   public static final String UID = "gcl-route-candidates";
@@ -36,6 +37,7 @@ public class RouteCandidates extends KeyedProcessFunction<String, AgentImpedance
   /** What was last sent downstream for the agent; savepoint format, never rename. */
   static final ValueStateDescriptor<String> SENT_VIEW =
       new ValueStateDescriptor<>("gcl-route-candidates-view", Types.STRING);
+
   static final ValueStateDescriptor<List<String>> SENT_CAPABILITIES =
       new ValueStateDescriptor<>("gcl-route-candidates-capabilities", Types.LIST(Types.STRING));
 
@@ -79,8 +81,18 @@ public class RouteCandidates extends KeyedProcessFunction<String, AgentImpedance
 
   /** The routing-relevant facts, coarsened. */
   static String view(AgentImpedance e) {
-    return e.getOperationalState() + "|" + e.getImpedanceScore() / SCORE_STEP + "|"
-        + Math.max(0, e.getQueueDepth()) / QUEUE_STEP + "|" + e.getQuarantineReason() + "|"
-        + e.getSectorId() + "|" + e.getClusterId() + "|" + e.getAgentClass();
+    return e.getOperationalState()
+        + "|"
+        + e.getImpedanceScore() / SCORE_STEP
+        + "|"
+        + Math.max(0, e.getQueueDepth()) / QUEUE_STEP
+        + "|"
+        + e.getQuarantineReason()
+        + "|"
+        + e.getSectorId()
+        + "|"
+        + e.getClusterId()
+        + "|"
+        + e.getAgentClass();
   }
 }

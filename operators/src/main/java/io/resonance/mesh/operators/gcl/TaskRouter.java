@@ -22,27 +22,28 @@ import org.apache.flink.util.Collector;
 
 /**
  * Routes each released task to one agent that can run it, keyed by handler type: the agents
- * advertising that type as a capability ({@link RouteCandidates}) are its candidates, kept in
- * keyed state; open circuit breakers arrive on the broadcast input.
+ * advertising that type as a capability ({@link RouteCandidates}) are its candidates, kept in keyed
+ * state; open circuit breakers arrive on the broadcast input.
  *
- * <p><b>Who may take a task.</b> Not an agent that is OFFLINE or QUARANTINED (a quarantined
- * agent answered with conflicts or corrupt payloads; it must not compute graph data either), nor
- * one inside a scope whose breaker is open or, half-open, of which it is not a probe ({@link
+ * <p><b>Who may take a task.</b> Not an agent that is OFFLINE or QUARANTINED (a quarantined agent
+ * answered with conflicts or corrupt payloads; it must not compute graph data either), nor one
+ * inside a scope whose breaker is open or, half-open, of which it is not a probe ({@link
  * OpenScopes}, with the task's priority: only CRITICAL passes a GLOBAL open breaker).
  *
- * <p><b>Which one.</b> The cheapest by {@code impedance/1000 + 0.05 × recent tasks + 0.01 ×
- * queue + 0.5 if DEGRADED}. Recent tasks are the router's own tally of what it sent the agent,
- * halved every {@value #LOAD_HALF_LIFE_MS} ms: the registry learns of an agent's queue only
- * with its next heartbeats, and without the tally a burst of ready computations would all go to
- * the one best agent. A twentieth of the score range per task means an agent 100 points slower
- * gets work once the faster one has two more tasks in hand.
+ * <p><b>Which one.</b> The cheapest by {@code impedance/1000 + 0.05 × recent tasks + 0.01 × queue +
+ * 0.5 if DEGRADED}. Recent tasks are the router's own tally of what it sent the agent, halved every
+ * {@value #LOAD_HALF_LIFE_MS} ms: the registry learns of an agent's queue only with its next
+ * heartbeats, and without the tally a burst of ready computations would all go to the one best
+ * agent. A twentieth of the score range per task means an agent 100 points slower gets work once
+ * the faster one has two more tasks in hand.
  *
- * <p><b>When none may.</b> The task still leaves, unassigned ({@code assigned_agent} empty,
- * keyed by instance), with a route that says why: any handler of the type may take it, and if
- * none does, the orchestrator's deadline, retry and alternative act as for any lost task.
+ * <p><b>When none may.</b> The task still leaves, unassigned ({@code assigned_agent} empty, keyed
+ * by instance), with a route that says why: any handler of the type may take it, and if none does,
+ * the orchestrator's deadline, retry and alternative act as for any lost task.
  */
-public class TaskRouter extends
-    KeyedBroadcastProcessFunction<String, Either<GclTask, RouteCandidate>, BreakerState, GclTask> {
+public class TaskRouter
+    extends KeyedBroadcastProcessFunction<
+        String, Either<GclTask, RouteCandidate>, BreakerState, GclTask> {
 
   private static final long serialVersionUID = 1L;
 
@@ -58,17 +59,17 @@ public class TaskRouter extends
 
   /** Candidates of the handler type by agent id; savepoint format, never rename. */
   public static final MapStateDescriptor<String, RouteCandidate> CANDIDATES =
-      new MapStateDescriptor<>("gcl-task-router-candidates", Types.STRING,
-          TypeInformation.of(RouteCandidate.class));
+      new MapStateDescriptor<>(
+          "gcl-task-router-candidates", Types.STRING, TypeInformation.of(RouteCandidate.class));
 
   /** Breakers that are not CLOSED, by scope key; savepoint format, never rename. */
   public static final MapStateDescriptor<String, BreakerState> BREAKERS =
-      new MapStateDescriptor<>("gcl-task-router-breakers", Types.STRING,
-          new AvroTypeInfo<>(BreakerState.class));
+      new MapStateDescriptor<>(
+          "gcl-task-router-breakers", Types.STRING, new AvroTypeInfo<>(BreakerState.class));
 
   public static final TypeInformation<Either<GclTask, RouteCandidate>> INPUT_TYPE =
-      new EitherTypeInfo<>(new AvroTypeInfo<>(GclTask.class),
-          TypeInformation.of(RouteCandidate.class));
+      new EitherTypeInfo<>(
+          new AvroTypeInfo<>(GclTask.class), TypeInformation.of(RouteCandidate.class));
 
   /** Tasks and candidates meet on the handler type. */
   public static final KeySelector<Either<GclTask, RouteCandidate>, String> KEY =
@@ -105,8 +106,9 @@ public class TaskRouter extends
   }
 
   @Override
-  public void processElement(Either<GclTask, RouteCandidate> element, ReadOnlyContext ctx,
-      Collector<GclTask> out) throws Exception {
+  public void processElement(
+      Either<GclTask, RouteCandidate> element, ReadOnlyContext ctx, Collector<GclTask> out)
+      throws Exception {
     Map<String, RouteCandidate> known = known(ctx.getCurrentKey());
     if (element.isRight()) {
       RouteCandidate c = element.right();
@@ -126,8 +128,8 @@ public class TaskRouter extends
     Choice choice = choose(known.values(), task, open, now);
     if (choice.best == null) {
       unrouted.inc();
-      out.collect(GclTask.newBuilder(task).setAssignedAgent("").setRoute(choice.explain(task))
-          .build());
+      out.collect(
+          GclTask.newBuilder(task).setAssignedAgent("").setRoute(choice.explain(task)).build());
       return;
     }
     RouteCandidate best = choice.best;
@@ -135,8 +137,11 @@ public class TaskRouter extends
     best.loadAtMs = now;
     candidates.put(best.agentId, best);
     routed.inc();
-    out.collect(GclTask.newBuilder(task).setAssignedAgent(best.agentId)
-        .setRoute(choice.explain(task)).build());
+    out.collect(
+        GclTask.newBuilder(task)
+            .setAssignedAgent(best.agentId)
+            .setRoute(choice.explain(task))
+            .build());
   }
 
   private Map<String, RouteCandidate> known(String handlerType) throws Exception {
@@ -169,15 +174,16 @@ public class TaskRouter extends
         choice.quarantined++;
         continue;
       }
-      String blocked = open.isEmpty() ? null
-          : open.blocked(c.agentId, c.sectorId, c.clusterId, priority);
+      String blocked =
+          open.isEmpty() ? null : open.blocked(c.agentId, c.sectorId, c.clusterId, priority);
       if (blocked != null) {
         choice.breaker++;
         choice.lastBlock = blocked;
         continue;
       }
       double cost = cost(c, now);
-      if (choice.best == null || cost < choice.bestCost
+      if (choice.best == null
+          || cost < choice.bestCost
           || (cost == choice.bestCost && c.agentId.compareTo(choice.best.agentId) < 0)) {
         choice.best = c;
         choice.bestCost = cost;
@@ -187,7 +193,8 @@ public class TaskRouter extends
   }
 
   static double cost(RouteCandidate c, long now) {
-    return c.impedanceScore / 1000.0 + LOAD_COST * decayed(c, now)
+    return c.impedanceScore / 1000.0
+        + LOAD_COST * decayed(c, now)
         + QUEUE_COST * Math.max(0, c.queueDepth)
         + (OperationalState.DEGRADED.name().equals(c.state) ? DEGRADED_COST : 0);
   }
@@ -224,23 +231,39 @@ public class TaskRouter extends
 
     String explain(GclTask task) {
       if (seen == 0) {
-        return "no agent in the registry advertises '" + task.getHandlerType()
+        return "no agent in the registry advertises '"
+            + task.getHandlerType()
             + "'; left for any handler of the type";
       }
       StringBuilder s = new StringBuilder();
       if (best != null) {
-        s.append(String.format(Locale.ROOT, "%s (class %s, %s): score %d, queue %d, cost %.3f; ",
-            best.agentId, best.agentClass, best.clusterId, best.impedanceScore, best.queueDepth,
-            bestCost));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "%s (class %s, %s): score %d, queue %d, cost %.3f; ",
+                best.agentId,
+                best.agentClass,
+                best.clusterId,
+                best.impedanceScore,
+                best.queueDepth,
+                bestCost));
       } else {
         s.append("none of ");
       }
-      s.append(seen).append(seen == 1 ? " agent advertises '" : " agents advertise '")
-          .append(task.getHandlerType()).append('\'');
+      s.append(seen)
+          .append(seen == 1 ? " agent advertises '" : " agents advertise '")
+          .append(task.getHandlerType())
+          .append('\'');
       if (offline + quarantined + breaker > 0) {
-        s.append(" (skipped: ").append(offline).append(" offline, ").append(quarantined)
-            .append(" quarantined, ").append(breaker).append(" behind open breakers")
-            .append(lastBlock == null ? "" : ", e.g. " + lastBlock).append(')');
+        s.append(" (skipped: ")
+            .append(offline)
+            .append(" offline, ")
+            .append(quarantined)
+            .append(" quarantined, ")
+            .append(breaker)
+            .append(" behind open breakers")
+            .append(lastBlock == null ? "" : ", e.g. " + lastBlock)
+            .append(')');
       }
       if (best == null) {
         s.append(" can take it; left for any handler of the type");

@@ -1,6 +1,6 @@
 /**
- * GCL, the Graph Construction Language: declarative specs of computation graphs that
- * event handlers submit while a graph runs.
+ * GCL, the Graph Construction Language: declarative specs of computation graphs that event handlers
+ * submit while a graph runs.
  *
  * <p>A spec is YAML ({@link io.resonance.mesh.operators.gcl.GclParser}) or an Avro {@code GclSpec}
  * ({@link io.resonance.mesh.operators.gcl.GclAvro}); both become a {@link

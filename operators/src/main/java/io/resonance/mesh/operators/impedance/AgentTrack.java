@@ -5,9 +5,9 @@ import java.util.Arrays;
 
 /**
  * Everything {@link ImpedanceTracker} remembers about one agent, held in a single {@code
- * ValueState} so that a heartbeat costs one RocksDB read and one write. Samples are kept as
- * {@code float} in fixed rings (milliseconds need no more than float's 7 digits) and strings are
- * stored once per agent, never per sample; {@link AgentTrackSerializer} writes it field by field.
+ * ValueState} so that a heartbeat costs one RocksDB read and one write. Samples are kept as {@code
+ * float} in fixed rings (milliseconds need no more than float's 7 digits) and strings are stored
+ * once per agent, never per sample; {@link AgentTrackSerializer} writes it field by field.
  *
  * <p>Mutable on purpose: the tracker reads it, changes it in place and writes it back.
  */
@@ -152,8 +152,9 @@ public final class AgentTrack {
   void addResponseClockSample(double offset, double roundTrip, long atMs) {
     if (respRoundTripCur == Double.POSITIVE_INFINITY
         || atMs >= respBucketStartCur + RESPONSE_CLOCK_BUCKET_MS) {
-      boolean adjacent = respRoundTripCur != Double.POSITIVE_INFINITY
-          && atMs < respBucketStartCur + 2 * RESPONSE_CLOCK_BUCKET_MS;
+      boolean adjacent =
+          respRoundTripCur != Double.POSITIVE_INFINITY
+              && atMs < respBucketStartCur + 2 * RESPONSE_CLOCK_BUCKET_MS;
       respRoundTripPrev = adjacent ? respRoundTripCur : Double.POSITIVE_INFINITY;
       respOffsetPrev = adjacent ? respOffsetCur : 0;
       respBucketStartPrev = adjacent ? respBucketStartCur : 0;
@@ -178,10 +179,10 @@ public final class AgentTrack {
    * among its samples. Either sample's error is at most half its round trip when the path's
    * queueing was all inside that round trip; the shortest round trip had the least room for
    * asymmetric queueing. A response sample is an exact four-timestamp exchange of the command
-   * itself, so it bounds its own error; the heartbeat sample borrows the agent's last link rtt,
-   * so it is only preferred when that rtt is shorter. The floor estimate of heartbeats without
-   * rtt cannot tell latency from offset at all, so any response sample beats it. Response samples
-   * older than two buckets (relative to the newest mesh time the track has seen) are forgotten.
+   * itself, so it bounds its own error; the heartbeat sample borrows the agent's last link rtt, so
+   * it is only preferred when that rtt is shorter. The floor estimate of heartbeats without rtt
+   * cannot tell latency from offset at all, so any response sample beats it. Response samples older
+   * than two buckets (relative to the newest mesh time the track has seen) are forgotten.
    */
   double clockOffsetMs() {
     long meshNow = Math.max(lastArrivalMs, lastResponseMs);
@@ -286,8 +287,18 @@ public final class AgentTrack {
 
   @Override
   public String toString() {
-    return "AgentTrack{state=" + state + ", heartbeats=" + heartbeats + ", missed=" + missedBeats
-        + ", latency=" + Arrays.toString(Arrays.copyOf(latency, latencyCount))
-        + ", responses=" + responses + ", recentConflicts=" + recentConflicts + "}";
+    return "AgentTrack{state="
+        + state
+        + ", heartbeats="
+        + heartbeats
+        + ", missed="
+        + missedBeats
+        + ", latency="
+        + Arrays.toString(Arrays.copyOf(latency, latencyCount))
+        + ", responses="
+        + responses
+        + ", recentConflicts="
+        + recentConflicts
+        + "}";
   }
 }

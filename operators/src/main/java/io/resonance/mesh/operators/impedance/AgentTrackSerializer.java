@@ -14,13 +14,13 @@ import org.apache.flink.types.StringValue;
  * through Kryo or the POJO serializer, because on RocksDB every heartbeat pays one deserialize and
  * one serialize of this object.
  *
- * <p>Savepoint safety: every value starts with a format byte. A future layout bumps {@link
- * #FORMAT} and keeps a reader for the old one here, so savepoints stay readable without a
- * serializer migration; the {@link Snapshot} only names this class.
+ * <p>Savepoint safety: every value starts with a format byte. A future layout bumps {@link #FORMAT}
+ * and keeps a reader for the old one here, so savepoints stay readable without a serializer
+ * migration; the {@link Snapshot} only names this class.
  *
  * <p>Format 1: heartbeat statistics only. Format 2 appends what responses taught, behind one
- * presence byte, so an agent that has never answered a command (most beats of most agents) pays
- * one byte for it. A format-1 value reads as a track without responses.
+ * presence byte, so an agent that has never answered a command (most beats of most agents) pays one
+ * byte for it. A format-1 value reads as a track without responses.
  */
 public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTrack> {
 
@@ -197,8 +197,9 @@ public final class AgentTrackSerializer extends TypeSerializerSingleton<AgentTra
     }
     t.lateSamples = in.readInt();
     t.lateRate = in.readDouble();
-    t.fit = new ProcessingFit(in.readLong(), in.readDouble(), in.readDouble(), in.readDouble(),
-        in.readDouble());
+    t.fit =
+        new ProcessingFit(
+            in.readLong(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
     t.recentConflicts = in.readDouble();
     t.conflictsAtMs = in.readLong();
     t.episodeConflicts = in.readInt();

@@ -3,8 +3,8 @@ package io.resonance.mesh.operators.impedance;
 import io.resonance.mesh.avro.Heartbeat;
 
 /**
- * Says what is physically impossible about a heartbeat, for a person reading the dead-letter
- * topic. A heartbeat that fails here must not touch an agent's state: one corrupted reading would
+ * Says what is physically impossible about a heartbeat, for a person reading the dead-letter topic.
+ * A heartbeat that fails here must not touch an agent's state: one corrupted reading would
  * otherwise poison a percentile ring for dozens of beats.
  */
 public final class HeartbeatValidator {

@@ -1,8 +1,8 @@
 package io.resonance.mesh.operators.impedance;
 
 /**
- * The composite impedance score, 0..1000, higher is slower. Each term is monotone (never falls
- * when its input grows) and capped, so no single input can hide the others:
+ * The composite impedance score, 0..1000, higher is slower. Each term is monotone (never falls when
+ * its input grows) and capped, so no single input can hide the others:
  *
  * <pre>
  *   latency      = min(300, 150 * log10(1 + p90LatencyMs / 10))      10 ms -> 45, 100 ms -> 156, 1 s -> 300
@@ -13,9 +13,9 @@ package io.resonance.mesh.operators.impedance;
  *   score        = clamp(round(sum), 0, 1000)
  * </pre>
  *
- * Latency and processing are log-scaled because agent classes span four orders of magnitude (a
- * LAN server answers in milliseconds, a human checkpoint in minutes): a linear scale would pin
- * every slow class at the cap and leave no room to rank fast agents.
+ * Latency and processing are log-scaled because agent classes span four orders of magnitude (a LAN
+ * server answers in milliseconds, a human checkpoint in minutes): a linear scale would pin every
+ * slow class at the cap and leave no room to rank fast agents.
  */
 public final class ImpedanceScore {
 

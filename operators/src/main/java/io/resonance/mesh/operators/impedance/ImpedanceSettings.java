@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How {@link ImpedanceTracker} judges liveness and decides when a registry record is worth
- * writing. One value object so the job can read it from its configuration and tests can shrink it.
+ * How {@link ImpedanceTracker} judges liveness and decides when a registry record is worth writing.
+ * One value object so the job can read it from its configuration and tests can shrink it.
  *
  * @param expectedBeatInterval heartbeat interval assumed until an agent's own interval is learned
  * @param missedBeatsForDegraded an agent is DEGRADED after this many of its intervals of silence
@@ -19,10 +19,10 @@ import java.util.Objects;
  * @param retireAfter an OFFLINE agent's state is dropped after this much further silence
  * @param ewmaAlpha weight of the newest sample in the smoothed means
  * @param conflictHalfLife the recent-conflicts count halves in this much mesh time
- * @param quarantineThreshold an agent whose recent-conflicts count reaches this is QUARANTINED
- *     (a CONFLICT answer counts 1, a HASH_MISMATCH 3)
- * @param quarantinePeriod how long (processing time) a quarantine lasts before the agent returns
- *     to the state its heartbeats say
+ * @param quarantineThreshold an agent whose recent-conflicts count reaches this is QUARANTINED (a
+ *     CONFLICT answer counts 1, a HASH_MISMATCH 3)
+ * @param quarantinePeriod how long (processing time) a quarantine lasts before the agent returns to
+ *     the state its heartbeats say
  */
 public record ImpedanceSettings(
     Duration expectedBeatInterval,
@@ -39,8 +39,10 @@ public record ImpedanceSettings(
     implements Serializable {
 
   public static final Duration DEFAULT_CONFLICT_HALF_LIFE = Duration.ofMinutes(10);
+
   /** Three conflicts within about five minutes (each decays with the half-life). */
   public static final double DEFAULT_QUARANTINE_THRESHOLD = 2.5;
+
   public static final Duration DEFAULT_QUARANTINE_PERIOD = Duration.ofMinutes(10);
 
   /** The heartbeat settings with the default conflict and quarantine rules. */
@@ -53,9 +55,18 @@ public record ImpedanceSettings(
       double scoreChangeRatio,
       Duration retireAfter,
       double ewmaAlpha) {
-    this(expectedBeatInterval, missedBeatsForDegraded, offlineAfter, refreshInterval,
-        scoreChangePoints, scoreChangeRatio, retireAfter, ewmaAlpha, DEFAULT_CONFLICT_HALF_LIFE,
-        DEFAULT_QUARANTINE_THRESHOLD, DEFAULT_QUARANTINE_PERIOD);
+    this(
+        expectedBeatInterval,
+        missedBeatsForDegraded,
+        offlineAfter,
+        refreshInterval,
+        scoreChangePoints,
+        scoreChangeRatio,
+        retireAfter,
+        ewmaAlpha,
+        DEFAULT_CONFLICT_HALF_LIFE,
+        DEFAULT_QUARANTINE_THRESHOLD,
+        DEFAULT_QUARANTINE_PERIOD);
   }
 
   public ImpedanceSettings {
@@ -81,7 +92,8 @@ public record ImpedanceSettings(
     Objects.requireNonNull(conflictHalfLife, "conflictHalfLife");
     Objects.requireNonNull(quarantinePeriod, "quarantinePeriod");
     if (conflictHalfLife.toMillis() <= 0 || quarantinePeriod.toMillis() <= 0) {
-      throw new IllegalArgumentException("conflict half-life and quarantine period must be positive");
+      throw new IllegalArgumentException(
+          "conflict half-life and quarantine period must be positive");
     }
     if (!(quarantineThreshold > 0) || Double.isInfinite(quarantineThreshold)) {
       throw new IllegalArgumentException("quarantineThreshold must be a positive number");
@@ -119,8 +131,7 @@ public record ImpedanceSettings(
         quarantinePeriod);
   }
 
-  public ImpedanceSettings withQuarantine(
-      Duration halfLife, double threshold, Duration period) {
+  public ImpedanceSettings withQuarantine(Duration halfLife, double threshold, Duration period) {
     return new ImpedanceSettings(
         expectedBeatInterval,
         missedBeatsForDegraded,

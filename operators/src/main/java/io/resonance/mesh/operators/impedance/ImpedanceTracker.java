@@ -33,34 +33,34 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Owns the impedance registry entry of every agent (seed part 2.3): keyed by agent id, it turns
- * heartbeats (first input) into rolling latency and processing statistics, a clock-offset
- * estimate, a reliability score, an impedance score and an operational state, learns from the
- * agent's answers to commands (second input, {@code mesh.responses}), and emits an {@link
- * AgentImpedance} record when that entry changed meaningfully, on every state transition, and at
- * least every {@link ImpedanceSettings#refreshInterval()}.
+ * heartbeats (first input) into rolling latency and processing statistics, a clock-offset estimate,
+ * a reliability score, an impedance score and an operational state, learns from the agent's answers
+ * to commands (second input, {@code mesh.responses}), and emits an {@link AgentImpedance} record
+ * when that entry changed meaningfully, on every state transition, and at least every {@link
+ * ImpedanceSettings#refreshInterval()}.
  *
  * <h2>Clocks</h2>
  *
- * The element timestamp is the heartbeat's arrival on the mesh clock (Kafka LogAppendTime);
- * {@code sent_at_ms} is the agent's clock. Liveness deadlines are measured on the operator's
- * processing clock, the clock its timers run on, so that "silent for 15 s" means the same thing to
- * the beat that resets it and to the timer that checks it.
+ * The element timestamp is the heartbeat's arrival on the mesh clock (Kafka LogAppendTime); {@code
+ * sent_at_ms} is the agent's clock. Liveness deadlines are measured on the operator's processing
+ * clock, the clock its timers run on, so that "silent for 15 s" means the same thing to the beat
+ * that resets it and to the timer that checks it.
  *
  * <h2>Responses</h2>
  *
- * A response is an NTP exchange: {@code t1 = command_sent_at_ms} (mesh clock, the release),
- * {@code t2 = received_at_ms} and {@code t3 = responded_at_ms} (agent clock), {@code t4} = the
- * response's element timestamp (mesh clock, its Kafka record timestamp). It gives an offset sample
- * {@code ((t2 - t1) + (t3 - t4)) / 2} with round trip {@code (t4 - t1) - (t3 - t2)}, which joins
- * the heartbeat samples in the clock filter (least round trip wins, see {@link
- * AgentTrack#clockOffsetMs()}), and a delivery delay {@code t2 - t1 - offset}, the one-way time of
- * a command from release to agent, kept in a ring whose quantiles are the registry's {@code
- * command_latency} (what a send time needs: commands travel the downlink, heartbeats the uplink).
- * A TRANSIT answer adds no delivery sample, since the READY that follows repeats its t1 and t2.
- * Answers that say the command was prepared teach the processing line (processing_ms on
- * payload_weight) and the late rate (prepared after the agent-clock target). Impossible answers go
- * to {@link #REJECTED} and touch nothing; answers from an agent without state (never beat, or
- * retired) are dropped, as there is no registry entry to attach them to.
+ * A response is an NTP exchange: {@code t1 = command_sent_at_ms} (mesh clock, the release), {@code
+ * t2 = received_at_ms} and {@code t3 = responded_at_ms} (agent clock), {@code t4} = the response's
+ * element timestamp (mesh clock, its Kafka record timestamp). It gives an offset sample {@code ((t2
+ * - t1) + (t3 - t4)) / 2} with round trip {@code (t4 - t1) - (t3 - t2)}, which joins the heartbeat
+ * samples in the clock filter (least round trip wins, see {@link AgentTrack#clockOffsetMs()}), and
+ * a delivery delay {@code t2 - t1 - offset}, the one-way time of a command from release to agent,
+ * kept in a ring whose quantiles are the registry's {@code command_latency} (what a send time
+ * needs: commands travel the downlink, heartbeats the uplink). A TRANSIT answer adds no delivery
+ * sample, since the READY that follows repeats its t1 and t2. Answers that say the command was
+ * prepared teach the processing line (processing_ms on payload_weight) and the late rate (prepared
+ * after the agent-clock target). Impossible answers go to {@link #REJECTED} and touch nothing;
+ * answers from an agent without state (never beat, or retired) are dropped, as there is no registry
+ * entry to attach them to.
  *
  * <h2>Quarantine</h2>
  *
@@ -78,28 +78,27 @@ import org.apache.flink.util.OutputTag;
  *
  * A record is written for a new agent, a state transition, a change of class, sector, cluster,
  * context hash or capabilities, a score move of at least {@code max(scoreChangePoints,
- * scoreChangeRatio x last emitted score)} (both thresholds must pass: a 10 % move of a score of
- * 20 is noise, and so is 25 points on a score of 900), or when the refresh interval has passed.
- * {@code updated_at_ms} is the mesh time of the emission: the arrival time for a beat, the timer
- * time for a timer. A response emits on a state change (quarantine), on any CONFLICT answer
- * (recent_conflicts is what routing can see before a quarantine), on the agent's first answer,
- * when the delivery ring first holds enough samples for planning, when the processing line first
- * becomes learned, when it moves the clock offset by {@value #OFFSET_CHANGE_MS} ms or more, and
- * otherwise under the same score and refresh rules as a beat.
+ * scoreChangeRatio x last emitted score)} (both thresholds must pass: a 10 % move of a score of 20
+ * is noise, and so is 25 points on a score of 900), or when the refresh interval has passed. {@code
+ * updated_at_ms} is the mesh time of the emission: the arrival time for a beat, the timer time for
+ * a timer. A response emits on a state change (quarantine), on any CONFLICT answer
+ * (recent_conflicts is what routing can see before a quarantine), on the agent's first answer, when
+ * the delivery ring first holds enough samples for planning, when the processing line first becomes
+ * learned, when it moves the clock offset by {@value #OFFSET_CHANGE_MS} ms or more, and otherwise
+ * under the same score and refresh rules as a beat.
  *
  * <h2>Timers</h2>
  *
- * One processing-time timer per agent at most. A beat never deletes it (on RocksDB a delete plus
- * a register per beat would cost more than the state update itself); it registers one only when
- * none is pending, or moves it earlier in the rare case the learned interval shrank. When the
- * timer fires it re-checks the deadlines against the last beat and re-arms itself, so it serves
- * DEGRADED, OFFLINE, retirement and the refresh emission alike.
+ * One processing-time timer per agent at most. A beat never deletes it (on RocksDB a delete plus a
+ * register per beat would cost more than the state update itself); it registers one only when none
+ * is pending, or moves it earlier in the rare case the learned interval shrank. When the timer
+ * fires it re-checks the deadlines against the last beat and re-arms itself, so it serves DEGRADED,
+ * OFFLINE, retirement and the refresh emission alike.
  *
  * <h2>Side outputs</h2>
  *
- * {@link #REJECTED}: heartbeats and responses with impossible values, with the reason; they do
- * not touch state.
- * {@link #RETIRED}: agent ids whose state was dropped after {@link
+ * {@link #REJECTED}: heartbeats and responses with impossible values, with the reason; they do not
+ * touch state. {@link #RETIRED}: agent ids whose state was dropped after {@link
  * ImpedanceSettings#retireAfter()} offline, so the job can write a tombstone to the registry.
  */
 public class ImpedanceTracker
@@ -115,7 +114,8 @@ public class ImpedanceTracker
   public static final OutputTag<DeadLetter> REJECTED =
       new OutputTag<>("impedance-rejected", TypeInformation.of(DeadLetter.class));
 
-  public static final OutputTag<String> RETIRED = new OutputTag<>("impedance-retired", Types.STRING);
+  public static final OutputTag<String> RETIRED =
+      new OutputTag<>("impedance-retired", Types.STRING);
 
   /** A correction of the clock offset by this much changes every target sent to the agent. */
   static final double OFFSET_CHANGE_MS = 5;
@@ -212,15 +212,19 @@ public class ImpedanceTracker
     }
     boolean identityChanged = absorbIdentity(t, hb) && !fresh;
     // The rtt a beat reports is its predecessor's: pair it with that beat's one-way stamps.
-    double previousOneWay = !fresh && t.lastSequence == hb.getSequence() - 1
-        ? t.lastArrivalMs - t.lastSentAtMs : Double.NaN;
+    double previousOneWay =
+        !fresh && t.lastSequence == hb.getSequence() - 1
+            ? t.lastArrivalMs - t.lastSentAtMs
+            : Double.NaN;
     absorbSequence(t, hb.getSequence(), hb.getSentAtMs());
     absorbTiming(t, hb, arrival, previousOneWay);
     // The queue depth is a sample of a quantity that moves every few milliseconds; the score
     // should rank sustained load, so it sees the smoothed depth, and a one-beat spike neither
     // re-routes work nor writes a registry record.
-    t.queueDepthEwma = fresh ? hb.getQueueDepth()
-        : t.queueDepthEwma + settings.ewmaAlpha() * (hb.getQueueDepth() - t.queueDepthEwma);
+    t.queueDepthEwma =
+        fresh
+            ? hb.getQueueDepth()
+            : t.queueDepthEwma + settings.ewmaAlpha() * (hb.getQueueDepth() - t.queueDepthEwma);
     t.lastArrivalMs = arrival;
     t.lastSeenProcMs = now;
 
@@ -238,12 +242,18 @@ public class ImpedanceTracker
 
   /**
    * Writes a registry record when {@code changed} or when the score moved or the refresh is due,
-   * then keeps the timer and the state. The score decides whether anything is written; most
-   * events write nothing, so the record (strings, lists, three more percentiles) is only built
-   * for those that are emitted.
+   * then keeps the timer and the state. The score decides whether anything is written; most events
+   * write nothing, so the record (strings, lists, three more percentiles) is only built for those
+   * that are emitted.
    */
-  private void settle(AgentTrack t, boolean changed, long arrival, long now, Context ctx,
-      Collector<AgentImpedance> out) throws Exception {
+  private void settle(
+      AgentTrack t,
+      boolean changed,
+      long arrival,
+      long now,
+      Context ctx,
+      Collector<AgentImpedance> out)
+      throws Exception {
     int score = score(t);
     if (changed
         || scoreMoved(t.lastEmittedScore, score)
@@ -288,13 +298,13 @@ public class ImpedanceTracker
       stateTransitions.inc();
     }
 
-    boolean changed = transition
-        || first
-        || r.getState() == TrinaryState.CONFLICT
-        || (!latencyUsableBefore
-            && t.deliveryCount >= DelayModel.MIN_COMMAND_LATENCY_SAMPLES)
-        || (!fitLearnedBefore && t.fit.isLearned())
-        || Math.abs(t.clockOffsetMs() - offsetBefore) >= OFFSET_CHANGE_MS;
+    boolean changed =
+        transition
+            || first
+            || r.getState() == TrinaryState.CONFLICT
+            || (!latencyUsableBefore && t.deliveryCount >= DelayModel.MIN_COMMAND_LATENCY_SAMPLES)
+            || (!fitLearnedBefore && t.fit.isLearned())
+            || Math.abs(t.clockOffsetMs() - offsetBefore) >= OFFSET_CHANGE_MS;
     settle(t, changed, arrival, now, ctx, out);
   }
 
@@ -398,10 +408,10 @@ public class ImpedanceTracker
   }
 
   /**
-   * Only consecutive beats teach the interval, so a gap is not mistaken for a slower agent. The
-   * gap is taken between the agent's own send times, not between arrivals: arrivals bunch up when
-   * a backlog is replayed (after the job or the broker was down), and an interval learned from
-   * them would make every agent look silent, and flap to DEGRADED, while the job catches up.
+   * Only consecutive beats teach the interval, so a gap is not mistaken for a slower agent. The gap
+   * is taken between the agent's own send times, not between arrivals: arrivals bunch up when a
+   * backlog is replayed (after the job or the broker was down), and an interval learned from them
+   * would make every agent look silent, and flap to DEGRADED, while the job catches up.
    */
   private void learnInterval(AgentTrack t, long gapMs) {
     if (gapMs <= 0) {
@@ -423,11 +433,12 @@ public class ImpedanceTracker
    * a beat carries is that of the agent's previous send, so it is paired with the previous beat's
    * stamps: {@code offset ~ rtt/2 - (previous arrival - previous sent_at)} (pairing it with the
    * current beat's would mix two different trips and bias the offset low by about half the
-   * latency), and the sample with the smallest rtt is trusted (NTP's rule: the shortest round trip has the least queueing, so the
-   * least asymmetry). Without rtt only {@code min(arrival - sent_at) = min latency - offset} is
-   * observable, and the offset is reported as {@code -min(arrival - sent_at)}: latency and offset
-   * cannot be separated from one-way samples, so latencies are then latencies above the floor.
-   * Both filters slide over the last 32 to 64 beats so a re-synced clock is followed.
+   * latency), and the sample with the smallest rtt is trusted (NTP's rule: the shortest round trip
+   * has the least queueing, so the least asymmetry). Without rtt only {@code min(arrival - sent_at)
+   * = min latency - offset} is observable, and the offset is reported as {@code -min(arrival -
+   * sent_at)}: latency and offset cannot be separated from one-way samples, so latencies are then
+   * latencies above the floor. Both filters slide over the last 32 to 64 beats so a re-synced clock
+   * is followed.
    */
   private void absorbTiming(AgentTrack t, Heartbeat hb, long arrival, double previousOneWay) {
     double raw = arrival - hb.getSentAtMs();
@@ -442,10 +453,10 @@ public class ImpedanceTracker
   }
 
   /**
-   * The NTP sample of one exchange (see the class comment). The delivery delay is taken against
-   * the filtered offset, not this exchange's own: the exchange's offset assumes a symmetric path
-   * and would report every delivery as exactly half its round trip, hiding the asymmetry that
-   * the filtered offset, chosen from the least-queued exchange, can still show.
+   * The NTP sample of one exchange (see the class comment). The delivery delay is taken against the
+   * filtered offset, not this exchange's own: the exchange's offset assumes a symmetric path and
+   * would report every delivery as exactly half its round trip, hiding the asymmetry that the
+   * filtered offset, chosen from the least-queued exchange, can still show.
    */
   private void absorbExchange(AgentTrack t, AgentResponse r, long arrival) {
     long t1 = r.getCommandSentAtMs();
@@ -472,8 +483,8 @@ public class ImpedanceTracker
     long target = r.getTargetArrivalAgentMs();
     if (target > 0) {
       double late = prepared > target ? 1 : 0;
-      t.lateRate = t.lateSamples == 0 ? late
-          : t.lateRate + settings.ewmaAlpha() * (late - t.lateRate);
+      t.lateRate =
+          t.lateSamples == 0 ? late : t.lateRate + settings.ewmaAlpha() * (late - t.lateRate);
       if (t.lateSamples < Integer.MAX_VALUE) {
         t.lateSamples++;
       }
@@ -515,12 +526,16 @@ public class ImpedanceTracker
   }
 
   private String quarantineReason(AgentTrack t) {
-    return String.format(java.util.Locale.ROOT,
+    return String.format(
+        java.util.Locale.ROOT,
         "%d CONFLICT %s (%d HASH_MISMATCH) since %s: recent conflicts %.1f reached %.1f"
             + " (half-life %s)",
-        t.episodeConflicts, t.episodeConflicts == 1 ? "answer" : "answers",
-        t.episodeHashMismatches, Instant.ofEpochMilli(t.episodeStartMs),
-        t.recentConflicts, settings.quarantineThreshold(),
+        t.episodeConflicts,
+        t.episodeConflicts == 1 ? "answer" : "answers",
+        t.episodeHashMismatches,
+        Instant.ofEpochMilli(t.episodeStartMs),
+        t.recentConflicts,
+        settings.quarantineThreshold(),
         humanDuration(settings.conflictHalfLife().toMillis()));
   }
 
@@ -580,7 +595,8 @@ public class ImpedanceTracker
     }
   }
 
-  private void emit(AgentTrack t, AgentImpedance record, long procNow, Collector<AgentImpedance> out) {
+  private void emit(
+      AgentTrack t, AgentImpedance record, long procNow, Collector<AgentImpedance> out) {
     t.lastEmittedProcMs = procNow;
     t.lastEmittedScore = record.getImpedanceScore();
     registryRecordsEmitted.inc();
@@ -588,9 +604,9 @@ public class ImpedanceTracker
   }
 
   /**
-   * The impedance score of the track as it is now, without allocating: the two p90s are picked
-   * from the rings by selection (no sort), and the inputs are kept in fields for {@link
-   * #toRecord}, which is only called when the record is emitted.
+   * The impedance score of the track as it is now, without allocating: the two p90s are picked from
+   * the rings by selection (no sort), and the inputs are kept in fields for {@link #toRecord},
+   * which is only called when the record is emitted.
    */
   private int score(AgentTrack t) {
     int n = t.latencyCount;
@@ -635,8 +651,13 @@ public class ImpedanceTracker
       int d = t.deliveryCount;
       System.arraycopy(t.delivery, 0, sortScratch, 0, d);
       Arrays.sort(sortScratch, 0, d);
-      r.setCommandLatency(new CommandLatency(d, percentile(sortScratch, d, 0.50),
-          percentile(sortScratch, d, 0.90), percentile(sortScratch, d, 0.99), t.lateRate));
+      r.setCommandLatency(
+          new CommandLatency(
+              d,
+              percentile(sortScratch, d, 0.50),
+              percentile(sortScratch, d, 0.90),
+              percentile(sortScratch, d, 0.99),
+              t.lateRate));
     }
     ProcessingFit fit = t.fit;
     if (fit.n() > 0) {
@@ -653,9 +674,9 @@ public class ImpedanceTracker
    * What {@link #percentile} returns for the sorted first {@code n} values of {@code ring}, found
    * without sorting: the nearest-rank value is the m-th largest, {@code m = n - rank + 1}, and for
    * a p90 over at most 32 samples m is at most 4, so one pass that keeps the m largest values
-   * (ascending, in {@code buffer}) costs about n comparisons instead of a sort. Values are
-   * ordered by {@link Float#compare}, the order {@link Arrays#sort(float[])} uses, so the result
-   * is the same value, bit for bit, as the one the sorted array would give.
+   * (ascending, in {@code buffer}) costs about n comparisons instead of a sort. Values are ordered
+   * by {@link Float#compare}, the order {@link Arrays#sort(float[])} uses, so the result is the
+   * same value, bit for bit, as the one the sorted array would give.
    */
   static double percentileOfRing(float[] ring, int n, double p, float[] buffer) {
     if (n == 0) {
@@ -720,8 +741,8 @@ public class ImpedanceTracker
     d.setPartition(-1);
     d.setOffset(-1L);
     String id = response.getAgentId();
-    d.setKey(id == null || id.isEmpty() ? null
-        : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
+    d.setKey(
+        id == null || id.isEmpty() ? null : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
     try {
       d.setValue(ByteBuffer.wrap(responseCodec.encode(response)));
       d.setReason(reason);
@@ -740,7 +761,8 @@ public class ImpedanceTracker
     d.setPartition(-1);
     d.setOffset(-1L);
     String id = hb.getAgentId();
-    d.setKey(id == null || id.isEmpty() ? null : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
+    d.setKey(
+        id == null || id.isEmpty() ? null : ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
     try {
       d.setValue(ByteBuffer.wrap(heartbeatCodec.encode(hb)));
       d.setReason(reason);

@@ -5,8 +5,8 @@ import io.resonance.mesh.avro.AgentResponse;
 /**
  * Says what is impossible about an agent's answer to a command, for a person reading the
  * dead-letter topic. An answer that fails here must not touch the agent's state: a single bogus
- * exchange would otherwise win the clock filter (a negative round trip is the "best" one) and
- * shift every target the mesh converts to that agent's clock.
+ * exchange would otherwise win the clock filter (a negative round trip is the "best" one) and shift
+ * every target the mesh converts to that agent's clock.
  */
 public final class ResponseValidator {
 
@@ -19,8 +19,8 @@ public final class ResponseValidator {
   private ResponseValidator() {}
 
   /**
-   * Returns {@code null} when the response is usable, else the reason it is not. {@code
-   * arrivalMs} is the response's arrival on the mesh clock.
+   * Returns {@code null} when the response is usable, else the reason it is not. {@code arrivalMs}
+   * is the response's arrival on the mesh clock.
    */
   public static String problem(AgentResponse r, long arrivalMs) {
     String id = r.getAgentId();
@@ -47,8 +47,13 @@ public final class ResponseValidator {
     }
     long roundTrip = (arrivalMs - t1) - (t3 - t2);
     if (roundTrip < -TOLERANCE_MS) {
-      return "round trip " + roundTrip + " ms is negative: the agent held the command "
-          + (t3 - t2) + " ms, longer than the " + (arrivalMs - t1) + " ms from release to answer";
+      return "round trip "
+          + roundTrip
+          + " ms is negative: the agent held the command "
+          + (t3 - t2)
+          + " ms, longer than the "
+          + (arrivalMs - t1)
+          + " ms from release to answer";
     }
     long prepared = r.getPreparedAtMs();
     if (prepared < 0) {

@@ -19,8 +19,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Holds coordination requests out of frozen scopes: the operators' freezes and thaws from {@code
  * mesh.control} live in broadcast state (the latest per scope), and a request {@link FreezeRules}
- * stops becomes a REFUSED {@link GatherResult} on {@link #REFUSED} with the freeze's reason.
- * Others go on unchanged.
+ * stops becomes a REFUSED {@link GatherResult} on {@link #REFUSED} with the freeze's reason. Others
+ * go on unchanged.
  */
 public class FreezeGate
     extends BroadcastProcessFunction<CoordinationRequest, FreezeOrder, CoordinationRequest> {
@@ -29,8 +29,8 @@ public class FreezeGate
 
   /** The latest order per scope key; the descriptor the job passes to broadcast(...). */
   public static final MapStateDescriptor<String, FreezeOrder> ORDERS =
-      new MapStateDescriptor<>("freeze-orders", Types.STRING,
-          new AvroTypeInfo<>(FreezeOrder.class));
+      new MapStateDescriptor<>(
+          "freeze-orders", Types.STRING, new AvroTypeInfo<>(FreezeOrder.class));
 
   public static final OutputTag<GatherResult> REFUSED =
       new OutputTag<>("freeze-gate-refused", new AvroTypeInfo<>(GatherResult.class));
@@ -49,8 +49,9 @@ public class FreezeGate
   }
 
   @Override
-  public void processElement(CoordinationRequest request, ReadOnlyContext ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  public void processElement(
+      CoordinationRequest request, ReadOnlyContext ctx, Collector<CoordinationRequest> out)
+      throws Exception {
     List<FreezeOrder> orders = new ArrayList<>();
     for (Map.Entry<String, FreezeOrder> e : ctx.getBroadcastState(ORDERS).immutableEntries()) {
       orders.add(e.getValue());
@@ -60,14 +61,13 @@ public class FreezeGate
       out.collect(request);
     } else {
       requestsFrozen.inc();
-      ctx.output(REFUSED, ModeRules.refusal(request, refused.get(),
-          ctx.currentProcessingTime()));
+      ctx.output(REFUSED, ModeRules.refusal(request, refused.get(), ctx.currentProcessingTime()));
     }
   }
 
   @Override
-  public void processBroadcastElement(FreezeOrder order, Context ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  public void processBroadcastElement(
+      FreezeOrder order, Context ctx, Collector<CoordinationRequest> out) throws Exception {
     if (order == null || order.getScope() == null || order.getScopeId() == null) {
       return;
     }

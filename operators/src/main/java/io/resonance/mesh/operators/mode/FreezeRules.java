@@ -43,17 +43,20 @@ public final class FreezeRules {
   }
 
   /** Empty when no freeze in force stops the request, else why it is refused. */
-  public static Optional<ModeRules.Admission> decide(CoordinationRequest request,
-      Collection<FreezeOrder> orders) {
+  public static Optional<ModeRules.Admission> decide(
+      CoordinationRequest request, Collection<FreezeOrder> orders) {
     List<FreezeOrder> frozen = orders.stream().filter(FreezeOrder::getFrozen).toList();
     if (frozen.isEmpty()) {
       return Optional.empty();
     }
-    Optional<FreezeOrder> global = frozen.stream()
-        .filter(o -> o.getScope() == FreezeScope.GLOBAL).findFirst();
+    Optional<FreezeOrder> global =
+        frozen.stream().filter(o -> o.getScope() == FreezeScope.GLOBAL).findFirst();
     if (global.isPresent()) {
-      return Optional.of(refusal("the mesh is frozen", global.get(),
-          "thaw the mesh (./mesh thaw) when it may take work again"));
+      return Optional.of(
+          refusal(
+              "the mesh is frozen",
+              global.get(),
+              "thaw the mesh (./mesh thaw) when it may take work again"));
     }
     TargetSelector targets = request.getTargets();
     SelectorKind kind = targets == null ? SelectorKind.ALL : targets.getKind();
@@ -61,9 +64,15 @@ public final class FreezeRules {
       for (String value : targets.getValues()) {
         for (FreezeOrder o : frozen) {
           if (reaches(kind, value, o)) {
-            return Optional.of(refusal(kind.name().toLowerCase(java.util.Locale.ROOT) + " "
-                + value + " is in frozen " + describe(o), o,
-                "target scopes outside the frozen ones, or thaw " + describe(o)));
+            return Optional.of(
+                refusal(
+                    kind.name().toLowerCase(java.util.Locale.ROOT)
+                        + " "
+                        + value
+                        + " is in frozen "
+                        + describe(o),
+                    o,
+                    "target scopes outside the frozen ones, or thaw " + describe(o)));
           }
         }
       }
@@ -71,9 +80,11 @@ public final class FreezeRules {
     }
     List<String> scopes = new ArrayList<>();
     frozen.forEach(o -> scopes.add(describe(o)));
-    return Optional.of(refusal(kind + " targets may include agents of frozen "
-        + String.join(", ", scopes), frozen.get(0),
-        "select a sector or cluster outside the frozen scopes (--select sector:ID), or thaw"));
+    return Optional.of(
+        refusal(
+            kind + " targets may include agents of frozen " + String.join(", ", scopes),
+            frozen.get(0),
+            "select a sector or cluster outside the frozen scopes (--select sector:ID), or thaw"));
   }
 
   private static boolean reaches(SelectorKind kind, String value, FreezeOrder o) {
@@ -85,14 +96,18 @@ public final class FreezeRules {
   }
 
   private static String describe(FreezeOrder o) {
-    return o.getScope() == FreezeScope.GLOBAL ? "mesh"
+    return o.getScope() == FreezeScope.GLOBAL
+        ? "mesh"
         : o.getScope().name().toLowerCase(java.util.Locale.ROOT) + " " + o.getScopeId();
   }
 
   private static ModeRules.Admission refusal(String what, FreezeOrder o, String instead) {
-    String since = " (frozen at " + Instant.ofEpochMilli(o.getAtMs())
-        + (o.getBy().isEmpty() ? "" : " by " + o.getBy())
-        + (o.getReason().isEmpty() ? "" : ": " + o.getReason()) + ")";
+    String since =
+        " (frozen at "
+            + Instant.ofEpochMilli(o.getAtMs())
+            + (o.getBy().isEmpty() ? "" : " by " + o.getBy())
+            + (o.getReason().isEmpty() ? "" : ": " + o.getReason())
+            + ")";
     return new ModeRules.Admission(false, RULE, what + since, instead, 0);
   }
 }

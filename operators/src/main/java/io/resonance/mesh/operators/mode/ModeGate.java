@@ -20,15 +20,15 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Admits coordination requests under the mesh's operational mode (seed part 6.3) before they are
- * planned: admitted requests go on unchanged, refused ones become a REFUSED {@link GatherResult}
- * on {@link #REFUSED} with the rule, the numbers and what to do instead ({@link ModeRules}).
- * Owns the latest summaries from {@code mesh.summaries} in broadcast state, keyed {@code
- * SCOPE:scope_id}: the GLOBAL one carries the mode, the SECTOR and CLUSTER ones let the gate
- * count the targets of a sector or cluster request.
+ * planned: admitted requests go on unchanged, refused ones become a REFUSED {@link GatherResult} on
+ * {@link #REFUSED} with the rule, the numbers and what to do instead ({@link ModeRules}). Owns the
+ * latest summaries from {@code mesh.summaries} in broadcast state, keyed {@code SCOPE:scope_id}:
+ * the GLOBAL one carries the mode, the SECTOR and CLUSTER ones let the gate count the targets of a
+ * sector or cluster request.
  *
- * <p>A summary older (by window end) than the one held is ignored. Sector and cluster summaries
- * end when a GLOBAL summary arrives and theirs is more than {@link #STALE_WINDOWS} windows
- * behind it: a scope that stopped being summarised is gone from the topology.
+ * <p>A summary older (by window end) than the one held is ignored. Sector and cluster summaries end
+ * when a GLOBAL summary arrives and theirs is more than {@link #STALE_WINDOWS} windows behind it: a
+ * scope that stopped being summarised is gone from the topology.
  */
 public class ModeGate
     extends BroadcastProcessFunction<CoordinationRequest, ImpedanceSummary, CoordinationRequest> {
@@ -37,8 +37,8 @@ public class ModeGate
 
   /** Latest summary per scope key; the descriptor the job passes to broadcast(...). */
   public static final MapStateDescriptor<String, ImpedanceSummary> SUMMARY_STATE =
-      new MapStateDescriptor<>("mode-gate-summaries", Types.STRING,
-          new AvroTypeInfo<>(ImpedanceSummary.class));
+      new MapStateDescriptor<>(
+          "mode-gate-summaries", Types.STRING, new AvroTypeInfo<>(ImpedanceSummary.class));
 
   /** Requests the mode refused, as the gather result that reports them. */
   public static final OutputTag<GatherResult> REFUSED =
@@ -60,18 +60,23 @@ public class ModeGate
   }
 
   @Override
-  public void processElement(CoordinationRequest request, ReadOnlyContext ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  public void processElement(
+      CoordinationRequest request, ReadOnlyContext ctx, Collector<CoordinationRequest> out)
+      throws Exception {
     ReadOnlyBroadcastState<String, ImpedanceSummary> held = ctx.getBroadcastState(SUMMARY_STATE);
     ModeRules.Admission admission;
     try {
-      admission = ModeRules.decide(request, held.get(ModeRules.GLOBAL_KEY), key -> {
-        try {
-          return held.get(key);
-        } catch (Exception e) {
-          return null;
-        }
-      });
+      admission =
+          ModeRules.decide(
+              request,
+              held.get(ModeRules.GLOBAL_KEY),
+              key -> {
+                try {
+                  return held.get(key);
+                } catch (Exception e) {
+                  return null;
+                }
+              });
     } catch (RuntimeException e) {
       // A malformed request is the planner's to reject with its reason, not the gate's to crash.
       out.collect(request);
@@ -86,8 +91,8 @@ public class ModeGate
   }
 
   @Override
-  public void processBroadcastElement(ImpedanceSummary summary, Context ctx,
-      Collector<CoordinationRequest> out) throws Exception {
+  public void processBroadcastElement(
+      ImpedanceSummary summary, Context ctx, Collector<CoordinationRequest> out) throws Exception {
     if (summary == null || summary.getScope() == null || summary.getScopeId() == null) {
       return;
     }

@@ -66,8 +66,8 @@ public record DelayModel(
 
   /** An agent the mesh has only heard of: class and state, no samples. */
   public static DelayModel withoutHistory(AgentClass agentClass, OperationalState state) {
-    return new DelayModel(agentClass, state, 0, 0, 0, 0, 0, 0, 0, ProcessingFit.EMPTY, 0, 0, 1, 0,
-        Set.of());
+    return new DelayModel(
+        agentClass, state, 0, 0, 0, 0, 0, 0, 0, ProcessingFit.EMPTY, 0, 0, 1, 0, Set.of());
   }
 
   /** The model of a registry entry with the processing line the entry carries, if any. */
@@ -82,12 +82,13 @@ public record DelayModel(
    * delay a send time must cover; the entry's {@code command_latency} measured exactly that from
    * the agent's answers, so with at least {@link #MIN_COMMAND_LATENCY_SAMPLES} deliveries its
    * quantiles are used, with its sample count; fewer are blended in by their share of that.
-   * Otherwise the heartbeat quantiles (the uplink, the best stand-in there is): the entry does not say how many samples are in that ring, so
-   * they are taken to be its heartbeats, capped at the tracker's ring.
+   * Otherwise the heartbeat quantiles (the uplink, the best stand-in there is): the entry does not
+   * say how many samples are in that ring, so they are taken to be its heartbeats, capped at the
+   * tracker's ring.
    *
-   * <p>Processing samples are taken to be as many as the heartbeat latency samples when the
-   * agent reported any processing time (a p90 above 0) and none otherwise. The processing line
-   * is {@code fit} when it holds any point, else the one the entry carries.
+   * <p>Processing samples are taken to be as many as the heartbeat latency samples when the agent
+   * reported any processing time (a p90 above 0) and none otherwise. The processing line is {@code
+   * fit} when it holds any point, else the one the entry carries.
    */
   public static DelayModel fromRegistry(AgentImpedance entry, ProcessingFit fit) {
     int heartbeatSamples = (int) Math.min(entry.getHeartbeats(), TRACKER_RING);
@@ -112,8 +113,9 @@ public record DelayModel(
     ProcessingFit processingFit = fit;
     ProcessingLine line = entry.getProcessingFit();
     if ((fit == null || fit.n() == 0) && line != null) {
-      processingFit = new ProcessingFit(line.getN(), line.getMeanWeight(), line.getMeanMs(),
-          line.getSxx(), line.getSxy());
+      processingFit =
+          new ProcessingFit(
+              line.getN(), line.getMeanWeight(), line.getMeanMs(), line.getSxx(), line.getSxy());
     }
     return new DelayModel(
         entry.getAgentClass(),

@@ -4,9 +4,9 @@ import java.io.Serializable;
 
 /**
  * A per-agent online least-squares line of processing time on payload weight, learned from the
- * agent's own responses ({@code processing_ms} against the request's {@code payload_weight}).
- * Five numbers, updated in O(1) with Welford's method, so it fits in keyed state next to the
- * impedance track (DESIGN.md: "a small online regression is enough").
+ * agent's own responses ({@code processing_ms} against the request's {@code payload_weight}). Five
+ * numbers, updated in O(1) with Welford's method, so it fits in keyed state next to the impedance
+ * track (DESIGN.md: "a small online regression is enough").
  *
  * <p>Immutable: {@link #add} returns the updated fit.
  *
@@ -32,8 +32,12 @@ public record ProcessingFit(long n, double meanWeight, double meanMs, double sxx
     double dx = weight - meanWeight;
     double newMeanWeight = meanWeight + dx / m;
     double newMeanMs = meanMs + (processingMs - meanMs) / m;
-    return new ProcessingFit(m, newMeanWeight, newMeanMs,
-        sxx + dx * (weight - newMeanWeight), sxy + dx * (processingMs - newMeanMs));
+    return new ProcessingFit(
+        m,
+        newMeanWeight,
+        newMeanMs,
+        sxx + dx * (weight - newMeanWeight),
+        sxy + dx * (processingMs - newMeanMs));
   }
 
   /** Whether the slope rests on enough points with enough spread of weights to be used. */

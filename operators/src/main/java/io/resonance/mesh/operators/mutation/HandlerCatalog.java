@@ -45,22 +45,31 @@ import org.yaml.snakeyaml.representer.Representer;
  *
  * <p>Item names in {@code waits_on}, {@code accepts_compact} and {@code compacts} are the data item
  * names recipes use: the catalog describes one deployment's vocabulary. Unknown fields are refused
- * so that a misspelt {@code deterministc: true} cannot silently leave a step uncacheable or,
- * worse, a misspelt {@code waits_on} read as none.
+ * so that a misspelt {@code deterministc: true} cannot silently leave a step uncacheable or, worse,
+ * a misspelt {@code waits_on} read as none.
  */
 public final class HandlerCatalog {
 
   private static final List<String> TOP_FIELDS = List.of("cache", "handlers");
   private static final List<String> CACHE_FIELDS = List.of("lookup", "store");
-  private static final List<String> HANDLER_FIELDS = List.of("tags", "deterministic",
-      "latency_ms", "cost", "output_bytes", "waits_on", "accepts_compact", "compacts", "ignores_other_inputs");
+  private static final List<String> HANDLER_FIELDS =
+      List.of(
+          "tags",
+          "deterministic",
+          "latency_ms",
+          "cost",
+          "output_bytes",
+          "waits_on",
+          "accepts_compact",
+          "compacts",
+          "ignores_other_inputs");
 
   private final Map<String, HandlerProfile> profiles;
   private final String cacheLookup;
   private final String cacheStore;
 
-  private HandlerCatalog(Map<String, HandlerProfile> profiles, String cacheLookup,
-      String cacheStore) {
+  private HandlerCatalog(
+      Map<String, HandlerProfile> profiles, String cacheLookup, String cacheStore) {
     this.profiles = Map.copyOf(profiles);
     this.cacheLookup = cacheLookup;
     this.cacheStore = cacheStore;
@@ -84,8 +93,9 @@ public final class HandlerCatalog {
     HandlerProfile self = profile(handlerType);
     return profiles.values().stream()
         .filter(p -> !p.handlerType().equals(handlerType) && p.equivalentTo(self))
-        .sorted(java.util.Comparator.comparingDouble(HandlerProfile::cost)
-            .thenComparing(HandlerProfile::handlerType))
+        .sorted(
+            java.util.Comparator.comparingDouble(HandlerProfile::cost)
+                .thenComparing(HandlerProfile::handlerType))
         .toList();
   }
 
@@ -93,8 +103,9 @@ public final class HandlerCatalog {
   public List<HandlerProfile> compactorsOf(String item) {
     return profiles.values().stream()
         .filter(p -> item.equals(p.compacts()))
-        .sorted(java.util.Comparator.comparingLong(HandlerProfile::outputBytes)
-            .thenComparing(HandlerProfile::handlerType))
+        .sorted(
+            java.util.Comparator.comparingLong(HandlerProfile::outputBytes)
+                .thenComparing(HandlerProfile::handlerType))
         .toList();
   }
 
@@ -136,23 +147,25 @@ public final class HandlerCatalog {
       Map<String, Object> cache = mapping(top.get("cache"), "cache", CACHE_FIELDS);
       b.cache(text(cache, "lookup", "cache"), text(cache, "store", "cache"));
     }
-    Map<String, Object> handlers = top.get("handlers") == null ? Map.of()
-        : mapping(top.get("handlers"), "handlers", null);
+    Map<String, Object> handlers =
+        top.get("handlers") == null ? Map.of() : mapping(top.get("handlers"), "handlers", null);
     for (Map.Entry<String, Object> e : handlers.entrySet()) {
       String type = e.getKey();
       String at = "handlers." + type;
-      Map<String, Object> h = mapping(e.getValue() == null ? Map.of() : e.getValue(), at,
-          HANDLER_FIELDS);
-      b.handler(new HandlerProfile(type,
-          Set.copyOf(names(h, "tags", at)),
-          Boolean.TRUE.equals(typed(h, "deterministic", at, Boolean.class)),
-          Set.copyOf(names(h, "waits_on", at)),
-          number(h, "latency_ms", at).longValue(),
-          number(h, "cost", at).doubleValue(),
-          number(h, "output_bytes", at).longValue(),
-          h.containsKey("compacts") ? text(h, "compacts", at) : null,
-          Set.copyOf(names(h, "accepts_compact", at)),
-          Boolean.TRUE.equals(typed(h, "ignores_other_inputs", at, Boolean.class))));
+      Map<String, Object> h =
+          mapping(e.getValue() == null ? Map.of() : e.getValue(), at, HANDLER_FIELDS);
+      b.handler(
+          new HandlerProfile(
+              type,
+              Set.copyOf(names(h, "tags", at)),
+              Boolean.TRUE.equals(typed(h, "deterministic", at, Boolean.class)),
+              Set.copyOf(names(h, "waits_on", at)),
+              number(h, "latency_ms", at).longValue(),
+              number(h, "cost", at).doubleValue(),
+              number(h, "output_bytes", at).longValue(),
+              h.containsKey("compacts") ? text(h, "compacts", at) : null,
+              Set.copyOf(names(h, "accepts_compact", at)),
+              Boolean.TRUE.equals(typed(h, "ignores_other_inputs", at, Boolean.class))));
     }
     return b.build();
   }
@@ -171,13 +184,23 @@ public final class HandlerCatalog {
     }
 
     /**
-     * A handler with only what most tests need: its cost taken as its latency, and the rest at
-     * the cautious defaults (reads every input, no compact forms, extra inputs not ignored).
+     * A handler with only what most tests need: its cost taken as its latency, and the rest at the
+     * cautious defaults (reads every input, no compact forms, extra inputs not ignored).
      */
-    public Builder handler(String type, Set<String> tags, boolean deterministic, long latencyMs,
-        long outputBytes) {
-      return handler(new HandlerProfile(type, tags, deterministic, Set.of(), latencyMs,
-          latencyMs, outputBytes, null, Set.of(), false));
+    public Builder handler(
+        String type, Set<String> tags, boolean deterministic, long latencyMs, long outputBytes) {
+      return handler(
+          new HandlerProfile(
+              type,
+              tags,
+              deterministic,
+              Set.of(),
+              latencyMs,
+              latencyMs,
+              outputBytes,
+              null,
+              Set.of(),
+              false));
     }
 
     /** Declares the cache's two handler types; both are then known handler types too. */
@@ -204,8 +227,14 @@ public final class HandlerCatalog {
     if (known != null) {
       for (Object key : m.keySet()) {
         if (!known.contains(String.valueOf(key))) {
-          throw new IllegalArgumentException("unknown field '" + key + "' in " + at
-              + " (known: " + String.join(", ", known) + ")");
+          throw new IllegalArgumentException(
+              "unknown field '"
+                  + key
+                  + "' in "
+                  + at
+                  + " (known: "
+                  + String.join(", ", known)
+                  + ")");
         }
       }
     }
@@ -215,8 +244,7 @@ public final class HandlerCatalog {
   private static String text(Map<String, Object> m, String field, String at) {
     Object v = m.get(field);
     if (!(v instanceof String s) || s.isBlank()) {
-      throw new IllegalArgumentException(at + "." + field + " must be a name, not "
-          + describe(v));
+      throw new IllegalArgumentException(at + "." + field + " must be a name, not " + describe(v));
     }
     return s;
   }
@@ -227,8 +255,8 @@ public final class HandlerCatalog {
       return List.of();
     }
     if (!(v instanceof List<?> list) || !list.stream().allMatch(x -> x instanceof String)) {
-      throw new IllegalArgumentException(at + "." + field + " must be a list of names, not "
-          + describe(v));
+      throw new IllegalArgumentException(
+          at + "." + field + " must be a list of names, not " + describe(v));
     }
     List<String> out = new ArrayList<>();
     list.forEach(x -> out.add((String) x));
@@ -252,15 +280,22 @@ public final class HandlerCatalog {
       return null;
     }
     if (!type.isInstance(v)) {
-      throw new IllegalArgumentException(at + "." + field + " must be a "
-          + type.getSimpleName().toLowerCase(java.util.Locale.ROOT) + ", not " + describe(v));
+      throw new IllegalArgumentException(
+          at
+              + "."
+              + field
+              + " must be a "
+              + type.getSimpleName().toLowerCase(java.util.Locale.ROOT)
+              + ", not "
+              + describe(v));
     }
     return type.cast(v);
   }
 
   private static String describe(Object v) {
-    return v == null ? "nothing" : v instanceof Map ? "a mapping" : v instanceof List ? "a list"
-        : "'" + v + "'";
+    return v == null
+        ? "nothing"
+        : v instanceof Map ? "a mapping" : v instanceof List ? "a list" : "'" + v + "'";
   }
 
   private static Yaml yaml() {

@@ -4,15 +4,15 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the mutation operators may assume about one handler type. Every default is the cautious
- * one: a handler nobody described is equivalent to nothing, not deterministic, reads every input
- * and accepts no compact form, so no operator touches it.
+ * What the mutation operators may assume about one handler type. Every default is the cautious one:
+ * a handler nobody described is equivalent to nothing, not deterministic, reads every input and
+ * accepts no compact form, so no operator touches it.
  *
  * @param tags two handler types sharing a tag compute the same function of the same inputs
  * @param deterministic the same inputs always give the same output; only then may a cached result
  *     stand in for a run
- * @param waitsOn input items this handler waits for but never reads (an ordering-only input);
- *     every other input of a step running it is read
+ * @param waitsOn input items this handler waits for but never reads (an ordering-only input); every
+ *     other input of a step running it is read
  * @param latencyMs expected time of one run, what caching saves
  * @param cost relative cost of one run, for choosing among equivalents
  * @param outputBytes expected size of the item it writes, what data-flow shrinking saves
@@ -44,8 +44,8 @@ public record HandlerProfile(
 
   /** The profile of a handler type the catalog does not describe. */
   public static HandlerProfile unknown(String handlerType) {
-    return new HandlerProfile(handlerType, Set.of(), false, Set.of(), 0, 0, 0, null, Set.of(),
-        false);
+    return new HandlerProfile(
+        handlerType, Set.of(), false, Set.of(), 0, 0, 0, null, Set.of(), false);
   }
 
   public boolean equivalentTo(HandlerProfile other) {

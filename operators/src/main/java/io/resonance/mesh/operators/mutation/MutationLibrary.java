@@ -34,8 +34,14 @@ public final class MutationLibrary {
 
   /** The five standard operators; steps quicker than {@code cacheMinLatencyMs} stay uncached. */
   public static MutationLibrary standard(HandlerCatalog catalog, long cacheMinLatencyMs) {
-    return new MutationLibrary(catalog, List.of(new ReorderSteps(), new SubstituteStep(),
-        new ParallelizeSteps(), new CacheStep(cacheMinLatencyMs), new ShrinkDataFlow()));
+    return new MutationLibrary(
+        catalog,
+        List.of(
+            new ReorderSteps(),
+            new SubstituteStep(),
+            new ParallelizeSteps(),
+            new CacheStep(cacheMinLatencyMs),
+            new ShrinkDataFlow()));
   }
 
   public List<RecipeMutation> operators() {
@@ -53,8 +59,12 @@ public final class MutationLibrary {
     recipe.computations().forEach(c -> known.add(c.handlerType()));
     GclValidation v = new GclValidator(known).validate(recipe);
     if (!v.valid()) {
-      throw new IllegalArgumentException("recipe '" + recipe.specId() + "' is not valid GCL, "
-          + "fix it before mutating it:\n" + v.describeProblems());
+      throw new IllegalArgumentException(
+          "recipe '"
+              + recipe.specId()
+              + "' is not valid GCL, "
+              + "fix it before mutating it:\n"
+              + v.describeProblems());
     }
     List<MutationProposal> accepted = new ArrayList<>();
     List<Refusal> refused = new ArrayList<>();

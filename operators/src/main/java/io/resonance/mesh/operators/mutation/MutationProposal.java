@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One application of one operator to one recipe: the variant to try, and in words what changed
- * and why it is safe.
+ * One application of one operator to one recipe: the variant to try, and in words what changed and
+ * why it is safe.
  *
  * <p>The variant's spec id is {@code <recipe spec id>~<operator>-<n>} ({@code n} counting the
  * operator's proposals for that recipe from 1) and it keeps the recipe's version and name. A new id
@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param operator {@link RecipeMutation#name()} of the operator that proposed it
  * @param description what changed and why it keeps the recipe's meaning, for people and logs
  */
-public record MutationProposal(String operator, String description, GraphSpec recipe,
-    GraphSpec mutated) {
+public record MutationProposal(
+    String operator, String description, GraphSpec recipe, GraphSpec mutated) {
 
   public static final String LINEAGE_MARK = "~";
 
@@ -37,11 +37,22 @@ public record MutationProposal(String operator, String description, GraphSpec re
   }
 
   /** The recipe with its computations replaced, under the variant id. */
-  static MutationProposal of(String operator, int n, String description, GraphSpec recipe,
+  static MutationProposal of(
+      String operator,
+      int n,
+      String description,
+      GraphSpec recipe,
       List<Computation> computations) {
-    GraphSpec variant = new GraphSpec(variantId(recipe, operator, n), recipe.version(),
-        recipe.submittedBy(), recipe.submittedAtMs(), recipe.name(), recipe.workspace(),
-        computations, null);
+    GraphSpec variant =
+        new GraphSpec(
+            variantId(recipe, operator, n),
+            recipe.version(),
+            recipe.submittedBy(),
+            recipe.submittedAtMs(),
+            recipe.name(),
+            recipe.workspace(),
+            computations,
+            null);
     return new MutationProposal(operator, description, recipe, variant);
   }
 }

@@ -11,10 +11,10 @@ import java.util.List;
  *
  * <p>Edges are left out where the wait carries meaning beyond order: when {@code waited} has a
  * condition (its output never appearing is what holds {@code waiter} back, a gate), when the item
- * has several producers (a primary and its alternatives), when either step is on standby (it
- * runs on a failure, not in the order of the graph), and when {@code waiter} has an alternative:
- * the orchestrator runs that alternative when the waiter's inputs can no longer all appear, so a
- * wait on a step that may fail is how a recipe writes "else" (see cluster-watch.yaml).
+ * has several producers (a primary and its alternatives), when either step is on standby (it runs
+ * on a failure, not in the order of the graph), and when {@code waiter} has an alternative: the
+ * orchestrator runs that alternative when the waiter's inputs can no longer all appear, so a wait
+ * on a step that may fail is how a recipe writes "else" (see cluster-watch.yaml).
  */
 record OrderingEdge(Computation waited, String item, Computation waiter) {
 

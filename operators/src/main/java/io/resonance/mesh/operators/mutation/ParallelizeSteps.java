@@ -9,9 +9,8 @@ import java.util.Map;
 
 /**
  * Runs side by side two sequential steps A then B where B only waits on A's output: B waits on A's
- * inputs instead, so both start when those exist, and whatever followed B also waits on A's
- * output, so it still joins both. The recipe then takes the longer of the two rather than their
- * sum.
+ * inputs instead, so both start when those exist, and whatever followed B also waits on A's output,
+ * so it still joins both. The recipe then takes the longer of the two rather than their sum.
  *
  * <p>Refused where B reads A's output, where B depends on A by another path anyway (nothing would
  * run sooner), and where nothing follows B while nothing else reads A's output: A's output would
@@ -41,24 +40,40 @@ public final class ParallelizeSteps implements RecipeMutation {
         continue;
       }
       Map<String, Computation> changed = new LinkedHashMap<>();
-      changed.put(b.name(), Steps.withInputs(b,
-          Steps.plus(Steps.minus(b.inputs(), edge.item()), a.inputs())));
+      changed.put(
+          b.name(),
+          Steps.withInputs(b, Steps.plus(Steps.minus(b.inputs(), edge.item()), a.inputs())));
       for (Computation follower : followers) {
-        changed.put(follower.name(),
+        changed.put(
+            follower.name(),
             Steps.withInputs(follower, Steps.plus(follower.inputs(), List.of(edge.item()))));
       }
       if (!Steps.addsOnlyWaits(changed, graph, catalog)) {
         continue;
       }
-      out.add(MutationProposal.of(NAME, out.size() + 1, "run " + a.name() + " and " + b.name()
-          + " in parallel: " + b.name() + " reads " + readsOnly(graph, b) + ", never "
-          + edge.item(), recipe, Steps.replaced(recipe.computations(), changed)));
+      out.add(
+          MutationProposal.of(
+              NAME,
+              out.size() + 1,
+              "run "
+                  + a.name()
+                  + " and "
+                  + b.name()
+                  + " in parallel: "
+                  + b.name()
+                  + " reads "
+                  + readsOnly(graph, b)
+                  + ", never "
+                  + edge.item(),
+              recipe,
+              Steps.replaced(recipe.computations(), changed)));
     }
     return out;
   }
 
   private static String readsOnly(RecipeGraph graph, Computation step) {
-    return graph.reads(step).isEmpty() ? "none of its inputs"
+    return graph.reads(step).isEmpty()
+        ? "none of its inputs"
         : "only " + String.join(", ", graph.reads(step));
   }
 }

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The questions every operator and the validator ask of a recipe's data flow, answered one way:
- * who produces and who consumes an item, what a step really reads, which steps are on standby, and
- * what lies upstream. Built per question-set; recipes are small.
+ * The questions every operator and the validator ask of a recipe's data flow, answered one way: who
+ * produces and who consumes an item, what a step really reads, which steps are on standby, and what
+ * lies upstream. Built per question-set; recipes are small.
  */
 final class RecipeGraph {
 
@@ -48,8 +48,8 @@ final class RecipeGraph {
   }
 
   /**
-   * The inputs a step's handler actually reads: all but those its handler only waits on, and
-   * always the one its condition tests (a guard reads the value, whatever the handler does).
+   * The inputs a step's handler actually reads: all but those its handler only waits on, and always
+   * the one its condition tests (a guard reads the value, whatever the handler does).
    */
   Set<String> reads(Computation c) {
     Set<String> waits = catalog.profile(c.handlerType()).waitsOn();
@@ -87,8 +87,8 @@ final class RecipeGraph {
 
   /**
    * The recipe's results: items its working steps produce that no working step reads. Cache fills
-   * are bookkeeping, neither a result nor a reader, so that caching the last step of a recipe
-   * does not change what the recipe delivers.
+   * are bookkeeping, neither a result nor a reader, so that caching the last step of a recipe does
+   * not change what the recipe delivers.
    */
   Set<String> results() {
     Set<String> out = new LinkedHashSet<>();
@@ -117,10 +117,12 @@ final class RecipeGraph {
   /** An item name neither produced nor in the workspace, from {@code base}. */
   String freshItem(String base) {
     Set<String> used = new HashSet<>(spec.workspace());
-    spec.computations().forEach(c -> {
-      used.add(c.output());
-      used.addAll(c.inputs());
-    });
+    spec.computations()
+        .forEach(
+            c -> {
+              used.add(c.output());
+              used.addAll(c.inputs());
+            });
     return fresh(base, used);
   }
 

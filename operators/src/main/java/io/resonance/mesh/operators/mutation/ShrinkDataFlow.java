@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sends a large item on in compact form to the steps that read only part of it: one compactor
- * step (a handler the catalog declares {@code compacts} the item) reads the full item, and each
- * consumer whose handler {@code accepts_compact} it reads the compact item instead. Consumers that
- * need the whole item keep receiving it.
+ * Sends a large item on in compact form to the steps that read only part of it: one compactor step
+ * (a handler the catalog declares {@code compacts} the item) reads the full item, and each consumer
+ * whose handler {@code accepts_compact} it reads the compact item instead. Consumers that need the
+ * whole item keep receiving it.
  *
  * <p>Proposed only where the saving is known: the producer's expected output size is declared and
  * the compact form is smaller. A consumer whose condition tests the item keeps the full item, as
@@ -37,24 +37,34 @@ public final class ShrinkDataFlow implements RecipeMutation {
       if (graph.onStandby(producer) || fullBytes <= 0) {
         continue;
       }
-      List<Computation> readers = graph.consumersOf(item).stream()
-          .filter(c -> graph.reads(c).contains(item))
-          .filter(c -> catalog.profile(c.handlerType()).acceptsCompact().contains(item))
-          .filter(c -> c.condition() == null || !c.condition().input().equals(item))
-          .toList();
+      List<Computation> readers =
+          graph.consumersOf(item).stream()
+              .filter(c -> graph.reads(c).contains(item))
+              .filter(c -> catalog.profile(c.handlerType()).acceptsCompact().contains(item))
+              .filter(c -> c.condition() == null || !c.condition().input().equals(item))
+              .toList();
       List<HandlerProfile> compactors = catalog.compactorsOf(item);
-      if (readers.isEmpty() || compactors.isEmpty()
+      if (readers.isEmpty()
+          || compactors.isEmpty()
           || compactors.get(0).outputBytes() >= fullBytes) {
         continue;
       }
       HandlerProfile compactor = compactors.get(0);
       String compactItem = graph.freshItem(item + "_compact");
-      Computation compact = Computation.of(graph.freshName("compact_" + item), List.of(item),
-          compactItem, compactor.handlerType()).withPriority(producer.priority());
+      Computation compact =
+          Computation.of(
+                  graph.freshName("compact_" + item),
+                  List.of(item),
+                  compactItem,
+                  compactor.handlerType())
+              .withPriority(producer.priority());
       Map<String, Computation> changed = new LinkedHashMap<>();
       for (Computation reader : readers) {
-        changed.put(reader.name(), Steps.withInputs(reader, reader.inputs().stream()
-            .map(i -> i.equals(item) ? compactItem : i).toList()));
+        changed.put(
+            reader.name(),
+            Steps.withInputs(
+                reader,
+                reader.inputs().stream().map(i -> i.equals(item) ? compactItem : i).toList()));
       }
       List<Computation> steps = new ArrayList<>();
       for (Computation c : Steps.replaced(recipe.computations(), changed)) {
@@ -63,10 +73,24 @@ public final class ShrinkDataFlow implements RecipeMutation {
           steps.add(compact);
         }
       }
-      out.add(MutationProposal.of(NAME, out.size() + 1, "send " + item + " to "
-          + String.join(", ", readers.stream().map(Computation::name).toList()) + " as "
-          + compactItem + " (" + compactor.outputBytes() + " B instead of " + fullBytes
-          + " B) via " + compactor.handlerType(), recipe, steps));
+      out.add(
+          MutationProposal.of(
+              NAME,
+              out.size() + 1,
+              "send "
+                  + item
+                  + " to "
+                  + String.join(", ", readers.stream().map(Computation::name).toList())
+                  + " as "
+                  + compactItem
+                  + " ("
+                  + compactor.outputBytes()
+                  + " B instead of "
+                  + fullBytes
+                  + " B) via "
+                  + compactor.handlerType(),
+              recipe,
+              steps));
     }
     return out;
   }

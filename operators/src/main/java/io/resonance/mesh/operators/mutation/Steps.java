@@ -11,13 +11,29 @@ final class Steps {
   private Steps() {}
 
   static Computation withInputs(Computation c, List<String> inputs) {
-    return new Computation(c.name(), inputs, c.output(), c.handlerType(), c.priority(),
-        c.alternative(), c.retry(), c.timeoutMs(), c.condition());
+    return new Computation(
+        c.name(),
+        inputs,
+        c.output(),
+        c.handlerType(),
+        c.priority(),
+        c.alternative(),
+        c.retry(),
+        c.timeoutMs(),
+        c.condition());
   }
 
   static Computation withHandler(Computation c, String handlerType) {
-    return new Computation(c.name(), c.inputs(), c.output(), handlerType, c.priority(),
-        c.alternative(), c.retry(), c.timeoutMs(), c.condition());
+    return new Computation(
+        c.name(),
+        c.inputs(),
+        c.output(),
+        handlerType,
+        c.priority(),
+        c.alternative(),
+        c.retry(),
+        c.timeoutMs(),
+        c.condition());
   }
 
   /** {@code inputs} with {@code add} appended where missing, declared order kept. */
@@ -35,8 +51,8 @@ final class Steps {
    * Whether every input a rewrite adds to a step is one its handler can be handed as a pure wait:
    * an input it already had, or any input at all if its handler ignores inputs it does not know.
    */
-  static boolean addsOnlyWaits(Map<String, Computation> changed, RecipeGraph recipe,
-      HandlerCatalog catalog) {
+  static boolean addsOnlyWaits(
+      Map<String, Computation> changed, RecipeGraph recipe, HandlerCatalog catalog) {
     for (Computation now : changed.values()) {
       Computation was = recipe.spec().computation(now.name()).orElseThrow();
       if (!was.inputs().containsAll(now.inputs())

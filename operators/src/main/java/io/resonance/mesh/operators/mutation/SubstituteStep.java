@@ -26,20 +26,41 @@ public final class SubstituteStep implements RecipeMutation {
   public List<MutationProposal> propose(GraphSpec recipe, HandlerCatalog catalog) {
     List<MutationProposal> out = new ArrayList<>();
     for (Computation step : recipe.computations()) {
-      boolean cached = recipe.computations().stream().anyMatch(c ->
-          catalog.isCacheLookup(c.handlerType()) && step.name().equals(c.alternative()));
+      boolean cached =
+          recipe.computations().stream()
+              .anyMatch(
+                  c ->
+                      catalog.isCacheLookup(c.handlerType())
+                          && step.name().equals(c.alternative()));
       HandlerProfile current = catalog.profile(step.handlerType());
       for (HandlerProfile other : catalog.equivalentsOf(step.handlerType())) {
         if (cached && !other.deterministic()) {
           continue;
         }
-        String shared = String.join(", ", other.tags().stream()
-            .filter(current.tags()::contains).sorted().toList());
-        out.add(MutationProposal.of(NAME, out.size() + 1, "run " + step.name() + " on "
-            + other.handlerType() + " instead of " + step.handlerType() + " (equivalent: "
-            + shared + "; expected " + other.latencyMs() + " ms instead of "
-            + current.latencyMs() + " ms)", recipe, Steps.replaced(recipe.computations(),
-            Map.of(step.name(), Steps.withHandler(step, other.handlerType())))));
+        String shared =
+            String.join(
+                ", ", other.tags().stream().filter(current.tags()::contains).sorted().toList());
+        out.add(
+            MutationProposal.of(
+                NAME,
+                out.size() + 1,
+                "run "
+                    + step.name()
+                    + " on "
+                    + other.handlerType()
+                    + " instead of "
+                    + step.handlerType()
+                    + " (equivalent: "
+                    + shared
+                    + "; expected "
+                    + other.latencyMs()
+                    + " ms instead of "
+                    + current.latencyMs()
+                    + " ms)",
+                recipe,
+                Steps.replaced(
+                    recipe.computations(),
+                    Map.of(step.name(), Steps.withHandler(step, other.handlerType())))));
       }
     }
     return out;

@@ -3,16 +3,18 @@ package io.resonance.mesh.operators.resonance;
 import io.resonance.mesh.avro.WorkReport;
 
 /**
- * One agent's work in one profile window, summarised into the profile's bucket layouts so that
- * the window's state grows with the agents, not with their chunks. A Flink POJO; part of the
- * savepoint format of {@link ResonanceProfiler}: add fields, never rename.
+ * One agent's work in one profile window, summarised into the profile's bucket layouts so that the
+ * window's state grows with the agents, not with their chunks. A Flink POJO; part of the savepoint
+ * format of {@link ResonanceProfiler}: add fields, never rename.
  */
 public class AgentWindow {
 
   public String agentClass;
   public String jobId;
+
   /** The subset the dispatcher placed the agent in, or empty: placed by the window's bands. */
   public String subset = "";
+
   public long[] latency;
   public long[] cpu;
   public long[] memory;

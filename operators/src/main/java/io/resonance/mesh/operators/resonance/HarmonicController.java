@@ -16,15 +16,15 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The deciding half of the adaptive broadcast loop, keyed by command: each resonance profile
- * window is handed, subset by subset, to that subset's {@link SubsetTuner}, and every decision
- * becomes a {@link HarmonicAdjustment} with its evidence and explanation. Decisions run on the
- * profile's event time (its window end), so a replay decides the same way.
+ * The deciding half of the adaptive broadcast loop, keyed by command: each resonance profile window
+ * is handed, subset by subset, to that subset's {@link SubsetTuner}, and every decision becomes a
+ * {@link HarmonicAdjustment} with its evidence and explanation. Decisions run on the profile's
+ * event time (its window end), so a replay decides the same way.
  *
- * <p>A subset seen for the first time starts from the params it ran with in that window: the
- * base command's, as every agent is sent those until its subset has an adjustment. A HOLD is
- * written once, not again for every quiet window after it, so the harmonics topic stays a record
- * of decisions rather than of windows.
+ * <p>A subset seen for the first time starts from the params it ran with in that window: the base
+ * command's, as every agent is sent those until its subset has an adjustment. A HOLD is written
+ * once, not again for every quiet window after it, so the harmonics topic stays a record of
+ * decisions rather than of windows.
  */
 public class HarmonicController
     extends KeyedProcessFunction<String, ResonanceProfile, HarmonicAdjustment> {
@@ -36,8 +36,9 @@ public class HarmonicController
 
   /** Tuner per subset (with its base params); savepoint format, never rename. */
   static final MapStateDescriptor<String, SubsetTuner.State> TUNERS =
-      new MapStateDescriptor<>("harmonic-controller-tuners", Types.STRING,
-          TypeInformation.of(SubsetTuner.State.class));
+      new MapStateDescriptor<>(
+          "harmonic-controller-tuners", Types.STRING, TypeInformation.of(SubsetTuner.State.class));
+
   static final MapStateDescriptor<String, String> LAST_ACTION =
       new MapStateDescriptor<>("harmonic-controller-last-action", Types.STRING, Types.STRING);
   static final MapStateDescriptor<String, Integer> DECISIONS =
@@ -69,8 +70,8 @@ public class HarmonicController
   }
 
   @Override
-  public void processElement(ResonanceProfile profile, Context ctx,
-      Collector<HarmonicAdjustment> out) throws Exception {
+  public void processElement(
+      ResonanceProfile profile, Context ctx, Collector<HarmonicAdjustment> out) throws Exception {
     long now = profile.getWindowEndMs();
     for (SubsetProfile subset : profile.getSubsets()) {
       if (subset.getParams() == null) {
@@ -79,11 +80,12 @@ public class HarmonicController
       String key = subset.getSubset();
       SubsetTuner.State held = tuners.get(key);
       Duration stabilisation = Duration.ofMillis(stabilisationMs);
-      SubsetTuner tuner = held == null
-          ? new SubsetTuner(subset.getParams(), stabilisation, minGain, minInstances)
-          : SubsetTuner.fromState(held, stabilisation, minGain, minInstances);
-      Optional<SubsetTuner.Decision> decision = tuner.onWindow(SubsetOutcome.of(subset),
-          profile.getWindowStartMs(), now);
+      SubsetTuner tuner =
+          held == null
+              ? new SubsetTuner(subset.getParams(), stabilisation, minGain, minInstances)
+              : SubsetTuner.fromState(held, stabilisation, minGain, minInstances);
+      Optional<SubsetTuner.Decision> decision =
+          tuner.onWindow(SubsetOutcome.of(subset), profile.getWindowStartMs(), now);
       tuners.put(key, tuner.toState());
       if (decision.isEmpty()) {
         continue;
@@ -107,8 +109,8 @@ public class HarmonicController
   }
 
   /** The record of one decision for {@code subset}, the {@code iteration}-th for it. */
-  public static HarmonicAdjustment adjustment(ResonanceProfile profile, String subset,
-      int iteration, SubsetTuner.Decision d) {
+  public static HarmonicAdjustment adjustment(
+      ResonanceProfile profile, String subset, int iteration, SubsetTuner.Decision d) {
     return HarmonicAdjustment.newBuilder()
         .setAdjustmentId(profile.getCommand() + "/" + subset + "/" + iteration)
         .setJobId(profile.getJobId())

@@ -9,17 +9,19 @@ import java.util.List;
 /**
  * Fixed-bucket histograms of the resonance profile: one layout per measure, so histograms of
  * different windows, subsets and jobs add bucket by bucket. {@code counts[i]} holds values in
- * {@code [bounds[i-1], bounds[i])}; the first bucket is below the first bound, the last at or
- * above the last bound. Quantiles are the upper bound of the bucket that holds them (the last
- * bucket reports its lower bound): coarse, but the same for every window, which is what a
- * comparison between windows needs.
+ * {@code [bounds[i-1], bounds[i])}; the first bucket is below the first bound, the last at or above
+ * the last bound. Quantiles are the upper bound of the bucket that holds them (the last bucket
+ * reports its lower bound): coarse, but the same for every window, which is what a comparison
+ * between windows needs.
  */
 public final class Histograms {
 
   /** Chunk latency, ms: 1 ms to 10 min, four buckets per doubling. */
   public static final double[] LATENCY_MS = logBounds(1, 600_000, 4);
+
   /** CPU or memory, percent: steps of 5. */
   public static final double[] PERCENT = linearBounds(5, 100, 5);
+
   /** Network, bytes/s: 100 B/s to 10 GB/s, two buckets per doubling. */
   public static final double[] BYTES_PER_S = logBounds(100, 1e10, 2);
 
@@ -49,8 +51,8 @@ public final class Histograms {
   /** Adds counts kept in this layout elsewhere (an agent's window summary). */
   void addCounts(long[] other) {
     if (other.length != counts.length) {
-      throw new IllegalArgumentException("counts of a different layout: " + other.length
-          + " buckets, not " + counts.length);
+      throw new IllegalArgumentException(
+          "counts of a different layout: " + other.length + " buckets, not " + counts.length);
     }
     for (int i = 0; i < counts.length; i++) {
       counts[i] += other[i];
@@ -112,9 +114,14 @@ public final class Histograms {
     for (long x : counts) {
       c.add(x);
     }
-    return Histogram.newBuilder().setBounds(b).setCounts(c).setSamples(samples)
-        .setP50(nullIfNaN(quantile(0.5))).setP90(nullIfNaN(quantile(0.9)))
-        .setP99(nullIfNaN(quantile(0.99))).build();
+    return Histogram.newBuilder()
+        .setBounds(b)
+        .setCounts(c)
+        .setSamples(samples)
+        .setP50(nullIfNaN(quantile(0.5)))
+        .setP90(nullIfNaN(quantile(0.9)))
+        .setP99(nullIfNaN(quantile(0.99)))
+        .build();
   }
 
   private static Double nullIfNaN(double v) {

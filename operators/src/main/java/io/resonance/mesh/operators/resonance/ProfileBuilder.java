@@ -16,11 +16,11 @@ import java.util.TreeMap;
  * amplitude maps for all agents and per subset. Pure, so that the profiler operator and the
  * resonance benchmark (which runs the loop in simulated time) build profiles the same way.
  *
- * <p>An agent's subset is the one the dispatcher placed it in, as its report says; an agent not
- * yet placed (the initial share, running the base command) is placed here by where its own
- * median chunk latency falls in this window ({@link #band}) crossed with its class. A subset's
- * maps cover the agents that ran the params most of it ran with in the window; the command's
- * maps cover every agent.
+ * <p>An agent's subset is the one the dispatcher placed it in, as its report says; an agent not yet
+ * placed (the initial share, running the base command) is placed here by where its own median chunk
+ * latency falls in this window ({@link #band}) crossed with its class. A subset's maps cover the
+ * agents that ran the params most of it ran with in the window; the command's maps cover every
+ * agent.
  */
 public final class ProfileBuilder {
 
@@ -29,8 +29,12 @@ public final class ProfileBuilder {
 
   private ProfileBuilder() {}
 
-  public static ResonanceProfile build(String command, long windowStartMs, long windowMs,
-      Collection<AgentWindow> members, int lateReports) {
+  public static ResonanceProfile build(
+      String command,
+      long windowStartMs,
+      long windowMs,
+      Collection<AgentWindow> members,
+      int lateReports) {
     Totals all = new Totals();
     members.forEach(all::add);
     double p50 = all.latency.quantile(0.5);
@@ -38,38 +42,45 @@ public final class ProfileBuilder {
     Map<String, List<AgentWindow>> bySubset = new TreeMap<>();
     String jobId = "";
     for (AgentWindow w : members) {
-      String subset = w.subset != null && !w.subset.isEmpty() ? w.subset
-          : w.agentClass + "/" + band(w.histogram(w.latency, Histograms.LATENCY_MS)
-              .quantile(0.5), p50, p90);
+      String subset =
+          w.subset != null && !w.subset.isEmpty()
+              ? w.subset
+              : w.agentClass
+                  + "/"
+                  + band(w.histogram(w.latency, Histograms.LATENCY_MS).quantile(0.5), p50, p90);
       bySubset.computeIfAbsent(subset, k -> new ArrayList<>()).add(w);
       jobId = w.jobId;
     }
     // A subset's profile is of the params most of it ran with: agents still finishing orders
     // in older params (sent before a change) would blur what the change did.
     Map<String, Totals> subsets = new TreeMap<>();
-    bySubset.forEach((name, windows) -> {
-      Totals seen = new Totals();
-      windows.forEach(seen::add);
-      ChunkParams common = seen.commonParams();
-      Totals t = new Totals();
-      windows.stream().filter(w -> common.equals(params(w))).forEach(t::add);
-      subsets.put(name, t);
-    });
+    bySubset.forEach(
+        (name, windows) -> {
+          Totals seen = new Totals();
+          windows.forEach(seen::add);
+          ChunkParams common = seen.commonParams();
+          Totals t = new Totals();
+          windows.stream().filter(w -> common.equals(params(w))).forEach(t::add);
+          subsets.put(name, t);
+        });
     List<SubsetProfile> profiles = new ArrayList<>();
-    subsets.forEach((name, t) -> profiles.add(SubsetProfile.newBuilder()
-        .setSubset(name)
-        .setAgentClass(AgentClass.valueOf(name.substring(0, name.indexOf('/'))))
-        .setBand(name.substring(name.indexOf('/') + 1))
-        .setInstances(t.instances)
-        .setFrequency(t.latency.toAvro())
-        .setCpu(t.cpu.toAvro())
-        .setMemory(t.memory.toAvro())
-        .setChunks(t.chunks)
-        .setTimeouts(t.timeouts)
-        .setChunksPerS(t.workMs == 0 ? 0 : t.chunks * 1000.0 / t.workMs)
-        .setSaturatedShare(t.cpu.shareAtOrAbove(SATURATED_PERCENT))
-        .setParams(t.commonParams())
-        .build()));
+    subsets.forEach(
+        (name, t) ->
+            profiles.add(
+                SubsetProfile.newBuilder()
+                    .setSubset(name)
+                    .setAgentClass(AgentClass.valueOf(name.substring(0, name.indexOf('/'))))
+                    .setBand(name.substring(name.indexOf('/') + 1))
+                    .setInstances(t.instances)
+                    .setFrequency(t.latency.toAvro())
+                    .setCpu(t.cpu.toAvro())
+                    .setMemory(t.memory.toAvro())
+                    .setChunks(t.chunks)
+                    .setTimeouts(t.timeouts)
+                    .setChunksPerS(t.workMs == 0 ? 0 : t.chunks * 1000.0 / t.workMs)
+                    .setSaturatedShare(t.cpu.shareAtOrAbove(SATURATED_PERCENT))
+                    .setParams(t.commonParams())
+                    .build()));
     return ResonanceProfile.newBuilder()
         .setCommand(command)
         .setJobId(jobId == null ? "" : jobId)
@@ -90,8 +101,8 @@ public final class ProfileBuilder {
 
   /**
    * Where an agent's median chunk latency falls: fast up to the command's median, slow above its
-   * p90 or beyond {@value #SLOW_FACTOR} times its median (so that a slow fifth of the fleet,
-   * which a p90 alone would call mid, is still slow), mid in between.
+   * p90 or beyond {@value #SLOW_FACTOR} times its median (so that a slow fifth of the fleet, which
+   * a p90 alone would call mid, is still slow), mid in between.
    */
   public static String band(double agentMedian, double p50, double p90) {
     if (Double.isNaN(agentMedian) || agentMedian <= p50) {
@@ -138,9 +149,11 @@ public final class ProfileBuilder {
     /** The params most of the agents ran with; ties go to the smaller params, for replays. */
     ChunkParams commonParams() {
       return paramsSeen.entrySet().stream()
-          .max(Map.Entry.<ChunkParams, Integer>comparingByValue()
-              .thenComparing(e -> e.getKey().toString(), java.util.Comparator.reverseOrder()))
-          .map(Map.Entry::getKey).orElse(null);
+          .max(
+              Map.Entry.<ChunkParams, Integer>comparingByValue()
+                  .thenComparing(e -> e.getKey().toString(), java.util.Comparator.reverseOrder()))
+          .map(Map.Entry::getKey)
+          .orElse(null);
     }
   }
 }

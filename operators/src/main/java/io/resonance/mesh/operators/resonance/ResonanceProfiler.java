@@ -21,25 +21,24 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The resonance profile of each command (keyed by command), in event-time tumbling windows over
- * the agents' work reports ({@code finished_at_ms}): the frequency map (chunk latency) and the
+ * The resonance profile of each command (keyed by command), in event-time tumbling windows over the
+ * agents' work reports ({@code finished_at_ms}): the frequency map (chunk latency) and the
  * amplitude map (CPU, memory, network while working), for all agents and per subset.
  *
  * <p>Subsets are class × band: an agent keeps the subset the dispatcher placed it in (its report
- * says which); one not yet placed is banded by where its own median chunk latency falls against
- * the command's in that window ({@link ProfileBuilder#band}: fast, mid, slow): {@code E/slow},
- * {@code B/fast}.
+ * says which); one not yet placed is banded by where its own median chunk latency falls against the
+ * command's in that window ({@link ProfileBuilder#band}: fast, mid, slow): {@code E/slow}, {@code
+ * B/fast}.
  *
  * <p>Windows are kept per agent in keyed state (bucket counts, not samples) and fire when the
- * watermark passes their end. A report for a window that fired, but within {@code lateness}
- * of its end, is added and the window emitted again, with {@code late_reports} counting them; a
- * later one goes to {@link #TOO_LATE} with the reason, never dropped unseen. A window's state is
- * cleared once its lateness has passed. Reports that cannot be true (finished before started,
- * negative counts, no command) go to {@link #REJECTED}. The last profile's chunk-latency p90,
- * timeout share and saturated share are gauges on the Flink dashboard.
+ * watermark passes their end. A report for a window that fired, but within {@code lateness} of its
+ * end, is added and the window emitted again, with {@code late_reports} counting them; a later one
+ * goes to {@link #TOO_LATE} with the reason, never dropped unseen. A window's state is cleared once
+ * its lateness has passed. Reports that cannot be true (finished before started, negative counts,
+ * no command) go to {@link #REJECTED}. The last profile's chunk-latency p90, timeout share and
+ * saturated share are gauges on the Flink dashboard.
  */
-public class ResonanceProfiler
-    extends KeyedProcessFunction<String, WorkReport, ResonanceProfile> {
+public class ResonanceProfiler extends KeyedProcessFunction<String, WorkReport, ResonanceProfile> {
 
   private static final long serialVersionUID = 1L;
 
@@ -49,6 +48,7 @@ public class ResonanceProfiler
   /** Reports too late for their window, and impossible ones: dead letters with the reason. */
   public static final OutputTag<DeadLetter> TOO_LATE =
       new OutputTag<>("resonance-too-late", TypeInformation.of(DeadLetter.class));
+
   public static final OutputTag<DeadLetter> REJECTED =
       new OutputTag<>("resonance-rejected", TypeInformation.of(DeadLetter.class));
 
@@ -56,11 +56,13 @@ public class ResonanceProfiler
 
   /** Per window start and agent ({@code start|agent}); savepoint format, never rename. */
   static final MapStateDescriptor<String, AgentWindow> AGENTS =
-      new MapStateDescriptor<>("resonance-profiler-agents", Types.STRING,
-          TypeInformation.of(AgentWindow.class));
+      new MapStateDescriptor<>(
+          "resonance-profiler-agents", Types.STRING, TypeInformation.of(AgentWindow.class));
+
   /** Late reports folded into each fired window, by window start. */
   static final MapStateDescriptor<Long, Integer> LATE =
       new MapStateDescriptor<>("resonance-profiler-late", Types.LONG, Types.INT);
+
   /** When each window's state goes (its end plus the lateness), to the window's start. */
   static final MapStateDescriptor<Long, Long> CLEAR_AT =
       new MapStateDescriptor<>("resonance-profiler-clear-at", Types.LONG, Types.LONG);
@@ -78,8 +80,8 @@ public class ResonanceProfiler
 
   public ResonanceProfiler(Duration window, Duration lateness) {
     if (window.toMillis() <= 0 || lateness.isNegative()) {
-      throw new IllegalArgumentException("window must be positive and lateness not negative, got "
-          + window + " and " + lateness);
+      throw new IllegalArgumentException(
+          "window must be positive and lateness not negative, got " + window + " and " + lateness);
     }
     this.windowMs = window.toMillis();
     this.latenessMs = lateness.toMillis();
@@ -101,18 +103,35 @@ public class ResonanceProfiler
       throws Exception {
     String problem = problem(r);
     if (problem != null) {
-      ctx.output(REJECTED, deadLetter(r, "work report " + r.getOrderId() + " from "
-          + r.getAgentId() + ": " + problem));
+      ctx.output(
+          REJECTED,
+          deadLetter(
+              r, "work report " + r.getOrderId() + " from " + r.getAgentId() + ": " + problem));
       return;
     }
     long start = r.getFinishedAtMs() - Math.floorMod(r.getFinishedAtMs(), windowMs);
     long end = start + windowMs;
     long watermark = ctx.timerService().currentWatermark();
     if (end + latenessMs <= watermark) {
-      ctx.output(TOO_LATE, deadLetter(r, "work report " + r.getOrderId() + " from "
-          + r.getAgentId() + " finished at " + r.getFinishedAtMs() + ", in window [" + start
-          + ", " + end + ") whose lateness of " + latenessMs + " ms had passed (watermark "
-          + watermark + ")"));
+      ctx.output(
+          TOO_LATE,
+          deadLetter(
+              r,
+              "work report "
+                  + r.getOrderId()
+                  + " from "
+                  + r.getAgentId()
+                  + " finished at "
+                  + r.getFinishedAtMs()
+                  + ", in window ["
+                  + start
+                  + ", "
+                  + end
+                  + ") whose lateness of "
+                  + latenessMs
+                  + " ms had passed (watermark "
+                  + watermark
+                  + ")"));
       return;
     }
     String key = start + "|" + r.getAgentId();
@@ -148,8 +167,7 @@ public class ResonanceProfiler
     }
   }
 
-  private void emit(String command, long start, Collector<ResonanceProfile> out)
-      throws Exception {
+  private void emit(String command, long start, Collector<ResonanceProfile> out) throws Exception {
     String prefix = start + "|";
     Map<String, AgentWindow> members = new TreeMap<>();
     for (Map.Entry<String, AgentWindow> e : agents.entries()) {
@@ -161,12 +179,15 @@ public class ResonanceProfiler
       return;
     }
     Integer lateReports = late.get(start);
-    ResonanceProfile profile = ProfileBuilder.build(command, start, windowMs, members.values(),
-        lateReports == null ? 0 : lateReports);
+    ResonanceProfile profile =
+        ProfileBuilder.build(
+            command, start, windowMs, members.values(), lateReports == null ? 0 : lateReports);
     double p90 = profile.getFrequency().getP90() == null ? 0 : profile.getFrequency().getP90();
     lastP90Ms = p90;
-    lastTimeoutShare = profile.getChunks() + profile.getTimeouts() == 0 ? 0
-        : (double) profile.getTimeouts() / (profile.getChunks() + profile.getTimeouts());
+    lastTimeoutShare =
+        profile.getChunks() + profile.getTimeouts() == 0
+            ? 0
+            : (double) profile.getTimeouts() / (profile.getChunks() + profile.getTimeouts());
     lastSaturatedShare = ProfileBuilder.saturatedShare(profile.getCpu());
     out.collect(profile);
   }
@@ -186,14 +207,13 @@ public class ResonanceProfiler
   }
 
   private static DeadLetter deadLetter(WorkReport r, String reason) {
-    return DeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS, r.getAgentId(),
-        "resonance-profile", reason);
+    return DeadLetters.of(
+        REPORTS, r, MeshTopics.WORK_REPORTS, r.getAgentId(), "resonance-profile", reason);
   }
 
   /**
-   * Event time of work reports: when the work finished, with bounded out-of-orderness; a
-   * partition that falls silent (few agents working) stops holding back the windows after
-   * {@code idleness}.
+   * Event time of work reports: when the work finished, with bounded out-of-orderness; a partition
+   * that falls silent (few agents working) stops holding back the windows after {@code idleness}.
    */
   public static org.apache.flink.api.common.eventtime.WatermarkStrategy<WorkReport> watermarks(
       Duration outOfOrderness, Duration idleness) {
@@ -209,17 +229,24 @@ public class ResonanceProfiler
       return "no command";
     }
     if (r.getFinishedAtMs() < r.getStartedAtMs()) {
-      return "finished (" + r.getFinishedAtMs() + ") before it started (" + r.getStartedAtMs()
+      return "finished ("
+          + r.getFinishedAtMs()
+          + ") before it started ("
+          + r.getStartedAtMs()
           + ")";
     }
     if (r.getChunksDone() < 0 || r.getChunksTimedOut() < 0) {
-      return "negative chunk counts (" + r.getChunksDone() + " done, " + r.getChunksTimedOut()
+      return "negative chunk counts ("
+          + r.getChunksDone()
+          + " done, "
+          + r.getChunksTimedOut()
           + " timed out)";
     }
     if (r.getChunkLatencyMs().stream().anyMatch(v -> v < 0)) {
       return "a negative chunk latency";
     }
-    if (r.getParams() == null || r.getParams().getChunkSize() < 1
+    if (r.getParams() == null
+        || r.getParams().getChunkSize() < 1
         || r.getParams().getParallelism() < 1) {
       return "params without a chunk size or parallelism of at least 1";
     }

@@ -17,36 +17,45 @@ import java.util.Set;
  * <ul>
  *   <li><b>Stabilisation.</b> No new change within {@code stabilisation} of the last one, and a
  *       change is judged only on windows measured entirely under it, once that long has passed.
- *   <li><b>Like with like.</b> A change is proposed only on a steady baseline: two windows in a
- *       row under the same params with about the same agents reporting (within {@value
- *       #POPULATION_DRIFT} of each other), scored as their mean. It is judged only on a window
- *       with about as many agents as that baseline, so that agents joining or leaving the subset
- *       are not mistaken for the change's effect, and on the mean of two such windows; after
- *       {@value #MAX_MISMATCHED} windows that do not match it is judged anyway, and the
- *       explanation says so.
+ *   <li><b>Like with like.</b> A change is proposed only on a steady baseline: two windows in a row
+ *       under the same params with about the same agents reporting (within {@value
+ *       #POPULATION_DRIFT} of each other), scored as their mean. It is judged only on a window with
+ *       about as many agents as that baseline, so that agents joining or leaving the subset are not
+ *       mistaken for the change's effect, and on the mean of two such windows; after {@value
+ *       #MAX_MISMATCHED} windows that do not match it is judged anyway, and the explanation says
+ *       so.
  *   <li><b>Bounded steps.</b> {@link HarmonicRules} halves or doubles one knob at most.
  *   <li><b>Keep only what helped.</b> A change whose goodput (items finished per second per
- *       instance, timeouts lost) rose by at least {@code minGain} is kept; one that fell by as
- *       much is rolled back; one in between is INEFFECTIVE and reverted too, since the simpler
- *       params serve as well. Either way the rule and knob are not tried again for the subset.
+ *       instance, timeouts lost) rose by at least {@code minGain} is kept; one that fell by as much
+ *       is rolled back; one in between is INEFFECTIVE and reverted too, since the simpler params
+ *       serve as well. Either way the rule and knob are not tried again for the subset.
  *   <li><b>History.</b> The last {@value #HISTORY} decisions, for the explanation.
  * </ul>
  *
- * <p>Mutable, not thread-safe: one instance per subset. An operator keeps it in keyed state as
- * its {@link State}, a Flink POJO of plain fields, so a savepoint does not depend on Kryo.
+ * <p>Mutable, not thread-safe: one instance per subset. An operator keeps it in keyed state as its
+ * {@link State}, a Flink POJO of plain fields, so a savepoint does not depend on Kryo.
  */
 public final class SubsetTuner {
 
   static final int HISTORY = 5;
+
   /** Decisions that changed nothing, in a row, after which the subset counts as converged. */
   static final int CONVERGED_AFTER = 2;
+
   /** Instance counts further apart than this share are different populations. */
   static final double POPULATION_DRIFT = 0.25;
+
   static final int MAX_MISMATCHED = 3;
 
   /** One decision, for the HarmonicAdjustment record. */
-  public record Decision(HarmonicAction action, String rule, ChunkParams params,
-      ChunkParams previous, Double scoreBefore, Double scoreAfter, String explanation) {}
+  public record Decision(
+      HarmonicAction action,
+      String rule,
+      ChunkParams params,
+      ChunkParams previous,
+      Double scoreBefore,
+      Double scoreAfter,
+      String explanation) {}
 
   private final ChunkParams base;
   private final long stabilisationMs;
@@ -73,11 +82,16 @@ public final class SubsetTuner {
   private int afterWindows;
   private double afterSum;
 
-  public SubsetTuner(ChunkParams base, Duration stabilisation, double minGain,
-      int minInstances) {
+  public SubsetTuner(ChunkParams base, Duration stabilisation, double minGain, int minInstances) {
     if (stabilisation.isNegative() || minGain <= 0 || minInstances < 1) {
-      throw new IllegalArgumentException("stabilisation >= 0, minGain > 0 and minInstances >= 1"
-          + " required, got " + stabilisation + ", " + minGain + ", " + minInstances);
+      throw new IllegalArgumentException(
+          "stabilisation >= 0, minGain > 0 and minInstances >= 1"
+              + " required, got "
+              + stabilisation
+              + ", "
+              + minGain
+              + ", "
+              + minInstances);
     }
     this.base = base;
     this.current = base;
@@ -91,8 +105,8 @@ public final class SubsetTuner {
   }
 
   /**
-   * The tuner's state as a Flink POJO; part of the savepoint format of the operator that holds
-   * it: add fields, never rename. Sets and the history are kept as {@code ;}-joined strings.
+   * The tuner's state as a Flink POJO; part of the savepoint format of the operator that holds it:
+   * add fields, never rename. Sets and the history are kept as {@code ;}-joined strings.
    */
   public static class State {
     public int baseChunkSize;
@@ -161,14 +175,20 @@ public final class SubsetTuner {
   }
 
   /** A tuner resumed from its state, with the same settings it was created with. */
-  public static SubsetTuner fromState(State s, Duration stabilisation, double minGain,
-      int minInstances) {
-    ChunkParams base = new ChunkParams(s.baseChunkSize, s.baseParallelism, s.baseTimeoutMs,
-        s.baseRateLimit);
+  public static SubsetTuner fromState(
+      State s, Duration stabilisation, double minGain, int minInstances) {
+    ChunkParams base =
+        new ChunkParams(s.baseChunkSize, s.baseParallelism, s.baseTimeoutMs, s.baseRateLimit);
     SubsetTuner t = new SubsetTuner(base, stabilisation, minGain, minInstances);
     t.current = new ChunkParams(s.chunkSize, s.parallelism, s.timeoutMs, s.rateLimit);
-    t.previous = s.hasPrevious ? new ChunkParams(s.previousChunkSize, s.previousParallelism,
-        s.previousTimeoutMs, s.previousRateLimit) : null;
+    t.previous =
+        s.hasPrevious
+            ? new ChunkParams(
+                s.previousChunkSize,
+                s.previousParallelism,
+                s.previousTimeoutMs,
+                s.previousRateLimit)
+            : null;
     t.pendingKey = s.pendingKey;
     t.pendingRule = s.pendingRule;
     t.scoreBefore = s.scoreBefore;
@@ -200,11 +220,11 @@ public final class SubsetTuner {
   }
 
   /**
-   * The decision for a window of the subset measured at {@code nowMs}; empty when the window
-   * says nothing about the current params (measured under older ones, or too few instances).
+   * The decision for a window of the subset measured at {@code nowMs}; empty when the window says
+   * nothing about the current params (measured under older ones, or too few instances).
    *
-   * @param windowStartMs when the window began: a change is judged only on windows that began
-   *     after it
+   * @param windowStartMs when the window began: a change is judged only on windows that began after
+   *     it
    */
   public Optional<Decision> onWindow(SubsetOutcome o, long windowStartMs, long nowMs) {
     if (!current.equals(o.params()) || o.instances() < minInstances) {
@@ -228,8 +248,10 @@ public final class SubsetTuner {
       }
       return Optional.of(judge(o, afterSum / afterWindows, nowMs));
     }
-    steady = windowStartMs >= lastChangeAtMs && samePopulation(o.instances(), lastInstances)
-        ? steady + 1 : 1;
+    steady =
+        windowStartMs >= lastChangeAtMs && samePopulation(o.instances(), lastInstances)
+            ? steady + 1
+            : 1;
     double baseline = steady > 1 ? (lastGoodput + o.goodput()) / 2 : o.goodput();
     lastInstances = o.instances();
     lastGoodput = o.goodput();
@@ -241,11 +263,24 @@ public final class SubsetTuner {
     }
     Optional<HarmonicRules.Proposal> next = HarmonicRules.propose(o, current, base, failed);
     if (next.isEmpty()) {
-      return Optional.of(record(new Decision(HarmonicAction.HOLD, "", current, null,
-          baseline, null, String.format(Locale.ROOT,
-              "nothing to change: goodput %.1f items/s per instance, CPU median %.0f %%, "
-                  + "%.1f %% timeouts, %.0f %% saturated", baseline, o.cpuP50(),
-              100 * o.timeoutShare(), 100 * o.saturatedShare())), false));
+      return Optional.of(
+          record(
+              new Decision(
+                  HarmonicAction.HOLD,
+                  "",
+                  current,
+                  null,
+                  baseline,
+                  null,
+                  String.format(
+                      Locale.ROOT,
+                      "nothing to change: goodput %.1f items/s per instance, CPU median %.0f %%, "
+                          + "%.1f %% timeouts, %.0f %% saturated",
+                      baseline,
+                      o.cpuP50(),
+                      100 * o.timeoutShare(),
+                      100 * o.saturatedShare())),
+              false));
     }
     HarmonicRules.Proposal p = next.get();
     previous = current;
@@ -259,27 +294,56 @@ public final class SubsetTuner {
     afterSum = 0;
     steady = 0;
     lastChangeAtMs = nowMs;
-    return Optional.of(record(new Decision(HarmonicAction.APPLY, p.rule(), current, previous,
-        scoreBefore, null, p.reason() + String.format(Locale.ROOT,
-            "; judged after %d s against goodput %.1f items/s per instance",
-            stabilisationMs / 1000, scoreBefore)), true));
+    return Optional.of(
+        record(
+            new Decision(
+                HarmonicAction.APPLY,
+                p.rule(),
+                current,
+                previous,
+                scoreBefore,
+                null,
+                p.reason()
+                    + String.format(
+                        Locale.ROOT,
+                        "; judged after %d s against goodput %.1f items/s per instance",
+                        stabilisationMs / 1000,
+                        scoreBefore)),
+            true));
   }
 
   private Decision judge(SubsetOutcome o, double after, long nowMs) {
-    double ratio = scoreBefore <= 0 ? (after > 0 ? Double.POSITIVE_INFINITY : 1)
-        : after / scoreBefore;
+    double ratio =
+        scoreBefore <= 0 ? (after > 0 ? Double.POSITIVE_INFINITY : 1) : after / scoreBefore;
     ChunkParams tried = current;
     String rule = pendingRule;
-    String change = String.format(Locale.ROOT, "goodput %.1f -> %.1f items/s per instance "
-        + "(%+.0f %%)", scoreBefore, after, 100 * (ratio - 1))
-        + (samePopulation(o.instances(), baselineInstances) ? "" : String.format(Locale.ROOT,
-            ", judged on %d instances against a baseline of %d after %d unlike windows",
-            o.instances(), baselineInstances, mismatched));
+    String change =
+        String.format(
+                Locale.ROOT,
+                "goodput %.1f -> %.1f items/s per instance " + "(%+.0f %%)",
+                scoreBefore,
+                after,
+                100 * (ratio - 1))
+            + (samePopulation(o.instances(), baselineInstances)
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    ", judged on %d instances against a baseline of %d after %d unlike windows",
+                    o.instances(),
+                    baselineInstances,
+                    mismatched));
 
     Decision d;
     if (ratio >= 1 + minGain) {
-      d = new Decision(HarmonicAction.KEEP, rule, tried, previous, scoreBefore, after,
-          "kept " + rule.toLowerCase(Locale.ROOT) + " change: " + change);
+      d =
+          new Decision(
+              HarmonicAction.KEEP,
+              rule,
+              tried,
+              previous,
+              scoreBefore,
+              after,
+              "kept " + rule.toLowerCase(Locale.ROOT) + " change: " + change);
       pendingKey = null;
       // The judged window is the first of the kept params' next baseline.
       steady = 1;
@@ -291,10 +355,21 @@ public final class SubsetTuner {
     boolean worse = ratio <= 1 - minGain;
     current = previous;
     lastChangeAtMs = nowMs; // the revert is a change too: it gets its own stabilisation
-    d = new Decision(worse ? HarmonicAction.ROLLBACK : HarmonicAction.INEFFECTIVE, rule, current,
-        tried, scoreBefore, after, (worse ? "rolled back " : "reverted ineffective ")
-            + rule.toLowerCase(Locale.ROOT) + " change: " + change + "; " + pendingKey
-            + " is not tried again for this subset");
+    d =
+        new Decision(
+            worse ? HarmonicAction.ROLLBACK : HarmonicAction.INEFFECTIVE,
+            rule,
+            current,
+            tried,
+            scoreBefore,
+            after,
+            (worse ? "rolled back " : "reverted ineffective ")
+                + rule.toLowerCase(Locale.ROOT)
+                + " change: "
+                + change
+                + "; "
+                + pendingKey
+                + " is not tried again for this subset");
     pendingKey = null;
     return record(d, true);
   }

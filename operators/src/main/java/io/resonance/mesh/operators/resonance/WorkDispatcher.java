@@ -35,17 +35,17 @@ import org.slf4j.LoggerFactory;
  * <p>One command's job lives on one subtask: its agents' shares in map state, the decisions per
  * subset beside them (kept across jobs, so a new job of the command starts where the last one's
  * tuning ended). A job that cannot run, and a report from an agent not in the job, go to {@link
- * REJECTED} with the reason, as does a job read more than {@code maxJobAge} after it was
- * submitted (a new deployment replaying the topic must not re-run old jobs). If the initial
- * share has not all reported within {@code initialShareWait} of a job's start (a slow or silent
- * agent), the loop is released without waiting longer. Reports of other jobs, and repeated
- * ones, change nothing. An order whose report does not come by its deadline is sent again, then
- * settled as timed out ({@link WorkLoop#onDeadlines}); the deadlines are checked by timers on a
- * {@link #DEADLINE_GRID_MS} grid, so a fleet of orders costs one scan of the shares per grid
- * step rather than one timer each.
+ * REJECTED} with the reason, as does a job read more than {@code maxJobAge} after it was submitted
+ * (a new deployment replaying the topic must not re-run old jobs). If the initial share has not all
+ * reported within {@code initialShareWait} of a job's start (a slow or silent agent), the loop is
+ * released without waiting longer. Reports of other jobs, and repeated ones, change nothing. An
+ * order whose report does not come by its deadline is sent again, then settled as timed out ({@link
+ * WorkLoop#onDeadlines}); the deadlines are checked by timers on a {@link #DEADLINE_GRID_MS} grid,
+ * so a fleet of orders costs one scan of the shares per grid step rather than one timer each.
  */
-public class WorkDispatcher extends
-    KeyedCoProcessFunction<String, WorkReport, Either<WorkJob, HarmonicAdjustment>, WorkOrder> {
+public class WorkDispatcher
+    extends KeyedCoProcessFunction<
+        String, WorkReport, Either<WorkJob, HarmonicAdjustment>, WorkOrder> {
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(WorkDispatcher.class);
@@ -54,8 +54,8 @@ public class WorkDispatcher extends
   public static final String NAME = "Dispatch work orders";
 
   public static final TypeInformation<Either<WorkJob, HarmonicAdjustment>> CONTROL_TYPE =
-      new EitherTypeInfo<>(new AvroTypeInfo<>(WorkJob.class),
-          new AvroTypeInfo<>(HarmonicAdjustment.class));
+      new EitherTypeInfo<>(
+          new AvroTypeInfo<>(WorkJob.class), new AvroTypeInfo<>(HarmonicAdjustment.class));
   public static final OutputTag<DeadLetter> REJECTED =
       new OutputTag<>("work-dispatcher-rejected", TypeInformation.of(DeadLetter.class));
 
@@ -65,12 +65,13 @@ public class WorkDispatcher extends
   /** Savepoint format: never rename. */
   static final ValueStateDescriptor<WorkPlan> PLAN =
       new ValueStateDescriptor<>("work-dispatcher-plan", TypeInformation.of(WorkPlan.class));
+
   static final MapStateDescriptor<String, AgentShare> SHARES =
-      new MapStateDescriptor<>("work-dispatcher-shares", Types.STRING,
-          TypeInformation.of(AgentShare.class));
+      new MapStateDescriptor<>(
+          "work-dispatcher-shares", Types.STRING, TypeInformation.of(AgentShare.class));
   static final MapStateDescriptor<String, HarmonicAdjustment> HARMONICS =
-      new MapStateDescriptor<>("work-dispatcher-harmonics", Types.STRING,
-          new AvroTypeInfo<>(HarmonicAdjustment.class));
+      new MapStateDescriptor<>(
+          "work-dispatcher-harmonics", Types.STRING, new AvroTypeInfo<>(HarmonicAdjustment.class));
 
   /** Deadlines are checked this often at most; they carry tens of seconds of slack. */
   static final long DEADLINE_GRID_MS = 10_000;
@@ -114,14 +115,22 @@ public class WorkDispatcher extends
     try {
       send(loop.onReport(r, ctx.timerService().currentProcessingTime()), ctx, out);
     } catch (WorkLoop.UnknownAgentException e) {
-      ctx.output(REJECTED, DeadLetters.of(REPORTS, r, MeshTopics.WORK_REPORTS,
-          r.getAgentId(), "work-dispatch", e.getMessage()));
+      ctx.output(
+          REJECTED,
+          DeadLetters.of(
+              REPORTS,
+              r,
+              MeshTopics.WORK_REPORTS,
+              r.getAgentId(),
+              "work-dispatch",
+              e.getMessage()));
     }
   }
 
   @Override
-  public void processElement2(Either<WorkJob, HarmonicAdjustment> control, Context ctx,
-      Collector<WorkOrder> out) throws Exception {
+  public void processElement2(
+      Either<WorkJob, HarmonicAdjustment> control, Context ctx, Collector<WorkOrder> out)
+      throws Exception {
     long now = ctx.timerService().currentProcessingTime();
     if (control.isRight()) {
       loop.onHarmonic(control.right());
@@ -129,21 +138,40 @@ public class WorkDispatcher extends
     }
     WorkJob job = control.left();
     if (now - job.getSubmittedAtMs() > maxJobAgeMs) {
-      ctx.output(REJECTED, DeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
-          job.getCommand(), "work-dispatch", "work job " + job.getJobId() + " for "
-              + job.getCommand() + " was submitted " + (now - job.getSubmittedAtMs()) / 1000
-              + " s ago, more than the " + maxJobAgeMs / 1000 + " s a job may wait: not "
-              + "started (a replay of an old job?); submit it again to run it"));
+      ctx.output(
+          REJECTED,
+          DeadLetters.of(
+              JOBS,
+              job,
+              MeshTopics.WORK_JOBS,
+              job.getCommand(),
+              "work-dispatch",
+              "work job "
+                  + job.getJobId()
+                  + " for "
+                  + job.getCommand()
+                  + " was submitted "
+                  + (now - job.getSubmittedAtMs()) / 1000
+                  + " s ago, more than the "
+                  + maxJobAgeMs / 1000
+                  + " s a job may wait: not "
+                  + "started (a replay of an old job?); submit it again to run it"));
       return;
     }
     try {
       send(loop.start(job, now), ctx, out);
       ctx.timerService().registerProcessingTimeTimer(now + initialShareWaitMs);
-      LOG.info("work job {} for {}: {} agents, base command to {} first", job.getJobId(),
-          job.getCommand(), job.getAgents().size(), plan.value().cohortSize);
+      LOG.info(
+          "work job {} for {}: {} agents, base command to {} first",
+          job.getJobId(),
+          job.getCommand(),
+          job.getAgents().size(),
+          plan.value().cohortSize);
     } catch (IllegalArgumentException e) {
-      ctx.output(REJECTED, DeadLetters.of(JOBS, job, MeshTopics.WORK_JOBS,
-          job.getCommand(), "work-dispatch", e.getMessage()));
+      ctx.output(
+          REJECTED,
+          DeadLetters.of(
+              JOBS, job, MeshTopics.WORK_JOBS, job.getCommand(), "work-dispatch", e.getMessage()));
     }
   }
 
@@ -153,8 +181,12 @@ public class WorkDispatcher extends
     WorkPlan p = plan.value();
     // A job that replaced the one this wait was for has a wait of its own.
     if (p != null && !p.released && p.startedAtMs + initialShareWaitMs <= timestamp) {
-      LOG.info("work job {}: {} of {} agents of the initial share reported within {} ms; releasing",
-          p.jobId, p.cohortReported, p.cohortSize, initialShareWaitMs);
+      LOG.info(
+          "work job {}: {} of {} agents of the initial share reported within {} ms; releasing",
+          p.jobId,
+          p.cohortReported,
+          p.cohortSize,
+          initialShareWaitMs);
       send(loop.onWaitOver(timestamp), ctx, out);
     }
     send(loop.onDeadlines(timestamp), ctx, out);
@@ -166,8 +198,8 @@ public class WorkDispatcher extends
     for (WorkOrder o : orders) {
       out.collect(o);
       long due = now + WorkLoop.deadlineAfter(o);
-      ctx.timerService().registerProcessingTimeTimer(
-          (due / DEADLINE_GRID_MS + 1) * DEADLINE_GRID_MS);
+      ctx.timerService()
+          .registerProcessingTimeTimer((due / DEADLINE_GRID_MS + 1) * DEADLINE_GRID_MS);
     }
     ordersSent.inc(orders.size());
     WorkPlan p = plan.value();
@@ -178,8 +210,12 @@ public class WorkDispatcher extends
       agentsWorking = p.agents - p.agentsFinished;
       if (p.finished() && !p.jobId.equals(lastFinished)) {
         lastFinished = p.jobId;
-        LOG.info("work job {} finished in {} s: {} items done, {} given up", p.jobId,
-            (p.finishedAtMs - p.startedAtMs) / 1000, p.itemsDone, p.itemsGivenUp);
+        LOG.info(
+            "work job {} finished in {} s: {} items done, {} given up",
+            p.jobId,
+            (p.finishedAtMs - p.startedAtMs) / 1000,
+            p.itemsDone,
+            p.itemsGivenUp);
       }
     }
   }

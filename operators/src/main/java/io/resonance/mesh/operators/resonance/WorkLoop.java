@@ -16,35 +16,35 @@ import java.util.Set;
 
 /**
  * The sending half of the adaptive broadcast loop for one command: which agent gets which order
- * with which params, and when. Pure over a {@link Store}, so that the {@link WorkDispatcher}
- * (Flink state) and the resonance benchmark (maps, simulated time) run the same loop.
+ * with which params, and when. Pure over a {@link Store}, so that the {@link WorkDispatcher} (Flink
+ * state) and the resonance benchmark (maps, simulated time) run the same loop.
  *
  * <ol>
  *   <li><b>Initial share.</b> A job sends the base command to {@code initial_share} of the agents
  *       of every class (at least one each), chosen by a hash of job and agent, so the first
  *       profiles see every class before the whole fleet runs the command.
  *   <li><b>Release.</b> Once nine in ten agents of the initial share have reported (or the
- *       dispatcher's wait runs out) the bands are frozen from their chunk latencies and every agent is
- *       placed: one that ran the base command by its own median; one that did not, in the band
- *       most of its class landed in. Then every agent gets an order. Until then the initial
- *       share keeps working on the base command.
- *   <li><b>Repeat.</b> Each report settles the agent's order and sends its next, in the params
- *       its subset runs with now (the latest harmonic decision for the subset, else the base),
- *       until all its items are done or given up. Decisions come from profiles of the placed
- *       fleet, so a subset is tuned on the agents it holds.
+ *       dispatcher's wait runs out) the bands are frozen from their chunk latencies and every agent
+ *       is placed: one that ran the base command by its own median; one that did not, in the band
+ *       most of its class landed in. Then every agent gets an order. Until then the initial share
+ *       keeps working on the base command.
+ *   <li><b>Repeat.</b> Each report settles the agent's order and sends its next, in the params its
+ *       subset runs with now (the latest harmonic decision for the subset, else the base), until
+ *       all its items are done or given up. Decisions come from profiles of the placed fleet, so a
+ *       subset is tuned on the agents it holds.
  * </ol>
  *
- * <p>Placement is sticky: a subset's members do not change when its params do, so the tuner
- * judges a change on the agents it was made for. An item whose chunk timed out goes back to the
- * agent's share and is retried, up to {@code max_attempts} timeouts.
+ * <p>Placement is sticky: a subset's members do not change when its params do, so the tuner judges
+ * a change on the agents it was made for. An item whose chunk timed out goes back to the agent's
+ * share and is retried, up to {@code max_attempts} timeouts.
  *
  * <p>An order whose report does not come (lost with a broker outage, or its agent gone) must not
  * hold its agent's share forever: each order has a deadline, twice the longest it can take at its
  * params ({@code ceil(chunks / parallelism)} rounds of the chunk timeout) plus {@link
- * #ORDER_SLACK_MS}. Past it the same order is sent again ({@link #ORDER_RESENDS} times; the
- * agent, which keeps the ids it ran, answers a repeat with its first report instead of running it
- * twice), and after that its items are settled as timed out, so they are retried or given up like
- * any other timed-out chunk, and the next order goes out.
+ * #ORDER_SLACK_MS}. Past it the same order is sent again ({@link #ORDER_RESENDS} times; the agent,
+ * which keeps the ids it ran, answers a repeat with its first report instead of running it twice),
+ * and after that its items are settled as timed out, so they are retried or given up like any other
+ * timed-out chunk, and the next order goes out.
  */
 public final class WorkLoop {
 
@@ -124,6 +124,7 @@ public final class WorkLoop {
   }
 
   static final String[] BANDS = {"fast", "mid", "slow"};
+
   /**
    * The share of the initial share whose reports release the fleet: the last few are often the
    * slowest agents of the slowest class, and the fleet should not idle for them.
@@ -134,6 +135,7 @@ public final class WorkLoop {
 
   /** Uplink, queueing and a slow start on top of an order's own worst case. */
   public static final long ORDER_SLACK_MS = 30_000;
+
   /** Sends of an overdue order before its items count as timed out. */
   public static final int ORDER_RESENDS = 2;
 
@@ -150,17 +152,24 @@ public final class WorkLoop {
     if (job.getCommand() == null || job.getCommand().isBlank() || job.getJobId().isBlank()) {
       return "a job needs a command and a job id";
     }
-    if (b == null || b.getChunkSize() < 1 || b.getParallelism() < 1 || b.getTimeoutMs() < 0
+    if (b == null
+        || b.getChunkSize() < 1
+        || b.getParallelism() < 1
+        || b.getTimeoutMs() < 0
         || b.getRateLimitPerS() < 0) {
       return "base params need chunk_size and parallelism of at least 1, and a timeout and rate"
-          + " limit of at least 0 (0 is none), got " + b;
+          + " limit of at least 0 (0 is none), got "
+          + b;
     }
     if (job.getItemsPerAgent() < 0 || job.getOrderItems() < 1 || job.getMaxAttempts() < 1) {
       return "items_per_agent must be at least 0, order_items and max_attempts at least 1";
     }
     if (job.getOrderItems() < b.getChunkSize()) {
-      return "order_items (" + job.getOrderItems() + ") must hold at least one base chunk ("
-          + b.getChunkSize() + " items)";
+      return "order_items ("
+          + job.getOrderItems()
+          + ") must hold at least one base chunk ("
+          + b.getChunkSize()
+          + " items)";
     }
     if (!(job.getInitialShare() > 0 && job.getInitialShare() <= 1)) {
       return "initial_share must be in (0, 1], got " + job.getInitialShare();
@@ -185,8 +194,8 @@ public final class WorkLoop {
   public List<WorkOrder> start(WorkJob job, long nowMs) throws Exception {
     String problem = problem(job);
     if (problem != null) {
-      throw new IllegalArgumentException("work job " + job.getJobId() + " for "
-          + job.getCommand() + ": " + problem);
+      throw new IllegalArgumentException(
+          "work job " + job.getJobId() + " for " + job.getCommand() + ": " + problem);
     }
     store.clearShares();
     WorkPlan plan = new WorkPlan();
@@ -212,8 +221,12 @@ public final class WorkLoop {
       int initial = (int) Math.max(1, Math.ceil(job.getInitialShare() * members.size()));
       for (int i = 0; i < members.size(); i++) {
         JobAgent a = members.get(i);
-        AgentShare s = AgentShare.of(a.getAgentId(), a.getAgentClass().name(),
-            job.getItemsPerAgent(), job.getMaxAttempts());
+        AgentShare s =
+            AgentShare.of(
+                a.getAgentId(),
+                a.getAgentClass().name(),
+                job.getItemsPerAgent(),
+                job.getMaxAttempts());
         s.cohort = i < initial;
         if (s.cohort) {
           plan.cohortSize++;
@@ -239,9 +252,15 @@ public final class WorkLoop {
     }
     AgentShare s = store.share(r.getAgentId());
     if (s == null) {
-      throw new UnknownAgentException("work report " + r.getOrderId() + " from "
-          + r.getAgentId() + ", which is not one of the " + plan.agents + " agents of job "
-          + plan.jobId);
+      throw new UnknownAgentException(
+          "work report "
+              + r.getOrderId()
+              + " from "
+              + r.getAgentId()
+              + ", which is not one of the "
+              + plan.agents
+              + " agents of job "
+              + plan.jobId);
     }
     if (!r.getOrderId().equals(s.orderId)) {
       return List.of();
@@ -255,8 +274,8 @@ public final class WorkLoop {
       Histograms own = new Histograms(Histograms.LATENCY_MS);
       r.getChunkLatencyMs().forEach(own::add);
       s.baseMedianMs = own.quantile(0.5);
-      r.getChunkLatencyMs().forEach(v -> plan.baseLatency[Histograms.bucket(
-          Histograms.LATENCY_MS, v)]++);
+      r.getChunkLatencyMs()
+          .forEach(v -> plan.baseLatency[Histograms.bucket(Histograms.LATENCY_MS, v)]++);
       plan.cohortReported++;
       if (plan.released) {
         place(plan, s);
@@ -315,8 +334,8 @@ public final class WorkLoop {
   /** How long an order may take before it is overdue; see the class comment. */
   public static long deadlineAfter(WorkOrder o) {
     ChunkParams p = o.getParams();
-    long rounds = (o.getChunks() + Math.max(1, p.getParallelism()) - 1)
-        / Math.max(1, p.getParallelism());
+    long rounds =
+        (o.getChunks() + Math.max(1, p.getParallelism()) - 1) / Math.max(1, p.getParallelism());
     return 2 * rounds * Math.max(1, p.getTimeoutMs()) + ORDER_SLACK_MS;
   }
 
@@ -375,8 +394,8 @@ public final class WorkLoop {
   }
 
   private static void place(WorkPlan plan, AgentShare s) {
-    s.subset = s.agentClass + "/" + ProfileBuilder.band(s.baseMedianMs, plan.bandP50Ms,
-        plan.bandP90Ms);
+    s.subset =
+        s.agentClass + "/" + ProfileBuilder.band(s.baseMedianMs, plan.bandP50Ms, plan.bandP90Ms);
   }
 
   /** The agent's next order, or none if its share is done (which may finish the job). */
@@ -397,18 +416,19 @@ public final class WorkLoop {
     long items = s.draw(plan.orderItems);
     int chunks = (int) ((items + params.getChunkSize() - 1) / params.getChunkSize());
     s.orderId = plan.jobId + "/" + s.agentId + "/" + s.orders++;
-    WorkOrder order = WorkOrder.newBuilder()
-        .setOrderId(s.orderId)
-        .setJobId(plan.jobId)
-        .setCommand(plan.command)
-        .setAgentId(s.agentId)
-        .setIteration(h == null ? 0 : h.getIteration())
-        .setSubset(s.subset)
-        .setAdjustmentId(h == null ? "base" : h.getAdjustmentId())
-        .setChunks(chunks)
-        .setParams(params)
-        .setIssuedAtMs(nowMs)
-        .build();
+    WorkOrder order =
+        WorkOrder.newBuilder()
+            .setOrderId(s.orderId)
+            .setJobId(plan.jobId)
+            .setCommand(plan.command)
+            .setAgentId(s.agentId)
+            .setIteration(h == null ? 0 : h.getIteration())
+            .setSubset(s.subset)
+            .setAdjustmentId(h == null ? "base" : h.getAdjustmentId())
+            .setChunks(chunks)
+            .setParams(params)
+            .setIssuedAtMs(nowMs)
+            .build();
     s.orderDeadlineMs = nowMs + deadlineAfter(order);
     s.orderResends = 0;
     s.runningOrder = ORDERS.encode(order);

@@ -1,6 +1,6 @@
 /**
- * Adaptive command resonance: a chunked command is tuned per subset of the fleet from
- * what the agents measured running it.
+ * Adaptive command resonance: a chunked command is tuned per subset of the fleet from what the
+ * agents measured running it.
  *
  * <p>The loop, as Kafka topics and operators:
  *
@@ -21,17 +21,17 @@
  * WorkDispatcher: the subset's params for its agents' next orders
  * </pre>
  *
- * <p>What decides: {@link io.resonance.mesh.operators.resonance.HarmonicRules} proposes one
- * bounded change of one knob (amplitude: parallelism, then a rate limit; frequency: chunk size,
- * then the timeout; headroom: more parallelism); {@link
- * io.resonance.mesh.operators.resonance.SubsetTuner} applies it, waits out the stabilisation,
- * judges it on goodput (items finished per second per instance, timed-out chunks lost) and keeps
- * it, rolls it back, or reverts it as ineffective, never trying a failed rule again for that
- * subset. {@link io.resonance.mesh.operators.resonance.HarmonicController} runs one tuner per
- * subset on the profiles' event time and writes every decision with its evidence. A change is
- * proposed only on a steady two-window baseline and judged on two windows with about the same
- * agents, so agents joining a subset are not taken for the change's effect. {@link
- * io.resonance.mesh.operators.resonance.WorkLoop} places each agent in a subset once, from its
- * own latency under the base command, so a subset keeps its members when its params change.
+ * <p>What decides: {@link io.resonance.mesh.operators.resonance.HarmonicRules} proposes one bounded
+ * change of one knob (amplitude: parallelism, then a rate limit; frequency: chunk size, then the
+ * timeout; headroom: more parallelism); {@link io.resonance.mesh.operators.resonance.SubsetTuner}
+ * applies it, waits out the stabilisation, judges it on goodput (items finished per second per
+ * instance, timed-out chunks lost) and keeps it, rolls it back, or reverts it as ineffective, never
+ * trying a failed rule again for that subset. {@link
+ * io.resonance.mesh.operators.resonance.HarmonicController} runs one tuner per subset on the
+ * profiles' event time and writes every decision with its evidence. A change is proposed only on a
+ * steady two-window baseline and judged on two windows with about the same agents, so agents
+ * joining a subset are not taken for the change's effect. {@link
+ * io.resonance.mesh.operators.resonance.WorkLoop} places each agent in a subset once, from its own
+ * latency under the base command, so a subset keeps its members when its params change.
  */
 package io.resonance.mesh.operators.resonance;

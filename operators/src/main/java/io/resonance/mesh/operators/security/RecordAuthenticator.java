@@ -20,16 +20,16 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Decides whether a record really comes from the enrolled agent its key names, before anything
- * of it is used: the agent's registry entry must be {@code ACCEPTED} and unexpired, the record
- * must name the agent's current key (or its previous one within the rotation overlap), its
- * timestamp must be within {@code maxSkew} of the mesh clock, its HMAC ({@link RecordMac}) must
- * hold, and its sequence must be new to the agent's {@link ReplayWindow}. Each refusal says which
- * of these failed, in words a person reading {@code mesh.dlq} understands.
+ * Decides whether a record really comes from the enrolled agent its key names, before anything of
+ * it is used: the agent's registry entry must be {@code ACCEPTED} and unexpired, the record must
+ * name the agent's current key (or its previous one within the rotation overlap), its timestamp
+ * must be within {@code maxSkew} of the mesh clock, its HMAC ({@link RecordMac}) must hold, and its
+ * sequence must be new to the agent's {@link ReplayWindow}. Each refusal says which of these
+ * failed, in words a person reading {@code mesh.dlq} understands.
  *
- * <p>The per-identity MAC key costs one X25519 agreement the first time an identity is seen and
- * is cached (bounded, least recently used first out); every record after that costs one
- * HMAC-SHA256. Plain Java and single-threaded, like the Flink subtask that owns one.
+ * <p>The per-identity MAC key costs one X25519 agreement the first time an identity is seen and is
+ * cached (bounded, least recently used first out); every record after that costs one HMAC-SHA256.
+ * Plain Java and single-threaded, like the Flink subtask that owns one.
  */
 public final class RecordAuthenticator {
 
@@ -71,12 +71,13 @@ public final class RecordAuthenticator {
   private final PrivateKey meshAgreement;
   private final long maxSkewMs;
   private final Mac mac = RecordMac.newMac();
-  private final Map<String, CachedKey> macKeys = new LinkedHashMap<>(1024, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, CachedKey> eldest) {
-      return size() > CACHE_MAX;
-    }
-  };
+  private final Map<String, CachedKey> macKeys =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CachedKey> eldest) {
+          return size() > CACHE_MAX;
+        }
+      };
 
   private record CachedKey(byte[] agreementKey, SecretKeySpec macKey) {}
 
@@ -90,36 +91,66 @@ public final class RecordAuthenticator {
    * names (null if it has none); {@code window} is that agent's window on this input and is
    * advanced only when the record is accepted, so that a refused record cannot move it.
    */
-  public Verdict check(AgentKey entry, ReplayWindow window, String topic, byte[] key,
-      byte[] value, Headers headers, long nowMs) {
+  public Verdict check(
+      AgentKey entry,
+      ReplayWindow window,
+      String topic,
+      byte[] key,
+      byte[] value,
+      Headers headers,
+      long nowMs) {
     String agentId = key == null ? "" : new String(key, StandardCharsets.UTF_8);
     if (entry == null) {
-      return Verdict.refuse(Refusal.NOT_ENROLLED,
-          "no key of agent '" + shortened(agentId) + "' in the registry");
+      return Verdict.refuse(
+          Refusal.NOT_ENROLLED, "no key of agent '" + shortened(agentId) + "' in the registry");
     }
     if (entry.getState() != KeyState.ACCEPTED) {
       return entry.getState() == KeyState.REVOKED
-          ? Verdict.refuse(Refusal.REVOKED, "agent " + agentId + "'s key "
-              + entry.getFingerprint() + " was revoked at " + instant(entry.getDecidedAtMs()))
-          : Verdict.refuse(Refusal.NOT_ENROLLED, "agent " + agentId + "'s enrolment is "
-              + entry.getState());
+          ? Verdict.refuse(
+              Refusal.REVOKED,
+              "agent "
+                  + agentId
+                  + "'s key "
+                  + entry.getFingerprint()
+                  + " was revoked at "
+                  + instant(entry.getDecidedAtMs()))
+          : Verdict.refuse(
+              Refusal.NOT_ENROLLED, "agent " + agentId + "'s enrolment is " + entry.getState());
     }
     if (entry.getKeyExpiresMs() > 0 && nowMs > entry.getKeyExpiresMs()) {
-      return Verdict.refuse(Refusal.KEY_EXPIRED, "agent " + agentId + "'s key "
-          + entry.getFingerprint() + " expired at " + instant(entry.getKeyExpiresMs())
-          + ": rotate it");
+      return Verdict.refuse(
+          Refusal.KEY_EXPIRED,
+          "agent "
+              + agentId
+              + "'s key "
+              + entry.getFingerprint()
+              + " expired at "
+              + instant(entry.getKeyExpiresMs())
+              + ": rotate it");
     }
-    if (headers.keyId() == null || headers.sequence() == null || headers.timestamp() == null
+    if (headers.keyId() == null
+        || headers.sequence() == null
+        || headers.timestamp() == null
         || headers.mac() == null) {
-      return Verdict.refuse(Refusal.BAD_SIGNATURE, "the record has no authenticator (headers "
-          + RecordMac.KEY_HEADER + ", " + RecordMac.SEQUENCE_HEADER + ", "
-          + RecordMac.TIMESTAMP_HEADER + ", " + RecordMac.MAC_HEADER + ")");
+      return Verdict.refuse(
+          Refusal.BAD_SIGNATURE,
+          "the record has no authenticator (headers "
+              + RecordMac.KEY_HEADER
+              + ", "
+              + RecordMac.SEQUENCE_HEADER
+              + ", "
+              + RecordMac.TIMESTAMP_HEADER
+              + ", "
+              + RecordMac.MAC_HEADER
+              + ")");
     }
     String fingerprint = new String(headers.keyId(), StandardCharsets.US_ASCII);
     long sequence = decimal(headers.sequence());
     long timestamp = decimal(headers.timestamp());
     byte[] claimed = hex(headers.mac());
-    if (!KeyFingerprint.looksLikeOne(fingerprint) || sequence < 0 || timestamp < 0
+    if (!KeyFingerprint.looksLikeOne(fingerprint)
+        || sequence < 0
+        || timestamp < 0
         || claimed == null) {
       return Verdict.refuse(Refusal.BAD_SIGNATURE, "malformed authenticator headers");
     }
@@ -131,37 +162,58 @@ public final class RecordAuthenticator {
         && fingerprint.equals(entry.getPrevious().getFingerprint())) {
       PreviousKey previous = entry.getPrevious();
       if (nowMs > previous.getOverlapUntilMs()) {
-        return Verdict.refuse(Refusal.WRONG_KEY, "agent " + agentId + "'s previous key "
-            + fingerprint + " is no longer heard since the rotation overlap ended at "
-            + instant(previous.getOverlapUntilMs()));
+        return Verdict.refuse(
+            Refusal.WRONG_KEY,
+            "agent "
+                + agentId
+                + "'s previous key "
+                + fingerprint
+                + " is no longer heard since the rotation overlap ended at "
+                + instant(previous.getOverlapUntilMs()));
       }
       agreementKey = bytes(previous.getAgreementKey());
     } else {
-      return Verdict.refuse(Refusal.WRONG_KEY, "key " + fingerprint
-          + " is not agent " + agentId + "'s key " + entry.getFingerprint());
+      return Verdict.refuse(
+          Refusal.WRONG_KEY,
+          "key " + fingerprint + " is not agent " + agentId + "'s key " + entry.getFingerprint());
     }
 
     if (Math.abs(nowMs - timestamp) > maxSkewMs) {
-      return Verdict.refuse(Refusal.STALE, "sent at " + instant(timestamp) + ", "
-          + (nowMs - timestamp) + " ms from the mesh clock; at most " + maxSkewMs
-          + " ms is accepted");
+      return Verdict.refuse(
+          Refusal.STALE,
+          "sent at "
+              + instant(timestamp)
+              + ", "
+              + (nowMs - timestamp)
+              + " ms from the mesh clock; at most "
+              + maxSkewMs
+              + " ms is accepted");
     }
 
     SecretKeySpec macKey = macKey(agentId, fingerprint, agreementKey);
     if (macKey == null) {
-      return Verdict.refuse(Refusal.BAD_SIGNATURE, "agent " + agentId
-          + "'s registered agreement key is not an X25519 key");
+      return Verdict.refuse(
+          Refusal.BAD_SIGNATURE,
+          "agent " + agentId + "'s registered agreement key is not an X25519 key");
     }
-    byte[] expected = RecordMac.compute(mac, macKey, topic, key, value, fingerprint, sequence,
-        timestamp);
+    byte[] expected =
+        RecordMac.compute(mac, macKey, topic, key, value, fingerprint, sequence, timestamp);
     if (!MessageDigest.isEqual(expected, claimed)) {
-      return Verdict.refuse(Refusal.BAD_SIGNATURE, "the MAC does not match the record: forged,"
-          + " altered, or made with another key, topic or agent id");
+      return Verdict.refuse(
+          Refusal.BAD_SIGNATURE,
+          "the MAC does not match the record: forged,"
+              + " altered, or made with another key, topic or agent id");
     }
     if (!window.isFresh(sequence)) {
-      return Verdict.refuse(Refusal.REPLAYED, "sequence " + sequence + " of agent " + agentId
-          + (sequence <= window.oldestAcceptable() ? " is older than the window (highest seen "
-              + window.highest + ")" : " was already accepted"));
+      return Verdict.refuse(
+          Refusal.REPLAYED,
+          "sequence "
+              + sequence
+              + " of agent "
+              + agentId
+              + (sequence <= window.oldestAcceptable()
+                  ? " is older than the window (highest seen " + window.highest + ")"
+                  : " was already accepted"));
     }
     window.accept(sequence);
     return Verdict.ACCEPTED;
@@ -175,8 +227,12 @@ public final class RecordAuthenticator {
     }
     SecretKeySpec derived;
     try {
-      derived = RecordMac.macKey(meshAgreement,
-          MeshKeys.publicKey(MeshKeys.AGREEMENT, agreementKey), agentId, fingerprint);
+      derived =
+          RecordMac.macKey(
+              meshAgreement,
+              MeshKeys.publicKey(MeshKeys.AGREEMENT, agreementKey),
+              agentId,
+              fingerprint);
     } catch (IllegalArgumentException e) {
       return null;
     }

@@ -1,11 +1,11 @@
 package io.resonance.mesh.operators.security;
 
 /**
- * The sequences of one agent on one input already accepted: the highest, and a 64-bit map of the
- * 64 below it, as IPsec keeps its anti-replay window. A sequence above the highest is fresh; one
- * inside the window is fresh once; one below the window is refused, since it can no longer be
- * told from a replay. So records reordered by up to 64 places still pass, and the state per agent
- * is two longs. A Flink POJO (public fields, no-arg constructor) so that keyed state can hold it.
+ * The sequences of one agent on one input already accepted: the highest, and a 64-bit map of the 64
+ * below it, as IPsec keeps its anti-replay window. A sequence above the highest is fresh; one
+ * inside the window is fresh once; one below the window is refused, since it can no longer be told
+ * from a replay. So records reordered by up to 64 places still pass, and the state per agent is two
+ * longs. A Flink POJO (public fields, no-arg constructor) so that keyed state can hold it.
  */
 public final class ReplayWindow {
 
@@ -13,6 +13,7 @@ public final class ReplayWindow {
 
   /** The highest sequence accepted, or -1 before the first. */
   public long highest = -1;
+
   /** Bit i set: sequence {@code highest - 1 - i} was accepted. */
   public long below;
 

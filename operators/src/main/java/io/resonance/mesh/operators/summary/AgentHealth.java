@@ -9,10 +9,10 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /**
- * What the summaries need of a registry record: who, where, in which state, how slow, and when.
- * The registry stream is mapped to this right where it leaves the tracker (in the same task, no
- * serialization), so the shuffle to the cluster windows and the window state carry about 40
- * bytes per record, written by {@link AgentHealthSerializer}, instead of a full Avro {@link
+ * What the summaries need of a registry record: who, where, in which state, how slow, and when. The
+ * registry stream is mapped to this right where it leaves the tracker (in the same task, no
+ * serialization), so the shuffle to the cluster windows and the window state carry about 40 bytes
+ * per record, written by {@link AgentHealthSerializer}, instead of a full Avro {@link
  * AgentImpedance} with its percentiles, capabilities and context hash.
  *
  * <p>Immutable. {@link TypeInfo} makes {@code TypeInformation.of(AgentHealth.class)} and type
@@ -98,8 +98,19 @@ public final class AgentHealth {
 
   @Override
   public String toString() {
-    return "AgentHealth{" + agentId + " in " + sectorId + "/" + clusterId + ", state=" + state
-        + ", score=" + impedanceScore + ", at=" + updatedAtMs + "}";
+    return "AgentHealth{"
+        + agentId
+        + " in "
+        + sectorId
+        + "/"
+        + clusterId
+        + ", state="
+        + state
+        + ", score="
+        + impedanceScore
+        + ", at="
+        + updatedAtMs
+        + "}";
   }
 
   /** Found by Flink through the {@link TypeInfo} annotation; needs a public no-arg constructor. */

@@ -9,13 +9,13 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * Writes an {@link AgentHealth} field by field: a format byte, three short strings, the state
- * byte, the score and the time (about 40 bytes for typical ids). It runs once per record on the
- * shuffle to the cluster windows and once per record and window on the window's list state, so
- * it does no reflection and no null bookkeeping beyond what {@link StringValue} does.
+ * Writes an {@link AgentHealth} field by field: a format byte, three short strings, the state byte,
+ * the score and the time (about 40 bytes for typical ids). It runs once per record on the shuffle
+ * to the cluster windows and once per record and window on the window's list state, so it does no
+ * reflection and no null bookkeeping beyond what {@link StringValue} does.
  *
- * <p>Savepoint safety as for the tracker's state: a future layout bumps {@link #FORMAT} and keeps
- * a reader for the old one here; the {@link Snapshot} only names this class.
+ * <p>Savepoint safety as for the tracker's state: a future layout bumps {@link #FORMAT} and keeps a
+ * reader for the old one here; the {@link Snapshot} only names this class.
  */
 public final class AgentHealthSerializer extends TypeSerializerSingleton<AgentHealth> {
 

@@ -6,9 +6,9 @@ import java.util.HashMap;
 /**
  * The last registry record of each agent seen in one cluster window, reduced to what a summary
  * needs (id, event time, score, state), built by {@link ClusterWindow} when the window fires.
- * Parallel primitive arrays keep it a Flink POJO; a cluster has tens of agents, so a linear
- * search is cheaper than hashing, and past {@link #INDEX_FROM} agents an index takes over so an
- * unusually large cluster does not make the fold quadratic.
+ * Parallel primitive arrays keep it a Flink POJO; a cluster has tens of agents, so a linear search
+ * is cheaper than hashing, and past {@link #INDEX_FROM} agents an index takes over so an unusually
+ * large cluster does not make the fold quadratic.
  */
 public class ClusterAccumulator {
 

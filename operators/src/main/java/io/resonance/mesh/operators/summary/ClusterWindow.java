@@ -11,19 +11,19 @@ import org.apache.flink.util.Collector;
 /**
  * Turns the registry records of one cluster window into the cluster's {@link ImpedanceSummary}
  * (seed part 4.2): only the last record per agent counts (an agent that emitted five times in the
- * window counts once, in the state it was last reported in); then counts by state, active rate
- * and its mode, mean and p95 impedance over every agent seen (offline ones included, with their
- * last score), and the slowest and fastest agent (ties broken by agent id so reruns agree).
+ * window counts once, in the state it was last reported in); then counts by state, active rate and
+ * its mode, mean and p95 impedance over every agent seen (offline ones included, with their last
+ * score), and the slowest and fastest agent (ties broken by agent id so reruns agree).
  *
  * <p>Why a window function over all the window's records and not an incremental aggregate: on
  * RocksDB an aggregate is a read-modify-write of the whole accumulator (every agent id of the
- * cluster) for every record and every one of the four overlapping windows it lands in, while
- * adding to the window's list state is a blind RocksDB merge of the ~40-byte record, with no
- * read. The price is paid when the window fires: its list is read once and folded here, and the
- * window holds every record of its 40 s rather than one entry per agent. That is cheap because
- * the tracker writes a registry record only on a meaningful change or a refresh, so a window
- * holds a few records per agent, and each record is read four times in total instead of its
- * cluster's accumulator being read and written four times per record.
+ * cluster) for every record and every one of the four overlapping windows it lands in, while adding
+ * to the window's list state is a blind RocksDB merge of the ~40-byte record, with no read. The
+ * price is paid when the window fires: its list is read once and folded here, and the window holds
+ * every record of its 40 s rather than one entry per agent. That is cheap because the tracker
+ * writes a registry record only on a meaningful change or a refresh, so a window holds a few
+ * records per agent, and each record is read four times in total instead of its cluster's
+ * accumulator being read and written four times per record.
  */
 public class ClusterWindow
     extends ProcessWindowFunction<AgentHealth, HealthRollup, String, TimeWindow> {

@@ -18,7 +18,8 @@ public class HealthRollup {
 
   public HealthRollup() {}
 
-  public HealthRollup(String parentId, int slowestScore, int fastestScore, ImpedanceSummary summary) {
+  public HealthRollup(
+      String parentId, int slowestScore, int fastestScore, ImpedanceSummary summary) {
     this.parentId = parentId;
     this.slowestScore = slowestScore;
     this.fastestScore = fastestScore;

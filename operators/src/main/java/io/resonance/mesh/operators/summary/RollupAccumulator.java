@@ -40,12 +40,14 @@ public class RollupAccumulator {
     offline += s.getAgentsOffline();
     weightedImpedance += s.getMeanImpedance() * s.getAgentsTotal();
     if (slowestAgent == null
-        || ClusterWindow.ranksBefore(r.slowestScore, s.getSlowestAgent(), slowestScore, slowestAgent)) {
+        || ClusterWindow.ranksBefore(
+            r.slowestScore, s.getSlowestAgent(), slowestScore, slowestAgent)) {
       slowestAgent = s.getSlowestAgent();
       slowestScore = r.slowestScore;
     }
     if (fastestAgent == null
-        || ClusterWindow.ranksBefore(fastestScore, fastestAgent, r.fastestScore, s.getFastestAgent())) {
+        || ClusterWindow.ranksBefore(
+            fastestScore, fastestAgent, r.fastestScore, s.getFastestAgent())) {
       fastestAgent = s.getFastestAgent();
       fastestScore = r.fastestScore;
     }
@@ -68,13 +70,15 @@ public class RollupAccumulator {
     weightedImpedance += o.weightedImpedance;
     if (o.slowestAgent != null
         && (slowestAgent == null
-            || ClusterWindow.ranksBefore(o.slowestScore, o.slowestAgent, slowestScore, slowestAgent))) {
+            || ClusterWindow.ranksBefore(
+                o.slowestScore, o.slowestAgent, slowestScore, slowestAgent))) {
       slowestAgent = o.slowestAgent;
       slowestScore = o.slowestScore;
     }
     if (o.fastestAgent != null
         && (fastestAgent == null
-            || ClusterWindow.ranksBefore(fastestScore, fastestAgent, o.fastestScore, o.fastestAgent))) {
+            || ClusterWindow.ranksBefore(
+                fastestScore, fastestAgent, o.fastestScore, o.fastestAgent))) {
       fastestAgent = o.fastestAgent;
       fastestScore = o.fastestScore;
     }

@@ -9,13 +9,13 @@ import org.apache.flink.util.Collector;
 
 /**
  * Turns a {@link RollupAccumulator} into a sector or global {@link ImpedanceSummary} (seed part
- * 4.3). Counts add up exactly; the mean is weighted by agents so a small cluster does not count
- * as much as a big one; the slowest and fastest agents are exact because each child carries
- * their scores. The p95 is the nearest-rank p95 over the children's p95 values, as the seed
- * computes it: an approximation (an exact p95 would need every agent's score at every level).
+ * 4.3). Counts add up exactly; the mean is weighted by agents so a small cluster does not count as
+ * much as a big one; the slowest and fastest agents are exact because each child carries their
+ * scores. The p95 is the nearest-rank p95 over the children's p95 values, as the seed computes it:
+ * an approximation (an exact p95 would need every agent's score at every level).
  *
- * <p>The window start and end are those of the cluster windows the numbers come from, so a
- * reader can line up the three levels; they are not the (shorter) tumbling window of this level.
+ * <p>The window start and end are those of the cluster windows the numbers come from, so a reader
+ * can line up the three levels; they are not the (shorter) tumbling window of this level.
  */
 public final class RollupSummaries {
 
@@ -79,7 +79,9 @@ public final class RollupSummaries {
 
     @Override
     public void process(
-        Context context, Iterable<RollupAccumulator> accumulators, Collector<ImpedanceSummary> out) {
+        Context context,
+        Iterable<RollupAccumulator> accumulators,
+        Collector<ImpedanceSummary> out) {
       for (RollupAccumulator acc : accumulators) {
         if (acc.children > 0) {
           out.collect(summarize(SummaryScope.GLOBAL, MESH, acc));

@@ -15,11 +15,11 @@ import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindo
  * Builds the cluster, sector and global summaries (seed parts 4.2, 4.3, 6.3) from the registry
  * stream, in event time ({@code updated_at_ms}).
  *
- * <p>Why these windows: every agent emits a registry record at least every refresh interval (30
- * s), so a sliding cluster window of refresh + slide (40 s every 10 s) sees every agent the
- * tracker still knows, and within it only the last record per agent counts. Each cluster window
- * emits at its end, so a tumbling sector window of one slide gets exactly one summary per
- * cluster, and the global window exactly one per sector.
+ * <p>Why these windows: every agent emits a registry record at least every refresh interval (30 s),
+ * so a sliding cluster window of refresh + slide (40 s every 10 s) sees every agent the tracker
+ * still knows, and within it only the last record per agent counts. Each cluster window emits at
+ * its end, so a tumbling sector window of one slide gets exactly one summary per cluster, and the
+ * global window exactly one per sector.
  *
  * <p>Wiring, in the impedance job:
  *
@@ -38,8 +38,8 @@ import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindo
  *
  * <p>Right after that, each record is cut down to an {@link AgentHealth} (id, sector, cluster,
  * state, score, time). Both operators chain to the tracker, so the full Avro record is never
- * serialized for the summaries: the shuffle to the cluster windows and their state carry only
- * the small record.
+ * serialized for the summaries: the shuffle to the cluster windows and their state carry only the
+ * small record.
  */
 public final class Summaries {
 
@@ -74,10 +74,7 @@ public final class Summaries {
     SingleOutputStreamOperator<HealthRollup> sectors = sectorRollups(clusters, s);
     SingleOutputStreamOperator<ImpedanceSummary> global = globalSummaries(sectors, s);
     return new SummaryStreams(
-        clusters
-            .map(new SummaryOf())
-            .uid(UID_CLUSTER_RECORDS)
-            .name("cluster summaries"),
+        clusters.map(new SummaryOf()).uid(UID_CLUSTER_RECORDS).name("cluster summaries"),
         sectors.map(new SummaryOf()).uid(UID_SECTOR_RECORDS).name("sector summaries"),
         global
             .map(new MeshHealthGauges())
@@ -87,8 +84,8 @@ public final class Summaries {
   }
 
   /**
-   * Registry records (as {@link AgentHealth}, with timestamps) to one rollup per cluster and
-   * slide. The window keeps its records in list state and folds them when it fires (see {@link
+   * Registry records (as {@link AgentHealth}, with timestamps) to one rollup per cluster and slide.
+   * The window keeps its records in list state and folds them when it fires (see {@link
    * ClusterWindow} for why), and fires on its own cleanup timer (see {@link WindowEndTrigger}).
    */
   public static SingleOutputStreamOperator<HealthRollup> clusterRollups(

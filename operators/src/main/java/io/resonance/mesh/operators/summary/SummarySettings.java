@@ -38,6 +38,9 @@ public record SummarySettings(
   /** 40 s windows every 10 s (30 s refresh + one slide), 5 s out-of-orderness, 20 s idleness. */
   public static SummarySettings defaults() {
     return new SummarySettings(
-        Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofSeconds(40), Duration.ofSeconds(10));
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(20),
+        Duration.ofSeconds(40),
+        Duration.ofSeconds(10));
   }
 }

@@ -5,21 +5,21 @@ import org.apache.flink.streaming.api.windowing.triggers.TriggerResult;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 
 /**
- * Fires an event-time window once, when the watermark passes its end, exactly like Flink's
- * {@code EventTimeTrigger}, but without registering a timer of its own for every element.
+ * Fires an event-time window once, when the watermark passes its end, exactly like Flink's {@code
+ * EventTimeTrigger}, but without registering a timer of its own for every element.
  *
  * <p>Why: the window operator already registers a cleanup timer at {@code window.maxTimestamp() +
- * allowedLateness} for every element and window, and calls the trigger's {@link #onEventTime}
- * for every timer of the window, its cleanup timer included. With no allowed lateness that timer
- * is due exactly at the window's end, so {@code EventTimeTrigger}'s own timer is a duplicate: on
- * RocksDB each registration serializes key, window and time and searches the timer cache, and a
- * record of the 40 s / 10 s cluster window lands in four windows, so the duplicate costs four
- * timer adds per record (and a timer delete per window in {@code clear}).
+ * allowedLateness} for every element and window, and calls the trigger's {@link #onEventTime} for
+ * every timer of the window, its cleanup timer included. With no allowed lateness that timer is due
+ * exactly at the window's end, so {@code EventTimeTrigger}'s own timer is a duplicate: on RocksDB
+ * each registration serializes key, window and time and searches the timer cache, and a record of
+ * the 40 s / 10 s cluster window lands in four windows, so the duplicate costs four timer adds per
+ * record (and a timer delete per window in {@code clear}).
  *
- * <p>Only correct for event-time windows without allowed lateness: with lateness the cleanup
- * timer comes later and the window would fire late. {@link Summaries} sets none. An element of
- * a window whose end the watermark has passed never reaches the trigger (the operator drops it as
- * late), so {@link #onElement} never has to fire.
+ * <p>Only correct for event-time windows without allowed lateness: with lateness the cleanup timer
+ * comes later and the window would fire late. {@link Summaries} sets none. An element of a window
+ * whose end the watermark has passed never reaches the trigger (the operator drops it as late), so
+ * {@link #onElement} never has to fire.
  */
 final class WindowEndTrigger extends Trigger<Object, TimeWindow> {
 
@@ -30,7 +30,8 @@ final class WindowEndTrigger extends Trigger<Object, TimeWindow> {
   private WindowEndTrigger() {}
 
   @Override
-  public TriggerResult onElement(Object element, long timestamp, TimeWindow window, TriggerContext ctx) {
+  public TriggerResult onElement(
+      Object element, long timestamp, TimeWindow window, TriggerContext ctx) {
     return TriggerResult.CONTINUE;
   }
 

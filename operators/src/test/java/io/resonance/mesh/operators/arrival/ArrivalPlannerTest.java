@@ -43,8 +43,9 @@ class ArrivalPlannerTest {
     assertThat(plan.queueMs()).isZero();
     // drift x network + processing spread (p90 26 - mean 20)
     assertThat(plan.bufferMs()).isCloseTo(0.1 * network + 6, within(MS));
-    assertThat(plan.leadMs()).isCloseTo(
-        plan.networkMs() + plan.processingMs() + plan.queueMs() + plan.bufferMs(), within(MS));
+    assertThat(plan.leadMs())
+        .isCloseTo(
+            plan.networkMs() + plan.processingMs() + plan.queueMs() + plan.bufferMs(), within(MS));
     assertThat(plan.sendAtMs()).isEqualTo((long) Math.floor(T - plan.leadMs()));
     assertThat(plan.targetArrivalMs()).isEqualTo(T);
     assertThat(plan.targetArrivalAgentMs()).isEqualTo(T + 4);
@@ -72,12 +73,13 @@ class ArrivalPlannerTest {
     ClassPrior e = ClassPrior.of(AgentClass.E);
     assertThat(plan.priorWeight()).isEqualTo(1.0);
     assertThat(plan.historySamples()).isZero();
-    assertThat(plan.networkMs()).isCloseTo(
-        ArrivalPlanner.delayAt(0.95, e.latencyP50Ms(), e.latencyP90Ms(), e.latencyP99Ms()),
-        within(MS));
+    assertThat(plan.networkMs())
+        .isCloseTo(
+            ArrivalPlanner.delayAt(0.95, e.latencyP50Ms(), e.latencyP90Ms(), e.latencyP99Ms()),
+            within(MS));
     assertThat(plan.processingMs()).isEqualTo(150.0); // seed part 3.1, class E base
-    assertThat(plan.confidence()).isCloseTo(ArrivalPlanner.PRIOR_TRUST / (1 + e.drift()),
-        within(MS));
+    assertThat(plan.confidence())
+        .isCloseTo(ArrivalPlanner.PRIOR_TRUST / (1 + e.drift()), within(MS));
   }
 
   @Test
@@ -225,7 +227,8 @@ class ArrivalPlannerTest {
   @Test
   void pastTheIdealSendButInTimeForTheWindowEndTheCommandGoesNow() {
     ArrivalDemand wide = window(T, T + 500, 0.95);
-    // The median-aimed send is T - 59 (30 + 20 + buffer 9); the p95 still makes T + 500 from T - 50.
+    // The median-aimed send is T - 59 (30 + 20 + buffer 9); the p95 still makes T + 500 from T -
+    // 50.
     long now = T - 50;
 
     ArrivalPlan plan = ArrivalPlanner.plan(steadyPi(), wide, now);
@@ -297,8 +300,22 @@ class ArrivalPlannerTest {
   }
 
   private static DelayModel withOffset(double offsetMs) {
-    return new DelayModel(AgentClass.E, OperationalState.ACTIVE, 32, 40, 60, 80, 32, 20, 26,
-        ProcessingFit.EMPTY, 0, 0.3, 1, offsetMs, java.util.Set.of());
+    return new DelayModel(
+        AgentClass.E,
+        OperationalState.ACTIVE,
+        32,
+        40,
+        60,
+        80,
+        32,
+        20,
+        26,
+        ProcessingFit.EMPTY,
+        0,
+        0.3,
+        1,
+        offsetMs,
+        java.util.Set.of());
   }
 
   private static ArrivalDemand weighing(double weight) {

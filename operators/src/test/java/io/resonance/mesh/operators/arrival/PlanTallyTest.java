@@ -29,8 +29,9 @@ class PlanTallyTest {
   private static final long NOW_MS = Instant.parse("2026-11-02T09:15:00Z").toEpochMilli();
   private static final long T = NOW_MS + 2_000;
 
-  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance,
-      Either<CoordinationRequest, BreakerState>, ScheduledCommand> harness;
+  private KeyedBroadcastOperatorTestHarness<
+          String, AgentImpedance, Either<CoordinationRequest, BreakerState>, ScheduledCommand>
+      harness;
 
   @AfterEach
   void close() throws Exception {
@@ -40,10 +41,15 @@ class PlanTallyTest {
   }
 
   private void open(int subtasks, int subtask) throws Exception {
-    harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new TargetPlanner(),
-            List.of(TargetPlanner.BREAKER_STATE)),
-        AgentImpedance::getAgentId, Types.STRING, 128, subtasks, subtask);
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            new CoBroadcastWithKeyedOperator<>(
+                new TargetPlanner(), List.of(TargetPlanner.BREAKER_STATE)),
+            AgentImpedance::getAgentId,
+            Types.STRING,
+            128,
+            subtasks,
+            subtask);
     harness.setProcessingTime(NOW_MS);
     harness.open();
   }
@@ -56,13 +62,13 @@ class PlanTallyTest {
   }
 
   /** T at {@code targetMs} and a window of 500 ms from it. */
-  private static CoordinationRequest request(String id, long targetMs, SelectorKind kind,
-      int sampleSize) {
+  private static CoordinationRequest request(
+      String id, long targetMs, SelectorKind kind, int sampleSize) {
     return request(id, targetMs, 500, kind, sampleSize);
   }
 
-  private static CoordinationRequest request(String id, long targetMs, long windowMs,
-      SelectorKind kind, int sampleSize) {
+  private static CoordinationRequest request(
+      String id, long targetMs, long windowMs, SelectorKind kind, int sampleSize) {
     return CoordinationRequest.newBuilder()
         .setMessageId(id)
         .setCorrelationId("wave-1")
@@ -99,30 +105,32 @@ class PlanTallyTest {
     harness.processBroadcastElement(
         TargetPlanner.request(request("req-1", T, SelectorKind.ALL, 0)), NOW_MS);
 
-    assertThat(tallies()).singleElement().satisfies(t -> {
-      assertThat(t.requestId).isEqualTo("req-1");
-      assertThat(t.correlationId).isEqualTo("wave-1");
-      assertThat(t.createdAtMs).isEqualTo(NOW_MS);
-      assertThat(t.priority).isEqualTo(2);
-      assertThat(t.targetArrivalMs).isEqualTo(T);
-      assertThat(t.windowStartMs).isEqualTo(T);
-      assertThat(t.windowEndMs).isEqualTo(T + 500);
-      assertThat(t.expiresAtMs).isEqualTo(NOW_MS + 30_000);
-      assertThat(t.minResponseRate).isEqualTo(0.9);
-      assertThat(t.maxConflictRate).isEqualTo(0.02);
-      assertThat(t.maxTransitRate).isEqualTo(0.2);
-      assertThat(t.payloadHash).isEqualTo("ab12");
-      assertThat(t.subtask).isZero();
-      assertThat(t.subtasks).isOne();
-      assertThat(t.targets).isEqualTo(4);
-      assertThat(t.scheduled).isEqualTo(2);
-      assertThat(t.skippedIneligible).as("OFFLINE and MISSING_CAPABILITY").isEqualTo(2);
-      assertThat(t.skippedTooLate).isZero();
-    });
+    assertThat(tallies())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.requestId).isEqualTo("req-1");
+              assertThat(t.correlationId).isEqualTo("wave-1");
+              assertThat(t.createdAtMs).isEqualTo(NOW_MS);
+              assertThat(t.priority).isEqualTo(2);
+              assertThat(t.targetArrivalMs).isEqualTo(T);
+              assertThat(t.windowStartMs).isEqualTo(T);
+              assertThat(t.windowEndMs).isEqualTo(T + 500);
+              assertThat(t.expiresAtMs).isEqualTo(NOW_MS + 30_000);
+              assertThat(t.minResponseRate).isEqualTo(0.9);
+              assertThat(t.maxConflictRate).isEqualTo(0.02);
+              assertThat(t.maxTransitRate).isEqualTo(0.2);
+              assertThat(t.payloadHash).isEqualTo("ab12");
+              assertThat(t.subtask).isZero();
+              assertThat(t.subtasks).isOne();
+              assertThat(t.targets).isEqualTo(4);
+              assertThat(t.scheduled).isEqualTo(2);
+              assertThat(t.skippedIneligible).as("OFFLINE and MISSING_CAPABILITY").isEqualTo(2);
+              assertThat(t.skippedTooLate).isZero();
+            });
     List<ScheduledCommand> commands = harness.extractOutputValues();
     assertThat(commands).hasSize(4);
-    assertThat(commands.stream().filter(c -> c.getStatus() == ScheduleStatus.SCHEDULED))
-        .hasSize(2);
+    assertThat(commands.stream().filter(c -> c.getStatus() == ScheduleStatus.SCHEDULED)).hasSize(2);
     assertThat(commands.get(0).getTargetArrivalMs()).isEqualTo(tallies().get(0).targetArrivalMs);
   }
 
@@ -134,11 +142,14 @@ class PlanTallyTest {
     harness.processBroadcastElement(
         TargetPlanner.request(request("req-2", NOW_MS + 1, 0, SelectorKind.ALL, 0)), NOW_MS);
 
-    assertThat(tallies()).singleElement().satisfies(t -> {
-      assertThat(t.targets).isOne();
-      assertThat(t.skippedTooLate).isOne();
-      assertThat(t.scheduled).isZero();
-    });
+    assertThat(tallies())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.targets).isOne();
+              assertThat(t.skippedTooLate).isOne();
+              assertThat(t.scheduled).isZero();
+            });
   }
 
   @Test
@@ -150,11 +161,14 @@ class PlanTallyTest {
         TargetPlanner.request(request("req-s", T, SelectorKind.SAMPLE, 1)), NOW_MS);
 
     assertThat(harness.extractOutputValues()).isEmpty();
-    assertThat(tallies()).singleElement().satisfies(t -> {
-      assertThat(t.subtask).isOne();
-      assertThat(t.subtasks).isEqualTo(2);
-      assertThat(t.targets).isZero();
-    });
+    assertThat(tallies())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.subtask).isOne();
+              assertThat(t.subtasks).isEqualTo(2);
+              assertThat(t.targets).isZero();
+            });
   }
 
   @Test

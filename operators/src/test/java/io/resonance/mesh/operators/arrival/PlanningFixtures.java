@@ -13,8 +13,10 @@ public final class PlanningFixtures {
 
   static final Instant NOW = Instant.parse("2026-11-02T09:15:00Z");
   static final long NOW_MS = NOW.toEpochMilli();
+
   /** The target instant: two seconds ahead, plenty of lead for a Pi. */
   static final long T = NOW_MS + 2_000;
+
   static final long EXPIRES = NOW_MS + 30_000;
 
   /**
@@ -22,46 +24,121 @@ public final class PlanningFixtures {
    * and 26 ms p90, steady (drift 0.1), reliable, nothing queued, clock 4 ms ahead of the mesh.
    */
   static DelayModel steadyPi() {
-    return new DelayModel(AgentClass.E, OperationalState.ACTIVE, 32, 30, 40, 60, 32, 20, 26,
-        ProcessingFit.EMPTY, 0, 0.1, 1.0, 4.0, Set.of("gpio"));
+    return new DelayModel(
+        AgentClass.E,
+        OperationalState.ACTIVE,
+        32,
+        30,
+        40,
+        60,
+        32,
+        20,
+        26,
+        ProcessingFit.EMPTY,
+        0,
+        0.1,
+        1.0,
+        4.0,
+        Set.of("gpio"));
   }
 
   static DelayModel piWithDrift(double drift) {
     DelayModel p = steadyPi();
-    return new DelayModel(p.agentClass(), p.state(), p.latencySamples(), p.latencyP50Ms(),
-        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
-        p.processingP90Ms(), p.processingFit(), p.queueDepth(), drift, p.reliability(),
-        p.clockOffsetMs(), p.capabilities());
+    return new DelayModel(
+        p.agentClass(),
+        p.state(),
+        p.latencySamples(),
+        p.latencyP50Ms(),
+        p.latencyP90Ms(),
+        p.latencyP99Ms(),
+        p.processingSamples(),
+        p.processingMeanMs(),
+        p.processingP90Ms(),
+        p.processingFit(),
+        p.queueDepth(),
+        drift,
+        p.reliability(),
+        p.clockOffsetMs(),
+        p.capabilities());
   }
 
   static DelayModel piWithSamples(int samples) {
     DelayModel p = steadyPi();
-    return new DelayModel(p.agentClass(), p.state(), samples, p.latencyP50Ms(), p.latencyP90Ms(),
-        p.latencyP99Ms(), samples, p.processingMeanMs(), p.processingP90Ms(), p.processingFit(),
-        p.queueDepth(), p.drift(), p.reliability(), p.clockOffsetMs(), p.capabilities());
+    return new DelayModel(
+        p.agentClass(),
+        p.state(),
+        samples,
+        p.latencyP50Ms(),
+        p.latencyP90Ms(),
+        p.latencyP99Ms(),
+        samples,
+        p.processingMeanMs(),
+        p.processingP90Ms(),
+        p.processingFit(),
+        p.queueDepth(),
+        p.drift(),
+        p.reliability(),
+        p.clockOffsetMs(),
+        p.capabilities());
   }
 
   static DelayModel piIn(OperationalState state) {
     DelayModel p = steadyPi();
-    return new DelayModel(p.agentClass(), state, p.latencySamples(), p.latencyP50Ms(),
-        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
-        p.processingP90Ms(), p.processingFit(), p.queueDepth(), p.drift(), p.reliability(),
-        p.clockOffsetMs(), p.capabilities());
+    return new DelayModel(
+        p.agentClass(),
+        state,
+        p.latencySamples(),
+        p.latencyP50Ms(),
+        p.latencyP90Ms(),
+        p.latencyP99Ms(),
+        p.processingSamples(),
+        p.processingMeanMs(),
+        p.processingP90Ms(),
+        p.processingFit(),
+        p.queueDepth(),
+        p.drift(),
+        p.reliability(),
+        p.clockOffsetMs(),
+        p.capabilities());
   }
 
   static DelayModel piWithQueue(int depth) {
     DelayModel p = steadyPi();
-    return new DelayModel(p.agentClass(), p.state(), p.latencySamples(), p.latencyP50Ms(),
-        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
-        p.processingP90Ms(), p.processingFit(), depth, p.drift(), p.reliability(),
-        p.clockOffsetMs(), p.capabilities());
+    return new DelayModel(
+        p.agentClass(),
+        p.state(),
+        p.latencySamples(),
+        p.latencyP50Ms(),
+        p.latencyP90Ms(),
+        p.latencyP99Ms(),
+        p.processingSamples(),
+        p.processingMeanMs(),
+        p.processingP90Ms(),
+        p.processingFit(),
+        depth,
+        p.drift(),
+        p.reliability(),
+        p.clockOffsetMs(),
+        p.capabilities());
   }
 
   static DelayModel piWithFit(ProcessingFit fit) {
     DelayModel p = steadyPi();
-    return new DelayModel(p.agentClass(), p.state(), p.latencySamples(), p.latencyP50Ms(),
-        p.latencyP90Ms(), p.latencyP99Ms(), p.processingSamples(), p.processingMeanMs(),
-        p.processingP90Ms(), fit, p.queueDepth(), p.drift(), p.reliability(), p.clockOffsetMs(),
+    return new DelayModel(
+        p.agentClass(),
+        p.state(),
+        p.latencySamples(),
+        p.latencyP50Ms(),
+        p.latencyP90Ms(),
+        p.latencyP99Ms(),
+        p.processingSamples(),
+        p.processingMeanMs(),
+        p.processingP90Ms(),
+        fit,
+        p.queueDepth(),
+        p.drift(),
+        p.reliability(),
+        p.clockOffsetMs(),
         p.capabilities());
   }
 

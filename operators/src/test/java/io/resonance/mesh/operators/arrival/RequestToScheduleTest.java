@@ -34,9 +34,13 @@ class RequestToScheduleTest {
 
   @Test
   void withBothTheTargetIsWhereAgentsActAndTheWindowIsWhatCountsAsOnTime() {
-    ArrivalDemand demand = ArrivalDemand.of(request()
-        .setTargetArrivalMs(T + 150).setArrivalWindowStartMs(T + 100)
-        .setArrivalWindowEndMs(T + 300).build());
+    ArrivalDemand demand =
+        ArrivalDemand.of(
+            request()
+                .setTargetArrivalMs(T + 150)
+                .setArrivalWindowStartMs(T + 100)
+                .setArrivalWindowEndMs(T + 300)
+                .build());
 
     assertThat(demand.actAtMs()).isEqualTo(T + 150);
     assertThat(demand.windowStartMs()).isEqualTo(T + 100);
@@ -46,9 +50,14 @@ class RequestToScheduleTest {
 
   @Test
   void aTargetOutsideItsOwnWindowIsRefused() {
-    assertThatThrownBy(() -> ArrivalDemand.of(request()
-        .setTargetArrivalMs(T).setArrivalWindowStartMs(T + 100).setArrivalWindowEndMs(T + 300)
-        .build()))
+    assertThatThrownBy(
+            () ->
+                ArrivalDemand.of(
+                    request()
+                        .setTargetArrivalMs(T)
+                        .setArrivalWindowStartMs(T + 100)
+                        .setArrivalWindowEndMs(T + 300)
+                        .build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("lies outside the arrival window");
   }
@@ -65,10 +74,11 @@ class RequestToScheduleTest {
 
   @Test
   void aWindowAloneActsJustAfterItsStart() {
-    ArrivalDemand wide = ArrivalDemand.of(request()
-        .setArrivalWindowStartMs(T).setArrivalWindowEndMs(T + 500).build());
-    ArrivalDemand narrow = ArrivalDemand.of(request()
-        .setArrivalWindowStartMs(T).setArrivalWindowEndMs(T + 6).build());
+    ArrivalDemand wide =
+        ArrivalDemand.of(
+            request().setArrivalWindowStartMs(T).setArrivalWindowEndMs(T + 500).build());
+    ArrivalDemand narrow =
+        ArrivalDemand.of(request().setArrivalWindowStartMs(T).setArrivalWindowEndMs(T + 6).build());
 
     assertThat(wide.actAtMs()).isEqualTo(T + ArrivalDemand.POINT_TOLERANCE_MS);
     assertThat(narrow.actAtMs()).isEqualTo(T + 3);

@@ -28,6 +28,7 @@ class ScheduleReleaserTest {
   private static final long T0 = Instant.parse("2026-11-02T09:00:00Z").toEpochMilli();
 
   private static final double LEAD_MS = 200;
+
   /** Window from send_at + lead to 50 ms after it. */
   private static final long WINDOW_MS = 50;
 
@@ -91,8 +92,7 @@ class ScheduleReleaserTest {
   /** Buckets with commands held; the harness's numKeyedStateEntries() only counts heap state. */
   private long bucketsInState() throws Exception {
     KeyedStateBackend<Long> backend = harness.getOperator().getKeyedStateBackend();
-    try (Stream<Long> keys =
-        backend.getKeys(ScheduleReleaser.STATE_NAME, VoidNamespace.INSTANCE)) {
+    try (Stream<Long> keys = backend.getKeys(ScheduleReleaser.STATE_NAME, VoidNamespace.INSTANCE)) {
       return keys.count();
     }
   }
@@ -113,7 +113,8 @@ class ScheduleReleaserTest {
     assertThat(emitted()).hasSize(1);
     harness.setProcessingTime(T0 + 1_010);
     assertThat(emitted()).containsExactly(first, second);
-    assertThat(emitted()).extracting(ScheduledCommand::getStatus)
+    assertThat(emitted())
+        .extracting(ScheduledCommand::getStatus)
         .containsOnly(ScheduleStatus.SCHEDULED);
   }
 
@@ -128,7 +129,8 @@ class ScheduleReleaserTest {
 
     harness.setProcessingTime(T0 + 500);
     assertThat(emitted()).hasSize(1_000);
-    assertThat(emitted()).extracting(ScheduledCommand::getAgentId)
+    assertThat(emitted())
+        .extracting(ScheduledCommand::getAgentId)
         .startsWith("agent-0", "agent-1", "agent-2")
         .endsWith("agent-999");
   }
@@ -184,13 +186,13 @@ class ScheduleReleaserTest {
 
     harness.setProcessingTime(T0 + 1_002);
 
-    assertThat(emitted()).extracting(ScheduledCommand::getStatus)
+    assertThat(emitted())
+        .extracting(ScheduledCommand::getStatus)
         .containsExactly(ScheduleStatus.SCHEDULED);
   }
 
   @Test
-  void aCommandThatCanNoLongerMakeItsWindowBecomesATooLateSkipWithTheNumbers()
-      throws Exception {
+  void aCommandThatCanNoLongerMakeItsWindowBecomesATooLateSkipWithTheNumbers() throws Exception {
     harness = open(new ScheduleReleaser(), null);
     // Both due at T0 + 1000; the job stalls and their bucket fires at T0 + 1150, later than the
     // 50 ms tolerance allows for the first.
@@ -208,8 +210,14 @@ class ScheduleReleaserTest {
     assertThat(skipped.getStatus()).isEqualTo(ScheduleStatus.SKIP);
     assertThat(skipped.getSkipReason()).isEqualTo(SkipReason.TOO_LATE);
     assertThat(skipped.getSkipDetail())
-        .isEqualTo("due at " + (T0 + 1_000) + ", released at " + (T0 + 1_150)
-            + ": needs 200 ms of lead to be READY by " + (T0 + 1_250) + ", only 100 ms left");
+        .isEqualTo(
+            "due at "
+                + (T0 + 1_000)
+                + ", released at "
+                + (T0 + 1_150)
+                + ": needs 200 ms of lead to be READY by "
+                + (T0 + 1_250)
+                + ", only 100 ms left");
     assertThat(skipped.getPayload().remaining()).isZero();
     assertThat(skipped.getSendAtMs()).isEqualTo(T0 + 1_000);
 

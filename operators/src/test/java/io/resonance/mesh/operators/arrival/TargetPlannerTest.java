@@ -45,15 +45,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TargetPlannerTest {
 
   private static final long NOW_MS = Instant.parse("2026-11-02T09:15:00Z").toEpochMilli();
+
   /** Two seconds ahead: plenty of lead for every agent here. */
   private static final long T = NOW_MS + 2_000;
 
   private static final Duration RETENTION = Duration.ofMinutes(10);
 
-  private CoBroadcastWithKeyedOperator<String, AgentImpedance,
-      Either<CoordinationRequest, BreakerState>, ScheduledCommand> operator;
-  private KeyedBroadcastOperatorTestHarness<String, AgentImpedance,
-      Either<CoordinationRequest, BreakerState>, ScheduledCommand> harness;
+  private CoBroadcastWithKeyedOperator<
+          String, AgentImpedance, Either<CoordinationRequest, BreakerState>, ScheduledCommand>
+      operator;
+  private KeyedBroadcastOperatorTestHarness<
+          String, AgentImpedance, Either<CoordinationRequest, BreakerState>, ScheduledCommand>
+      harness;
 
   @AfterEach
   void close() throws Exception {
@@ -68,8 +71,9 @@ class TargetPlannerTest {
 
   private void open(TargetPlanner planner, OperatorSubtaskState restoreFrom) throws Exception {
     operator = new CoBroadcastWithKeyedOperator<>(planner, List.of(TargetPlanner.BREAKER_STATE));
-    harness = new KeyedBroadcastOperatorTestHarness<>(
-        operator, AgentImpedance::getAgentId, Types.STRING, 128, 1, 0);
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            operator, AgentImpedance::getAgentId, Types.STRING, 128, 1, 0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
     if (restoreFrom != null) {
@@ -85,8 +89,8 @@ class TargetPlannerTest {
     return PlanningFixtures.registryEntry(id, NOW_MS);
   }
 
-  private static CoordinationRequest request(String id, long targetMs, SelectorKind kind,
-      String... values) {
+  private static CoordinationRequest request(
+      String id, long targetMs, SelectorKind kind, String... values) {
     return CoordinationRequest.newBuilder()
         .setMessageId(id)
         .setCreatedAtMs(NOW_MS)
@@ -148,8 +152,9 @@ class TargetPlannerTest {
     // The planner saw exactly the registry entry: same command as planning it by hand.
     AgentImpedance a3 = agent("a3").setQueueDepth(4).build();
     ScheduledCommand expected =
-        ArrivalPlanner.plan(DelayModel.fromRegistry(a3, ProcessingFit.EMPTY),
-            ArrivalDemand.of(all), NOW_MS).toCommand(all, "a3", NOW_MS);
+        ArrivalPlanner.plan(
+                DelayModel.fromRegistry(a3, ProcessingFit.EMPTY), ArrivalDemand.of(all), NOW_MS)
+            .toCommand(all, "a3", NOW_MS);
     // The planner names the agent's sector and cluster from the same entry.
     expected.setSectorId(a3.getSectorId());
     expected.setClusterId(a3.getClusterId());
@@ -161,15 +166,17 @@ class TargetPlannerTest {
         Arguments.of(SelectorKind.CLASS, List.of("A", "F"), List.of("class-a", "class-f")),
         Arguments.of(SelectorKind.SECTOR, List.of("s2"), List.of("sector-2")),
         Arguments.of(SelectorKind.CLUSTER, List.of("c2", "c3"), List.of("cluster-2", "cluster-3")),
-        Arguments.of(SelectorKind.CAPABILITY, List.of("camera", "lidar"),
+        Arguments.of(
+            SelectorKind.CAPABILITY,
+            List.of("camera", "lidar"),
             List.of("has-camera", "has-lidar")),
         Arguments.of(SelectorKind.IDS, List.of("plain", "class-a"), List.of("plain", "class-a")));
   }
 
   @ParameterizedTest(name = "{0} {1} picks {2}")
   @MethodSource("selectors")
-  void eachSelectorPicksExactlyTheMatchingAgents(SelectorKind kind, List<String> values,
-      List<String> expected) throws Exception {
+  void eachSelectorPicksExactlyTheMatchingAgents(
+      SelectorKind kind, List<String> values, List<String> expected) throws Exception {
     open(new TargetPlanner());
     register(agent("plain").build());
     register(agent("class-a").setAgentClass(AgentClass.A).build());
@@ -184,8 +191,7 @@ class TargetPlannerTest {
         plan(request("req-" + kind, T, kind, values.toArray(String[]::new)));
 
     assertThat(agents(out)).containsExactlyInAnyOrderElementsOf(expected);
-    assertThat(out).extracting(ScheduledCommand::getStatus)
-        .containsOnly(ScheduleStatus.SCHEDULED);
+    assertThat(out).extracting(ScheduledCommand::getStatus).containsOnly(ScheduleStatus.SCHEDULED);
   }
 
   @Test
@@ -196,8 +202,8 @@ class TargetPlannerTest {
     List<ScheduledCommand> out = plan(request("req-ids", T, SelectorKind.IDS, "a1", "ghost"));
 
     assertThat(agents(out)).containsExactlyInAnyOrder("a1", "ghost");
-    ScheduledCommand ghost = out.stream().filter(c -> c.getAgentId().equals("ghost"))
-        .findFirst().orElseThrow();
+    ScheduledCommand ghost =
+        out.stream().filter(c -> c.getAgentId().equals("ghost")).findFirst().orElseThrow();
     assertThat(ghost.getStatus()).isEqualTo(ScheduleStatus.SKIP);
     assertThat(ghost.getSkipReason()).isEqualTo(SkipReason.UNKNOWN_AGENT);
     assertThat(ghost.getPayload().remaining()).isZero();
@@ -254,13 +260,15 @@ class TargetPlannerTest {
 
     List<ScheduledCommand> out = plan(request("req-1", T, SelectorKind.ALL));
 
-    assertThat(out).extracting(ScheduledCommand::getAgentId, ScheduledCommand::getStatus,
+    assertThat(out)
+        .extracting(
+            ScheduledCommand::getAgentId,
+            ScheduledCommand::getStatus,
             ScheduledCommand::getSkipReason)
         .containsExactlyInAnyOrder(
             tuple("up", ScheduleStatus.SCHEDULED, null),
             tuple("down", ScheduleStatus.SKIP, SkipReason.OFFLINE),
-            tuple("held", ScheduleStatus.SKIP,
-                SkipReason.QUARANTINED));
+            tuple("held", ScheduleStatus.SKIP, SkipReason.QUARANTINED));
     ScheduledCommand down =
         out.stream().filter(c -> c.getAgentId().equals("down")).findFirst().orElseThrow();
     assertThat(down.getSkipDetail()).isEqualTo("agent is OFFLINE");
@@ -282,8 +290,7 @@ class TargetPlannerTest {
   }
 
   @Test
-  void aRequestWithoutTargetTimeGoesToTheRejectedOutputInsteadOfFailingTheJob()
-      throws Exception {
+  void aRequestWithoutTargetTimeGoesToTheRejectedOutputInsteadOfFailingTheJob() throws Exception {
     open(new TargetPlanner());
     register(agent("a1").build());
     CoordinationRequest noTime = request("req-x", T, SelectorKind.ALL);
@@ -304,8 +311,13 @@ class TargetPlannerTest {
     register(agent("a1").build());
     ScheduledCommand before = plan(request("req-1", T, SelectorKind.ALL)).get(0);
 
-    register(agent("a1").setLatencyP50Ms(300).setLatencyP90Ms(400).setLatencyP99Ms(600)
-        .setSectorId("s9").build());
+    register(
+        agent("a1")
+            .setLatencyP50Ms(300)
+            .setLatencyP90Ms(400)
+            .setLatencyP99Ms(600)
+            .setSectorId("s9")
+            .build());
     List<ScheduledCommand> after = plan(request("req-2", T, SelectorKind.SECTOR, "s9"));
 
     assertThat(agents(after)).containsExactly("a1");
@@ -333,7 +345,8 @@ class TargetPlannerTest {
     long later = NOW_MS + RETENTION.toMillis();
     CoordinationRequest after = request("req-after", later + 2_000, SelectorKind.ALL);
     after.setCreatedAtMs(later);
-    assertThat(plan(after)).extracting(ScheduledCommand::getAgentId, ScheduledCommand::getStatus)
+    assertThat(plan(after))
+        .extracting(ScheduledCommand::getAgentId, ScheduledCommand::getStatus)
         .containsExactly(tuple("a1", ScheduleStatus.SCHEDULED));
   }
 
@@ -352,7 +365,8 @@ class TargetPlannerTest {
     CoordinationRequest back = request("req-back", now + 2_000, SelectorKind.ALL);
     back.setCreatedAtMs(now); // created now, so not expired
     assertThat(plan(back))
-        .extracting(ScheduledCommand::getStatus).containsExactly(ScheduleStatus.SCHEDULED);
+        .extracting(ScheduledCommand::getStatus)
+        .containsExactly(ScheduleStatus.SCHEDULED);
   }
 
   @Test
@@ -386,21 +400,24 @@ class TargetPlannerTest {
 
   private void breaker(BreakerScope scope, String id, CircuitState state, double probeShare)
       throws Exception {
-    BreakerState s = BreakerState.newBuilder()
-        .setScope(scope)
-        .setScopeId(id)
-        .setState(state)
-        .setChangedAtMs(harness.getProcessingTime())
-        .setNextCheckAtMs(state == CircuitState.CLOSED ? null
-            : harness.getProcessingTime() + 30_000)
-        .setProbeShare(probeShare)
-        .setReason("test")
-        .build();
+    BreakerState s =
+        BreakerState.newBuilder()
+            .setScope(scope)
+            .setScopeId(id)
+            .setState(state)
+            .setChangedAtMs(harness.getProcessingTime())
+            .setNextCheckAtMs(
+                state == CircuitState.CLOSED ? null : harness.getProcessingTime() + 30_000)
+            .setProbeShare(probeShare)
+            .setReason("test")
+            .build();
     harness.processBroadcastElement(TargetPlanner.breaker(s), harness.getProcessingTime());
   }
 
   private static List<String> withStatus(List<ScheduledCommand> out, ScheduleStatus status) {
-    return out.stream().filter(c -> c.getStatus() == status).map(ScheduledCommand::getAgentId)
+    return out.stream()
+        .filter(c -> c.getStatus() == status)
+        .map(ScheduledCommand::getAgentId)
         .toList();
   }
 
@@ -409,13 +426,17 @@ class TargetPlannerTest {
     open(new TargetPlanner());
     register(agent("healthy").build());
     register(agent("isolated").setClusterId("c9").build());
-    register(agent("isolated-offline").setClusterId("c9")
-        .setOperationalState(OperationalState.OFFLINE).build());
+    register(
+        agent("isolated-offline")
+            .setClusterId("c9")
+            .setOperationalState(OperationalState.OFFLINE)
+            .build());
 
     breaker(BreakerScope.CLUSTER, "c9", CircuitState.OPEN, 0);
     List<ScheduledCommand> out = plan(request("req-1", T, SelectorKind.ALL));
 
-    assertThat(out).extracting(ScheduledCommand::getAgentId, ScheduledCommand::getSkipReason)
+    assertThat(out)
+        .extracting(ScheduledCommand::getAgentId, ScheduledCommand::getSkipReason)
         .containsExactlyInAnyOrder(
             tuple("healthy", null),
             tuple("isolated", SkipReason.CIRCUIT_OPEN),
@@ -445,20 +466,23 @@ class TargetPlannerTest {
     List<ScheduledCommand> first = plan(request("req-1", T, SelectorKind.ALL));
     List<ScheduledCommand> second = plan(request("req-2", T, SelectorKind.ALL));
 
-    List<String> probes = withStatus(first, ScheduleStatus.SCHEDULED).stream()
-        .filter(id -> !id.equals("elsewhere")).toList();
+    List<String> probes =
+        withStatus(first, ScheduleStatus.SCHEDULED).stream()
+            .filter(id -> !id.equals("elsewhere"))
+            .toList();
     // 20 % of 100 by a hash: not exactly 20, but nowhere near 0 or 100.
-    assertThat(probes).hasSizeBetween(10, 30)
-        .allMatch(id -> OpenScopes.probePoint(id) < 0.2);
+    assertThat(probes).hasSizeBetween(10, 30).allMatch(id -> OpenScopes.probePoint(id) < 0.2);
     assertThat(withStatus(first, ScheduleStatus.SCHEDULED)).contains("elsewhere");
     assertThat(withStatus(second, ScheduleStatus.SCHEDULED))
         .containsExactlyInAnyOrderElementsOf(withStatus(first, ScheduleStatus.SCHEDULED));
-    assertThat(first).filteredOn(c -> c.getStatus() == ScheduleStatus.SKIP)
+    assertThat(first)
+        .filteredOn(c -> c.getStatus() == ScheduleStatus.SKIP)
         .hasSize(100 - probes.size())
-        .allSatisfy(c -> {
-          assertThat(c.getSkipReason()).isEqualTo(SkipReason.CIRCUIT_OPEN);
-          assertThat(c.getSkipDetail()).contains("half-open, not a probe");
-        });
+        .allSatisfy(
+            c -> {
+              assertThat(c.getSkipReason()).isEqualTo(SkipReason.CIRCUIT_OPEN);
+              assertThat(c.getSkipDetail()).contains("half-open, not a probe");
+            });
   }
 
   @Test
@@ -469,12 +493,15 @@ class TargetPlannerTest {
     breaker(BreakerScope.GLOBAL, "mesh", CircuitState.OPEN, 0);
 
     assertThat(plan(request("req-normal", T, SelectorKind.ALL)))
-        .extracting(ScheduledCommand::getSkipReason).containsOnly(SkipReason.CIRCUIT_OPEN);
+        .extracting(ScheduledCommand::getSkipReason)
+        .containsOnly(SkipReason.CIRCUIT_OPEN);
 
     CoordinationRequest critical = request("req-critical", T, SelectorKind.ALL);
     critical.setPriority(3);
-    assertThat(plan(critical)).extracting(ScheduledCommand::getStatus)
-        .containsOnly(ScheduleStatus.SCHEDULED).hasSize(2);
+    assertThat(plan(critical))
+        .extracting(ScheduledCommand::getStatus)
+        .containsOnly(ScheduleStatus.SCHEDULED)
+        .hasSize(2);
   }
 
   @Test
@@ -482,12 +509,18 @@ class TargetPlannerTest {
     open(new TargetPlanner());
     register(agent("a1").build());
     breaker(BreakerScope.CLUSTER, "c1", CircuitState.OPEN, 0);
-    BreakerState stale = BreakerState.newBuilder().setScope(BreakerScope.CLUSTER)
-        .setScopeId("c1").setState(CircuitState.CLOSED).setChangedAtMs(NOW_MS - 1).build();
+    BreakerState stale =
+        BreakerState.newBuilder()
+            .setScope(BreakerScope.CLUSTER)
+            .setScopeId("c1")
+            .setState(CircuitState.CLOSED)
+            .setChangedAtMs(NOW_MS - 1)
+            .build();
     harness.processBroadcastElement(TargetPlanner.breaker(stale), NOW_MS);
 
     assertThat(plan(request("req-1", T, SelectorKind.ALL)))
-        .extracting(ScheduledCommand::getSkipReason).containsExactly(SkipReason.CIRCUIT_OPEN);
+        .extracting(ScheduledCommand::getSkipReason)
+        .containsExactly(SkipReason.CIRCUIT_OPEN);
   }
 
   @Test

@@ -42,8 +42,8 @@ class CircuitBreakerTest {
 
   private void open(OperatorSubtaskState restoreFrom) throws Exception {
     operator = new KeyedProcessOperator<>(new CircuitBreaker());
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, CircuitBreaker.KEY,
-        Types.STRING);
+    harness =
+        new KeyedOneInputStreamOperatorTestHarness<>(operator, CircuitBreaker.KEY, Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
     if (restoreFrom != null) {
@@ -114,16 +114,19 @@ class CircuitBreakerTest {
     assertThat(emitted()).as("judged at the settle, not on the outcome").isEmpty();
     settle();
 
-    assertThat(emitted()).singleElement().satisfies(s -> {
-      assertThat(s.getScope()).isEqualTo(BreakerScope.CLUSTER);
-      assertThat(s.getScopeId()).isEqualTo("c7");
-      assertThat(s.getState()).isEqualTo(CircuitState.OPEN);
-      assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 41_000);
-      assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 71_000);
-      assertThat(s.getFailures()).isEqualTo(6);
-      assertThat(s.getTrips()).isEqualTo(1);
-      assertThat(s.getReason()).startsWith("6 of 8 outcomes failed in the last 60 s");
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getScope()).isEqualTo(BreakerScope.CLUSTER);
+              assertThat(s.getScopeId()).isEqualTo("c7");
+              assertThat(s.getState()).isEqualTo(CircuitState.OPEN);
+              assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 41_000);
+              assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 71_000);
+              assertThat(s.getFailures()).isEqualTo(6);
+              assertThat(s.getTrips()).isEqualTo(1);
+              assertThat(s.getReason()).startsWith("6 of 8 outcomes failed in the last 60 s");
+            });
   }
 
   @Test
@@ -150,10 +153,13 @@ class CircuitBreakerTest {
     // Now most of it fails: 60 + 260 failures of 560 outcomes, 57 %.
     outcomes(SECTOR, Kind.SILENT, 260);
     settle();
-    assertThat(emitted()).singleElement().satisfies(s -> {
-      assertThat(s.getScope()).isEqualTo(BreakerScope.SECTOR);
-      assertThat(s.getState()).isEqualTo(CircuitState.OPEN);
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getScope()).isEqualTo(BreakerScope.SECTOR);
+              assertThat(s.getState()).isEqualTo(CircuitState.OPEN);
+            });
   }
 
   @Test
@@ -168,13 +174,16 @@ class CircuitBreakerTest {
 
     at(NOW_MS + 31_000);
 
-    assertThat(emitted()).singleElement().satisfies(s -> {
-      assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
-      assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 31_000);
-      assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 91_000);
-      assertThat(s.getProbeShare()).isEqualTo(0.2);
-      assertThat(s.getTrips()).isEqualTo(1);
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
+              assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 31_000);
+              assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 91_000);
+              assertThat(s.getProbeShare()).isEqualTo(0.2);
+              assertThat(s.getTrips()).isEqualTo(1);
+            });
   }
 
   @Test
@@ -184,19 +193,24 @@ class CircuitBreakerTest {
     at(NOW_MS + 5_000);
     harness.processElement(ScopedOutcome.heal(CLUSTER, "ana", "switch replaced"), NOW_MS + 5_000);
 
-    assertThat(emitted()).singleElement().satisfies(s -> {
-      assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
-      assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 5_000);
-      assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 65_000);
-      assertThat(s.getReason()).startsWith("healed by ana (switch replaced): half-open now");
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
+              assertThat(s.getChangedAtMs()).isEqualTo(NOW_MS + 5_000);
+              assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 65_000);
+              assertThat(s.getReason())
+                  .startsWith("healed by ana (switch replaced): half-open now");
+            });
     // The wait it cut short ends without a second transition.
     at(NOW_MS + 31_000);
     assertThat(emitted()).isEmpty();
     outcomes(CLUSTER, Kind.ON_TIME, 4);
     settle();
-    assertThat(emitted()).singleElement().satisfies(s ->
-        assertThat(s.getState()).isEqualTo(CircuitState.CLOSED));
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getState()).isEqualTo(CircuitState.CLOSED));
   }
 
   @Test
@@ -207,8 +221,9 @@ class CircuitBreakerTest {
     assertThat(tracks()).isZero();
     tripCluster();
     at(NOW_MS + 31_000);
-    assertThat(emitted()).singleElement().satisfies(s ->
-        assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN));
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN));
     harness.processElement(ScopedOutcome.heal(CLUSTER, "ana", ""), NOW_MS + 31_000);
     assertThat(emitted()).isEmpty();
   }
@@ -228,12 +243,16 @@ class CircuitBreakerTest {
     outcomes(CLUSTER, Kind.LATE, 1);
     settle();
 
-    assertThat(emitted()).singleElement().satisfies(s -> {
-      assertThat(s.getState()).isEqualTo(CircuitState.CLOSED);
-      assertThat(s.getTrips()).isZero();
-      assertThat(s.getNextCheckAtMs()).isNull();
-      assertThat(s.getReason()).startsWith("probes recovered: 1 of 4 probe outcomes failed");
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getState()).isEqualTo(CircuitState.CLOSED);
+              assertThat(s.getTrips()).isZero();
+              assertThat(s.getNextCheckAtMs()).isNull();
+              assertThat(s.getReason())
+                  .startsWith("probes recovered: 1 of 4 probe outcomes failed");
+            });
     assertThat(tracks()).isZero();
     // The judging period's timer finds nothing to do.
     at(NOW_MS + 91_000);
@@ -262,11 +281,13 @@ class CircuitBreakerTest {
     at(NOW_MS + 91_000);
     assertThat(emitted()).isEmpty();
     at(NOW_MS + 96_000);
-    assertThat(emitted()).extracting(BreakerState::getState)
+    assertThat(emitted())
+        .extracting(BreakerState::getState)
         .containsExactly(CircuitState.HALF_OPEN);
     outcomes(CLUSTER, Kind.SILENT, 3);
     settle();
-    assertThat(emitted()).singleElement()
+    assertThat(emitted())
+        .singleElement()
         .satisfies(s -> assertThat(s.getNextCheckAtMs()).isEqualTo(NOW_MS + 97_000 + 120_000));
   }
 
@@ -279,11 +300,15 @@ class CircuitBreakerTest {
     outcomes(CLUSTER, Kind.ON_TIME, 2);
 
     at(NOW_MS + 91_000);
-    assertThat(emitted()).singleElement().satisfies(s -> {
-      assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
-      assertThat(s.getNextCheckAtMs()).isNull();
-      assertThat(s.getReason()).startsWith("no verdict in 60 s (2 probe outcomes, 3 needed)");
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getState()).isEqualTo(CircuitState.HALF_OPEN);
+              assertThat(s.getNextCheckAtMs()).isNull();
+              assertThat(s.getReason())
+                  .startsWith("no verdict in 60 s (2 probe outcomes, 3 needed)");
+            });
     assertThat(harness.numProcessingTimeTimers()).isZero();
 
     // The two old successes were dropped: one more is not a verdict, three are.
@@ -294,8 +319,7 @@ class CircuitBreakerTest {
     assertThat(harness.numProcessingTimeTimers()).as("the new judging period").isEqualTo(1);
     outcomes(CLUSTER, Kind.ON_TIME, 2);
     settle();
-    assertThat(emitted()).extracting(BreakerState::getState)
-        .containsExactly(CircuitState.CLOSED);
+    assertThat(emitted()).extracting(BreakerState::getState).containsExactly(CircuitState.CLOSED);
   }
 
   @Test
@@ -314,16 +338,16 @@ class CircuitBreakerTest {
   @Test
   void staleOutcomesAndUnknownScopesAreIgnoredNotFatal() throws Exception {
     open(null);
-    TargetOutcome old =
-        new TargetOutcome("req", "a1", "s3", "c7", Kind.SILENT, NOW_MS - 120_000);
+    TargetOutcome old = new TargetOutcome("req", "a1", "s3", "c7", Kind.SILENT, NOW_MS - 120_000);
     for (int i = 0; i < 10; i++) {
       harness.processElement(new ScopedOutcome(CLUSTER, old), NOW_MS);
     }
     TargetOutcome fresh = new TargetOutcome("req", "a1", "s3", "c7", Kind.SILENT, NOW_MS);
     harness.processElement(new ScopedOutcome("RACK:r1", fresh), NOW_MS);
     harness.processElement(new ScopedOutcome("nonsense", fresh), NOW_MS);
-    harness.processElement(new ScopedOutcome(CLUSTER,
-        new TargetOutcome("req", "a1", "s3", "c7", null, NOW_MS)), NOW_MS);
+    harness.processElement(
+        new ScopedOutcome(CLUSTER, new TargetOutcome("req", "a1", "s3", "c7", null, NOW_MS)),
+        NOW_MS);
 
     settle();
     assertThat(emitted()).isEmpty();
@@ -340,28 +364,31 @@ class CircuitBreakerTest {
     open(snapshot);
     at(NOW_MS + 31_000);
 
-    assertThat(emitted()).extracting(BreakerState::getState)
+    assertThat(emitted())
+        .extracting(BreakerState::getState)
         .containsExactly(CircuitState.HALF_OPEN);
   }
 
   @Test
   void eachOutcomeCountsForItsClusterAndItsSector() throws Exception {
     List<ScopedOutcome> out = new java.util.ArrayList<>();
-    Collector<ScopedOutcome> collector = new Collector<>() {
-      @Override
-      public void collect(ScopedOutcome record) {
-        out.add(record);
-      }
+    Collector<ScopedOutcome> collector =
+        new Collector<>() {
+          @Override
+          public void collect(ScopedOutcome record) {
+            out.add(record);
+          }
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     TargetOutcome o = new TargetOutcome("req", "a1", "s3", "c7", Kind.SILENT, NOW_MS);
     ScopedOutcome.FAN_OUT.flatMap(o, collector);
-    ScopedOutcome.FAN_OUT.flatMap(new TargetOutcome("req", "a2", "", null, Kind.SILENT, NOW_MS),
-        collector);
+    ScopedOutcome.FAN_OUT.flatMap(
+        new TargetOutcome("req", "a2", "", null, Kind.SILENT, NOW_MS), collector);
 
-    assertThat(out).extracting(ScopedOutcome::getScopeKey)
+    assertThat(out)
+        .extracting(ScopedOutcome::getScopeKey)
         .containsExactly("CLUSTER:c7", "SECTOR:s3");
   }
 }

@@ -25,8 +25,9 @@ class GlobalBreakerTest {
 
   @BeforeEach
   void open() throws Exception {
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new GlobalBreaker()), GlobalBreaker.KEY, Types.STRING);
+    harness =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new GlobalBreaker()), GlobalBreaker.KEY, Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
     harness.open();
@@ -38,8 +39,14 @@ class GlobalBreakerTest {
   }
 
   private void sector(int i, CircuitState state) throws Exception {
-    harness.processElement(BreakerState.newBuilder().setScope(BreakerScope.SECTOR)
-        .setScopeId("s" + i).setState(state).setChangedAtMs(NOW_MS).build(), NOW_MS);
+    harness.processElement(
+        BreakerState.newBuilder()
+            .setScope(BreakerScope.SECTOR)
+            .setScopeId("s" + i)
+            .setState(state)
+            .setChangedAtMs(NOW_MS)
+            .build(),
+        NOW_MS);
   }
 
   private List<BreakerState> emitted() {
@@ -57,25 +64,35 @@ class GlobalBreakerTest {
     // The same sector again, a half-open one and a cluster do not add to the count.
     sector(10, CircuitState.OPEN);
     sector(11, CircuitState.HALF_OPEN);
-    harness.processElement(BreakerState.newBuilder().setScope(BreakerScope.CLUSTER)
-        .setScopeId("c1").setState(CircuitState.OPEN).setChangedAtMs(NOW_MS).build(), NOW_MS);
+    harness.processElement(
+        BreakerState.newBuilder()
+            .setScope(BreakerScope.CLUSTER)
+            .setScopeId("c1")
+            .setState(CircuitState.OPEN)
+            .setChangedAtMs(NOW_MS)
+            .build(),
+        NOW_MS);
     assertThat(emitted()).isEmpty();
 
     sector(12, CircuitState.OPEN);
-    assertThat(emitted()).singleElement().satisfies(g -> {
-      assertThat(g.getScope()).isEqualTo(BreakerScope.GLOBAL);
-      assertThat(g.getScopeId()).isEqualTo("mesh");
-      assertThat(g.getState()).isEqualTo(CircuitState.OPEN);
-      assertThat(g.getFailures()).isEqualTo(11);
-      assertThat(ScopeKey.of(g)).isEqualTo(ScopeKey.GLOBAL);
-    });
+    assertThat(emitted())
+        .singleElement()
+        .satisfies(
+            g -> {
+              assertThat(g.getScope()).isEqualTo(BreakerScope.GLOBAL);
+              assertThat(g.getScopeId()).isEqualTo("mesh");
+              assertThat(g.getState()).isEqualTo(CircuitState.OPEN);
+              assertThat(g.getFailures()).isEqualTo(11);
+              assertThat(ScopeKey.of(g)).isEqualTo(ScopeKey.GLOBAL);
+            });
     sector(13, CircuitState.OPEN);
     assertThat(emitted()).isEmpty();
 
     sector(13, CircuitState.HALF_OPEN);
     assertThat(emitted()).isEmpty();
     sector(1, CircuitState.CLOSED);
-    assertThat(emitted()).singleElement()
+    assertThat(emitted())
+        .singleElement()
         .satisfies(g -> assertThat(g.getState()).isEqualTo(CircuitState.CLOSED));
   }
 }

@@ -19,10 +19,17 @@ class OpenScopesTest {
   private final Map<String, BreakerState> states = new LinkedHashMap<>();
 
   private void put(BreakerScope scope, String id, CircuitState state, double probeShare) {
-    states.put(ScopeKey.of(scope, id), BreakerState.newBuilder().setScope(scope).setScopeId(id)
-        .setState(state).setChangedAtMs(NOW_MS)
-        .setNextCheckAtMs(state == CircuitState.CLOSED ? null : NOW_MS + 30_000)
-        .setProbeShare(probeShare).setReason("6 of 8 outcomes failed").build());
+    states.put(
+        ScopeKey.of(scope, id),
+        BreakerState.newBuilder()
+            .setScope(scope)
+            .setScopeId(id)
+            .setState(state)
+            .setChangedAtMs(NOW_MS)
+            .setNextCheckAtMs(state == CircuitState.CLOSED ? null : NOW_MS + 30_000)
+            .setProbeShare(probeShare)
+            .setReason("6 of 8 outcomes failed")
+            .build());
   }
 
   private OpenScopes scopes() {
@@ -42,8 +49,11 @@ class OpenScopesTest {
     put(BreakerScope.SECTOR, "s1", CircuitState.OPEN, 0);
 
     assertThat(scopes().blocked("a1", "s1", "c1", 3))
-        .startsWith("sector s1 circuit OPEN since " + Instant.ofEpochMilli(NOW_MS)
-            + ", until at least " + Instant.ofEpochMilli(NOW_MS + 30_000))
+        .startsWith(
+            "sector s1 circuit OPEN since "
+                + Instant.ofEpochMilli(NOW_MS)
+                + ", until at least "
+                + Instant.ofEpochMilli(NOW_MS + 30_000))
         .endsWith("isolated (6 of 8 outcomes failed)");
     assertThat(scopes().blocked("a2", "s2", "c1", 1)).isNull();
   }
@@ -60,21 +70,26 @@ class OpenScopesTest {
   void halfOpenLetsThroughAboutItsProbeShareAndNestedScopesTakeTheSmallerShare() {
     put(BreakerScope.SECTOR, "s1", CircuitState.HALF_OPEN, 0.5);
     OpenScopes sectorOnly = scopes();
-    long probes = IntStream.range(0, 1_000)
-        .filter(i -> sectorOnly.blocked("a" + i, "s1", "c1", 1) == null).count();
+    long probes =
+        IntStream.range(0, 1_000)
+            .filter(i -> sectorOnly.blocked("a" + i, "s1", "c1", 1) == null)
+            .count();
     assertThat(probes).isBetween(450L, 550L);
 
     put(BreakerScope.CLUSTER, "c1", CircuitState.HALF_OPEN, 0.2);
     OpenScopes both = scopes();
-    long nested = IntStream.range(0, 1_000)
-        .filter(i -> both.blocked("a" + i, "s1", "c1", 1) == null).count();
+    long nested =
+        IntStream.range(0, 1_000).filter(i -> both.blocked("a" + i, "s1", "c1", 1) == null).count();
     assertThat(nested).isBetween(150L, 250L);
     assertThat(both.blocked(firstNonProbe(0.5), "s1", "c1", 1))
         .contains("half-open, not a probe (probes are 50 % of its agents)");
   }
 
   private static String firstNonProbe(double share) {
-    return IntStream.range(0, 1_000).mapToObj(i -> "a" + i)
-        .filter(id -> OpenScopes.probePoint(id) >= share).findFirst().orElseThrow();
+    return IntStream.range(0, 1_000)
+        .mapToObj(i -> "a" + i)
+        .filter(id -> OpenScopes.probePoint(id) >= share)
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -23,13 +23,17 @@ class CascadeCoordinatorTest {
 
   private static final long NOW = 1_800_000_000_000L;
 
-  private KeyedTwoInputStreamOperatorTestHarness<String, CoordinationRequest, GatherResult,
-      CoordinationRequest> harness;
+  private KeyedTwoInputStreamOperatorTestHarness<
+          String, CoordinationRequest, GatherResult, CoordinationRequest>
+      harness;
 
   private void open() throws Exception {
-    harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-        new KeyedCoProcessOperator<>(new CascadeCoordinator(1_000)),
-        CoordinationRequest::getMessageId, GatherResult::getCorrelationId, Types.STRING);
+    harness =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new CascadeCoordinator(1_000)),
+            CoordinationRequest::getMessageId,
+            GatherResult::getCorrelationId,
+            Types.STRING);
     harness.setProcessingTime(NOW);
     harness.open();
   }
@@ -67,28 +71,30 @@ class CascadeCoordinatorTest {
     assertThat(sectors.getArrivalWindowStartMs()).isEqualTo(NOW);
 
     harness.setProcessingTime(NOW + 120);
-    harness.processElement2(new StreamRecord<>(result("w1/1-sectors", QuorumDecision.PROCEED,
-        100, 99)));
+    harness.processElement2(
+        new StreamRecord<>(result("w1/1-sectors", QuorumDecision.PROCEED, 100, 99)));
     CoordinationRequest clusters = onlyRequest();
     assertThat(clusters.getMessageId()).isEqualTo("w1/2-clusters");
     assertThat(clusters.getCausationId()).isEqualTo("w1/1-sectors");
 
     harness.setProcessingTime(NOW + 250);
-    harness.processElement2(new StreamRecord<>(result("w1/2-clusters", QuorumDecision.PROCEED,
-        1000, 990)));
+    harness.processElement2(
+        new StreamRecord<>(result("w1/2-clusters", QuorumDecision.PROCEED, 1000, 990)));
     CoordinationRequest agents = onlyRequest();
     assertThat(agents.getTargets().getKind()).isEqualTo(SelectorKind.ALL);
     assertThat(agents.getTargetArrivalMs()).isEqualTo(NOW + 5_000);
 
     harness.setProcessingTime(NOW + 5_100);
-    harness.processElement2(new StreamRecord<>(result("w1/3-agents", QuorumDecision.PROCEED,
-        30_000, 29_000)));
+    harness.processElement2(
+        new StreamRecord<>(result("w1/3-agents", QuorumDecision.PROCEED, 30_000, 29_000)));
     GatherResult cascade = onlyCascadeResult();
     assertThat(cascade.getDecision()).isEqualTo(QuorumDecision.PROCEED);
     assertThat(cascade.getElapsedMs()).isEqualTo(5_100);
-    assertThat(cascade.getLevels()).extracting(LevelResult::getLevel)
+    assertThat(cascade.getLevels())
+        .extracting(LevelResult::getLevel)
         .containsExactly("sectors", "clusters", "agents");
-    assertThat(cascade.getLevels()).extracting(LevelResult::getElapsedMs)
+    assertThat(cascade.getLevels())
+        .extracting(LevelResult::getElapsedMs)
         .containsExactly(120L, 250L, 5_100L);
     assertThat(harness.numKeyedStateEntries()).isZero();
   }
@@ -99,14 +105,15 @@ class CascadeCoordinatorTest {
     harness.processElement1(new StreamRecord<>(root("w2", Strategy.WAVE)));
     onlyRequest();
 
-    harness.processElement2(new StreamRecord<>(result("w2/1-sectors", QuorumDecision.RETRY,
-        100, 60)));
+    harness.processElement2(
+        new StreamRecord<>(result("w2/1-sectors", QuorumDecision.RETRY, 100, 60)));
 
     assertThat(requests()).isEmpty();
     GatherResult cascade = onlyCascadeResult();
     assertThat(cascade.getDecision()).isEqualTo(QuorumDecision.RETRY);
     assertThat(cascade.getReason()).contains("failed at sectors");
-    assertThat(cascade.getLevels()).extracting(LevelResult::getDecision)
+    assertThat(cascade.getLevels())
+        .extracting(LevelResult::getDecision)
         .containsExactly(QuorumDecision.RETRY, null, null);
   }
 
@@ -129,19 +136,21 @@ class CascadeCoordinatorTest {
   @Test
   void priorityFirstGoesOnPastAShortClassAndSaysTheCascadeIsDegraded() throws Exception {
     open();
-    CoordinationRequest root = CoordinationRequest.newBuilder(root("p1", Strategy.PRIORITY_FIRST))
-        .setTargets(new TargetSelector(SelectorKind.CLASS, List.of("D", "A"), 0)).build();
+    CoordinationRequest root =
+        CoordinationRequest.newBuilder(root("p1", Strategy.PRIORITY_FIRST))
+            .setTargets(new TargetSelector(SelectorKind.CLASS, List.of("D", "A"), 0))
+            .build();
     harness.processElement1(new StreamRecord<>(root));
     CoordinationRequest gpus = onlyRequest();
     assertThat(gpus.getTargets().getValues()).containsExactly("D");
     assertThat(gpus.getMinResponseRate()).isEqualTo(0.99);
 
-    harness.processElement2(new StreamRecord<>(result(gpus.getMessageId(),
-        QuorumDecision.RETRY, 100, 90)));
+    harness.processElement2(
+        new StreamRecord<>(result(gpus.getMessageId(), QuorumDecision.RETRY, 100, 90)));
     CoordinationRequest edge = onlyRequest();
     assertThat(edge.getTargets().getValues()).containsExactly("A");
-    harness.processElement2(new StreamRecord<>(result(edge.getMessageId(),
-        QuorumDecision.PROCEED, 1000, 950)));
+    harness.processElement2(
+        new StreamRecord<>(result(edge.getMessageId(), QuorumDecision.PROCEED, 1000, 950)));
 
     GatherResult cascade = onlyCascadeResult();
     assertThat(cascade.getReason()).contains("degraded: 1 of 2 levels");
@@ -157,8 +166,8 @@ class CascadeCoordinatorTest {
     GatherResult provisional = result("w4/1-sectors", QuorumDecision.WAIT, 100, 50);
     provisional.setWindowClosed(false);
     harness.processElement2(new StreamRecord<>(provisional));
-    harness.processElement2(new StreamRecord<>(result("w4/2-clusters", QuorumDecision.PROCEED,
-        10, 10)));
+    harness.processElement2(
+        new StreamRecord<>(result("w4/2-clusters", QuorumDecision.PROCEED, 10, 10)));
 
     assertThat(requests()).isEmpty();
     assertThat(harness.getSideOutput(CascadeCoordinator.CASCADE_RESULTS)).isNull();
@@ -197,17 +206,33 @@ class CascadeCoordinatorTest {
         .build();
   }
 
-  private static GatherResult result(String requestId, QuorumDecision decision, int eligible,
-      int ready) {
-    String root = requestId.contains("/") ? requestId.substring(0, requestId.indexOf('/'))
-        : requestId;
-    GatherResult g = CascadeCoordinator.summary(
-        CoordinationRequest.newBuilder(root(root, Strategy.SCATTER_GATHER))
-            .setMessageId(requestId).setCorrelationId(root).build(),
-        List.of(new LevelResult("x", requestId, decision, eligible, ready,
-            (double) ready / eligible, 0.95, 0L)), null, NOW);
+  private static GatherResult result(
+      String requestId, QuorumDecision decision, int eligible, int ready) {
+    String root =
+        requestId.contains("/") ? requestId.substring(0, requestId.indexOf('/')) : requestId;
+    GatherResult g =
+        CascadeCoordinator.summary(
+            CoordinationRequest.newBuilder(root(root, Strategy.SCATTER_GATHER))
+                .setMessageId(requestId)
+                .setCorrelationId(root)
+                .build(),
+            List.of(
+                new LevelResult(
+                    "x",
+                    requestId,
+                    decision,
+                    eligible,
+                    ready,
+                    (double) ready / eligible,
+                    0.95,
+                    0L)),
+            null,
+            NOW);
     return GatherResult.newBuilder(g)
-        .setRequestId(requestId).setCorrelationId(root).setDecision(decision)
-        .setLevels(List.of()).build();
+        .setRequestId(requestId)
+        .setCorrelationId(root)
+        .setDecision(decision)
+        .setLevels(List.of())
+        .build();
   }
 }

@@ -24,8 +24,16 @@ class DeadLettersTest {
 
   @Test
   void anUnreadableRecordKeepsItsPositionAndItsBytesUntouched() {
-    DeadLetter d = DeadLetters.unreadable("mesh.responses", 3, 42L, new byte[] {1},
-        new byte[] {7, 8}, "decode AgentResponse", "bad magic", 1_000L);
+    DeadLetter d =
+        DeadLetters.unreadable(
+            "mesh.responses",
+            3,
+            42L,
+            new byte[] {1},
+            new byte[] {7, 8},
+            "decode AgentResponse",
+            "bad magic",
+            1_000L);
 
     assertThat(d.getPartition()).isEqualTo(3);
     assertThat(d.getOffset()).isEqualTo(42L);
@@ -50,8 +58,9 @@ class DeadLettersTest {
     byte[] value = new byte[max * 3 + 1];
     value[max - 1] = 9;
     byte[] key = new byte[max + 10];
-    DeadLetter d = DeadLetters.unreadable("mesh.heartbeats", 1, 7L, key, value,
-        "decode Heartbeat", "record too large", 5L);
+    DeadLetter d =
+        DeadLetters.unreadable(
+            "mesh.heartbeats", 1, 7L, key, value, "decode Heartbeat", "record too large", 5L);
 
     assertThat(d.getValue().remaining()).isEqualTo(max);
     assertThat(d.getValue().get(max - 1)).isEqualTo((byte) 9);

@@ -58,8 +58,7 @@ class QuantilesTest {
 
   @Test
   void aQuantileOfNothingIsRefusedForTheCallerToDecide() {
-    assertThatThrownBy(() -> Quantiles.index(0, 0.5))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Quantiles.index(0, 0.5)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Quantiles.of(new double[0], 0.5))
         .isInstanceOf(IllegalArgumentException.class);
   }

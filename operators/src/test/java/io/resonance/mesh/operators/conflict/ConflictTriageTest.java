@@ -17,17 +17,21 @@ class ConflictTriageTest {
 
   @ParameterizedTest(name = "{0} in a request of priority {1} -> {2}, {3}, {4}")
   @CsvSource({
-      "CONTEXT_DIVERGENCE, 1, 2, BRANCH_AND_RECONCILE, NONE",
-      "CONTEXT_DIVERGENCE, 2, 2, BRANCH_AND_RECONCILE, NONE",
-      "CONTEXT_DIVERGENCE, 3, 3, BRANCH_AND_RECONCILE, SECTOR_COORDINATOR",
-      "DATA_CONTRADICTION, 3, 2, PROVENANCE_TRACE, NONE",
-      "TEMPORAL_PARADOX, 0, 4, CLOCK_RECONCILIATION, ORCHESTRATOR",
-      "CAPABILITY_MISMATCH, 3, 1, REROUTE, NONE",
-      "HASH_MISMATCH, 1, 4, VERIFY_INTEGRITY, ORCHESTRATOR",
-      "OTHER, 1, 2, MANUAL_REVIEW, NONE",
+    "CONTEXT_DIVERGENCE, 1, 2, BRANCH_AND_RECONCILE, NONE",
+    "CONTEXT_DIVERGENCE, 2, 2, BRANCH_AND_RECONCILE, NONE",
+    "CONTEXT_DIVERGENCE, 3, 3, BRANCH_AND_RECONCILE, SECTOR_COORDINATOR",
+    "DATA_CONTRADICTION, 3, 2, PROVENANCE_TRACE, NONE",
+    "TEMPORAL_PARADOX, 0, 4, CLOCK_RECONCILIATION, ORCHESTRATOR",
+    "CAPABILITY_MISMATCH, 3, 1, REROUTE, NONE",
+    "HASH_MISMATCH, 1, 4, VERIFY_INTEGRITY, ORCHESTRATOR",
+    "OTHER, 1, 2, MANUAL_REVIEW, NONE",
   })
-  void classifiesEachTypeAsSeedPart51Says(ConflictType type, int requestPriority, int priority,
-      ResolutionMethod resolution, Escalation escalation) {
+  void classifiesEachTypeAsSeedPart51Says(
+      ConflictType type,
+      int requestPriority,
+      int priority,
+      ResolutionMethod resolution,
+      Escalation escalation) {
     ConflictTriage.Triage triage = ConflictTriage.classify(type, requestPriority, 1);
 
     assertThat(triage.priority()).isEqualTo(priority);
@@ -55,15 +59,17 @@ class ConflictTriageTest {
 
   @Test
   void recordCarriesTheEvidenceAndIsQuarantined() {
-    AgentResponse response = conflict("req-1/pi-7", ConflictDetail.newBuilder()
-        .setType(ConflictType.HASH_MISMATCH)
-        .setExpectedValue("ab")
-        .setReceivedValue("cd")
-        .setDetail("payload hash differs")
-        .build());
+    AgentResponse response =
+        conflict(
+            "req-1/pi-7",
+            ConflictDetail.newBuilder()
+                .setType(ConflictType.HASH_MISMATCH)
+                .setExpectedValue("ab")
+                .setReceivedValue("cd")
+                .setDetail("payload hash differs")
+                .build());
 
-    ConflictRecord record =
-        ConflictTriage.record(response, 1_000, "wave-1", "ab12", 2, 0);
+    ConflictRecord record = ConflictTriage.record(response, 1_000, "wave-1", "ab12", 2, 0);
 
     assertThat(record.getConflictId()).isEqualTo("req-1/pi-7");
     assertThat(record.getRequestId()).isEqualTo("req-1");
@@ -87,8 +93,14 @@ class ConflictTriageTest {
 
   @Test
   void conflictWithoutDetailIsOtherForManualReview() {
-    ConflictRecord record = ConflictTriage.record(conflict("req-1/pi-7", null), 1_000, null,
-        null, ConflictTriage.DEFAULT_REQUEST_PRIORITY, 0);
+    ConflictRecord record =
+        ConflictTriage.record(
+            conflict("req-1/pi-7", null),
+            1_000,
+            null,
+            null,
+            ConflictTriage.DEFAULT_REQUEST_PRIORITY,
+            0);
 
     assertThat(record.getType()).isEqualTo(ConflictType.OTHER);
     assertThat(record.getPriority()).isEqualTo(2);

@@ -44,29 +44,35 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ArrivalGatherTest {
 
   private static final long NOW_MS = Instant.parse("2026-11-02T09:15:00Z").toEpochMilli();
+
   /** T: two seconds ahead; the window runs 500 ms from it. */
   private static final long T = NOW_MS + 2_000;
+
   private static final long WINDOW_END = T + 500;
   private static final long EXPIRES = NOW_MS + 30_000;
   private static final long GRACE_MS = 2_000;
   private static final long CLOSE_AT = WINDOW_END + GRACE_MS;
-  private static final long VERDICT_AT =
-      CLOSE_AT + ArrivalGather.DEFAULT_VERDICT_DELAY.toMillis();
+  private static final long VERDICT_AT = CLOSE_AT + ArrivalGather.DEFAULT_VERDICT_DELAY.toMillis();
+
   /** Every agent here runs 4 ms ahead of the mesh clock. */
   private static final long OFFSET = 4;
+
   private static final long T_AGENT = T + OFFSET;
   private static final String REQ = "req-1";
 
-  private KeyedCoProcessOperator<String, Either<PlanTally, ScheduledCommand>, AgentResponse,
-      GatherResult> operator;
-  private KeyedTwoInputStreamOperatorTestHarness<String, Either<PlanTally, ScheduledCommand>,
-      AgentResponse, GatherResult> harness;
+  private KeyedCoProcessOperator<
+          String, Either<PlanTally, ScheduledCommand>, AgentResponse, GatherResult>
+      operator;
+  private KeyedTwoInputStreamOperatorTestHarness<
+          String, Either<PlanTally, ScheduledCommand>, AgentResponse, GatherResult>
+      harness;
 
   @BeforeEach
   void open() throws Exception {
     operator = new KeyedCoProcessOperator<>(new ArrivalGather(Duration.ofMillis(GRACE_MS)));
-    harness = new KeyedTwoInputStreamOperatorTestHarness<>(operator, ArrivalGather.planKey(),
-        ArrivalGather.responseKey(), Types.STRING);
+    harness =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            operator, ArrivalGather.planKey(), ArrivalGather.responseKey(), Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
     harness.open();
@@ -83,8 +89,8 @@ class ArrivalGatherTest {
     return String.format("pi-%02d", i);
   }
 
-  private static PlanTally tally(String request, int subtask, int subtasks, int scheduled,
-      int tooLate, int ineligible) {
+  private static PlanTally tally(
+      String request, int subtask, int subtasks, int scheduled, int tooLate, int ineligible) {
     PlanTally t = new PlanTally();
     t.requestId = request;
     t.correlationId = "wave-1";
@@ -136,8 +142,8 @@ class ArrivalGatherTest {
         .build();
   }
 
-  private static AgentResponse answer(String request, String agentId, TrinaryState state,
-      long readyAtAgentMs) {
+  private static AgentResponse answer(
+      String request, String agentId, TrinaryState state, long readyAtAgentMs) {
     return AgentResponse.newBuilder()
         .setRequestId(request)
         .setMessageId(request + "/" + agentId)
@@ -157,8 +163,13 @@ class ArrivalGatherTest {
 
   private static AgentResponse conflict(String request, String agentId, ConflictType type) {
     AgentResponse r = answer(request, agentId, TrinaryState.CONFLICT, T_AGENT);
-    r.setConflict(ConflictDetail.newBuilder().setType(type).setExpectedValue("21.5")
-        .setReceivedValue("19.0").setDetail("disagrees").build());
+    r.setConflict(
+        ConflictDetail.newBuilder()
+            .setType(type)
+            .setExpectedValue("21.5")
+            .setReceivedValue("19.0")
+            .setDetail("disagrees")
+            .build());
     return r;
   }
 
@@ -187,21 +198,24 @@ class ArrivalGatherTest {
   }
 
   private List<ConflictRecord> conflicts() {
-    return harness.getSideOutput(ArrivalGather.CONFLICTS) == null ? List.of()
-        : harness.getSideOutput(ArrivalGather.CONFLICTS).stream().map(StreamRecord::getValue)
+    return harness.getSideOutput(ArrivalGather.CONFLICTS) == null
+        ? List.of()
+        : harness.getSideOutput(ArrivalGather.CONFLICTS).stream()
+            .map(StreamRecord::getValue)
             .toList();
   }
 
   private List<TargetOutcome> outcomes() {
-    return harness.getSideOutput(ArrivalGather.TARGET_OUTCOMES) == null ? List.of()
+    return harness.getSideOutput(ArrivalGather.TARGET_OUTCOMES) == null
+        ? List.of()
         : harness.getSideOutput(ArrivalGather.TARGET_OUTCOMES).stream()
-            .map(StreamRecord::getValue).toList();
+            .map(StreamRecord::getValue)
+            .toList();
   }
 
   private GatherResult closeWindow() throws Exception {
     harness.setProcessingTime(CLOSE_AT);
-    List<GatherResult> closed =
-        results().stream().filter(GatherResult::getWindowClosed).toList();
+    List<GatherResult> closed = results().stream().filter(GatherResult::getWindowClosed).toList();
     assertThat(closed).hasSize(1);
     return closed.get(0);
   }
@@ -233,17 +247,20 @@ class ArrivalGatherTest {
 
     respond(ready(agent(18), 2));
 
-    assertThat(results()).singleElement().satisfies(r -> {
-      assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
-      assertThat(r.getWindowClosed()).isFalse();
-      assertThat(r.getDecidedAtMs()).isEqualTo(T + 10).isLessThan(WINDOW_END);
-      assertThat(r.getElapsedMs()).isEqualTo(T + 10 - (NOW_MS - 100));
-      assertThat(r.getReady()).isEqualTo(19);
-      assertThat(r.getEligible()).isEqualTo(20);
-      assertThat(r.getSilent()).isEqualTo(1);
-      assertThat(r.getStragglers()).containsExactly(agent(19));
-      assertThat(r.getCorrelationId()).isEqualTo("wave-1");
-    });
+    assertThat(results())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
+              assertThat(r.getWindowClosed()).isFalse();
+              assertThat(r.getDecidedAtMs()).isEqualTo(T + 10).isLessThan(WINDOW_END);
+              assertThat(r.getElapsedMs()).isEqualTo(T + 10 - (NOW_MS - 100));
+              assertThat(r.getReady()).isEqualTo(19);
+              assertThat(r.getEligible()).isEqualTo(20);
+              assertThat(r.getSilent()).isEqualTo(1);
+              assertThat(r.getStragglers()).containsExactly(agent(19));
+              assertThat(r.getCorrelationId()).isEqualTo("wave-1");
+            });
 
     // A later answer does not produce a second early record; the close gives the final one.
     respond(ready(agent(19), 3));
@@ -270,11 +287,14 @@ class ArrivalGatherTest {
     respond(ready(agent(2), 1));
 
     // Its answer stands for its command record, which has not come.
-    assertThat(results()).singleElement().satisfies(r -> {
-      assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
-      assertThat(r.getTargets()).isEqualTo(3);
-      assertThat(r.getScheduled()).isEqualTo(3);
-    });
+    assertThat(results())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
+              assertThat(r.getTargets()).isEqualTo(3);
+              assertThat(r.getScheduled()).isEqualTo(3);
+            });
   }
 
   @Test
@@ -285,13 +305,17 @@ class ArrivalGatherTest {
 
     respond(conflict(REQ, agent(1), ConflictType.DATA_CONTRADICTION));
 
-    assertThat(results()).singleElement().satisfies(r -> {
-      assertThat(r.getDecision()).isEqualTo(QuorumDecision.RESOLVE_CONFLICTS);
-      assertThat(r.getWindowClosed()).isFalse();
-      assertThat(r.getConflict()).isEqualTo(2);
-      assertThat(r.getConflictRate()).isEqualTo(0.1);
-    });
-    assertThat(conflicts()).extracting(ConflictRecord::getConflictId)
+    assertThat(results())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getDecision()).isEqualTo(QuorumDecision.RESOLVE_CONFLICTS);
+              assertThat(r.getWindowClosed()).isFalse();
+              assertThat(r.getConflict()).isEqualTo(2);
+              assertThat(r.getConflictRate()).isEqualTo(0.1);
+            });
+    assertThat(conflicts())
+        .extracting(ConflictRecord::getConflictId)
         .containsExactly(REQ + "/" + agent(0), REQ + "/" + agent(1));
   }
 
@@ -350,14 +374,16 @@ class ArrivalGatherTest {
     assertThat(results()).as("no tally yet").isEmpty();
     plan(tally(REQ, 0, 1, 1, 0, 0));
 
-    assertThat(results()).singleElement().satisfies(r -> {
-      assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
-      assertThat(r.getReady()).isEqualTo(1);
-      assertThat(r.getScheduled()).isEqualTo(1);
-      assertThat(r.getArrivalErrorP50Ms()).isEqualTo(3.0);
-    });
-    assertThat(harness.numProcessingTimeTimers()).as("the close replaced the orphan timer")
-        .isOne();
+    assertThat(results())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
+              assertThat(r.getReady()).isEqualTo(1);
+              assertThat(r.getScheduled()).isEqualTo(1);
+              assertThat(r.getArrivalErrorP50Ms()).isEqualTo(3.0);
+            });
+    assertThat(harness.numProcessingTimeTimers()).as("the close replaced the orphan timer").isOne();
     closeWindow();
   }
 
@@ -398,10 +424,13 @@ class ArrivalGatherTest {
 
     plan(tally(REQ, 0, 2, 1, 0, 0));
 
-    assertThat(results()).singleElement().satisfies(r -> {
-      assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
-      assertThat(r.getTargets()).isEqualTo(1);
-    });
+    assertThat(results())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getDecision()).isEqualTo(QuorumDecision.PROCEED);
+              assertThat(r.getTargets()).isEqualTo(1);
+            });
   }
 
   @Test
@@ -465,8 +494,10 @@ class ArrivalGatherTest {
     GatherResult r = closeWindow();
 
     assertThat(r.getStragglerCount()).isEqualTo(150);
-    assertThat(r.getStragglers()).hasSize(ArrivalGather.MAX_STRAGGLERS)
-        .startsWith("pi-00", "pi-01").isSorted();
+    assertThat(r.getStragglers())
+        .hasSize(ArrivalGather.MAX_STRAGGLERS)
+        .startsWith("pi-00", "pi-01")
+        .isSorted();
   }
 
   @Test
@@ -545,32 +576,36 @@ class ArrivalGatherTest {
 
   @ParameterizedTest(name = "{0} -> priority {1}, {2}, {3}")
   @CsvSource({
-      "CONTEXT_DIVERGENCE, 2, BRANCH_AND_RECONCILE, NONE",
-      "DATA_CONTRADICTION, 2, PROVENANCE_TRACE, NONE",
-      "TEMPORAL_PARADOX, 4, CLOCK_RECONCILIATION, ORCHESTRATOR",
-      "CAPABILITY_MISMATCH, 1, REROUTE, NONE",
-      "HASH_MISMATCH, 4, VERIFY_INTEGRITY, ORCHESTRATOR",
-      "OTHER, 2, MANUAL_REVIEW, NONE",
+    "CONTEXT_DIVERGENCE, 2, BRANCH_AND_RECONCILE, NONE",
+    "DATA_CONTRADICTION, 2, PROVENANCE_TRACE, NONE",
+    "TEMPORAL_PARADOX, 4, CLOCK_RECONCILIATION, ORCHESTRATOR",
+    "CAPABILITY_MISMATCH, 1, REROUTE, NONE",
+    "HASH_MISMATCH, 4, VERIFY_INTEGRITY, ORCHESTRATOR",
+    "OTHER, 2, MANUAL_REVIEW, NONE",
   })
-  void recordsEachConflictOnceClassified(ConflictType type, int priority,
-      ResolutionMethod resolution, Escalation escalation) throws Exception {
+  void recordsEachConflictOnceClassified(
+      ConflictType type, int priority, ResolutionMethod resolution, Escalation escalation)
+      throws Exception {
     scheduleAll(3);
     respond(conflict(REQ, agent(0), type));
     respond(conflict(REQ, agent(0), type));
 
-    assertThat(conflicts()).singleElement().satisfies(c -> {
-      assertThat(c.getConflictId()).isEqualTo(REQ + "/" + agent(0));
-      assertThat(c.getType()).isEqualTo(type);
-      assertThat(c.getPriority()).isEqualTo(priority);
-      assertThat(c.getResolution()).isEqualTo(resolution);
-      assertThat(c.getEscalation()).isEqualTo(escalation);
-      assertThat(c.getQuarantined()).isTrue();
-      assertThat(c.getRequestPriority()).isEqualTo(1);
-      assertThat(c.getCorrelationId()).isEqualTo("wave-1");
-      assertThat(c.getPayloadHashExpected()).isEqualTo("ab12");
-      assertThat(c.getExpectedValue()).isEqualTo("21.5");
-      assertThat(c.getDetectedAtMs()).isEqualTo(NOW_MS);
-    });
+    assertThat(conflicts())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getConflictId()).isEqualTo(REQ + "/" + agent(0));
+              assertThat(c.getType()).isEqualTo(type);
+              assertThat(c.getPriority()).isEqualTo(priority);
+              assertThat(c.getResolution()).isEqualTo(resolution);
+              assertThat(c.getEscalation()).isEqualTo(escalation);
+              assertThat(c.getQuarantined()).isTrue();
+              assertThat(c.getRequestPriority()).isEqualTo(1);
+              assertThat(c.getCorrelationId()).isEqualTo("wave-1");
+              assertThat(c.getPayloadHashExpected()).isEqualTo("ab12");
+              assertThat(c.getExpectedValue()).isEqualTo("21.5");
+              assertThat(c.getDetectedAtMs()).isEqualTo(NOW_MS);
+            });
   }
 
   @Test
@@ -580,11 +615,14 @@ class ArrivalGatherTest {
     plan(critical);
     respond(conflict(REQ, agent(0), ConflictType.CONTEXT_DIVERGENCE));
 
-    assertThat(conflicts()).singleElement().satisfies(c -> {
-      assertThat(c.getRequestPriority()).isEqualTo(3);
-      assertThat(c.getPriority()).isEqualTo(3);
-      assertThat(c.getEscalation()).isEqualTo(Escalation.SECTOR_COORDINATOR);
-    });
+    assertThat(conflicts())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getRequestPriority()).isEqualTo(3);
+              assertThat(c.getPriority()).isEqualTo(3);
+              assertThat(c.getEscalation()).isEqualTo(Escalation.SECTOR_COORDINATOR);
+            });
   }
 
   @Test
@@ -604,11 +642,14 @@ class ArrivalGatherTest {
   @Test
   void recordsConflictsOfUnknownAndClosedRequests() throws Exception {
     respond(conflict("req-unknown", "pi-00", ConflictType.TEMPORAL_PARADOX));
-    assertThat(conflicts()).singleElement().satisfies(c -> {
-      assertThat(c.getRequestId()).isEqualTo("req-unknown");
-      assertThat(c.getRequestPriority()).isEqualTo(ConflictTriage.DEFAULT_REQUEST_PRIORITY);
-      assertThat(c.getPriority()).isEqualTo(4);
-    });
+    assertThat(conflicts())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getRequestId()).isEqualTo("req-unknown");
+              assertThat(c.getRequestPriority()).isEqualTo(ConflictTriage.DEFAULT_REQUEST_PRIORITY);
+              assertThat(c.getPriority()).isEqualTo(4);
+            });
 
     PlanTally high = tally(REQ, 0, 1, 2, 0, 0);
     high.priority = 2;
@@ -632,10 +673,10 @@ class ArrivalGatherTest {
     scheduleAll(3);
     respond(conflict(REQ, agent(2), ConflictType.OTHER));
     closeWindow();
-    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).as("kept for the verdict")
-        .isOne();
+    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).as("kept for the verdict").isOne();
     harness.setProcessingTime(VERDICT_AT);
-    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName())).as("cleared at the verdict")
+    assertThat(keysWith(ArrivalGather.TARGETS_STATE.getName()))
+        .as("cleared at the verdict")
         .isZero();
     assertThat(keysWith(ArrivalGather.PROGRESS_STATE.getName())).as("the marker").isOne();
 
@@ -664,9 +705,10 @@ class ArrivalGatherTest {
 
   @Test
   void stateTypesAreFlinkPojos() {
-    for (Class<?> type : List.of(PlanTally.class, GatherProgress.class, GatherTarget.class,
-        TargetOutcome.class)) {
-      assertThat(TypeInformation.of(type)).as(type.getSimpleName())
+    for (Class<?> type :
+        List.of(PlanTally.class, GatherProgress.class, GatherTarget.class, TargetOutcome.class)) {
+      assertThat(TypeInformation.of(type))
+          .as(type.getSimpleName())
           .isInstanceOf(PojoTypeInfo.class);
     }
   }

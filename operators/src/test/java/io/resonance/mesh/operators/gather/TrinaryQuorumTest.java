@@ -10,7 +10,10 @@ import io.resonance.mesh.operators.gather.TrinaryQuorum.Rule;
 import io.resonance.mesh.operators.gather.TrinaryQuorum.Tally;
 import org.junit.jupiter.api.Test;
 
-/** Seed part 5.2 with 100 eligible targets and the seed's rule: 95 % ready, 5 % conflicts, 10 % transit. */
+/**
+ * Seed part 5.2 with 100 eligible targets and the seed's rule: 95 % ready, 5 % conflicts, 10 %
+ * transit.
+ */
 class TrinaryQuorumTest {
 
   private static final Rule SEED = Rule.seedDefaults();
@@ -29,8 +32,10 @@ class TrinaryQuorumTest {
 
     assertThat(outcome.decision()).isEqualTo(QuorumDecision.PROCEED);
     assertThat(outcome.confidence()).isCloseTo(0.95 - 0.05 / 2, within(1e-9));
-    assertThat(outcome.reason()).isEqualTo("quorum reached: 95 of 100 READY (95.0 %, need 95.0 %),"
-        + " 5 CONFLICT (5.0 %, tolerate 5.0 %), 0 TRANSIT, 0 silent");
+    assertThat(outcome.reason())
+        .isEqualTo(
+            "quorum reached: 95 of 100 READY (95.0 %, need 95.0 %),"
+                + " 5 CONFLICT (5.0 %, tolerate 5.0 %), 0 TRANSIT, 0 silent");
   }
 
   @Test
@@ -116,8 +121,8 @@ class TrinaryQuorumTest {
   @Test
   void openWindowDoesNotProceedWhileLaterConflictsCouldStillBreakTheTolerance() {
     // Six of 200 not READY could all still become conflicts: 3 % > the 2 % tolerated.
-    Outcome outcome = TrinaryQuorum.decide(new Tally(200, 194, 0, 0),
-        new Rule(0.95, 0.02, 0.10), OPEN);
+    Outcome outcome =
+        TrinaryQuorum.decide(new Tally(200, 194, 0, 0), new Rule(0.95, 0.02, 0.10), OPEN);
 
     assertThat(outcome.decision()).isEqualTo(QuorumDecision.WAIT);
   }

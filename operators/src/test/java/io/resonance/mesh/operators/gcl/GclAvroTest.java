@@ -15,8 +15,10 @@ class GclAvroTest {
 
   @Test
   void aParsedSpecSurvivesTheAvroRoundTripOnTheWire() throws Exception {
-    GraphSpec spec = GclParser.parse(example("cluster-anomaly.yaml")).spec()
-        .withSubmission("sim-handler-1", 1_700_000_000_000L);
+    GraphSpec spec =
+        GclParser.parse(example("cluster-anomaly.yaml"))
+            .spec()
+            .withSubmission("sim-handler-1", 1_700_000_000_000L);
     MeshCodec<GclSpec> codec = MeshCodec.of(GclSpec.class);
 
     byte[] bytes = codec.encode(GclAvro.toAvro(spec));
@@ -32,8 +34,13 @@ class GclAvroTest {
 
   @Test
   void aSpecBuiltInCodeCarriesItsDefaults() {
-    GclSpec avro = GclAvro.toAvro(GraphSpec.of("s", "g", List.of("raw"),
-        List.of(Computation.of("a", List.of("raw"), "x", "analytics"))));
+    GclSpec avro =
+        GclAvro.toAvro(
+            GraphSpec.of(
+                "s",
+                "g",
+                List.of("raw"),
+                List.of(Computation.of("a", List.of("raw"), "x", "analytics"))));
 
     assertThat(avro.getVersion()).isEqualTo(1);
     assertThat(avro.getSourceYaml()).isNull();
@@ -44,28 +51,36 @@ class GclAvroTest {
 
   @Test
   void anAvroSpecIsJudgedByTheSameRules() {
-    GraphSpec bad = GraphSpec.of("s", "g", List.of(), List.of(
-        Computation.of("a", List.of("nowhere"), "x", "analytics")
-            .withRetry(new RetryPolicy(0, 10, 2))));
+    GraphSpec bad =
+        GraphSpec.of(
+            "s",
+            "g",
+            List.of(),
+            List.of(
+                Computation.of("a", List.of("nowhere"), "x", "analytics")
+                    .withRetry(new RetryPolicy(0, 10, 2))));
 
     GclValidation v = VALIDATOR.validate(GclAvro.fromAvro(GclAvro.toAvro(bad)));
 
-    assertThat(v.problems()).extracting(GclProblem::reason).containsExactly(
-        GclProblem.Reason.INVALID_VALUE, GclProblem.Reason.UNPRODUCED_INPUT);
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
+        .containsExactly(GclProblem.Reason.INVALID_VALUE, GclProblem.Reason.UNPRODUCED_INPUT);
     assertThat(v.problems()).allSatisfy(p -> assertThat(p.line()).isZero());
   }
 
   @Test
   void aRejectionCarriesEveryProblemWithItsLocation() throws Exception {
-    GclValidation v = VALIDATOR.validateYaml("""
-        spec_id: broken
-        submitted_by: handler-9
-        computation: a
-        inputs: [ghost]
-        output: x
-        handler_type: analytics
-        priorty: high
-        """);
+    GclValidation v =
+        VALIDATOR.validateYaml(
+            """
+            spec_id: broken
+            submitted_by: handler-9
+            computation: a
+            inputs: [ghost]
+            output: x
+            handler_type: analytics
+            priorty: high
+            """);
     MeshCodec<GclRejection> codec = MeshCodec.of(GclRejection.class);
 
     GclRejection r = codec.decode(codec.encode(GclAvro.rejection(v, "key", 42L)));
@@ -73,7 +88,8 @@ class GclAvroTest {
     assertThat(r.getSpecId()).isEqualTo("broken");
     assertThat(r.getSubmittedBy()).isEqualTo("handler-9");
     assertThat(r.getRejectedAtMs()).isEqualTo(42L);
-    assertThat(r.getProblems()).extracting(p -> p.getReason())
+    assertThat(r.getProblems())
+        .extracting(p -> p.getReason())
         .containsExactly("UNKNOWN_FIELD", "UNPRODUCED_INPUT");
     assertThat(r.getProblems().get(0).getLine()).isEqualTo(7);
     assertThat(r.getProblems().get(0).getMessage()).contains("did you mean 'priority'?");

@@ -21,8 +21,9 @@ class GclParserTest {
     assertThat(spec.submittedBy()).isEqualTo("sim-handler-1");
     assertThat(spec.name()).isEqualTo("cluster_anomaly");
     assertThat(spec.workspace()).containsExactly("sensor_readings");
-    assertThat(spec.computations()).extracting(Computation::name).containsExactly(
-        "aggregate_readings", "detect_anomaly", "deep_analysis", "cpu_analysis");
+    assertThat(spec.computations())
+        .extracting(Computation::name)
+        .containsExactly("aggregate_readings", "detect_anomaly", "deep_analysis", "cpu_analysis");
     Computation detect = spec.computation("detect_anomaly").orElseThrow();
     assertThat(detect.priority()).isEqualTo(Priority.HIGH);
     assertThat(detect.retry()).isEqualTo(new RetryPolicy(5, 200, 1.5));
@@ -74,33 +75,42 @@ class GclParserTest {
     GclParse parse = GclParser.parse("computation: a\ninputs: [x, y\noutput: z\n");
 
     assertThat(parse.spec()).isNull();
-    assertThat(parse.problems()).singleElement().satisfies(p -> {
-      assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
-      assertThat(p.line()).isEqualTo(3);
-      assertThat(p.column()).isGreaterThan(0);
-      assertThat(p.toString()).startsWith("line 3, column ").contains("not valid YAML");
-    });
+    assertThat(parse.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
+              assertThat(p.line()).isEqualTo(3);
+              assertThat(p.column()).isGreaterThan(0);
+              assertThat(p.toString()).startsWith("line 3, column ").contains("not valid YAML");
+            });
   }
 
   @Test
   void badIndentationIsMalformed() {
     GclParse parse = GclParser.parse("computation: a\n  output: b\n");
 
-    assertThat(parse.problems()).singleElement().satisfies(p -> {
-      assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
-      assertThat(p.line()).isEqualTo(2);
-    });
+    assertThat(parse.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
+              assertThat(p.line()).isEqualTo(2);
+            });
   }
 
   @Test
   void emptyAndNonMappingDocumentsAreRefused() {
-    assertThat(GclParser.parse("").problems()).extracting(GclProblem::reason)
+    assertThat(GclParser.parse("").problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.MALFORMED_YAML);
-    assertThat(GclParser.parse("# only a comment\n").problems()).extracting(GclProblem::reason)
+    assertThat(GclParser.parse("# only a comment\n").problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.MALFORMED_YAML);
     GclParse list = GclParser.parse("- a\n- b\n");
     assertThat(list.spec()).isNull();
-    assertThat(list.problems()).singleElement()
+    assertThat(list.problems())
+        .singleElement()
         .satisfies(p -> assertThat(p.message()).contains("a GCL spec is a mapping"));
   }
 
@@ -108,20 +118,25 @@ class GclParserTest {
   void moreThanOneDocumentIsMalformed() {
     GclParse parse = GclParser.parse(example("single.yaml") + "---\n" + example("single.yaml"));
 
-    assertThat(parse.problems()).extracting(GclProblem::reason)
+    assertThat(parse.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.MALFORMED_YAML);
   }
 
   @Test
   void duplicateKeysAreMalformedAndPointAtBothLines() {
-    GclParse parse = GclParser.parse(
-        "computation: a\ninputs: []\noutput: b\nhandler_type: analytics\noutput: c\n");
+    GclParse parse =
+        GclParser.parse(
+            "computation: a\ninputs: []\noutput: b\nhandler_type: analytics\noutput: c\n");
 
-    assertThat(parse.problems()).singleElement().satisfies(p -> {
-      assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
-      assertThat(p.line()).isEqualTo(5);
-      assertThat(p.message()).contains("duplicate key 'output'", "first at line 3");
-    });
+    assertThat(parse.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
+              assertThat(p.line()).isEqualTo(5);
+              assertThat(p.message()).contains("duplicate key 'output'", "first at line 3");
+            });
   }
 
   @Test
@@ -136,7 +151,8 @@ class GclParserTest {
     GclParse parse = GclParser.parse(bomb.toString());
 
     assertThat(parse.spec()).isNull();
-    assertThat(parse.problems()).singleElement()
+    assertThat(parse.problems())
+        .singleElement()
         .satisfies(p -> assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML));
   }
 
@@ -146,41 +162,54 @@ class GclParserTest {
     GclParse parse = GclParser.parse(huge);
 
     assertThat(parse.spec()).isNull();
-    assertThat(parse.problems()).singleElement().satisfies(p -> {
-      assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
-      assertThat(p.message()).containsIgnoringCase("limit");
-    });
+    assertThat(parse.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
+              assertThat(p.message()).containsIgnoringCase("limit");
+            });
   }
 
   @Test
   void noArbitraryTypesAreInstantiated() {
-    GclParse parse = GclParser.parse(
-        "computation: !!javax.script.ScriptEngineManager [!!java.net.URL [\"http://x\"]]\n"
-            + "inputs: []\noutput: o\nhandler_type: analytics\n");
+    GclParse parse =
+        GclParser.parse(
+            "computation: !!javax.script.ScriptEngineManager [!!java.net.URL [\"http://x\"]]\n"
+                + "inputs: []\noutput: o\nhandler_type: analytics\n");
 
     // SnakeYAML's tag inspector refuses global tags while composing, before anything is built.
     assertThat(parse.spec()).isNull();
-    assertThat(parse.problems()).singleElement().satisfies(p -> {
-      assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
-      assertThat(p.line()).isEqualTo(1);
-    });
+    assertThat(parse.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.MALFORMED_YAML);
+              assertThat(p.line()).isEqualTo(1);
+            });
   }
 
   @Test
   void unknownFieldsAreNamedWithTheNearestKnownOne() {
-    GclParse parse = GclParser.parse(graph("""
-            - computation: a
-              inptus: [raw]
-              output: b
-              handler_type: analytics
-              priorty: high
-              colour: blue
-        """));
+    GclParse parse =
+        GclParser.parse(
+            graph(
+                """
+                    - computation: a
+                      inptus: [raw]
+                      output: b
+                      handler_type: analytics
+                      priorty: high
+                      colour: blue
+                """));
 
-    assertThat(parse.problems()).extracting(GclProblem::reason)
+    assertThat(parse.problems())
+        .extracting(GclProblem::reason)
         .containsOnly(Reason.UNKNOWN_FIELD, Reason.MISSING_FIELD);
-    assertThat(parse.problems()).filteredOn(p -> p.reason() == Reason.UNKNOWN_FIELD)
-        .extracting(GclProblem::toString).containsExactly(
+    assertThat(parse.problems())
+        .filteredOn(p -> p.reason() == Reason.UNKNOWN_FIELD)
+        .extracting(GclProblem::toString)
+        .containsExactly(
             "line 6, column 7: graph.computations[0].inptus: unknown field 'inptus' (did you mean"
                 + " 'inputs'?) [UNKNOWN_FIELD]",
             "line 9, column 7: graph.computations[0].priorty: unknown field 'priorty' (did you "
@@ -192,48 +221,57 @@ class GclParserTest {
 
   @Test
   void missingRequiredFieldsAreEachReported() {
-    GclParse parse = GclParser.parse(graph("""
-            - computation: a
-              handler_type: analytics
-            - inputs: [raw]
-              output: c
-              handler_type: analytics
-        """));
+    GclParse parse =
+        GclParser.parse(
+            graph(
+                """
+                    - computation: a
+                      handler_type: analytics
+                    - inputs: [raw]
+                      output: c
+                      handler_type: analytics
+                """));
 
     assertThat(parse.problems()).extracting(GclProblem::reason).containsOnly(Reason.MISSING_FIELD);
-    assertThat(parse.problems()).extracting(GclProblem::message).containsExactly(
-        "missing required field 'inputs' (write inputs: [] for none)",
-        "missing required field 'output'",
-        "missing required field 'computation'");
-    assertThat(parse.problems()).extracting(GclProblem::location)
-        .containsExactly("graph.computations[0]", "graph.computations[0]",
-            "graph.computations[1]");
+    assertThat(parse.problems())
+        .extracting(GclProblem::message)
+        .containsExactly(
+            "missing required field 'inputs' (write inputs: [] for none)",
+            "missing required field 'output'",
+            "missing required field 'computation'");
+    assertThat(parse.problems())
+        .extracting(GclProblem::location)
+        .containsExactly("graph.computations[0]", "graph.computations[0]", "graph.computations[1]");
     // Neither can be scheduled without a name or an output.
     assertThat(parse.spec().computations()).isEmpty();
   }
 
   @Test
   void invalidPriorityOpAndRetryTypesAreReportedAndDefaulted() {
-    GclParse parse = GclParser.parse(graph("""
-            - computation: a
-              inputs: [raw]
-              output: b
-              handler_type: analytics
-              priority: urgent
-              retry: {max_attempts: many, backoff_ms: 1.5, multiplier: fast}
-              timeout_ms: soon
-              condition: {input: raw, op: "=~", value: 3}
-        """));
+    GclParse parse =
+        GclParser.parse(
+            graph(
+                """
+                    - computation: a
+                      inputs: [raw]
+                      output: b
+                      handler_type: analytics
+                      priority: urgent
+                      retry: {max_attempts: many, backoff_ms: 1.5, multiplier: fast}
+                      timeout_ms: soon
+                      condition: {input: raw, op: "=~", value: 3}
+                """));
 
-    assertThat(parse.problems()).extracting(GclProblem::reason)
-        .containsOnly(Reason.INVALID_VALUE);
-    assertThat(parse.problems()).extracting(GclProblem::location).containsExactly(
-        "graph.computations[0].priority",
-        "graph.computations[0].retry.max_attempts",
-        "graph.computations[0].retry.backoff_ms",
-        "graph.computations[0].retry.multiplier",
-        "graph.computations[0].timeout_ms",
-        "graph.computations[0].condition.op");
+    assertThat(parse.problems()).extracting(GclProblem::reason).containsOnly(Reason.INVALID_VALUE);
+    assertThat(parse.problems())
+        .extracting(GclProblem::location)
+        .containsExactly(
+            "graph.computations[0].priority",
+            "graph.computations[0].retry.max_attempts",
+            "graph.computations[0].retry.backoff_ms",
+            "graph.computations[0].retry.multiplier",
+            "graph.computations[0].timeout_ms",
+            "graph.computations[0].condition.op");
     assertThat(parse.problems().get(0).message())
         .isEqualTo("priority 'urgent' is not one of low, normal, high, critical");
     Computation a = parse.spec().computations().get(0);
@@ -244,38 +282,51 @@ class GclParserTest {
 
   @Test
   void computationsFieldsNextToGraphAreUnknown() {
-    GclParse parse = GclParser.parse(graph("""
-            - computation: a
-              inputs: [raw]
-              output: b
-              handler_type: analytics
-        """) + "priority: high\n");
+    GclParse parse =
+        GclParser.parse(
+            graph(
+                    """
+                        - computation: a
+                          inputs: [raw]
+                          output: b
+                          handler_type: analytics
+                    """)
+                + "priority: high\n");
 
-    assertThat(parse.problems()).singleElement().satisfies(p -> {
-      assertThat(p.reason()).isEqualTo(Reason.UNKNOWN_FIELD);
-      assertThat(p.location()).isEqualTo("priority");
-    });
+    assertThat(parse.problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.UNKNOWN_FIELD);
+              assertThat(p.location()).isEqualTo("priority");
+            });
   }
 
   @Test
   void namesMustBeText() {
-    GclParse parse = GclParser.parse(
-        "computation: 42\ninputs: [x, [y]]\noutput: out\nhandler_type: analytics\n");
+    GclParse parse =
+        GclParser.parse(
+            "computation: 42\ninputs: [x, [y]]\noutput: out\nhandler_type: analytics\n");
 
-    assertThat(parse.problems()).extracting(GclProblem::message).containsExactly(
-        "computation must be a non-empty name, not number '42'",
-        "inputs must hold names, not a list");
+    assertThat(parse.problems())
+        .extracting(GclProblem::message)
+        .containsExactly(
+            "computation must be a non-empty name, not number '42'",
+            "inputs must hold names, not a list");
   }
 
   @Test
   void conditionValuesMayBeNumbersOrWords() {
-    GclParse parse = GclParser.parse(graph("""
-            - computation: a
-              inputs: [raw]
-              output: b
-              handler_type: analytics
-              condition: {input: raw, op: "==", value: critical}
-        """));
+    GclParse parse =
+        GclParser.parse(
+            graph(
+                """
+                    - computation: a
+                      inputs: [raw]
+                      output: b
+                      handler_type: analytics
+                      condition: {input: raw, op: "==", value: critical}
+                """));
 
     assertThat(parse.problems()).isEmpty();
     assertThat(parse.spec().computations().get(0).condition())
@@ -284,12 +335,14 @@ class GclParserTest {
 
   @Test
   void unreadableInputListStillKeepsTheComputation() {
-    GclParse parse = GclParser.parse(
-        "computation: a\ninputs: raw\noutput: out\nhandler_type: analytics\n");
+    GclParse parse =
+        GclParser.parse("computation: a\ninputs: raw\noutput: out\nhandler_type: analytics\n");
 
-    assertThat(parse.problems()).extracting(GclProblem::message)
+    assertThat(parse.problems())
+        .extracting(GclProblem::message)
         .containsExactly("inputs must be a list of names, not text 'raw'");
-    assertThat(parse.spec().computations()).extracting(Computation::inputs)
+    assertThat(parse.spec().computations())
+        .extracting(Computation::inputs)
         .containsExactly(List.of());
   }
 }

@@ -30,8 +30,8 @@ class GclValidatorTest {
 
     assertThat(v.problems()).isEmpty();
     assertThat(v.valid()).isTrue();
-    assertThat(v.topologicalOrder()).containsExactly(
-        "aggregate_readings", "detect_anomaly", "deep_analysis", "cpu_analysis");
+    assertThat(v.topologicalOrder())
+        .containsExactly("aggregate_readings", "detect_anomaly", "deep_analysis", "cpu_analysis");
   }
 
   @Test
@@ -44,33 +44,41 @@ class GclValidatorTest {
 
   @Test
   void orderPutsEveryComputationAfterWhatItReadsWhateverTheDeclarationOrder() {
-    GclValidation v = judge(List.of("raw"), c("report", List.of("stats", "score"), "report"),
-        c("score", List.of("stats"), "score"), c("stats", List.of("raw"), "stats"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            c("report", List.of("stats", "score"), "report"),
+            c("score", List.of("stats"), "score"),
+            c("stats", List.of("raw"), "stats"));
 
     assertThat(v.topologicalOrder()).containsExactly("stats", "score", "report");
   }
 
   @Test
   void duplicateComputationNames() {
-    GclValidation v = judge(List.of("raw"), c("a", List.of("raw"), "x"),
-        c("a", List.of("raw"), "y"));
+    GclValidation v =
+        judge(List.of("raw"), c("a", List.of("raw"), "x"), c("a", List.of("raw"), "y"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.DUPLICATE_COMPUTATION);
-    assertThat(messages(v)).containsExactly(
-        "computation 'a' is defined twice (also at computations[0] (a))");
+    assertThat(messages(v))
+        .containsExactly("computation 'a' is defined twice (also at computations[0] (a))");
     assertThat(v.topologicalOrder()).isEmpty();
   }
 
   @Test
   void twoComputationsProducingTheSameOutput() {
-    GclValidation v = judge(List.of("raw"), c("a", List.of("raw"), "x"),
-        c("b", List.of("raw"), "x"));
+    GclValidation v =
+        judge(List.of("raw"), c("a", List.of("raw"), "x"), c("b", List.of("raw"), "x"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.DUPLICATE_OUTPUT);
-    assertThat(messages(v)).containsExactly("output 'x' is produced by a and b; only a "
-        + "computation and its alternatives may share an output");
+    assertThat(messages(v))
+        .containsExactly(
+            "output 'x' is produced by a and b; only a "
+                + "computation and its alternatives may share an output");
   }
 
   @Test
@@ -82,31 +90,43 @@ class GclValidatorTest {
 
   @Test
   void anAlternativeMayShareItsPrimarysOutput() {
-    GclValidation v = judge(List.of("raw"),
-        c("gpu", List.of("raw"), "report").withAlternative("cpu"),
-        c("cpu", List.of("raw"), "report").withAlternative("manual"),
-        c("manual", List.of("raw"), "report"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            c("gpu", List.of("raw"), "report").withAlternative("cpu"),
+            c("cpu", List.of("raw"), "report").withAlternative("manual"),
+            c("manual", List.of("raw"), "report"));
 
     assertThat(v.problems()).isEmpty();
   }
 
   @Test
   void anInputNothingProducesAndNotInTheWorkspace() {
-    GclValidation v = judge(List.of("sensor_readings"),
-        c("a", List.of("sensor_reading"), "x"), c("b", List.of("x", "weather"), "y"));
+    GclValidation v =
+        judge(
+            List.of("sensor_readings"),
+            c("a", List.of("sensor_reading"), "x"),
+            c("b", List.of("x", "weather"), "y"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.UNPRODUCED_INPUT, Reason.UNPRODUCED_INPUT);
-    assertThat(messages(v)).containsExactly(
-        "input 'sensor_reading' of 'a' is produced by no computation and is not in the "
-            + "workspace (did you mean 'sensor_readings'?)",
-        "input 'weather' of 'b' is produced by no computation and is not in the workspace");
+    assertThat(messages(v))
+        .containsExactly(
+            "input 'sensor_reading' of 'a' is produced by no computation and is not in the "
+                + "workspace (did you mean 'sensor_readings'?)",
+            "input 'weather' of 'b' is produced by no computation and is not in the workspace");
   }
 
   @Test
   void aCycleIsReportedOnceWithItsPath() {
-    GclValidation v = judge(List.of("raw"), c("a", List.of("raw", "z"), "x"),
-        c("b", List.of("x"), "y"), c("c", List.of("y"), "z"), c("d", List.of("x"), "w"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            c("a", List.of("raw", "z"), "x"),
+            c("b", List.of("x"), "y"),
+            c("c", List.of("y"), "z"),
+            c("d", List.of("x"), "w"));
 
     assertThat(v.problems()).extracting(GclProblem::reason).containsExactly(Reason.CYCLE);
     assertThat(messages(v)).containsExactly("cycle: a -> b -> c -> a (through x, y, z)");
@@ -122,86 +142,112 @@ class GclValidatorTest {
 
   @Test
   void anUnknownHandlerTypeSuggestsTheNearestKnownOne() {
-    GclValidation v = judge(List.of("raw"),
-        Computation.of("a", List.of("raw"), "x", "anomaly_detecter"),
-        Computation.of("b", List.of("raw"), "y", "quantum"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            Computation.of("a", List.of("raw"), "x", "anomaly_detecter"),
+            Computation.of("b", List.of("raw"), "y", "quantum"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.UNKNOWN_HANDLER_TYPE, Reason.UNKNOWN_HANDLER_TYPE);
-    assertThat(messages(v).get(0)).isEqualTo("computation 'a' needs handler type "
-        + "'anomaly_detecter', which nothing runs (did you mean 'anomaly_detector'?)");
-    assertThat(messages(v).get(1)).contains("'quantum'",
-        "known: analytics, analytics_handler, anomaly_detector, gpu_analysis");
+    assertThat(messages(v).get(0))
+        .isEqualTo(
+            "computation 'a' needs handler type "
+                + "'anomaly_detecter', which nothing runs (did you mean 'anomaly_detector'?)");
+    assertThat(messages(v).get(1))
+        .contains(
+            "'quantum'", "known: analytics, analytics_handler, anomaly_detector, gpu_analysis");
   }
 
   @Test
   void handlerTypesAreTheCallersSet() {
-    GclValidation v = new GclValidator(Set.of("quantum"))
-        .validate(GraphSpec.of("s", "g", List.of(), List.of(
-            Computation.of("a", List.of(), "x", "quantum"))));
+    GclValidation v =
+        new GclValidator(Set.of("quantum"))
+            .validate(
+                GraphSpec.of(
+                    "s", "g", List.of(), List.of(Computation.of("a", List.of(), "x", "quantum"))));
 
     assertThat(v.valid()).isTrue();
   }
 
   @Test
   void anAlternativeThatNamesNoComputation() {
-    GclValidation v = judge(List.of("raw"),
-        c("gpu", List.of("raw"), "report").withAlternative("cpu_analysys"),
-        c("cpu_analysis", List.of("raw"), "other"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            c("gpu", List.of("raw"), "report").withAlternative("cpu_analysys"),
+            c("cpu_analysis", List.of("raw"), "other"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.UNKNOWN_ALTERNATIVE);
-    assertThat(messages(v)).containsExactly("alternative 'cpu_analysys' of 'gpu' is not a "
-        + "computation of this graph (did you mean 'cpu_analysis'?)");
+    assertThat(messages(v))
+        .containsExactly(
+            "alternative 'cpu_analysys' of 'gpu' is not a "
+                + "computation of this graph (did you mean 'cpu_analysis'?)");
   }
 
   @Test
   void alternativesThatGoRoundInALoop() {
-    GclValidation v = judge(List.of("raw"),
-        c("a", List.of("raw"), "x").withAlternative("b"),
-        c("b", List.of("raw"), "x").withAlternative("a"),
-        c("self", List.of("raw"), "y").withAlternative("self"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            c("a", List.of("raw"), "x").withAlternative("b"),
+            c("b", List.of("raw"), "x").withAlternative("a"),
+            c("self", List.of("raw"), "y").withAlternative("self"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
-        .contains(Reason.ALTERNATIVE_CYCLE);
-    assertThat(messages(v)).contains("alternatives go round in a loop: a -> b -> a",
-        "computation 'self' is its own alternative");
+    assertThat(v.problems()).extracting(GclProblem::reason).contains(Reason.ALTERNATIVE_CYCLE);
+    assertThat(messages(v))
+        .contains(
+            "alternatives go round in a loop: a -> b -> a",
+            "computation 'self' is its own alternative");
     assertThat(messages(v)).filteredOn(m -> m.contains("loop")).hasSize(1);
   }
 
   @Test
   void anAlternativeThatNeedsTheFailedOutputCouldNeverRun() {
-    GclValidation v = judge(List.of("raw"),
-        c("gpu", List.of("raw"), "report").withAlternative("fallback"),
-        c("summarise", List.of("report"), "summary"),
-        c("fallback", List.of("summary"), "cheap_report"));
+    GclValidation v =
+        judge(
+            List.of("raw"),
+            c("gpu", List.of("raw"), "report").withAlternative("fallback"),
+            c("summarise", List.of("report"), "summary"),
+            c("fallback", List.of("summary"), "cheap_report"));
 
-    assertThat(v.problems()).extracting(GclProblem::reason)
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
         .containsExactly(Reason.ALTERNATIVE_CYCLE);
-    assertThat(messages(v)).containsExactly("alternative 'fallback' depends on 'gpu', so it "
-        + "could never run when 'gpu' fails: gpu -> summarise -> fallback");
+    assertThat(messages(v))
+        .containsExactly(
+            "alternative 'fallback' depends on 'gpu', so it "
+                + "could never run when 'gpu' fails: gpu -> summarise -> fallback");
   }
 
   @Test
   void retryTimeoutAndConditionValuesOutOfRange() {
-    GclValidation v = judge(List.of("raw", "label"),
-        c("a", List.of("raw"), "x").withRetry(new RetryPolicy(0, -5, 0.5)).withTimeoutMs(0),
-        c("b", List.of("raw", "label"), "y")
-            .withCondition(new Condition("label", Condition.Op.GT, "high")),
-        c("d", List.of("raw"), "z")
-            .withCondition(new Condition("score", Condition.Op.EQ, "1")));
+    GclValidation v =
+        judge(
+            List.of("raw", "label"),
+            c("a", List.of("raw"), "x").withRetry(new RetryPolicy(0, -5, 0.5)).withTimeoutMs(0),
+            c("b", List.of("raw", "label"), "y")
+                .withCondition(new Condition("label", Condition.Op.GT, "high")),
+            c("d", List.of("raw"), "z")
+                .withCondition(new Condition("score", Condition.Op.EQ, "1")));
 
     assertThat(v.problems()).extracting(GclProblem::reason).containsOnly(Reason.INVALID_VALUE);
-    assertThat(v.problems()).extracting(GclProblem::location).containsExactly(
-        "computations[0] (a).retry.max_attempts",
-        "computations[0] (a).retry.backoff_ms",
-        "computations[0] (a).retry.multiplier",
-        "computations[0] (a).timeout_ms",
-        "computations[1] (b).condition.value",
-        "computations[2] (d).condition.input");
-    assertThat(messages(v)).contains(
-        "'>' compares numbers, but value 'high' is not one",
-        "condition tests 'score', which is not an input of 'd' (inputs: raw)");
+    assertThat(v.problems())
+        .extracting(GclProblem::location)
+        .containsExactly(
+            "computations[0] (a).retry.max_attempts",
+            "computations[0] (a).retry.backoff_ms",
+            "computations[0] (a).retry.multiplier",
+            "computations[0] (a).timeout_ms",
+            "computations[1] (b).condition.value",
+            "computations[2] (d).condition.input");
+    assertThat(messages(v))
+        .contains(
+            "'>' compares numbers, but value 'high' is not one",
+            "condition tests 'score', which is not an input of 'd' (inputs: raw)");
   }
 
   @Test
@@ -213,36 +259,44 @@ class GclValidatorTest {
 
   @Test
   void everyProblemIsReportedNotJustTheFirst() {
-    GclValidation v = VALIDATOR.validateYaml("""
-        graph:
-          name: broken
-          workspace: [raw]
-          computations:
-            - computation: a
-              inputs: [raw, z]
-              output: x
-              handler_type: analytics
-              priorty: high
-            - computation: b
-              inputs: [x, ghost]
-              output: y
-              handler_type: warp_drive
-              alternative: nobody
-            - computation: c
-              inputs: [y]
-              output: z
-              handler_type: analytics
-            - computation: c
-              inputs: [raw]
-              output: x
-              handler_type: analytics
-        """);
+    GclValidation v =
+        VALIDATOR.validateYaml(
+            """
+            graph:
+              name: broken
+              workspace: [raw]
+              computations:
+                - computation: a
+                  inputs: [raw, z]
+                  output: x
+                  handler_type: analytics
+                  priorty: high
+                - computation: b
+                  inputs: [x, ghost]
+                  output: y
+                  handler_type: warp_drive
+                  alternative: nobody
+                - computation: c
+                  inputs: [y]
+                  output: z
+                  handler_type: analytics
+                - computation: c
+                  inputs: [raw]
+                  output: x
+                  handler_type: analytics
+            """);
 
     assertThat(v.valid()).isFalse();
-    assertThat(v.problems()).extracting(GclProblem::reason).containsExactlyInAnyOrder(
-        Reason.UNKNOWN_FIELD, Reason.DUPLICATE_COMPUTATION, Reason.UNKNOWN_HANDLER_TYPE,
-        Reason.UNKNOWN_ALTERNATIVE, Reason.DUPLICATE_OUTPUT, Reason.UNPRODUCED_INPUT,
-        Reason.CYCLE);
+    assertThat(v.problems())
+        .extracting(GclProblem::reason)
+        .containsExactlyInAnyOrder(
+            Reason.UNKNOWN_FIELD,
+            Reason.DUPLICATE_COMPUTATION,
+            Reason.UNKNOWN_HANDLER_TYPE,
+            Reason.UNKNOWN_ALTERNATIVE,
+            Reason.DUPLICATE_OUTPUT,
+            Reason.UNPRODUCED_INPUT,
+            Reason.CYCLE);
     assertThat(v.problems().get(0).line()).isEqualTo(9);
     assertThat(v.describeProblems()).contains("cycle: a -> b -> c -> a");
   }
@@ -252,19 +306,26 @@ class GclValidatorTest {
     GclValidation v = VALIDATOR.validateYaml("graph: [unclosed");
 
     assertThat(v.spec()).isNull();
-    assertThat(v.problems()).extracting(GclProblem::reason)
-        .containsExactly(Reason.MALFORMED_YAML);
+    assertThat(v.problems()).extracting(GclProblem::reason).containsExactly(Reason.MALFORMED_YAML);
   }
 
   @Test
   void everyReasonHasATestAbove() {
     // Guards the claim in the brief: a new reason must come with a case in this class or the
     // parser's; update this list together with them.
-    assertThat(EnumSet.allOf(Reason.class)).containsExactlyInAnyOrder(Reason.MALFORMED_YAML,
-        Reason.UNKNOWN_FIELD, Reason.MISSING_FIELD, Reason.INVALID_VALUE,
-        Reason.DUPLICATE_COMPUTATION, Reason.DUPLICATE_OUTPUT, Reason.UNPRODUCED_INPUT,
-        Reason.CYCLE, Reason.UNKNOWN_HANDLER_TYPE, Reason.UNKNOWN_ALTERNATIVE,
-        Reason.ALTERNATIVE_CYCLE);
+    assertThat(EnumSet.allOf(Reason.class))
+        .containsExactlyInAnyOrder(
+            Reason.MALFORMED_YAML,
+            Reason.UNKNOWN_FIELD,
+            Reason.MISSING_FIELD,
+            Reason.INVALID_VALUE,
+            Reason.DUPLICATE_COMPUTATION,
+            Reason.DUPLICATE_OUTPUT,
+            Reason.UNPRODUCED_INPUT,
+            Reason.CYCLE,
+            Reason.UNKNOWN_HANDLER_TYPE,
+            Reason.UNKNOWN_ALTERNATIVE,
+            Reason.ALTERNATIVE_CYCLE);
   }
 
   @Test
@@ -283,7 +344,8 @@ class GclValidatorTest {
   @Test
   void retryBackoffGrowsByTheMultiplier() {
     RetryPolicy r = new RetryPolicy(4, 200, 1.5);
-    assertThat(List.of(r.backoffBefore(1), r.backoffBefore(2), r.backoffBefore(3),
-        r.backoffBefore(4))).containsExactly(0L, 200L, 300L, 450L);
+    assertThat(
+            List.of(r.backoffBefore(1), r.backoffBefore(2), r.backoffBefore(3), r.backoffBefore(4)))
+        .containsExactly(0L, 200L, 300L, 450L);
   }
 }

@@ -50,10 +50,10 @@ class GraphOrchestratorTest {
   private void open(OperatorSubtaskState restoreFrom) throws Exception {
     tasksSeen = 0;
     orchestrator = new GraphOrchestrator(HANDLERS);
-    operator = new CoBroadcastWithKeyedOperator<>(orchestrator,
-        List.of(GraphOrchestrator.SPECS));
-    harness = new KeyedBroadcastOperatorTestHarness<>(
-        operator, GclResult::getInstanceId, Types.STRING, 128, 1, 0);
+    operator = new CoBroadcastWithKeyedOperator<>(orchestrator, List.of(GraphOrchestrator.SPECS));
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            operator, GclResult::getInstanceId, Types.STRING, 128, 1, 0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
     if (restoreFrom != null) {
@@ -77,29 +77,52 @@ class GraphOrchestratorTest {
     return Computation.of("detect", List.of("stats"), "anomaly", "analytics");
   }
 
-  private static GclSpec spec(String id, String submittedBy, List<String> workspace,
-      Computation... computations) {
-    return GclAvro.toAvro(new GraphSpec(id, 1, submittedBy, NOW_MS, id.replace('-', '_'),
-        workspace, List.of(computations), null));
+  private static GclSpec spec(
+      String id, String submittedBy, List<String> workspace, Computation... computations) {
+    return GclAvro.toAvro(
+        new GraphSpec(
+            id,
+            1,
+            submittedBy,
+            NOW_MS,
+            id.replace('-', '_'),
+            workspace,
+            List.of(computations),
+            null));
   }
 
   private static GclResult seed(String instance, String specId, String item, String value) {
-    return GclResult.newBuilder().setInstanceId(instance).setSpecId(specId).setItem(item)
-        .setValue(value).setAtMs(NOW_MS).build();
+    return GclResult.newBuilder()
+        .setInstanceId(instance)
+        .setSpecId(specId)
+        .setItem(item)
+        .setValue(value)
+        .setAtMs(NOW_MS)
+        .build();
   }
 
   private static GclResult answer(GclTask task, String value) {
-    return GclResult.newBuilder().setInstanceId(task.getInstanceId())
-        .setSpecId(task.getSpecId()).setItem(task.getOutput()).setValue(value)
-        .setProducedBy(task.getComputation()).setAttempt(task.getAttempt()).setAtMs(NOW_MS)
+    return GclResult.newBuilder()
+        .setInstanceId(task.getInstanceId())
+        .setSpecId(task.getSpecId())
+        .setItem(task.getOutput())
+        .setValue(value)
+        .setProducedBy(task.getComputation())
+        .setAttempt(task.getAttempt())
+        .setAtMs(NOW_MS)
         .build();
   }
 
   private static GclResult failure(GclTask task, String error) {
-    return GclResult.newBuilder().setInstanceId(task.getInstanceId())
-        .setSpecId(task.getSpecId()).setProducedBy(task.getComputation())
-        .setStatus(GclResultStatus.FAILED).setAttempt(task.getAttempt()).setError(error)
-        .setAtMs(NOW_MS).build();
+    return GclResult.newBuilder()
+        .setInstanceId(task.getInstanceId())
+        .setSpecId(task.getSpecId())
+        .setProducedBy(task.getComputation())
+        .setStatus(GclResultStatus.FAILED)
+        .setAttempt(task.getAttempt())
+        .setError(error)
+        .setAtMs(NOW_MS)
+        .build();
   }
 
   private void submit(GclSpec spec) throws Exception {
@@ -140,13 +163,19 @@ class GraphOrchestratorTest {
     return records == null ? List.of() : records.stream().map(StreamRecord::getValue).toList();
   }
 
-  /** Instances with any keyed state; the harness's numKeyedStateEntries() only counts heap state. */
+  /**
+   * Instances with any keyed state; the harness's numKeyedStateEntries() only counts heap state.
+   */
   private long keysWithState() throws Exception {
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     long n = 0;
-    for (var d : List.of(GraphOrchestrator.JOINED_SPECS, GraphOrchestrator.ITEMS,
-        GraphOrchestrator.RUNS, GraphOrchestrator.AWAITING_SPEC_SINCE,
-        GraphOrchestrator.STARTED_AT)) {
+    for (var d :
+        List.of(
+            GraphOrchestrator.JOINED_SPECS,
+            GraphOrchestrator.ITEMS,
+            GraphOrchestrator.RUNS,
+            GraphOrchestrator.AWAITING_SPEC_SINCE,
+            GraphOrchestrator.STARTED_AT)) {
       try (Stream<String> keys = backend.getKeys(d.getName(), VoidNamespace.INSTANCE)) {
         n += keys.count();
       }
@@ -171,8 +200,7 @@ class GraphOrchestratorTest {
   // 2. Release as soon as inputs exist, whichever side came first.
 
   @Test
-  void aSpecBeforeItsDataReleasesEachComputationWhenItsInputsArriveAndCompletes()
-      throws Exception {
+  void aSpecBeforeItsDataReleasesEachComputationWhenItsInputsArriveAndCompletes() throws Exception {
     submit(spec("anomaly", "handler-7", List.of("readings"), aggregate(), detect()));
     assertThat(newTasks()).isEmpty();
 
@@ -193,27 +221,34 @@ class GraphOrchestratorTest {
 
     harness.setProcessingTime(NOW_MS + 750);
     send(answer(second, "none"));
-    assertThat(events()).singleElement().satisfies(e -> {
-      assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED);
-      assertThat(e.getInstanceId()).isEqualTo("i1");
-      assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
-      // How long the graph ran and what it ran: the measure of a recipe's A/B test.
-      assertThat(e.getStartedAtMs()).isEqualTo(NOW_MS);
-      assertThat(e.getAtMs()).isEqualTo(NOW_MS + 750);
-      assertThat(e.getAttempts()).isEqualTo(Map.of("analytics", 2));
-    });
+    assertThat(events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED);
+              assertThat(e.getInstanceId()).isEqualTo("i1");
+              assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
+              // How long the graph ran and what it ran: the measure of a recipe's A/B test.
+              assertThat(e.getStartedAtMs()).isEqualTo(NOW_MS);
+              assertThat(e.getAtMs()).isEqualTo(NOW_MS + 750);
+              assertThat(e.getAttempts()).isEqualTo(Map.of("analytics", 2));
+            });
     assertOnlyTheTombstoneTimerLeft();
   }
 
   @Test
-  void dataBeforeItsSpecIsHeldAndTheSpecReleasesWhatIsReadyWithAWorkingDeadline()
-      throws Exception {
+  void dataBeforeItsSpecIsHeldAndTheSpecReleasesWhatIsReadyWithAWorkingDeadline() throws Exception {
     send(seed("i1", "anomaly", "readings", "[4]"));
     send(seed("i2", "other", "readings", "[5]"));
     assertThat(newTasks()).isEmpty();
 
-    submit(spec("anomaly", "", List.of("readings"),
-        aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 100, 1.0)), detect()));
+    submit(
+        spec(
+            "anomaly",
+            "",
+            List.of("readings"),
+            aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 100, 1.0)),
+            detect()));
     GclTask first = onlyNewTask();
     assertThat(first.getInstanceId()).isEqualTo("i1");
     assertThat(first.getInputs()).isEqualTo(Map.of("readings", "[4]"));
@@ -230,14 +265,19 @@ class GraphOrchestratorTest {
 
   @Test
   void amongReadyComputationsTheMostUrgentIsReleasedFirst() throws Exception {
-    submit(spec("triage", "", List.of("readings"),
-        Computation.of("low", List.of("readings"), "a", "analytics").withPriority(Priority.LOW),
-        Computation.of("crit", List.of("readings"), "b", "analytics")
-            .withPriority(Priority.CRITICAL),
-        Computation.of("norm", List.of("readings"), "c", "analytics"),
-        Computation.of("high", List.of("readings"), "d", "gpu").withPriority(Priority.HIGH)));
+    submit(
+        spec(
+            "triage",
+            "",
+            List.of("readings"),
+            Computation.of("low", List.of("readings"), "a", "analytics").withPriority(Priority.LOW),
+            Computation.of("crit", List.of("readings"), "b", "analytics")
+                .withPriority(Priority.CRITICAL),
+            Computation.of("norm", List.of("readings"), "c", "analytics"),
+            Computation.of("high", List.of("readings"), "d", "gpu").withPriority(Priority.HIGH)));
     send(seed("i1", "triage", "readings", "x"));
-    assertThat(newTasks()).extracting(GclTask::getComputation)
+    assertThat(newTasks())
+        .extracting(GclTask::getComputation)
         .containsExactly("crit", "high", "norm", "low");
   }
 
@@ -248,15 +288,21 @@ class GraphOrchestratorTest {
     assertThat(events()).isEmpty();
 
     harness.setProcessingTime(NOW_MS + GraphOrchestrator.DEFAULT_SPEC_WAIT.toMillis());
-    assertThat(events()).singleElement().satisfies(e -> {
-      assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
-      assertThat(e.getSpecId()).isEqualTo("anomaly-typo");
-      assertThat(e.getDetail()).contains("'anomaly-typo' never arrived", "PT30M");
-    });
-    assertThat(workspace()).last().satisfies(m -> {
-      assertThat(m.getEnded()).isEqualTo(GclWorkspaceEnd.ABANDONED);
-      assertThat(m.getItem()).isEmpty();
-    });
+    assertThat(events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
+              assertThat(e.getSpecId()).isEqualTo("anomaly-typo");
+              assertThat(e.getDetail()).contains("'anomaly-typo' never arrived", "PT30M");
+            });
+    assertThat(workspace())
+        .last()
+        .satisfies(
+            m -> {
+              assertThat(m.getEnded()).isEqualTo(GclWorkspaceEnd.ABANDONED);
+              assertThat(m.getItem()).isEmpty();
+            });
     assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.GRAPHS_ABANDONED, 1L);
     assertOnlyTheTombstoneTimerLeft();
 
@@ -270,21 +316,26 @@ class GraphOrchestratorTest {
     send(seed("i1", "anomaly", "readings", "[4]"));
     harness.setProcessingTime(NOW_MS + 60_000);
     // A task that may take hours, so that only the wait for the spec could end the graph.
-    submit(spec("anomaly", "", List.of("readings"), aggregate().withTimeoutMs(3_600_000 * 3L),
-        detect()));
+    submit(
+        spec(
+            "anomaly",
+            "",
+            List.of("readings"),
+            aggregate().withTimeoutMs(3_600_000 * 3L),
+            detect()));
     GclTask first = onlyNewTask();
 
     harness.setProcessingTime(NOW_MS + GraphOrchestrator.DEFAULT_SPEC_WAIT.toMillis() + 1);
     assertThat(events()).isEmpty();
     send(answer(first, "mean=4"));
     send(answer(onlyNewTask(), "none"));
-    assertThat(events()).singleElement()
+    assertThat(events())
+        .singleElement()
         .satisfies(e -> assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED));
   }
 
   @Test
-  void everyAcceptedItemReachesTheWorkspaceWithItsSpecAndTheEndLeavesAMarker()
-      throws Exception {
+  void everyAcceptedItemReachesTheWorkspaceWithItsSpecAndTheEndLeavesAMarker() throws Exception {
     send(seed("i1", "anomaly", "readings", "[1,2]"));
     submit(spec("anomaly", "handler-7", List.of("readings"), aggregate(), detect()));
     GclTask first = onlyNewTask();
@@ -293,9 +344,14 @@ class GraphOrchestratorTest {
     harness.setProcessingTime(NOW_MS + 10_000);
     send(answer(onlyNewTask(), "none"));
 
-    assertThat(workspace()).extracting(GclWorkspaceItem::getItem, GclWorkspaceItem::getValue,
-            GclWorkspaceItem::getSpecVersion, GclWorkspaceItem::getProducedBy,
-            GclWorkspaceItem::getAttempt, GclWorkspaceItem::getEnded)
+    assertThat(workspace())
+        .extracting(
+            GclWorkspaceItem::getItem,
+            GclWorkspaceItem::getValue,
+            GclWorkspaceItem::getSpecVersion,
+            GclWorkspaceItem::getProducedBy,
+            GclWorkspaceItem::getAttempt,
+            GclWorkspaceItem::getEnded)
         .containsExactly(
             // Seed data before the spec was known: no version yet.
             tuple("readings", "[1,2]", 0, "", 0, null),
@@ -303,10 +359,12 @@ class GraphOrchestratorTest {
             tuple("anomaly", "none", 1, "detect", 2, null),
             tuple("", "", 0, "", 0, GclWorkspaceEnd.COMPLETED));
     assertThat(workspace().get(1).getGraphName()).isEqualTo("anomaly");
-    assertThat(workspace()).allSatisfy(w -> {
-      assertThat(w.getInstanceId()).isEqualTo("i1");
-      assertThat(w.getSpecId()).isEqualTo("anomaly");
-    });
+    assertThat(workspace())
+        .allSatisfy(
+            w -> {
+              assertThat(w.getInstanceId()).isEqualTo("i1");
+              assertThat(w.getSpecId()).isEqualTo("anomaly");
+            });
   }
 
   @Test
@@ -315,13 +373,16 @@ class GraphOrchestratorTest {
     submit(spec("anomaly", "", List.of("readings"), aggregate(), detect(), report));
     // What a resume sends from the workspace, newest first: stats (made by aggregate), then
     // readings; detect never answered before the state was lost.
-    send(GclResult.newBuilder(seed("i1", "anomaly", "stats", "mean=3"))
-        .setProducedBy("aggregate").build());
+    send(
+        GclResult.newBuilder(seed("i1", "anomaly", "stats", "mean=3"))
+            .setProducedBy("aggregate")
+            .build());
     send(seed("i1", "anomaly", "readings", "[3]"));
 
     send(answer(onlyNewTaskOf("detect"), "none"));
     send(answer(onlyNewTaskOf("report"), "ok"));
-    assertThat(events()).singleElement()
+    assertThat(events())
+        .singleElement()
         .satisfies(e -> assertThat(e.getStatus()).isEqualTo(GclGraphStatus.COMPLETED));
   }
 
@@ -341,8 +402,12 @@ class GraphOrchestratorTest {
     GclTask detect = onlyNewTask();
 
     // A handler inspected stats and expands the graph with a deeper analysis on GPU agents.
-    submit(spec("deep", "handler-9", List.of("stats"),
-        Computation.of("deep", List.of("stats"), "report", "gpu")));
+    submit(
+        spec(
+            "deep",
+            "handler-9",
+            List.of("stats"),
+            Computation.of("deep", List.of("stats"), "report", "gpu")));
     assertThat(newTasks()).isEmpty();
     send(seed("i1", "deep", "", ""));
     GclTask deep = onlyNewTask();
@@ -352,8 +417,9 @@ class GraphOrchestratorTest {
     send(answer(detect, "yes"));
     assertThat(events()).isEmpty();
     send(answer(deep, "full report"));
-    assertThat(events()).extracting(GclGraphEvent::getSpecId, GclGraphEvent::getSubmittedBy,
-            GclGraphEvent::getStatus)
+    assertThat(events())
+        .extracting(
+            GclGraphEvent::getSpecId, GclGraphEvent::getSubmittedBy, GclGraphEvent::getStatus)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("anomaly", "handler-7", GclGraphStatus.COMPLETED),
             org.assertj.core.groups.Tuple.tuple("deep", "handler-9", GclGraphStatus.COMPLETED));
@@ -364,10 +430,14 @@ class GraphOrchestratorTest {
 
   @Test
   void aFailingComputationIsRetriedWithBackoffThenItsAlternativeTakesOver() throws Exception {
-    submit(spec("anomaly", "", List.of("readings"),
-        aggregate().withRetry(new RetryPolicy(2, 500, 2.0)).withAlternative("aggregate_cheap"),
-        Computation.of("aggregate_cheap", List.of("readings"), "stats", "analytics"),
-        detect()));
+    submit(
+        spec(
+            "anomaly",
+            "",
+            List.of("readings"),
+            aggregate().withRetry(new RetryPolicy(2, 500, 2.0)).withAlternative("aggregate_cheap"),
+            Computation.of("aggregate_cheap", List.of("readings"), "stats", "analytics"),
+            detect()));
     send(seed("i1", "anomaly", "readings", "r"));
     GclTask attempt1 = onlyNewTask();
 
@@ -389,10 +459,12 @@ class GraphOrchestratorTest {
     GclTask detect = onlyNewTask();
     assertThat(detect.getInputs()).isEqualTo(Map.of("stats", "rough"));
     send(answer(detect, "none"));
-    assertThat(events()).extracting(GclGraphEvent::getStatus)
+    assertThat(events())
+        .extracting(GclGraphEvent::getStatus)
         .containsExactly(GclGraphStatus.COMPLETED);
     assertOnlyTheTombstoneTimerLeft();
-    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.TASKS_RELEASED, 4L)
+    assertThat(orchestrator.counts())
+        .containsEntry(GraphOrchestrator.TASKS_RELEASED, 4L)
         .containsEntry(GraphOrchestrator.RETRIES, 1L)
         .containsEntry(GraphOrchestrator.ALTERNATIVES_TAKEN, 1L)
         .containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 0L)
@@ -401,8 +473,13 @@ class GraphOrchestratorTest {
 
   @Test
   void aTaskWithoutResultByItsDeadlineIsRetriedAndAStaleFailureIsIgnored() throws Exception {
-    submit(spec("anomaly", "", List.of("readings"),
-        aggregate().withTimeoutMs(2_000).withRetry(new RetryPolicy(3, 300, 1.0)), detect()));
+    submit(
+        spec(
+            "anomaly",
+            "",
+            List.of("readings"),
+            aggregate().withTimeoutMs(2_000).withRetry(new RetryPolicy(3, 300, 1.0)),
+            detect()));
     send(seed("i1", "anomaly", "readings", "r"));
     GclTask attempt1 = onlyNewTask();
 
@@ -427,32 +504,43 @@ class GraphOrchestratorTest {
 
   @Test
   void aComputationBlockedBySkippedInputIsResolvedByItsAlternative() throws Exception {
-    submit(spec("anomaly", "h", List.of("readings"),
-        Computation.of("score", List.of("readings"), "score", "analytics"),
-        Computation.of("analyse", List.of("score"), "anomaly", "gpu")
-            .withCondition(new Condition("score", Condition.Op.GT, "0.8")),
-        Computation.of("report", List.of("anomaly"), "summary", "report")
-            .withAlternative("report_quiet"),
-        Computation.of("report_quiet", List.of("readings"), "summary", "report")));
+    submit(
+        spec(
+            "anomaly",
+            "h",
+            List.of("readings"),
+            Computation.of("score", List.of("readings"), "score", "analytics"),
+            Computation.of("analyse", List.of("score"), "anomaly", "gpu")
+                .withCondition(new Condition("score", Condition.Op.GT, "0.8")),
+            Computation.of("report", List.of("anomaly"), "summary", "report")
+                .withAlternative("report_quiet"),
+            Computation.of("report_quiet", List.of("readings"), "summary", "report")));
     send(seed("i1", "anomaly", "readings", "r"));
     send(answer(onlyNewTask(), "0.3"));
 
     GclTask quiet = onlyNewTask();
     assertThat(quiet.getComputation()).isEqualTo("report_quiet");
     send(answer(quiet, "all quiet"));
-    assertThat(events()).extracting(GclGraphEvent::getStatus)
+    assertThat(events())
+        .extracting(GclGraphEvent::getStatus)
         .containsExactly(GclGraphStatus.COMPLETED);
-    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 1L)
+    assertThat(orchestrator.counts())
+        .containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 1L)
         .containsEntry(GraphOrchestrator.ALTERNATIVES_TAKEN, 1L);
     assertThat(keysWithState()).isZero();
   }
 
   @Test
   void aDeadlockWithoutAlternativeFailsTheGraphNamingTheChain() throws Exception {
-    submit(spec("anomaly", "handler-7", List.of("readings"),
-        aggregate().withRetry(new RetryPolicy(1, 0, 1.0)), detect(),
-        Computation.of("report", List.of("anomaly"), "summary", "report"),
-        Computation.of("archive", List.of("readings"), "archived", "analytics")));
+    submit(
+        spec(
+            "anomaly",
+            "handler-7",
+            List.of("readings"),
+            aggregate().withRetry(new RetryPolicy(1, 0, 1.0)),
+            detect(),
+            Computation.of("report", List.of("anomaly"), "summary", "report"),
+            Computation.of("archive", List.of("readings"), "archived", "analytics")));
     send(seed("i1", "anomaly", "readings", "r"));
     List<GclTask> first = newTasks();
     assertThat(first).extracting(GclTask::getComputation).containsExactly("aggregate", "archive");
@@ -462,18 +550,23 @@ class GraphOrchestratorTest {
     assertThat(events()).isEmpty();
     send(answer(first.get(1), "done"));
 
-    assertThat(events()).singleElement().satisfies(e -> {
-      assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
-      assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
-      assertThat(e.getDetail())
-          .contains("'aggregate' failed for good after 1 attempt: disk full")
-          .contains("'detect' can never run: its input 'stats' can no longer appear")
-          .contains("'report' can never run: its input 'anomaly' can no longer appear ("
-              + "'detect' can never run");
-    });
+    assertThat(events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
+              assertThat(e.getSubmittedBy()).isEqualTo("handler-7");
+              assertThat(e.getDetail())
+                  .contains("'aggregate' failed for good after 1 attempt: disk full")
+                  .contains("'detect' can never run: its input 'stats' can no longer appear")
+                  .contains(
+                      "'report' can never run: its input 'anomaly' can no longer appear ("
+                          + "'detect' can never run");
+            });
     assertThat(newTasks()).isEmpty();
     assertOnlyTheTombstoneTimerLeft();
-    assertThat(orchestrator.counts()).containsEntry(GraphOrchestrator.GRAPHS_FAILED, 1L)
+    assertThat(orchestrator.counts())
+        .containsEntry(GraphOrchestrator.GRAPHS_FAILED, 1L)
         .containsEntry(GraphOrchestrator.GRAPHS_COMPLETED, 0L)
         .containsEntry(GraphOrchestrator.DEADLOCKS_RESOLVED, 0L);
   }
@@ -486,16 +579,24 @@ class GraphOrchestratorTest {
     send(seed("i1", "anomaly", "readings", "r"));
     GclTask aggregate = onlyNewTask();
 
-    submit(spec("bad", "handler-3", List.of("readings"),
-        Computation.of("x", List.of("readings"), "y", "quantum")));
+    submit(
+        spec(
+            "bad",
+            "handler-3",
+            List.of("readings"),
+            Computation.of("x", List.of("readings"), "y", "quantum")));
     send(seed("i2", "bad", "readings", "r"));
     assertThat(newTasks()).isEmpty();
-    assertThat(rejections()).singleElement().satisfies(r -> {
-      assertThat(r.getSpecId()).isEqualTo("bad");
-      assertThat(r.getSubmittedBy()).isEqualTo("handler-3");
-      assertThat(r.getProblems()).extracting(p -> p.getReason())
-          .containsExactly("UNKNOWN_HANDLER_TYPE");
-    });
+    assertThat(rejections())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getSpecId()).isEqualTo("bad");
+              assertThat(r.getSubmittedBy()).isEqualTo("handler-3");
+              assertThat(r.getProblems())
+                  .extracting(p -> p.getReason())
+                  .containsExactly("UNKNOWN_HANDLER_TYPE");
+            });
     // A bad version of a good spec does not replace it either.
     GclSpec broken = spec("anomaly", "", List.of(), aggregate(), detect());
     broken.setVersion(2);
@@ -528,8 +629,13 @@ class GraphOrchestratorTest {
 
   @Test
   void aLateAnswerAfterTheEndIsDroppedAndTheTombstoneExpires() throws Exception {
-    submit(spec("anomaly", "", List.of("readings"),
-        aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 0, 1.0)), detect()));
+    submit(
+        spec(
+            "anomaly",
+            "",
+            List.of("readings"),
+            aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 0, 1.0)),
+            detect()));
     send(seed("i1", "anomaly", "readings", "r"));
     GclTask attempt1 = onlyNewTask();
     harness.setProcessingTime(NOW_MS + 1_000);
@@ -545,8 +651,8 @@ class GraphOrchestratorTest {
     assertThat(newTasks()).isEmpty();
     assertThat(keysWithState()).isZero();
 
-    harness.setProcessingTime(NOW_MS + 1_000
-        + GraphOrchestrator.DEFAULT_ENDED_RETENTION.toMillis());
+    harness.setProcessingTime(
+        NOW_MS + 1_000 + GraphOrchestrator.DEFAULT_ENDED_RETENTION.toMillis());
     assertThat(tombstones()).isZero();
     assertThat(harness.numProcessingTimeTimers()).isZero();
   }
@@ -562,18 +668,26 @@ class GraphOrchestratorTest {
     send(seed("i1", "second", "", ""));
     assertThat(newTasks()).isEmpty();
     assertThat(events()).extracting(GclGraphEvent::getSpecId).containsExactly("first", "second");
-    assertThat(events()).allSatisfy(e -> {
-      assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
-      assertThat(e.getDetail()).contains("'x' can never run: it is in a cycle")
-          .contains("'y' can never run: it is in a cycle");
-    });
+    assertThat(events())
+        .allSatisfy(
+            e -> {
+              assertThat(e.getStatus()).isEqualTo(GclGraphStatus.FAILED);
+              assertThat(e.getDetail())
+                  .contains("'x' can never run: it is in a cycle")
+                  .contains("'y' can never run: it is in a cycle");
+            });
     assertThat(keysWithState()).isZero();
   }
 
   @Test
   void aRunningInstanceResumesFromASnapshotWithItsSpecDataAndDeadlines() throws Exception {
-    submit(spec("anomaly", "handler-7", List.of("readings"),
-        aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 0, 1.0)), detect()));
+    submit(
+        spec(
+            "anomaly",
+            "handler-7",
+            List.of("readings"),
+            aggregate().withTimeoutMs(1_000).withRetry(new RetryPolicy(2, 0, 1.0)),
+            detect()));
     send(seed("i1", "anomaly", "readings", "r"));
     onlyNewTask();
 

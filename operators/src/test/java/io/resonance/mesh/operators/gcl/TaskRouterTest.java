@@ -29,8 +29,9 @@ class TaskRouterTest {
 
   private static final long NOW_MS = Instant.parse("2026-11-23T10:00:00Z").toEpochMilli();
 
-  private KeyedBroadcastOperatorTestHarness<String, Either<GclTask, RouteCandidate>,
-      BreakerState, GclTask> harness;
+  private KeyedBroadcastOperatorTestHarness<
+          String, Either<GclTask, RouteCandidate>, BreakerState, GclTask>
+      harness;
   private int seen;
   private int taskNo;
 
@@ -41,9 +42,14 @@ class TaskRouterTest {
 
   private void open(OperatorSubtaskState restoreFrom) throws Exception {
     seen = 0;
-    harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new TaskRouter(), List.of(TaskRouter.BREAKERS)),
-        TaskRouter.KEY, Types.STRING, 128, 1, 0);
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            new CoBroadcastWithKeyedOperator<>(new TaskRouter(), List.of(TaskRouter.BREAKERS)),
+            TaskRouter.KEY,
+            Types.STRING,
+            128,
+            1,
+            0);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setProcessingTime(NOW_MS);
     if (restoreFrom != null) {
@@ -58,8 +64,11 @@ class TaskRouterTest {
   }
 
   private static AgentImpedance.Builder agent(String id, int score) {
-    return PlanningFixtures.registryEntry(id, NOW_MS).setAgentClass(AgentClass.D)
-        .setClusterId("s1-c1").setSectorId("s1").setImpedanceScore(score)
+    return PlanningFixtures.registryEntry(id, NOW_MS)
+        .setAgentClass(AgentClass.D)
+        .setClusterId("s1-c1")
+        .setSectorId("s1")
+        .setImpedanceScore(score)
         .setCapabilities(List.of("gpu_analysis"));
   }
 
@@ -72,10 +81,20 @@ class TaskRouterTest {
 
   private GclTask route(String handlerType, String priority) throws Exception {
     taskNo++;
-    GclTask task = GclTask.newBuilder().setTaskId("i" + taskNo + "/s/c/1")
-        .setInstanceId("i" + taskNo).setSpecId("s").setComputation("c").setOutput("o")
-        .setHandlerType(handlerType).setPriority(priority).setInputs(Map.of()).setAttempt(1)
-        .setReleasedAtMs(NOW_MS).setDeadlineAtMs(NOW_MS + 30_000).build();
+    GclTask task =
+        GclTask.newBuilder()
+            .setTaskId("i" + taskNo + "/s/c/1")
+            .setInstanceId("i" + taskNo)
+            .setSpecId("s")
+            .setComputation("c")
+            .setOutput("o")
+            .setHandlerType(handlerType)
+            .setPriority(priority)
+            .setInputs(Map.of())
+            .setAttempt(1)
+            .setReleasedAtMs(NOW_MS)
+            .setDeadlineAtMs(NOW_MS + 30_000)
+            .build();
     harness.processElement(TaskRouter.task(task), harness.getProcessingTime());
     List<GclTask> out = harness.extractOutputValues();
     assertThat(out).hasSize(seen + 1);
@@ -87,23 +106,33 @@ class TaskRouterTest {
   }
 
   private void breaker(BreakerScope scope, String id, CircuitState state) throws Exception {
-    harness.processBroadcastElement(BreakerState.newBuilder().setScope(scope).setScopeId(id)
-        .setState(state).setChangedAtMs(harness.getProcessingTime())
-        .setNextCheckAtMs(state == CircuitState.CLOSED ? null : NOW_MS + 30_000)
-        .setProbeShare(0.0).setReason("6 of 8 outcomes failed").build(), NOW_MS);
+    harness.processBroadcastElement(
+        BreakerState.newBuilder()
+            .setScope(scope)
+            .setScopeId(id)
+            .setState(state)
+            .setChangedAtMs(harness.getProcessingTime())
+            .setNextCheckAtMs(state == CircuitState.CLOSED ? null : NOW_MS + 30_000)
+            .setProbeShare(0.0)
+            .setReason("6 of 8 outcomes failed")
+            .build(),
+        NOW_MS);
   }
 
   @Test
   void aTaskGoesToTheLeastImpededAgentThatMayTakeItAndTheRouteSaysWhy() throws Exception {
     advertise(agent("gpu-fast-but-offline", 10).setOperationalState(OperationalState.OFFLINE));
-    advertise(agent("gpu-quarantined", 20).setOperationalState(OperationalState.QUARANTINED)
-        .setQuarantineReason("HASH_MISMATCH"));
+    advertise(
+        agent("gpu-quarantined", 20)
+            .setOperationalState(OperationalState.QUARANTINED)
+            .setQuarantineReason("HASH_MISMATCH"));
     advertise(agent("gpu-slow", 400));
     advertise(agent("gpu-good", 150));
 
     GclTask task = route();
     assertThat(task.getAssignedAgent()).isEqualTo("gpu-good");
-    assertThat(task.getRoute()).startsWith("gpu-good (class D, s1-c1): score 150")
+    assertThat(task.getRoute())
+        .startsWith("gpu-good (class D, s1-c1): score 150")
         .contains("4 agents advertise 'gpu_analysis'", "1 offline", "1 quarantined");
     assertThat(task.getTaskId()).isEqualTo("i1/s/c/1");
   }
@@ -139,7 +168,8 @@ class TaskRouterTest {
     breaker(BreakerScope.GLOBAL, "mesh", CircuitState.OPEN);
     GclTask blocked = route();
     assertThat(blocked.getAssignedAgent()).isEmpty();
-    assertThat(blocked.getRoute()).startsWith("none of 2 agents advertise 'gpu_analysis'")
+    assertThat(blocked.getRoute())
+        .startsWith("none of 2 agents advertise 'gpu_analysis'")
         .endsWith("left for any handler of the type");
     assertThat(route("gpu_analysis", "CRITICAL").getAssignedAgent()).isEqualTo("gpu-in-c2");
 
@@ -152,12 +182,13 @@ class TaskRouterTest {
   void aHandlerTypeNoAgentAdvertisesLeavesUnassignedAndAWithdrawalIsHonoured() throws Exception {
     GclTask none = route("analytics", "HIGH");
     assertThat(none.getAssignedAgent()).isEmpty();
-    assertThat(none.getRoute()).isEqualTo(
-        "no agent in the registry advertises 'analytics'; left for any handler of the type");
+    assertThat(none.getRoute())
+        .isEqualTo(
+            "no agent in the registry advertises 'analytics'; left for any handler of the type");
 
     advertise(agent("gpu-a", 100));
-    harness.processElement(TaskRouter.candidate(RouteCandidate.withdrawn("gpu-a",
-        "gpu_analysis")), NOW_MS);
+    harness.processElement(
+        TaskRouter.candidate(RouteCandidate.withdrawn("gpu-a", "gpu_analysis")), NOW_MS);
     assertThat(route().getAssignedAgent()).isEmpty();
   }
 

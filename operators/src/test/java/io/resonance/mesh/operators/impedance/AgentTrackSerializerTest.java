@@ -40,8 +40,8 @@ class AgentTrackSerializerTest {
   }
 
   /**
-   * The format-1 layout exactly as AgentTrackSerializer wrote it before responses existed
-   * (commit e652158). Frozen here on purpose: it is what savepoints taken then contain.
+   * The format-1 layout exactly as AgentTrackSerializer wrote it before responses existed (commit
+   * e652158). Frozen here on purpose: it is what savepoints taken then contain.
    */
   private static byte[] writeFormat1(AgentTrack t) throws IOException {
     DataOutputSerializer out = new DataOutputSerializer(256);
@@ -150,6 +150,7 @@ class AgentTrackSerializerTest {
   @Test
   void anUnknownFormatIsRefusedLoudly() {
     assertThatThrownBy(() -> read(new byte[] {9, 0, 0}))
-        .isInstanceOf(IOException.class).hasMessageContaining("format 9");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("format 9");
   }
 }

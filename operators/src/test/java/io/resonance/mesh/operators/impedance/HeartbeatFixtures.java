@@ -19,7 +19,9 @@ final class HeartbeatFixtures {
     return beat(agent, seq, arrivalMs, LATENCY_MS);
   }
 
-  /** A beat whose true one-way latency was {@code latencyMs}; the agent reports rtt = 2 x latency. */
+  /**
+   * A beat whose true one-way latency was {@code latencyMs}; the agent reports rtt = 2 x latency.
+   */
   static Heartbeat beat(String agent, long seq, long arrivalMs, double latencyMs) {
     return Heartbeat.newBuilder()
         .setAgentId(agent)

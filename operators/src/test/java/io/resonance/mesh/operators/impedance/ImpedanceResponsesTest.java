@@ -42,8 +42,14 @@ class ImpedanceResponsesTest {
   /** Emits on every beat and answer, so each record shows the state right after it. */
   private static final ImpedanceSettings EVERY_EVENT =
       new ImpedanceSettings(
-          Duration.ofSeconds(5), 3, Duration.ofSeconds(30), Duration.ofSeconds(30), 0, 0,
-          Duration.ofHours(24), 0.2);
+          Duration.ofSeconds(5),
+          3,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(30),
+          0,
+          0,
+          Duration.ofHours(24),
+          0.2);
 
   private KeyedTwoInputStreamOperatorTestHarness<String, Heartbeat, AgentResponse, AgentImpedance>
       harness;
@@ -75,7 +81,9 @@ class ImpedanceResponsesTest {
   }
 
   private AgentImpedance lastOf(String agent) {
-    return emitted().stream().filter(r -> r.getAgentId().equals(agent)).reduce((a, b) -> b)
+    return emitted().stream()
+        .filter(r -> r.getAgentId().equals(agent))
+        .reduce((a, b) -> b)
         .orElseThrow();
   }
 
@@ -166,8 +174,8 @@ class ImpedanceResponsesTest {
       answer(exchange(T0 + (i + 1) * S));
     }
     // The beat; the first answer (command_latency appears); the 8th (enough to plan with).
-    assertThat(emitted()).extracting(r -> r.getCommandLatency() == null ? 0
-            : r.getCommandLatency().getSamples())
+    assertThat(emitted())
+        .extracting(r -> r.getCommandLatency() == null ? 0 : r.getCommandLatency().getSamples())
         .containsExactly(0, 1, DelayModel.MIN_COMMAND_LATENCY_SAMPLES);
   }
 
@@ -217,8 +225,9 @@ class ImpedanceResponsesTest {
     assertThat(q.getUpdatedAtMs()).isEqualTo(quarantinedAt);
     assertThat(q.getRecentConflicts()).isCloseTo(3.0, within(0.01));
     assertThat(q.getQuarantineReason())
-        .isEqualTo("3 CONFLICT answers (0 HASH_MISMATCH) since 2026-11-02T09:00:01.020Z:"
-            + " recent conflicts 3.0 reached 2.5 (half-life 10 min)");
+        .isEqualTo(
+            "3 CONFLICT answers (0 HASH_MISMATCH) since 2026-11-02T09:00:01.020Z:"
+                + " recent conflicts 3.0 reached 2.5 (half-life 10 min)");
     assertThat(DelayModel.fromRegistry(q).state()).isEqualTo(OperationalState.QUARANTINED);
 
     // The agent keeps beating: beats do not end the quarantine.
@@ -239,8 +248,10 @@ class ImpedanceResponsesTest {
     assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
 
     // Judged afresh: one more conflict is one conflict, not a fifth.
-    answer(exchange(quarantinedAt + 10 * MIN + S).path(10, 0, 10)
-        .conflict(ConflictType.DATA_CONTRADICTION));
+    answer(
+        exchange(quarantinedAt + 10 * MIN + S)
+            .path(10, 0, 10)
+            .conflict(ConflictType.DATA_CONTRADICTION));
     assertThat(last().getOperationalState()).isEqualTo(OperationalState.ACTIVE);
     assertThat(last().getRecentConflicts()).isCloseTo(1.0, within(1e-9));
   }
@@ -260,7 +271,8 @@ class ImpedanceResponsesTest {
     harness.setProcessingTime(x.arrivalMs() + 10 * MIN - 1);
     List<AgentImpedance> during = emitted().subList(emitted().indexOf(q), emitted().size());
     assertThat(during).hasSizeGreaterThan(10);
-    assertThat(during).extracting(AgentImpedance::getOperationalState)
+    assertThat(during)
+        .extracting(AgentImpedance::getOperationalState)
         .containsOnly(OperationalState.QUARANTINED);
     // The count decays while it waits, halving every 10 minutes.
     double waited = last().getUpdatedAtMs() - x.arrivalMs();
@@ -310,11 +322,11 @@ class ImpedanceResponsesTest {
         bad("responded_at_ms 0 is not a time", r -> r.setRespondedAtMs(0)),
         bad("is after the answer arrived", r -> r.setCommandSentAtMs(r.getCommandSentAtMs() + 500)),
         bad("is before received_at_ms", r -> r.setRespondedAtMs(r.getReceivedAtMs() - 100)),
-        bad("round trip -480 ms is negative",
-            r -> r.setRespondedAtMs(r.getRespondedAtMs() + 500)),
+        bad("round trip -480 ms is negative", r -> r.setRespondedAtMs(r.getRespondedAtMs() + 500)),
         bad("prepared_at_ms -1 is negative", r -> r.setPreparedAtMs(-1)),
         bad("processing_ms is NaN", r -> r.setProcessingMs(Double.NaN)),
-        bad("payload_weight -2.0 is not a non-negative finite number",
+        bad(
+            "payload_weight -2.0 is not a non-negative finite number",
             r -> r.setPayloadWeight(-2)));
   }
 
@@ -362,8 +374,9 @@ class ImpedanceResponsesTest {
     assertThat(harness.numProcessingTimeTimers()).isZero();
   }
 
-  private static KeyedTwoInputStreamOperatorTestHarness<String, Heartbeat, AgentResponse,
-      AgentImpedance> open(ImpedanceSettings settings) throws Exception {
+  private static KeyedTwoInputStreamOperatorTestHarness<
+          String, Heartbeat, AgentResponse, AgentImpedance>
+      open(ImpedanceSettings settings) throws Exception {
     return ImpedanceTrackerTest.open(settings, null);
   }
 }

@@ -40,8 +40,14 @@ class ImpedanceTrackerTest {
   /** Emits on every beat, so each record shows the state right after that beat. */
   private static final ImpedanceSettings EVERY_BEAT =
       new ImpedanceSettings(
-          Duration.ofSeconds(5), 3, Duration.ofSeconds(30), Duration.ofSeconds(30), 0, 0,
-          Duration.ofHours(24), 0.2);
+          Duration.ofSeconds(5),
+          3,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(30),
+          0,
+          0,
+          Duration.ofHours(24),
+          0.2);
 
   private KeyedTwoInputStreamOperatorTestHarness<String, Heartbeat, AgentResponse, AgentImpedance>
       harness;
@@ -130,8 +136,7 @@ class ImpedanceTrackerTest {
   }
 
   @Test
-  void withoutRttTheOffsetComesFromTheMinimumAndLatencyIsMeasuredAboveTheFloor()
-      throws Exception {
+  void withoutRttTheOffsetComesFromTheMinimumAndLatencyIsMeasuredAboveTheFloor() throws Exception {
     harness = open(EVERY_BEAT, null);
     send(beatWithoutRtt("agent-1", 0, T0, 20), T0);
     send(beatWithoutRtt("agent-1", 1, T0 + 5 * S, 30), T0 + 5 * S);
@@ -192,7 +197,8 @@ class ImpedanceTrackerTest {
       harness.setProcessingTime(T0 + i * 12 * S);
       harness.processElement1(hb, T0 + i * 10L);
     }
-    assertThat(emitted()).extracting(AgentImpedance::getOperationalState)
+    assertThat(emitted())
+        .extracting(AgentImpedance::getOperationalState)
         .containsOnly(OperationalState.ACTIVE);
   }
 
@@ -223,7 +229,8 @@ class ImpedanceTrackerTest {
     for (int i = 0; i <= 12; i++) {
       send(beat("agent-1", i, T0 + i * 5 * S), T0 + i * 5 * S);
     }
-    assertThat(emitted()).extracting(AgentImpedance::getUpdatedAtMs)
+    assertThat(emitted())
+        .extracting(AgentImpedance::getUpdatedAtMs)
         .containsExactly(T0, T0 + 30 * S, T0 + 60 * S);
     assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
   }
@@ -249,7 +256,8 @@ class ImpedanceTrackerTest {
     moved.setQueueDepth(500);
     moved.setContextHash("ctx-2");
     send(moved, T0 + 10 * S);
-    assertThat(emitted()).extracting(AgentImpedance::getUpdatedAtMs)
+    assertThat(emitted())
+        .extracting(AgentImpedance::getUpdatedAtMs)
         .containsExactly(T0, T0 + 5 * S, T0 + 10 * S);
     assertThat(last().getContextHash()).isEqualTo("ctx-2");
   }
@@ -319,11 +327,13 @@ class ImpedanceTrackerTest {
         bad("memory_percent -1.0 outside 0..100", hb -> hb.setMemoryPercent(-1f)),
         bad("link_rtt_ms -4.0 is not a non-negative finite number", hb -> hb.setLinkRttMs(-4.0)),
         bad("link_rtt_ms is NaN", hb -> hb.setLinkRttMs(Double.NaN)),
-        bad("processing_ms -1.0 is not a non-negative finite number",
+        bad(
+            "processing_ms -1.0 is not a non-negative finite number",
             hb -> hb.setProcessingMs(-1.0)),
         bad("processing_ms is NaN", hb -> hb.setProcessingMs(Double.NaN)),
         bad("queue_depth -3 is negative", hb -> hb.setQueueDepth(-3)),
-        bad("net_rx_bytes_per_s -1.0 is not a non-negative finite number",
+        bad(
+            "net_rx_bytes_per_s -1.0 is not a non-negative finite number",
             hb -> hb.setNetRxBytesPerS(-1)),
         bad("net_tx_bytes_per_s is NaN", hb -> hb.setNetTxBytesPerS(Double.NaN)),
         bad("agent_id is empty", hb -> hb.setAgentId("")),

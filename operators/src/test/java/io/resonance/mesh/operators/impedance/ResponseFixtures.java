@@ -8,10 +8,10 @@ import io.resonance.mesh.avro.ConflictType;
 import io.resonance.mesh.avro.TrinaryState;
 
 /**
- * One command exchange with known truth: released at {@code t1} on the mesh clock, {@code
- * downMs} to the agent (whose clock runs {@link HeartbeatFixtures#AGENT_CLOCK_AHEAD_MS} ahead),
- * held {@code holdMs}, {@code upMs} back. Mutable builder; {@link #response()} and {@link
- * #arrivalMs()} read it.
+ * One command exchange with known truth: released at {@code t1} on the mesh clock, {@code downMs}
+ * to the agent (whose clock runs {@link HeartbeatFixtures#AGENT_CLOCK_AHEAD_MS} ahead), held {@code
+ * holdMs}, {@code upMs} back. Mutable builder; {@link #response()} and {@link #arrivalMs()} read
+ * it.
  */
 final class ResponseFixtures {
 
@@ -93,8 +93,10 @@ final class ResponseFixtures {
         .setTargetArrivalAgentMs(t2 + targetAfterReceiptMs)
         .setPayloadWeight(weight)
         .setQueueDepth(0)
-        .setConflict(conflict == null ? null
-            : ConflictDetail.newBuilder().setType(conflict).setDetail("test").build())
+        .setConflict(
+            conflict == null
+                ? null
+                : ConflictDetail.newBuilder().setType(conflict).setDetail("test").build())
         .build();
   }
 }

@@ -34,8 +34,14 @@ class FreezeRulesTest {
   }
 
   private static FreezeOrder order(FreezeScope scope, String id, boolean frozen) {
-    return FreezeOrder.newBuilder().setScope(scope).setScopeId(id).setFrozen(frozen)
-        .setReason("drill").setBy("ana").setAtMs(1_000).build();
+    return FreezeOrder.newBuilder()
+        .setScope(scope)
+        .setScopeId(id)
+        .setFrozen(frozen)
+        .setReason("drill")
+        .setBy("ana")
+        .setAtMs(1_000)
+        .build();
   }
 
   /** The clusters a freeze covers. */
@@ -43,11 +49,12 @@ class FreezeRulesTest {
     Set<String> out = new HashSet<>();
     for (int s = 0; s < SECTORS; s++) {
       for (int c = 0; c < CLUSTERS; c++) {
-        boolean in = switch (o.getScope()) {
-          case GLOBAL -> true;
-          case SECTOR -> sector(s).equals(o.getScopeId());
-          case CLUSTER -> cluster(s, c).equals(o.getScopeId());
-        };
+        boolean in =
+            switch (o.getScope()) {
+              case GLOBAL -> true;
+              case SECTOR -> sector(s).equals(o.getScopeId());
+              case CLUSTER -> cluster(s, c).equals(o.getScopeId());
+            };
         if (in && o.getFrozen()) {
           out.add(cluster(s, c));
         }
@@ -61,11 +68,12 @@ class FreezeRulesTest {
     Set<String> out = new HashSet<>();
     for (int s = 0; s < SECTORS; s++) {
       for (int c = 0; c < CLUSTERS; c++) {
-        boolean in = switch (kind) {
-          case SECTOR -> values.contains(sector(s));
-          case CLUSTER -> values.contains(cluster(s, c));
-          default -> true;
-        };
+        boolean in =
+            switch (kind) {
+              case SECTOR -> values.contains(sector(s));
+              case CLUSTER -> values.contains(cluster(s, c));
+              default -> true;
+            };
         if (in) {
           out.add(cluster(s, c));
         }
@@ -82,19 +90,23 @@ class FreezeRulesTest {
       int kind = random.nextInt(10);
       boolean frozen = random.nextInt(4) > 0;
       int s = random.nextInt(SECTORS);
-      orders.add(kind == 0 ? order(FreezeScope.GLOBAL, "mesh", frozen)
-          : kind < 5 ? order(FreezeScope.SECTOR, sector(s), frozen)
-          : order(FreezeScope.CLUSTER, cluster(s, random.nextInt(CLUSTERS)), frozen));
+      orders.add(
+          kind == 0
+              ? order(FreezeScope.GLOBAL, "mesh", frozen)
+              : kind < 5
+                  ? order(FreezeScope.SECTOR, sector(s), frozen)
+                  : order(FreezeScope.CLUSTER, cluster(s, random.nextInt(CLUSTERS)), frozen));
     }
     SelectorKind kind = SelectorKind.values()[random.nextInt(SelectorKind.values().length)];
     List<String> values = new ArrayList<>();
     for (int i = 1 + random.nextInt(2); i > 0; i--) {
       int s = random.nextInt(SECTORS);
-      values.add(kind == SelectorKind.SECTOR ? sector(s)
-          : kind == SelectorKind.CLUSTER ? cluster(s, random.nextInt(CLUSTERS)) : "x" + i);
+      values.add(
+          kind == SelectorKind.SECTOR
+              ? sector(s)
+              : kind == SelectorKind.CLUSTER ? cluster(s, random.nextInt(CLUSTERS)) : "x" + i);
     }
-    CoordinationRequest request = ModeRulesTest.request(2, kind,
-        values.toArray(String[]::new));
+    CoordinationRequest request = ModeRulesTest.request(2, kind, values.toArray(String[]::new));
 
     Set<String> frozen = new HashSet<>();
     orders.forEach(o -> frozen.addAll(covered(o)));
@@ -102,19 +114,24 @@ class FreezeRulesTest {
     reach.retainAll(frozen);
 
     Optional<ModeRules.Admission> refused = FreezeRules.decide(request, orders);
-    assertThat(refused.isPresent()).as("%s %s under %s", kind, values, orders)
+    assertThat(refused.isPresent())
+        .as("%s %s under %s", kind, values, orders)
         .isEqualTo(!reach.isEmpty());
-    refused.ifPresent(a -> {
-      assertThat(a.admitted()).isFalse();
-      assertThat(a.rule()).isEqualTo(FreezeRules.RULE);
-      assertThat(a.reason()).contains("frozen").contains("drill").contains("ana");
-      assertThat(a.recommendation()).contains("thaw");
-    });
+    refused.ifPresent(
+        a -> {
+          assertThat(a.admitted()).isFalse();
+          assertThat(a.rule()).isEqualTo(FreezeRules.RULE);
+          assertThat(a.reason()).contains("frozen").contains("drill").contains("ana");
+          assertThat(a.recommendation()).contains("thaw");
+        });
   }
 
   @Test
   void aThawedScopeStopsNothing() {
-    assertThat(FreezeRules.decide(ModeRulesTest.request(2, SelectorKind.ALL),
-        List.of(order(FreezeScope.GLOBAL, "mesh", false)))).isEmpty();
+    assertThat(
+            FreezeRules.decide(
+                ModeRulesTest.request(2, SelectorKind.ALL),
+                List.of(order(FreezeScope.GLOBAL, "mesh", false))))
+        .isEmpty();
   }
 }

@@ -33,8 +33,9 @@ class ModeGateTest {
 
   @BeforeEach
   void open() throws Exception {
-    harness = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new ModeGate(),
-        ModeGate.SUMMARY_STATE);
+    harness =
+        ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+            new ModeGate(), ModeGate.SUMMARY_STATE);
     harness.setProcessingTime(NOW_MS);
   }
 
@@ -48,7 +49,8 @@ class ModeGateTest {
   }
 
   private List<GatherResult> refused() {
-    return harness.getSideOutput(ModeGate.REFUSED) == null ? List.of()
+    return harness.getSideOutput(ModeGate.REFUSED) == null
+        ? List.of()
         : harness.getSideOutput(ModeGate.REFUSED).stream().map(StreamRecord::getValue).toList();
   }
 
@@ -61,8 +63,7 @@ class ModeGateTest {
   }
 
   @Test
-  void aRefusedRequestLeavesAsARefusedGatherResultAndAnAdmittedOneUnchanged()
-      throws Exception {
+  void aRefusedRequestLeavesAsARefusedGatherResultAndAnAdmittedOneUnchanged() throws Exception {
     summarise(global(OperationalMode.DEGRADED_SEVERE));
     CoordinationRequest normal = request(1, SelectorKind.IDS, "a1");
     CoordinationRequest critical = request(3, SelectorKind.IDS, "a1");
@@ -71,12 +72,16 @@ class ModeGateTest {
     harness.processElement(critical, NOW_MS);
 
     assertThat(harness.extractOutputValues()).containsExactly(critical);
-    assertThat(refused()).singleElement().satisfies(g -> {
-      assertThat(g.getDecision()).isEqualTo(QuorumDecision.REFUSED);
-      assertThat(g.getDecidedAtMs()).isEqualTo(NOW_MS);
-      assertThat(g.getReason()).contains("DEGRADED_SEVERE/critical-only")
-          .contains("this one has priority 1");
-    });
+    assertThat(refused())
+        .singleElement()
+        .satisfies(
+            g -> {
+              assertThat(g.getDecision()).isEqualTo(QuorumDecision.REFUSED);
+              assertThat(g.getDecidedAtMs()).isEqualTo(NOW_MS);
+              assertThat(g.getReason())
+                  .contains("DEGRADED_SEVERE/critical-only")
+                  .contains("this one has priority 1");
+            });
   }
 
   @Test
@@ -98,7 +103,8 @@ class ModeGateTest {
     summarise(global(OperationalMode.DEGRADED_MODERATE));
     summarise(summary(SummaryScope.SECTOR, "s1", OperationalMode.FULL, 1_200, 1_250));
     harness.processElement(request(1, SelectorKind.SECTOR, "s1"), NOW_MS);
-    assertThat(refused()).singleElement()
+    assertThat(refused())
+        .singleElement()
         .satisfies(g -> assertThat(g.getReason()).contains("estimated 1,200"));
 
     ImpedanceSummary later = global(OperationalMode.DEGRADED_MODERATE);
@@ -106,8 +112,11 @@ class ModeGateTest {
     later.setWindowEndMs(NOW_MS + 110_000);
     summarise(later);
 
-    assertThat(harness.getBroadcastState(ModeGate.SUMMARY_STATE).contains(
-        ModeRules.key(SummaryScope.SECTOR, "s1"))).isFalse();
+    assertThat(
+            harness
+                .getBroadcastState(ModeGate.SUMMARY_STATE)
+                .contains(ModeRules.key(SummaryScope.SECTOR, "s1")))
+        .isFalse();
     // Without its summary the sector counts at the average size (210): admitted.
     harness.processElement(request(1, SelectorKind.SECTOR, "s1"), NOW_MS);
     assertThat(harness.extractOutputValues()).hasSize(1);
@@ -119,15 +128,19 @@ class ModeGateTest {
     OperatorSubtaskState snapshot = harness.snapshot(1, NOW_MS);
     harness.close();
 
-    harness = new BroadcastOperatorTestHarness<>(
-        new CoBroadcastWithNonKeyedOperator<>(new ModeGate(), List.of(ModeGate.SUMMARY_STATE)),
-        1, 1, 0);
+    harness =
+        new BroadcastOperatorTestHarness<>(
+            new CoBroadcastWithNonKeyedOperator<>(new ModeGate(), List.of(ModeGate.SUMMARY_STATE)),
+            1,
+            1,
+            0);
     harness.initializeState(snapshot);
     harness.open();
     harness.processElement(request(3, SelectorKind.IDS, "a1"), NOW_MS);
 
     assertThat(harness.extractOutputValues()).isEmpty();
-    assertThat(refused()).singleElement()
+    assertThat(refused())
+        .singleElement()
         .satisfies(g -> assertThat(g.getReason()).contains("EMERGENCY/halt"));
   }
 }

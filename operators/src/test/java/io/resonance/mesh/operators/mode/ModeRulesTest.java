@@ -28,8 +28,8 @@ class ModeRulesTest {
 
   private final Map<String, ImpedanceSummary> summaries = new HashMap<>();
 
-  static ImpedanceSummary summary(SummaryScope scope, String id, OperationalMode mode,
-      int active, int total) {
+  static ImpedanceSummary summary(
+      SummaryScope scope, String id, OperationalMode mode, int active, int total) {
     return ImpedanceSummary.newBuilder()
         .setScope(scope)
         .setScopeId(id)
@@ -51,13 +51,14 @@ class ModeRulesTest {
 
   /** A 30,000-agent mesh, 100 sectors, in the given mode. */
   static ImpedanceSummary global(OperationalMode mode) {
-    int active = switch (mode) {
-      case FULL -> 29_500;
-      case DEGRADED_LIGHT -> 25_500;
-      case DEGRADED_MODERATE -> 21_000;
-      case DEGRADED_SEVERE -> 12_000;
-      case EMERGENCY -> 6_000;
-    };
+    int active =
+        switch (mode) {
+          case FULL -> 29_500;
+          case DEGRADED_LIGHT -> 25_500;
+          case DEGRADED_MODERATE -> 21_000;
+          case DEGRADED_SEVERE -> 12_000;
+          case EMERGENCY -> 6_000;
+        };
     return summary(SummaryScope.GLOBAL, "mesh", mode, active, 30_000);
   }
 
@@ -82,21 +83,21 @@ class ModeRulesTest {
 
   @ParameterizedTest(name = "{0}: priority {1} to {2} {3} admitted {4}")
   @CsvSource({
-      "FULL,              0, ALL,    '',  true",
-      "FULL,              1, ALL,    '',  true",
-      "DEGRADED_LIGHT,    0, IDS,    a1,  false",
-      "DEGRADED_LIGHT,    1, ALL,    '',  true",
-      "DEGRADED_MODERATE, 0, IDS,    a1,  false",
-      "DEGRADED_MODERATE, 1, IDS,    a1,  true",
-      "DEGRADED_MODERATE, 1, ALL,    '',  false",
-      "DEGRADED_MODERATE, 2, CLASS,  E,   false",
-      "DEGRADED_MODERATE, 3, ALL,    '',  true",
-      "DEGRADED_SEVERE,   2, IDS,    a1,  false",
-      "DEGRADED_SEVERE,   3, ALL,    '',  true",
-      "EMERGENCY,         3, IDS,    a1,  false",
+    "FULL,              0, ALL,    '',  true",
+    "FULL,              1, ALL,    '',  true",
+    "DEGRADED_LIGHT,    0, IDS,    a1,  false",
+    "DEGRADED_LIGHT,    1, ALL,    '',  true",
+    "DEGRADED_MODERATE, 0, IDS,    a1,  false",
+    "DEGRADED_MODERATE, 1, IDS,    a1,  true",
+    "DEGRADED_MODERATE, 1, ALL,    '',  false",
+    "DEGRADED_MODERATE, 2, CLASS,  E,   false",
+    "DEGRADED_MODERATE, 3, ALL,    '',  true",
+    "DEGRADED_SEVERE,   2, IDS,    a1,  false",
+    "DEGRADED_SEVERE,   3, ALL,    '',  true",
+    "EMERGENCY,         3, IDS,    a1,  false",
   })
-  void eachModeAdmitsWhatItsRuleAllows(OperationalMode mode, int priority, SelectorKind kind,
-      String value, boolean admitted) {
+  void eachModeAdmitsWhatItsRuleAllows(
+      OperationalMode mode, int priority, SelectorKind kind, String value, boolean admitted) {
     String[] values = value.isEmpty() ? new String[0] : new String[] {value};
     Admission a = decide(mode, request(priority, kind, values));
 
@@ -129,34 +130,51 @@ class ModeRulesTest {
   @Test
   void sectorsAndClustersAreCountedFromTheirOwnSummariesAndOtherwiseAtSectorSize() {
     ImpedanceSummary g = global(OperationalMode.DEGRADED_MODERATE);
-    summaries.put(ModeRules.key(SummaryScope.SECTOR, "s1"),
+    summaries.put(
+        ModeRules.key(SummaryScope.SECTOR, "s1"),
         summary(SummaryScope.SECTOR, "s1", OperationalMode.FULL, 290, 300));
-    summaries.put(ModeRules.key(SummaryScope.SECTOR, "s2"),
+    summaries.put(
+        ModeRules.key(SummaryScope.SECTOR, "s2"),
         summary(SummaryScope.SECTOR, "s2", OperationalMode.FULL, 280, 300));
-    summaries.put(ModeRules.key(SummaryScope.CLUSTER, "c1"),
+    summaries.put(
+        ModeRules.key(SummaryScope.CLUSTER, "c1"),
         summary(SummaryScope.CLUSTER, "c1", OperationalMode.FULL, 28, 30));
 
-    assertThat(ModeRules.estimate(request(1, SelectorKind.SECTOR, "s1", "s2").getTargets(), g,
-        summaries::get).targets()).isEqualTo(570);
+    assertThat(
+            ModeRules.estimate(
+                    request(1, SelectorKind.SECTOR, "s1", "s2").getTargets(), g, summaries::get)
+                .targets())
+        .isEqualTo(570);
     // s9 has no summary: 21,000 active over 100 sectors = 210.
-    assertThat(ModeRules.estimate(request(1, SelectorKind.SECTOR, "s1", "s9").getTargets(), g,
-        summaries::get).targets()).isEqualTo(500);
-    assertThat(ModeRules.estimate(request(1, SelectorKind.CLUSTER, "c1", "c2").getTargets(), g,
-        summaries::get).targets()).isEqualTo(28 + 210);
+    assertThat(
+            ModeRules.estimate(
+                    request(1, SelectorKind.SECTOR, "s1", "s9").getTargets(), g, summaries::get)
+                .targets())
+        .isEqualTo(500);
+    assertThat(
+            ModeRules.estimate(
+                    request(1, SelectorKind.CLUSTER, "c1", "c2").getTargets(), g, summaries::get)
+                .targets())
+        .isEqualTo(28 + 210);
     CoordinationRequest sample = request(1, SelectorKind.SAMPLE);
     sample.getTargets().setSampleSize(800);
-    assertThat(ModeRules.estimate(sample.getTargets(), g, summaries::get).targets())
-        .isEqualTo(800);
+    assertThat(ModeRules.estimate(sample.getTargets(), g, summaries::get).targets()).isEqualTo(800);
 
     // Four known sectors of about 290 each: 1,160, over the limit.
     for (int i = 3; i <= 4; i++) {
-      summaries.put(ModeRules.key(SummaryScope.SECTOR, "s" + i),
+      summaries.put(
+          ModeRules.key(SummaryScope.SECTOR, "s" + i),
           summary(SummaryScope.SECTOR, "s" + i, OperationalMode.FULL, 295, 300));
     }
-    assertThat(ModeRules.decide(request(1, SelectorKind.SECTOR, "s1", "s2"), g, summaries::get)
-        .admitted()).isTrue();
-    assertThat(ModeRules.decide(request(1, SelectorKind.SECTOR, "s1", "s2", "s3", "s4"), g,
-        summaries::get).admitted()).isFalse();
+    assertThat(
+            ModeRules.decide(request(1, SelectorKind.SECTOR, "s1", "s2"), g, summaries::get)
+                .admitted())
+        .isTrue();
+    assertThat(
+            ModeRules.decide(
+                    request(1, SelectorKind.SECTOR, "s1", "s2", "s3", "s4"), g, summaries::get)
+                .admitted())
+        .isFalse();
   }
 
   @Test
@@ -173,8 +191,10 @@ class ModeRulesTest {
     assertThat(g.getScheduled()).isZero();
     assertThat(g.getWindowClosed()).isTrue();
     assertThat(g.getElapsedMs()).isEqualTo(50);
-    assertThat(g.getReason()).startsWith("refused by DEGRADED_LIGHT/background: mesh is "
-        + "DEGRADED_LIGHT (85.0 % active: 25500 of 30000 agents); background requests");
+    assertThat(g.getReason())
+        .startsWith(
+            "refused by DEGRADED_LIGHT/background: mesh is "
+                + "DEGRADED_LIGHT (85.0 % active: 25500 of 30000 agents); background requests");
     assertThat(g.getRecommendation()).contains("priority 1");
   }
 }

@@ -77,7 +77,8 @@ class DelayModelTest {
     ProcessingLine line = new ProcessingLine(6L, 3.0, 250.0, 17.5, 875.0);
     AgentImpedance withLine = entry().setProcessingFit(line).build();
 
-    ProcessingFit fromEntry = DelayModel.fromRegistry(withLine, ProcessingFit.EMPTY).processingFit();
+    ProcessingFit fromEntry =
+        DelayModel.fromRegistry(withLine, ProcessingFit.EMPTY).processingFit();
     assertThat(fromEntry).isEqualTo(new ProcessingFit(6, 3.0, 250.0, 17.5, 875.0));
     assertThat(fromEntry.slope()).isEqualTo(50.0);
     assertThat(DelayModel.fromRegistry(withLine).processingFit()).isEqualTo(fromEntry);
@@ -89,8 +90,8 @@ class DelayModelTest {
 
   @Test
   void aQuarantinedEntryModelsAQuarantinedAgent() {
-    DelayModel m = DelayModel.fromRegistry(
-        entry().setOperationalState(OperationalState.QUARANTINED).build());
+    DelayModel m =
+        DelayModel.fromRegistry(entry().setOperationalState(OperationalState.QUARANTINED).build());
     assertThat(m.state()).isEqualTo(OperationalState.QUARANTINED);
   }
 }

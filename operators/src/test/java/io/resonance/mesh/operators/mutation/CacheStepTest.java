@@ -25,10 +25,13 @@ class CacheStepTest {
     // ingest is quick, score is not deterministic, report is neither slow nor deterministic.
     assertThat(proposals).hasSize(1);
     MutationProposal p = proposals.get(0);
-    assertThat(p.description()).isEqualTo("cache enrich's enriched keyed on raw: enrich_v1 is "
-        + "deterministic and takes about 900 ms; on a miss enrich runs as before");
+    assertThat(p.description())
+        .isEqualTo(
+            "cache enrich's enriched keyed on raw: enrich_v1 is "
+                + "deterministic and takes about 900 ms; on a miss enrich runs as before");
     GraphSpec v = p.mutated();
-    assertThat(v.computations()).extracting(Computation::name)
+    assertThat(v.computations())
+        .extracting(Computation::name)
         .containsExactly("ingest", "enrich~cache", "enrich", "enrich~fill", "score", "report");
     Computation lookup = v.computation("enrich~cache").orElseThrow();
     assertThat(lookup.handlerType()).isEqualTo("cache_lookup");
@@ -46,49 +49,64 @@ class CacheStepTest {
 
   @Test
   void refusesANonDeterministicStepHoweverSlow() {
-    HandlerCatalog catalog = HandlerCatalog.builder().cache("cache_lookup", "cache_store")
-        .handler("model", Set.of(), false, 10_000, 10).build();
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .cache("cache_lookup", "cache_store")
+            .handler("model", Set.of(), false, 10_000, 10)
+            .build();
 
-    assertThat(cache.propose(recipe(List.of("in"), step("p", List.of("in"), "x", "model")),
-        catalog)).isEmpty();
+    assertThat(
+            cache.propose(recipe(List.of("in"), step("p", List.of("in"), "x", "model")), catalog))
+        .isEmpty();
   }
 
   @Test
   void refusesAQuickStep() {
-    HandlerCatalog catalog = HandlerCatalog.builder().cache("cache_lookup", "cache_store")
-        .handler("sum", Set.of(), true, 20, 10).build();
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .cache("cache_lookup", "cache_store")
+            .handler("sum", Set.of(), true, 20, 10)
+            .build();
 
-    assertThat(cache.propose(recipe(List.of("in"), step("p", List.of("in"), "x", "sum")),
-        catalog)).isEmpty();
+    assertThat(cache.propose(recipe(List.of("in"), step("p", List.of("in"), "x", "sum")), catalog))
+        .isEmpty();
   }
 
   @Test
   void refusesWhenTheMeshHasNoCache() {
-    HandlerCatalog catalog = HandlerCatalog.builder()
-        .handler("slow", Set.of(), true, 10_000, 10).build();
+    HandlerCatalog catalog =
+        HandlerCatalog.builder().handler("slow", Set.of(), true, 10_000, 10).build();
 
-    assertThat(cache.propose(recipe(List.of("in"), step("p", List.of("in"), "x", "slow")),
-        catalog)).isEmpty();
+    assertThat(cache.propose(recipe(List.of("in"), step("p", List.of("in"), "x", "slow")), catalog))
+        .isEmpty();
   }
 
   @Test
   void refusesAStepOnStandby() {
-    HandlerCatalog catalog = HandlerCatalog.builder().cache("cache_lookup", "cache_store")
-        .handler("flaky", Set.of(), false, 10, 10)
-        .handler("slow", Set.of(), true, 10_000, 10).build();
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "flaky").withAlternative(
-        "fallback"), step("fallback", List.of("in"), "x", "slow"));
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .cache("cache_lookup", "cache_store")
+            .handler("flaky", Set.of(), false, 10, 10)
+            .handler("slow", Set.of(), true, 10_000, 10)
+            .build();
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "flaky").withAlternative("fallback"),
+            step("fallback", List.of("in"), "x", "slow"));
 
     assertThat(cache.propose(r, catalog)).isEmpty();
   }
 
   @Test
   void theLookupKeepsTheStepsConditionSoAHitNeverAnswersForASkippedStep() {
-    HandlerCatalog catalog = HandlerCatalog.builder().cache("cache_lookup", "cache_store")
-        .handler("slow", Set.of(), true, 10_000, 10).build();
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .cache("cache_lookup", "cache_store")
+            .handler("slow", Set.of(), true, 10_000, 10)
+            .build();
     Condition high = new Condition("in", Condition.Op.GT, "0.8");
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "slow")
-        .withCondition(high));
+    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "slow").withCondition(high));
 
     MutationProposal p = cache.propose(r, catalog).get(0);
 

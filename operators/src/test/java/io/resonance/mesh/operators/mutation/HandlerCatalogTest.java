@@ -25,13 +25,15 @@ class HandlerCatalogTest {
     assertThat(c.profile("scorer").ignoresOtherInputs()).isFalse();
     assertThat(c.profile("enrich_v1").ignoresOtherInputs()).isTrue();
     assertThat(c.profile("reporter").acceptsCompact()).containsExactly("enriched");
-    assertThat(c.compactorsOf("enriched")).extracting(HandlerProfile::handlerType)
+    assertThat(c.compactorsOf("enriched"))
+        .extracting(HandlerProfile::handlerType)
         .containsExactly("project_enriched");
   }
 
   @Test
   void equivalentsShareATagAndComeCheapestFirst() {
-    assertThat(catalog().equivalentsOf("enrich_v1")).extracting(HandlerProfile::handlerType)
+    assertThat(catalog().equivalentsOf("enrich_v1"))
+        .extracting(HandlerProfile::handlerType)
         .containsExactly("enrich_v2");
     assertThat(catalog().equivalentsOf("scorer")).isEmpty();
   }
@@ -48,21 +50,21 @@ class HandlerCatalogTest {
 
   @Test
   void aMisspeltFieldIsRefusedRatherThanReadAsItsDefault() {
-    assertThatThrownBy(() -> HandlerCatalog.parseYaml(
-        "handlers:\n  enrich:\n    deterministc: true\n"))
+    assertThatThrownBy(
+            () -> HandlerCatalog.parseYaml("handlers:\n  enrich:\n    deterministc: true\n"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown field 'deterministc' in handlers.enrich (known: tags, "
-            + "deterministic, latency_ms, cost, output_bytes, waits_on, accepts_compact, "
-            + "compacts, ignores_other_inputs)");
+        .hasMessage(
+            "unknown field 'deterministc' in handlers.enrich (known: tags, "
+                + "deterministic, latency_ms, cost, output_bytes, waits_on, accepts_compact, "
+                + "compacts, ignores_other_inputs)");
   }
 
   @Test
   void aValueOfTheWrongTypeNamesTheField() {
-    assertThatThrownBy(() -> HandlerCatalog.parseYaml(
-        "handlers:\n  enrich:\n    waits_on: enriched\n"))
+    assertThatThrownBy(
+            () -> HandlerCatalog.parseYaml("handlers:\n  enrich:\n    waits_on: enriched\n"))
         .hasMessage("handlers.enrich.waits_on must be a list of names, not 'enriched'");
-    assertThatThrownBy(() -> HandlerCatalog.parseYaml(
-        "handlers:\n  enrich:\n    latency_ms: -3\n"))
+    assertThatThrownBy(() -> HandlerCatalog.parseYaml("handlers:\n  enrich:\n    latency_ms: -3\n"))
         .hasMessage("handlers.enrich.latency_ms must not be negative, not -3");
     assertThatThrownBy(() -> HandlerCatalog.parseYaml("handlers: [a, b]\n"))
         .hasMessage("handlers must be a mapping, not a list");

@@ -17,17 +17,21 @@ import org.junit.jupiter.api.Test;
 
 class MutationLibraryTest {
 
-  private final MutationLibrary library = MutationLibrary.standard(catalog(),
-      CACHE_MIN_LATENCY_MS);
+  private final MutationLibrary library = MutationLibrary.standard(catalog(), CACHE_MIN_LATENCY_MS);
 
   @Test
   void everyOperatorFindsItsPlaceInTheCheckoutRecipeAndEveryProposalIsAccepted() {
     MutationLibrary.Proposals proposals = library.propose(checkout());
 
     assertThat(proposals.refused()).isEmpty();
-    assertThat(proposals.accepted()).extracting(p -> p.mutated().specId()).containsExactly(
-        "checkout-score~reorder-1", "checkout-score~substitute-1",
-        "checkout-score~parallelize-1", "checkout-score~cache-1", "checkout-score~shrink-1");
+    assertThat(proposals.accepted())
+        .extracting(p -> p.mutated().specId())
+        .containsExactly(
+            "checkout-score~reorder-1",
+            "checkout-score~substitute-1",
+            "checkout-score~parallelize-1",
+            "checkout-score~cache-1",
+            "checkout-score~shrink-1");
     assertThat(proposals.accepted()).allMatch(p -> p.recipe().equals(checkout()));
   }
 
@@ -37,8 +41,7 @@ class MutationLibraryTest {
       GraphSpec back = GclAvro.fromAvro(GclAvro.toAvro(p.mutated()));
 
       assertThat(back.specId()).isEqualTo(p.mutated().specId());
-      assertThat(back.computations()).as(p.description())
-          .isEqualTo(p.mutated().computations());
+      assertThat(back.computations()).as(p.description()).isEqualTo(p.mutated().computations());
     }
   }
 
@@ -51,7 +54,8 @@ class MutationLibraryTest {
     for (MutationProposal p : first) {
       for (MutationProposal q : library.propose(p.mutated()).accepted()) {
         assertThat(validator.check(recipe, q.mutated()))
-            .as("%s then %s", p.description(), q.description()).isEmpty();
+            .as("%s then %s", p.description(), q.description())
+            .isEmpty();
       }
     }
   }
@@ -71,8 +75,8 @@ class MutationLibraryTest {
 
   @Test
   void anInvalidRecipeIsRefusedWithWhatToFix() {
-    GraphSpec broken = MutationTesting.edit(checkout(), "ingest",
-        c -> MutationTesting.inputs(c, "requets"));
+    GraphSpec broken =
+        MutationTesting.edit(checkout(), "ingest", c -> MutationTesting.inputs(c, "requets"));
 
     assertThatThrownBy(() -> library.propose(broken))
         .isInstanceOf(IllegalArgumentException.class)
@@ -82,24 +86,27 @@ class MutationLibraryTest {
 
   @Test
   void anOperatorsBadProposalIsRefusedWithItsReasons() {
-    RecipeMutation dropper = new RecipeMutation() {
-      @Override
-      public String name() {
-        return "drop";
-      }
+    RecipeMutation dropper =
+        new RecipeMutation() {
+          @Override
+          public String name() {
+            return "drop";
+          }
 
-      @Override
-      public List<MutationProposal> propose(GraphSpec recipe, HandlerCatalog catalog) {
-        return List.of(MutationProposal.of("drop", 1, "drop the report", recipe,
-            recipe.computations().subList(0, 3)));
-      }
-    };
+          @Override
+          public List<MutationProposal> propose(GraphSpec recipe, HandlerCatalog catalog) {
+            return List.of(
+                MutationProposal.of(
+                    "drop", 1, "drop the report", recipe, recipe.computations().subList(0, 3)));
+          }
+        };
 
     MutationLibrary.Proposals proposals =
         new MutationLibrary(catalog(), List.of(dropper)).propose(checkout());
 
     assertThat(proposals.accepted()).isEmpty();
-    assertThat(proposals.refused()).singleElement().satisfies(r -> assertThat(r.problems())
-        .contains("step 'report' of the recipe is gone"));
+    assertThat(proposals.refused())
+        .singleElement()
+        .satisfies(r -> assertThat(r.problems()).contains("step 'report' of the recipe is gone"));
   }
 }

@@ -48,13 +48,23 @@ final class MutationTesting {
 
   /** The spec with one step changed, as a hand-made (possibly broken) variant. */
   static GraphSpec edit(GraphSpec spec, String step, UnaryOperator<Computation> change) {
-    return withSteps(spec, spec.computations().stream()
-        .map(c -> c.name().equals(step) ? change.apply(c) : c).toList());
+    return withSteps(
+        spec,
+        spec.computations().stream()
+            .map(c -> c.name().equals(step) ? change.apply(c) : c)
+            .toList());
   }
 
   static GraphSpec withSteps(GraphSpec spec, List<Computation> steps) {
-    return new GraphSpec(spec.specId() + "~hand-1", spec.version(), spec.submittedBy(),
-        spec.submittedAtMs(), spec.name(), spec.workspace(), steps, null);
+    return new GraphSpec(
+        spec.specId() + "~hand-1",
+        spec.version(),
+        spec.submittedBy(),
+        spec.submittedAtMs(),
+        spec.name(),
+        spec.workspace(),
+        steps,
+        null);
   }
 
   static Computation step(String name, List<String> inputs, String output, String handler) {

@@ -36,8 +36,12 @@ class ParallelizeStepsTest {
 
   @Test
   void aFollowerThatDidNotReadTheEarlierOutputWaitsOnItToJoinBoth() {
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("q", List.of("in", "x"), "y", "b"), step("s", List.of("y"), "z", "a"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("q", List.of("in", "x"), "y", "b"),
+            step("s", List.of("y"), "z", "a"));
 
     MutationProposal p = parallelize.propose(r, small()).get(0);
 
@@ -48,13 +52,18 @@ class ParallelizeStepsTest {
 
   @Test
   void refusesToHandAFollowerAWaitItsHandlerMightMistakeForData() {
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("q", List.of("in", "x"), "y", "b"), step("s", List.of("y"), "z", "byContent"));
-    HandlerCatalog catalog = HandlerCatalog.builder()
-        .handler(MutationTesting.plain("a", java.util.Set.of()))
-        .handler(MutationTesting.plain("b", java.util.Set.of("x")))
-        .handler("byContent", java.util.Set.of(), true, 10, 10)
-        .build();
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("q", List.of("in", "x"), "y", "b"),
+            step("s", List.of("y"), "z", "byContent"));
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .handler(MutationTesting.plain("a", java.util.Set.of()))
+            .handler(MutationTesting.plain("b", java.util.Set.of("x")))
+            .handler("byContent", java.util.Set.of(), true, 10, 10)
+            .build();
 
     assertThat(parallelize.propose(r, catalog)).isEmpty();
   }
@@ -63,9 +72,13 @@ class ParallelizeStepsTest {
   void refusesToMoveTheWaitOfAStepWithAnAlternative() {
     // If p fails for good, q's inputs can never all appear and its alternative runs: the wait
     // on x is the recipe's "else", not just an order.
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("q", List.of("in", "x"), "y", "b").withAlternative("q_else"),
-        step("q_else", List.of("in"), "y", "a"), step("s", List.of("y"), "z", "a"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("q", List.of("in", "x"), "y", "b").withAlternative("q_else"),
+            step("q_else", List.of("in"), "y", "a"),
+            step("s", List.of("y"), "z", "a"));
 
     assertThat(parallelize.propose(r, small())).isEmpty();
   }
@@ -73,29 +86,37 @@ class ParallelizeStepsTest {
   @Test
   void refusesWhenTheLaterStepReadsTheEarlierOnesOutput() {
     // The same chain, but the scorer's handler is not declared to only wait on enriched.
-    HandlerCatalog noWaits = HandlerCatalog.builder()
-        .handler("ingest", java.util.Set.of(), true, 50, 10)
-        .handler("enrich_v1", java.util.Set.of(), true, 900, 10)
-        .handler("scorer", java.util.Set.of(), false, 300, 10)
-        .handler("reporter", java.util.Set.of(), false, 100, 10)
-        .build();
+    HandlerCatalog noWaits =
+        HandlerCatalog.builder()
+            .handler("ingest", java.util.Set.of(), true, 50, 10)
+            .handler("enrich_v1", java.util.Set.of(), true, 900, 10)
+            .handler("scorer", java.util.Set.of(), false, 300, 10)
+            .handler("reporter", java.util.Set.of(), false, 100, 10)
+            .build();
 
     assertThat(parallelize.propose(checkout(), noWaits)).isEmpty();
   }
 
   @Test
   void refusesWhenTheLaterStepStillDependsOnTheEarlierOneAnotherWay() {
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("m", List.of("x"), "w", "a"), step("q", List.of("x", "w"), "y", "b"),
-        step("s", List.of("y"), "z", "a"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("m", List.of("x"), "w", "a"),
+            step("q", List.of("x", "w"), "y", "b"),
+            step("s", List.of("y"), "z", "a"));
 
     assertThat(parallelize.propose(r, small())).isEmpty();
   }
 
   @Test
   void refusesWhenNothingWouldJoinTheTwo() {
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("q", List.of("in", "x"), "y", "b"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("q", List.of("in", "x"), "y", "b"));
 
     assertThat(parallelize.propose(r, small())).isEmpty();
   }

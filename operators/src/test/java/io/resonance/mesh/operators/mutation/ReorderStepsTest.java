@@ -1,7 +1,7 @@
 package io.resonance.mesh.operators.mutation;
 
-import static io.resonance.mesh.operators.mutation.MutationTesting.checkout;
 import static io.resonance.mesh.operators.mutation.MutationTesting.catalog;
+import static io.resonance.mesh.operators.mutation.MutationTesting.checkout;
 import static io.resonance.mesh.operators.mutation.MutationTesting.recipe;
 import static io.resonance.mesh.operators.mutation.MutationTesting.small;
 import static io.resonance.mesh.operators.mutation.MutationTesting.step;
@@ -24,22 +24,23 @@ class ReorderStepsTest {
 
     assertThat(proposals).hasSize(1);
     MutationProposal p = proposals.get(0);
-    assertThat(p.description()).isEqualTo(
-        "run score before enrich: score only waits on enriched, never reads it");
+    assertThat(p.description())
+        .isEqualTo("run score before enrich: score only waits on enriched, never reads it");
     GraphSpec v = p.mutated();
     assertThat(v.specId()).isEqualTo("checkout-score~reorder-1");
     assertThat(v.version()).isEqualTo(3);
     assertThat(v.computation("score").orElseThrow().inputs()).containsExactly("raw");
     assertThat(v.computation("enrich").orElseThrow().inputs()).containsExactly("raw", "score");
-    assertThat(v.computation("report").orElseThrow().inputs())
-        .containsExactly("enriched", "score");
+    assertThat(v.computation("report").orElseThrow().inputs()).containsExactly("enriched", "score");
     assertThat(new MutationValidator(catalog()).check(p)).isEmpty();
   }
 
   @Test
   void refusesWhenTheEarlierStepsHandlerCouldMistakeTheWaitForData() {
-    HandlerCatalog byContent = HandlerCatalog.parseYaml(MutationTesting.resource("catalog.yaml")
-        .replace("ignores_other_inputs: true", "ignores_other_inputs: false"));
+    HandlerCatalog byContent =
+        HandlerCatalog.parseYaml(
+            MutationTesting.resource("catalog.yaml")
+                .replace("ignores_other_inputs: true", "ignores_other_inputs: false"));
 
     assertThat(reorder.propose(checkout(), byContent)).isEmpty();
   }
@@ -47,8 +48,12 @@ class ReorderStepsTest {
   @Test
   void refusesWhenTheLaterStepReadsTheEarlierOnesOutput() {
     // handler a reads every input
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("q", List.of("x"), "y", "a"), step("s", List.of("y"), "z", "a"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("q", List.of("x"), "y", "a"),
+            step("s", List.of("y"), "z", "a"));
 
     assertThat(reorder.propose(r, small())).isEmpty();
   }
@@ -65,8 +70,14 @@ class ReorderStepsTest {
     assertThat(reorder.propose(r, small())).isEmpty();
 
     // The swap done regardless: p waits on q, which waits on w, which waits on p.
-    GraphSpec naive = withSteps(r, List.of(MutationTesting.inputs(p, "in", "y"), m,
-        MutationTesting.inputs(q, "w", "in"), MutationTesting.inputs(s, "y", "x")));
+    GraphSpec naive =
+        withSteps(
+            r,
+            List.of(
+                MutationTesting.inputs(p, "in", "y"),
+                m,
+                MutationTesting.inputs(q, "w", "in"),
+                MutationTesting.inputs(s, "y", "x")));
     assertThat(new MutationValidator(small()).check(r, naive))
         .anyMatch(problem -> problem.startsWith("not a DAG: cycle: "));
   }
@@ -74,10 +85,13 @@ class ReorderStepsTest {
   @Test
   void refusesToMoveAWaitOnAConditionalStep() {
     // q waits on x only as a gate: when p's condition fails x never appears and q must not run.
-    GraphSpec r = recipe(List.of("in"),
-        step("p", List.of("in"), "x", "a").withCondition(new Condition("in", Condition.Op.GT,
-            "0.5")),
-        step("q", List.of("in", "x"), "y", "b"), step("s", List.of("y"), "z", "a"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a")
+                .withCondition(new Condition("in", Condition.Op.GT, "0.5")),
+            step("q", List.of("in", "x"), "y", "b"),
+            step("s", List.of("y"), "z", "a"));
 
     assertThat(reorder.propose(r, small())).isEmpty();
   }
@@ -85,8 +99,11 @@ class ReorderStepsTest {
   @Test
   void refusesToSwapTheLastStep() {
     // Nothing follows q: after a swap the recipe would deliver x instead of y.
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "a"),
-        step("q", List.of("in", "x"), "y", "b"));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "a"),
+            step("q", List.of("in", "x"), "y", "b"));
 
     assertThat(reorder.propose(r, small())).isEmpty();
   }

@@ -23,10 +23,13 @@ class ShrinkDataFlowTest {
 
     assertThat(proposals).hasSize(1);
     MutationProposal p = proposals.get(0);
-    assertThat(p.description()).isEqualTo("send enriched to report as enriched_compact "
-        + "(2048 B instead of 65536 B) via project_enriched");
+    assertThat(p.description())
+        .isEqualTo(
+            "send enriched to report as enriched_compact "
+                + "(2048 B instead of 65536 B) via project_enriched");
     GraphSpec v = p.mutated();
-    assertThat(v.computations()).extracting(Computation::name)
+    assertThat(v.computations())
+        .extracting(Computation::name)
         .containsExactly("ingest", "enrich", "compact_enriched", "score", "report");
     Computation compact = v.computation("compact_enriched").orElseThrow();
     assertThat(compact.inputs()).containsExactly("enriched");
@@ -40,15 +43,29 @@ class ShrinkDataFlowTest {
   private static HandlerCatalog sized(long fullBytes, long compactBytes, boolean accepts) {
     return HandlerCatalog.builder()
         .handler("produce", Set.of(), true, 10, fullBytes)
-        .handler(new HandlerProfile("consume", Set.of(), true, Set.of(), 10, 1, 10, null,
-            accepts ? Set.of("x") : Set.of(), false))
-        .handler(new HandlerProfile("project_x", Set.of(), true, Set.of(), 1, 1, compactBytes,
-            "x", Set.of(), false))
+        .handler(
+            new HandlerProfile(
+                "consume",
+                Set.of(),
+                true,
+                Set.of(),
+                10,
+                1,
+                10,
+                null,
+                accepts ? Set.of("x") : Set.of(),
+                false))
+        .handler(
+            new HandlerProfile(
+                "project_x", Set.of(), true, Set.of(), 1, 1, compactBytes, "x", Set.of(), false))
         .build();
   }
 
-  private static final GraphSpec PRODUCE_CONSUME = recipe(List.of("in"),
-      step("p", List.of("in"), "x", "produce"), step("c", List.of("x"), "y", "consume"));
+  private static final GraphSpec PRODUCE_CONSUME =
+      recipe(
+          List.of("in"),
+          step("p", List.of("in"), "x", "produce"),
+          step("c", List.of("x"), "y", "consume"));
 
   @Test
   void shrinksWhereTheCatalogVouchesForIt() {
@@ -62,11 +79,13 @@ class ShrinkDataFlowTest {
 
   @Test
   void refusesWithoutACompactor() {
-    HandlerCatalog catalog = HandlerCatalog.builder()
-        .handler("produce", Set.of(), true, 10, 10_000)
-        .handler(new HandlerProfile("consume", Set.of(), true, Set.of(), 10, 1, 10, null,
-            Set.of("x"), false))
-        .build();
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .handler("produce", Set.of(), true, 10, 10_000)
+            .handler(
+                new HandlerProfile(
+                    "consume", Set.of(), true, Set.of(), 10, 1, 10, null, Set.of("x"), false))
+            .build();
 
     assertThat(shrink.propose(PRODUCE_CONSUME, catalog)).isEmpty();
   }
@@ -79,9 +98,12 @@ class ShrinkDataFlowTest {
 
   @Test
   void aConsumerWhoseConditionTestsTheItemKeepsTheFullItem() {
-    GraphSpec r = recipe(List.of("in"), step("p", List.of("in"), "x", "produce"),
-        step("c", List.of("x"), "y", "consume")
-            .withCondition(new Condition("x", Condition.Op.EQ, "ok")));
+    GraphSpec r =
+        recipe(
+            List.of("in"),
+            step("p", List.of("in"), "x", "produce"),
+            step("c", List.of("x"), "y", "consume")
+                .withCondition(new Condition("x", Condition.Op.EQ, "ok")));
 
     assertThat(shrink.propose(r, sized(10_000, 100, true))).isEmpty();
   }

@@ -22,8 +22,10 @@ class SubstituteStepTest {
 
     assertThat(proposals).hasSize(1);
     MutationProposal p = proposals.get(0);
-    assertThat(p.description()).isEqualTo("run enrich on enrich_v2 instead of enrich_v1 "
-        + "(equivalent: enrich; expected 400 ms instead of 900 ms)");
+    assertThat(p.description())
+        .isEqualTo(
+            "run enrich on enrich_v2 instead of enrich_v1 "
+                + "(equivalent: enrich; expected 400 ms instead of 900 ms)");
     assertThat(p.mutated().computation("enrich").orElseThrow().handlerType())
         .isEqualTo("enrich_v2");
     assertThat(p.mutated().computation("enrich").orElseThrow().inputs()).containsExactly("raw");
@@ -39,18 +41,23 @@ class SubstituteStepTest {
 
   @Test
   void behindACacheOnlyADeterministicEquivalentMayTakeOver() {
-    HandlerCatalog catalog = HandlerCatalog.builder()
-        .cache("cache_lookup", "cache_store")
-        .handler("slow", Set.of("f"), true, 1000, 10)
-        .handler("guess", Set.of("f"), false, 10, 10)
-        .handler("fast", Set.of("f"), true, 100, 10)
-        .build();
-    GraphSpec cached = new CacheStep(500).propose(
-        recipe(List.of("in"), step("p", List.of("in"), "x", "slow")), catalog).get(0).mutated();
+    HandlerCatalog catalog =
+        HandlerCatalog.builder()
+            .cache("cache_lookup", "cache_store")
+            .handler("slow", Set.of("f"), true, 1000, 10)
+            .handler("guess", Set.of("f"), false, 10, 10)
+            .handler("fast", Set.of("f"), true, 100, 10)
+            .build();
+    GraphSpec cached =
+        new CacheStep(500)
+            .propose(recipe(List.of("in"), step("p", List.of("in"), "x", "slow")), catalog)
+            .get(0)
+            .mutated();
 
     List<MutationProposal> proposals = substitute.propose(cached, catalog);
 
-    assertThat(proposals).extracting(p -> p.mutated().computation("p").orElseThrow()
-        .handlerType()).containsExactly("fast");
+    assertThat(proposals)
+        .extracting(p -> p.mutated().computation("p").orElseThrow().handlerType())
+        .containsExactly("fast");
   }
 }

@@ -38,9 +38,11 @@ class HarmonicControllerTest {
 
   private void open(OperatorSubtaskState restore) throws Exception {
     seen = 0;
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-        new HarmonicController(Duration.ofSeconds(20), 0.05, 3)),
-        ResonanceProfile::getCommand, Types.STRING);
+    harness =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(new HarmonicController(Duration.ofSeconds(20), 0.05, 3)),
+            ResonanceProfile::getCommand,
+            Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     if (restore != null) {
       harness.initializeState(restore);
@@ -54,26 +56,52 @@ class HarmonicControllerTest {
   }
 
   private static Histogram histogram(double p50, double p90) {
-    return Histogram.newBuilder().setBounds(List.of()).setCounts(List.of(1L)).setSamples(1)
-        .setP50(p50).setP90(p90).setP99(p90).build();
+    return Histogram.newBuilder()
+        .setBounds(List.of())
+        .setCounts(List.of(1L))
+        .setSamples(1)
+        .setP50(p50)
+        .setP90(p90)
+        .setP99(p90)
+        .build();
   }
 
-  private static SubsetProfile subset(String name, ChunkParams params, double chunksPerS,
-      double saturated, double cpuP50) {
-    return SubsetProfile.newBuilder().setSubset(name).setAgentClass(AgentClass.E)
-        .setBand(name.endsWith("slow") ? "slow" : "mid").setInstances(10)
-        .setFrequency(histogram(200, 400)).setCpu(histogram(cpuP50, 99))
-        .setMemory(histogram(40, 50)).setChunks(1_000).setTimeouts(0)
-        .setChunksPerS(chunksPerS).setSaturatedShare(saturated).setParams(params).build();
+  private static SubsetProfile subset(
+      String name, ChunkParams params, double chunksPerS, double saturated, double cpuP50) {
+    return SubsetProfile.newBuilder()
+        .setSubset(name)
+        .setAgentClass(AgentClass.E)
+        .setBand(name.endsWith("slow") ? "slow" : "mid")
+        .setInstances(10)
+        .setFrequency(histogram(200, 400))
+        .setCpu(histogram(cpuP50, 99))
+        .setMemory(histogram(40, 50))
+        .setChunks(1_000)
+        .setTimeouts(0)
+        .setChunksPerS(chunksPerS)
+        .setSaturatedShare(saturated)
+        .setParams(params)
+        .build();
   }
 
   /** The window [n × 10 s, (n + 1) × 10 s) of command "resize"; n may be -1. */
   private List<HarmonicAdjustment> window(int n, SubsetProfile... subsets) throws Exception {
-    ResonanceProfile p = ResonanceProfile.newBuilder().setCommand("resize").setJobId("job-1")
-        .setWindowStartMs(n * WINDOW_MS).setWindowEndMs((n + 1) * WINDOW_MS).setReports(10)
-        .setInstances(10).setFrequency(histogram(200, 400)).setCpu(histogram(50, 99))
-        .setMemory(histogram(40, 50)).setNetwork(histogram(1, 2)).setChunks(1_000)
-        .setTimeouts(0).setSubsets(List.of(subsets)).build();
+    ResonanceProfile p =
+        ResonanceProfile.newBuilder()
+            .setCommand("resize")
+            .setJobId("job-1")
+            .setWindowStartMs(n * WINDOW_MS)
+            .setWindowEndMs((n + 1) * WINDOW_MS)
+            .setReports(10)
+            .setInstances(10)
+            .setFrequency(histogram(200, 400))
+            .setCpu(histogram(50, 99))
+            .setMemory(histogram(40, 50))
+            .setNetwork(histogram(1, 2))
+            .setChunks(1_000)
+            .setTimeouts(0)
+            .setSubsets(List.of(subsets))
+            .build();
     harness.processElement(p, Math.max(0, (n + 1) * WINDOW_MS));
     List<HarmonicAdjustment> all = harness.extractOutputValues();
     List<HarmonicAdjustment> fresh = new ArrayList<>(all.subList(seen, all.size()));
@@ -83,12 +111,16 @@ class HarmonicControllerTest {
 
   @Test
   void anOverloadedSubsetIsAdjustedAndKeptWhileAHealthyOneHoldsOnce() throws Exception {
-    assertThat(window(-1, subset("E/slow", BASE, 1.0, 0.6, 95),
-        subset("B/mid", BASE, 2.0, 0.0, 70))).as("one window is not a baseline").isEmpty();
-    List<HarmonicAdjustment> first = window(0, subset("E/slow", BASE, 1.0, 0.6, 95),
-        subset("B/mid", BASE, 2.0, 0.0, 70));
-    assertThat(first).extracting(HarmonicAdjustment::getSubset, HarmonicAdjustment::getAction)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("E/slow", HarmonicAction.APPLY),
+    assertThat(
+            window(-1, subset("E/slow", BASE, 1.0, 0.6, 95), subset("B/mid", BASE, 2.0, 0.0, 70)))
+        .as("one window is not a baseline")
+        .isEmpty();
+    List<HarmonicAdjustment> first =
+        window(0, subset("E/slow", BASE, 1.0, 0.6, 95), subset("B/mid", BASE, 2.0, 0.0, 70));
+    assertThat(first)
+        .extracting(HarmonicAdjustment::getSubset, HarmonicAdjustment::getAction)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("E/slow", HarmonicAction.APPLY),
             org.assertj.core.groups.Tuple.tuple("B/mid", HarmonicAction.HOLD));
     HarmonicAdjustment apply = first.get(0);
     assertThat(apply.getAdjustmentId()).isEqualTo("resize/E/slow/1");
@@ -98,16 +130,20 @@ class HarmonicControllerTest {
 
     ChunkParams halved = apply.getParams();
     // Windows 1 and 2: stabilising (and B holds quietly: a HOLD is written once).
-    assertThat(window(1, subset("E/slow", halved, 1.5, 0.1, 80),
-        subset("B/mid", BASE, 2.0, 0.0, 70))).isEmpty();
+    assertThat(
+            window(1, subset("E/slow", halved, 1.5, 0.1, 80), subset("B/mid", BASE, 2.0, 0.0, 70)))
+        .isEmpty();
     assertThat(window(3, subset("E/slow", halved, 1.5, 0.1, 80))).isEmpty();
     List<HarmonicAdjustment> judged = window(4, subset("E/slow", halved, 1.5, 0.1, 80));
-    assertThat(judged).singleElement().satisfies(a -> {
-      assertThat(a.getAction()).isEqualTo(HarmonicAction.KEEP);
-      assertThat(a.getScoreBefore()).isEqualTo(100.0);
-      assertThat(a.getScoreAfter()).isEqualTo(150.0);
-      assertThat(a.getIteration()).isEqualTo(2);
-    });
+    assertThat(judged)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.getAction()).isEqualTo(HarmonicAction.KEEP);
+              assertThat(a.getScoreBefore()).isEqualTo(100.0);
+              assertThat(a.getScoreAfter()).isEqualTo(150.0);
+              assertThat(a.getIteration()).isEqualTo(2);
+            });
   }
 
   @Test
@@ -120,10 +156,13 @@ class HarmonicControllerTest {
 
     assertThat(window(3, subset("E/slow", halved, 0.5, 0.6, 95))).isEmpty();
     List<HarmonicAdjustment> judged = window(4, subset("E/slow", halved, 0.5, 0.6, 95));
-    assertThat(judged).singleElement().satisfies(a -> {
-      assertThat(a.getAction()).isEqualTo(HarmonicAction.ROLLBACK);
-      assertThat(a.getParams()).isEqualTo(BASE);
-      assertThat(a.getExplanation()).contains("rolled back amplitude change", "-50 %");
-    });
+    assertThat(judged)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.getAction()).isEqualTo(HarmonicAction.ROLLBACK);
+              assertThat(a.getParams()).isEqualTo(BASE);
+              assertThat(a.getExplanation()).contains("rolled back amplitude change", "-50 %");
+            });
   }
 }

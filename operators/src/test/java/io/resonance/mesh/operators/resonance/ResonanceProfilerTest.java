@@ -40,10 +40,12 @@ class ResonanceProfilerTest {
 
   private void open(OperatorSubtaskState restore) throws Exception {
     seen = 0;
-    operator = new KeyedProcessOperator<>(
-        new ResonanceProfiler(Duration.ofMillis(W), Duration.ofMillis(5_000)));
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, WorkReport::getCommand,
-        Types.STRING);
+    operator =
+        new KeyedProcessOperator<>(
+            new ResonanceProfiler(Duration.ofMillis(W), Duration.ofMillis(5_000)));
+    harness =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            operator, WorkReport::getCommand, Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     if (restore != null) {
       harness.initializeState(restore);
@@ -57,15 +59,25 @@ class ResonanceProfilerTest {
   }
 
   /** A report of {@code agent} finishing at {@code finishedMs}: 10 chunks of {@code latencyMs}. */
-  private WorkReport report(String agent, AgentClass c, long finishedMs, int latencyMs,
-      float cpu, int timeouts) {
-    return WorkReport.newBuilder().setOrderId("o" + ++orders).setJobId("job-1")
-        .setCommand("resize").setAgentId(agent).setAgentClass(c).setIteration(0)
-        .setParams(BASE).setStartedAtMs(finishedMs - 5_000).setFinishedAtMs(finishedMs)
-        .setChunksDone(10 - timeouts).setChunksTimedOut(timeouts)
+  private WorkReport report(
+      String agent, AgentClass c, long finishedMs, int latencyMs, float cpu, int timeouts) {
+    return WorkReport.newBuilder()
+        .setOrderId("o" + ++orders)
+        .setJobId("job-1")
+        .setCommand("resize")
+        .setAgentId(agent)
+        .setAgentClass(c)
+        .setIteration(0)
+        .setParams(BASE)
+        .setStartedAtMs(finishedMs - 5_000)
+        .setFinishedAtMs(finishedMs)
+        .setChunksDone(10 - timeouts)
+        .setChunksTimedOut(timeouts)
         .setChunkLatencyMs(Collections.nCopies(10, latencyMs))
-        .setCpuPercent(List.of(cpu, cpu, cpu)).setMemoryPercent(List.of(40f, 40f, 40f))
-        .setNetBytesPerS(List.of(5_000.0)).build();
+        .setCpuPercent(List.of(cpu, cpu, cpu))
+        .setMemoryPercent(List.of(40f, 40f, 40f))
+        .setNetBytesPerS(List.of(5_000.0))
+        .build();
   }
 
   private void send(WorkReport r) throws Exception {
@@ -83,9 +95,13 @@ class ResonanceProfilerTest {
   private List<String> sideOutput(
       org.apache.flink.util.OutputTag<io.resonance.mesh.avro.DeadLetter> tag) {
     var records = harness.getSideOutput(tag);
-    return records == null ? List.of() : records.stream().map(StreamRecord::getValue)
-        .peek(d -> assertThat(d.getSourceTopic()).isEqualTo("mesh.work-reports"))
-        .map(io.resonance.mesh.avro.DeadLetter::getReason).collect(Collectors.toList());
+    return records == null
+        ? List.of()
+        : records.stream()
+            .map(StreamRecord::getValue)
+            .peek(d -> assertThat(d.getSourceTopic()).isEqualTo("mesh.work-reports"))
+            .map(io.resonance.mesh.avro.DeadLetter::getReason)
+            .collect(Collectors.toList());
   }
 
   @Test
@@ -108,7 +124,8 @@ class ResonanceProfilerTest {
     assertThat(p.getFrequency().getP50()).isBetween(50.0, 60.0);
     assertThat(p.getFrequency().getP99()).isBetween(2_000.0, 2_400.0);
 
-    assertThat(p.getSubsets()).extracting(SubsetProfile::getSubset)
+    assertThat(p.getSubsets())
+        .extracting(SubsetProfile::getSubset)
         .containsExactly("B/fast", "E/slow");
     SubsetProfile slow = p.getSubsets().get(1);
     assertThat(slow.getInstances()).isEqualTo(2);
@@ -123,19 +140,24 @@ class ResonanceProfilerTest {
   void aLateReportReEmitsItsWindowAndATooLateOneIsSaidNotDropped() throws Exception {
     send(report("b-1", AgentClass.B, 1_000, 50, 40f, 0));
     harness.processWatermark(W + 1_000);
-    assertThat(newProfiles()).singleElement()
+    assertThat(newProfiles())
+        .singleElement()
         .satisfies(p -> assertThat(p.getLateReports()).isZero());
 
     send(report("b-2", AgentClass.B, 2_000, 60, 40f, 0)); // within the 5 s lateness
-    assertThat(newProfiles()).singleElement().satisfies(p -> {
-      assertThat(p.getInstances()).isEqualTo(2);
-      assertThat(p.getLateReports()).isEqualTo(1);
-    });
+    assertThat(newProfiles())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getInstances()).isEqualTo(2);
+              assertThat(p.getLateReports()).isEqualTo(1);
+            });
 
     harness.processWatermark(W + 5_000);
     send(report("b-3", AgentClass.B, 3_000, 60, 40f, 0));
     assertThat(newProfiles()).isEmpty();
-    assertThat(sideOutput(ResonanceProfiler.TOO_LATE)).singleElement()
+    assertThat(sideOutput(ResonanceProfiler.TOO_LATE))
+        .singleElement()
         .satisfies(m -> assertThat(m).contains("b-3", "lateness of 5000 ms had passed"));
   }
 
@@ -146,8 +168,8 @@ class ResonanceProfilerTest {
     harness.processWatermark(2 * W - 1);
     List<ResonanceProfile> both = newProfiles();
     assertThat(both).extracting(ResonanceProfile::getWindowStartMs).containsExactly(0L, W);
-    assertThat(both.get(1).getFrequency().getP50()).isGreaterThan(both.get(0).getFrequency()
-        .getP50());
+    assertThat(both.get(1).getFrequency().getP50())
+        .isGreaterThan(both.get(0).getFrequency().getP50());
 
     assertThat(commandsWithState()).isEqualTo(1);
     harness.processWatermark(2 * W + 5_000);
@@ -159,10 +181,13 @@ class ResonanceProfilerTest {
   private long commandsWithState() throws Exception {
     var backend = operator.getKeyedStateBackend();
     java.util.Set<String> commands = new java.util.HashSet<>();
-    for (String name : List.of(ResonanceProfiler.AGENTS.getName(),
-        ResonanceProfiler.CLEAR_AT.getName(), ResonanceProfiler.LATE.getName())) {
-      try (var keys = backend.getKeys(name,
-          org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+    for (String name :
+        List.of(
+            ResonanceProfiler.AGENTS.getName(),
+            ResonanceProfiler.CLEAR_AT.getName(),
+            ResonanceProfiler.LATE.getName())) {
+      try (var keys =
+          backend.getKeys(name, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
         keys.forEach(k -> commands.add(String.valueOf(k)));
       }
     }
@@ -176,13 +201,17 @@ class ResonanceProfilerTest {
     harness.close();
     open(snapshot);
     send(report("b-2", AgentClass.B, 2_000, 50, 40f, 0));
-    WorkReport backwards = WorkReport.newBuilder(report("b-3", AgentClass.B, 2_000, 50, 40f, 0))
-        .setStartedAtMs(5_000).build();
+    WorkReport backwards =
+        WorkReport.newBuilder(report("b-3", AgentClass.B, 2_000, 50, 40f, 0))
+            .setStartedAtMs(5_000)
+            .build();
     send(backwards);
     harness.processWatermark(W - 1);
-    assertThat(newProfiles()).singleElement()
+    assertThat(newProfiles())
+        .singleElement()
         .satisfies(p -> assertThat(p.getInstances()).isEqualTo(2));
-    assertThat(sideOutput(ResonanceProfiler.REJECTED)).singleElement()
+    assertThat(sideOutput(ResonanceProfiler.REJECTED))
+        .singleElement()
         .satisfies(m -> assertThat(m).contains("b-3", "before it started"));
   }
 
@@ -191,37 +220,39 @@ class ResonanceProfilerTest {
     // Not at 0: Flink's idleness timer reads a zero instant as "not started".
     org.apache.flink.util.clock.ManualClock clock =
         new org.apache.flink.util.clock.ManualClock(Duration.ofSeconds(1).toNanos());
-    var generator = ResonanceProfiler.watermarks(Duration.ofSeconds(1), Duration.ofSeconds(15))
-        .createWatermarkGenerator(new org.apache.flink.api.common.eventtime
-            .WatermarkGeneratorSupplier.Context() {
-          @Override
-          public org.apache.flink.metrics.MetricGroup getMetricGroup() {
-            return new org.apache.flink.metrics.groups.UnregisteredMetricsGroup();
-          }
+    var generator =
+        ResonanceProfiler.watermarks(Duration.ofSeconds(1), Duration.ofSeconds(15))
+            .createWatermarkGenerator(
+                new org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier.Context() {
+                  @Override
+                  public org.apache.flink.metrics.MetricGroup getMetricGroup() {
+                    return new org.apache.flink.metrics.groups.UnregisteredMetricsGroup();
+                  }
 
-          @Override
-          public org.apache.flink.util.clock.RelativeClock getInputActivityClock() {
-            return clock;
-          }
-        });
+                  @Override
+                  public org.apache.flink.util.clock.RelativeClock getInputActivityClock() {
+                    return clock;
+                  }
+                });
     List<Long> watermarks = new ArrayList<>();
     List<String> marks = new ArrayList<>();
-    var output = new org.apache.flink.api.common.eventtime.WatermarkOutput() {
-      @Override
-      public void emitWatermark(org.apache.flink.api.common.eventtime.Watermark w) {
-        watermarks.add(w.getTimestamp());
-      }
+    var output =
+        new org.apache.flink.api.common.eventtime.WatermarkOutput() {
+          @Override
+          public void emitWatermark(org.apache.flink.api.common.eventtime.Watermark w) {
+            watermarks.add(w.getTimestamp());
+          }
 
-      @Override
-      public void markIdle() {
-        marks.add("idle");
-      }
+          @Override
+          public void markIdle() {
+            marks.add("idle");
+          }
 
-      @Override
-      public void markActive() {
-        marks.add("active");
-      }
-    };
+          @Override
+          public void markActive() {
+            marks.add("active");
+          }
+        };
 
     WorkReport r = report("pi-1", AgentClass.E, 10_000, 200, 50f, 0);
     generator.onEvent(r, r.getFinishedAtMs(), output);
@@ -234,7 +265,8 @@ class ResonanceProfilerTest {
     assertThat(marks).as("14 s quiet: still active").isEmpty();
     clock.advanceTime(Duration.ofSeconds(2));
     generator.onPeriodicEmit(output);
-    assertThat(marks).as("16 s quiet: idle, so other partitions' watermarks lead")
+    assertThat(marks)
+        .as("16 s quiet: idle, so other partitions' watermarks lead")
         .containsExactly("idle");
 
     WorkReport next = report("pi-1", AgentClass.E, 40_000, 200, 50f, 0);

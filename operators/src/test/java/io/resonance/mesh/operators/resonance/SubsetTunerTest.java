@@ -17,15 +17,20 @@ class SubsetTunerTest {
   private final SubsetTuner tuner = new SubsetTuner(BASE, Duration.ofMillis(STABLE_MS), 0.05, 3);
 
   /** A window of the subset under its current params. */
-  private static SubsetOutcome outcome(ChunkParams p, double chunksPerS, double timeouts,
-      double saturated, double cpuP50, boolean slow) {
+  private static SubsetOutcome outcome(
+      ChunkParams p,
+      double chunksPerS,
+      double timeouts,
+      double saturated,
+      double cpuP50,
+      boolean slow) {
     return new SubsetOutcome(p, 10, chunksPerS, timeouts, saturated, 40, cpuP50, slow);
   }
 
-  private Optional<SubsetTuner.Decision> window(double chunksPerS, double saturated,
-      long startMs, long nowMs) {
-    return tuner.onWindow(outcome(tuner.params(), chunksPerS, 0, saturated, 90, false), startMs,
-        nowMs);
+  private Optional<SubsetTuner.Decision> window(
+      double chunksPerS, double saturated, long startMs, long nowMs) {
+    return tuner.onWindow(
+        outcome(tuner.params(), chunksPerS, 0, saturated, 90, false), startMs, nowMs);
   }
 
   @Test
@@ -138,26 +143,29 @@ class SubsetTunerTest {
     assertThat(p.key()).isEqualTo("AMPLITUDE:parallelism");
 
     ChunkParams single = new ChunkParams(1, 1, 30_000L, 0.0);
-    HarmonicRules.Proposal rate = HarmonicRules.propose(both, single, BASE, Set.of())
-        .orElseThrow();
+    HarmonicRules.Proposal rate = HarmonicRules.propose(both, single, BASE, Set.of()).orElseThrow();
     // 1 chunk/s done with 20 % timing out: 1.25 started per second, three quarters of it.
     assertThat(rate.params().getRateLimitPerS()).isEqualTo(0.9375);
     SubsetOutcome crawling = new SubsetOutcome(single, 10, 0.001, 0.5, 0.7, 95, 99, false);
     assertThat(HarmonicRules.propose(crawling, single, BASE, Set.of("FREQUENCY:timeout")))
-        .as("no limit below one chunk start per timeout").isEmpty();
+        .as("no limit below one chunk start per timeout")
+        .isEmpty();
 
     SubsetOutcome timingOut = new SubsetOutcome(single, 10, 1, 0.2, 0.0, 40, 60, false);
-    HarmonicRules.Proposal longer = HarmonicRules.propose(timingOut, single, BASE, Set.of())
-        .orElseThrow();
+    HarmonicRules.Proposal longer =
+        HarmonicRules.propose(timingOut, single, BASE, Set.of()).orElseThrow();
     assertThat(longer.params().getTimeoutMs()).isEqualTo(45_000);
     ChunkParams capped = new ChunkParams(1, 1, 120_000L, 0.0);
     assertThat(HarmonicRules.propose(timingOut, capped, BASE, Set.of())).isEmpty();
 
     SubsetOutcome idle = new SubsetOutcome(BASE, 10, 1, 0, 0, 20, 20, false);
-    assertThat(HarmonicRules.propose(idle, BASE, BASE, Set.of()).orElseThrow().params()
-        .getParallelism()).isEqualTo(16);
-    assertThat(HarmonicRules.propose(idle, BASE, BASE, Set.of("HEADROOM:parallelism")))
-        .isEmpty();
+    assertThat(
+            HarmonicRules.propose(idle, BASE, BASE, Set.of())
+                .orElseThrow()
+                .params()
+                .getParallelism())
+        .isEqualTo(16);
+    assertThat(HarmonicRules.propose(idle, BASE, BASE, Set.of("HEADROOM:parallelism"))).isEmpty();
   }
 
   @Test
@@ -166,19 +174,22 @@ class SubsetTunerTest {
     window(1.0, 0.6, 0, 10_000).orElseThrow();
     var info = org.apache.flink.api.common.typeinfo.TypeInformation.of(SubsetTuner.State.class);
     assertThat(info).isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
-    var serializer = info.createSerializer(new org.apache.flink.api.common.serialization
-        .SerializerConfigImpl());
+    var serializer =
+        info.createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl());
     var out = new org.apache.flink.core.memory.DataOutputSerializer(256);
     serializer.serialize(tuner.toState(), out);
-    SubsetTuner.State copy = serializer.deserialize(
-        new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
+    SubsetTuner.State copy =
+        serializer.deserialize(
+            new org.apache.flink.core.memory.DataInputDeserializer(out.getCopyOfBuffer()));
 
     SubsetTuner resumed = SubsetTuner.fromState(copy, Duration.ofMillis(STABLE_MS), 0.05, 3);
     assertThat(resumed.params()).isEqualTo(tuner.params());
-    assertThat(resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90, false), 20_000,
-        45_000)).isEmpty();
-    SubsetTuner.Decision keep = resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90,
-        false), 30_000, 55_000).orElseThrow();
+    assertThat(resumed.onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90, false), 20_000, 45_000))
+        .isEmpty();
+    SubsetTuner.Decision keep =
+        resumed
+            .onWindow(outcome(resumed.params(), 1.6, 0, 0.1, 90, false), 30_000, 55_000)
+            .orElseThrow();
     assertThat(keep.action()).isEqualTo(HarmonicAction.KEEP);
     assertThat(resumed.history()).containsExactly("APPLY AMPLITUDE", "KEEP AMPLITUDE");
   }

@@ -29,15 +29,19 @@ class WorkDispatcherTest {
 
   private static final Duration WAIT = Duration.ofMinutes(2);
 
-  private KeyedTwoInputStreamOperatorTestHarness<String, WorkReport,
-      Either<WorkJob, HarmonicAdjustment>, WorkOrder> harness;
+  private KeyedTwoInputStreamOperatorTestHarness<
+          String, WorkReport, Either<WorkJob, HarmonicAdjustment>, WorkOrder>
+      harness;
   private int seen;
 
   private void open(OperatorSubtaskState restore) throws Exception {
     seen = 0;
-    harness = new KeyedTwoInputStreamOperatorTestHarness<>(
-        new KeyedCoProcessOperator<>(new WorkDispatcher(WAIT, Duration.ofHours(1))), WorkReport::getCommand,
-        c -> c.isLeft() ? c.left().getCommand() : c.right().getCommand(), Types.STRING);
+    harness =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new WorkDispatcher(WAIT, Duration.ofHours(1))),
+            WorkReport::getCommand,
+            c -> c.isLeft() ? c.left().getCommand() : c.right().getCommand(),
+            Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     if (restore != null) {
       harness.initializeState(restore);
@@ -82,21 +86,26 @@ class WorkDispatcherTest {
 
     WorkOrder last = first.get(2);
     harness.processElement1(report(last, classOf(last.getAgentId()), 1_000, 0), 4_000);
-    assertThat(sent()).as("released: the last of the initial share and the 12 that waited")
-        .hasSize(13).allSatisfy(o -> assertThat(o.getSubset()).isNotEmpty());
+    assertThat(sent())
+        .as("released: the last of the initial share and the 12 that waited")
+        .hasSize(13)
+        .allSatisfy(o -> assertThat(o.getSubset()).isNotEmpty());
 
     ChunkParams fewer = new ChunkParams(10, 4, 60_000L, 0.0);
     harness.processElement2(Either.Right(decision("E/fast", fewer, 1)), 5_000);
     assertThat(sent()).as("a decision applies from the next orders").isEmpty();
-    WorkOrder pi = first.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst()
-        .orElseThrow();
-    WorkOrder running = WorkOrder.newBuilder(pi)
-        .setOrderId("job-1/" + pi.getAgentId() + "/1").build();
+    WorkOrder pi =
+        first.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst().orElseThrow();
+    WorkOrder running =
+        WorkOrder.newBuilder(pi).setOrderId("job-1/" + pi.getAgentId() + "/1").build();
     harness.processElement1(report(running, classOf(pi.getAgentId()), 1_000, 0), 6_000);
-    assertThat(sent()).singleElement().satisfies(o -> {
-      assertThat(o.getSubset()).isEqualTo("E/fast");
-      assertThat(o.getParams()).isEqualTo(fewer);
-    });
+    assertThat(sent())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getSubset()).isEqualTo("E/fast");
+              assertThat(o.getParams()).isEqualTo(fewer);
+            });
   }
 
   @Test
@@ -111,23 +120,25 @@ class WorkDispatcherTest {
     harness.setProcessingTime(WAIT.toMillis());
     List<WorkOrder> released = sent();
     assertThat(released).hasSize(12); // the three of the initial share are still running
-    assertThat(released).allSatisfy(o -> assertThat(o.getParams())
-        .isEqualTo(WorkLoopTest.BASE));
+    assertThat(released).allSatisfy(o -> assertThat(o.getParams()).isEqualTo(WorkLoopTest.BASE));
   }
 
   @Test
   void refusedJobsAndStrangersReportsBecomeDeadLettersAndTheJobGoesOn() throws Exception {
     open(null);
-    harness.processElement2(Either.Left(WorkJob.newBuilder(job("bad")).setOrderItems(0)
-        .build()), 0);
+    harness.processElement2(
+        Either.Left(WorkJob.newBuilder(job("bad")).setOrderItems(0).build()), 0);
     harness.setProcessingTime(Duration.ofHours(2).toMillis());
     harness.processElement2(Either.Left(job("job-0")), 0); // submitted at 0: stale
-    WorkJob fresh = WorkJob.newBuilder(job("job-1"))
-        .setSubmittedAtMs(Duration.ofHours(2).toMillis()).build();
+    WorkJob fresh =
+        WorkJob.newBuilder(job("job-1")).setSubmittedAtMs(Duration.ofHours(2).toMillis()).build();
     harness.processElement2(Either.Left(fresh), 0);
     WorkOrder o = sent().get(0);
-    harness.processElement1(WorkReport.newBuilder(report(o, classOf(o.getAgentId()), 1_000, 0))
-        .setAgentId("intruder").build(), 1);
+    harness.processElement1(
+        WorkReport.newBuilder(report(o, classOf(o.getAgentId()), 1_000, 0))
+            .setAgentId("intruder")
+            .build(),
+        1);
 
     assertThat(rejected()).hasSize(3);
     assertThat(rejected().get(1).getReason().toString()).contains("job-0", "submit it again");
@@ -137,7 +148,9 @@ class WorkDispatcherTest {
     assertThat(rejected().get(2).getValue()).isNotNull();
 
     harness.processElement1(report(o, classOf(o.getAgentId()), 1_000, 0), 2);
-    assertThat(sent()).as("the job runs on").extracting(WorkOrder::getAgentId)
+    assertThat(sent())
+        .as("the job runs on")
+        .extracting(WorkOrder::getAgentId)
         .containsExactly(o.getAgentId());
   }
 }

@@ -32,27 +32,50 @@ class WorkLoopTest {
     for (int i = 0; i < 5; i++) {
       agents.add(new JobAgent("srv-" + i, AgentClass.B));
     }
-    return WorkJob.newBuilder().setJobId(id).setCommand("resize").setBase(BASE)
-        .setItemsPerAgent(100).setOrderItems(40).setMaxAttempts(2).setAgents(agents)
-        .setSubmittedAtMs(0).build();
+    return WorkJob.newBuilder()
+        .setJobId(id)
+        .setCommand("resize")
+        .setBase(BASE)
+        .setItemsPerAgent(100)
+        .setOrderItems(40)
+        .setMaxAttempts(2)
+        .setAgents(agents)
+        .setSubmittedAtMs(0)
+        .build();
   }
 
   /** The report of an order: every chunk took {@code latencyMs}; {@code timedOut} of them lost. */
   static WorkReport report(WorkOrder o, AgentClass c, int latencyMs, int timedOut) {
-    return WorkReport.newBuilder().setOrderId(o.getOrderId()).setJobId(o.getJobId())
-        .setCommand(o.getCommand()).setAgentId(o.getAgentId()).setAgentClass(c)
-        .setIteration(o.getIteration()).setSubset(o.getSubset())
-        .setAdjustmentId(o.getAdjustmentId()).setParams(o.getParams()).setStartedAtMs(0)
-        .setFinishedAtMs(1_000).setChunksDone(o.getChunks() - timedOut)
+    return WorkReport.newBuilder()
+        .setOrderId(o.getOrderId())
+        .setJobId(o.getJobId())
+        .setCommand(o.getCommand())
+        .setAgentId(o.getAgentId())
+        .setAgentClass(c)
+        .setIteration(o.getIteration())
+        .setSubset(o.getSubset())
+        .setAdjustmentId(o.getAdjustmentId())
+        .setParams(o.getParams())
+        .setStartedAtMs(0)
+        .setFinishedAtMs(1_000)
+        .setChunksDone(o.getChunks() - timedOut)
         .setChunksTimedOut(timedOut)
-        .setChunkLatencyMs(Collections.nCopies(o.getChunks(), latencyMs)).build();
+        .setChunkLatencyMs(Collections.nCopies(o.getChunks(), latencyMs))
+        .build();
   }
 
   static HarmonicAdjustment decision(String subset, ChunkParams params, int iteration) {
-    return HarmonicAdjustment.newBuilder().setAdjustmentId("resize/" + subset + "/" + iteration)
-        .setJobId("job-1").setCommand("resize").setSubset(subset).setIteration(iteration)
-        .setDecidedAtMs(0).setAction(HarmonicAction.APPLY).setParams(params)
-        .setExplanation("test").build();
+    return HarmonicAdjustment.newBuilder()
+        .setAdjustmentId("resize/" + subset + "/" + iteration)
+        .setJobId("job-1")
+        .setCommand("resize")
+        .setSubset(subset)
+        .setIteration(iteration)
+        .setDecidedAtMs(0)
+        .setAction(HarmonicAction.APPLY)
+        .setParams(params)
+        .setExplanation("test")
+        .build();
   }
 
   static AgentClass classOf(String agent) {
@@ -64,14 +87,17 @@ class WorkLoopTest {
     WorkLoop loop = new WorkLoop(new WorkLoop.MemoryStore());
     List<WorkOrder> first = loop.start(job("job-1"), 0);
 
-    assertThat(first).extracting(o -> classOf(o.getAgentId()))
+    assertThat(first)
+        .extracting(o -> classOf(o.getAgentId()))
         .containsExactlyInAnyOrder(AgentClass.E, AgentClass.E, AgentClass.B); // ceil(20 %)
-    assertThat(first).allSatisfy(o -> {
-      assertThat(o.getParams()).isEqualTo(BASE);
-      assertThat(o.getSubset()).isEmpty();
-      assertThat(o.getAdjustmentId()).isEqualTo("base");
-      assertThat(o.getChunks()).isEqualTo(4); // 40 items in chunks of 10
-    });
+    assertThat(first)
+        .allSatisfy(
+            o -> {
+              assertThat(o.getParams()).isEqualTo(BASE);
+              assertThat(o.getSubset()).isEmpty();
+              assertThat(o.getAdjustmentId()).isEqualTo("base");
+              assertThat(o.getChunks()).isEqualTo(4); // 40 items in chunks of 10
+            });
   }
 
   @Test
@@ -82,23 +108,26 @@ class WorkLoopTest {
     ChunkParams smaller = new ChunkParams(5, 8, 60_000L, 0.0);
     loop.onHarmonic(decision("E/slow", smaller, 1)); // from an earlier job of the command
     // One Pi is four times slower than the other agents of the initial share; it reports last.
-    WorkOrder slowPi = first.stream().filter(o -> o.getAgentId().startsWith("pi"))
-        .findFirst().orElseThrow();
+    WorkOrder slowPi =
+        first.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst().orElseThrow();
     List<WorkOrder> others = first.stream().filter(o -> o != slowPi).toList();
     for (WorkOrder o : others) {
       List<WorkOrder> next = loop.onReport(report(o, classOf(o.getAgentId()), 1_000, 0), 1_000);
-      assertThat(next).as("the initial share works on, unplaced, on the base command")
-          .singleElement().satisfies(n -> {
-            assertThat(n.getAgentId()).isEqualTo(o.getAgentId());
-            assertThat(n.getParams()).isEqualTo(BASE);
-            assertThat(n.getSubset()).isEmpty();
-          });
+      assertThat(next)
+          .as("the initial share works on, unplaced, on the base command")
+          .singleElement()
+          .satisfies(
+              n -> {
+                assertThat(n.getAgentId()).isEqualTo(o.getAgentId());
+                assertThat(n.getParams()).isEqualTo(BASE);
+                assertThat(n.getSubset()).isEmpty();
+              });
     }
 
     List<WorkOrder> released = loop.onReport(report(slowPi, AgentClass.E, 4_000, 0), 2_000);
 
-    Map<String, WorkOrder> byAgent = released.stream()
-        .collect(Collectors.toMap(WorkOrder::getAgentId, Function.identity()));
+    Map<String, WorkOrder> byAgent =
+        released.stream().collect(Collectors.toMap(WorkOrder::getAgentId, Function.identity()));
     assertThat(byAgent).as("the last of the initial share and the 12 that waited").hasSize(13);
     WorkOrder slow = byAgent.get(slowPi.getAgentId());
     assertThat(slow.getSubset()).isEqualTo("E/slow");
@@ -106,20 +135,26 @@ class WorkLoopTest {
     assertThat(slow.getChunks()).isEqualTo(8);
     assertThat(slow.getAdjustmentId()).isEqualTo("resize/E/slow/1");
     // The other measured Pi was fast; the Pis that ran nothing follow it, not the slow one.
-    assertThat(released).filteredOn(o -> o != slow && o.getAgentId().startsWith("pi"))
-        .allSatisfy(o -> {
-          assertThat(o.getSubset()).isEqualTo("E/fast");
-          assertThat(o.getParams()).isEqualTo(BASE);
-        });
-    assertThat(released).filteredOn(o -> o.getAgentId().startsWith("srv"))
-        .extracting(WorkOrder::getSubset).containsOnly("B/fast");
+    assertThat(released)
+        .filteredOn(o -> o != slow && o.getAgentId().startsWith("pi"))
+        .allSatisfy(
+            o -> {
+              assertThat(o.getSubset()).isEqualTo("E/fast");
+              assertThat(o.getParams()).isEqualTo(BASE);
+            });
+    assertThat(released)
+        .filteredOn(o -> o.getAgentId().startsWith("srv"))
+        .extracting(WorkOrder::getSubset)
+        .containsOnly("B/fast");
     // An agent of the initial share still running its unplaced order is placed on its report.
-    WorkOrder fastPi = others.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst()
-        .orElseThrow();
-    WorkOrder running = WorkOrder.newBuilder(fastPi)
-        .setOrderId("job-1/" + fastPi.getAgentId() + "/1").build();
+    WorkOrder fastPi =
+        others.stream().filter(o -> o.getAgentId().startsWith("pi")).findFirst().orElseThrow();
+    WorkOrder running =
+        WorkOrder.newBuilder(fastPi).setOrderId("job-1/" + fastPi.getAgentId() + "/1").build();
     assertThat(loop.onReport(report(running, AgentClass.E, 1_000, 0), 3_000))
-        .singleElement().extracting(WorkOrder::getSubset).isEqualTo("E/fast");
+        .singleElement()
+        .extracting(WorkOrder::getSubset)
+        .isEqualTo("E/fast");
   }
 
   @Test
@@ -133,8 +168,10 @@ class WorkLoopTest {
       List<WorkOrder> next = new ArrayList<>();
       for (WorkOrder o : pending) {
         // Pi chunks always time out (one chunk in every order); servers never do.
-        next.addAll(loop.onReport(report(o, classOf(o.getAgentId()), 500,
-            o.getAgentId().startsWith("pi") ? 1 : 0), 10 + rounds));
+        next.addAll(
+            loop.onReport(
+                report(o, classOf(o.getAgentId()), 500, o.getAgentId().startsWith("pi") ? 1 : 0),
+                10 + rounds));
       }
       pending = next;
       assertThat(++rounds).as("the job ends").isLessThan(20);
@@ -159,8 +196,8 @@ class WorkLoopTest {
     }
     WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
     WorkLoop loop = new WorkLoop(store);
-    List<WorkOrder> first = loop.start(WorkJob.newBuilder(job("job-1")).setAgents(fifty)
-        .build(), 0);
+    List<WorkOrder> first =
+        loop.start(WorkJob.newBuilder(job("job-1")).setAgents(fifty).build(), 0);
     assertThat(first).hasSize(10);
     for (WorkOrder o : first.subList(0, 8)) {
       loop.onReport(report(o, AgentClass.A, 100, 0), 1);
@@ -176,8 +213,9 @@ class WorkLoopTest {
     WorkLoop.MemoryStore store = new WorkLoop.MemoryStore();
     WorkLoop loop = new WorkLoop(store);
     // Everyone in the initial share, each with one order of all its items.
-    List<WorkOrder> all = loop.start(WorkJob.newBuilder(job("job-1")).setInitialShare(1.0)
-        .setOrderItems(100).build(), 0);
+    List<WorkOrder> all =
+        loop.start(
+            WorkJob.newBuilder(job("job-1")).setInitialShare(1.0).setOrderItems(100).build(), 0);
     assertThat(all).hasSize(15);
     for (WorkOrder o : all) {
       loop.onReport(report(o, classOf(o.getAgentId()), 100, 0), 1);
@@ -197,26 +235,30 @@ class WorkLoopTest {
     assertThat(next).hasSize(1);
 
     assertThat(loop.onReport(r, 3)).as("the same report again").isEmpty();
-    WorkReport otherJob = WorkReport.newBuilder(report(next.get(0), classOf(o.getAgentId()),
-        100, 0)).setJobId("job-0").build();
+    WorkReport otherJob =
+        WorkReport.newBuilder(report(next.get(0), classOf(o.getAgentId()), 100, 0))
+            .setJobId("job-0")
+            .build();
     assertThat(loop.onReport(otherJob, 4)).isEmpty();
     assertThat(store.share(o.getAgentId()).done).isEqualTo(40);
 
     WorkReport stranger = WorkReport.newBuilder(r).setAgentId("intruder").build();
     assertThatThrownBy(() -> loop.onReport(stranger, 5))
         .isInstanceOf(WorkLoop.UnknownAgentException.class)
-        .hasMessageContaining("intruder").hasMessageContaining("job-1");
+        .hasMessageContaining("intruder")
+        .hasMessageContaining("job-1");
   }
 
   @Test
   void aJobThatCannotRunIsRefusedWithTheReason() {
     WorkLoop loop = new WorkLoop(new WorkLoop.MemoryStore());
-    WorkJob noChunk = WorkJob.newBuilder(job("job-1"))
-        .setBase(new ChunkParams(0, 8, 1000L, 0.0)).build();
+    WorkJob noChunk =
+        WorkJob.newBuilder(job("job-1")).setBase(new ChunkParams(0, 8, 1000L, 0.0)).build();
     WorkJob tinyOrders = WorkJob.newBuilder(job("job-1")).setOrderItems(5).build();
-    WorkJob twice = WorkJob.newBuilder(job("job-1"))
-        .setAgents(List.of(new JobAgent("a", AgentClass.A), new JobAgent("a", AgentClass.A)))
-        .build();
+    WorkJob twice =
+        WorkJob.newBuilder(job("job-1"))
+            .setAgents(List.of(new JobAgent("a", AgentClass.A), new JobAgent("a", AgentClass.A)))
+            .build();
 
     assertThatThrownBy(() -> loop.start(noChunk, 0)).hasMessageContaining("chunk_size");
     assertThatThrownBy(() -> loop.start(tinyOrders, 0)).hasMessageContaining("order_items");
@@ -230,8 +272,8 @@ class WorkLoopTest {
     WorkLoop loop = new WorkLoop(store);
     List<WorkOrder> first = new ArrayList<>(loop.start(job("job-1"), 0));
     first.addAll(loop.onWaitOver(1));
-    WorkOrder lost = first.stream().filter(o -> o.getAgentId().equals("srv-0")).findFirst()
-        .orElseThrow();
+    WorkOrder lost =
+        first.stream().filter(o -> o.getAgentId().equals("srv-0")).findFirst().orElseThrow();
     long deadline = WorkLoop.deadlineAfter(lost);
     // every other agent reports; srv-0's report is lost
     for (WorkOrder o : first) {
@@ -239,27 +281,29 @@ class WorkLoopTest {
         loop.onReport(report(o, classOf(o.getAgentId()), 500, 0), 10);
       }
     }
-    assertThat(loop.onDeadlines(deadline - 1)).as("nothing is overdue before its deadline")
+    assertThat(loop.onDeadlines(deadline - 1))
+        .as("nothing is overdue before its deadline")
         .noneMatch(o -> o.getAgentId().equals("srv-0"));
 
     // 1. past the deadline: the same order again, twice, each with a fresh deadline
     long at = deadline + 1;
     for (int resend = 1; resend <= WorkLoop.ORDER_RESENDS; resend++) {
-      List<WorkOrder> again = loop.onDeadlines(at).stream()
-          .filter(o -> o.getAgentId().equals("srv-0")).toList();
+      List<WorkOrder> again =
+          loop.onDeadlines(at).stream().filter(o -> o.getAgentId().equals("srv-0")).toList();
       assertThat(again).as("resend %d", resend).containsExactly(lost);
       at += WorkLoop.deadlineAfter(lost) + 1;
     }
 
     // 2. then its items count as timed out and the next order goes out
     long doneBefore = store.share("srv-0").done;
-    List<WorkOrder> next = loop.onDeadlines(at).stream()
-        .filter(o -> o.getAgentId().equals("srv-0")).toList();
+    List<WorkOrder> next =
+        loop.onDeadlines(at).stream().filter(o -> o.getAgentId().equals("srv-0")).toList();
     assertThat(next).hasSize(1);
     assertThat(next.get(0).getOrderId()).isNotEqualTo(lost.getOrderId());
     AgentShare s = store.share("srv-0");
     assertThat(s.done).as("nothing of the lost order counted done").isEqualTo(doneBefore);
-    assertThat(s.pending[1] + s.drawn[1]).as("its items back with one timeout each")
+    assertThat(s.pending[1] + s.drawn[1])
+        .as("its items back with one timeout each")
         .isEqualTo(lost.getChunks() * (long) lost.getParams().getChunkSize());
     assertThat(store.plan().ordersOverdue).isEqualTo(1);
 

@@ -62,8 +62,11 @@ class RecordAuthenticatorTest {
     }
 
     Headers authHeaders() {
-      return new Headers(h(RecordMac.KEY_HEADER), h(RecordMac.SEQUENCE_HEADER),
-          h(RecordMac.TIMESTAMP_HEADER), h(RecordMac.MAC_HEADER));
+      return new Headers(
+          h(RecordMac.KEY_HEADER),
+          h(RecordMac.SEQUENCE_HEADER),
+          h(RecordMac.TIMESTAMP_HEADER),
+          h(RecordMac.MAC_HEADER));
     }
 
     private byte[] h(String name) {
@@ -93,7 +96,9 @@ class RecordAuthenticatorTest {
   }
 
   private Sent sent(AgentIdentity a) {
-    return new Sent(a, 1 + random.nextInt(1_000_000_000),
+    return new Sent(
+        a,
+        1 + random.nextInt(1_000_000_000),
         NOW - SKEW.toMillis() + random.nextInt((int) (2 * SKEW.toMillis())));
   }
 
@@ -131,17 +136,30 @@ class RecordAuthenticatorTest {
         forged[i] = (byte) "0123456789abcdef".charAt(random.nextInt(16));
       }
       Headers h = s.authHeaders();
-      Verdict v = authenticator.check(entry, new ReplayWindow(), TOPIC, s.key, s.value,
-          new Headers(h.keyId(), h.sequence(), h.timestamp(), forged), NOW);
+      Verdict v =
+          authenticator.check(
+              entry,
+              new ReplayWindow(),
+              TOPIC,
+              s.key,
+              s.value,
+              new Headers(h.keyId(), h.sequence(), h.timestamp(), forged),
+              NOW);
       assertThat(v.refusal()).isEqualTo(Refusal.BAD_SIGNATURE);
       assertThat(v.reason()).startsWith("bad signature: the MAC does not match");
 
       byte[] altered = s.value.clone();
       altered[random.nextInt(altered.length)] ^= (byte) (1 + random.nextInt(255));
-      assertThat(authenticator.check(entry, new ReplayWindow(), TOPIC, s.key, altered, h, NOW)
-          .refusal()).isEqualTo(Refusal.BAD_SIGNATURE);
-      assertThat(authenticator.check(entry, new ReplayWindow(), "mesh.responses", s.key, s.value,
-          h, NOW).refusal()).isEqualTo(Refusal.BAD_SIGNATURE);
+      assertThat(
+              authenticator
+                  .check(entry, new ReplayWindow(), TOPIC, s.key, altered, h, NOW)
+                  .refusal())
+          .isEqualTo(Refusal.BAD_SIGNATURE);
+      assertThat(
+              authenticator
+                  .check(entry, new ReplayWindow(), "mesh.responses", s.key, s.value, h, NOW)
+                  .refusal())
+          .isEqualTo(Refusal.BAD_SIGNATURE);
       // A record signed by an outsider with its own key, claiming to be this agent.
       AgentIdentity outsider = AgentIdentity.generate(a.agentId());
       Sent impostor = new Sent(outsider, s.sequence + 1, s.timestamp);
@@ -156,10 +174,17 @@ class RecordAuthenticatorTest {
     List<AgentIdentity> two = agents(2);
     Sent s = sent(two.get(0));
     // the registry entry of agent 1 but the record keyed as agent 1 and signed by agent 0
-    AgentKey entryOfOne = AgentKey.newBuilder(accepted(two.get(0)))
-        .setAgentId(two.get(1).agentId()).build();
-    Verdict v = authenticator.check(entryOfOne, new ReplayWindow(), TOPIC,
-        two.get(1).agentId().getBytes(StandardCharsets.UTF_8), s.value, s.authHeaders(), NOW);
+    AgentKey entryOfOne =
+        AgentKey.newBuilder(accepted(two.get(0))).setAgentId(two.get(1).agentId()).build();
+    Verdict v =
+        authenticator.check(
+            entryOfOne,
+            new ReplayWindow(),
+            TOPIC,
+            two.get(1).agentId().getBytes(StandardCharsets.UTF_8),
+            s.value,
+            s.authHeaders(),
+            NOW);
     assertThat(v.refusal()).isEqualTo(Refusal.BAD_SIGNATURE);
   }
 
@@ -169,15 +194,14 @@ class RecordAuthenticatorTest {
       Sent s = sent(a);
       Verdict unknown = check(null, new ReplayWindow(), s);
       assertThat(unknown.refusal()).isEqualTo(Refusal.NOT_ENROLLED);
-      assertThat(unknown.reason()).isEqualTo("not enrolled: no key of agent '" + a.agentId()
-          + "' in the registry");
+      assertThat(unknown.reason())
+          .isEqualTo("not enrolled: no key of agent '" + a.agentId() + "' in the registry");
 
       AgentKey pending = AgentKey.newBuilder(accepted(a)).setState(KeyState.PENDING).build();
       assertThat(check(pending, new ReplayWindow(), s).reason())
           .isEqualTo("not enrolled: agent " + a.agentId() + "'s enrolment is PENDING");
       AgentKey rejected = AgentKey.newBuilder(accepted(a)).setState(KeyState.REJECTED).build();
-      assertThat(check(rejected, new ReplayWindow(), s).refusal())
-          .isEqualTo(Refusal.NOT_ENROLLED);
+      assertThat(check(rejected, new ReplayWindow(), s).refusal()).isEqualTo(Refusal.NOT_ENROLLED);
 
       AgentKey revoked = AgentKey.newBuilder(accepted(a)).setState(KeyState.REVOKED).build();
       Verdict r = check(revoked, new ReplayWindow(), s);
@@ -185,8 +209,7 @@ class RecordAuthenticatorTest {
       assertThat(r.reason()).startsWith("revoked: agent " + a.agentId());
 
       AgentKey expired = AgentKey.newBuilder(accepted(a)).setKeyExpiresMs(NOW - 1).build();
-      assertThat(check(expired, new ReplayWindow(), s).refusal())
-          .isEqualTo(Refusal.KEY_EXPIRED);
+      assertThat(check(expired, new ReplayWindow(), s).refusal()).isEqualTo(Refusal.KEY_EXPIRED);
     }
   }
 
@@ -208,17 +231,21 @@ class RecordAuthenticatorTest {
     AgentIdentity a = agents(1).get(0);
     Sent s = sent(a);
     Headers h = s.authHeaders();
-    List<Headers> broken = List.of(
-        new Headers(null, null, null, null),
-        new Headers(h.keyId(), null, h.timestamp(), h.mac()),
-        new Headers("ABC".getBytes(StandardCharsets.US_ASCII), h.sequence(), h.timestamp(),
-            h.mac()),
-        new Headers(h.keyId(), "-3".getBytes(StandardCharsets.US_ASCII), h.timestamp(), h.mac()),
-        new Headers(h.keyId(), h.sequence(), "12x".getBytes(StandardCharsets.US_ASCII), h.mac()),
-        new Headers(h.keyId(), h.sequence(), h.timestamp(), "zz".getBytes(StandardCharsets.UTF_8)));
+    List<Headers> broken =
+        List.of(
+            new Headers(null, null, null, null),
+            new Headers(h.keyId(), null, h.timestamp(), h.mac()),
+            new Headers(
+                "ABC".getBytes(StandardCharsets.US_ASCII), h.sequence(), h.timestamp(), h.mac()),
+            new Headers(
+                h.keyId(), "-3".getBytes(StandardCharsets.US_ASCII), h.timestamp(), h.mac()),
+            new Headers(
+                h.keyId(), h.sequence(), "12x".getBytes(StandardCharsets.US_ASCII), h.mac()),
+            new Headers(
+                h.keyId(), h.sequence(), h.timestamp(), "zz".getBytes(StandardCharsets.UTF_8)));
     for (Headers b : broken) {
-      Verdict v = authenticator.check(accepted(a), new ReplayWindow(), TOPIC, s.key, s.value, b,
-          NOW);
+      Verdict v =
+          authenticator.check(accepted(a), new ReplayWindow(), TOPIC, s.key, s.value, b, NOW);
       assertThat(v.refusal()).isEqualTo(Refusal.BAD_SIGNATURE);
     }
   }
@@ -229,13 +256,15 @@ class RecordAuthenticatorTest {
       AgentIdentity old = agents(1).get(0);
       AgentIdentity rotated = AgentIdentity.generate(old.agentId());
       long overlapUntil = NOW + 1 + random.nextInt(3_600_000);
-      AgentKey entry = AgentKey.newBuilder(accepted(rotated))
-          .setPrevious(PreviousKey.newBuilder()
-              .setFingerprint(old.fingerprint())
-              .setAgreementKey(ByteBuffer.wrap(old.agreementKey().getEncoded()))
-              .setOverlapUntilMs(overlapUntil)
-              .build())
-          .build();
+      AgentKey entry =
+          AgentKey.newBuilder(accepted(rotated))
+              .setPrevious(
+                  PreviousKey.newBuilder()
+                      .setFingerprint(old.fingerprint())
+                      .setAgreementKey(ByteBuffer.wrap(old.agreementKey().getEncoded()))
+                      .setOverlapUntilMs(overlapUntil)
+                      .build())
+              .build();
       ReplayWindow window = new ReplayWindow();
       Sent byOld = new Sent(old, 10, NOW);
       Sent byNew = new Sent(rotated, 11, NOW);
@@ -243,14 +272,32 @@ class RecordAuthenticatorTest {
       assertThat(check(entry, window, byNew).accepted()).isTrue();
 
       Sent lateByOld = new Sent(old, 12, overlapUntil + 1);
-      Verdict late = authenticator.check(entry, window, TOPIC, lateByOld.key, lateByOld.value,
-          lateByOld.authHeaders(), overlapUntil + 1);
+      Verdict late =
+          authenticator.check(
+              entry,
+              window,
+              TOPIC,
+              lateByOld.key,
+              lateByOld.value,
+              lateByOld.authHeaders(),
+              overlapUntil + 1);
       assertThat(late.refusal()).isEqualTo(Refusal.WRONG_KEY);
-      assertThat(late.reason()).contains("previous key " + old.fingerprint())
+      assertThat(late.reason())
+          .contains("previous key " + old.fingerprint())
           .contains("overlap ended");
       Sent lateByNew = new Sent(rotated, 13, overlapUntil + 1);
-      assertThat(authenticator.check(entry, window, TOPIC, lateByNew.key, lateByNew.value,
-          lateByNew.authHeaders(), overlapUntil + 1).accepted()).isTrue();
+      assertThat(
+              authenticator
+                  .check(
+                      entry,
+                      window,
+                      TOPIC,
+                      lateByNew.key,
+                      lateByNew.value,
+                      lateByNew.authHeaders(),
+                      overlapUntil + 1)
+                  .accepted())
+          .isTrue();
     }
   }
 
@@ -261,9 +308,11 @@ class RecordAuthenticatorTest {
     long highest = 1_000;
     for (int i = 0; i < 2_000; i++) {
       long seq = highest + 5 - random.nextInt(80);
-      boolean expectFresh = seq > highest
-          || (highest - seq <= ReplayWindow.WIDTH && highest - seq > 0
-              && !accepted.contains(seq));
+      boolean expectFresh =
+          seq > highest
+              || (highest - seq <= ReplayWindow.WIDTH
+                  && highest - seq > 0
+                  && !accepted.contains(seq));
       if (highest == 1_000 && accepted.isEmpty()) {
         expectFresh = true;
       }

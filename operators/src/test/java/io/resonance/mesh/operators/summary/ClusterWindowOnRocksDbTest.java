@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The cluster window on RocksDB, as the job runs it, against a brute-force model of a 40 s / 10 s
- * sliding window that keeps the last record per agent and drops a record only for the windows
- * the watermark has already passed.
+ * sliding window that keeps the last record per agent and drops a record only for the windows the
+ * watermark has already passed.
  */
 class ClusterWindowOnRocksDbTest {
 
@@ -89,7 +89,8 @@ class ClusterWindowOnRocksDbTest {
           continue;
         }
         ClusterAccumulator acc =
-            model.computeIfAbsent(h.clusterId(), c -> new LinkedHashMap<>())
+            model
+                .computeIfAbsent(h.clusterId(), c -> new LinkedHashMap<>())
                 .computeIfAbsent(end, e -> new ClusterAccumulator());
         acc.put(h.agentId(), h.updatedAtMs(), h.impedanceScore(), h.state());
         acc.sector(h.sectorId(), h.updatedAtMs());
@@ -110,8 +111,7 @@ class ClusterWindowOnRocksDbTest {
       assertThat(s.getAgentsActive()).isEqualTo(expected.summary.getAgentsActive());
       assertThat(s.getAgentsDegraded()).isEqualTo(expected.summary.getAgentsDegraded());
       assertThat(s.getAgentsOffline()).isEqualTo(expected.summary.getAgentsOffline());
-      assertThat(s.getMeanImpedance())
-          .isCloseTo(expected.summary.getMeanImpedance(), within(1e-9));
+      assertThat(s.getMeanImpedance()).isCloseTo(expected.summary.getMeanImpedance(), within(1e-9));
       assertThat(s.getP95Impedance()).isEqualTo(expected.summary.getP95Impedance());
       assertThat(s.getSlowestAgent()).isEqualTo(expected.summary.getSlowestAgent());
       assertThat(s.getFastestAgent()).isEqualTo(expected.summary.getFastestAgent());

@@ -17,9 +17,9 @@ import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
-import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -41,7 +41,10 @@ class ClusterWindowTest {
 
   private static final SummarySettings SETTINGS =
       new SummarySettings(
-          Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofSeconds(40), Duration.ofSeconds(10));
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(20),
+          Duration.ofSeconds(40),
+          Duration.ofSeconds(10));
 
   private KeyedOneInputStreamOperatorTestHarness<String, AgentHealth, HealthRollup> harness;
   private WatermarkGenerator<AgentImpedance> watermarks;

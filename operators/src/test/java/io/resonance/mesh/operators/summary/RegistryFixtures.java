@@ -42,7 +42,8 @@ final class RegistryFixtures {
         .build();
   }
 
-  static AgentImpedance record(String agent, String cluster, long atMs, int score, OperationalState state) {
+  static AgentImpedance record(
+      String agent, String cluster, long atMs, int score, OperationalState state) {
     return record(agent, "sector-1", cluster, atMs, score, state);
   }
 }

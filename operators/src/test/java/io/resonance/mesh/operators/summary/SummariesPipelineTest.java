@@ -42,7 +42,12 @@ class SummariesPipelineTest {
           String id = sector + "/" + cluster + "/" + i;
           boolean offline = sector.equals("sector-2") && cluster.equals("b") && i < 3;
           registry.add(
-              record(id, sector, sector + "/" + cluster, B + 1 * S, score,
+              record(
+                  id,
+                  sector,
+                  sector + "/" + cluster,
+                  B + 1 * S,
+                  score,
                   offline ? OperationalState.OFFLINE : OperationalState.ACTIVE));
           score += 10;
         }

@@ -10,13 +10,15 @@ import org.apache.commons.statistics.inference.PValueMethod;
  * The Mann-Whitney U test of whether one sample tends to be smaller than another, as Kayenta
  * compares a canary with its baseline: on ranks, so a few slow outliers do not decide it the way
  * they move a mean. Commons Statistics computes it, with the normal approximation, tie and
- * continuity corrections, sound from about 20 values per side (the judge asks for more); this
- * class only names the two one-sided questions the judge asks.
+ * continuity corrections, sound from about 20 values per side (the judge asks for more); this class
+ * only names the two one-sided questions the judge asks.
  */
 public final class MannWhitney {
 
-  private static final MannWhitneyUTest ASYMPTOTIC = MannWhitneyUTest.withDefaults()
-      .with(PValueMethod.ASYMPTOTIC).with(ContinuityCorrection.ENABLED);
+  private static final MannWhitneyUTest ASYMPTOTIC =
+      MannWhitneyUTest.withDefaults()
+          .with(PValueMethod.ASYMPTOTIC)
+          .with(ContinuityCorrection.ENABLED);
   private static final NormalDistribution STANDARD = NormalDistribution.of(0, 1);
 
   /**
@@ -35,10 +37,10 @@ public final class MannWhitney {
     if (n1 == 0 || n2 == 0) {
       throw new IllegalArgumentException("both samples need values, got " + n1 + " and " + n2);
     }
-    MannWhitneyUTest.Result smaller = ASYMPTOTIC.with(AlternativeHypothesis.LESS_THAN)
-        .test(candidate, baseline);
-    MannWhitneyUTest.Result larger = ASYMPTOTIC.with(AlternativeHypothesis.GREATER_THAN)
-        .test(candidate, baseline);
+    MannWhitneyUTest.Result smaller =
+        ASYMPTOTIC.with(AlternativeHypothesis.LESS_THAN).test(candidate, baseline);
+    MannWhitneyUTest.Result larger =
+        ASYMPTOTIC.with(AlternativeHypothesis.GREATER_THAN).test(candidate, baseline);
     // Commons' U counts the pairs where the candidate is larger; the judge speaks of smaller.
     double pairs = (double) n1 * n2;
     double uSmaller = pairs - smaller.getStatistic();

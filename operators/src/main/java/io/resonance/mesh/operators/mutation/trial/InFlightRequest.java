@@ -13,15 +13,22 @@ public class InFlightRequest {
   public String requestId;
   public String specId;
   public boolean candidate;
+
   /** A second run, on the live recipe, of a request whose trial run failed. */
   public boolean rerun;
+
   public long routedAtMs;
   public Map<String, String> seed = new HashMap<>();
 
   public InFlightRequest() {}
 
-  InFlightRequest(String requestId, String specId, boolean candidate, boolean rerun,
-      long routedAtMs, Map<String, String> seed) {
+  InFlightRequest(
+      String requestId,
+      String specId,
+      boolean candidate,
+      boolean rerun,
+      long routedAtMs,
+      Map<String, String> seed) {
     this.requestId = requestId;
     this.specId = specId;
     this.candidate = candidate;

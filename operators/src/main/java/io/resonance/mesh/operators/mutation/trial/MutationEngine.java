@@ -15,9 +15,9 @@ import io.resonance.mesh.operators.gcl.GraphSpec;
 import io.resonance.mesh.operators.mutation.HandlerCatalog;
 import io.resonance.mesh.operators.mutation.MutationLibrary;
 import io.resonance.mesh.operators.mutation.MutationProposal;
+import io.resonance.mesh.operators.mutation.ab.AbJudge;
 import io.resonance.mesh.operators.mutation.ab.AbJudge.Decision;
 import io.resonance.mesh.operators.mutation.ab.AbJudge.Verdict;
-import io.resonance.mesh.operators.mutation.ab.AbJudge;
 import io.resonance.mesh.operators.mutation.ab.MannWhitney;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,21 +32,21 @@ import java.util.TreeSet;
  * and the benchmark run the same rules:
  *
  * <ol>
- *   <li>A recipe is a spec on {@code mesh.gcl} whose id has no {@code ~} and which requests
- *       name (a graph nobody requests as a recipe is never mutated). While it is not pinned and
- *       no trial runs, the {@link MutationLibrary} proposes variants of the live recipe; the
- *       {@link OperatorBandit} picks an operator among those with untried proposals, and that
- *       operator's first untried variant goes on trial: its spec is published, and a {@code
- *       share} of requests (by a hash of the request id) runs it.
- *   <li>Every request's graph end measures its side: latency from the graph's first result to
- *       its end, whether it failed, and its cost and attempts from the attempts it ran. Live
- *       requests routed during the trial are its fresh baseline.
+ *   <li>A recipe is a spec on {@code mesh.gcl} whose id has no {@code ~} and which requests name (a
+ *       graph nobody requests as a recipe is never mutated). While it is not pinned and no trial
+ *       runs, the {@link MutationLibrary} proposes variants of the live recipe; the {@link
+ *       OperatorBandit} picks an operator among those with untried proposals, and that operator's
+ *       first untried variant goes on trial: its spec is published, and a {@code share} of requests
+ *       (by a hash of the request id) runs it.
+ *   <li>Every request's graph end measures its side: latency from the graph's first result to its
+ *       end, whether it failed, and its cost and attempts from the attempts it ran. Live requests
+ *       routed during the trial are its fresh baseline.
  *   <li>After each measure the {@link AbJudge} decides: PROMOTE makes the variant the live recipe
- *       (unless it costs more per request, with confidence: then it is rolled back), ROLLBACK
- *       ends the trial; FUTILE (it cannot be the 5 % faster a promotion needs) ends it too,
- *       ROLLED_BACK if it measured no faster, else INCONCLUSIVE; WAIT goes on until {@code
- *       maxTrialRequests} trial requests, then the trial ends INCONCLUSIVE. Whatever the end but
- *       a promotion, the live recipe stays. The operator's arm learns the outcome.
+ *       (unless it costs more per request, with confidence: then it is rolled back), ROLLBACK ends
+ *       the trial; FUTILE (it cannot be the 5 % faster a promotion needs) ends it too, ROLLED_BACK
+ *       if it measured no faster, else INCONCLUSIVE; WAIT goes on until {@code maxTrialRequests}
+ *       trial requests, then the trial ends INCONCLUSIVE. Whatever the end but a promotion, the
+ *       live recipe stays. The operator's arm learns the outcome.
  *   <li>A trial run that failed is run again on the live recipe (instance {@code request~2}): a
  *       harmful variant costs time, never a request.
  * </ol>
@@ -106,8 +106,8 @@ public final class MutationEngine {
    * @param maxTrialRequests trial requests after which a trial without a verdict ends
    * @param baselineCapacity live requests the baseline keeps, the most recent
    */
-  public record Settings(double share, AbJudge judge, int maxTrialRequests,
-      int baselineCapacity) implements java.io.Serializable {
+  public record Settings(double share, AbJudge judge, int maxTrialRequests, int baselineCapacity)
+      implements java.io.Serializable {
 
     public static final double DEFAULT_SHARE = 0.05;
 
@@ -116,8 +116,12 @@ public final class MutationEngine {
         throw new IllegalArgumentException("--mutation-share must be in (0, 1), got " + share);
       }
       if (maxTrialRequests < 1 || baselineCapacity < 1) {
-        throw new IllegalArgumentException("maxTrialRequests and baselineCapacity must be "
-            + "positive, got " + maxTrialRequests + ", " + baselineCapacity);
+        throw new IllegalArgumentException(
+            "maxTrialRequests and baselineCapacity must be "
+                + "positive, got "
+                + maxTrialRequests
+                + ", "
+                + baselineCapacity);
       }
     }
 
@@ -144,11 +148,11 @@ public final class MutationEngine {
   private final Store store;
 
   /**
-   * @param store the recipe's state; in Flink, keyed state handles that act on the current key,
-   *     so one engine serves every recipe of the subtask
+   * @param store the recipe's state; in Flink, keyed state handles that act on the current key, so
+   *     one engine serves every recipe of the subtask
    */
-  public MutationEngine(MutationLibrary library, HandlerCatalog catalog, Settings settings,
-      Store store) {
+  public MutationEngine(
+      MutationLibrary library, HandlerCatalog catalog, Settings settings, Store store) {
     this.library = library;
     this.catalog = catalog;
     this.settings = settings;
@@ -185,9 +189,11 @@ public final class MutationEngine {
       String ended = endTrial(book, "the recipe changed");
       book.submittedVersion = spec.getVersion();
       book.liveSpecId = id;
-      out.record(record(book, MutationKind.RECIPE_CHANGED, now)
-          .setReason("version " + spec.getVersion() + " submitted; it is live as written"
-              + ended).build());
+      out.record(
+          record(book, MutationKind.RECIPE_CHANGED, now)
+              .setReason(
+                  "version " + spec.getVersion() + " submitted; it is live as written" + ended)
+              .build());
       startNextTrial(book, now, out);
     }
     store().book(book);
@@ -198,16 +204,29 @@ public final class MutationEngine {
   public Routing onRequest(RecipeRequest request, long now, Out out) throws Exception {
     RecipeBook book = store().book();
     if (book == null) {
-      return new Routing(null, false, true, "unknown recipe '" + request.getRecipeId()
-          + "': submit its spec on mesh.gcl (./mesh gcl submit) before its requests");
+      return new Routing(
+          null,
+          false,
+          true,
+          "unknown recipe '"
+              + request.getRecipeId()
+              + "': submit its spec on mesh.gcl (./mesh gcl submit) before its requests");
     }
     GclSpec live = store().spec(book.liveSpecId);
     TreeSet<String> missing = new TreeSet<>(live.getWorkspace());
     missing.removeAll(request.getSeed().keySet());
     if (!missing.isEmpty()) {
-      return new Routing(null, false, false, "request '" + request.getRequestId()
-          + "' lacks seed items " + missing + " that recipe '" + book.recipeId
-          + "' starts from; send them in its seed");
+      return new Routing(
+          null,
+          false,
+          false,
+          "request '"
+              + request.getRequestId()
+              + "' lacks seed items "
+              + missing
+              + " that recipe '"
+              + book.recipeId
+              + "' starts from; send them in its seed");
     }
     if (!book.requested) {
       // The first request makes the spec a recipe. The book is written only then: requests
@@ -219,8 +238,9 @@ public final class MutationEngine {
     RecipeTrial trial = book.trial;
     boolean candidate = trial != null && inShare(request.getRequestId(), settings.share());
     String specId = candidate ? trial.variantSpecId : book.liveSpecId;
-    InFlightRequest flight = new InFlightRequest(request.getRequestId(), specId, candidate, false,
-        now, request.getSeed());
+    InFlightRequest flight =
+        new InFlightRequest(
+            request.getRequestId(), specId, candidate, false, now, request.getSeed());
     store().inFlight(request.getRequestId(), flight);
     seed(request.getRequestId(), flight, now, out);
     return new Routing(specId, candidate, false, null);
@@ -238,13 +258,23 @@ public final class MutationEngine {
   private static void seed(String instanceId, InFlightRequest flight, long now, Out out) {
     if (flight.seed.isEmpty()) {
       // Nothing to seed: a record that only joins the spec still starts the instance.
-      out.seed(GclResult.newBuilder().setInstanceId(instanceId).setSpecId(flight.specId)
-          .setAtMs(now).build());
+      out.seed(
+          GclResult.newBuilder()
+              .setInstanceId(instanceId)
+              .setSpecId(flight.specId)
+              .setAtMs(now)
+              .build());
       return;
     }
     for (Map.Entry<String, String> item : new java.util.TreeMap<>(flight.seed).entrySet()) {
-      out.seed(GclResult.newBuilder().setInstanceId(instanceId).setSpecId(flight.specId)
-          .setItem(item.getKey()).setValue(item.getValue()).setAtMs(now).build());
+      out.seed(
+          GclResult.newBuilder()
+              .setInstanceId(instanceId)
+              .setSpecId(flight.specId)
+              .setItem(item.getKey())
+              .setValue(item.getValue())
+              .setAtMs(now)
+              .build());
     }
   }
 
@@ -266,9 +296,10 @@ public final class MutationEngine {
     boolean measured = false;
     boolean judgeNow = false;
     if (trial != null && flight.routedAtMs >= trial.startedAtMs && !flight.rerun) {
-      TrialSide side = flight.candidate && flight.specId.equals(trial.variantSpecId)
-          ? trial.candidate
-          : !flight.candidate && flight.specId.equals(trial.baseSpecId) ? trial.baseline : null;
+      TrialSide side =
+          flight.candidate && flight.specId.equals(trial.variantSpecId)
+              ? trial.candidate
+              : !flight.candidate && flight.specId.equals(trial.baseSpecId) ? trial.baseline : null;
       if (side != null) {
         measured = true;
         // The trial's side is the scarce one: judge on each of its requests, and on the
@@ -283,8 +314,8 @@ public final class MutationEngine {
     }
     if (!completed && flight.candidate && book != null) {
       // The variant failed this request: run it again on the live recipe, so none is lost.
-      InFlightRequest again = new InFlightRequest(flight.requestId, book.liveSpecId, false, true,
-          now, flight.seed);
+      InFlightRequest again =
+          new InFlightRequest(flight.requestId, book.liveSpecId, false, true, now, flight.seed);
       store().inFlight(instance + RERUN_SUFFIX, again);
       seed(instance + RERUN_SUFFIX, again, now, out);
       if (measured) {
@@ -324,18 +355,28 @@ public final class MutationEngine {
 
   private void judge(RecipeBook book, long now, Out out) throws Exception {
     RecipeTrial trial = book.trial;
-    Decision d = settings.judge().judge(trial.candidate.latencies(), trial.candidate.failures,
-        trial.baseline.latencies(), trial.baseline.failures);
+    Decision d =
+        settings
+            .judge()
+            .judge(
+                trial.candidate.latencies(),
+                trial.candidate.failures,
+                trial.baseline.latencies(),
+                trial.baseline.failures);
     Verdict verdict = d.verdict();
     String why = d.explanation();
     if (verdict == Verdict.PROMOTE) {
-      MannWhitney.Result costs = MannWhitney.test(trial.candidate.costs(),
-          trial.baseline.costs());
+      MannWhitney.Result costs = MannWhitney.test(trial.candidate.costs(), trial.baseline.costs());
       double ratio = trial.candidate.meanCost() / trial.baseline.meanCost();
       if (costs.pLarger() < 0.01 && ratio > 1.05) {
         verdict = Verdict.ROLLBACK;
-        why = String.format(Locale.ROOT, "faster, but costs %.0f %% more per request (p %.3g): "
-            + "%s", 100 * (ratio - 1), costs.pLarger(), d.explanation());
+        why =
+            String.format(
+                Locale.ROOT,
+                "faster, but costs %.0f %% more per request (p %.3g): " + "%s",
+                100 * (ratio - 1),
+                costs.pLarger(),
+                d.explanation());
       }
     }
     MutationKind kind;
@@ -349,8 +390,13 @@ public final class MutationEngine {
     } else if (verdict == Verdict.FUTILE && d.candidateMedian() >= d.baselineMedian()) {
       // Measured no faster and unable to win: worse, if not yet with confidence. Back it goes.
       kind = MutationKind.ROLLED_BACK;
-      why = "no faster (median " + Math.round(d.candidateMedian()) + " vs "
-          + Math.round(d.baselineMedian()) + " ms) and " + why;
+      why =
+          "no faster (median "
+              + Math.round(d.candidateMedian())
+              + " vs "
+              + Math.round(d.baselineMedian())
+              + " ms) and "
+              + why;
       book.rolledBack++;
     } else if (verdict == Verdict.FUTILE) {
       kind = MutationKind.INCONCLUSIVE;
@@ -358,8 +404,12 @@ public final class MutationEngine {
       book.inconclusive++;
     } else if (trial.candidate.requests() >= settings.maxTrialRequests()) {
       kind = MutationKind.INCONCLUSIVE;
-      why = "no verdict after " + trial.candidate.requests() + " trial requests, the live "
-          + "recipe stays: " + why;
+      why =
+          "no verdict after "
+              + trial.candidate.requests()
+              + " trial requests, the live "
+              + "recipe stays: "
+              + why;
       book.inconclusive++;
     } else {
       return;
@@ -368,13 +418,14 @@ public final class MutationEngine {
     OperatorArm arm = arms.getOrDefault(trial.operator, new OperatorArm());
     store().arm(trial.operator, kind == MutationKind.PROMOTED ? arm.won() : arm.lost());
     store().tried(variantKey(store().spec(trial.variantSpecId)), kind + ": " + why);
-    out.record(record(book, kind, now)
-        .setVariantSpecId(trial.variantSpecId)
-        .setOperator(trial.operator)
-        .setDescription(trial.description)
-        .setReason(why)
-        .setEvidence(evidence(trial, d))
-        .build());
+    out.record(
+        record(book, kind, now)
+            .setVariantSpecId(trial.variantSpecId)
+            .setOperator(trial.operator)
+            .setDescription(trial.description)
+            .setReason(why)
+            .setEvidence(evidence(trial, d))
+            .build());
     book.trial = null;
     startNextTrial(book, now, out);
   }
@@ -406,10 +457,10 @@ public final class MutationEngine {
   }
 
   /**
-   * The GCL job refused a spec. When it is the variant on trial (its handler types not in the
-   * GCL job's list, say), the trial ends at once, rolled back, and the requests it holds run
-   * again on the live recipe: otherwise they would wait for the GCL job to abandon them. The
-   * operator is not blamed (the deployment is); the variant is not tried again.
+   * The GCL job refused a spec. When it is the variant on trial (its handler types not in the GCL
+   * job's list, say), the trial ends at once, rolled back, and the requests it holds run again on
+   * the live recipe: otherwise they would wait for the GCL job to abandon them. The operator is not
+   * blamed (the deployment is); the variant is not tried again.
    */
   public void onRejection(GclRejection rejection, long now, Out out) throws Exception {
     RecipeBook book = store().book();
@@ -417,10 +468,13 @@ public final class MutationEngine {
     if (trial == null || !trial.variantSpecId.equals(rejection.getSpecId())) {
       return;
     }
-    String problems = String.join("; ", rejection.getProblems().stream()
-        .map(p -> p.getMessage()).toList());
-    String why = "the GCL job refused the variant (" + problems + "); if a handler type is "
-        + "missing, add it to the GCL job's --gcl-handler-types";
+    String problems =
+        String.join("; ", rejection.getProblems().stream().map(p -> p.getMessage()).toList());
+    String why =
+        "the GCL job refused the variant ("
+            + problems
+            + "); if a handler type is "
+            + "missing, add it to the GCL job's --gcl-handler-types";
     book.rolledBack++;
     store().tried(variantKey(store().spec(trial.variantSpecId)), "ROLLED_BACK: " + why);
     int rerun = 0;
@@ -428,21 +482,22 @@ public final class MutationEngine {
       InFlightRequest flight = e.getValue();
       if (flight.candidate && flight.specId.equals(trial.variantSpecId)) {
         store().landed(e.getKey());
-        InFlightRequest again = new InFlightRequest(flight.requestId, book.liveSpecId, false,
-            true, now, flight.seed);
+        InFlightRequest again =
+            new InFlightRequest(flight.requestId, book.liveSpecId, false, true, now, flight.seed);
         store().inFlight(e.getKey() + RERUN_SUFFIX, again);
         seed(e.getKey() + RERUN_SUFFIX, again, now, out);
         rerun++;
       }
     }
     trial.reruns += rerun;
-    out.record(record(book, MutationKind.ROLLED_BACK, now)
-        .setVariantSpecId(trial.variantSpecId)
-        .setOperator(trial.operator)
-        .setDescription(trial.description)
-        .setReason(why + "; " + rerun + " of its requests run again on the live recipe")
-        .setEvidence(evidence(trial, null))
-        .build());
+    out.record(
+        record(book, MutationKind.ROLLED_BACK, now)
+            .setVariantSpecId(trial.variantSpecId)
+            .setOperator(trial.operator)
+            .setDescription(trial.description)
+            .setReason(why + "; " + rerun + " of its requests run again on the live recipe")
+            .setEvidence(evidence(trial, null))
+            .build());
     book.trial = null;
     startNextTrial(book, now, out);
     store().book(book);
@@ -473,9 +528,11 @@ public final class MutationEngine {
       default -> {
         kind = MutationKind.FORCED_ROLLBACK;
         String undone = book.liveSpecId;
-        note = (undone.equals(book.recipeId) ? "the recipe as submitted was live already"
-            : "undid " + undone + "; the recipe as submitted is live") + endTrial(book,
-            "rolled back by hand");
+        note =
+            (undone.equals(book.recipeId)
+                    ? "the recipe as submitted was live already"
+                    : "undid " + undone + "; the recipe as submitted is live")
+                + endTrial(book, "rolled back by hand");
         // A person undoing promotions is evidence against the operators that made them.
         Map<String, OperatorArm> arms = store().arms();
         for (String operator : lineageOperators(undone)) {
@@ -484,10 +541,11 @@ public final class MutationEngine {
         book.liveSpecId = book.recipeId;
       }
     }
-    out.record(record(book, kind, now)
-        .setReason(reason.isEmpty() ? note : reason + " (" + note + ")")
-        .setBy(command.getBy())
-        .build());
+    out.record(
+        record(book, kind, now)
+            .setReason(reason.isEmpty() ? note : reason + " (" + note + ")")
+            .setBy(command.getBy())
+            .build());
     startNextTrial(book, now, out);
     store().book(book);
     return true;
@@ -531,13 +589,15 @@ public final class MutationEngine {
       GclSpec variant = GclAvro.toAvro(r.proposal().mutated());
       if (store().tried(variantKey(variant)) == null) {
         store().tried(variantKey(variant), "REFUSED");
-        out.record(record(book, MutationKind.REFUSED, now)
-            .setVariantSpecId(variant.getSpecId())
-            .setOperator(r.proposal().operator())
-            .setDescription(r.proposal().description())
-            .setReason("the validator refused the operator's own proposal: "
-                + String.join("; ", r.problems()))
-            .build());
+        out.record(
+            record(book, MutationKind.REFUSED, now)
+                .setVariantSpecId(variant.getSpecId())
+                .setOperator(r.proposal().operator())
+                .setDescription(r.proposal().description())
+                .setReason(
+                    "the validator refused the operator's own proposal: "
+                        + String.join("; ", r.problems()))
+                .build());
       }
     }
     Map<String, MutationProposal> firstUntried = new LinkedHashMap<>();
@@ -551,23 +611,31 @@ public final class MutationEngine {
       return; // every proposal for the live recipe has had its trial
     }
     SplittableRandom random = new SplittableRandom(book.recipeId.hashCode() * 31L + book.trials);
-    OperatorBandit.Choice choice = OperatorBandit.choose(List.copyOf(firstUntried.keySet()),
-        store().arms(), random);
+    OperatorBandit.Choice choice =
+        OperatorBandit.choose(List.copyOf(firstUntried.keySet()), store().arms(), random);
     MutationProposal chosen = firstUntried.get(choice.operator());
     GclSpec variant = GclAvro.toAvro(chosen.mutated());
     store().spec(variant);
     out.spec(variant);
-    book.trial = new RecipeTrial(variant.getSpecId(), book.liveSpecId, chosen.operator(),
-        chosen.description(), now, settings.baselineCapacity());
+    book.trial =
+        new RecipeTrial(
+            variant.getSpecId(),
+            book.liveSpecId,
+            chosen.operator(),
+            chosen.description(),
+            now,
+            settings.baselineCapacity());
     book.trials++;
-    out.record(record(book, MutationKind.TRIAL_STARTED, now)
-        .setVariantSpecId(variant.getSpecId())
-        .setOperator(chosen.operator())
-        .setDescription(chosen.description())
-        .setReason(String.format(Locale.ROOT, "%.0f %% of requests run it; ", 100
-            * settings.share()) + choice.explanation())
-        .setVariant(variant)
-        .build());
+    out.record(
+        record(book, MutationKind.TRIAL_STARTED, now)
+            .setVariantSpecId(variant.getSpecId())
+            .setOperator(chosen.operator())
+            .setDescription(chosen.description())
+            .setReason(
+                String.format(Locale.ROOT, "%.0f %% of requests run it; ", 100 * settings.share())
+                    + choice.explanation())
+            .setVariant(variant)
+            .build());
   }
 
   private static MutationRecord.Builder record(RecipeBook book, MutationKind kind, long now) {

@@ -1,9 +1,9 @@
 package io.resonance.mesh.operators.mutation.trial;
 
 /**
- * Where one recipe stands: the spec a person submitted, the one requests run now, whether a
- * person pinned it, the running trial and the recipe's record so far. A Flink POJO, keyed state of
- * the recipe.
+ * Where one recipe stands: the spec a person submitted, the one requests run now, whether a person
+ * pinned it, the running trial and the recipe's record so far. A Flink POJO, keyed state of the
+ * recipe.
  */
 public class RecipeBook {
 
@@ -11,12 +11,15 @@ public class RecipeBook {
   public int submittedVersion;
   public String liveSpecId;
   public boolean pinned;
+
   /** The trial running now, or null. */
   public RecipeTrial trial;
+
   public int trials;
   public int promoted;
   public int rolledBack;
   public int inconclusive;
+
   /** Whether any request has named it: until then it is a graph, not a recipe. */
   public boolean requested;
 

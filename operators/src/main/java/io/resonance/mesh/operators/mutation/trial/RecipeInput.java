@@ -7,9 +7,9 @@ import io.resonance.mesh.avro.RecipeCommand;
 import io.resonance.mesh.avro.RecipeRequest;
 
 /**
- * One of the things a recipe's mutation loop reacts to, as one stream keyed by recipe: a spec
- * of its lineage, a request, the end of a graph instance, a person's command, the GCL job's
- * refusal of a spec. Exactly one field is set. A Flink POJO whose fields Flink serialises with Avro.
+ * One of the things a recipe's mutation loop reacts to, as one stream keyed by recipe: a spec of
+ * its lineage, a request, the end of a graph instance, a person's command, the GCL job's refusal of
+ * a spec. Exactly one field is set. A Flink POJO whose fields Flink serialises with Avro.
  */
 public class RecipeInput {
 

@@ -33,17 +33,17 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Recipe mutation in Flink, keyed by recipe: holds each recipe's {@link MutationEngine} state
- * (its book, the specs of its lineage, the operators' record, the variants tried, the requests in
+ * Recipe mutation in Flink, keyed by recipe: holds each recipe's {@link MutationEngine} state (its
+ * book, the specs of its lineage, the operators' record, the variants tried, the requests in
  * flight) in RocksDB and turns the engine's effects into streams: {@link MutationRecord}s as the
  * main output (for the append-only {@code mesh.mutations}), {@link #SEEDS} for {@code
  * mesh.results}, {@link #VARIANTS} for {@code mesh.gcl}, {@link #REJECTED} for dead letters.
  *
- * <p>Requests and commands for a recipe whose spec has not arrived yet wait up to {@code
- * specWait} (at a start, the specs topic is read from its beginning while requests and commands
- * already flow), then go to the dead letters with the fix. A request whose graph has not ended {@code requestMaxAge} after it
- * was routed is let go, to the dead letters as it came, so it can be sent again once the GCL job
- * runs; without this, a lost graph would hold its seed in state for ever.
+ * <p>Requests and commands for a recipe whose spec has not arrived yet wait up to {@code specWait}
+ * (at a start, the specs topic is read from its beginning while requests and commands already
+ * flow), then go to the dead letters with the fix. A request whose graph has not ended {@code
+ * requestMaxAge} after it was routed is let go, to the dead letters as it came, so it can be sent
+ * again once the GCL job runs; without this, a lost graph would hold its seed in state for ever.
  */
 public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, MutationRecord> {
 
@@ -64,26 +64,30 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
 
   private static final MeshCodec<RecipeRequest> REQUESTS = MeshCodec.of(RecipeRequest.class);
   private static final MeshCodec<RecipeCommand> COMMANDS = MeshCodec.of(RecipeCommand.class);
+
   /** In-flight requests are looked at on a coarse clock: one timer per recipe and 10 s. */
   private static final long SWEEP_MS = 10_000;
 
   /** Savepoint format: never rename. */
   static final ValueStateDescriptor<RecipeBook> BOOK =
       new ValueStateDescriptor<>("recipe-mutator-book", TypeInformation.of(RecipeBook.class));
+
   static final MapStateDescriptor<String, GclSpec> SPECS =
-      new MapStateDescriptor<>("recipe-mutator-specs", Types.STRING,
-          new AvroTypeInfo<>(GclSpec.class));
+      new MapStateDescriptor<>(
+          "recipe-mutator-specs", Types.STRING, new AvroTypeInfo<>(GclSpec.class));
   static final MapStateDescriptor<String, OperatorArm> ARMS =
-      new MapStateDescriptor<>("recipe-mutator-arms", Types.STRING,
-          TypeInformation.of(OperatorArm.class));
+      new MapStateDescriptor<>(
+          "recipe-mutator-arms", Types.STRING, TypeInformation.of(OperatorArm.class));
   static final MapStateDescriptor<String, String> TRIED =
       new MapStateDescriptor<>("recipe-mutator-tried", Types.STRING, Types.STRING);
   static final MapStateDescriptor<String, InFlightRequest> IN_FLIGHT =
-      new MapStateDescriptor<>("recipe-mutator-in-flight", Types.STRING,
-          TypeInformation.of(InFlightRequest.class));
+      new MapStateDescriptor<>(
+          "recipe-mutator-in-flight", Types.STRING, TypeInformation.of(InFlightRequest.class));
+
   /** Requests and commands that came before their recipe's spec, in order. */
   static final ListStateDescriptor<RecipeInput> WAITING =
       new ListStateDescriptor<>("recipe-mutator-waiting-for-spec", INPUT_TYPE);
+
   static final ValueStateDescriptor<Long> WAITING_SINCE =
       new ValueStateDescriptor<>("recipe-mutator-waiting-since", Types.LONG);
 
@@ -111,8 +115,12 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
    * @param catalogYaml the handler catalog (what the operators may assume about each handler)
    * @param cacheMinLatencyMs steps expected quicker than this are not worth a cache lookup
    */
-  public RecipeMutator(String catalogYaml, long cacheMinLatencyMs,
-      MutationEngine.Settings settings, Duration specWait, Duration requestMaxAge) {
+  public RecipeMutator(
+      String catalogYaml,
+      long cacheMinLatencyMs,
+      MutationEngine.Settings settings,
+      Duration specWait,
+      Duration requestMaxAge) {
     HandlerCatalog.parseYaml(catalogYaml); // refuse a broken catalog when the job is built
     this.catalogYaml = catalogYaml;
     this.cacheMinLatencyMs = cacheMinLatencyMs;
@@ -131,8 +139,12 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     waiting = getRuntimeContext().getListState(WAITING);
     waitingSince = getRuntimeContext().getState(WAITING_SINCE);
     HandlerCatalog catalog = HandlerCatalog.parseYaml(catalogYaml);
-    engine = new MutationEngine(MutationLibrary.standard(catalog, cacheMinLatencyMs), catalog,
-        settings, new FlinkStore());
+    engine =
+        new MutationEngine(
+            MutationLibrary.standard(catalog, cacheMinLatencyMs),
+            catalog,
+            settings,
+            new FlinkStore());
     var metrics = getRuntimeContext().getMetricGroup();
     trialRequests = metrics.counter("recipeTrialRequests");
     liveRequests = metrics.counter("recipeLiveRequests");
@@ -181,8 +193,15 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     } else if (routing.unknownRecipe()) {
       hold(RecipeInput.of(request), ctx, now);
     } else {
-      ctx.output(REJECTED, DeadLetters.of(REQUESTS, request, MeshTopics.RECIPE_REQUESTS,
-          request.getRecipeId(), "recipe-route", routing.problem()));
+      ctx.output(
+          REJECTED,
+          DeadLetters.of(
+              REQUESTS,
+              request,
+              MeshTopics.RECIPE_REQUESTS,
+              request.getRecipeId(),
+              "recipe-route",
+              routing.problem()));
     }
   }
 
@@ -208,15 +227,32 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
       throws Exception {
     Long since = waitingSince.value();
     if (since != null && since + specWaitMs <= timestamp) {
-      String unknown = "unknown recipe '" + ctx.getCurrentKey() + "': no spec with that id "
-          + "arrived on mesh.gcl within " + Duration.ofMillis(specWaitMs) + "; check the id, "
-          + "submit the spec (./mesh gcl submit), then send this again";
+      String unknown =
+          "unknown recipe '"
+              + ctx.getCurrentKey()
+              + "': no spec with that id "
+              + "arrived on mesh.gcl within "
+              + Duration.ofMillis(specWaitMs)
+              + "; check the id, "
+              + "submit the spec (./mesh gcl submit), then send this again";
       for (RecipeInput in : waiting.get()) {
-        ctx.output(REJECTED, in.request != null
-            ? DeadLetters.of(REQUESTS, in.request, MeshTopics.RECIPE_REQUESTS,
-                ctx.getCurrentKey(), "recipe-route", unknown)
-            : DeadLetters.of(COMMANDS, in.command, MeshTopics.RECIPE_COMMANDS,
-                ctx.getCurrentKey(), "recipe-command", unknown));
+        ctx.output(
+            REJECTED,
+            in.request != null
+                ? DeadLetters.of(
+                    REQUESTS,
+                    in.request,
+                    MeshTopics.RECIPE_REQUESTS,
+                    ctx.getCurrentKey(),
+                    "recipe-route",
+                    unknown)
+                : DeadLetters.of(
+                    COMMANDS,
+                    in.command,
+                    MeshTopics.RECIPE_COMMANDS,
+                    ctx.getCurrentKey(),
+                    "recipe-command",
+                    unknown));
       }
       waiting.clear();
       waitingSince.clear();
@@ -229,16 +265,28 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
     }
     for (String instance : expired) {
       InFlightRequest flight = engine.expire(instance);
-      RecipeRequest again = RecipeRequest.newBuilder()
-          .setRequestId(flight.requestId)
-          .setRecipeId(ctx.getCurrentKey())
-          .setSeed(new HashMap<>(flight.seed))
-          .setAtMs(flight.routedAtMs)
-          .build();
-      ctx.output(REJECTED, DeadLetters.of(REQUESTS, again, MeshTopics.RECIPE_REQUESTS,
-          ctx.getCurrentKey(), "recipe-end", "graph instance '" + instance + "' of spec '"
-              + flight.specId + "' did not end within " + Duration.ofMillis(requestMaxAgeMs)
-              + "; is the GCL job running? This record is the request, ready to send again"));
+      RecipeRequest again =
+          RecipeRequest.newBuilder()
+              .setRequestId(flight.requestId)
+              .setRecipeId(ctx.getCurrentKey())
+              .setSeed(new HashMap<>(flight.seed))
+              .setAtMs(flight.routedAtMs)
+              .build();
+      ctx.output(
+          REJECTED,
+          DeadLetters.of(
+              REQUESTS,
+              again,
+              MeshTopics.RECIPE_REQUESTS,
+              ctx.getCurrentKey(),
+              "recipe-end",
+              "graph instance '"
+                  + instance
+                  + "' of spec '"
+                  + flight.specId
+                  + "' did not end within "
+                  + Duration.ofMillis(requestMaxAgeMs)
+                  + "; is the GCL job running? This record is the request, ready to send again"));
     }
   }
 

@@ -15,13 +15,18 @@ import java.util.Arrays;
 public class TrialSide {
 
   public double[] latencyMs = new double[0];
+
   /** Cost per request of the completed requests, parallel to {@link #latencyMs}. */
   public double[] cost = new double[0];
+
   public double[] attempts = new double[0];
+
   /** Completed requests held; a ring of {@code capacity} when bounded. */
   public int completed;
+
   /** Where the next completed request goes once the ring is full. */
   public int next;
+
   public int failures;
   public int capacity;
 

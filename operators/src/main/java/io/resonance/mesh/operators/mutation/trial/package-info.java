@@ -1,6 +1,6 @@
 /**
- * Trials of recipe mutations: which variant of a recipe requests run, how each side of
- * a trial is measured, and what the verdict does.
+ * Trials of recipe mutations: which variant of a recipe requests run, how each side of a trial is
+ * measured, and what the verdict does.
  *
  * <pre>
  * mesh.gcl ──────────────┐
@@ -10,8 +10,8 @@
  *                             MutationEngine's)           └─▶ mesh.dlq
  * </pre>
  *
- * <p>{@link io.resonance.mesh.operators.mutation.trial.MutationEngine} holds the loop as pure
- * code over a store, so the Flink operator and the benchmark run the same rules; {@link
+ * <p>{@link io.resonance.mesh.operators.mutation.trial.MutationEngine} holds the loop as pure code
+ * over a store, so the Flink operator and the benchmark run the same rules; {@link
  * io.resonance.mesh.operators.mutation.trial.OperatorBandit} chooses the operator of each trial;
  * the state types are Flink POJOs.
  */

@@ -16,8 +16,8 @@ class AbJudgeTest {
     double[] v = new double[n];
     for (int i = 0; i < n; i++) {
       // Box-Muller: a standard normal from two uniforms.
-      double z = Math.sqrt(-2 * Math.log(1 - rng.nextDouble()))
-          * Math.cos(2 * Math.PI * rng.nextDouble());
+      double z =
+          Math.sqrt(-2 * Math.log(1 - rng.nextDouble())) * Math.cos(2 * Math.PI * rng.nextDouble());
       v[i] = medianMs * Math.exp(0.4 * z);
     }
     return v;

@@ -35,9 +35,12 @@ class MutationEngineTest {
 
   private final HandlerCatalog catalog = HandlerCatalog.parseYaml(resource("catalog.yaml"));
   private final MemoryStore store = new MemoryStore();
-  private final MutationEngine engine = new MutationEngine(
-      MutationLibrary.standard(catalog, 500), catalog,
-      new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 300, 500), store);
+  private final MutationEngine engine =
+      new MutationEngine(
+          MutationLibrary.standard(catalog, 500),
+          catalog,
+          new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 300, 500),
+          store);
   private final Captured out = new Captured();
   private final SplittableRandom random = new SplittableRandom(7);
   private long now = T0;
@@ -89,15 +92,20 @@ class MutationEngineTest {
 
   private RecipeRequest request() {
     requests++;
-    return RecipeRequest.newBuilder().setRequestId("r" + requests).setRecipeId("checkout-score")
-        .setSeed(Map.of("request", "{\"basket\":" + requests % 10 + "}")).setAtMs(now).build();
+    return RecipeRequest.newBuilder()
+        .setRequestId("r" + requests)
+        .setRecipeId("checkout-score")
+        .setSeed(Map.of("request", "{\"basket\":" + requests % 10 + "}"))
+        .setAtMs(now)
+        .build();
   }
 
   /**
-   * Runs {@code n} requests, one every 10 ms, each taking the latency {@code model} gives its
-   * spec (plus noise) and failing when {@code fails} says; ends arrive in request order.
+   * Runs {@code n} requests, one every 10 ms, each taking the latency {@code model} gives its spec
+   * (plus noise) and failing when {@code fails} says; ends arrive in request order.
    */
-  private void run(int n, ToDoubleFunction<String> model, java.util.function.Predicate<String> fails)
+  private void run(
+      int n, ToDoubleFunction<String> model, java.util.function.Predicate<String> fails)
       throws Exception {
     for (int i = 0; i < n; i++) {
       now += 10;
@@ -113,14 +121,24 @@ class MutationEngineTest {
     }
   }
 
-  private void end(String instance, String specId, ToDoubleFunction<String> model,
-      java.util.function.Predicate<String> fails) throws Exception {
+  private void end(
+      String instance,
+      String specId,
+      ToDoubleFunction<String> model,
+      java.util.function.Predicate<String> fails)
+      throws Exception {
     double latency = model.applyAsDouble(specId) * (0.9 + 0.2 * random.nextDouble());
-    engine.onEnd(GclGraphEvent.newBuilder().setInstanceId(instance).setSpecId(specId)
-        .setStatus(fails.test(specId) ? GclGraphStatus.FAILED : GclGraphStatus.COMPLETED)
-        .setStartedAtMs(now).setAtMs(now + (long) latency)
-        .setAttempts(Map.of("ingest", 1, "enrich_v1", 1, "scorer", 1, "reporter", 1))
-        .build(), now + (long) latency, out);
+    engine.onEnd(
+        GclGraphEvent.newBuilder()
+            .setInstanceId(instance)
+            .setSpecId(specId)
+            .setStatus(fails.test(specId) ? GclGraphStatus.FAILED : GclGraphStatus.COMPLETED)
+            .setStartedAtMs(now)
+            .setAtMs(now + (long) latency)
+            .setAttempts(Map.of("ingest", 1, "enrich_v1", 1, "scorer", 1, "reporter", 1))
+            .build(),
+        now + (long) latency,
+        out);
   }
 
   /** The recipe's spec, then its first request: a spec becomes a recipe when one names it. */
@@ -145,10 +163,10 @@ class MutationEngineTest {
     MutationRecord started = out.records.get(0);
     assertThat(started.getLiveSpecId()).isEqualTo("checkout-score");
     assertThat(started.getVariantSpecId()).startsWith("checkout-score~");
-    assertThat(started.getReason()).contains("30 % of requests", "Thompson sampling",
-        "Beta(1, 1)");
+    assertThat(started.getReason()).contains("30 % of requests", "Thompson sampling", "Beta(1, 1)");
     assertThat(started.getVariant()).isEqualTo(out.specs.get(0));
-    assertThat(out.specs).singleElement()
+    assertThat(out.specs)
+        .singleElement()
         .satisfies(s -> assertThat(s.getSpecId()).isEqualTo(started.getVariantSpecId()));
   }
 
@@ -159,8 +177,11 @@ class MutationEngineTest {
 
     run(400, spec -> spec.equals(variant) ? 600 : 1_000, spec -> false);
 
-    MutationRecord promoted = out.records.stream()
-        .filter(r -> r.getKind() == MutationKind.PROMOTED).findFirst().orElseThrow();
+    MutationRecord promoted =
+        out.records.stream()
+            .filter(r -> r.getKind() == MutationKind.PROMOTED)
+            .findFirst()
+            .orElseThrow();
     assertThat(promoted.getVariantSpecId()).isEqualTo(variant);
     assertThat(promoted.getLiveSpecId()).isEqualTo(variant);
     assertThat(promoted.getEvidence().getCandidateRequests()).isGreaterThanOrEqualTo(30);
@@ -184,8 +205,11 @@ class MutationEngineTest {
 
     run(400, spec -> spec.equals(variant) ? 2_000 : 1_000, spec -> false);
 
-    MutationRecord rolledBack = out.records.stream()
-        .filter(r -> r.getKind() == MutationKind.ROLLED_BACK).findFirst().orElseThrow();
+    MutationRecord rolledBack =
+        out.records.stream()
+            .filter(r -> r.getKind() == MutationKind.ROLLED_BACK)
+            .findFirst()
+            .orElseThrow();
     assertThat(rolledBack.getVariantSpecId()).isEqualTo(variant);
     assertThat(rolledBack.getLiveSpecId()).isEqualTo("checkout-score");
     assertThat(rolledBack.getReason()).startsWith("slower with confidence");
@@ -202,15 +226,21 @@ class MutationEngineTest {
 
     run(400, spec -> 1_000, spec -> spec.equals(variant) && random.nextDouble() < 0.5);
 
-    MutationRecord rolledBack = out.records.stream()
-        .filter(r -> r.getKind() == MutationKind.ROLLED_BACK).findFirst().orElseThrow();
+    MutationRecord rolledBack =
+        out.records.stream()
+            .filter(r -> r.getKind() == MutationKind.ROLLED_BACK)
+            .findFirst()
+            .orElseThrow();
     assertThat(rolledBack.getReason()).startsWith("fails more often");
     assertThat(rolledBack.getEvidence().getRequestsRerun()).isPositive();
     // No request lost: every one was served, and served completed.
     assertThat(out.served).hasSize(401).doesNotContainValue(false);
     assertThat(store.inFlightCount()).isZero();
-    assertThat(out.seeds).anyMatch(s -> s.getInstanceId().toString().endsWith("~2")
-        && s.getSpecId().equals("checkout-score"));
+    assertThat(out.seeds)
+        .anyMatch(
+            s ->
+                s.getInstanceId().toString().endsWith("~2")
+                    && s.getSpecId().equals("checkout-score"));
   }
 
   @Test
@@ -229,24 +259,44 @@ class MutationEngineTest {
     assertThat(onVariant).isNotEmpty();
     int seedsBefore = out.seeds.size();
 
-    engine.onRejection(GclRejection.newBuilder().setSpecId(variant).setRejectedAtMs(now)
-        .setProblems(List.of(GclProblemRecord.newBuilder().setReason("UNKNOWN_HANDLER_TYPE")
-            .setLocation("computations[1]").setMessage("'enrich~cache' needs handler type "
-                + "'cache_lookup', which nothing runs").build())).build(), now, out);
+    engine.onRejection(
+        GclRejection.newBuilder()
+            .setSpecId(variant)
+            .setRejectedAtMs(now)
+            .setProblems(
+                List.of(
+                    GclProblemRecord.newBuilder()
+                        .setReason("UNKNOWN_HANDLER_TYPE")
+                        .setLocation("computations[1]")
+                        .setMessage(
+                            "'enrich~cache' needs handler type "
+                                + "'cache_lookup', which nothing runs")
+                        .build()))
+            .build(),
+        now,
+        out);
 
-    MutationRecord rolledBack = out.records.stream()
-        .filter(r -> r.getKind() == MutationKind.ROLLED_BACK).findFirst().orElseThrow();
+    MutationRecord rolledBack =
+        out.records.stream()
+            .filter(r -> r.getKind() == MutationKind.ROLLED_BACK)
+            .findFirst()
+            .orElseThrow();
     assertThat(rolledBack.getVariantSpecId()).isEqualTo(variant);
-    assertThat(rolledBack.getReason()).contains("the GCL job refused the variant",
-        "cache_lookup", "--gcl-handler-types", onVariant.size() + " of its requests run again");
+    assertThat(rolledBack.getReason())
+        .contains(
+            "the GCL job refused the variant",
+            "cache_lookup",
+            "--gcl-handler-types",
+            onVariant.size() + " of its requests run again");
     assertThat(out.seeds.subList(seedsBefore, out.seeds.size()))
         .extracting(s -> s.getInstanceId().toString())
-        .containsExactlyInAnyOrderElementsOf(onVariant.stream()
-            .map(id -> id + MutationEngine.RERUN_SUFFIX).toList());
+        .containsExactlyInAnyOrderElementsOf(
+            onVariant.stream().map(id -> id + MutationEngine.RERUN_SUFFIX).toList());
     assertThat(out.seeds.subList(seedsBefore, out.seeds.size()))
         .allMatch(s -> s.getSpecId().equals("checkout-score"));
     assertThat(store.arms().getOrDefault(operator, new OperatorArm()).losses)
-        .as("the deployment, not the operator, was at fault").isZero();
+        .as("the deployment, not the operator, was at fault")
+        .isZero();
     assertThat(out.kinds().get(out.kinds().size() - 1)).isEqualTo(MutationKind.TRIAL_STARTED);
     // The reruns end like any request, and every request is served.
     for (String id : onVariant) {
@@ -263,9 +313,11 @@ class MutationEngineTest {
     run(1_200, spec -> 1_000, spec -> false);
 
     assertThat(out.kinds()).doesNotContain(MutationKind.PROMOTED);
-    MutationRecord ended = out.records.stream()
-        .filter(r -> r.getVariantSpecId().equals(variant) && r.getEvidence() != null)
-        .findFirst().orElseThrow();
+    MutationRecord ended =
+        out.records.stream()
+            .filter(r -> r.getVariantSpecId().equals(variant) && r.getEvidence() != null)
+            .findFirst()
+            .orElseThrow();
     assertThat(ended.getKind()).isIn(MutationKind.ROLLED_BACK, MutationKind.INCONCLUSIVE);
     assertThat(ended.getReason()).contains("cannot reach the 5 % a promotion needs");
     assertThat(ended.getEvidence().getCandidateRequests()).isBetween(60, 299);
@@ -274,19 +326,30 @@ class MutationEngineTest {
 
   @Test
   void aTrialTooShortToCallFutileEndsInconclusiveAtItsLimit() throws Exception {
-    MutationEngine shortTrials = new MutationEngine(MutationLibrary.standard(catalog, 500),
-        catalog, new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 50, 500), store);
+    MutationEngine shortTrials =
+        new MutationEngine(
+            MutationLibrary.standard(catalog, 500),
+            catalog,
+            new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 50, 500),
+            store);
     shortTrials.onSpec(checkout(), now, out);
     for (int i = 0; i < 600; i++) {
       now += 10;
       MutationEngine.Routing routing = shortTrials.onRequest(request(), now, out);
-      shortTrials.onEnd(GclGraphEvent.newBuilder().setInstanceId("r" + requests)
-          .setSpecId(routing.specId()).setStatus(GclGraphStatus.COMPLETED).setStartedAtMs(now)
-          .setAtMs(now + 900 + random.nextInt(200)).build(), now + 1_000, out);
+      shortTrials.onEnd(
+          GclGraphEvent.newBuilder()
+              .setInstanceId("r" + requests)
+              .setSpecId(routing.specId())
+              .setStatus(GclGraphStatus.COMPLETED)
+              .setStartedAtMs(now)
+              .setAtMs(now + 900 + random.nextInt(200))
+              .build(),
+          now + 1_000,
+          out);
     }
 
-    MutationRecord first = out.records.stream()
-        .filter(r -> r.getEvidence() != null).findFirst().orElseThrow();
+    MutationRecord first =
+        out.records.stream().filter(r -> r.getEvidence() != null).findFirst().orElseThrow();
     assertThat(first.getKind()).isEqualTo(MutationKind.INCONCLUSIVE);
     assertThat(first.getEvidence().getCandidateRequests()).isEqualTo(50);
     assertThat(first.getReason()).startsWith("no verdict after 50 trial requests");
@@ -305,8 +368,7 @@ class MutationEngineTest {
     MutationRecord pinned = out.records.get(out.records.size() - 1);
     assertThat(pinned.getKind()).isEqualTo(MutationKind.PINNED);
     assertThat(pinned.getBy()).isEqualTo("ana");
-    assertThat(pinned.getReason()).contains("release freeze", "the trial of " + variant
-        + " ended");
+    assertThat(pinned.getReason()).contains("release freeze", "the trial of " + variant + " ended");
     assertThat(out.seeds.subList(seedsBefore, out.seeds.size()))
         .allMatch(s -> s.getSpecId().equals("checkout-score"));
 
@@ -316,8 +378,7 @@ class MutationEngineTest {
   }
 
   @Test
-  void aForcedRollbackRestoresTheRecipeAsSubmittedAndCountsAgainstItsOperators()
-      throws Exception {
+  void aForcedRollbackRestoresTheRecipeAsSubmittedAndCountsAgainstItsOperators() throws Exception {
     submitAndRequest();
     String variant = out.records.get(0).getVariantSpecId();
     run(400, spec -> spec.equals(variant) ? 600 : 1_000, spec -> false);
@@ -328,8 +389,11 @@ class MutationEngineTest {
 
     engine.onCommand(command(RecipeAction.ROLLBACK, "bad outputs"), now, out);
 
-    MutationRecord forced = out.records.stream()
-        .filter(r -> r.getKind() == MutationKind.FORCED_ROLLBACK).findFirst().orElseThrow();
+    MutationRecord forced =
+        out.records.stream()
+            .filter(r -> r.getKind() == MutationKind.FORCED_ROLLBACK)
+            .findFirst()
+            .orElseThrow();
     assertThat(forced.getLiveSpecId()).isEqualTo("checkout-score");
     assertThat(forced.getReason()).contains("bad outputs", "undid " + variant);
     assertThat(store.arms().get(operator).losses).isEqualTo(lossesBefore + 1);
@@ -347,8 +411,9 @@ class MutationEngineTest {
     v4.setVersion(4);
     engine.onSpec(v4, now, out);
 
-    assertThat(out.kinds()).containsExactly(MutationKind.TRIAL_STARTED,
-        MutationKind.RECIPE_CHANGED, MutationKind.TRIAL_STARTED);
+    assertThat(out.kinds())
+        .containsExactly(
+            MutationKind.TRIAL_STARTED, MutationKind.RECIPE_CHANGED, MutationKind.TRIAL_STARTED);
     assertThat(store.book().submittedVersion).isEqualTo(4);
   }
 
@@ -359,8 +424,15 @@ class MutationEngineTest {
     assertThat(unknown.problem()).contains("submit its spec on mesh.gcl");
 
     engine.onSpec(checkout(), now, out);
-    MutationEngine.Routing bare = engine.onRequest(RecipeRequest.newBuilder()
-        .setRequestId("x").setRecipeId("checkout-score").setAtMs(now).build(), now, out);
+    MutationEngine.Routing bare =
+        engine.onRequest(
+            RecipeRequest.newBuilder()
+                .setRequestId("x")
+                .setRecipeId("checkout-score")
+                .setAtMs(now)
+                .build(),
+            now,
+            out);
     assertThat(bare.routed()).isFalse();
     assertThat(bare.problem()).contains("lacks seed items [request]");
     assertThat(out.seeds).isEmpty();
@@ -387,7 +459,12 @@ class MutationEngineTest {
   }
 
   private RecipeCommand command(RecipeAction action, String reason) {
-    return RecipeCommand.newBuilder().setRecipeId("checkout-score").setAction(action)
-        .setBy("ana").setReason(reason).setAtMs(now).build();
+    return RecipeCommand.newBuilder()
+        .setRecipeId("checkout-score")
+        .setAction(action)
+        .setBy("ana")
+        .setReason(reason)
+        .setAtMs(now)
+        .build();
   }
 }

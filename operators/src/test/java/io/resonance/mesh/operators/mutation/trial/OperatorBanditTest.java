@@ -11,12 +11,13 @@ class OperatorBanditTest {
 
   @Test
   void anOperatorThatKeptHelpingIsChosenMostOfTheTimeButNotAlways() {
-    Map<String, OperatorArm> arms = Map.of("cache", new OperatorArm(4, 0),
-        "reorder", new OperatorArm(0, 4));
+    Map<String, OperatorArm> arms =
+        Map.of("cache", new OperatorArm(4, 0), "reorder", new OperatorArm(0, 4));
     SplittableRandom random = new SplittableRandom(1);
     int cache = 0;
     for (int i = 0; i < 1_000; i++) {
-      if (OperatorBandit.choose(List.of("reorder", "cache"), arms, random).operator()
+      if (OperatorBandit.choose(List.of("reorder", "cache"), arms, random)
+          .operator()
           .equals("cache")) {
         cache++;
       }
@@ -39,10 +40,11 @@ class OperatorBanditTest {
 
   @Test
   void theExplanationShowsEveryDraw() {
-    OperatorBandit.Choice choice = OperatorBandit.choose(List.of("a", "b"),
-        Map.of("a", new OperatorArm(2, 1)), new SplittableRandom(3));
-    assertThat(choice.explanation()).contains("a ", "Beta(3, 2)", "b ", "Beta(1, 1)",
-        "highest: " + choice.operator());
+    OperatorBandit.Choice choice =
+        OperatorBandit.choose(
+            List.of("a", "b"), Map.of("a", new OperatorArm(2, 1)), new SplittableRandom(3));
+    assertThat(choice.explanation())
+        .contains("a ", "Beta(3, 2)", "b ", "Beta(1, 1)", "highest: " + choice.operator());
   }
 
   @Test

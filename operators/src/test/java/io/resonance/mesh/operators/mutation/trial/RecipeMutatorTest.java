@@ -36,12 +36,17 @@ class RecipeMutatorTest {
   private KeyedOneInputStreamOperatorTestHarness<String, RecipeInput, MutationRecord> harness;
 
   private void open(OperatorSubtaskState restore) throws Exception {
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new RecipeMutator(
-            MutationEngineTest.resource("catalog.yaml"), 500,
-            new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 300, 500),
-            SPEC_WAIT, MAX_AGE)),
-        RecipeInput::recipeOf, Types.STRING);
+    harness =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(
+                new RecipeMutator(
+                    MutationEngineTest.resource("catalog.yaml"),
+                    500,
+                    new MutationEngine.Settings(0.3, new AbJudge(30, 0.01, 0.05), 300, 500),
+                    SPEC_WAIT,
+                    MAX_AGE)),
+            RecipeInput::recipeOf,
+            Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     if (restore != null) {
       harness.initializeState(restore);
@@ -55,13 +60,17 @@ class RecipeMutatorTest {
   }
 
   private static GclSpec checkout() {
-    return GclAvro.toAvro(GclParser.parse(MutationEngineTest.resource("checkout-score.yaml"))
-        .spec());
+    return GclAvro.toAvro(
+        GclParser.parse(MutationEngineTest.resource("checkout-score.yaml")).spec());
   }
 
   private static RecipeRequest request(String id) {
-    return RecipeRequest.newBuilder().setRequestId(id).setRecipeId("checkout-score")
-        .setSeed(Map.of("request", "{}")).setAtMs(0).build();
+    return RecipeRequest.newBuilder()
+        .setRequestId(id)
+        .setRecipeId("checkout-score")
+        .setSeed(Map.of("request", "{}"))
+        .setAtMs(0)
+        .build();
   }
 
   private void send(RecipeInput in) throws Exception {
@@ -87,16 +96,21 @@ class RecipeMutatorTest {
 
     send(RecipeInput.of(checkout()));
 
-    assertThat(records()).extracting(MutationRecord::getKind)
+    assertThat(records())
+        .extracting(MutationRecord::getKind)
         .containsExactly(MutationKind.TRIAL_STARTED);
-    assertThat(side(RecipeMutator.VARIANTS)).singleElement()
+    assertThat(side(RecipeMutator.VARIANTS))
+        .singleElement()
         .satisfies(v -> assertThat(v.getSpecId()).startsWith("checkout-score~"));
-    assertThat(side(RecipeMutator.SEEDS)).extracting(GclResult::getInstanceId)
+    assertThat(side(RecipeMutator.SEEDS))
+        .extracting(GclResult::getInstanceId)
         .containsExactlyInAnyOrder("early-1", "early-2");
-    assertThat(side(RecipeMutator.SEEDS)).allSatisfy(s -> {
-      assertThat(s.getItem()).isEqualTo("request");
-      assertThat(s.getValue()).isEqualTo("{}");
-    });
+    assertThat(side(RecipeMutator.SEEDS))
+        .allSatisfy(
+            s -> {
+              assertThat(s.getItem()).isEqualTo("request");
+              assertThat(s.getValue()).isEqualTo("{}");
+            });
     assertThat(side(RecipeMutator.REJECTED)).isEmpty();
   }
 
@@ -107,11 +121,14 @@ class RecipeMutatorTest {
     send(RecipeInput.of(request("lost")));
     harness.setProcessingTime(1_000 + SPEC_WAIT.toMillis());
 
-    assertThat(side(RecipeMutator.REJECTED)).singleElement().satisfies(d -> {
-      assertThat(d.getReason()).contains("unknown recipe 'checkout-score'",
-          "./mesh gcl submit");
-      assertThat(d.getSourceTopic()).isEqualTo("mesh.recipe-requests");
-    });
+    assertThat(side(RecipeMutator.REJECTED))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReason())
+                  .contains("unknown recipe 'checkout-score'", "./mesh gcl submit");
+              assertThat(d.getSourceTopic()).isEqualTo("mesh.recipe-requests");
+            });
   }
 
   @Test
@@ -131,19 +148,27 @@ class RecipeMutatorTest {
     open(snapshot);
 
     for (GclResult s : seeds) {
-      send(RecipeInput.of(GclGraphEvent.newBuilder().setInstanceId(s.getInstanceId())
-          .setSpecId(s.getSpecId()).setStatus(GclGraphStatus.FAILED).setStartedAtMs(1_000)
-          .setAtMs(1_500).build()));
+      send(
+          RecipeInput.of(
+              GclGraphEvent.newBuilder()
+                  .setInstanceId(s.getInstanceId())
+                  .setSpecId(s.getSpecId())
+                  .setStatus(GclGraphStatus.FAILED)
+                  .setStartedAtMs(1_000)
+                  .setAtMs(1_500)
+                  .build()));
     }
     // Failed trial runs are run again on the live recipe, from the seed kept in state.
     List<GclResult> reruns = side(RecipeMutator.SEEDS);
-    assertThat(reruns).isNotEmpty().allSatisfy(r -> {
-      assertThat(r.getInstanceId().toString()).endsWith("~2");
-      assertThat(r.getSpecId()).isEqualTo("checkout-score");
-      assertThat(r.getValue()).isEqualTo("{}");
-    });
-    long trialSeeds = seeds.stream().filter(s -> !s.getSpecId().equals("checkout-score"))
-        .count();
+    assertThat(reruns)
+        .isNotEmpty()
+        .allSatisfy(
+            r -> {
+              assertThat(r.getInstanceId().toString()).endsWith("~2");
+              assertThat(r.getSpecId()).isEqualTo("checkout-score");
+              assertThat(r.getValue()).isEqualTo("{}");
+            });
+    long trialSeeds = seeds.stream().filter(s -> !s.getSpecId().equals("checkout-score")).count();
     assertThat(reruns).hasSize((int) trialSeeds);
   }
 
@@ -157,13 +182,18 @@ class RecipeMutatorTest {
     harness.setProcessingTime(1_000 + MAX_AGE.toMillis() + 10_000);
 
     List<DeadLetter> dead = side(RecipeMutator.REJECTED);
-    assertThat(dead).singleElement().satisfies(d -> {
-      assertThat(d.getReason()).contains("graph instance 'stuck'", "is the GCL job running?");
-      RecipeRequest back = io.resonance.mesh.schema.MeshCodec.of(RecipeRequest.class)
-          .decode(d.getValue().array());
-      assertThat(back.getRequestId()).isEqualTo("stuck");
-      assertThat(back.getSeed()).containsEntry("request", "{}");
-    });
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReason())
+                  .contains("graph instance 'stuck'", "is the GCL job running?");
+              RecipeRequest back =
+                  io.resonance.mesh.schema.MeshCodec.of(RecipeRequest.class)
+                      .decode(d.getValue().array());
+              assertThat(back.getRequestId()).isEqualTo("stuck");
+              assertThat(back.getSeed()).containsEntry("request", "{}");
+            });
     assertThat(harness.numProcessingTimeTimers()).isZero();
   }
 
@@ -172,25 +202,41 @@ class RecipeMutatorTest {
     open(null);
     harness.setProcessingTime(1_000);
     // Read again from the start of mesh.recipe-commands, a pin may come before its spec.
-    send(RecipeInput.of(RecipeCommand.newBuilder().setRecipeId("checkout-score")
-        .setAction(RecipeAction.PIN).setBy("ana").setReason("freeze").setAtMs(1_000).build()));
-    send(RecipeInput.of(RecipeCommand.newBuilder().setRecipeId("typo")
-        .setAction(RecipeAction.PIN).setBy("ana").setAtMs(1_000).build()));
+    send(
+        RecipeInput.of(
+            RecipeCommand.newBuilder()
+                .setRecipeId("checkout-score")
+                .setAction(RecipeAction.PIN)
+                .setBy("ana")
+                .setReason("freeze")
+                .setAtMs(1_000)
+                .build()));
+    send(
+        RecipeInput.of(
+            RecipeCommand.newBuilder()
+                .setRecipeId("typo")
+                .setAction(RecipeAction.PIN)
+                .setBy("ana")
+                .setAtMs(1_000)
+                .build()));
     assertThat(records()).isEmpty();
 
     send(RecipeInput.of(checkout()));
     send(RecipeInput.of(request("first")));
 
-    assertThat(records()).extracting(MutationRecord::getKind)
-        .containsExactly(MutationKind.PINNED);
+    assertThat(records()).extracting(MutationRecord::getKind).containsExactly(MutationKind.PINNED);
     assertThat(side(RecipeMutator.VARIANTS)).as("pinned: no trial").isEmpty();
-    assertThat(side(RecipeMutator.SEEDS)).singleElement()
+    assertThat(side(RecipeMutator.SEEDS))
+        .singleElement()
         .satisfies(s -> assertThat(s.getSpecId()).isEqualTo("checkout-score"));
 
     harness.setProcessingTime(1_000 + SPEC_WAIT.toMillis());
-    assertThat(side(RecipeMutator.REJECTED)).singleElement().satisfies(d -> {
-      assertThat(d.getSourceTopic()).isEqualTo("mesh.recipe-commands");
-      assertThat(d.getReason()).contains("unknown recipe 'typo'", "check the id");
-    });
+    assertThat(side(RecipeMutator.REJECTED))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getSourceTopic()).isEqualTo("mesh.recipe-commands");
+              assertThat(d.getReason()).contains("unknown recipe 'typo'", "check the id");
+            });
   }
 }
