@@ -292,11 +292,13 @@ class GclCommandsTest {
     // The job goes, and with it its state; a new one (another consumer group) starts empty.
     job.cancel().get();
     job = startJob("cli-test-gcl-2");
-    answerStuck.set(true);
     answered.remove("h-1/aggregate_readings");
 
     CliRun resumed = mesh("resume", "h-1");
     assertThat(resumed.output()).contains("resumed 1 instance: 2 items sent back");
+    // Only now may the stuck computation finish: an answer before the resume had read the
+    // workspace would be a third item there.
+    answerStuck.set(true);
     CliRun done = awaitInspect("h-1", "ended COMPLETED");
     assertThat(done.output()).contains("report", "cluster_stats", "sensor_readings");
     // aggregate_readings had finished before the restart; it was not released again.
