@@ -91,7 +91,9 @@ class ComposeFileTest {
       if (s.get("build") instanceof Map<?, ?> build) {
         assertThat(targets).as(name + "'s build target").contains((String) build.get("target"));
       } else {
-        assertThat((String) s.get("image")).as(name + " without a build").startsWith("apache/");
+        assertThat((String) s.get("image"))
+            .as(name + " without a build: an official image, pinned")
+            .matches("(apache|prom|grafana)/[a-z-]+:v?[0-9][0-9A-Za-z.-]*");
       }
       for (Object v : (List<?>) s.getOrDefault("volumes", List.of())) {
         assertThat(v.toString()).as(name + " mounts a build output").doesNotContain("target/");

@@ -2,6 +2,7 @@ package io.resonance.mesh.jobs.io;
 
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.operators.common.DeadLetters;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.RecordBounds;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ public final class AvroDecoder<T extends SpecificRecord> extends ProcessFunction
   @Override
   public void open(OpenContext openContext) {
     codec = MeshCodec.of(type);
-    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    deadLetters = MeshMetrics.of(getRuntimeContext()).counter("deadLetters");
   }
 
   @Override

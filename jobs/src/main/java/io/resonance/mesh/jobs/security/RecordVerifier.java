@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.AgentKey;
 import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.jobs.io.KafkaBytes;
 import io.resonance.mesh.operators.common.DeadLetters;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.operators.security.RecordAuthenticator;
 import io.resonance.mesh.operators.security.RecordAuthenticator.Refusal;
 import io.resonance.mesh.operators.security.RecordAuthenticator.Verdict;
@@ -76,7 +77,7 @@ public final class RecordVerifier
             .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
             .build());
     window = getRuntimeContext().getState(d);
-    var metrics = getRuntimeContext().getMetricGroup();
+    var metrics = MeshMetrics.of(getRuntimeContext());
     refused = metrics.counter("authRefused");
     refusedBy = new EnumMap<>(Refusal.class);
     for (Refusal r : Refusal.values()) {

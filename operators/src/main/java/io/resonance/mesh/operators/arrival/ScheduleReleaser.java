@@ -3,6 +3,7 @@ package io.resonance.mesh.operators.arrival;
 import io.resonance.mesh.avro.ScheduleStatus;
 import io.resonance.mesh.avro.ScheduledCommand;
 import io.resonance.mesh.avro.SkipReason;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.schema.MeshPartitions;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
@@ -140,7 +141,7 @@ public class ScheduleReleaser
             .getListState(
                 new ListStateDescriptor<>(STATE_NAME, new AvroTypeInfo<>(ScheduledCommand.class)));
     armed = new HashSet<>();
-    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    MetricGroup metrics = MeshMetrics.of(getRuntimeContext());
     commandsReleased = metrics.counter(COMMANDS_RELEASED);
     commandsSkippedLate = metrics.counter(COMMANDS_SKIPPED_LATE);
   }

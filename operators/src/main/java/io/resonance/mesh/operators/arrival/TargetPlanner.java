@@ -10,6 +10,7 @@ import io.resonance.mesh.avro.SkipReason;
 import io.resonance.mesh.avro.TargetSelector;
 import io.resonance.mesh.operators.breaker.OpenScopes;
 import io.resonance.mesh.operators.breaker.ScopeKey;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.operators.common.StableHash;
 import io.resonance.mesh.operators.model.DelayModel;
 import io.resonance.mesh.operators.model.ProcessingFit;
@@ -158,8 +159,8 @@ public class TargetPlanner
   public void open(OpenContext openContext) {
     registry = getRuntimeContext().getState(REGISTRY_STATE);
     offlineSince = getRuntimeContext().getState(OFFLINE_SINCE_STATE);
-    targetsPlanned = getRuntimeContext().getMetricGroup().counter(TARGETS_PLANNED);
-    targetsSkipped = getRuntimeContext().getMetricGroup().counter(TARGETS_SKIPPED);
+    targetsPlanned = MeshMetrics.of(getRuntimeContext()).counter(TARGETS_PLANNED);
+    targetsSkipped = MeshMetrics.of(getRuntimeContext()).counter(TARGETS_SKIPPED);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.resonance.mesh.operators.breaker;
 import io.resonance.mesh.avro.BreakerScope;
 import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.CircuitState;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -85,8 +86,8 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
   @Override
   public void open(OpenContext openContext) {
     tracks = getRuntimeContext().getState(TRACK_STATE);
-    transitions = getRuntimeContext().getMetricGroup().counter(TRANSITIONS);
-    outcomesIgnored = getRuntimeContext().getMetricGroup().counter(OUTCOMES_IGNORED);
+    transitions = MeshMetrics.of(getRuntimeContext()).counter(TRANSITIONS);
+    outcomesIgnored = MeshMetrics.of(getRuntimeContext()).counter(OUTCOMES_IGNORED);
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.resonance.mesh.operators.arrival.PlanTally;
 import io.resonance.mesh.operators.arrival.ScheduleReleaser;
 import io.resonance.mesh.operators.arrival.TargetPlanner;
 import io.resonance.mesh.operators.breaker.TargetOutcome;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.operators.common.Quantiles;
 import io.resonance.mesh.operators.conflict.ConflictTriage;
 import java.time.Duration;
@@ -261,7 +262,7 @@ public class ArrivalGather
     progress = getRuntimeContext().getState(PROGRESS_STATE);
     targets = getRuntimeContext().getMapState(TARGETS_STATE);
     conflictIds = getRuntimeContext().getMapState(CONFLICT_IDS_STATE);
-    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    MetricGroup metrics = MeshMetrics.of(getRuntimeContext());
     gathersClosed = metrics.counter(GATHERS_CLOSED);
     decisions = new EnumMap<>(QuorumDecision.class);
     decisions.put(QuorumDecision.PROCEED, metrics.counter(DECISIONS_PROCEED));

@@ -10,6 +10,7 @@ import io.resonance.mesh.avro.GclSpec;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.GclWorkspaceEnd;
 import io.resonance.mesh.avro.GclWorkspaceItem;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.operators.gcl.ComputationRun.Status;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -207,7 +208,7 @@ public class GraphOrchestrator
     runs = getRuntimeContext().getMapState(RUNS);
     runCache = new HashMap<>();
     parsed = new HashMap<>();
-    var metrics = getRuntimeContext().getMetricGroup();
+    var metrics = MeshMetrics.of(getRuntimeContext());
     tasksReleased = metrics.counter(TASKS_RELEASED);
     retries = metrics.counter(RETRIES);
     alternativesTaken = metrics.counter(ALTERNATIVES_TAKEN);

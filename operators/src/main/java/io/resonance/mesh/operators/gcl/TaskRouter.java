@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.BreakerState;
 import io.resonance.mesh.avro.GclTask;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.operators.breaker.OpenScopes;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -95,8 +96,8 @@ public class TaskRouter
   public void open(OpenContext openContext) {
     cache = new HashMap<>();
     candidates = getRuntimeContext().getMapState(CANDIDATES);
-    routed = getRuntimeContext().getMetricGroup().counter(TASKS_ROUTED);
-    unrouted = getRuntimeContext().getMetricGroup().counter(TASKS_UNROUTED);
+    routed = MeshMetrics.of(getRuntimeContext()).counter(TASKS_ROUTED);
+    unrouted = MeshMetrics.of(getRuntimeContext()).counter(TASKS_UNROUTED);
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.resonance.mesh.avro.Heartbeat;
 import io.resonance.mesh.avro.OperationalState;
 import io.resonance.mesh.avro.ProcessingLine;
 import io.resonance.mesh.avro.TrinaryState;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.operators.common.Quantiles;
 import io.resonance.mesh.operators.model.DelayModel;
 import io.resonance.mesh.operators.model.ProcessingFit;
@@ -179,7 +180,7 @@ public class ImpedanceTracker
     retireMs = settings.retireAfter().toMillis();
     halfLifeMs = settings.conflictHalfLife().toMillis();
     quarantineMs = settings.quarantinePeriod().toMillis();
-    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    MetricGroup metrics = MeshMetrics.of(getRuntimeContext());
     heartbeatsAccepted = metrics.counter("heartbeatsAccepted");
     heartbeatsRejected = metrics.counter("heartbeatsRejected");
     registryRecordsEmitted = metrics.counter("registryRecordsEmitted");

@@ -3,6 +3,7 @@ package io.resonance.mesh.operators.mode;
 import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.FreezeOrder;
 import io.resonance.mesh.avro.GatherResult;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ public class FreezeGate
 
   @Override
   public void open(OpenContext openContext) {
-    requestsFrozen = getRuntimeContext().getMetricGroup().counter(REQUESTS_FROZEN);
+    requestsFrozen = MeshMetrics.of(getRuntimeContext()).counter(REQUESTS_FROZEN);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.CoordinationRequest;
 import io.resonance.mesh.avro.GatherResult;
 import io.resonance.mesh.avro.ImpedanceSummary;
 import io.resonance.mesh.avro.SummaryScope;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ public class ModeGate
 
   @Override
   public void open(OpenContext openContext) {
-    requestsRefused = getRuntimeContext().getMetricGroup().counter(REQUESTS_REFUSED);
+    requestsRefused = MeshMetrics.of(getRuntimeContext()).counter(REQUESTS_REFUSED);
   }
 
   @Override

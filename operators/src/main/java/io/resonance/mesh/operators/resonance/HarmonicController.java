@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.HarmonicAction;
 import io.resonance.mesh.avro.HarmonicAdjustment;
 import io.resonance.mesh.avro.ResonanceProfile;
 import io.resonance.mesh.avro.SubsetProfile;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -65,8 +66,8 @@ public class HarmonicController
     tuners = getRuntimeContext().getMapState(TUNERS);
     lastAction = getRuntimeContext().getMapState(LAST_ACTION);
     decisions = getRuntimeContext().getMapState(DECISIONS);
-    applied = getRuntimeContext().getMetricGroup().counter("harmonicsApplied");
-    rolledBack = getRuntimeContext().getMetricGroup().counter("harmonicsRolledBack");
+    applied = MeshMetrics.of(getRuntimeContext()).counter("harmonicsApplied");
+    rolledBack = MeshMetrics.of(getRuntimeContext()).counter("harmonicsRolledBack");
   }
 
   @Override

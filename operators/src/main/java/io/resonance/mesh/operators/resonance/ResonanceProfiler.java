@@ -4,6 +4,7 @@ import io.resonance.mesh.avro.DeadLetter;
 import io.resonance.mesh.avro.ResonanceProfile;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.operators.common.DeadLetters;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
@@ -92,7 +93,7 @@ public class ResonanceProfiler extends KeyedProcessFunction<String, WorkReport, 
     agents = getRuntimeContext().getMapState(AGENTS);
     late = getRuntimeContext().getMapState(LATE);
     clearAt = getRuntimeContext().getMapState(CLEAR_AT);
-    var metrics = getRuntimeContext().getMetricGroup();
+    var metrics = MeshMetrics.of(getRuntimeContext());
     metrics.gauge("lastProfileChunkP90Ms", () -> lastP90Ms);
     metrics.gauge("lastProfileTimeoutShare", () -> lastTimeoutShare);
     metrics.gauge("lastProfileSaturatedShare", () -> lastSaturatedShare);

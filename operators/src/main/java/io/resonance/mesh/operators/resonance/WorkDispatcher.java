@@ -6,6 +6,7 @@ import io.resonance.mesh.avro.WorkJob;
 import io.resonance.mesh.avro.WorkOrder;
 import io.resonance.mesh.avro.WorkReport;
 import io.resonance.mesh.operators.common.DeadLetters;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.schema.MeshCodec;
 import io.resonance.mesh.schema.MeshTopics;
 import java.time.Duration;
@@ -101,7 +102,7 @@ public class WorkDispatcher
     shares = getRuntimeContext().getMapState(SHARES);
     harmonics = getRuntimeContext().getMapState(HARMONICS);
     loop = new WorkLoop(new FlinkStore());
-    var metrics = getRuntimeContext().getMetricGroup();
+    var metrics = MeshMetrics.of(getRuntimeContext());
     ordersSent = metrics.counter("workOrdersSent");
     metrics.gauge("workItemsDone", () -> itemsDone);
     metrics.gauge("workItemsGivenUp", () -> itemsGivenUp);

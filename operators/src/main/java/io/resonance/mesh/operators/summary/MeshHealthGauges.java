@@ -1,6 +1,7 @@
 package io.resonance.mesh.operators.summary;
 
 import io.resonance.mesh.avro.ImpedanceSummary;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Gauge;
@@ -21,15 +22,22 @@ public class MeshHealthGauges extends RichMapFunction<ImpedanceSummary, Impedanc
 
   @Override
   public void open(OpenContext openContext) {
-    MetricGroup g = getRuntimeContext().getMetricGroup();
-    g.gauge("agentsActive", (Gauge<Integer>) () -> latest == null ? 0 : latest.getAgentsActive());
-    g.gauge("agentsTotal", (Gauge<Integer>) () -> latest == null ? 0 : latest.getAgentsTotal());
+    MetricGroup g = MeshMetrics.of(getRuntimeContext());
     g.gauge(
-        "meanImpedance", (Gauge<Double>) () -> latest == null ? 0.0 : latest.getMeanImpedance());
-    g.gauge("p95Impedance", (Gauge<Double>) () -> latest == null ? 0.0 : latest.getP95Impedance());
-    g.gauge("mode", (Gauge<Integer>) () -> latest == null ? -1 : latest.getMode().ordinal());
+        "agentsActive", (Gauge<Integer>) () -> latest == null ? null : latest.getAgentsActive());
     g.gauge(
-        "sectorsHealthy", (Gauge<Integer>) () -> latest == null ? 0 : latest.getSectorsHealthy());
+        "agentsDegraded",
+        (Gauge<Integer>) () -> latest == null ? null : latest.getAgentsDegraded());
+    g.gauge(
+        "agentsOffline", (Gauge<Integer>) () -> latest == null ? null : latest.getAgentsOffline());
+    g.gauge("agentsTotal", (Gauge<Integer>) () -> latest == null ? null : latest.getAgentsTotal());
+    g.gauge(
+        "meanImpedance", (Gauge<Double>) () -> latest == null ? null : latest.getMeanImpedance());
+    g.gauge("p95Impedance", (Gauge<Double>) () -> latest == null ? null : latest.getP95Impedance());
+    g.gauge("mode", (Gauge<Integer>) () -> latest == null ? null : latest.getMode().ordinal());
+    g.gauge(
+        "sectorsHealthy",
+        (Gauge<Integer>) () -> latest == null ? null : latest.getSectorsHealthy());
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.resonance.mesh.avro.MutationRecord;
 import io.resonance.mesh.avro.RecipeCommand;
 import io.resonance.mesh.avro.RecipeRequest;
 import io.resonance.mesh.operators.common.DeadLetters;
+import io.resonance.mesh.operators.common.MeshMetrics;
 import io.resonance.mesh.operators.mutation.HandlerCatalog;
 import io.resonance.mesh.operators.mutation.MutationLibrary;
 import io.resonance.mesh.schema.MeshCodec;
@@ -145,7 +146,7 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
             catalog,
             settings,
             new FlinkStore());
-    var metrics = getRuntimeContext().getMetricGroup();
+    var metrics = MeshMetrics.of(getRuntimeContext());
     trialRequests = metrics.counter("recipeTrialRequests");
     liveRequests = metrics.counter("recipeLiveRequests");
     trialsStarted = metrics.counter("mutationTrialsStarted");
