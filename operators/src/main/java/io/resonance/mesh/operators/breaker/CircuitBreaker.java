@@ -13,6 +13,8 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CLUSTER and SECTOR circuit breakers of seed part 6.2, one per scope key ({@link ScopeKey}),
@@ -51,6 +53,8 @@ import org.apache.flink.util.Collector;
  * at most.
  */
 public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, BreakerState> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
 
   private static final long serialVersionUID = 1L;
 
@@ -320,6 +324,8 @@ public class CircuitBreaker extends KeyedProcessFunction<String, ScopedOutcome, 
   private void emit(
       BreakerTrack track, String key, int failures, String reason, Collector<BreakerState> out) {
     transitions.inc();
+    // A transition changes where the mesh sends work: worth a line in the TaskManager log.
+    LOG.info("breaker {} {}: {}", key, track.state, reason);
     out.collect(
         BreakerState.newBuilder()
             .setScope(ScopeKey.scopeOf(key))

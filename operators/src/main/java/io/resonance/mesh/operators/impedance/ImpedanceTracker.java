@@ -31,6 +31,8 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns the impedance registry entry of every agent (seed part 2.3): keyed by agent id, it turns
@@ -104,6 +106,8 @@ import org.apache.flink.util.OutputTag;
  */
 public class ImpedanceTracker
     extends KeyedCoProcessFunction<String, Heartbeat, AgentResponse, AgentImpedance> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImpedanceTracker.class);
 
   private static final long serialVersionUID = 1L;
 
@@ -515,6 +519,12 @@ public class ImpedanceTracker
       t.quarantineUntilMs = now + quarantineMs;
       t.quarantineReason = quarantineReason(t);
       quarantines.inc();
+      // Routing now sends the agent nothing new: worth a line in the TaskManager log.
+      LOG.info(
+          "agent {} QUARANTINED until {}: {}",
+          r.getAgentId(),
+          t.quarantineUntilMs,
+          t.quarantineReason);
     }
   }
 

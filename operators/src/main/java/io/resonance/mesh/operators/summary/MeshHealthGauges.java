@@ -6,6 +6,8 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Passes the global summary through unchanged and shows its latest values as Flink gauges
@@ -16,6 +18,7 @@ import org.apache.flink.metrics.MetricGroup;
 public class MeshHealthGauges extends RichMapFunction<ImpedanceSummary, ImpedanceSummary> {
 
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(MeshHealthGauges.class);
 
   // Read by the metrics thread, written by the task thread: volatile, one summary per window.
   private transient volatile ImpedanceSummary latest;
@@ -42,6 +45,18 @@ public class MeshHealthGauges extends RichMapFunction<ImpedanceSummary, Impedanc
 
   @Override
   public ImpedanceSummary map(ImpedanceSummary summary) {
+    ImpedanceSummary previous = latest;
+    if (previous != null && previous.getMode() != summary.getMode()) {
+      // The mode decides which requests the mesh admits: worth a line in the TaskManager log.
+      LOG.info(
+          "mesh mode {} -> {}: {} of {} agents active, {} of {} sectors healthy",
+          previous.getMode(),
+          summary.getMode(),
+          summary.getAgentsActive(),
+          summary.getAgentsTotal(),
+          summary.getSectorsHealthy(),
+          summary.getSectorsTotal());
+    }
     latest = summary;
     return summary;
   }

@@ -32,6 +32,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recipe mutation in Flink, keyed by recipe: holds each recipe's {@link MutationEngine} state (its
@@ -49,6 +51,7 @@ import org.apache.flink.util.OutputTag;
 public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, MutationRecord> {
 
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(RecipeMutator.class);
 
   public static final String UID = "mutation-recipe-mutator";
   public static final String NAME = "Mutate recipes";
@@ -324,6 +327,15 @@ public class RecipeMutator extends KeyedProcessFunction<String, RecipeInput, Mut
         promoted.inc();
       } else if (kind == MutationKind.ROLLED_BACK) {
         rolledBack.inc();
+      }
+      if (kind != MutationKind.TRIAL_STARTED) {
+        // A verdict or an operator's command changes the live recipe or its trials.
+        LOG.info(
+            "recipe {} {} {}: {}",
+            record.getRecipeId(),
+            kind,
+            record.getVariantSpecId(),
+            record.getReason());
       }
       out.collect(record);
     }
