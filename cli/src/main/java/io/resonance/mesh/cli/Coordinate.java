@@ -95,20 +95,40 @@ abstract class Coordinate implements Callable<Integer> {
   private static final Duration ANSWER_PATIENCE = Duration.ofSeconds(10);
   private static final Duration QUIET = Duration.ofSeconds(1);
 
-  private final PrintStream out;
+  @Option(
+      names = "--verb",
+      paramLabel = "VERB",
+      description =
+          "OBSERVE, ORIENT, DECIDE, ACT, RECORD or SYNC (default OBSERVE for ask, ACT "
+              + "for the others).")
+  Verb verbOption;
 
-  Coordinate(PrintStream out) {
+  private final PrintStream out;
+  private final String command;
+  private final Verb defaultVerb;
+  private final Strategy strategy;
+
+  Coordinate(PrintStream out, String command, Verb defaultVerb, Strategy strategy) {
     this.out = out;
+    this.command = command;
+    this.defaultVerb = defaultVerb;
+    this.strategy = strategy;
   }
 
   /** The command's name, the first word of its request id. */
-  abstract String command();
+  String command() {
+    return command;
+  }
 
   abstract TargetSelector selector();
 
-  abstract Verb verb();
+  Verb verb() {
+    return verbOption != null ? verbOption : defaultVerb;
+  }
 
-  abstract Strategy strategy();
+  Strategy strategy() {
+    return strategy;
+  }
 
   List<String> requiredCapabilities() {
     return List.of();
@@ -128,41 +148,27 @@ abstract class Coordinate implements Callable<Integer> {
     TargetSelector selector;
   }
 
-  @Command(
-      name = "ask",
-      mixinStandardHelpOptions = true,
-      description = "Scatter-gather a question; prints the quorum decision and arrival errors.")
-  static final class Ask extends Coordinate {
+  /** A command whose targets are chosen with {@code --select}. */
+  abstract static class Selecting extends Coordinate {
     @Mixin Selection selection;
 
-    @Option(
-        names = "--verb",
-        defaultValue = "OBSERVE",
-        description = "OBSERVE, ACT, ... (default ${DEFAULT-VALUE}).")
-    Verb verb;
-
-    Ask(PrintStream out) {
-      super(out);
-    }
-
-    @Override
-    String command() {
-      return "ask";
+    Selecting(PrintStream out, String command, Verb defaultVerb, Strategy strategy) {
+      super(out, command, defaultVerb, strategy);
     }
 
     @Override
     TargetSelector selector() {
       return selection.selector;
     }
+  }
 
-    @Override
-    Verb verb() {
-      return verb;
-    }
-
-    @Override
-    Strategy strategy() {
-      return Strategy.SCATTER_GATHER;
+  @Command(
+      name = "ask",
+      mixinStandardHelpOptions = true,
+      description = "Scatter-gather a question; prints the quorum decision and arrival errors.")
+  static final class Ask extends Selecting {
+    Ask(PrintStream out) {
+      super(out, "ask", Verb.OBSERVE, Strategy.SCATTER_GATHER);
     }
   }
 
@@ -170,34 +176,9 @@ abstract class Coordinate implements Callable<Integer> {
       name = "broadcast",
       mixinStandardHelpOptions = true,
       description = "Every selected agent READY at one instant, --in from now.")
-  static final class Broadcast extends Coordinate {
-    @Mixin Selection selection;
-
-    @Option(names = "--verb", defaultValue = "ACT", description = "(default ${DEFAULT-VALUE})")
-    Verb verb;
-
+  static final class Broadcast extends Selecting {
     Broadcast(PrintStream out) {
-      super(out);
-    }
-
-    @Override
-    String command() {
-      return "broadcast";
-    }
-
-    @Override
-    TargetSelector selector() {
-      return selection.selector;
-    }
-
-    @Override
-    Verb verb() {
-      return verb;
-    }
-
-    @Override
-    Strategy strategy() {
-      return Strategy.BROADCAST;
+      super(out, "broadcast", Verb.ACT, Strategy.BROADCAST);
     }
   }
 
@@ -219,16 +200,8 @@ abstract class Coordinate implements Callable<Integer> {
         description = "How many agents (default ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--verb", defaultValue = "ACT", description = "(default ${DEFAULT-VALUE})")
-    Verb verb;
-
     Delegate(PrintStream out) {
-      super(out);
-    }
-
-    @Override
-    String command() {
-      return "delegate";
+      super(out, "delegate", Verb.ACT, Strategy.SCATTER_GATHER);
     }
 
     @Override
@@ -240,56 +213,26 @@ abstract class Coordinate implements Callable<Integer> {
     List<String> requiredCapabilities() {
       return List.of(capability);
     }
-
-    @Override
-    Verb verb() {
-      return verb;
-    }
-
-    @Override
-    Strategy strategy() {
-      return Strategy.SCATTER_GATHER;
-    }
   }
 
   @Command(
       name = "cascade",
       mixinStandardHelpOptions = true,
       description = "A cascade over the hierarchy, with per-level results.")
-  static final class Cascade extends Coordinate {
-    @Mixin Selection selection;
-
+  static final class Cascade extends Selecting {
     @Option(
         names = "--strategy",
         defaultValue = "WAVE",
         description = "WAVE, PARALLEL or PRIORITY_FIRST (default ${DEFAULT-VALUE}).")
-    Strategy strategy;
-
-    @Option(names = "--verb", defaultValue = "ACT", description = "(default ${DEFAULT-VALUE})")
-    Verb verb;
+    Strategy cascadeStrategy;
 
     Cascade(PrintStream out) {
-      super(out);
-    }
-
-    @Override
-    String command() {
-      return "cascade";
-    }
-
-    @Override
-    TargetSelector selector() {
-      return selection.selector;
-    }
-
-    @Override
-    Verb verb() {
-      return verb;
+      super(out, "cascade", Verb.ACT, Strategy.WAVE);
     }
 
     @Override
     Strategy strategy() {
-      return strategy;
+      return cascadeStrategy;
     }
   }
 
