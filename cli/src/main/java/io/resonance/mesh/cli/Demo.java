@@ -63,6 +63,14 @@ final class Demo implements Callable<Integer> {
   int port;
 
   @Option(
+      names = "--advertise-host",
+      paramLabel = "HOST",
+      description =
+          "Open the broker to the network: listen on every interface and tell clients to reach "
+              + "it at HOST (this machine's LAN name or address), so agents elsewhere can join.")
+  String advertiseHost;
+
+  @Option(
       names = "--kafka-port",
       defaultValue = "9092",
       description = "The broker's port (default ${DEFAULT-VALUE}).")
@@ -91,11 +99,11 @@ final class Demo implements Callable<Integer> {
     Ports.requireFree(port, "--port");
     long t0 = System.nanoTime();
     out.println("Starting a Kafka broker (KRaft) on localhost ...");
-    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir)) {
+    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir, advertiseHost)) {
       out.printf(
           "  broker %s, topics created (%.1f s); a real agent can join with "
               + "--bootstrap-servers %s%n",
-          mesh.bootstrapServers(), since(t0), mesh.bootstrapServers());
+          mesh.bootstrapServers(), since(t0), mesh.advertisedServers());
       if (mesh.durable()) {
         out.println(
             mesh.restoredFrom() == null

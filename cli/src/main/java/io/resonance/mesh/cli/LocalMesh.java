@@ -57,6 +57,11 @@ final class LocalMesh implements AutoCloseable {
    * directory, otherwise the mesh keeps its data there and resumes from it.
    */
   static LocalMesh start(int kafkaPort, Path dataDir) {
+    return start(kafkaPort, dataDir, null);
+  }
+
+  /** As {@link #start(int, Path)}; {@code advertiseHost} opens the broker to the network. */
+  static LocalMesh start(int kafkaPort, Path dataDir, String advertiseHost) {
     try {
       // Short paths: RocksDB warns about long ones and the demo's temp dir may be deep.
       Path workDir =
@@ -70,7 +75,8 @@ final class LocalMesh implements AutoCloseable {
       if (restoredFrom != null) {
         forgetOtherRuns(workDir.resolve(CHECKPOINTS), restoredFrom.getParent());
       }
-      LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), kafkaPort, false);
+      LocalKafkaBroker broker =
+          LocalKafkaBroker.start(workDir.resolve("kafka"), kafkaPort, false, advertiseHost);
       broker.createTopics(MeshTopics.newTopics(PARTITIONS)); // existing topics are kept
       return new LocalMesh(workDir, broker, dataDir != null, restoredFrom);
     } catch (IOException e) {
@@ -107,6 +113,11 @@ final class LocalMesh implements AutoCloseable {
 
   String bootstrapServers() {
     return broker.bootstrapServers();
+  }
+
+  /** What an agent on another machine gives as --bootstrap-servers. */
+  String advertisedServers() {
+    return broker.advertisedServers();
   }
 
   /** A local Flink environment; with {@code dashboardPort > 0} it serves the web dashboard. */

@@ -47,6 +47,14 @@ final class MeshUp implements Callable<Integer> {
   int port;
 
   @Option(
+      names = "--advertise-host",
+      paramLabel = "HOST",
+      description =
+          "Open the broker to the network: listen on every interface and tell clients to reach "
+              + "it at HOST (this machine's LAN name or address), so agents elsewhere can join.")
+  String advertiseHost;
+
+  @Option(
       names = "--kafka-port",
       defaultValue = "9092",
       description = "The broker's port (default ${DEFAULT-VALUE}).")
@@ -64,7 +72,7 @@ final class MeshUp implements Callable<Integer> {
     OrderlyStop stop = OrderlyStop.install();
     Ports.requireFree(kafkaPort, "--kafka-port");
     Ports.requireFree(port, "--port");
-    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir)) {
+    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir, advertiseHost)) {
       out.println("Broker " + mesh.bootstrapServers() + "; data in " + mesh.workDir);
       out.println(
           mesh.restoredFrom() == null
@@ -85,7 +93,7 @@ final class MeshUp implements Callable<Integer> {
           "The five mesh jobs run as Flink job " + job.getJobID() + "; dashboard on " + dashboard);
       out.println(
           "Agents join with --bootstrap-servers "
-              + mesh.bootstrapServers()
+              + mesh.advertisedServers()
               + "; Ctrl-C stops (the next ./mesh up --data-dir "
               + dataDir
               + " resumes).");

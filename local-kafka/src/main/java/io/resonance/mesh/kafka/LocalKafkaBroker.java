@@ -38,8 +38,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private final int port;
   private final KafkaRaftServer server;
 
-  private LocalKafkaBroker(Path logDir, boolean deleteOnClose, int port, KafkaRaftServer server) {
+  private final String advertisedHost;
+
+  private LocalKafkaBroker(
+      Path logDir, boolean deleteOnClose, int port, String advertisedHost, KafkaRaftServer server) {
     this.logDir = logDir;
+    this.advertisedHost = advertisedHost;
     this.deleteOnClose = deleteOnClose;
     this.port = port;
     this.server = server;
@@ -61,6 +65,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
    * itself again as the single voter of its metadata quorum.
    */
   public static LocalKafkaBroker start(Path logDir, int port, boolean deleteOnClose) {
+    return start(logDir, port, deleteOnClose, null);
+  }
+
+  /**
+   * As {@link #start(Path, int, boolean)}; with an {@code advertiseHost} the broker listens on
+   * every interface and tells clients to reach it at that host, so that agents elsewhere on the
+   * network (a Pi on the LAN) can join. The controller stays on the loopback interface.
+   */
+  public static LocalKafkaBroker start(
+      Path logDir, int port, boolean deleteOnClose, String advertiseHost) {
     try {
       Files.createDirectories(logDir);
       int brokerPort = port == 0 ? freePort() : port;
@@ -69,10 +83,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
       props.put("process.roles", "broker,controller");
       props.put("node.id", "1");
       props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+      String bind = advertiseHost == null ? "127.0.0.1" : "0.0.0.0";
+      String advertised = advertiseHost == null ? "127.0.0.1" : advertiseHost;
       props.put(
           "listeners",
-          "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-      props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+          "PLAINTEXT://" + bind + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      props.put("advertised.listeners", "PLAINTEXT://" + advertised + ":" + brokerPort);
       props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
       props.put("controller.listener.names", "CONTROLLER");
       props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -116,7 +132,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
       KafkaRaftServer server =
           new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
       server.startup();
-      LocalKafkaBroker broker = new LocalKafkaBroker(logDir, deleteOnClose, brokerPort, server);
+      LocalKafkaBroker broker =
+          new LocalKafkaBroker(logDir, deleteOnClose, brokerPort, advertised, server);
       broker.awaitReady();
       return broker;
     } catch (IOException e) {
@@ -146,6 +163,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
+  }
+
+  /** What clients elsewhere give as their bootstrap servers: the advertised host and the port. */
+  public String advertisedServers() {
+    return advertisedHost + ":" + port;
   }
 
   public Admin admin() {
