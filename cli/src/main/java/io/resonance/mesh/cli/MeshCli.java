@@ -132,7 +132,7 @@ public final class MeshCli {
       }
       if (e instanceof IllegalArgumentException) {
         err.println("error: " + e.getMessage());
-        err.println("(" + cmd.getCommandName() + " --help shows the options)");
+        err.println("(./" + cmd.getCommandSpec().qualifiedName() + " --help shows the options)");
         if (verbose) {
           e.printStackTrace(err);
         }
