@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -56,25 +57,7 @@ final class Demo implements Callable<Integer> {
       description = "Each agent's heartbeat interval (default ${DEFAULT-VALUE}).")
   Duration beatInterval;
 
-  @Option(
-      names = "--port",
-      defaultValue = "8081",
-      description = "The Flink dashboard's port (default ${DEFAULT-VALUE}).")
-  int port;
-
-  @Option(
-      names = "--advertise-host",
-      paramLabel = "HOST",
-      description =
-          "Open the broker to the network: listen on every interface and tell clients to reach "
-              + "it at HOST (this machine's LAN name or address), so agents elsewhere can join.")
-  String advertiseHost;
-
-  @Option(
-      names = "--kafka-port",
-      defaultValue = "9092",
-      description = "The broker's port (default ${DEFAULT-VALUE}).")
-  int kafkaPort;
+  @Mixin LocalMeshOptions local;
 
   @Option(
       names = "--data-dir",
@@ -95,11 +78,9 @@ final class Demo implements Callable<Integer> {
   public Integer call() throws Exception {
     OrderlyStop stop = OrderlyStop.install();
 
-    Ports.requireFree(kafkaPort, "--kafka-port");
-    Ports.requireFree(port, "--port");
     long t0 = System.nanoTime();
     out.println("Starting a Kafka broker (KRaft) on localhost ...");
-    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir, advertiseHost)) {
+    try (LocalMesh mesh = local.start(dataDir)) {
       out.printf(
           "  broker %s, topics created (%.1f s); a real agent can join with "
               + "--bootstrap-servers %s%n",
@@ -137,8 +118,8 @@ final class Demo implements Callable<Integer> {
                   Map.entry(MeshJobOptions.MUTATION_SHARE.key(), "0.3"),
                   Map.entry(MeshJobOptions.MUTATION_MIN_SAMPLES.key(), "20"),
                   Map.entry(MeshJobOptions.MUTATION_MAX_TRIAL_REQUESTS.key(), "150")));
-      JobClient job = mesh.runJobs(options, port, "resonance-mesh-demo");
-      String dashboard = "http://localhost:" + port;
+      JobClient job = mesh.runJobs(options, local.port, "resonance-mesh-demo");
+      String dashboard = "http://localhost:" + local.port;
       out.printf(
           "Flink job %s running; dashboard on %s (%.1f s)%n", job.getJobID(), dashboard, since(t0));
 

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,25 +41,7 @@ final class MeshUp implements Callable<Integer> {
       description = "The broker's log and the checkpoints (default ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(
-      names = "--port",
-      defaultValue = "8081",
-      description = "The Flink dashboard's port (default ${DEFAULT-VALUE}).")
-  int port;
-
-  @Option(
-      names = "--advertise-host",
-      paramLabel = "HOST",
-      description =
-          "Open the broker to the network: listen on every interface and tell clients to reach "
-              + "it at HOST (this machine's LAN name or address), so agents elsewhere can join.")
-  String advertiseHost;
-
-  @Option(
-      names = "--kafka-port",
-      defaultValue = "9092",
-      description = "The broker's port (default ${DEFAULT-VALUE}).")
-  int kafkaPort;
+  @Mixin LocalMeshOptions local;
 
   private final PrintStream out;
 
@@ -70,9 +53,7 @@ final class MeshUp implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OrderlyStop stop = OrderlyStop.install();
-    Ports.requireFree(kafkaPort, "--kafka-port");
-    Ports.requireFree(port, "--port");
-    try (LocalMesh mesh = LocalMesh.start(kafkaPort, dataDir, advertiseHost)) {
+    try (LocalMesh mesh = local.start(dataDir)) {
       out.println("Broker " + mesh.bootstrapServers() + "; data in " + mesh.workDir);
       out.println(
           mesh.restoredFrom() == null
@@ -87,8 +68,8 @@ final class MeshUp implements Callable<Integer> {
                   "earliest",
                   MeshJobOptions.MUTATION_CATALOG.key(),
                   DemoRecipes.catalogFile(mesh.workDir).toString()));
-      JobClient job = mesh.runJobs(options, port, "resonance-mesh");
-      String dashboard = "http://localhost:" + port;
+      JobClient job = mesh.runJobs(options, local.port, "resonance-mesh");
+      String dashboard = "http://localhost:" + local.port;
       out.println(
           "The five mesh jobs run as Flink job " + job.getJobID() + "; dashboard on " + dashboard);
       out.println(
