@@ -113,10 +113,9 @@ final class HeartbeatBench implements Callable<Integer> {
       split = ",",
       defaultValue = "passthrough,impedance,latency",
       description = "Which runs (default ${DEFAULT-VALUE}).")
-  Set<Phase> phaseSet;
+  Set<Phase> phases;
 
   private final PrintStream out;
-  private java.util.Set<String> phases;
   private String checkpointInterval;
   private long latencySeconds;
   private long warmupSeconds;
@@ -127,8 +126,6 @@ final class HeartbeatBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    phases = new java.util.HashSet<>();
-    phaseSet.forEach(f -> phases.add(f.name().toLowerCase(java.util.Locale.ROOT)));
     checkpointInterval = Durations.forFlink(checkpointEvery);
     latencySeconds = Math.max(1, latencyTime.toSeconds());
     warmupSeconds = warmupTime.toSeconds();
@@ -147,15 +144,15 @@ final class HeartbeatBench implements Callable<Integer> {
       fill(mesh.bootstrapServers());
       out.printf("  filled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-      double passthrough = phases.contains("passthrough") ? passthrough(mesh) : Double.NaN;
+      double passthrough = phases.contains(Phase.PASSTHROUGH) ? passthrough(mesh) : Double.NaN;
       out.printf("pass-through job: %,.0f events/s%n", passthrough);
-      double impedance = phases.contains("impedance") ? impedanceThroughput(mesh) : Double.NaN;
+      double impedance = phases.contains(Phase.IMPEDANCE) ? impedanceThroughput(mesh) : Double.NaN;
       out.printf(
           "impedance job:    %,.0f events/s (ratio %.2f), %,d registry records written%n",
           impedance, impedance / passthrough, endOffsets(mesh, MeshTopics.IMPEDANCE));
 
       Latency latency =
-          phases.contains("latency")
+          phases.contains(Phase.LATENCY)
               ? latency(mesh)
               : new Latency(Double.NaN, Double.NaN, 0, Double.NaN);
       out.printf(
