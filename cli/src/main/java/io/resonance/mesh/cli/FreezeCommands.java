@@ -138,21 +138,21 @@ final class FreezeCommands {
   /** The order a scope word stands for. */
   static FreezeOrder order(
       String scope, boolean frozen, String reason, String by, long now, String preserved) {
+    StatusReport.Scope parsed = StatusReport.Scope.parse(scope);
     FreezeScope kind;
-    String id;
-    if (scope == null || scope.equals("all") || scope.equals("mesh")) {
+    if (parsed == null) {
       kind = FreezeScope.GLOBAL;
-      id = "mesh";
-    } else if (scope.startsWith("sector:") && scope.length() > 7) {
+    } else if (parsed.kind().equals("sector")) {
       kind = FreezeScope.SECTOR;
-      id = scope.substring(7);
-    } else if (scope.startsWith("cluster:") && scope.length() > 8) {
+    } else if (parsed.kind().equals("cluster")) {
       kind = FreezeScope.CLUSTER;
-      id = scope.substring(8);
     } else {
       throw new IllegalArgumentException(
-          "cannot read the scope '" + scope + "': use all, " + "sector:s007 or cluster:s007-c04");
+          "a freeze holds the mesh, a sector or a cluster, not '"
+              + scope
+              + "': use all, sector:s007 or cluster:s007-c04");
     }
+    String id = parsed == null ? "mesh" : parsed.id();
     return FreezeOrder.newBuilder()
         .setScope(kind)
         .setScopeId(id)
@@ -174,7 +174,7 @@ final class FreezeCommands {
           .send(new ProducerRecord<>(t.topic, FreezeRules.key(order), ORDERS.encode(order)))
           .get();
     }
-    long agents = agentsIn(connection, order);
+    long agents = agentsIn(connection, t.scope);
     String what =
         order.getScope() == FreezeScope.GLOBAL
             ? "MESH"
@@ -209,17 +209,12 @@ final class FreezeCommands {
     return 0;
   }
 
-  private static long agentsIn(MeshConnection connection, FreezeOrder order) {
+  private static long agentsIn(MeshConnection connection, String scope) {
+    StatusReport.Scope parsed = StatusReport.Scope.parse(scope);
     try (CompactedView<AgentImpedance> view =
         new CompactedView<>(connection, MeshTopics.IMPEDANCE, AgentImpedance.class)) {
       return view.refresh(Duration.ofSeconds(30)).values().stream()
-          .filter(
-              a ->
-                  switch (order.getScope()) {
-                    case GLOBAL -> true;
-                    case SECTOR -> a.getSectorId().equals(order.getScopeId());
-                    case CLUSTER -> a.getClusterId().equals(order.getScopeId());
-                  })
+          .filter(a -> parsed == null || parsed.holds(a))
           .count();
     }
   }
