@@ -31,11 +31,7 @@ public final class MeshReach {
     }
   }
 
-  /** Null when a broker at {@code bootstrap} answered within 10 s, else what to tell the user. */
-  static String problem(String bootstrap) {
-    return problem(MeshConnection.plain(bootstrap));
-  }
-
+  /** Null when a broker of the connection answered within 10 s, else what to tell the user. */
   static String problem(MeshConnection connection) {
     Properties p = connection.properties();
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);

@@ -15,7 +15,7 @@ class MeshReachTest {
       port = s.getLocalPort();
     }
     String address = "127.0.0.1:" + port;
-    String problem = MeshReach.problem(address);
+    String problem = MeshReach.problem(MeshConnection.plain(address));
     assertThat(problem).contains(address).contains("--bootstrap-servers");
   }
 }
